@@ -1,0 +1,260 @@
+package vestiging
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Event kinds. A course is an event with sessions; one registration covers them all.
+const (
+	KindEvent  = "event"
+	KindCourse = "course"
+)
+
+// Event statuses.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusCancelled = "cancelled"
+)
+
+// Registration modes.
+const (
+	RegistrationNone     = "none"
+	RegistrationOpen     = "open"
+	RegistrationExternal = "external"
+)
+
+// Event is an activity in the agenda: a single event, one occurrence of a
+// repeating event (SeriesID set), or a course (Kind course, with Sessions).
+type Event struct {
+	ID               int64
+	LibraryID        int64
+	Kind             string
+	SeriesID         *int64
+	Title            string
+	Description      string // sanitised HTML
+	StartsAt         time.Time
+	EndsAt           time.Time
+	TimeZone         string
+	BranchID         *int64
+	Branch           *Branch // filled on read when BranchID is set
+	OnlineURL        string
+	Audience         string
+	Theme            string // Theme.Slug
+	Language         string // BCP 47, "nl" by default
+	ImageURL         string
+	ImageAlt         string
+	Capacity         int // 0 means no limit
+	RegistrationMode string
+	RegistrationURL  string // for RegistrationExternal
+	Status           string
+	UID              string // iCalendar UID for imported events; unique when set
+	Sessions         []*Session
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Session is one meeting of a course, with its own time and place.
+type Session struct {
+	ID        int64
+	StartsAt  time.Time
+	EndsAt    time.Time
+	BranchID  *int64
+	Branch    *Branch // filled on read
+	OnlineURL string
+}
+
+// Online reports whether the event takes place online only.
+func (e *Event) Online() bool { return e.BranchID == nil && e.OnlineURL != "" }
+
+// Location returns the time zone of the event, falling back to the default.
+func (e *Event) Location() *time.Location {
+	if loc, err := time.LoadLocation(e.TimeZone); err == nil {
+		return loc
+	}
+	loc, _ := time.LoadLocation(DefaultTimeZone)
+	return loc
+}
+
+// Validate checks and normalises an event before it is stored: defaults,
+// sanitised HTML, start before end, and for courses start and end derived
+// from the sessions.
+func (e *Event) Validate() error {
+	v := Validation{}
+	if e.Kind == "" {
+		e.Kind = KindEvent
+	}
+	if e.Status == "" {
+		e.Status = StatusDraft
+	}
+	if e.TimeZone == "" {
+		e.TimeZone = DefaultTimeZone
+	}
+	if e.Language == "" {
+		e.Language = "nl"
+	}
+	if e.Audience == "" {
+		e.Audience = AudienceAll
+	}
+	if e.RegistrationMode == "" {
+		e.RegistrationMode = RegistrationNone
+	}
+	e.Title = strings.TrimSpace(e.Title)
+	checkText(v, "title", e.Title, true, 200)
+	e.Description = SanitizeHTML(e.Description)
+	checkText(v, "description", e.Description, false, MaxDescription)
+	if !isOneOf(e.Kind, KindEvent, KindCourse) {
+		v.Add("kind", "Unknown kind.")
+	}
+	if !isOneOf(e.Status, StatusDraft, StatusPublished, StatusCancelled) {
+		v.Add("status", "Unknown status.")
+	}
+	if !isOneOf(e.Audience, Audiences...) {
+		v.Add("audience", "Choose an audience from the list.")
+	}
+	if !isOneOf(e.RegistrationMode, RegistrationNone, RegistrationOpen, RegistrationExternal) {
+		v.Add("registration_mode", "Choose a registration mode from the list.")
+	}
+	if _, err := time.LoadLocation(e.TimeZone); err != nil || e.TimeZone == "Local" {
+		v.Add("time_zone", "Unknown time zone.")
+	}
+	if len(e.Language) > 20 {
+		v.Add("language", "Unknown language.")
+	}
+	checkURL(v, "online_url", &e.OnlineURL)
+	checkURL(v, "image_url", &e.ImageURL)
+	checkText(v, "image_alt", e.ImageAlt, e.ImageURL != "", 300)
+	checkURL(v, "registration_url", &e.RegistrationURL)
+	if e.RegistrationMode == RegistrationExternal && e.RegistrationURL == "" {
+		v.Add("registration_url", "Give the address where people register.")
+	}
+	if e.Capacity < 0 {
+		v.Add("capacity", "Capacity cannot be negative.")
+	}
+	checkText(v, "uid", e.UID, false, 500)
+	if e.Kind == KindCourse {
+		e.validateSessions(v)
+	} else {
+		e.Sessions = nil
+		if e.BranchID == nil && e.OnlineURL == "" {
+			v.Add("branch_id", "Choose a branch or give an online link.")
+		}
+	}
+	if e.StartsAt.IsZero() {
+		v.Add("starts_at", "Give a start date and time.")
+	}
+	if e.EndsAt.IsZero() {
+		v.Add("ends_at", "Give an end date and time.")
+	} else if !e.EndsAt.After(e.StartsAt) {
+		v.Add("ends_at", "The end must be after the start.")
+	}
+	e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
+	return v.Err()
+}
+
+func (e *Event) validateSessions(v Validation) {
+	if len(e.Sessions) == 0 {
+		v.Add("sessions", "A course needs at least one session.")
+		return
+	}
+	if len(e.Sessions) > 100 {
+		v.Add("sessions", "A course can have at most 100 sessions.")
+		return
+	}
+	for _, s := range e.Sessions {
+		checkURL(v, "sessions", &s.OnlineURL)
+		if s.StartsAt.IsZero() || !s.EndsAt.After(s.StartsAt) {
+			v.Add("sessions", "Every session needs a start and an end after it.")
+		}
+		if s.BranchID == nil && s.OnlineURL == "" {
+			v.Add("sessions", "Every session needs a branch or an online link.")
+		}
+		s.StartsAt, s.EndsAt = s.StartsAt.UTC(), s.EndsAt.UTC()
+	}
+	if _, bad := v["sessions"]; bad {
+		return
+	}
+	SortSessions(e.Sessions)
+	e.StartsAt = e.Sessions[0].StartsAt
+	e.EndsAt = e.Sessions[len(e.Sessions)-1].EndsAt
+	for _, s := range e.Sessions {
+		if s.EndsAt.After(e.EndsAt) {
+			e.EndsAt = s.EndsAt
+		}
+	}
+	if e.BranchID == nil && e.OnlineURL == "" {
+		e.BranchID, e.OnlineURL = e.Sessions[0].BranchID, e.Sessions[0].OnlineURL
+	}
+}
+
+// SortSessions orders sessions by start time.
+func SortSessions(s []*Session) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j].StartsAt.Before(s[j-1].StartsAt); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// EventFilter selects events. Zero values mean "any".
+type EventFilter struct {
+	From       time.Time // events ending after From
+	To         time.Time // events starting before To
+	Theme      string
+	Audience   string
+	BranchID   int64
+	OnlineOnly bool
+	Kind       string
+	SeriesID   int64
+	Statuses   []string // empty: published and cancelled (what the public sees)
+	Descending bool     // newest first, for archives
+	Offset     int
+	Limit      int // 0: DefaultPageSize; capped at MaxPageSize
+}
+
+// Paging limits for every list.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+	MaxOffset       = 100000 // deeper pages are refused rather than scanned
+)
+
+// Normalize applies the paging defaults and caps.
+func (f *EventFilter) Normalize() error {
+	var err error
+	f.Offset, f.Limit, err = normalizePage(f.Offset, f.Limit)
+	if len(f.Statuses) == 0 {
+		f.Statuses = []string{StatusPublished, StatusCancelled}
+	}
+	return err
+}
+
+func normalizePage(offset, limit int) (int, int, error) {
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	if limit > MaxPageSize {
+		limit = MaxPageSize
+	}
+	if offset < 0 || offset > MaxOffset {
+		return 0, limit, Errorf(EINVALID, "That page does not exist.")
+	}
+	return offset, limit, nil
+}
+
+// EventService stores and finds events, courses and series.
+type EventService interface {
+	Event(ctx context.Context, id int64) (*Event, error)
+	// FindEvents returns one page of matching events ordered by start, and the total.
+	FindEvents(ctx context.Context, f EventFilter) ([]*Event, int, error)
+	CreateEvent(ctx context.Context, e *Event) error
+	// UpdateEvent replaces the event's fields and, for courses, its sessions.
+	UpdateEvent(ctx context.Context, e *Event) error
+	// CreateSeries stores the series and every occurrence of first, in one transaction.
+	CreateSeries(ctx context.Context, s *Series, first *Event) ([]*Event, error)
+	// ImportEvents creates or updates events keyed by UID in one transaction:
+	// all or nothing.
+	ImportEvents(ctx context.Context, events []*Event) (created, updated int, err error)
+}

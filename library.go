@@ -1,0 +1,142 @@
+package vestiging
+
+import (
+	"context"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Library is the local library this instance belongs to. There is one.
+type Library struct {
+	ID          int64
+	Name        string
+	Description string // sanitised HTML
+	Email       string
+	Phone       string
+	Website     string
+	LogoURL     string
+	LogoAlt     string
+	UpdatedAt   time.Time
+}
+
+// Validate checks and normalises the library profile, sanitising HTML.
+func (l *Library) Validate() error {
+	v := Validation{}
+	l.Name = strings.TrimSpace(l.Name)
+	checkText(v, "name", l.Name, true, 200)
+	l.Description = SanitizeHTML(l.Description)
+	checkText(v, "description", l.Description, false, MaxDescription)
+	l.Email = strings.TrimSpace(l.Email)
+	if l.Email != "" {
+		if _, err := mail.ParseAddress(l.Email); err != nil {
+			v.Add("email", "Enter a valid email address.")
+		}
+	}
+	checkText(v, "phone", l.Phone, false, 50)
+	checkURL(v, "website", &l.Website)
+	checkURL(v, "logo_url", &l.LogoURL)
+	checkText(v, "logo_alt", l.LogoAlt, false, 300)
+	return v.Err()
+}
+
+// Weekday names for opening hours; Monday first, as Dutch calendars are.
+var Weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// OpeningHours is one opening period on a weekday, times as "HH:MM" local.
+type OpeningHours struct {
+	Day    time.Weekday
+	Opens  string
+	Closes string
+}
+
+// Branch is a physical location of the library.
+type Branch struct {
+	ID           int64
+	LibraryID    int64
+	Name         string
+	Street       string
+	PostalCode   string
+	City         string
+	Latitude     *float64
+	Longitude    *float64
+	OpeningHours []OpeningHours
+}
+
+// Address returns the one-line postal address.
+func (b *Branch) Address() string {
+	parts := []string{}
+	for _, p := range []string{b.Street, strings.TrimSpace(b.PostalCode + " " + b.City)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Validate checks and normalises a branch.
+func (b *Branch) Validate() error {
+	v := Validation{}
+	b.Name = strings.TrimSpace(b.Name)
+	checkText(v, "name", b.Name, true, 200)
+	checkText(v, "street", b.Street, false, 200)
+	checkText(v, "postal_code", b.PostalCode, false, 20)
+	checkText(v, "city", b.City, false, 100)
+	if (b.Latitude == nil) != (b.Longitude == nil) {
+		v.Add("latitude", "Give both latitude and longitude, or neither.")
+	}
+	if b.Latitude != nil && (*b.Latitude < -90 || *b.Latitude > 90) {
+		v.Add("latitude", "Latitude must be between -90 and 90.")
+	}
+	if b.Longitude != nil && (*b.Longitude < -180 || *b.Longitude > 180) {
+		v.Add("longitude", "Longitude must be between -180 and 180.")
+	}
+	for _, h := range b.OpeningHours {
+		o, err1 := time.Parse("15:04", h.Opens)
+		c, err2 := time.Parse("15:04", h.Closes)
+		if err1 != nil || err2 != nil || !c.After(o) {
+			v.Add("opening_hours", "Use HH:MM and close after opening.")
+		}
+	}
+	return v.Err()
+}
+
+// LibraryService reads and changes the library profile and its branches.
+type LibraryService interface {
+	Library(ctx context.Context) (*Library, error)
+	UpdateLibrary(ctx context.Context, l *Library) error
+	Branches(ctx context.Context) ([]*Branch, error)
+	Branch(ctx context.Context, id int64) (*Branch, error)
+	CreateBranch(ctx context.Context, b *Branch) error
+	UpdateBranch(ctx context.Context, b *Branch) error
+}
+
+// MaxDescription caps descriptions in bytes: long enough for any programme
+// text, short enough that a pasted document is refused with a message.
+const MaxDescription = 20000
+
+func checkText(v Validation, field, s string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "This field is required.")
+	case len(s) > max:
+		v.Add(field, "This text is too long.")
+	}
+}
+
+// checkURL allows empty or an absolute http(s) URL, trimming spaces.
+func checkURL(v Validation, field string, s *string) {
+	*s = strings.TrimSpace(*s)
+	if *s == "" {
+		return
+	}
+	if len(*s) > 2000 {
+		v.Add(field, "This address is too long.")
+		return
+	}
+	u, err := url.Parse(*s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.Add(field, "Enter a web address starting with http:// or https://.")
+	}
+}
