@@ -1,0 +1,423 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.description, e.starts_at, e.ends_at,
+	e.time_zone, e.branch_id, e.online_url, e.audience, COALESCE(e.theme, ''), e.language, e.image_url, e.image_alt,
+	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at`
+
+// eventWriteColumns are written by both insert and update, in eventArgs order.
+var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
+	"time_zone", "branch_id", "online_url", "audience", "theme", "language", "image_url", "image_alt",
+	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at"}
+
+var (
+	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at) VALUES (" +
+		placeholders(1, len(eventWriteColumns)+1) + ") RETURNING id"
+	updateEventSQL = func() string {
+		set := make([]string, len(eventWriteColumns))
+		for i, c := range eventWriteColumns {
+			set[i] = fmt.Sprintf("%s = $%d", c, i+2)
+		}
+		return "UPDATE events SET " + strings.Join(set, ", ") + " WHERE id = $1 RETURNING created_at"
+	}()
+)
+
+func (db *DB) eventArgs(e *vestiging.Event) []any {
+	t := db.dialect.timeArg
+	return []any{e.LibraryID, e.Kind, nullInt(e.SeriesID), e.Title, e.Description, t(e.StartsAt), t(e.EndsAt),
+		e.TimeZone, nullInt(e.BranchID), e.OnlineURL, e.Audience, nullString(e.Theme), e.Language, e.ImageURL, e.ImageAlt,
+		e.Capacity, e.RegistrationMode, e.RegistrationURL, e.Status, nullString(e.UID), t(e.UpdatedAt)}
+}
+
+func scanEvent(row interface{ Scan(...any) error }) (*vestiging.Event, error) {
+	e := &vestiging.Event{}
+	var series, branch sql.NullInt64
+	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
+		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
+		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt))
+	if err != nil {
+		return nil, err
+	}
+	e.SeriesID, e.BranchID = intPtr(series), intPtr(branch)
+	return e, nil
+}
+
+// prepareEvent brings a validated event to what will be stored, so the
+// caller's copy equals what a later read returns.
+func prepareEvent(e *vestiging.Event) {
+	if e.LibraryID == 0 {
+		e.LibraryID = 1
+	}
+	e.StartsAt, e.EndsAt = e.StartsAt.Truncate(time.Microsecond), e.EndsAt.Truncate(time.Microsecond)
+	for _, s := range e.Sessions {
+		s.StartsAt, s.EndsAt = s.StartsAt.Truncate(time.Microsecond), s.EndsAt.Truncate(time.Microsecond)
+	}
+}
+
+// Event returns one event with its branch and sessions, or ENOTFOUND.
+func (db *DB) Event(ctx context.Context, id int64) (*vestiging.Event, error) {
+	e, err := scanEvent(db.db.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, notFound(db.mapError(err), "Event not found."))
+	}
+	if err := db.fillEvents(ctx, db.db, []*vestiging.Event{e}); err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// FindEvents returns one page of the events matching f, ordered by start
+// (then id, so pages never overlap), and the number of matches.
+func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vestiging.Event, int, error) {
+	if err := f.Normalize(); err != nil {
+		return nil, 0, err
+	}
+	w := &where{}
+	t := db.dialect.timeArg
+	if !f.From.IsZero() {
+		w.add("e.ends_at > ?", t(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("e.starts_at < ?", t(f.To))
+	}
+	if f.Theme != "" {
+		w.add("e.theme = ?", f.Theme)
+	}
+	if f.Audience != "" {
+		w.add("e.audience = ?", f.Audience)
+	}
+	if f.BranchID != 0 {
+		// A course counts for every branch one of its sessions is at.
+		w.add("(e.branch_id = ? OR EXISTS (SELECT 1 FROM event_sessions s WHERE s.event_id = e.id AND s.branch_id = ?))",
+			f.BranchID, f.BranchID)
+	}
+	if f.OnlineOnly {
+		w.add("e.branch_id IS NULL AND e.online_url <> ''")
+	}
+	if f.Kind != "" {
+		w.add("e.kind = ?", f.Kind)
+	}
+	if f.SeriesID != 0 {
+		w.add("e.series_id = ?", f.SeriesID)
+	}
+	statuses := make([]any, len(f.Statuses))
+	for i, s := range f.Statuses {
+		statuses[i] = s
+	}
+	w.add("e.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ")+")", statuses...)
+
+	var total int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events e`+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count events: %w", db.mapError(err))
+	}
+	events := []*vestiging.Event{}
+	if f.Offset >= total {
+		return events, total, nil
+	}
+	order := " ORDER BY e.starts_at, e.id"
+	if f.Descending {
+		order = " ORDER BY e.starts_at DESC, e.id DESC"
+	}
+	query := `SELECT ` + eventColumns + ` FROM events e` + w.String() + order +
+		" LIMIT " + w.arg(f.Limit) + " OFFSET " + w.arg(f.Offset)
+	rows, err := db.db.QueryContext(ctx, query, w.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find events: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("find events: %w", db.mapError(err))
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find events: %w", db.mapError(err))
+	}
+	rows.Close() // free the connection before the next queries
+	if err := db.fillEvents(ctx, db.db, events); err != nil {
+		return nil, 0, fmt.Errorf("find events: %w", err)
+	}
+	return events, total, nil
+}
+
+// fillEvents loads the sessions of courses and sets Branch on events and
+// sessions, with one query for all branches and one for all sessions.
+func (db *DB) fillEvents(ctx context.Context, q querier, events []*vestiging.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if err := db.loadSessions(ctx, q, events); err != nil {
+		return err
+	}
+	branches, err := db.branches(ctx, q)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*vestiging.Branch, len(branches))
+	for _, b := range branches {
+		byID[b.ID] = b
+	}
+	for _, e := range events {
+		if e.BranchID != nil {
+			e.Branch = byID[*e.BranchID]
+		}
+		for _, s := range e.Sessions {
+			if s.BranchID != nil {
+				s.Branch = byID[*s.BranchID]
+			}
+		}
+	}
+	return nil
+}
+
+// loadSessions sets Sessions on the courses among events, in start order.
+func (db *DB) loadSessions(ctx context.Context, q querier, events []*vestiging.Event) error {
+	courses := map[int64]*vestiging.Event{}
+	var ids []any
+	for _, e := range events {
+		if e.Kind == vestiging.KindCourse {
+			courses[e.ID] = e
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT event_id, id, starts_at, ends_at, branch_id, online_url FROM event_sessions
+		WHERE event_id IN (`+placeholders(1, len(ids))+`) ORDER BY event_id, starts_at, id`, ids...)
+	if err != nil {
+		return fmt.Errorf("sessions: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s := &vestiging.Session{}
+		var eventID int64
+		var branch sql.NullInt64
+		if err := rows.Scan(&eventID, &s.ID, scanTime(&s.StartsAt), scanTime(&s.EndsAt), &branch, &s.OnlineURL); err != nil {
+			return fmt.Errorf("sessions: %w", db.mapError(err))
+		}
+		s.BranchID = intPtr(branch)
+		courses[eventID].Sessions = append(courses[eventID].Sessions, s)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sessions: %w", db.mapError(err))
+	}
+	return nil
+}
+
+// CreateEvent validates and stores a new event with its sessions.
+func (db *DB) CreateEvent(ctx context.Context, e *vestiging.Event) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	prepareEvent(e)
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.insertEvent(ctx, tx, e) })
+	if err != nil {
+		e.ID = 0
+		return fmt.Errorf("create event: %w", err)
+	}
+	return nil
+}
+
+// UpdateEvent validates and replaces an event's fields and sessions.
+func (db *DB) UpdateEvent(ctx context.Context, e *vestiging.Event) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	prepareEvent(e)
+	if err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateEvent(ctx, tx, e) }); err != nil {
+		return fmt.Errorf("update event %d: %w", e.ID, err)
+	}
+	return nil
+}
+
+func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
+	now := db.now()
+	e.CreatedAt, e.UpdatedAt = now, now
+	args := append(db.eventArgs(e), db.dialect.timeArg(now))
+	if err := tx.QueryRowContext(ctx, insertEventSQL, args...).Scan(&e.ID); err != nil {
+		return eventWriteError(db.mapError(err))
+	}
+	return db.insertSessions(ctx, tx, e)
+}
+
+func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
+	e.UpdatedAt = db.now()
+	args := append([]any{e.ID}, db.eventArgs(e)...)
+	if err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt)); err != nil {
+		return notFound(eventWriteError(db.mapError(err)), "Event not found.")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM event_sessions WHERE event_id = $1`, e.ID); err != nil {
+		return fmt.Errorf("sessions: %w", db.mapError(err))
+	}
+	return db.insertSessions(ctx, tx, e)
+}
+
+func (db *DB) insertSessions(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
+	for _, s := range e.Sessions {
+		err := tx.QueryRowContext(ctx, `INSERT INTO event_sessions (event_id, starts_at, ends_at, branch_id, online_url)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, e.ID, db.dialect.timeArg(s.StartsAt), db.dialect.timeArg(s.EndsAt),
+			nullInt(s.BranchID), s.OnlineURL).Scan(&s.ID)
+		if err != nil {
+			return fmt.Errorf("session: %w", refine(db.mapError(err), vestiging.EINVALID,
+				"A session's branch does not exist.", map[string]string{"sessions": "Choose an existing branch."}))
+		}
+	}
+	return nil
+}
+
+// eventWriteError names the field behind a conflict or missing reference.
+func eventWriteError(err error) error {
+	err = refine(err, vestiging.ECONFLICT, "An event with this UID already exists.",
+		map[string]string{"uid": "This UID is taken."})
+	return refine(err, vestiging.EINVALID, "The chosen branch, theme or series does not exist.", nil)
+}
+
+// CreateSeries stores the series and one event per occurrence of first,
+// all in one transaction, and returns the occurrences.
+func (db *DB) CreateSeries(ctx context.Context, s *vestiging.Series, first *vestiging.Event) ([]*vestiging.Event, error) {
+	v := vestiging.Validation{}
+	for _, err := range []error{first.Validate(), s.Validate(first)} {
+		if err == nil {
+			continue
+		}
+		fields := vestiging.FieldErrors(err)
+		if len(fields) == 0 {
+			return nil, err
+		}
+		for k, msg := range fields {
+			v.Add(k, msg)
+		}
+	}
+	if first.Kind == vestiging.KindCourse {
+		v.Add("kind", "A course cannot repeat; give it more sessions instead.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	prepareEvent(first)
+	occurrences := s.Occurrences(first)
+	if len(occurrences) == 0 {
+		v.Add("skip", "Every date of the series is skipped.")
+		return nil, v.Err()
+	}
+	skip := s.Skip
+	if skip == nil {
+		skip = []string{}
+	}
+	skipJSON, err := json.Marshal(skip)
+	if err != nil {
+		return nil, fmt.Errorf("series skip dates: %w", err)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO series (frequency, until_date, skip_dates, created_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, s.Frequency, s.Until, string(skipJSON), db.dialect.timeArg(db.now())).Scan(&s.ID)
+		if err != nil {
+			return db.mapError(err)
+		}
+		for _, e := range occurrences {
+			e.SeriesID = &s.ID
+			if err := db.insertEvent(ctx, tx, e); err != nil {
+				return fmt.Errorf("occurrence %s: %w", e.StartsAt.Format(time.DateOnly), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.ID = 0
+		return nil, fmt.Errorf("create series: %w", err)
+	}
+	return occurrences, nil
+}
+
+// ImportEvents creates or updates events by UID in one transaction. An
+// event whose UID is stored keeps its ID; it counts as updated only when
+// something changed, so importing the same feed twice reports nothing.
+// Events without a UID are always created.
+func (db *DB) ImportEvents(ctx context.Context, events []*vestiging.Event) (created, updated int, err error) {
+	for i, e := range events {
+		if err := e.Validate(); err != nil {
+			return 0, 0, fmt.Errorf("import event %d (%q): %w", i+1, e.UID, err)
+		}
+		prepareEvent(e)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		created, updated = 0, 0
+		for i, e := range events {
+			changed, isNew, err := db.importEvent(ctx, tx, e)
+			if err != nil {
+				return fmt.Errorf("import event %d (%q): %w", i+1, e.UID, err)
+			}
+			switch {
+			case isNew:
+				created++
+			case changed:
+				updated++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return created, updated, nil
+}
+
+func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (changed, isNew bool, err error) {
+	if e.UID == "" {
+		return true, true, db.insertEvent(ctx, tx, e)
+	}
+	old, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.uid = $1`, e.UID))
+	if err != nil {
+		if err = db.mapError(err); vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+			return true, true, db.insertEvent(ctx, tx, e)
+		}
+		return false, false, err
+	}
+	if err := db.loadSessions(ctx, tx, []*vestiging.Event{old}); err != nil {
+		return false, false, err
+	}
+	e.ID, e.CreatedAt = old.ID, old.CreatedAt
+	if sameEvent(old, e) {
+		e.UpdatedAt = old.UpdatedAt
+		for i, s := range e.Sessions {
+			s.ID = old.Sessions[i].ID
+		}
+		return false, false, nil
+	}
+	return true, false, db.updateEvent(ctx, tx, e)
+}
+
+// sameEvent reports whether a and b hold the same stored fields.
+func sameEvent(a, b *vestiging.Event) bool {
+	if a.LibraryID != b.LibraryID || a.Kind != b.Kind || !sameID(a.SeriesID, b.SeriesID) || a.Title != b.Title ||
+		a.Description != b.Description || !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) ||
+		a.TimeZone != b.TimeZone || !sameID(a.BranchID, b.BranchID) || a.OnlineURL != b.OnlineURL ||
+		a.Audience != b.Audience || a.Theme != b.Theme || a.Language != b.Language || a.ImageURL != b.ImageURL ||
+		a.ImageAlt != b.ImageAlt || a.Capacity != b.Capacity || a.RegistrationMode != b.RegistrationMode ||
+		a.RegistrationURL != b.RegistrationURL || a.Status != b.Status || a.UID != b.UID ||
+		len(a.Sessions) != len(b.Sessions) {
+		return false
+	}
+	for i, s := range a.Sessions {
+		t := b.Sessions[i]
+		if !s.StartsAt.Equal(t.StartsAt) || !s.EndsAt.Equal(t.EndsAt) || !sameID(s.BranchID, t.BranchID) || s.OnlineURL != t.OnlineURL {
+			return false
+		}
+	}
+	return true
+}
+
+func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }

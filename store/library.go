@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Library returns the one library profile.
+func (db *DB) Library(ctx context.Context) (*vestiging.Library, error) {
+	l := &vestiging.Library{}
+	err := db.db.QueryRowContext(ctx, `SELECT id, name, description, email, phone, website, logo_url, logo_alt, updated_at
+		FROM library WHERE id = 1`).Scan(&l.ID, &l.Name, &l.Description, &l.Email, &l.Phone, &l.Website,
+		&l.LogoURL, &l.LogoAlt, scanTime(&l.UpdatedAt))
+	if err != nil {
+		return nil, fmt.Errorf("library: %w", db.mapError(err))
+	}
+	return l, nil
+}
+
+// UpdateLibrary validates and stores the library profile.
+func (db *DB) UpdateLibrary(ctx context.Context, l *vestiging.Library) error {
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	now := db.now()
+	_, err := db.db.ExecContext(ctx, `UPDATE library SET name = $1, description = $2, email = $3, phone = $4,
+		website = $5, logo_url = $6, logo_alt = $7, updated_at = $8 WHERE id = 1`,
+		l.Name, l.Description, l.Email, l.Phone, l.Website, l.LogoURL, l.LogoAlt, db.dialect.timeArg(now))
+	if err != nil {
+		return fmt.Errorf("update library: %w", db.mapError(err))
+	}
+	l.ID, l.UpdatedAt = 1, now
+	return nil
+}
+
+const branchColumns = `id, library_id, name, street, postal_code, city, latitude, longitude, opening_hours`
+
+func scanBranch(row interface{ Scan(...any) error }) (*vestiging.Branch, error) {
+	b := &vestiging.Branch{}
+	var lat, lon sql.NullFloat64
+	var hours string
+	if err := row.Scan(&b.ID, &b.LibraryID, &b.Name, &b.Street, &b.PostalCode, &b.City, &lat, &lon, &hours); err != nil {
+		return nil, err
+	}
+	if lat.Valid && lon.Valid {
+		b.Latitude, b.Longitude = &lat.Float64, &lon.Float64
+	}
+	if err := json.Unmarshal([]byte(hours), &b.OpeningHours); err != nil {
+		return nil, fmt.Errorf("branch %d opening hours: %w", b.ID, err)
+	}
+	return b, nil
+}
+
+// Branches returns all branches by name.
+func (db *DB) Branches(ctx context.Context) ([]*vestiging.Branch, error) {
+	branches, err := db.branches(ctx, db.db)
+	if err != nil {
+		return nil, fmt.Errorf("branches: %w", err)
+	}
+	return branches, nil
+}
+
+func (db *DB) branches(ctx context.Context, q querier) ([]*vestiging.Branch, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+branchColumns+` FROM branches ORDER BY name, id`)
+	if err != nil {
+		return nil, db.mapError(err)
+	}
+	defer rows.Close()
+	var out []*vestiging.Branch
+	for rows.Next() {
+		b, err := scanBranch(rows)
+		if err != nil {
+			return nil, db.mapError(err)
+		}
+		out = append(out, b)
+	}
+	return out, db.mapError(rows.Err())
+}
+
+// Branch returns one branch, or ENOTFOUND.
+func (db *DB) Branch(ctx context.Context, id int64) (*vestiging.Branch, error) {
+	b, err := scanBranch(db.db.QueryRowContext(ctx, `SELECT `+branchColumns+` FROM branches WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("branch %d: %w", id, notFound(db.mapError(err), "Branch not found."))
+	}
+	return b, nil
+}
+
+// CreateBranch validates and stores a new branch, filling its ID.
+func (db *DB) CreateBranch(ctx context.Context, b *vestiging.Branch) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if b.LibraryID == 0 {
+		b.LibraryID = 1
+	}
+	hours, err := openingHoursJSON(b.OpeningHours)
+	if err != nil {
+		return err
+	}
+	err = db.db.QueryRowContext(ctx, `INSERT INTO branches (library_id, name, street, postal_code, city, latitude, longitude, opening_hours)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		b.LibraryID, b.Name, b.Street, b.PostalCode, b.City, nullFloat(b.Latitude), nullFloat(b.Longitude), hours).Scan(&b.ID)
+	if err != nil {
+		return fmt.Errorf("create branch: %w", db.mapError(err))
+	}
+	return nil
+}
+
+// UpdateBranch validates and stores a branch, or returns ENOTFOUND.
+func (db *DB) UpdateBranch(ctx context.Context, b *vestiging.Branch) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	hours, err := openingHoursJSON(b.OpeningHours)
+	if err != nil {
+		return err
+	}
+	err = db.db.QueryRowContext(ctx, `UPDATE branches SET name = $2, street = $3, postal_code = $4, city = $5,
+		latitude = $6, longitude = $7, opening_hours = $8 WHERE id = $1 RETURNING library_id`,
+		b.ID, b.Name, b.Street, b.PostalCode, b.City, nullFloat(b.Latitude), nullFloat(b.Longitude), hours).Scan(&b.LibraryID)
+	if err != nil {
+		return fmt.Errorf("update branch %d: %w", b.ID, notFound(db.mapError(err), "Branch not found."))
+	}
+	return nil
+}
+
+func openingHoursJSON(h []vestiging.OpeningHours) (string, error) {
+	if h == nil {
+		h = []vestiging.OpeningHours{}
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("opening hours: %w", err)
+	}
+	return string(b), nil
+}
+
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// Themes returns the themes, the statutory three first.
+func (db *DB) Themes(ctx context.Context) ([]*vestiging.Theme, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT slug, name_nl, name_en FROM themes ORDER BY sort_order, slug`)
+	if err != nil {
+		return nil, fmt.Errorf("themes: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	var out []*vestiging.Theme
+	for rows.Next() {
+		t := &vestiging.Theme{}
+		if err := rows.Scan(&t.Slug, &t.NameNL, &t.NameEN); err != nil {
+			return nil, fmt.Errorf("themes: %w", db.mapError(err))
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("themes: %w", db.mapError(err))
+	}
+	return out, nil
+}
+
+// CreateTheme adds a theme after the existing ones; a taken slug is ECONFLICT.
+func (db *DB) CreateTheme(ctx context.Context, t *vestiging.Theme) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	_, err := db.db.ExecContext(ctx, `INSERT INTO themes (slug, name_nl, name_en, sort_order)
+		SELECT $1, $2, $3, COALESCE(MAX(sort_order), 0) + 1 FROM themes`, t.Slug, t.NameNL, t.NameEN)
+	if err != nil {
+		err = refine(db.mapError(err), vestiging.ECONFLICT, "A theme with this slug already exists.",
+			map[string]string{"slug": "This slug is taken."})
+		return fmt.Errorf("create theme %q: %w", t.Slug, err)
+	}
+	return nil
+}
+
+// refine gives an error of the given code a specific message and fields;
+// errors with other codes pass through unchanged.
+func refine(err error, code, msg string, fields map[string]string) error {
+	var e *vestiging.Error
+	if !errors.As(err, &e) || e.Code != code {
+		return err
+	}
+	return &vestiging.Error{Code: code, Message: msg, Fields: fields, Err: e.Err}
+}
+
+// notFound gives an ENOTFOUND error a specific message.
+func notFound(err error, msg string) error { return refine(err, vestiging.ENOTFOUND, msg, nil) }

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vestiging/vestiging"
+)
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// readMigrations lists NNNN_name.sql files in version order.
+func readMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, name := range names {
+		num, _, ok := strings.Cut(name, "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil || version <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", name)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", name, err)
+		}
+		out = append(out, migration{version: version, name: strings.TrimSuffix(path.Base(name), ".sql"), sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no migrations embedded")
+	}
+	return out, nil
+}
+
+// Migrate applies the embedded migrations the database lacks, in order,
+// each in its own transaction. It refuses a database whose schema is newer
+// than this build knows, rather than running old code against it.
+func (db *DB) Migrate(ctx context.Context) error {
+	list, err := readMigrations(db.dialect.migrations())
+	if err != nil {
+		return err
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", db.mapError(err))
+	}
+	defer conn.Close()
+	if err := db.dialect.lockMigrations(ctx, conn); err != nil {
+		return fmt.Errorf("migrate: lock: %w", db.mapError(err))
+	}
+	defer db.dialect.unlockMigrations(context.WithoutCancel(ctx), conn)
+
+	if _, err := conn.ExecContext(ctx, db.dialect.schemaMigrationsDDL()); err != nil {
+		return fmt.Errorf("migrate: create schema_migrations: %w", db.mapError(err))
+	}
+	var current int
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("migrate: read version: %w", db.mapError(err))
+	}
+	if latest := list[len(list)-1].version; current > latest {
+		return vestiging.Errorf(vestiging.ECONFLICT, "database schema %d is newer than this vestiging (%d); upgrade vestiging", current, latest)
+	}
+	for _, m := range list {
+		if m.version <= current {
+			continue
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", m.name, db.mapError(err))
+		}
+		_, err = tx.ExecContext(ctx, m.sql)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+				m.version, m.name, db.dialect.timeArg(db.now()))
+		}
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", m.name, db.mapError(err))
+		}
+	}
+	return nil
+}
+
+// SchemaVersion returns the newest applied migration, 0 for an empty database.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	if _, err := db.db.ExecContext(ctx, db.dialect.schemaMigrationsDDL()); err != nil {
+		return 0, fmt.Errorf("schema version: %w", db.mapError(err))
+	}
+	var v int
+	if err := db.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", db.mapError(err))
+	}
+	return v, nil
+}

@@ -1,0 +1,198 @@
+// Package storetest is the conformance suite every store backend passes,
+// and helpers that give other packages' tests a real, migrated database.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx" for creating test databases
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
+)
+
+// EnvPostgres names the variable holding a PostgreSQL server URL for tests,
+// e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
+const EnvPostgres = "VESTIGING_TEST_POSTGRES"
+
+// Clock is a settable clock for tests. The zero value starts at Epoch.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Epoch is where a new Clock starts: a Monday morning in UTC.
+var Epoch = time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC)
+
+// NewClock returns a clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time; pass c.Now as a vestiging.Clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.now.IsZero() {
+		c.now = Epoch
+	}
+	return c.now
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// Add moves the clock forward by d.
+func (c *Clock) Add(d time.Duration) {
+	c.Set(c.Now().Add(d))
+}
+
+// SQLite returns a migrated SQLite database in t.TempDir(), closed at cleanup.
+func SQLite(t testing.TB) *store.DB {
+	t.Helper()
+	return SQLiteClock(t, vestiging.Now)
+}
+
+// SQLiteClock is SQLite with the given clock.
+func SQLiteClock(t testing.TB, clock vestiging.Clock) *store.DB {
+	t.Helper()
+	return open(t, filepath.Join(t.TempDir(), "vestiging.db"), clock)
+}
+
+// Postgres returns a migrated database of its own on the server in
+// VESTIGING_TEST_POSTGRES, dropped at cleanup. Without the variable the test
+// is skipped; with it set and the server down, the test fails.
+func Postgres(t testing.TB) *store.DB {
+	t.Helper()
+	return PostgresClock(t, vestiging.Now)
+}
+
+// PostgresClock is Postgres with the given clock.
+func PostgresClock(t testing.TB, clock vestiging.Clock) *store.DB {
+	t.Helper()
+	server := os.Getenv(EnvPostgres)
+	if server == "" {
+		t.Skip(EnvPostgres + " is not set; skipping PostgreSQL")
+	}
+	return open(t, CreatePostgresDatabase(t, server), clock)
+}
+
+// CreatePostgresDatabase creates a uniquely named empty database on the
+// server at serverURL and returns its URL; cleanup terminates its
+// connections and drops it.
+func CreatePostgresDatabase(t testing.TB, serverURL string) string {
+	t.Helper()
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	if q := u.Query(); q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+	}
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := "vestiging_test_" + hex.EncodeToString(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create test database on %s: %v", u.Redacted(), err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, name)
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	db := *u
+	db.Path = "/" + name
+	return db.String()
+}
+
+func open(t testing.TB, databaseURL string, clock vestiging.Clock) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, databaseURL, store.Options{Clock: clock})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}
+
+// Backends runs fn as subtest "sqlite", and as "postgres" when
+// VESTIGING_TEST_POSTGRES is set.
+func Backends(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	if os.Getenv(EnvPostgres) != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+	}
+}
+
+// SeedEvents inserts n published events starting at start, one every two
+// hours, spread over three branches (created when the database has none),
+// the default themes, the audiences, and one in five online. It imports
+// them in one transaction, so 10,000 take seconds.
+func SeedEvents(tb testing.TB, db *store.DB, n int, start time.Time) {
+	tb.Helper()
+	ctx := context.Background()
+	branches, err := db.Branches(ctx)
+	if err != nil {
+		tb.Fatalf("seed: %v", err)
+	}
+	for i := len(branches); i < 3; i++ {
+		b := &vestiging.Branch{Name: fmt.Sprintf("Vestiging %d", i+1), Street: "Stationsplein 1", PostalCode: "1234 AB", City: "Dorp"}
+		if err := db.CreateBranch(ctx, b); err != nil {
+			tb.Fatalf("seed branch: %v", err)
+		}
+		branches = append(branches, b)
+	}
+	events := make([]*vestiging.Event, n)
+	for i := range events {
+		e := &vestiging.Event{
+			Title:       fmt.Sprintf("Activiteit %d", i+1),
+			Description: "<p>Een activiteit in de bibliotheek.</p>",
+			StartsAt:    start.Add(time.Duration(i) * 2 * time.Hour),
+			Theme:       vestiging.DefaultThemes[i%len(vestiging.DefaultThemes)].Slug,
+			Audience:    vestiging.Audiences[i%len(vestiging.Audiences)],
+			Status:      vestiging.StatusPublished,
+		}
+		e.EndsAt = e.StartsAt.Add(90 * time.Minute)
+		if i%5 == 4 {
+			e.OnlineURL = "https://meet.example.nl/activiteit"
+		} else {
+			e.BranchID = &branches[i%len(branches)].ID
+		}
+		events[i] = e
+	}
+	if created, _, err := db.ImportEvents(ctx, events); err != nil || created != n {
+		tb.Fatalf("seed %d events: created %d, %v", n, created, err)
+	}
+}
