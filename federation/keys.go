@@ -1,0 +1,111 @@
+package federation
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+)
+
+// KeyBits is the size of the keys we generate; Mastodon and GoToSocial use the same.
+const KeyBits = 2048
+
+// Remote keys outside these bounds are refused: smaller ones are forgeable,
+// larger ones make every verification expensive for whoever sends them.
+const (
+	minRemoteKeyBits = 2048
+	maxRemoteKeyBits = 8192
+)
+
+// GenerateKey returns a new RSA-2048 key for an actor.
+func GenerateKey() (*rsa.PrivateKey, error) {
+	k, err := rsa.GenerateKey(rand.Reader, KeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	return k, nil
+}
+
+// EncodePrivateKeyPEM returns the key as a PKCS#8 "PRIVATE KEY" PEM block.
+func EncodePrivateKeyPEM(k *rsa.PrivateKey) (string, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", fmt.Errorf("encode private key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), nil
+}
+
+// ParsePrivateKeyPEM reads an RSA private key in PKCS#8 ("PRIVATE KEY") or
+// PKCS#1 ("RSA PRIVATE KEY") form.
+func ParsePrivateKeyPEM(s string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, fmt.Errorf("private key: no PEM block")
+	}
+	switch block.Type {
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("private key: %w", err)
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("private key: %T is not RSA", k)
+		}
+		return rk, nil
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("private key: %w", err)
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("private key: unexpected PEM type %q", block.Type)
+}
+
+// EncodePublicKeyPEM returns the key as a PKIX "PUBLIC KEY" PEM block, the
+// form Mastodon publishes as publicKeyPem.
+func EncodePublicKeyPEM(k *rsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(k)
+	if err != nil {
+		return "", fmt.Errorf("encode public key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
+}
+
+// ParsePublicKeyPEM reads a remote actor's publicKeyPem: PKIX "PUBLIC KEY"
+// (Mastodon, GoToSocial, Misskey) or PKCS#1 "RSA PUBLIC KEY" (Mobilizon),
+// with whatever whitespace surrounds it. Keys under 2048 or over 8192 bits
+// are refused.
+func ParsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil {
+		return nil, fmt.Errorf("public key: no PEM block")
+	}
+	var k *rsa.PublicKey
+	switch block.Type {
+	case "PUBLIC KEY":
+		pk, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("public key: %w", err)
+		}
+		rk, ok := pk.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("public key: %T is not RSA", pk)
+		}
+		k = rk
+	case "RSA PUBLIC KEY":
+		rk, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("public key: %w", err)
+		}
+		k = rk
+	default:
+		return nil, fmt.Errorf("public key: unexpected PEM type %q", block.Type)
+	}
+	if n := k.N.BitLen(); n < minRemoteKeyBits || n > maxRemoteKeyBits {
+		return nil, fmt.Errorf("public key: %d bits is outside %d–%d", n, minRemoteKeyBits, maxRemoteKeyBits)
+	}
+	return k, nil
+}
