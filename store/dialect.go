@@ -196,7 +196,7 @@ func mapPostgresError(err error) error {
 		case pe.Code == "23503": // foreign_key_violation
 			return missingReference(err)
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"), // insufficient resources
+			strings.HasPrefix(pe.Code, "53"),                           // insufficient resources
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03": // shutting down, starting up
 			return unavailable(err)
 		}
