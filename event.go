@@ -71,7 +71,8 @@ func (e *Event) Online() bool { return e.BranchID == nil && e.OnlineURL != "" }
 
 // Location returns the time zone of the event, falling back to the default.
 func (e *Event) Location() *time.Location {
-	if loc, err := time.LoadLocation(e.TimeZone); err == nil {
+	// LoadLocation("") is UTC, not the default, hence the check.
+	if loc, err := time.LoadLocation(e.TimeZone); err == nil && e.TimeZone != "" {
 		return loc
 	}
 	loc, _ := time.LoadLocation(DefaultTimeZone)

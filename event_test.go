@@ -1,0 +1,227 @@
+package vestiging
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+var (
+	t0 = time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)
+	t1 = t0.Add(time.Hour)
+)
+
+// validEvent is a minimal event that passes Validate.
+func validEvent() *Event {
+	return &Event{Title: "Voorleesuurtje", StartsAt: t0, EndsAt: t1, BranchID: ptr(int64(1))}
+}
+
+func TestEventValidate(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		e := validEvent()
+		e.Title = "  Voorleesuurtje  "
+		e.Description = `<p onclick="x()">Hallo</p><script>alert(1)</script>`
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ field, got, want string }{
+			{"Kind", e.Kind, KindEvent},
+			{"Status", e.Status, StatusDraft},
+			{"TimeZone", e.TimeZone, DefaultTimeZone},
+			{"Language", e.Language, "nl"},
+			{"Audience", e.Audience, AudienceAll},
+			{"RegistrationMode", e.RegistrationMode, RegistrationNone},
+			{"Title", e.Title, "Voorleesuurtje"},
+			{"Description", e.Description, "<p>Hallo</p>"},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s: got %q, want %q", c.field, c.got, c.want)
+			}
+		}
+	})
+
+	t.Run("UTC", func(t *testing.T) {
+		ams, _ := time.LoadLocation("Europe/Amsterdam")
+		e := validEvent()
+		e.StartsAt, e.EndsAt = t0.In(ams), t1.In(ams)
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if e.StartsAt.Location() != time.UTC || !e.StartsAt.Equal(t0) {
+			t.Errorf("got %v, want %v in UTC", e.StartsAt, t0)
+		}
+	})
+
+	t.Run("Online", func(t *testing.T) {
+		e := validEvent()
+		e.BranchID, e.OnlineURL = nil, " https://webinar.example/x "
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if !e.Online() || e.OnlineURL != "https://webinar.example/x" {
+			t.Errorf("got online %v, url %q", e.Online(), e.OnlineURL)
+		}
+	})
+
+	tests := []struct {
+		name   string
+		change func(e *Event)
+		field  string
+	}{
+		{"MissingTitle", func(e *Event) { e.Title = "   " }, "title"},
+		{"LongTitle", func(e *Event) { e.Title = strings.Repeat("x", 201) }, "title"},
+		{"HugeDescription", func(e *Event) { e.Description = "<p>" + strings.Repeat("x", 2<<20) + "</p>" }, "description"},
+		{"EndBeforeStart", func(e *Event) { e.StartsAt, e.EndsAt = t1, t0 }, "ends_at"},
+		{"EndAtStart", func(e *Event) { e.EndsAt = e.StartsAt }, "ends_at"},
+		{"NoStart", func(e *Event) { e.StartsAt = time.Time{} }, "starts_at"},
+		{"NoEnd", func(e *Event) { e.EndsAt = time.Time{} }, "ends_at"},
+		{"NoPlace", func(e *Event) { e.BranchID = nil }, "branch_id"},
+		{"JavascriptOnlineURL", func(e *Event) { e.BranchID, e.OnlineURL = nil, "javascript:alert(1)" }, "online_url"},
+		{"DataImageURL", func(e *Event) { e.ImageURL, e.ImageAlt = "data:image/png;base64,AAAA", "x" }, "image_url"},
+		{"RelativeImageURL", func(e *Event) { e.ImageURL, e.ImageAlt = "/img.png", "x" }, "image_url"},
+		{"ImageWithoutAlt", func(e *Event) { e.ImageURL = "https://bieb.example/a.png" }, "image_alt"},
+		{"LongURL", func(e *Event) { e.BranchID, e.OnlineURL = nil, "https://x.example/"+strings.Repeat("a", 2000) }, "online_url"},
+		{"ExternalWithoutURL", func(e *Event) { e.RegistrationMode = RegistrationExternal }, "registration_url"},
+		{"BadRegistrationURL", func(e *Event) {
+			e.RegistrationMode, e.RegistrationURL = RegistrationExternal, "javascript:alert(1)"
+		}, "registration_url"},
+		{"BadKind", func(e *Event) { e.Kind = "party" }, "kind"},
+		{"BadStatus", func(e *Event) { e.Status = "secret" }, "status"},
+		{"BadAudience", func(e *Event) { e.Audience = "cats" }, "audience"},
+		{"BadRegistrationMode", func(e *Event) { e.RegistrationMode = "lottery" }, "registration_mode"},
+		{"BadTimeZone", func(e *Event) { e.TimeZone = "Mars/Olympus" }, "time_zone"},
+		{"LocalTimeZone", func(e *Event) { e.TimeZone = "Local" }, "time_zone"},
+		{"LongLanguage", func(e *Event) { e.Language = strings.Repeat("n", 21) }, "language"},
+		{"NegativeCapacity", func(e *Event) { e.Capacity = -1 }, "capacity"},
+		{"LongUID", func(e *Event) { e.UID = strings.Repeat("u", 501) }, "uid"},
+		{"CourseWithoutSessions", func(e *Event) { e.Kind = KindCourse }, "sessions"},
+		{"SessionEndBeforeStart", func(e *Event) {
+			e.Kind = KindCourse
+			e.Sessions = []*Session{{StartsAt: t1, EndsAt: t0, BranchID: ptr(int64(1))}}
+		}, "sessions"},
+		{"SessionWithoutPlace", func(e *Event) {
+			e.Kind = KindCourse
+			e.Sessions = []*Session{{StartsAt: t0, EndsAt: t1}}
+		}, "sessions"},
+		{"SessionBadURL", func(e *Event) {
+			e.Kind = KindCourse
+			e.Sessions = []*Session{{StartsAt: t0, EndsAt: t1, OnlineURL: "javascript:x"}}
+		}, "sessions"},
+		{"TooManySessions", func(e *Event) {
+			e.Kind = KindCourse
+			for i := 0; i < 101; i++ {
+				s := t0.AddDate(0, 0, 7*i)
+				e.Sessions = append(e.Sessions, &Session{StartsAt: s, EndsAt: s.Add(time.Hour), BranchID: ptr(int64(1))})
+			}
+		}, "sessions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := validEvent()
+			tt.change(e)
+			err := e.Validate()
+			if got, want := ErrorCode(err), EINVALID; got != want {
+				t.Fatalf("code: got %q, want %q (err %v)", got, want, err)
+			}
+			if _, ok := FieldErrors(err)[tt.field]; !ok {
+				t.Errorf("fields: got %v, want one for %q", FieldErrors(err), tt.field)
+			}
+		})
+	}
+}
+
+func TestCourseSessions(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 18, 0, 0, 0, time.UTC) }
+	online := &Session{StartsAt: day(16), EndsAt: day(16).Add(2 * time.Hour), OnlineURL: "https://les.example/4"}
+	long := &Session{StartsAt: day(9), EndsAt: day(9).Add(30 * time.Hour), BranchID: ptr(int64(2))} // runs past the last start
+	first := &Session{StartsAt: day(2), EndsAt: day(2).Add(2 * time.Hour), BranchID: ptr(int64(3))}
+	c := &Event{Kind: KindCourse, Title: "Klik & Tik", Sessions: []*Session{online, long, first}}
+
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Sessions, []*Session{first, long, online}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("sessions are not sorted by start")
+	}
+	if got, want := c.StartsAt, day(2); !got.Equal(want) {
+		t.Errorf("start: got %v, want %v", got, want)
+	}
+	if got, want := c.EndsAt, day(16).Add(2*time.Hour); !got.Equal(want) {
+		t.Errorf("end: got %v, want %v", got, want)
+	}
+	if c.BranchID == nil || *c.BranchID != 3 {
+		t.Errorf("branch: got %v, want the first session's (3)", c.BranchID)
+	}
+
+	t.Run("LastSessionNotLatestEnd", func(t *testing.T) {
+		short := &Session{StartsAt: day(10), EndsAt: day(10).Add(time.Hour), BranchID: ptr(int64(1))}
+		c := &Event{Kind: KindCourse, Title: "x", Sessions: []*Session{{StartsAt: day(9), EndsAt: day(9).Add(48 * time.Hour), BranchID: ptr(int64(1))}, short}}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.EndsAt, day(11); !got.Equal(want) {
+			t.Errorf("end: got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("EventDropsSessions", func(t *testing.T) {
+		e := validEvent()
+		e.Sessions = []*Session{first}
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if e.Sessions != nil {
+			t.Errorf("got %d sessions on a plain event, want none", len(e.Sessions))
+		}
+	})
+}
+
+func TestEventLocation(t *testing.T) {
+	tests := []struct{ name, zone, want string }{
+		{"OK", "Europe/Brussels", "Europe/Brussels"},
+		{"Empty", "", DefaultTimeZone},
+		{"Unknown", "Mars/Olympus", DefaultTimeZone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (&Event{TimeZone: tt.zone}).Location().String(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEventFilterNormalize(t *testing.T) {
+	tests := []struct {
+		name              string
+		f                 EventFilter
+		wantLimit         int
+		wantErr           bool
+		wantStatusesCount int
+	}{
+		{"Defaults", EventFilter{}, DefaultPageSize, false, 2},
+		{"Capped", EventFilter{Limit: 1000}, MaxPageSize, false, 2},
+		{"Statuses", EventFilter{Statuses: []string{StatusDraft}}, DefaultPageSize, false, 1},
+		{"NegativeOffset", EventFilter{Offset: -1}, DefaultPageSize, true, 2},
+		{"DeepOffset", EventFilter{Offset: MaxOffset + 1}, DefaultPageSize, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.f.Normalize()
+			if (err != nil) != tt.wantErr {
+				t.Errorf("err: got %v, want error %v", err, tt.wantErr)
+			}
+			if tt.wantErr && ErrorCode(err) != EINVALID {
+				t.Errorf("code: got %q, want %q", ErrorCode(err), EINVALID)
+			}
+			if tt.f.Limit != tt.wantLimit {
+				t.Errorf("limit: got %d, want %d", tt.f.Limit, tt.wantLimit)
+			}
+			if len(tt.f.Statuses) != tt.wantStatusesCount {
+				t.Errorf("statuses: got %v", tt.f.Statuses)
+			}
+		})
+	}
+}
