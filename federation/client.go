@@ -1,0 +1,282 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"syscall"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Limits of every outbound request.
+const (
+	ConnectTimeout  = 5 * time.Second
+	RequestTimeout  = 30 * time.Second
+	MaxRedirects    = 5
+	MaxBodySize     = 1 << 20 // 1 MiB, for fetched documents and inbox bodies alike
+	maxConnsPerHost = 8       // a busy peer cannot take every connection
+)
+
+// ContentTypeActivity is the content type we send and ask for.
+const ContentTypeActivity = "application/activity+json"
+
+// AcceptActivity is the Accept header of every fetch.
+const AcceptActivity = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+
+// ClientOptions configures NewClient.
+type ClientOptions struct {
+	// AllowLoopback also permits 127.0.0.0/8 and ::1, for tests that run
+	// peers on loopback listeners. Other private addresses stay refused.
+	AllowLoopback bool
+	UserAgent     string // e.g. "Vestiging/0.1.0 (+https://bieb.example)"
+}
+
+// NewClient returns the one HTTP client for all outbound federation traffic
+// (deliveries, fetches, WebFinger, media). It refuses, at dial time, every
+// address that is not public, so neither a hostile DNS answer nor a
+// redirect can reach the internal network; it follows at most MaxRedirects
+// redirects and gives up after ConnectTimeout to connect or RequestTimeout
+// in all. Read bodies with ReadBody to cap them.
+func NewClient(o ClientOptions) *http.Client {
+	dialer := &net.Dialer{
+		Timeout: ConnectTimeout,
+		// Control sees the resolved address of every connection attempt,
+		// so every address of a name and every redirect hop is checked.
+		Control: func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("dial %s: %w", address, err)
+			}
+			return CheckIP(ap.Addr(), o.AllowLoopback)
+		},
+	}
+	transport := &http.Transport{
+		Proxy:                 nil, // a proxy would dial on our behalf, unchecked
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   ConnectTimeout,
+		ResponseHeaderTimeout: RequestTimeout,
+		MaxIdleConns:          100,
+		MaxConnsPerHost:       maxConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	var rt http.RoundTripper = transport
+	if o.UserAgent != "" {
+		rt = userAgent{rt: transport, ua: o.UserAgent}
+	}
+	return &http.Client{
+		Transport: rt,
+		Timeout:   RequestTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > MaxRedirects {
+				return fmt.Errorf("more than %d redirects", MaxRedirects)
+			}
+			return nil
+		},
+	}
+}
+
+type userAgent struct {
+	rt http.RoundTripper
+	ua string
+}
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("User-Agent") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("User-Agent", u.ua)
+	}
+	return u.rt.RoundTrip(r)
+}
+
+// BlockedAddressError is the dial error for an address we refuse to reach.
+type BlockedAddressError struct {
+	Addr   netip.Addr
+	Reason string // "loopback", "private", "link-local", …
+}
+
+func (e *BlockedAddressError) Error() string {
+	return fmt.Sprintf("refusing to connect to %s address %s", e.Reason, e.Addr)
+}
+
+var (
+	cgnat     = netip.MustParsePrefix("100.64.0.0/10")
+	thisNet   = netip.MustParsePrefix("0.0.0.0/8")
+	reserved4 = netip.MustParsePrefix("240.0.0.0/4") // includes broadcast
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+)
+
+// CheckIP returns a *BlockedAddressError unless ip is a public unicast
+// address. With allowLoopback, 127.0.0.0/8 and ::1 are allowed too.
+func CheckIP(ip netip.Addr, allowLoopback bool) error {
+	ip = ip.Unmap() // ::ffff:10.0.0.1 is 10.0.0.1
+	if nat64.Contains(ip) {
+		// The IPv4 address inside a NAT64 address is where the packets go.
+		b := ip.As16()
+		ip = netip.AddrFrom4([4]byte(b[12:]))
+	}
+	reason := ""
+	switch {
+	case !ip.IsValid():
+		reason = "invalid"
+	case ip.IsLoopback():
+		if allowLoopback {
+			return nil
+		}
+		reason = "loopback"
+	case ip.IsUnspecified() || thisNet.Contains(ip):
+		reason = "unspecified"
+	case ip.IsPrivate():
+		reason = "private"
+	case ip.IsLinkLocalUnicast():
+		reason = "link-local"
+	case ip.IsMulticast():
+		reason = "multicast"
+	case cgnat.Contains(ip):
+		reason = "shared (CGNAT)"
+	case reserved4.Contains(ip):
+		reason = "reserved"
+	default:
+		return nil
+	}
+	return &BlockedAddressError{Addr: ip, Reason: reason}
+}
+
+// ReadBody reads at most limit bytes; a longer body is an ETOOLARGE error.
+func ReadBody(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, &vestiging.Error{Code: vestiging.ETOOLARGE, Message: fmt.Sprintf("The body is larger than %d bytes.", limit)}
+	}
+	return b, nil
+}
+
+// StatusError is a fetch answered with a status other than 200.
+type StatusError struct {
+	URL        string
+	StatusCode int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d", e.URL, e.StatusCode)
+}
+
+// Fetcher dereferences ActivityPub documents with signed GETs.
+type Fetcher struct {
+	Client *http.Client // from NewClient
+	Signer *Signer      // every GET is signed: GoToSocial answers 401 otherwise
+}
+
+// Fetch GETs an AS2 document and returns its body. The request is signed
+// (again at every redirect hop, since the signature covers host and path)
+// with Accept AcceptActivity; the answer must be 200 with an
+// activity+json or ld+json content type, at most MaxBodySize, and a JSON
+// object whose id equals the final URL after redirects. The fragment of
+// rawURL (…#main-key) is not part of the document's URL.
+func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "Not a web address: %q.", rawURL)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	client := *f.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for hop := 0; ; hop++ {
+		resp, err := f.get(ctx, &client, u)
+		if err != nil {
+			return nil, err
+		}
+		if isRedirect(resp.StatusCode) {
+			resp.Body.Close()
+			if hop == MaxRedirects {
+				return nil, fmt.Errorf("fetch %s: more than %d redirects", rawURL, MaxRedirects)
+			}
+			next, err := resp.Location()
+			if err != nil {
+				return nil, fmt.Errorf("fetch %s: redirect: %w", u, err)
+			}
+			next.Fragment, next.RawFragment = "", ""
+			u = next
+			continue
+		}
+		defer resp.Body.Close()
+		return readDocument(resp, u)
+	}
+}
+
+func (f *Fetcher) get(ctx context.Context, client *http.Client, u *url.URL) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", u, err)
+	}
+	req.Header.Set("Accept", AcceptActivity)
+	if f.Signer != nil {
+		if err := f.Signer.Sign(req, nil); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", u, err)
+		}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", u, err)
+	}
+	return resp, nil
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// readDocument checks a fetched response: status, content type, size and id.
+func readDocument(resp *http.Response, final *url.URL) ([]byte, error) {
+	if resp.StatusCode != http.StatusOK {
+		return nil, &StatusError{URL: final.String(), StatusCode: resp.StatusCode}
+	}
+	if !IsActivityContentType(resp.Header.Get("Content-Type")) {
+		return nil, fmt.Errorf("fetch %s: content type %q is not ActivityStreams JSON", final, resp.Header.Get("Content-Type"))
+	}
+	body, err := ReadBody(resp.Body, MaxBodySize)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", final, err)
+	}
+	var doc struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", final, err)
+	}
+	if !sameURL(doc.ID, final) {
+		return nil, fmt.Errorf("fetch %s: document id %q is not the URL it was fetched from", final, doc.ID)
+	}
+	return body, nil
+}
+
+// sameURL compares id with u after parsing, so only spelling differences
+// that do not change the URL (an escaped slash in JSON, say) are forgiven.
+func sameURL(id string, u *url.URL) bool {
+	p, err := url.Parse(id)
+	return err == nil && id != "" && p.String() == u.String()
+}
+
+// IsActivityContentType reports whether a Content-Type is AS2 JSON:
+// application/activity+json, or application/ld+json (whose profile peers
+// do not always send).
+func IsActivityContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == ContentTypeActivity || mt == "application/ld+json")
+}
