@@ -213,7 +213,7 @@ func TestFetch(t *testing.T) {
 	})
 	tests := []struct {
 		name, path, want string
-		fetcher         *Fetcher
+		fetcher          *Fetcher
 	}{
 		{name: "ErrUnsigned", path: "/users/a", want: "HTTP 401", fetcher: &Fetcher{Client: f.Client}},
 		{name: "ErrContentType", path: "/html", want: "not ActivityStreams JSON"},
