@@ -1,0 +1,391 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+// The demo's sign-in. Fixed and printed on purpose: the demo is for trying
+// the software on one's own machine, never for a public server.
+const (
+	demoStaffEmail = "medewerker@bibliotheekrivierenland.example"
+	demoPassword   = "vestiging-demo"
+)
+
+func demo(ctx context.Context, args []string, stdout io.Writer) error {
+	var d dbFlags
+	fs := newFlags("demo")
+	d.register(fs)
+	rest, err := parse(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	db, err := d.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	filled, err := fillDemo(ctx, db, vestiging.Now())
+	if err != nil {
+		return err
+	}
+	if !filled {
+		return vestiging.Errorf(vestiging.ECONFLICT, "the database already holds a library; the demo fills only an empty one")
+	}
+	printLogin(stdout)
+	return nil
+}
+
+// fillDemoAndReport fills an empty database and prints the sign-in; on a
+// database that already holds data it only reminds of the sign-in, when
+// the demo filled it before.
+func fillDemoAndReport(ctx context.Context, svc vestiging.Services, stdout io.Writer) error {
+	filled, err := fillDemo(ctx, svc, vestiging.Now())
+	if err != nil {
+		return err
+	}
+	if filled {
+		fmt.Fprintln(stdout, "Filled the empty database with the demo library Bibliotheek Rivierenland.")
+	}
+	if _, err := svc.PersonByEmail(ctx, demoStaffEmail); err == nil {
+		printLogin(stdout)
+	}
+	return nil
+}
+
+func printLogin(w io.Writer) {
+	fmt.Fprintf(w, "Staff login: %s / %s\n", demoStaffEmail, demoPassword)
+}
+
+// isEmpty reports whether the database holds no branches and no events yet.
+func isEmpty(ctx context.Context, svc vestiging.Services) (bool, error) {
+	branches, err := svc.Branches(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, n, err := svc.FindEvents(ctx, vestiging.EventFilter{
+		Statuses: []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled},
+		Limit:    1,
+	})
+	if err != nil {
+		return false, err
+	}
+	return len(branches) == 0 && n == 0, nil
+}
+
+// fillDemo fills an empty database with a demo library whose agenda starts
+// next Monday (from now, in Amsterdam time). It does nothing and returns
+// false when the database is not empty, so serve --demo fills only once.
+func fillDemo(ctx context.Context, svc vestiging.Services, now time.Time) (bool, error) {
+	empty, err := isEmpty(ctx, svc)
+	if err != nil || !empty {
+		return false, err
+	}
+	f := demoFill{svc: svc, ctx: ctx}
+	f.loc, err = time.LoadLocation(vestiging.DefaultTimeZone)
+	if err != nil {
+		return false, err
+	}
+	local := now.In(f.loc)
+	days := (8 - int(local.Weekday())) % 7 // Sunday is 0
+	if days == 0 {
+		days = 7
+	}
+	f.monday = time.Date(local.Year(), local.Month(), local.Day()+days, 0, 0, 0, 0, f.loc)
+	for _, step := range []func() error{f.library, f.branches, f.events, f.series, f.courses, f.people, f.offers} {
+		if err := step(); err != nil {
+			return false, fmt.Errorf("demo: %w", err)
+		}
+	}
+	return true, nil
+}
+
+type demoFill struct {
+	svc       vestiging.Services
+	ctx       context.Context
+	loc       *time.Location
+	monday    time.Time // of the first demo week
+	libraryID int64
+	tiel      *int64
+	culem     *int64
+	residents map[string]int64
+}
+
+// at returns the local time on weekday (Monday is 0) of week w from f.monday.
+func (f *demoFill) at(w, weekday, hour, minute int) time.Time {
+	return time.Date(f.monday.Year(), f.monday.Month(), f.monday.Day()+7*w+weekday, hour, minute, 0, 0, f.loc)
+}
+
+func (f *demoFill) library() error {
+	l, err := f.svc.Library(f.ctx)
+	if err != nil {
+		return err
+	}
+	l.Name = "Bibliotheek Rivierenland"
+	l.Description = `<p>Bibliotheek Rivierenland is de openbare bibliotheek voor Tiel, Culemborg en de dorpen in de Betuwe. ` +
+		`Je komt bij ons voor boeken en nog veel meer: voorlezen voor de kleintjes, hulp bij de computer en de digitale overheid, ` +
+		`taalcafés, leesclubs, lezingen en cursussen.</p><p>Iedereen is welkom, ook zonder lidmaatschap.</p>`
+	l.Email = "info@bibliotheekrivierenland.example"
+	l.Phone = "0344 123 456"
+	l.Website = "https://www.bibliotheekrivierenland.example"
+	if err := f.svc.UpdateLibrary(f.ctx, l); err != nil {
+		return fmt.Errorf("library: %w", err)
+	}
+	f.libraryID = l.ID
+	return nil
+}
+
+func hours(days []time.Weekday, opens, closes string) []vestiging.OpeningHours {
+	out := make([]vestiging.OpeningHours, len(days))
+	for i, d := range days {
+		out[i] = vestiging.OpeningHours{Day: d, Opens: opens, Closes: closes}
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (f *demoFill) branches() error {
+	weekdays := []time.Weekday{time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+	tiel := &vestiging.Branch{
+		LibraryID: f.libraryID, Name: "Bibliotheek Tiel", Street: "Markt 12", PostalCode: "4001 BT", City: "Tiel",
+		Latitude: ptr(51.8866), Longitude: ptr(5.4296),
+		OpeningHours: append(append(hours([]time.Weekday{time.Monday}, "13:00", "17:30"),
+			hours(weekdays, "10:00", "17:30")...),
+			vestiging.OpeningHours{Day: time.Thursday, Opens: "19:00", Closes: "21:00"},
+			vestiging.OpeningHours{Day: time.Saturday, Opens: "10:00", Closes: "14:00"}),
+	}
+	culem := &vestiging.Branch{
+		LibraryID: f.libraryID, Name: "Bibliotheek Culemborg", Street: "Varkensmarkt 8", PostalCode: "4101 CK", City: "Culemborg",
+		Latitude: ptr(51.9557), Longitude: ptr(5.2272),
+		OpeningHours: append(hours(weekdays, "10:00", "17:00"),
+			vestiging.OpeningHours{Day: time.Saturday, Opens: "10:00", Closes: "13:00"}),
+	}
+	for _, b := range []*vestiging.Branch{tiel, culem} {
+		if err := f.svc.CreateBranch(f.ctx, b); err != nil {
+			return fmt.Errorf("branch %s: %w", b.Name, err)
+		}
+	}
+	f.tiel, f.culem = &tiel.ID, &culem.ID
+	return nil
+}
+
+// demoEvent is one line of the demo agenda; weeks lists the weeks it recurs in.
+type demoEvent struct {
+	weeks           []int
+	weekday         int // Monday is 0
+	hour, minute    int
+	minutes         int
+	title, text     string
+	tiel, online    bool // else Culemborg
+	audience, theme string
+	capacity        int
+	registration    string
+	status          string
+}
+
+const (
+	leesplezier = "leesplezier"
+	digitaal    = "digitale-vaardigheden"
+	leren       = "leven-lang-leren"
+	webinarURL  = "https://webinar.bibliotheekrivierenland.example/"
+)
+
+var demoAgenda = []demoEvent{
+	{weeks: []int{0, 1, 2, 3}, weekday: 2, hour: 15, minutes: 45, title: "Voorleesuurtje",
+		text: "Spannende, grappige en mooie verhalen voor kinderen van 4 tot 7 jaar. Ouders en opa's en oma's zijn ook welkom.",
+		tiel: true, audience: vestiging.AudienceChildren, theme: leesplezier},
+	{weeks: []int{0, 2, 4}, weekday: 4, hour: 10, minutes: 45, title: "Dreumesuurtje: voorlezen voor peuters",
+		text:     "Prentenboeken, liedjes en versjes voor kinderen van 1 tot 4 jaar, samen met hun ouder of verzorger.",
+		audience: vestiging.AudienceChildren, theme: leesplezier},
+	{weeks: []int{0, 1, 2, 3, 4}, weekday: 1, hour: 10, minutes: 120, title: "Digicafé",
+		text: "Vragen over je telefoon, tablet of laptop? Vrijwilligers helpen je op weg. Neem je eigen apparaat mee.\n\nGratis, aanmelden is niet nodig.",
+		tiel: true, audience: vestiging.AudienceSeniors, theme: digitaal},
+	{weeks: []int{1, 3}, weekday: 0, hour: 13, minute: 30, minutes: 120, title: "Klik & Tik inloop",
+		text:     "Oefen in je eigen tempo met de computer, met begeleiding. Voor beginners.",
+		audience: vestiging.AudienceSeniors, theme: digitaal},
+	{weeks: []int{0, 2, 4}, weekday: 3, hour: 14, minutes: 90, title: "Informatiepunt Digitale Overheid",
+		text:     "Hulp bij DigiD, toeslagen, je belastingaangifte en andere zaken met de overheid. Neem je DigiD-gegevens mee.",
+		audience: vestiging.AudienceAdults, theme: digitaal},
+	{weeks: []int{1, 4}, weekday: 3, hour: 20, minutes: 90, title: "Leesclub: Nederlandse romans",
+		text:     "We bespreken deze maand 'Het smelt' van Lize Spit. Lees het boek vooraf; de bibliotheek heeft leesclubexemplaren.",
+		audience: vestiging.AudienceAdults, theme: leesplezier, capacity: 12, registration: vestiging.RegistrationOpen},
+	{weeks: []int{2}, weekday: 3, hour: 20, minutes: 90, title: "Lezing: de geschiedenis van de Linge",
+		text: "Streekhistoricus Jan van Wijk vertelt over de rivier die de Betuwe vormde: dijken, overstromingen en scheepvaart.",
+		tiel: true, audience: vestiging.AudienceAdults, theme: leren, capacity: 60, registration: vestiging.RegistrationOpen},
+	{weeks: []int{1}, weekday: 5, hour: 15, minutes: 90, title: "Opening expositie Rivierlandschappen",
+		text: "Schilders uit de regio tonen het rivierenlandschap door de seizoenen. De expositie is zes weken te zien.",
+		tiel: true, audience: vestiging.AudienceAll, theme: leren},
+	{weeks: []int{2}, weekday: 2, hour: 19, minute: 30, minutes: 60, title: "Webinar: veilig online bankieren",
+		text:   "Hoe herken je nepberichten en phishing? Een expert van de Veiligbankieren-campagne legt het uit. Je kijkt thuis mee.",
+		online: true, audience: vestiging.AudienceAdults, theme: digitaal},
+	{weeks: []int{3}, weekday: 1, hour: 19, minute: 30, minutes: 60, title: "Webinar: je pensioen digitaal regelen",
+		text:   "Waar vind je je pensioenoverzicht en hoe regel je zaken online? Live webinar met vragen.",
+		online: true, audience: vestiging.AudienceSeniors, theme: digitaal},
+	{weeks: []int{1}, weekday: 2, hour: 14, minutes: 120, title: "Minecraft-middag",
+		text:     "Bouw samen met andere kinderen de bibliotheek van de toekomst na in Minecraft. Voor 9 tot 13 jaar.",
+		audience: vestiging.AudienceYouth, theme: digitaal, capacity: 16, registration: vestiging.RegistrationOpen},
+	{weeks: []int{3}, weekday: 5, hour: 13, minutes: 120, title: "Schrijfworkshop voor jongeren",
+		text: "Schrijf je eigen kort verhaal met hulp van een jonge schrijver. Voor 12 tot 18 jaar.",
+		tiel: true, audience: vestiging.AudienceYouth, theme: leesplezier, capacity: 15, registration: vestiging.RegistrationOpen},
+	{weeks: []int{3}, weekday: 4, hour: 19, minute: 30, minutes: 90, title: "Auteur te gast: Kees van Beijnum",
+		text:     "Een avond over schrijven, de Betuwe en zijn nieuwe roman. Kaarten via de boekhandel.",
+		audience: vestiging.AudienceAdults, theme: leesplezier, registration: vestiging.RegistrationExternal},
+	{weeks: []int{0}, weekday: 5, hour: 11, minutes: 60, title: "Rondleiding voor nieuwe leden",
+		text: "Maak kennis met de bibliotheek: waar staat wat, hoe reserveer je, en wat kun je allemaal lenen?",
+		tiel: true, audience: vestiging.AudienceAll, theme: leren},
+	{weeks: []int{1}, weekday: 3, hour: 20, minutes: 90, title: "Poëzieavond",
+		text: "Dichters uit de regio lezen voor. Helaas gaat deze avond niet door wegens ziekte.",
+		tiel: true, audience: vestiging.AudienceAdults, theme: leesplezier, status: vestiging.StatusCancelled},
+	{weeks: []int{6}, weekday: 2, hour: 14, minutes: 120, title: "Kick-off Zomerlezen",
+		text: "Concept: programma volgt nog.", tiel: true, audience: vestiging.AudienceChildren, theme: leesplezier,
+		status: vestiging.StatusDraft},
+	{weeks: []int{5}, weekday: 3, hour: 20, minutes: 90, title: "Filosofiecafé",
+		text: "Concept: spreker nog bevestigen.", audience: vestiging.AudienceAdults, theme: leren,
+		status: vestiging.StatusDraft},
+}
+
+func (f *demoFill) event(d demoEvent, w int) *vestiging.Event {
+	start := f.at(w, d.weekday, d.hour, d.minute)
+	e := &vestiging.Event{
+		LibraryID: f.libraryID, Kind: vestiging.KindEvent, Title: d.title, Description: vestiging.TextToHTML(d.text),
+		StartsAt: start, EndsAt: start.Add(time.Duration(d.minutes) * time.Minute), TimeZone: vestiging.DefaultTimeZone,
+		Audience: d.audience, Theme: d.theme, Language: "nl", Capacity: d.capacity,
+		RegistrationMode: d.registration, Status: d.status,
+	}
+	switch {
+	case d.online:
+		e.OnlineURL = webinarURL
+	case d.tiel:
+		e.BranchID = f.tiel
+	default:
+		e.BranchID = f.culem
+	}
+	if e.RegistrationMode == vestiging.RegistrationExternal {
+		e.RegistrationURL = "https://www.bibliotheekrivierenland.example/kaarten"
+	}
+	if e.Status == "" {
+		e.Status = vestiging.StatusPublished
+	}
+	return e
+}
+
+func (f *demoFill) events() error {
+	for _, d := range demoAgenda {
+		for _, w := range d.weeks {
+			e := f.event(d, w)
+			if err := f.svc.CreateEvent(f.ctx, e); err != nil {
+				return fmt.Errorf("event %q: %w", e.Title, err)
+			}
+		}
+	}
+	return nil
+}
+
+// series adds the weekly language café for eight weeks, skipping the fourth.
+func (f *demoFill) series() error {
+	first := f.event(demoEvent{weekday: 2, hour: 19, minutes: 90, title: "Taalcafé",
+		text: "Oefen Nederlands praten in een ontspannen sfeer, met koffie en thee. Elke week een ander onderwerp. Iedereen die Nederlands leert is welkom.",
+		tiel: true, audience: vestiging.AudienceAdults, theme: leren}, 0)
+	s := &vestiging.Series{
+		Frequency: vestiging.FrequencyWeekly,
+		Until:     f.at(7, 2, 0, 0).Format(time.DateOnly),
+		Skip:      []string{f.at(3, 2, 0, 0).Format(time.DateOnly)},
+	}
+	if _, err := f.svc.CreateSeries(f.ctx, s, first); err != nil {
+		return fmt.Errorf("series %q: %w", first.Title, err)
+	}
+	return nil
+}
+
+func (f *demoFill) courses() error {
+	course := func(title, text string, weekday, hour, minute, minutes, sessions int, branch *int64, audience, theme string, capacity int) *vestiging.Event {
+		c := &vestiging.Event{
+			LibraryID: f.libraryID, Kind: vestiging.KindCourse, Title: title, Description: vestiging.TextToHTML(text),
+			TimeZone: vestiging.DefaultTimeZone, BranchID: branch, Audience: audience, Theme: theme, Language: "nl",
+			Capacity: capacity, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished,
+		}
+		for w := 1; w <= sessions; w++ {
+			start := f.at(w, weekday, hour, minute)
+			c.Sessions = append(c.Sessions, &vestiging.Session{StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), BranchID: branch})
+		}
+		return c
+	}
+	for _, c := range []*vestiging.Event{
+		course("Cursus Klik & Tik: de basis",
+			"In vijf lessen leer je werken met de computer: de muis en het toetsenbord, internet, e-mail en veilig wachtwoorden kiezen.\n\nVoor absolute beginners. Laptops zijn aanwezig.",
+			0, 10, 0, 120, 5, f.tiel, vestiging.AudienceSeniors, digitaal, 8),
+		course("Cursus stamboomonderzoek",
+			"Zoek uit waar je familie vandaan komt. In vier avonden leer je werken met archieven, WieWasWie en de burgerlijke stand.",
+			1, 19, 30, 120, 4, f.culem, vestiging.AudienceAdults, leren, 14),
+	} {
+		if err := f.svc.CreateEvent(f.ctx, c); err != nil {
+			return fmt.Errorf("course %q: %w", c.Title, err)
+		}
+	}
+	return nil
+}
+
+func (f *demoFill) people() error {
+	f.residents = map[string]int64{}
+	for _, p := range []*vestiging.Person{
+		{Email: demoStaffEmail, DisplayName: "Sanne (bibliotheek)", Role: vestiging.RoleAdmin},
+		{Email: "anna.dejong@voorbeeld.example", DisplayName: "Anna de Jong", Role: vestiging.RoleResident},
+		{Email: "m.elamrani@voorbeeld.example", DisplayName: "Mohammed El Amrani", Role: vestiging.RoleResident},
+		{Email: "ria.verbeek@voorbeeld.example", DisplayName: "Ria Verbeek", Role: vestiging.RoleResident},
+		{Email: "joost@voorbeeld.example", DisplayName: "Joost van Dam", Role: vestiging.RoleResident},
+	} {
+		if err := p.SetPassword(demoPassword); err != nil {
+			return err
+		}
+		if err := f.svc.CreatePerson(f.ctx, p); err != nil {
+			return fmt.Errorf("person %s: %w", p.Email, err)
+		}
+		f.residents[p.DisplayName] = p.ID
+	}
+	return nil
+}
+
+func (f *demoFill) offers() error {
+	for _, o := range []struct {
+		author, kind, title, text, theme, area, status string
+	}{
+		{"Ria Verbeek", vestiging.OfferKindOffer, "Hulp bij formulieren invullen",
+			"Ik was dertig jaar administratief medewerker en help je graag met formulieren van de gemeente, het UWV of de Belastingdienst.",
+			digitaal, "Tiel", vestiging.OfferApproved},
+		{"Mohammed El Amrani", vestiging.OfferKindRequest, "Wie wil met mij Nederlands oefenen?",
+			"Ik woon twee jaar in Nederland en zoek iemand om een uur per week mee te praten, bijvoorbeeld in de bibliotheek.",
+			leren, "Culemborg", vestiging.OfferApproved},
+		{"Joost van Dam", vestiging.OfferKindOffer, "Ik leer je werken met je smartphone",
+			"Whatsapp, foto's versturen, de NS-app: ik leg het rustig uit. Op dinsdagmiddag in de bibliotheek.",
+			digitaal, "Tiel-Oost", vestiging.OfferApproved},
+		{"Anna de Jong", vestiging.OfferKindRequest, "Hulp gezocht bij het maken van een cv",
+			"Ik zoek weer werk na jaren thuis voor de kinderen en wil graag hulp bij een goed cv en een sollicitatiebrief.",
+			leren, "Culemborg", vestiging.OfferApproved},
+		{"Anna de Jong", vestiging.OfferKindRequest, "Voorleesopa of -oma gezocht",
+			"Voor de peuterochtend in de wijk zoeken we iemand die een keer per maand wil voorlezen.",
+			leesplezier, "Culemborg", vestiging.OfferPending},
+		{"Joost van Dam", vestiging.OfferKindOffer, "Boeken ruilen in de buurt",
+			"Ik heb een minibieb voor mijn deur gezet. Neem een boek, breng een boek!",
+			leesplezier, "Tiel", vestiging.OfferPending},
+	} {
+		offer := &vestiging.Offer{Kind: o.kind, Title: o.title, Description: vestiging.TextToHTML(o.text),
+			Theme: o.theme, Area: o.area, Contact: "Reageer via de bibliotheek.", AuthorID: f.residents[o.author]}
+		if err := f.svc.CreateOffer(f.ctx, offer); err != nil {
+			return fmt.Errorf("offer %q: %w", o.title, err)
+		}
+		if o.status != vestiging.OfferPending {
+			if err := f.svc.SetOfferStatus(f.ctx, offer.ID, o.status, ""); err != nil {
+				return fmt.Errorf("offer %q: %w", o.title, err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,283 @@
+// Command vestiging runs a library's branch of the national virtual library:
+// the web server, database migrations, administration, iCalendar import and
+// demo data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
+)
+
+const usage = `Usage: vestiging <command> [flags]
+
+Commands:
+  serve                 run the web server
+  migrate               bring the database schema up to date
+  admin create-user     add a person (--email, --password, --role, --name)
+  import ics FILE       import events from an iCalendar file (--branch ID)
+  demo                  fill an empty database with a demo library
+  version               print the version
+  help                  print this text
+
+Every flag can also be set with an environment variable: --base-url with
+VESTIGING_BASE_URL, --data with VESTIGING_DATA and so on. Flags win.
+Run "vestiging <command> -h" for the flags of a command.
+`
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError is a mistake on the command line: exit status 2, not 1.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// run executes one command and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := dispatch(ctx, args, stdout)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintf(stderr, "vestiging: %s\n", message(err))
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout)
+	case "migrate":
+		return migrate(ctx, rest, stdout)
+	case "admin":
+		if len(rest) == 0 || rest[0] != "create-user" {
+			return &usageError{`unknown admin command; try "vestiging admin create-user -h"`}
+		}
+		return createUser(ctx, rest[1:], stdout)
+	case "import":
+		if len(rest) == 0 || rest[0] != "ics" {
+			return &usageError{`unknown import format; try "vestiging import ics FILE"`}
+		}
+		return importICS(ctx, rest[1:], stdout)
+	case "demo":
+		return demo(ctx, rest, stdout)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "vestiging %s\n", vestiging.Version)
+		return nil
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return &usageError{fmt.Sprintf("unknown command %q; run \"vestiging help\" for the list", cmd)}
+}
+
+// message renders err as one line. Domain errors show their message, fields
+// and cause without the code, after any context wrapped around them.
+func message(err error) string {
+	var e *vestiging.Error
+	s := err.Error()
+	if errors.As(err, &e) {
+		var b strings.Builder
+		if strings.HasSuffix(s, e.Error()) {
+			b.WriteString(strings.TrimSuffix(s, e.Error()))
+		}
+		b.WriteString(e.Message)
+		if e.Message == "" {
+			b.WriteString(e.Code)
+		}
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s: %s", k, e.Fields[k])
+		}
+		if e.Err != nil {
+			fmt.Fprintf(&b, ": %v", e.Err)
+		}
+		s = b.String()
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// newFlags returns a flag set whose errors come back to run as one line,
+// instead of the whole flag list on stderr; parse prints that list on
+// stdout for -h.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// envName is the environment variable that backs a flag: --base-url ← VESTIGING_BASE_URL.
+func envName(flagName string) string {
+	return "VESTIGING_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parse applies the VESTIGING_* environment first and the arguments after,
+// so flags win. Flags may come before or after the positional arguments,
+// which it returns.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv(envName(f.Name)); ok && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = &usageError{fmt.Sprintf("invalid value %q in %s: %v", v, envName(f.Name), e)}
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(stdout, "Usage: vestiging %s [flags]\n\nFlags (each also from VESTIGING_<FLAG> in the environment):\n", fs.Name())
+				fs.SetOutput(stdout)
+				fs.PrintDefaults()
+				return nil, err
+			}
+			return nil, &usageError{fmt.Sprintf("%s: %v (run \"vestiging %s -h\" for its flags)", fs.Name(), err, fs.Name())}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// dbFlags are the flags of every command that opens the database.
+type dbFlags struct {
+	data     string
+	database string
+}
+
+func (d *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.data, "data", "./data", "directory for the SQLite database and other files")
+	fs.StringVar(&d.database, "database", "", `database URL: "postgres://…" for PostgreSQL; default the SQLite file <data>/vestiging.db`)
+}
+
+// openTimeout bounds opening and migrating, so an unreachable database is
+// reported in seconds rather than hanging.
+const openTimeout = 30 * time.Second
+
+// open opens and migrates the database. lock keeps a second server off the
+// same SQLite file.
+func (d *dbFlags) open(ctx context.Context, lock bool) (*store.DB, error) {
+	url := d.database
+	if url == "" {
+		if err := os.MkdirAll(d.data, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		url = filepath.Join(d.data, "vestiging.db")
+	}
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	db, err := store.Open(ctx, url, store.Options{Clock: vestiging.Now, Lock: lock})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func noArgs(fs *flag.FlagSet, args []string) error {
+	if len(args) > 0 {
+		return &usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), args[0])}
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	var d dbFlags
+	fs := newFlags("migrate")
+	d.register(fs)
+	rest, err := parse(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	db, err := d.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "The %s database is up to date.\n", db.Dialect())
+	return nil
+}
+
+func createUser(ctx context.Context, args []string, stdout io.Writer) error {
+	var d dbFlags
+	fs := newFlags("admin create-user")
+	d.register(fs)
+	email := fs.String("email", "", "email address, used to sign in (required)")
+	password := fs.String("password", "", "password, at least 8 characters (required; VESTIGING_PASSWORD keeps it out of the process list)")
+	role := fs.String("role", vestiging.RoleResident, "resident, staff or admin")
+	name := fs.String("name", "", "display name")
+	rest, err := parse(fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, rest); err != nil {
+		return err
+	}
+	if *email == "" || *password == "" {
+		return &usageError{"admin create-user: --email and --password are required"}
+	}
+	p := &vestiging.Person{Email: *email, DisplayName: *name, Role: *role}
+	if err := p.SetPassword(*password); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	db, err := d.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CreatePerson(ctx, p); err != nil {
+		if vestiging.ErrorCode(err) == vestiging.ECONFLICT {
+			return vestiging.Errorf(vestiging.ECONFLICT, "a person with email %s already exists", p.Email)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "Created %s %s (id %d).\n", p.Role, p.Email, p.ID)
+	return nil
+}
