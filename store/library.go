@@ -53,6 +53,9 @@ func scanBranch(row interface{ Scan(...any) error }) (*vestiging.Branch, error) 
 	if err := json.Unmarshal([]byte(hours), &b.OpeningHours); err != nil {
 		return nil, fmt.Errorf("branch %d opening hours: %w", b.ID, err)
 	}
+	if len(b.OpeningHours) == 0 {
+		b.OpeningHours = nil // read back as a branch without hours was created
+	}
 	return b, nil
 }
 

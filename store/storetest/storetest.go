@@ -1,22 +1,63 @@
 package storetest
 
 import (
-	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
 )
 
-// Run runs the conformance suite; open returns a fresh, migrated database.
+// Run runs the conformance suite. open returns a fresh, migrated database
+// for each subtest, so cases never see each other's rows.
 func Run(t *testing.T, open func(t *testing.T) *store.DB) {
-	t.Run("Library", func(t *testing.T) {
-		db := open(t)
-		l, err := db.Library(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := l.Name, "Bibliotheek"; got != want {
-			t.Errorf("name %q, want %q", got, want)
+	t.Run("Ping", func(t *testing.T) {
+		if err := open(t).Ping(t.Context()); err != nil {
+			t.Fatalf("ping: %v", err)
 		}
 	})
+	t.Run("Library", func(t *testing.T) { testLibrary(t, open) })
+	t.Run("Branches", func(t *testing.T) { testBranches(t, open) })
+	t.Run("Themes", func(t *testing.T) { testThemes(t, open) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
+	t.Run("FindEvents", func(t *testing.T) { testFindEvents(t, open) })
+	t.Run("Series", func(t *testing.T) { testSeries(t, open) })
+	t.Run("Import", func(t *testing.T) { testImport(t, open) })
+	t.Run("Offers", func(t *testing.T) { testOffers(t, open) })
+	t.Run("People", func(t *testing.T) { testPeople(t, open) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 }
+
+// wantCode fails the test unless err carries the domain error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := vestiging.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %q, want %q", err, got, code)
+	}
+}
+
+// same fails the test unless got and want encode to the same JSON, which
+// compares nested branches and sessions by value and times as instants
+// (both must be in UTC, as the store returns them).
+func same(t *testing.T, what string, got, want any) {
+	t.Helper()
+	g, err1 := json.Marshal(got)
+	w, err2 := json.Marshal(want)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%s: encode: %v %v", what, err1, err2)
+	}
+	if string(g) != string(w) {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+// between fails unless lo <= got <= hi, for times set from a real clock.
+func between(t *testing.T, what string, got, lo, hi time.Time) {
+	t.Helper()
+	if got.Before(lo.Truncate(time.Microsecond)) || got.After(hi) {
+		t.Errorf("%s = %v, want between %v and %v", what, got, lo, hi)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
