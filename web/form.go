@@ -1,0 +1,160 @@
+package web
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// form carries what a visitor typed and the messages per field, so an
+// invalid form is shown again with the values kept. Messages are English
+// catalog keys, translated in the template.
+type form struct {
+	Values url.Values
+	Errors map[string]string
+}
+
+func newForm(values url.Values) *form {
+	if values == nil {
+		values = url.Values{}
+	}
+	return &form{Values: values, Errors: map[string]string{}}
+}
+
+func (f *form) Get(name string) string { return f.Values.Get(name) }
+
+// Is reports whether the field holds value, for selects and checkboxes.
+func (f *form) Is(name, value string) bool { return slices.Contains(f.Values[name], value) }
+
+func (f *form) Err(name string) string { return f.Errors[name] }
+
+// Set records a value, typically when filling a form from a stored record.
+func (f *form) Set(name, value string) { f.Values.Set(name, value) }
+
+// Add records msg for a field unless it has one already.
+func (f *form) Add(name, msg string) {
+	if _, ok := f.Errors[name]; !ok {
+		f.Errors[name] = msg
+	}
+}
+
+// domainFields maps the domain's field names onto the form's inputs where
+// they differ, so each message lands next to the input that caused it.
+var domainFields = map[string]string{
+	"starts_at": "start_date",
+	"ends_at":   "end_date",
+	"frequency": "repeat",
+	"until":     "repeat_until",
+	"skip":      "repeat_skip",
+}
+
+// AddDomain copies a domain validation error's field messages into the form.
+func (f *form) AddDomain(fields map[string]string) {
+	for k, msg := range fields {
+		if name, ok := domainFields[k]; ok {
+			k = name
+		}
+		f.Add(k, msg)
+	}
+}
+
+func (f *form) Valid() bool { return len(f.Errors) == 0 }
+
+type summaryItem struct {
+	ID      string
+	Label   string
+	Message string
+}
+
+// Summary lists the errors in the order of fieldLabels (the order of the
+// forms), then any others by name, each linking to its input.
+func (f *form) Summary() []summaryItem {
+	var out []summaryItem
+	seen := map[string]bool{}
+	for _, fl := range fieldLabels {
+		if msg, ok := f.Errors[fl.name]; ok {
+			out = append(out, summaryItem{ID: fl.name, Label: fl.label, Message: msg})
+			seen[fl.name] = true
+		}
+	}
+	var rest []string
+	for k := range f.Errors {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		out = append(out, summaryItem{ID: k, Message: f.Errors[k]})
+	}
+	return out
+}
+
+// fieldLabels names every input of the staff forms, in form order.
+var fieldLabels = []struct{ name, label string }{
+	{"title", "Title"},
+	{"description", "Description"},
+	{"time_zone", "Time zone"},
+	{"start_date", "Start date"},
+	{"start_time", "Start time"},
+	{"end_date", "End date"},
+	{"end_time", "End time"},
+	{"sessions", "Sessions"},
+	{"branch_id", "Branch"},
+	{"online_url", "Online link"},
+	{"audience", "Audience"},
+	{"theme", "Theme"},
+	{"language", "Language"},
+	{"image_url", "Image address"},
+	{"image_alt", "Image description (alt text)"},
+	{"capacity", "Capacity"},
+	{"registration_mode", "Registration"},
+	{"registration_url", "Registration address"},
+	{"repeat", "Repeat"},
+	{"repeat_until", "Last date"},
+	{"repeat_skip", "Skip these dates"},
+	{"name", "Name"},
+	{"email", "Email address"},
+	{"phone", "Phone"},
+	{"website", "Website"},
+	{"logo_url", "Logo address"},
+	{"logo_alt", "Logo description (alt text)"},
+	{"street", "Street and number"},
+	{"postal_code", "Postal code"},
+	{"city", "City"},
+	{"latitude", "Latitude"},
+	{"longitude", "Longitude"},
+	{"opening_hours", "Opening hours"},
+	{"slug", "Short name (slug)"},
+	{"name_nl", "Name in Dutch"},
+	{"name_en", "Name in English"},
+	{"reason", "Reason"},
+	{"from", "From"},
+	{"to", "To"},
+	{"branch", "Branch"},
+}
+
+// field is what the input partials in partials.html render.
+type field struct {
+	Name     string
+	Label    string
+	Type     string
+	Value    string
+	Error    string
+	Hint     string
+	Required bool
+}
+
+// newField builds a field for the partials. extras are "required" or
+// "hint=…" (an English catalog key).
+func newField(f *form, name, label, typ string, extras ...string) field {
+	fl := field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Err(name)}
+	for _, x := range extras {
+		if x == "required" {
+			fl.Required = true
+		} else if h, ok := strings.CutPrefix(x, "hint="); ok {
+			fl.Hint = h
+		}
+	}
+	return fl
+}

@@ -1,0 +1,407 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+// languages the site speaks; the first is the default.
+var languages = []string{"nl", "en"}
+
+const langCookie = "lang"
+
+type ctxKey int
+
+const (
+	langKey ctxKey = iota
+	personKey
+	tokenKey
+)
+
+// language picks the page language: ?lang= (remembered in a cookie), then
+// the cookie, then Accept-Language, then Dutch.
+func (s *Server) language(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := ""
+		if q := r.URL.Query().Get("lang"); isLanguage(q) {
+			lang = q
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+		} else if c, err := r.Cookie(langCookie); err == nil && isLanguage(c.Value) {
+			lang = c.Value
+		} else {
+			lang = acceptLanguage(r.Header.Get("Accept-Language"))
+		}
+		w.Header().Add("Vary", "Accept-Language, Cookie")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey, lang)))
+	})
+}
+
+func isLanguage(s string) bool {
+	for _, l := range languages {
+		if s == l {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptLanguage returns the supported language with the highest q value,
+// the earlier one on a tie, and Dutch when none is acceptable.
+func acceptLanguage(header string) string {
+	best, bestQ := languages[0], 0.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if isLanguage(base) && q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}
+
+func langFrom(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey).(string); ok {
+		return l
+	}
+	return languages[0]
+}
+
+// translate returns the Dutch text for an English source string, or the
+// source string itself for English and for anything not in the catalog.
+func translate(lang, s string) string {
+	if lang == "nl" {
+		if nl, ok := catalog[s]; ok {
+			return nl
+		}
+	}
+	return s
+}
+
+var (
+	weekdaysNL = []string{"zo", "ma", "di", "wo", "do", "vr", "za"}
+	weekdaysEN = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	monthsNL   = []string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+		"september", "oktober", "november", "december"}
+	weekdayNamesNL = []string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
+)
+
+// formatDate writes a date as "za 5 december 2026" or "Sat 5 December 2026".
+func formatDate(lang string, t time.Time) string {
+	if lang == "nl" {
+		return fmt.Sprintf("%s %d %s %d", weekdaysNL[t.Weekday()], t.Day(), monthsNL[t.Month()-1], t.Year())
+	}
+	return fmt.Sprintf("%s %d %s %d", weekdaysEN[t.Weekday()], t.Day(), t.Month(), t.Year())
+}
+
+// formatSpan writes a start and end in loc: "za 5 december 2026, 14:00–16:00",
+// or both dates in full when the end falls on another day.
+func formatSpan(lang string, start, end time.Time, loc *time.Location) string {
+	start, end = start.In(loc), end.In(loc)
+	if start.Format(time.DateOnly) == end.Format(time.DateOnly) {
+		return fmt.Sprintf("%s, %s–%s", formatDate(lang, start), start.Format("15:04"), end.Format("15:04"))
+	}
+	return fmt.Sprintf("%s, %s – %s, %s", formatDate(lang, start), start.Format("15:04"), formatDate(lang, end), end.Format("15:04"))
+}
+
+func weekdayName(lang string, d time.Weekday) string {
+	if lang == "nl" {
+		return weekdayNamesNL[d]
+	}
+	return d.String()
+}
+
+// audienceNames holds the English names; the catalog has the Dutch ones.
+var audienceNames = map[string]string{
+	vestiging.AudienceAll:      "Everyone",
+	vestiging.AudienceChildren: "Children",
+	vestiging.AudienceYouth:    "Young people",
+	vestiging.AudienceAdults:   "Adults",
+	vestiging.AudienceSeniors:  "Seniors",
+}
+
+func templateFuncs(lang string) template.FuncMap {
+	t := func(s string) string { return translate(lang, s) }
+	return template.FuncMap{
+		"t":  t,
+		"tf": func(format string, args ...any) string { return fmt.Sprintf(t(format), args...) },
+		"when": func(e *vestiging.Event) string {
+			return formatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
+		},
+		"span": func(start, end time.Time, loc *time.Location) string {
+			return formatSpan(lang, start, end, loc)
+		},
+		"date":        func(tm time.Time) string { return formatDate(lang, tm) },
+		"weekday":     func(d time.Weekday) string { return weekdayName(lang, d) },
+		"audience":    func(a string) string { return t(audienceNames[a]) },
+		"audiences":   func() []string { return vestiging.Audiences },
+		"description": description,
+		"field":       newField,
+		"add":         func(a, b int) int { return a + b },
+	}
+}
+
+// catalog maps every English source string to Dutch: the pages' texts, the
+// web layer's messages and the domain's validation messages.
+var catalog = map[string]string{
+	// Layout and navigation.
+	"Skip to content":     "Naar de inhoud",
+	"Main menu":           "Hoofdmenu",
+	"Agenda":              "Agenda",
+	"Offers and requests": "Vraag en aanbod",
+	"The library":         "De bibliotheek",
+	"Staff":               "Medewerkers",
+	"Signed in as %s":     "Ingelogd als %s",
+	"Sign in":             "Inloggen",
+	"Sign out":            "Uitloggen",
+	"Language":            "Taal",
+	"Part of the nationwide virtual library.": "Onderdeel van de landelijke virtuele bibliotheek.",
+	"Pages":         "Pagina's",
+	"Previous page": "Vorige pagina",
+	"Next page":     "Volgende pagina",
+	"Page %d of %d": "Pagina %d van %d",
+
+	// Public pages.
+	"Welcome":                              "Welkom",
+	"Coming up":                            "Binnenkort",
+	"No events planned at the moment.":     "Er staan op dit moment geen activiteiten gepland.",
+	"See the whole agenda":                 "Bekijk de hele agenda",
+	"Courses":                              "Cursussen",
+	"No courses planned at the moment.":    "Er staan op dit moment geen cursussen gepland.",
+	"Filter the agenda":                    "Filter de agenda",
+	"From":                                 "Vanaf",
+	"To":                                   "Tot en met",
+	"As YYYY-MM-DD":                        "Als JJJJ-MM-DD",
+	"As HH:MM":                             "Als UU:MM",
+	"Theme":                                "Thema",
+	"All themes":                           "Alle thema's",
+	"Audience":                             "Doelgroep",
+	"Branch":                               "Vestiging",
+	"All branches":                         "Alle vestigingen",
+	"Online only":                          "Alleen online",
+	"Show":                                 "Toon",
+	"Clear filters":                        "Filters wissen",
+	"%d activities found":                  "%d activiteiten gevonden",
+	"No events found.":                     "Geen activiteiten gevonden.",
+	"Course":                               "Cursus",
+	"Cancelled":                            "Geannuleerd",
+	"Online":                               "Online",
+	"Draft: only staff can see this page.": "Concept: alleen medewerkers zien deze pagina.",
+	"This activity will not take place.":   "Deze activiteit gaat niet door.",
+	"This course will not take place.":     "Deze cursus gaat niet door.",
+	"When":                                 "Wanneer",
+	"Where":                                "Waar",
+	"For":                                  "Voor",
+	"Places":                               "Plaatsen",
+	"Register":                             "Aanmelden",
+	"Sessions (%d)":                        "Bijeenkomsten (%d)",
+	"One registration covers all sessions of this course.":                                                             "Eén aanmelding geldt voor alle bijeenkomsten van deze cursus.",
+	"Registration is required. Signing up on this site will be possible soon; until then, please contact the library.": "Aanmelden is nodig. Binnenkort kan dat op deze site; neem tot die tijd contact op met de bibliotheek.",
+	"Residents offer help or ask for it. The library checks every entry before it appears here.":                       "Inwoners bieden hulp aan of vragen erom. De bibliotheek bekijkt elk bericht voordat het hier verschijnt.",
+	"Kind":                         "Soort",
+	"Offers":                       "Aanbod",
+	"Requests":                     "Vragen",
+	"Offer":                        "Aanbod",
+	"Request":                      "Vraag",
+	"Contact":                      "Contact",
+	"No offers or requests found.": "Geen vraag of aanbod gevonden.",
+	"Website":                      "Website",
+	"Email address":                "E-mailadres",
+	"Phone":                        "Telefoon",
+	"Branches":                     "Vestigingen",
+	"Opening hours":                "Openingstijden",
+	"Closed":                       "Gesloten",
+	"No branches yet.":             "Nog geen vestigingen.",
+	"Go to the home page":          "Naar de startpagina",
+	"See the agenda":               "Bekijk de agenda",
+	"Password":                     "Wachtwoord",
+
+	// Audiences.
+	"Everyone":     "Iedereen",
+	"Children":     "Kinderen",
+	"Young people": "Jongeren",
+	"Adults":       "Volwassenen",
+	"Seniors":      "Senioren",
+
+	// Languages of activities.
+	"Dutch":     "Nederlands",
+	"English":   "Engels",
+	"Frisian":   "Fries",
+	"German":    "Duits",
+	"French":    "Frans",
+	"Arabic":    "Arabisch",
+	"Turkish":   "Turks",
+	"Polish":    "Pools",
+	"Ukrainian": "Oekraïens",
+
+	// Error pages.
+	"Bad request":             "Ongeldig verzoek",
+	"Not signed in":           "Niet ingelogd",
+	"Not allowed":             "Geen toegang",
+	"Page not found":          "Pagina niet gevonden",
+	"Conflict":                "Conflict",
+	"Too large":               "Te groot",
+	"Please correct the form": "Verbeter het formulier",
+	"Too many requests":       "Te veel verzoeken",
+	"Something went wrong":    "Er ging iets mis",
+	"Temporarily unavailable": "Tijdelijk niet beschikbaar",
+	"We could not find this page. It may have been moved or removed.":             "We kunnen deze pagina niet vinden. Misschien is hij verplaatst of verwijderd.",
+	"This address does not accept that request.":                                  "Dit adres accepteert dat verzoek niet.",
+	"This form was sent from another site and has been refused.":                  "Dit formulier is vanaf een andere site verstuurd en is geweigerd.",
+	"Too many attempts. Please wait a minute and try again.":                      "Te veel pogingen. Wacht een minuut en probeer het opnieuw.",
+	"What you sent is too large (at most 1 MB). Please shorten it and try again.": "Wat u verstuurde is te groot (hoogstens 1 MB). Maak het korter en probeer het opnieuw.",
+	"Something went wrong on our side. Please try again later.":                   "Er ging bij ons iets mis. Probeer het later opnieuw.",
+	"The service is temporarily unavailable. Please try again later.":             "De dienst is tijdelijk niet beschikbaar. Probeer het later opnieuw.",
+	"This part of the site is for library staff only.":                            "Dit deel van de site is alleen voor medewerkers van de bibliotheek.",
+	"Email address or password is incorrect.":                                     "E-mailadres of wachtwoord is onjuist.",
+	"The form could not be read.":                                                 "Het formulier kon niet worden gelezen.",
+	"Not found.":                                                                  "Niet gevonden.",
+	"Internal error.":                                                             "Interne fout.",
+
+	// Staff area.
+	"Staff menu":                   "Menu medewerkers",
+	"New event":                    "Nieuwe activiteit",
+	"New course":                   "Nieuwe cursus",
+	"Moderate offers":              "Vraag en aanbod beoordelen",
+	"Library profile and branches": "Profiel en vestigingen",
+	"Themes":                       "Thema's",
+	"All events":                   "Alle activiteiten",
+	"Upcoming events":              "Komende activiteiten",
+	"Show upcoming events only":    "Toon alleen komende activiteiten",
+	"Include past events":          "Toon ook afgelopen activiteiten",
+	"Events":                       "Activiteiten",
+	"Title":                        "Titel",
+	"Status":                       "Status",
+	"Actions":                      "Acties",
+	"Draft":                        "Concept",
+	"Published":                    "Gepubliceerd",
+	"Edit":                         "Bewerken",
+	"Publish":                      "Publiceren",
+	"Save as draft":                "Opslaan als concept",
+	"Cancel event":                 "Annuleren",
+	"Description":                  "Beschrijving",
+	"You can use simple formatting: paragraphs, bold, italic, lists and links.": "U kunt eenvoudige opmaak gebruiken: alinea's, vet, cursief, lijsten en links.",
+	"Time zone": "Tijdzone",
+	"Sessions":  "Bijeenkomsten",
+	"One row per meeting. Rows left empty are ignored.": "Eén rij per bijeenkomst. Lege rijen worden overgeslagen.",
+	"Session %d": "Bijeenkomst %d",
+	"Date":       "Datum",
+	"Start date": "Begindatum",
+	"Start time": "Begintijd",
+	"End date":   "Einddatum",
+	"End time":   "Eindtijd",
+	"Leave empty when the event ends on the day it starts.": "Laat leeg als de activiteit eindigt op de dag dat ze begint.",
+	"No branch (online)": "Geen vestiging (online)",
+	"Online link":        "Online link",
+	"For online activities: the address where people join.": "Voor online activiteiten: het adres waar mensen meedoen.",
+	"No theme":                     "Geen thema",
+	"Language of the activity":     "Taal van de activiteit",
+	"Image address":                "Adres van de afbeelding",
+	"Image description (alt text)": "Beschrijving van de afbeelding (alt-tekst)",
+	"Describe the image for people who cannot see it.": "Beschrijf de afbeelding voor mensen die haar niet kunnen zien.",
+	"Capacity": "Aantal plaatsen",
+	"Number of places; leave empty for no limit.": "Aantal plaatsen; laat leeg voor geen maximum.",
+	"Registration":                              "Aanmelden",
+	"No registration needed":                    "Aanmelden niet nodig",
+	"Registration on this site":                 "Aanmelden via deze site",
+	"Registration elsewhere":                    "Aanmelden elders",
+	"Registration address":                      "Adres voor aanmelden",
+	"Only for registration elsewhere.":          "Alleen bij aanmelden elders.",
+	"Repeat":                                    "Herhalen",
+	"Does not repeat":                           "Niet herhalen",
+	"Every week":                                "Elke week",
+	"Every month (same weekday)":                "Elke maand (zelfde weekdag)",
+	"Last date":                                 "Laatste datum",
+	"Skip these dates":                          "Deze data overslaan",
+	"Dates as YYYY-MM-DD, separated by commas.": "Data als JJJJ-MM-DD, gescheiden door komma's.",
+	"Approve":                                   "Goedkeuren",
+	"Reject":                                    "Afwijzen",
+	"Reason":                                    "Reden",
+	"Reason for rejecting":                      "Reden van afwijzing",
+	"Nothing to moderate.":                      "Er is niets te beoordelen.",
+	"Name":                                      "Naam",
+	"Logo address":                              "Adres van het logo",
+	"Logo description (alt text)":               "Beschrijving van het logo (alt-tekst)",
+	"Save":                                      "Opslaan",
+	"Add a branch":                              "Vestiging toevoegen",
+	"Street and number":                         "Straat en huisnummer",
+	"Postal code":                               "Postcode",
+	"City":                                      "Plaats",
+	"Latitude":                                  "Breedtegraad",
+	"Longitude":                                 "Lengtegraad",
+	"For the map, such as 52.37; optional.":     "Voor de kaart, bijvoorbeeld 52.37; niet verplicht.",
+	"For the map, such as 4.89; optional.":      "Voor de kaart, bijvoorbeeld 4.89; niet verplicht.",
+	"Times as HH:MM. Leave a day empty when the branch is closed.": "Tijden als UU:MM. Laat een dag leeg als de vestiging dan gesloten is.",
+	"Day":               "Dag",
+	"Opens":             "Open",
+	"Closes":            "Dicht",
+	"Add a theme":       "Thema toevoegen",
+	"Add theme":         "Thema toevoegen",
+	"Short name (slug)": "Korte naam (slug)",
+	"Lower-case letters, digits and hyphens, such as taalcafe.": "Kleine letters, cijfers en koppeltekens, bijvoorbeeld taalcafe.",
+	"Name in Dutch":   "Naam in het Nederlands",
+	"Name in English": "Naam in het Engels",
+
+	// Messages of the web layer's forms.
+	"Give the date as YYYY-MM-DD.":                                                      "Geef de datum als JJJJ-MM-DD.",
+	"Give the date as YYYY-MM-DD and the time as HH:MM.":                                "Geef de datum als JJJJ-MM-DD en de tijd als UU:MM.",
+	"The end date must not be before the start date.":                                   "De einddatum mag niet voor de begindatum liggen.",
+	"Choose a branch from the list.":                                                    "Kies een vestiging uit de lijst.",
+	"Give a whole number.":                                                              "Geef een geheel getal.",
+	"Give a number, such as 52.37.":                                                     "Geef een getal, bijvoorbeeld 52.37.",
+	"Give a reason; the author will see it.":                                            "Geef een reden; de schrijver krijgt die te zien.",
+	"Give both the opening and the closing time, or leave both empty for a closed day.": "Geef zowel de openings- als de sluitingstijd, of laat beide leeg voor een gesloten dag.",
+	"This short name is already taken.":                                                 "Deze korte naam is al in gebruik.",
+
+	// The domain's validation messages (root package).
+	"Please correct the marked fields.":                             "Verbeter de gemarkeerde velden.",
+	"This field is required.":                                       "Dit veld is verplicht.",
+	"This text is too long.":                                        "Deze tekst is te lang.",
+	"This address is too long.":                                     "Dit adres is te lang.",
+	"Enter a web address starting with http:// or https://.":        "Vul een webadres in dat begint met http:// of https://.",
+	"Enter a valid email address.":                                  "Vul een geldig e-mailadres in.",
+	"Unknown kind.":                                                 "Onbekende soort.",
+	"Unknown status.":                                               "Onbekende status.",
+	"Unknown time zone.":                                            "Onbekende tijdzone.",
+	"Unknown language.":                                             "Onbekende taal.",
+	"Choose an audience from the list.":                             "Kies een doelgroep uit de lijst.",
+	"Choose a registration mode from the list.":                     "Kies een manier van aanmelden uit de lijst.",
+	"Give the address where people register.":                       "Geef het adres waar mensen zich aanmelden.",
+	"Capacity cannot be negative.":                                  "Het aantal plaatsen kan niet negatief zijn.",
+	"Choose a branch or give an online link.":                       "Kies een vestiging of geef een online link.",
+	"Give a start date and time.":                                   "Geef een begindatum en -tijd.",
+	"Give an end date and time.":                                    "Geef een einddatum en -tijd.",
+	"The end must be after the start.":                              "Het einde moet na het begin liggen.",
+	"A course needs at least one session.":                          "Een cursus heeft minstens één bijeenkomst nodig.",
+	"A course can have at most 100 sessions.":                       "Een cursus kan hoogstens 100 bijeenkomsten hebben.",
+	"Every session needs a start and an end after it.":              "Elke bijeenkomst heeft een begin en een later einde nodig.",
+	"Every session needs a branch or an online link.":               "Elke bijeenkomst heeft een vestiging of een online link nodig.",
+	"That page does not exist.":                                     "Die pagina bestaat niet.",
+	"Choose weekly or monthly.":                                     "Kies wekelijks of maandelijks.",
+	"Give the last date as YYYY-MM-DD.":                             "Geef de laatste datum als JJJJ-MM-DD.",
+	"The last date must not be before the first.":                   "De laatste datum mag niet voor de eerste liggen.",
+	"Give skipped dates as YYYY-MM-DD.":                             "Geef de over te slaan data als JJJJ-MM-DD.",
+	"That makes too many occurrences; choose an earlier last date.": "Dat worden te veel keren; kies een eerdere laatste datum.",
+	"Give both latitude and longitude, or neither.":                 "Geef zowel breedte- als lengtegraad, of geen van beide.",
+	"Latitude must be between -90 and 90.":                          "De breedtegraad moet tussen -90 en 90 liggen.",
+	"Longitude must be between -180 and 180.":                       "De lengtegraad moet tussen -180 en 180 liggen.",
+	"Use HH:MM and close after opening.":                            "Gebruik UU:MM en sluit na het openen.",
+	"Choose offer or request.":                                      "Kies aanbod of vraag.",
+	"An offer needs an author.":                                     "Een aanbod heeft een schrijver nodig.",
+	"Role must be resident, staff or admin.":                        "De rol moet inwoner, medewerker of beheerder zijn.",
+	"Use at least 8 characters.":                                    "Gebruik minstens 8 tekens.",
+	"Use lower-case letters, digits and hyphens.":                   "Gebruik kleine letters, cijfers en koppeltekens.",
+}

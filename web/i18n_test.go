@@ -1,0 +1,123 @@
+package web
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCatalogComplete checks that every string the templates translate and
+// every message the domain and this package show has a Dutch entry.
+func TestCatalogComplete(t *testing.T) {
+	var missing []string
+	check := func(where, s string) {
+		if _, ok := catalog[s]; !ok {
+			missing = append(missing, where+": "+s)
+		}
+	}
+	templates, err := filepath.Glob("templates/*.html")
+	if err != nil || len(templates) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	// {{t "…"}}, (t "…"), {{tf "…"}}, field labels and hints.
+	tmplStrings := regexp.MustCompile(`\bt[f]? "([^"]+)"`)
+	fieldStrings := regexp.MustCompile(`\(field [$.\w]+ [^ ]+ "([^"]*)" "[^"]*"((?: "[^"]*")*)\)`)
+	hints := regexp.MustCompile(`"hint=([^"]+)"`)
+	for _, p := range templates {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range tmplStrings.FindAllStringSubmatch(string(b), -1) {
+			check(p, m[1])
+		}
+		for _, m := range fieldStrings.FindAllStringSubmatch(string(b), -1) {
+			if m[1] != "" {
+				check(p, m[1])
+			}
+			for _, h := range hints.FindAllStringSubmatch(m[2], -1) {
+				check(p, h[1])
+			}
+		}
+	}
+	// Messages are English sentences in string literals: the domain's
+	// (root package) and this package's.
+	messages := regexp.MustCompile(`"([A-Z][^"%]*[a-z0-9)][.])"`)
+	for _, pattern := range []string{"../*.go", "*.go"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range files {
+			if strings.HasSuffix(p, "_test.go") || filepath.Base(p) == "i18n.go" {
+				continue
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range messages.FindAllStringSubmatch(string(b), -1) {
+				check(p, m[1])
+			}
+		}
+	}
+	for _, s := range statusTitles {
+		check("statusTitles", s)
+	}
+	for _, s := range audienceNames {
+		check("audienceNames", s)
+	}
+	for _, l := range eventLanguages {
+		check("eventLanguages", l.Name)
+	}
+	for _, f := range fieldLabels {
+		check("fieldLabels", f.label)
+	}
+	for _, m := range missing {
+		t.Errorf("no Dutch for %s", m)
+	}
+}
+
+func TestFormatSpan(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, time.December, 5, 13, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, lang string
+		end        time.Time
+		want       string
+	}{
+		{"DutchSameDay", "nl", start.Add(2 * time.Hour), "za 5 december 2026, 14:00–16:00"},
+		{"EnglishSameDay", "en", start.Add(2 * time.Hour), "Sat 5 December 2026, 14:00–16:00"},
+		{"DutchTwoDays", "nl", start.Add(24 * time.Hour), "za 5 december 2026, 14:00 – zo 6 december 2026, 14:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := formatSpan(tt.lang, start, tt.end, ams); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAcceptLanguage(t *testing.T) {
+	tests := []struct{ header, want string }{
+		{"", "nl"},
+		{"en", "en"},
+		{"en-US,en;q=0.9,nl;q=0.8", "en"},
+		{"nl-BE, en;q=0.9", "nl"},
+		{"de-DE, fr;q=0.8", "nl"},
+		{"en;q=0.3, nl;q=0.2", "en"},
+		{"nl;q=0, en;q=0.1", "en"},
+	}
+	for _, tt := range tests {
+		if got := acceptLanguage(tt.header); got != tt.want {
+			t.Errorf("acceptLanguage(%q): got %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,328 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vestiging/vestiging"
+)
+
+type homeData struct {
+	Events  []*vestiging.Event
+	Courses []*vestiging.Event
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	now := s.now()
+	events, _, err := s.svc.FindEvents(ctx, vestiging.EventFilter{From: now, Kind: vestiging.KindEvent, Limit: 5})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("home events: %w", err))
+		return
+	}
+	courses, _, err := s.svc.FindEvents(ctx, vestiging.EventFilter{From: now, Kind: vestiging.KindCourse, Limit: 5})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("home courses: %w", err))
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", s.newPage(r, homeData{Events: events, Courses: courses}))
+}
+
+// paging is the state of one list page and the links to its neighbours,
+// which keep the list's filters.
+type paging struct {
+	Page, Pages int
+	Prev, Next  string
+}
+
+func newPaging(path string, q url.Values, page, limit, total int) paging {
+	p := paging{Page: page, Pages: max(1, (total+limit-1)/limit)}
+	link := func(n int) string {
+		q := cloneValues(q)
+		q.Del("lang")
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		} else {
+			q.Del("page")
+		}
+		if len(q) == 0 {
+			return path
+		}
+		return path + "?" + q.Encode()
+	}
+	if page > 1 {
+		// Past the end, "previous" leads back to the last page with results.
+		p.Prev = link(min(page-1, p.Pages))
+	}
+	if page < p.Pages {
+		p.Next = link(page + 1)
+	}
+	return p
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if k != "page" {
+			out[k] = append([]string(nil), vs...)
+		}
+	}
+	return out
+}
+
+// pageNumber reads ?page= (1 by default) and turns it into an offset; a
+// page that is not a number or lies beyond MaxOffset is an EINVALID error.
+func pageNumber(q url.Values, limit int) (page, offset int, err error) {
+	raw := q.Get("page")
+	if raw == "" {
+		return 1, 0, nil
+	}
+	page, convErr := strconv.Atoi(raw)
+	if convErr != nil || page < 1 || page > vestiging.MaxOffset/limit+1 {
+		return 0, 0, vestiging.Errorf(vestiging.EINVALID, "That page does not exist.")
+	}
+	return page, (page - 1) * limit, nil
+}
+
+type agendaData struct {
+	Events   []*vestiging.Event
+	Total    int
+	Branches []*vestiging.Branch
+	Paging   paging
+}
+
+func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := newForm(q)
+	filter := vestiging.EventFilter{From: s.now(), Theme: q.Get("theme"), Limit: vestiging.DefaultPageSize}
+	loc := defaultLocation()
+	if v := q.Get("from"); v != "" {
+		if d, err := time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+			f.Add("from", "Give the date as YYYY-MM-DD.")
+		} else {
+			filter.From = d
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if d, err := time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+			f.Add("to", "Give the date as YYYY-MM-DD.")
+		} else if filter.To = d.AddDate(0, 0, 1); !filter.To.After(filter.From) {
+			f.Add("to", "The end date must not be before the start date.")
+		}
+	}
+	if v := q.Get("audience"); v != "" {
+		if _, ok := audienceNames[v]; !ok {
+			f.Add("audience", "Choose an audience from the list.")
+		}
+		filter.Audience = v
+	}
+	if v := q.Get("branch"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
+			f.Add("branch", "Choose a branch from the list.")
+		}
+		filter.BranchID = id
+	}
+	filter.OnlineOnly = q.Get("online") != ""
+	page, offset, err := pageNumber(q, filter.Limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filter.Offset = offset
+
+	p := s.newPage(r, nil)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda themes: %w", err))
+		return
+	}
+	data := agendaData{}
+	if data.Branches, err = s.svc.Branches(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda branches: %w", err))
+		return
+	}
+	if !f.Valid() {
+		p.Data = data
+		s.render(w, r, http.StatusBadRequest, "agenda", p)
+		return
+	}
+	if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda: %w", err))
+		return
+	}
+	data.Paging = newPaging("/agenda", q, page, filter.Limit, data.Total)
+	p.Data = data
+	s.render(w, r, http.StatusOK, "agenda", p)
+}
+
+func defaultLocation() *time.Location {
+	return (&vestiging.Event{}).Location()
+}
+
+// pathID reads the {id} route parameter; anything but a positive number
+// is an ENOTFOUND, since no such page exists.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	return id, nil
+}
+
+type eventData struct {
+	Event *vestiging.Event
+}
+
+// publicEvent loads an event as the public may see it: drafts only for
+// staff, who preview them.
+func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.svc.Event(r.Context(), id)
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	if e.Status == vestiging.StatusDraft && !personFrom(r.Context()).IsStaff() {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	return e, nil
+}
+
+func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
+	s.showEvent(w, r, vestiging.KindEvent)
+}
+
+func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) {
+	s.showEvent(w, r, vestiging.KindCourse)
+}
+
+// showEvent renders an event or a course, redirecting to the other's
+// address when the id belongs to the other kind.
+func (s *Server) showEvent(w http.ResponseWriter, r *http.Request, kind string) {
+	e, err := s.publicEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.Kind != kind {
+		http.Redirect(w, r, eventPath(e), http.StatusMovedPermanently)
+		return
+	}
+	p := s.newPage(r, eventData{Event: e})
+	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("themes: %w", err))
+		return
+	}
+	s.render(w, r, http.StatusOK, kind, p)
+}
+
+func eventPath(e *vestiging.Event) string {
+	if e.Kind == vestiging.KindCourse {
+		return fmt.Sprintf("/courses/%d", e.ID)
+	}
+	return fmt.Sprintf("/events/%d", e.ID)
+}
+
+type offersData struct {
+	Offers []*vestiging.Offer
+	Total  int
+	Paging paging
+}
+
+func (s *Server) offers(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	filter := vestiging.OfferFilter{Status: vestiging.OfferApproved, Theme: q.Get("theme"), Limit: vestiging.DefaultPageSize}
+	f := newForm(q)
+	switch k := q.Get("kind"); k {
+	case "", vestiging.OfferKindOffer, vestiging.OfferKindRequest:
+		filter.Kind = k
+	default:
+		f.Add("kind", "Choose offer or request.")
+	}
+	page, offset, err := pageNumber(q, filter.Limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filter.Offset = offset
+	p := s.newPage(r, nil)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("offer themes: %w", err))
+		return
+	}
+	data := offersData{}
+	if !f.Valid() {
+		p.Data = data
+		s.render(w, r, http.StatusBadRequest, "offers", p)
+		return
+	}
+	if data.Offers, data.Total, err = s.svc.FindOffers(ctx, filter); err != nil {
+		s.fail(w, r, fmt.Errorf("offers: %w", err))
+		return
+	}
+	data.Paging = newPaging("/offers", q, page, filter.Limit, data.Total)
+	p.Data = data
+	s.render(w, r, http.StatusOK, "offers", p)
+}
+
+type libraryData struct {
+	Branches []branchView
+}
+
+type branchView struct {
+	*vestiging.Branch
+	Days []dayHours
+}
+
+type dayHours struct {
+	Day     time.Weekday
+	Periods []vestiging.OpeningHours
+}
+
+// weekHours lists every weekday, Monday first, with its opening periods;
+// a day without periods is closed.
+func weekHours(hours []vestiging.OpeningHours) []dayHours {
+	days := make([]dayHours, 0, len(vestiging.Weekdays))
+	for _, d := range vestiging.Weekdays {
+		dh := dayHours{Day: d}
+		for _, h := range hours {
+			if h.Day == d {
+				dh.Periods = append(dh.Periods, h)
+			}
+		}
+		days = append(days, dh)
+	}
+	return days
+}
+
+func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lib, err := s.svc.Library(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("library: %w", err))
+		return
+	}
+	branches, err := s.svc.Branches(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("branches: %w", err))
+		return
+	}
+	data := libraryData{}
+	for _, b := range branches {
+		data.Branches = append(data.Branches, branchView{Branch: b, Days: weekHours(b.OpeningHours)})
+	}
+	p := s.newPage(r, data)
+	p.Library = lib
+	s.render(w, r, http.StatusOK, "library", p)
+}

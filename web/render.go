@@ -1,0 +1,221 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/vestiging/vestiging"
+)
+
+// pageSet holds one parsed template per language, so {{t "…"}} needs no
+// language argument.
+type pageSet struct {
+	byLang map[string]*template.Template
+}
+
+// mustParseTemplates parses every page with the layout and the shared
+// partials, once per language.
+func mustParseTemplates() map[string]*pageSet {
+	pages, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	sets := map[string]*pageSet{}
+	for _, p := range pages {
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		set := &pageSet{byLang: map[string]*template.Template{}}
+		for _, lang := range languages {
+			t, err := template.New(name).Funcs(templateFuncs(lang)).
+				ParseFS(assets, "templates/layout.html", "templates/partials.html", p)
+			if err != nil {
+				panic(err)
+			}
+			set.byLang[lang] = t
+		}
+		sets[name] = set
+	}
+	return sets
+}
+
+// page is the data every template gets; Data holds the page's own.
+type page struct {
+	Lang    string
+	User    *vestiging.Person
+	Library *vestiging.Library
+	LangURL map[string]string // the current address in each language
+	Path    string
+	Themes  []*vestiging.Theme
+	Form    *form
+	Data    any
+}
+
+// ThemeName returns the theme's name in the page's language, or the slug
+// for a theme that no longer exists.
+func (p *page) ThemeName(slug string) string {
+	for _, t := range p.Themes {
+		if t.Slug == slug {
+			return t.Name(p.Lang)
+		}
+	}
+	return slug
+}
+
+func (s *Server) newPage(r *http.Request, data any) *page {
+	lang := langFrom(r.Context())
+	p := &page{
+		Lang:    lang,
+		User:    personFrom(r.Context()),
+		LangURL: map[string]string{},
+		Path:    r.URL.Path,
+		Data:    data,
+	}
+	for _, l := range languages {
+		u := *r.URL
+		q := u.Query()
+		q.Set("lang", l)
+		u.RawQuery = q.Encode()
+		p.LangURL[l] = u.RequestURI()
+	}
+	return p
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 page instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	if p.Library == nil {
+		// The header shows the library's name; a missing profile must not
+		// break every page, least of all the error pages.
+		if lib, err := s.svc.Library(r.Context()); err == nil {
+			p.Library = lib
+		} else if vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			s.log.Error("library for layout", "err", err)
+		}
+	}
+	set, ok := s.templates[name]
+	if !ok {
+		s.log.Error("unknown template", "name", name)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := set.byLang[p.Lang].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("render template", "name", name, "err", err)
+		if name != "error" {
+			s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.")
+			return
+		}
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", p.Lang)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: http:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
+	if p.User != nil {
+		h.Set("Cache-Control", "private, no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+type errorData struct {
+	Status  int
+	Title   string
+	Message string
+}
+
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "Bad request",
+	http.StatusUnauthorized:          "Not signed in",
+	http.StatusForbidden:             "Not allowed",
+	http.StatusNotFound:              "Page not found",
+	http.StatusMethodNotAllowed:      "Not allowed",
+	http.StatusConflict:              "Conflict",
+	http.StatusRequestEntityTooLarge: "Too large",
+	http.StatusUnprocessableEntity:   "Please correct the form",
+	http.StatusTooManyRequests:       "Too many requests",
+	http.StatusInternalServerError:   "Something went wrong",
+	http.StatusServiceUnavailable:    "Temporarily unavailable",
+}
+
+// errorPage renders the error page in the layout; message is an English
+// catalog key.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	title := statusTitles[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	s.render(w, r, status, "error", s.newPage(r, errorData{Status: status, Title: title, Message: message}))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "We could not find this page. It may have been moved or removed.")
+}
+
+// errorStatus is the one mapping from domain error codes to HTTP statuses.
+func errorStatus(code string) int {
+	switch code {
+	case vestiging.ENOTFOUND:
+		return http.StatusNotFound
+	case vestiging.EINVALID:
+		return http.StatusBadRequest
+	case vestiging.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case vestiging.EFORBIDDEN:
+		return http.StatusForbidden
+	case vestiging.ECONFLICT:
+		return http.StatusConflict
+	case vestiging.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case vestiging.ETOOMANY:
+		return http.StatusTooManyRequests
+	case vestiging.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case vestiging.ENOTIMPLEMENT:
+		return http.StatusNotImplemented
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail renders err as an error page. Internal errors are logged with their
+// details and shown only as a generic message.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		s.errorPage(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large (at most 1 MB). Please shorten it and try again.")
+		return
+	}
+	status := errorStatus(vestiging.ErrorCode(err))
+	switch status {
+	case http.StatusNotFound:
+		s.notFound(w, r)
+		return
+	case http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusNotImplemented:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	msg := vestiging.ErrorMessage(err)
+	if status == http.StatusServiceUnavailable {
+		msg = "The service is temporarily unavailable. Please try again later."
+	}
+	if status == http.StatusInternalServerError {
+		msg = "Something went wrong on our side. Please try again later."
+	}
+	s.errorPage(w, r, status, msg)
+}
+
+// description is the only place the web layer emits HTML it did not write.
+// The domain sanitised it on the way in; it is sanitised again here so a
+// row written by any other path (an import, a manual fix) cannot inject script.
+func description(s string) template.HTML {
+	return template.HTML(vestiging.SanitizeHTML(s))
+}

@@ -1,0 +1,188 @@
+// Package web is the HTTP layer: server-rendered HTML pages for the public,
+// sign-in, and the staff area, over the root package's service interfaces.
+package web
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
+
+	"github.com/vestiging/vestiging"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// maxBodyBytes caps request bodies: far more than any form needs, small
+// enough that a pasted file cannot tie up the server.
+const maxBodyBytes = 1 << 20
+
+// Config is what the server needs from the outside.
+type Config struct {
+	Services vestiging.Services
+	BaseURL  *url.URL
+	Clock    vestiging.Clock
+	Logger   *slog.Logger
+}
+
+// Server is the HTTP handler of the whole site.
+type Server struct {
+	svc       vestiging.Services
+	baseURL   *url.URL
+	now       vestiging.Clock
+	log       *slog.Logger
+	secure    bool // cookies get the Secure flag when served over https
+	templates map[string]*pageSet
+	handler   http.Handler
+}
+
+// New builds the server and its routes. It panics when the embedded
+// templates do not parse, which the tests catch.
+func New(cfg Config) *Server {
+	s := &Server{svc: cfg.Services, baseURL: cfg.BaseURL, now: cfg.Clock, log: cfg.Logger}
+	if s.now == nil {
+		s.now = vestiging.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.baseURL == nil {
+		s.baseURL = &url.URL{Scheme: "http", Host: "localhost"}
+	}
+	s.secure = s.baseURL.Scheme == "https"
+	s.templates = mustParseTemplates()
+
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusMethodNotAllowed, "This address does not accept that request.")
+	})
+
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		panic(err)
+	}
+	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	r.Get("/healthz", s.healthz)
+
+	r.Get("/", s.home)
+	r.Get("/agenda", s.agenda)
+	r.Get("/events/{id}", s.eventPage)
+	r.Get("/courses/{id}", s.coursePage)
+	r.Get("/offers", s.offers)
+	r.Get("/library", s.libraryPage)
+
+	r.Get("/login", s.loginForm)
+	r.With(httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))).
+		Post("/login", s.login)
+	r.Post("/logout", s.logout)
+
+	r.Route("/staff", func(r chi.Router) {
+		r.Use(s.requireStaff)
+		r.Get("/", s.dashboard)
+		r.Get("/events/new", s.newEvent)
+		r.Post("/events/new", s.createEvent)
+		r.Get("/events/{id}/edit", s.editEvent)
+		r.Post("/events/{id}/edit", s.updateEvent)
+		r.Post("/events/{id}/publish", s.setEventStatus(vestiging.StatusPublished))
+		r.Post("/events/{id}/cancel", s.setEventStatus(vestiging.StatusCancelled))
+		r.Get("/courses/new", s.newCourse)
+		r.Post("/courses/new", s.createCourse)
+		r.Get("/courses/{id}/edit", s.editCourse)
+		r.Post("/courses/{id}/edit", s.updateCourse)
+		r.Get("/offers", s.pendingOffers)
+		r.Post("/offers/{id}/approve", s.approveOffer)
+		r.Post("/offers/{id}/reject", s.rejectOffer)
+		r.Get("/library", s.editLibrary)
+		r.Post("/library", s.updateLibrary)
+		r.Get("/branches/new", s.newBranch)
+		r.Post("/branches/new", s.createBranch)
+		r.Get("/branches/{id}/edit", s.editBranch)
+		r.Post("/branches/{id}/edit", s.updateBranch)
+		r.Get("/themes", s.themesPage)
+		r.Post("/themes", s.createTheme)
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site and has been refused.")
+	}))
+	// The middleware runs outside the cross-origin check so its deny page
+	// is rendered in the visitor's language, like every other page.
+	s.handler = s.recoverPanic(limitBody(s.language(s.authenticate(cop.Handler(r)))))
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.svc.Ping(ctx); err != nil {
+		s.log.Warn("health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// clientIP keys the login rate limit by the peer address. Behind a reverse
+// proxy this is the proxy; deployments there should put the limit at the proxy.
+func clientIP(r *http.Request) (string, error) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return httprate.CanonicalizeIP(host), nil
+}
+
+func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts. Please wait a minute and try again.")
+}
+
+// limitBody caps every request body; handlers see *http.MaxBytesError when
+// parsing a larger form and answer 413.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverPanic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

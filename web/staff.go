@@ -1,0 +1,746 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+type dashboardData struct {
+	Events []*vestiging.Event
+	Total  int
+	Past   bool
+	Paging paging
+}
+
+// dashboard lists every event, drafts included: upcoming ones by default,
+// all of them newest first with ?past=1.
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	filter := vestiging.EventFilter{
+		Statuses: []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled},
+		From:     s.now(),
+		Limit:    vestiging.DefaultPageSize,
+	}
+	data := dashboardData{Past: q.Get("past") != ""}
+	if data.Past {
+		filter.From, filter.Descending = time.Time{}, true
+	}
+	page, offset, err := pageNumber(q, filter.Limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filter.Offset = offset
+	if data.Events, data.Total, err = s.svc.FindEvents(r.Context(), filter); err != nil {
+		s.fail(w, r, fmt.Errorf("dashboard: %w", err))
+		return
+	}
+	data.Paging = newPaging("/staff/", q, page, filter.Limit, data.Total)
+	s.render(w, r, http.StatusOK, "staff", s.newPage(r, data))
+}
+
+// parseForm parses a POST body; a body over the limit becomes a 413 page.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if !errors.As(err, &mbe) {
+			err = vestiging.Errorf(vestiging.EINVALID, "The form could not be read.")
+		}
+		s.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// timeZones offered in the event form: the Netherlands, its neighbours and
+// the Caribbean parts of the Kingdom.
+var timeZones = []string{"Europe/Amsterdam", "Europe/Brussels", "Europe/Berlin", "Europe/London", "UTC",
+	"America/Curacao", "America/Aruba", "America/Kralendijk", "America/Lower_Princes", "America/Paramaribo"}
+
+// eventLanguages offered in the event form, with English names for the catalog.
+var eventLanguages = []struct{ Code, Name string }{
+	{"nl", "Dutch"}, {"en", "English"}, {"fy", "Frisian"}, {"de", "German"}, {"fr", "French"},
+	{"ar", "Arabic"}, {"tr", "Turkish"}, {"pl", "Polish"}, {"uk", "Ukrainian"},
+}
+
+// maxSessionRows bounds the course form; the domain allows 100 sessions.
+const (
+	minSessionRows = 8
+	maxSessionRows = 100
+)
+
+type eventFormData struct {
+	Event     *vestiging.Event // nil when creating
+	Course    bool
+	Branches  []*vestiging.Branch
+	Zones     []string
+	Languages []struct{ Code, Name string }
+	Rows      []int
+	Action    string
+}
+
+// eventForm renders the event or course form with status.
+func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f *form, e *vestiging.Event, course bool) {
+	ctx := r.Context()
+	data := eventFormData{Event: e, Course: course, Zones: timeZones, Languages: eventLanguages}
+	if z := f.Get("time_zone"); z != "" && !slices.Contains(timeZones, z) {
+		data.Zones = append([]string{z}, timeZones...)
+	}
+	var err error
+	if data.Branches, err = s.svc.Branches(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("event form branches: %w", err))
+		return
+	}
+	rows, _ := strconv.Atoi(f.Get("rows"))
+	for i := range min(max(rows, minSessionRows), maxSessionRows) {
+		data.Rows = append(data.Rows, i)
+	}
+	switch {
+	case e == nil && course:
+		data.Action = "/staff/courses/new"
+	case e == nil:
+		data.Action = "/staff/events/new"
+	case course:
+		data.Action = fmt.Sprintf("/staff/courses/%d/edit", e.ID)
+	default:
+		data.Action = fmt.Sprintf("/staff/events/%d/edit", e.ID)
+	}
+	p := s.newPage(r, data)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("event form themes: %w", err))
+		return
+	}
+	s.render(w, r, status, "staff_event", p)
+}
+
+func newEventDefaults() *form {
+	f := newForm(nil)
+	f.Set("time_zone", vestiging.DefaultTimeZone)
+	f.Set("audience", vestiging.AudienceAll)
+	f.Set("language", "nl")
+	f.Set("registration_mode", vestiging.RegistrationNone)
+	f.Set("repeat", "none")
+	return f
+}
+
+func (s *Server) newEvent(w http.ResponseWriter, r *http.Request) {
+	s.eventForm(w, r, http.StatusOK, newEventDefaults(), nil, false)
+}
+
+func (s *Server) newCourse(w http.ResponseWriter, r *http.Request) {
+	s.eventForm(w, r, http.StatusOK, newEventDefaults(), nil, true)
+}
+
+// staffEvent loads the event named in the path for editing.
+func (s *Server) staffEvent(r *http.Request) (*vestiging.Event, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.svc.Event(r.Context(), id)
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	return e, nil
+}
+
+func (s *Server) editEvent(w http.ResponseWriter, r *http.Request) {
+	s.editForm(w, r, vestiging.KindEvent)
+}
+
+func (s *Server) editCourse(w http.ResponseWriter, r *http.Request) {
+	s.editForm(w, r, vestiging.KindCourse)
+}
+
+func (s *Server) editForm(w http.ResponseWriter, r *http.Request, kind string) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.Kind != kind {
+		http.Redirect(w, r, editPath(e), http.StatusSeeOther)
+		return
+	}
+	s.eventForm(w, r, http.StatusOK, eventValues(e), e, kind == vestiging.KindCourse)
+}
+
+func editPath(e *vestiging.Event) string {
+	if e.Kind == vestiging.KindCourse {
+		return fmt.Sprintf("/staff/courses/%d/edit", e.ID)
+	}
+	return fmt.Sprintf("/staff/events/%d/edit", e.ID)
+}
+
+// eventValues fills a form from a stored event, times in its own zone.
+func eventValues(e *vestiging.Event) *form {
+	f := newForm(nil)
+	loc := e.Location()
+	set := f.Set
+	set("title", e.Title)
+	set("description", e.Description)
+	set("time_zone", e.TimeZone)
+	set("start_date", e.StartsAt.In(loc).Format(time.DateOnly))
+	set("start_time", e.StartsAt.In(loc).Format("15:04"))
+	set("end_date", e.EndsAt.In(loc).Format(time.DateOnly))
+	set("end_time", e.EndsAt.In(loc).Format("15:04"))
+	if e.BranchID != nil {
+		set("branch_id", strconv.FormatInt(*e.BranchID, 10))
+	}
+	set("online_url", e.OnlineURL)
+	set("audience", e.Audience)
+	set("theme", e.Theme)
+	set("language", e.Language)
+	set("image_url", e.ImageURL)
+	set("image_alt", e.ImageAlt)
+	if e.Capacity > 0 {
+		set("capacity", strconv.Itoa(e.Capacity))
+	}
+	set("registration_mode", e.RegistrationMode)
+	set("registration_url", e.RegistrationURL)
+	for i, ss := range e.Sessions {
+		p := fmt.Sprintf("s%d_", i)
+		set(p+"date", ss.StartsAt.In(loc).Format(time.DateOnly))
+		set(p+"start", ss.StartsAt.In(loc).Format("15:04"))
+		set(p+"end", ss.EndsAt.In(loc).Format("15:04"))
+		if ss.BranchID != nil {
+			set(p+"branch_id", strconv.FormatInt(*ss.BranchID, 10))
+		}
+		set(p+"online_url", ss.OnlineURL)
+	}
+	set("rows", strconv.Itoa(len(e.Sessions)+2))
+	return f
+}
+
+// readEvent copies the posted fields into e. Values that cannot be parsed
+// (a bad number or date) become field errors in f, like the domain's own.
+func readEvent(f *form, e *vestiging.Event, course bool) {
+	get := f.Get
+	e.Title = get("title")
+	e.Description = get("description")
+	e.TimeZone = get("time_zone")
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil || e.TimeZone == "" || e.TimeZone == "Local" {
+		f.Add("time_zone", "Unknown time zone.")
+		loc = defaultLocation()
+	}
+	e.Audience = get("audience")
+	e.Theme = get("theme")
+	e.Language = get("language")
+	e.ImageURL = get("image_url")
+	e.ImageAlt = get("image_alt")
+	e.RegistrationMode = get("registration_mode")
+	e.RegistrationURL = get("registration_url")
+	e.Capacity = 0
+	if v := strings.TrimSpace(get("capacity")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.Add("capacity", "Give a whole number.")
+		}
+		e.Capacity = n
+	}
+	if get("action") == "publish" {
+		e.Status = vestiging.StatusPublished
+	} else {
+		e.Status = vestiging.StatusDraft
+	}
+	if course {
+		e.Kind = vestiging.KindCourse
+		e.BranchID, e.OnlineURL = nil, ""
+		e.Sessions = readSessions(f, loc)
+		return
+	}
+	e.Kind = vestiging.KindEvent
+	e.BranchID = readBranch(f, "branch_id")
+	e.OnlineURL = get("online_url")
+	e.StartsAt = readTime(f, "start_date", get("start_date"), get("start_time"), loc)
+	endDate := get("end_date")
+	if endDate == "" {
+		// Most activities end on the day they start.
+		endDate = get("start_date")
+	}
+	e.EndsAt = readTime(f, "end_date", endDate, get("end_time"), loc)
+}
+
+// readTime parses a date and a time in loc; empty input gives the zero time,
+// which the domain reports as missing.
+func readTime(f *form, field, date, clock string, loc *time.Location) time.Time {
+	date, clock = strings.TrimSpace(date), strings.TrimSpace(clock)
+	if date == "" && clock == "" {
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, loc)
+	if err != nil {
+		f.Add(field, "Give the date as YYYY-MM-DD and the time as HH:MM.")
+		return time.Time{}
+	}
+	return t
+}
+
+func readBranch(f *form, field string) *int64 {
+	v := strings.TrimSpace(f.Get(field))
+	if v == "" {
+		return nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		f.Add(field, "Choose a branch from the list.")
+		return nil
+	}
+	return &id
+}
+
+// readSessions reads the course form's rows; rows left empty are ignored.
+func readSessions(f *form, loc *time.Location) []*vestiging.Session {
+	var out []*vestiging.Session
+	for i := range maxSessionRows {
+		p := fmt.Sprintf("s%d_", i)
+		date, start, end := f.Get(p+"date"), f.Get(p+"start"), f.Get(p+"end")
+		branch, online := f.Get(p+"branch_id"), f.Get(p+"online_url")
+		if strings.TrimSpace(date+start+end+branch+online) == "" {
+			continue
+		}
+		ss := &vestiging.Session{
+			StartsAt:  readTime(f, p+"date", date, start, loc),
+			EndsAt:    readTime(f, p+"date", date, end, loc),
+			BranchID:  readBranch(f, p+"branch_id"),
+			OnlineURL: online,
+		}
+		out = append(out, ss)
+	}
+	return out
+}
+
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request) {
+	s.saveEvent(w, r, nil, false)
+}
+
+func (s *Server) createCourse(w http.ResponseWriter, r *http.Request) {
+	s.saveEvent(w, r, nil, true)
+}
+
+func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request) {
+	s.updateForm(w, r, vestiging.KindEvent)
+}
+
+func (s *Server) updateCourse(w http.ResponseWriter, r *http.Request) {
+	s.updateForm(w, r, vestiging.KindCourse)
+}
+
+func (s *Server) updateForm(w http.ResponseWriter, r *http.Request, kind string) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.Kind != kind {
+		s.fail(w, r, vestiging.Errorf(vestiging.ENOTFOUND, "Not found."))
+		return
+	}
+	s.saveEvent(w, r, e, kind == vestiging.KindCourse)
+}
+
+// saveEvent creates (existing nil) or updates an event or course from the
+// posted form. An invalid form is shown again with 422 and nothing is saved.
+func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *vestiging.Event, course bool) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	f := newForm(r.PostForm)
+	e := &vestiging.Event{}
+	if existing != nil {
+		copied := *existing
+		e = &copied
+	} else {
+		lib, err := s.svc.Library(ctx)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("library for new event: %w", err))
+			return
+		}
+		e.LibraryID = lib.ID
+	}
+	readEvent(f, e, course)
+	// Validate here as well as in the store so every message, parse errors
+	// and the domain's, is shown at once.
+	f.AddDomain(vestiging.FieldErrors(e.Validate()))
+
+	var series *vestiging.Series
+	if existing == nil && !course {
+		switch rep := f.Get("repeat"); rep {
+		case "", "none":
+		case vestiging.FrequencyWeekly, vestiging.FrequencyMonthly:
+			series = &vestiging.Series{Frequency: rep, Until: strings.TrimSpace(f.Get("repeat_until"))}
+			for d := range strings.SplitSeq(f.Get("repeat_skip"), ",") {
+				if d = strings.TrimSpace(d); d != "" {
+					series.Skip = append(series.Skip, d)
+				}
+			}
+			if f.Valid() {
+				f.AddDomain(vestiging.FieldErrors(series.Validate(e)))
+			}
+		default:
+			f.Add("repeat", "Choose weekly or monthly.")
+		}
+	}
+	if !f.Valid() {
+		s.eventForm(w, r, http.StatusUnprocessableEntity, f, existing, course)
+		return
+	}
+
+	var err error
+	switch {
+	case existing != nil:
+		err = s.svc.UpdateEvent(ctx, e)
+	case series != nil:
+		var events []*vestiging.Event
+		if events, err = s.svc.CreateSeries(ctx, series, e); err == nil && len(events) > 0 {
+			e = events[0]
+		}
+	default:
+		err = s.svc.CreateEvent(ctx, e)
+	}
+	if vestiging.ErrorCode(err) == vestiging.EINVALID {
+		f.AddDomain(vestiging.FieldErrors(err))
+		if f.Valid() {
+			f.Add("title", vestiging.ErrorMessage(err))
+		}
+		s.eventForm(w, r, http.StatusUnprocessableEntity, f, existing, course)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("save event %q: %w", e.Title, err))
+		return
+	}
+	http.Redirect(w, r, eventPath(e), http.StatusSeeOther)
+}
+
+// setEventStatus returns a handler for the dashboard's publish and cancel buttons.
+func (s *Server) setEventStatus(status string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e, err := s.staffEvent(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		e.Status = status
+		if err := s.svc.UpdateEvent(r.Context(), e); err != nil {
+			s.fail(w, r, fmt.Errorf("event %d to %s: %w", e.ID, status, err))
+			return
+		}
+		http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+	}
+}
+
+type offerModerationData struct {
+	Offers []*vestiging.Offer
+	Paging paging
+}
+
+func (s *Server) pendingOffers(w http.ResponseWriter, r *http.Request) {
+	s.renderPendingOffers(w, r, http.StatusOK, newForm(nil))
+}
+
+func (s *Server) renderPendingOffers(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	q := r.URL.Query()
+	filter := vestiging.OfferFilter{Status: vestiging.OfferPending, Limit: vestiging.DefaultPageSize}
+	page, offset, err := pageNumber(q, filter.Limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filter.Offset = offset
+	data := offerModerationData{}
+	var total int
+	if data.Offers, total, err = s.svc.FindOffers(r.Context(), filter); err != nil {
+		s.fail(w, r, fmt.Errorf("pending offers: %w", err))
+		return
+	}
+	data.Paging = newPaging("/staff/offers", q, page, filter.Limit, total)
+	p := s.newPage(r, data)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("offer themes: %w", err))
+		return
+	}
+	s.render(w, r, status, "staff_offers", p)
+}
+
+func (s *Server) approveOffer(w http.ResponseWriter, r *http.Request) {
+	s.moderateOffer(w, r, vestiging.OfferApproved)
+}
+
+func (s *Server) rejectOffer(w http.ResponseWriter, r *http.Request) {
+	s.moderateOffer(w, r, vestiging.OfferRejected)
+}
+
+// moderateOffer approves or rejects a pending offer; a rejection needs a
+// reason, which the author is shown.
+func (s *Server) moderateOffer(w http.ResponseWriter, r *http.Request, status string) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	reason := strings.TrimSpace(r.PostForm.Get("reason"))
+	if status == vestiging.OfferRejected && reason == "" {
+		f := newForm(r.PostForm)
+		f.Add(fmt.Sprintf("reason-%d", id), "Give a reason; the author will see it.")
+		s.renderPendingOffers(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if status == vestiging.OfferApproved {
+		reason = ""
+	}
+	if err := s.svc.SetOfferStatus(r.Context(), id, status, reason); err != nil {
+		if fields := vestiging.FieldErrors(err); fields != nil {
+			f := newForm(r.PostForm)
+			for _, msg := range fields {
+				f.Add(fmt.Sprintf("reason-%d", id), msg)
+			}
+			s.renderPendingOffers(w, r, http.StatusUnprocessableEntity, f)
+			return
+		}
+		s.fail(w, r, fmt.Errorf("offer %d to %s: %w", id, status, err))
+		return
+	}
+	http.Redirect(w, r, "/staff/offers", http.StatusSeeOther)
+}
+
+type libraryFormData struct {
+	Branches []*vestiging.Branch
+}
+
+func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
+	lib, err := s.svc.Library(r.Context())
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("library: %w", err))
+		return
+	}
+	f := newForm(nil)
+	for name, v := range map[string]string{"name": lib.Name, "description": lib.Description, "email": lib.Email,
+		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt} {
+		f.Set(name, v)
+	}
+	s.libraryForm(w, r, http.StatusOK, f)
+}
+
+func (s *Server) libraryForm(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	branches, err := s.svc.Branches(r.Context())
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("branches: %w", err))
+		return
+	}
+	p := s.newPage(r, libraryFormData{Branches: branches})
+	p.Form = f
+	s.render(w, r, status, "staff_library", p)
+}
+
+func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	lib, err := s.svc.Library(r.Context())
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("library: %w", err))
+		return
+	}
+	f := newForm(r.PostForm)
+	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
+	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
+	err = lib.Validate()
+	if err == nil {
+		err = s.svc.UpdateLibrary(r.Context(), lib)
+	}
+	if err != nil {
+		if vestiging.ErrorCode(err) == vestiging.EINVALID {
+			f.AddDomain(vestiging.FieldErrors(err))
+			s.libraryForm(w, r, http.StatusUnprocessableEntity, f)
+			return
+		}
+		s.fail(w, r, fmt.Errorf("update library: %w", err))
+		return
+	}
+	http.Redirect(w, r, "/library", http.StatusSeeOther)
+}
+
+type branchFormData struct {
+	Branch *vestiging.Branch // nil when creating
+	Days   []time.Weekday
+	Action string
+}
+
+func (s *Server) branchForm(w http.ResponseWriter, r *http.Request, status int, f *form, b *vestiging.Branch) {
+	data := branchFormData{Branch: b, Days: vestiging.Weekdays, Action: "/staff/branches/new"}
+	if b != nil {
+		data.Action = fmt.Sprintf("/staff/branches/%d/edit", b.ID)
+	}
+	p := s.newPage(r, data)
+	p.Form = f
+	s.render(w, r, status, "staff_branch", p)
+}
+
+func (s *Server) newBranch(w http.ResponseWriter, r *http.Request) {
+	s.branchForm(w, r, http.StatusOK, newForm(nil), nil)
+}
+
+func (s *Server) staffBranch(r *http.Request) (*vestiging.Branch, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.svc.Branch(r.Context(), id)
+	if err != nil {
+		return nil, fmt.Errorf("branch %d: %w", id, err)
+	}
+	return b, nil
+}
+
+func (s *Server) editBranch(w http.ResponseWriter, r *http.Request) {
+	b, err := s.staffBranch(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := newForm(nil)
+	f.Set("name", b.Name)
+	f.Set("street", b.Street)
+	f.Set("postal_code", b.PostalCode)
+	f.Set("city", b.City)
+	if b.Latitude != nil && b.Longitude != nil {
+		f.Set("latitude", strconv.FormatFloat(*b.Latitude, 'f', -1, 64))
+		f.Set("longitude", strconv.FormatFloat(*b.Longitude, 'f', -1, 64))
+	}
+	// The form has one row per weekday; the first period of each day fills it.
+	for _, h := range b.OpeningHours {
+		if f.Get(fmt.Sprintf("opens_%d", h.Day)) == "" {
+			f.Set(fmt.Sprintf("opens_%d", h.Day), h.Opens)
+			f.Set(fmt.Sprintf("closes_%d", h.Day), h.Closes)
+		}
+	}
+	s.branchForm(w, r, http.StatusOK, f, b)
+}
+
+func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
+	lib, err := s.svc.Library(r.Context())
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("library for new branch: %w", err))
+		return
+	}
+	s.saveBranch(w, r, &vestiging.Branch{LibraryID: lib.ID}, nil)
+}
+
+func (s *Server) updateBranch(w http.ResponseWriter, r *http.Request) {
+	b, err := s.staffBranch(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.saveBranch(w, r, b, b)
+}
+
+// saveBranch reads the branch form into b and stores it; existing is nil
+// when creating.
+func (s *Server) saveBranch(w http.ResponseWriter, r *http.Request, b, existing *vestiging.Branch) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	b.Name, b.Street, b.PostalCode, b.City = f.Get("name"), f.Get("street"), f.Get("postal_code"), f.Get("city")
+	b.Latitude, b.Longitude = readFloat(f, "latitude"), readFloat(f, "longitude")
+	b.OpeningHours = nil
+	for _, d := range vestiging.Weekdays {
+		opens := strings.TrimSpace(f.Get(fmt.Sprintf("opens_%d", d)))
+		closes := strings.TrimSpace(f.Get(fmt.Sprintf("closes_%d", d)))
+		switch {
+		case opens == "" && closes == "":
+		case opens == "" || closes == "":
+			f.Add("opening_hours", "Give both the opening and the closing time, or leave both empty for a closed day.")
+		default:
+			b.OpeningHours = append(b.OpeningHours, vestiging.OpeningHours{Day: d, Opens: opens, Closes: closes})
+		}
+	}
+	f.AddDomain(vestiging.FieldErrors(b.Validate()))
+	if f.Valid() {
+		var err error
+		if existing == nil {
+			err = s.svc.CreateBranch(r.Context(), b)
+		} else {
+			err = s.svc.UpdateBranch(r.Context(), b)
+		}
+		if err == nil {
+			http.Redirect(w, r, "/library", http.StatusSeeOther)
+			return
+		}
+		if vestiging.ErrorCode(err) != vestiging.EINVALID {
+			s.fail(w, r, fmt.Errorf("save branch %q: %w", b.Name, err))
+			return
+		}
+		f.AddDomain(vestiging.FieldErrors(err))
+	}
+	s.branchForm(w, r, http.StatusUnprocessableEntity, f, existing)
+}
+
+func readFloat(f *form, field string) *float64 {
+	v := strings.TrimSpace(strings.ReplaceAll(f.Get(field), ",", "."))
+	if v == "" {
+		return nil
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		f.Add(field, "Give a number, such as 52.37.")
+		return nil
+	}
+	return &x
+}
+
+func (s *Server) themesPage(w http.ResponseWriter, r *http.Request) {
+	s.themeForm(w, r, http.StatusOK, newForm(nil))
+}
+
+func (s *Server) themeForm(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	p := s.newPage(r, nil)
+	p.Form = f
+	var err error
+	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("themes: %w", err))
+		return
+	}
+	s.render(w, r, status, "staff_themes", p)
+}
+
+func (s *Server) createTheme(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	t := &vestiging.Theme{Slug: f.Get("slug"), NameNL: strings.TrimSpace(f.Get("name_nl")), NameEN: strings.TrimSpace(f.Get("name_en"))}
+	err := t.Validate()
+	if err == nil {
+		err = s.svc.CreateTheme(r.Context(), t)
+	}
+	switch vestiging.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/staff/themes", http.StatusSeeOther)
+		return
+	case vestiging.EINVALID:
+		f.AddDomain(vestiging.FieldErrors(err))
+	case vestiging.ECONFLICT:
+		f.Add("slug", "This short name is already taken.")
+	default:
+		s.fail(w, r, fmt.Errorf("create theme %q: %w", t.Slug, err))
+		return
+	}
+	s.themeForm(w, r, http.StatusUnprocessableEntity, f)
+}
