@@ -1,0 +1,27 @@
+# Vestiging. `make run` starts the demo library on http://localhost:8080;
+# `make test` runs every test (PostgreSQL too when VESTIGING_TEST_POSTGRES is set).
+
+GO  ?= go
+BIN := bin/vestiging
+
+.PHONY: run build test lint bench clean
+
+run: build
+	./$(BIN) serve --demo --listen 127.0.0.1:8080 --base-url http://localhost:8080 --data ./data
+
+build:
+	$(GO) build -o $(BIN) ./cmd/vestiging
+
+test:
+	$(GO) test -count=1 ./...
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# clean keeps ./data: it holds the demo database, which may have your changes.
+clean:
+	rm -rf bin
