@@ -18,6 +18,7 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // binary is the vestiging command built once for all tests, which run it
@@ -101,9 +102,14 @@ func wantError(t *testing.T, r result, code int, want string) {
 	}
 }
 
-func openStore(t *testing.T, data string) *store.DB {
+// openStore opens the database of a data directory, or a PostgreSQL URL.
+func openStore(t *testing.T, dataOrURL string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(data, "vestiging.db"), store.Options{})
+	url := dataOrURL
+	if !strings.HasPrefix(url, "postgres://") {
+		url = filepath.Join(dataOrURL, "vestiging.db")
+	}
+	db, err := store.Open(context.Background(), url, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +117,9 @@ func openStore(t *testing.T, data string) *store.DB {
 	return db
 }
 
-func countEvents(t *testing.T, data string, statuses ...string) int {
+func countEvents(t *testing.T, dataOrURL string, statuses ...string) int {
 	t.Helper()
-	_, n, err := openStore(t, data).FindEvents(context.Background(), vestiging.EventFilter{Statuses: statuses, Limit: 1})
+	_, n, err := openStore(t, dataOrURL).FindEvents(context.Background(), vestiging.EventFilter{Statuses: statuses, Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,5 +541,50 @@ func TestMessage(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPostgres runs the commands on a PostgreSQL database of its own, when
+// VESTIGING_TEST_POSTGRES names a server (CI sets it).
+func TestPostgres(t *testing.T) {
+	pg := os.Getenv(storetest.EnvPostgres)
+	if pg == "" {
+		t.Skip(storetest.EnvPostgres + " is not set; skipping PostgreSQL")
+	}
+	db := storetest.CreatePostgresDatabase(t, pg)
+	agenda := filepath.Join("..", "..", "ical", "testdata", "agenda.ics")
+
+	wantOK(t, runCmd(t, "migrate", "--database", db))
+	wantOK(t, runCmd(t, "demo", "--database", db))
+	if got := countEvents(t, db, vestiging.StatusPublished); got < 30 {
+		t.Errorf("published events: got %d, want at least 30", got)
+	}
+	for i, want := range []string{"created 4, updated 0\n", "created 0, updated 0\n"} {
+		r := runCmd(t, "import", "ics", agenda, "--database", db)
+		wantOK(t, r)
+		if r.stdout != want {
+			t.Errorf("import %d: got %q, want %q", i+1, r.stdout, want)
+		}
+	}
+	r := runCmd(t, "admin", "create-user", "--database", db, "--email", demoStaffEmail, "--password", "anders123")
+	wantError(t, r, 1, "a person with email "+demoStaffEmail+" already exists")
+
+	// PostgreSQL is shared by design: two servers on one database both run.
+	a := startServer(t, "--database", db)
+	b := startServer(t, "--database", db)
+	for _, s := range []*server{a, b} {
+		resp, err := http.Get(s.url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got, want := resp.StatusCode, http.StatusOK; got != want {
+			t.Errorf("%s: got %d, want %d", s.url, got, want)
+		}
+	}
+	for _, s := range []*server{a, b} {
+		if got, want := s.stop(t), 0; got != want {
+			t.Errorf("exit: got %d, want %d", got, want)
+		}
 	}
 }

@@ -1,0 +1,311 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Public is the special collection that addresses everyone.
+const Public = "https://www.w3.org/ns/activitystreams#Public"
+
+// ActivityStreamsContext is the AS2 JSON-LD context.
+const ActivityStreamsContext = "https://www.w3.org/ns/activitystreams"
+
+// ErrUnknownType is wrapped by ParseActivity for a well-formed document of
+// a type go-fed does not know (an inbox answers 202 and ignores it).
+var ErrUnknownType = errors.New("unknown ActivityStreams type")
+
+// Activity is an incoming AS2 document, usually an activity, as the inbox
+// needs it. Value holds the go-fed value for anything further.
+type Activity struct {
+	Type    string // AS2 type name: "Create", "Follow", "Note", …
+	ID      string
+	Actor   string // first actor's id; "" for non-activities
+	Objects []ObjectRef
+	To, Cc  []string
+	Value   vocab.Type
+}
+
+// ObjectRef is one value of an activity's object: a bare IRI, or an
+// embedded object (a Note, a Follow, a Tombstone, …) with its JSON.
+type ObjectRef struct {
+	ID   string
+	Type string          // "" for a bare IRI
+	Raw  json.RawMessage // the embedded object as sent; nil for a bare IRI
+}
+
+// Object returns the first object, or a zero ObjectRef.
+func (a *Activity) Object() ObjectRef {
+	if len(a.Objects) == 0 {
+		return ObjectRef{}
+	}
+	return a.Objects[0]
+}
+
+// ParseActivity decodes an AS2 JSON document with go-fed's type resolver.
+// It tolerates what real servers send: no @context (Gancio), @context last,
+// single values or arrays, objects as IRIs or embedded, escaped slashes,
+// unknown extension properties. The body must already be size-capped.
+func ParseActivity(body []byte) (*Activity, error) {
+	m, v, err := resolve(body)
+	if err != nil {
+		return nil, err
+	}
+	a := &Activity{Type: v.GetTypeName(), ID: idOf(v), Value: v}
+	if p, ok := v.(interface {
+		GetActivityStreamsActor() vocab.ActivityStreamsActorProperty
+	}); ok && p.GetActivityStreamsActor() != nil {
+		if ids := iterIDs(p.GetActivityStreamsActor().Begin()); len(ids) > 0 {
+			a.Actor = ids[0]
+		}
+	}
+	if p, ok := v.(interface {
+		GetActivityStreamsObject() vocab.ActivityStreamsObjectProperty
+	}); ok && p.GetActivityStreamsObject() != nil {
+		raw := asList(m["object"])
+		for i, it := 0, p.GetActivityStreamsObject().Begin(); it != nil; i, it = i+1, it.Next() {
+			ref := ObjectRef{ID: valueID(it)}
+			if t := it.GetType(); t != nil {
+				ref.Type = t.GetTypeName()
+				if i < len(raw) {
+					if ref.Raw, err = json.Marshal(raw[i]); err != nil {
+						return nil, fmt.Errorf("activity %s: object: %w", a.ID, err)
+					}
+				}
+			}
+			a.Objects = append(a.Objects, ref)
+		}
+	}
+	if p, ok := v.(interface {
+		GetActivityStreamsTo() vocab.ActivityStreamsToProperty
+	}); ok && p.GetActivityStreamsTo() != nil {
+		a.To = iterIDs(p.GetActivityStreamsTo().Begin())
+	}
+	if p, ok := v.(interface {
+		GetActivityStreamsCc() vocab.ActivityStreamsCcProperty
+	}); ok && p.GetActivityStreamsCc() != nil {
+		a.Cc = iterIDs(p.GetActivityStreamsCc().Begin())
+	}
+	return a, nil
+}
+
+// resolve decodes body into a map and a go-fed value.
+func resolve(body []byte) (map[string]any, vocab.Type, error) {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, nil, &vestiging.Error{Code: vestiging.EINVALID, Message: "The body is not a JSON object.", Err: err}
+	}
+	if m == nil {
+		return nil, nil, vestiging.Errorf(vestiging.EINVALID, "The body is not a JSON object.")
+	}
+	if _, ok := m["@context"]; !ok {
+		// go-fed needs a context to resolve type names; AS2 is what was meant.
+		m["@context"] = ActivityStreamsContext
+	}
+	v, err := streams.ToType(context.Background(), m)
+	if errors.Is(err, streams.ErrUnhandledType) {
+		return nil, nil, fmt.Errorf("type %v: %w", m["type"], ErrUnknownType)
+	}
+	if err != nil {
+		return nil, nil, &vestiging.Error{Code: vestiging.EINVALID, Message: "The body is not valid ActivityStreams.", Err: err}
+	}
+	return m, v, nil
+}
+
+// asList returns v as a list: a JSON array as is, anything else alone.
+func asList(v any) []any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return x
+	default:
+		return []any{x}
+	}
+}
+
+func idOf(t vocab.Type) string {
+	if t == nil || t.GetJSONLDId() == nil || t.GetJSONLDId().Get() == nil {
+		return ""
+	}
+	return t.GetJSONLDId().Get().String()
+}
+
+// idIter is a go-fed property iterator whose values are IRIs or objects.
+type idIter[I any] interface {
+	IsIRI() bool
+	GetIRI() *url.URL
+	GetType() vocab.Type
+	Next() I
+}
+
+// iterIDs returns the ids of every value from it on.
+func iterIDs[I idIter[I]](it I) []string {
+	var ids []string
+	for ; any(it) != nil; it = it.Next() {
+		if id := valueID(it); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// textIter is a go-fed iterator over a natural-language property
+// (name, summary, content), plain or per language.
+type textIter[I any] interface {
+	IsXMLSchemaString() bool
+	GetXMLSchemaString() string
+	IsRDFLangString() bool
+	GetRDFLangString() map[string]string
+	Next() I
+}
+
+// text returns the plain value of a natural-language property, or else
+// the Dutch, English or first (by language tag) of its language map.
+func text[I textIter[I]](it I) string {
+	var langs map[string]string
+	for ; any(it) != nil; it = it.Next() {
+		if it.IsXMLSchemaString() {
+			return it.GetXMLSchemaString()
+		}
+		if it.IsRDFLangString() && langs == nil {
+			langs = it.GetRDFLangString()
+		}
+	}
+	for _, l := range []string{"nl", "en"} {
+		if s, ok := langs[l]; ok {
+			return s
+		}
+	}
+	keys := make([]string, 0, len(langs))
+	for k := range langs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) > 0 {
+		return langs[keys[0]]
+	}
+	return ""
+}
+
+// Actor types a remote actor may have.
+var actorTypes = []string{"Person", "Group", "Application", "Organization", "Service"}
+
+// Actor is what we need of a remote actor.
+type Actor struct {
+	ID                string
+	Type              string // Person, Group, Application, Organization or Service
+	PreferredUsername string
+	Name              string
+	URL               string // profile page
+	Inbox             string
+	SharedInbox       string // endpoints.sharedInbox, or Misskey's top-level sharedInbox; "" when none
+	Outbox            string
+	Followers         string
+	PublicKey         PublicKey
+}
+
+// PublicKey is an actor's publicKey entry.
+type PublicKey struct {
+	ID    string // the keyId signatures name
+	Owner string // must equal the actor's id
+	PEM   string
+}
+
+// ParseActor decodes an actor document with go-fed. The actor must have an
+// id; Inbox is empty for a key document such as GoToSocial's public
+// …/main-key, so deliveries must check it. The first publicKey is taken as it is (callers check that
+// its owner is the actor, and parse the PEM with ParsePublicKeyPEM).
+func ParseActor(body []byte) (*Actor, error) {
+	m, v, err := resolve(body)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(actorTypes, v.GetTypeName()) {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "A %s is not an actor.", v.GetTypeName())
+	}
+	t, ok := v.(actorType)
+	if !ok {
+		return nil, fmt.Errorf("actor %s: go-fed type %T lacks actor properties", idOf(v), v)
+	}
+	a := &Actor{ID: idOf(v), Type: v.GetTypeName()}
+	if p := t.GetActivityStreamsPreferredUsername(); p != nil && p.IsXMLSchemaString() {
+		a.PreferredUsername = p.GetXMLSchemaString()
+	}
+	if p := t.GetActivityStreamsName(); p != nil {
+		a.Name = text(p.Begin())
+	}
+	if p := t.GetActivityStreamsUrl(); p != nil {
+		a.URL = firstURL(p)
+	}
+	if p := t.GetActivityStreamsInbox(); p != nil {
+		a.Inbox = valueID(p)
+	}
+	if p := t.GetActivityStreamsOutbox(); p != nil {
+		a.Outbox = valueID(p)
+	}
+	if p := t.GetActivityStreamsFollowers(); p != nil {
+		a.Followers = valueID(p)
+	}
+	// go-fed v1.0.0 does not know endpoints; read it from the document.
+	if e, ok := m["endpoints"].(map[string]any); ok {
+		a.SharedInbox, _ = e["sharedInbox"].(string)
+	}
+	if a.SharedInbox == "" {
+		a.SharedInbox, _ = m["sharedInbox"].(string)
+	}
+	if p := t.GetW3IDSecurityV1PublicKey(); p != nil {
+		for it := p.Begin(); it != nil; it = it.Next() {
+			k := it.Get()
+			if k == nil {
+				continue
+			}
+			a.PublicKey.ID = idOf(k)
+			if o := k.GetW3IDSecurityV1Owner(); o != nil && o.Get() != nil {
+				a.PublicKey.Owner = o.Get().String()
+			}
+			if pem := k.GetW3IDSecurityV1PublicKeyPem(); pem != nil {
+				a.PublicKey.PEM = pem.Get()
+			}
+			break
+		}
+	}
+	if a.ID == "" {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "The actor has no id.")
+	}
+	return a, nil
+}
+
+// actorType is what Person, Group, Application, Organization and Service
+// have in common in go-fed.
+type actorType interface {
+	GetActivityStreamsPreferredUsername() vocab.ActivityStreamsPreferredUsernameProperty
+	GetActivityStreamsName() vocab.ActivityStreamsNameProperty
+	GetActivityStreamsUrl() vocab.ActivityStreamsUrlProperty
+	GetActivityStreamsInbox() vocab.ActivityStreamsInboxProperty
+	GetActivityStreamsOutbox() vocab.ActivityStreamsOutboxProperty
+	GetActivityStreamsFollowers() vocab.ActivityStreamsFollowersProperty
+	GetW3IDSecurityV1PublicKey() vocab.W3IDSecurityV1PublicKeyProperty
+}
+
+// valueID returns a property value's IRI, or its embedded object's id.
+func valueID(p interface {
+	IsIRI() bool
+	GetIRI() *url.URL
+	GetType() vocab.Type
+}) string {
+	if p.IsIRI() {
+		return p.GetIRI().String()
+	}
+	return idOf(p.GetType())
+}

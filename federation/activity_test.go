@@ -1,0 +1,220 @@
+package federation
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/vestiging/vestiging"
+)
+
+func TestParseActivityFixtures(t *testing.T) {
+	for _, name := range fixtureFiles(t) {
+		t.Run(name, func(t *testing.T) {
+			a, err := ParseActivity(fixtureBody(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Type == "" || a.ID == "" {
+				t.Errorf("type %q, id %q: want both", a.Type, a.ID)
+			}
+		})
+	}
+}
+
+func TestParseActivity(t *testing.T) {
+	tests := []struct {
+		file    string
+		typ     string
+		id      string
+		actor   string
+		objects []ObjectRef // Raw is only checked for being set
+		to, cc  []string
+	}{
+		{
+			file: "gotosocial/create-note.json", typ: "Create",
+			id:      "http://gts-a.test/users/alice/statuses/01M8JN5H8QDFAZ5ES4G0JR865A/activity#Create",
+			actor:   "http://gts-a.test/users/alice",
+			objects: []ObjectRef{{ID: "http://gts-a.test/users/alice/statuses/01M8JN5H8QDFAZ5ES4G0JR865A", Type: "Note"}},
+			to:      []string{Public}, cc: []string{"http://gts-a.test/users/alice/followers"},
+		},
+		{
+			file: "pleroma/delete.json", typ: "Delete",
+			objects: []ObjectRef{{ID: "https://greenish.red/objects/38e2b983-ebf5-4387-9bc2-3b80305469c9"}},
+		},
+		{
+			file: "gancio/event-activity.json", typ: "Create", id: "https://demo.gancio.org/federation/m/1#create",
+			actor:   "https://demo.gancio.org/federation/u/gancio",
+			objects: []ObjectRef{{ID: "https://demo.gancio.org/federation/m/1", Type: "Event"}},
+			to:      []string{Public}, cc: []string{"https://demo.gancio.org/federation/u/gancio/followers"},
+		},
+		{file: "mastodon/delete-tombstone.json", typ: "Delete"},
+		{file: "gotosocial/undo-follow.json", typ: "Undo"},
+		{file: "mobilizon/accept-join-activity.json", typ: "Accept"},
+		{file: "mobilizon/leave-activity.json", typ: "Leave"},
+		{file: "mastodon/flag.json", typ: "Flag"},
+		{file: "wordpress/event.json", typ: "Event", id: "https://wp-test.event-federation.eu/?p=227",
+			to: []string{Public, "https://wp-test.event-federation.eu/wp-json/activitypub/1.0/actors/0/followers"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a, err := ParseActivity(readFixture(t, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Type != tt.typ {
+				t.Errorf("type = %q, want %q", a.Type, tt.typ)
+			}
+			if tt.id != "" && a.ID != tt.id {
+				t.Errorf("id = %q, want %q", a.ID, tt.id)
+			}
+			if tt.actor != "" && a.Actor != tt.actor {
+				t.Errorf("actor = %q, want %q", a.Actor, tt.actor)
+			}
+			if tt.to != nil && !reflect.DeepEqual(a.To, tt.to) {
+				t.Errorf("to = %q, want %q", a.To, tt.to)
+			}
+			if tt.cc != nil && !reflect.DeepEqual(a.Cc, tt.cc) {
+				t.Errorf("cc = %q, want %q", a.Cc, tt.cc)
+			}
+			for i, want := range tt.objects {
+				if i >= len(a.Objects) {
+					t.Fatalf("objects = %+v, want %+v", a.Objects, tt.objects)
+				}
+				got := a.Objects[i]
+				if got.ID != want.ID || got.Type != want.Type || (got.Raw == nil) != (want.Type == "") {
+					t.Errorf("object %d = {%s %s raw %d bytes}, want %+v", i, got.ID, got.Type, len(got.Raw), want)
+				}
+			}
+		})
+	}
+
+	t.Run("OK/EmbeddedObjects", func(t *testing.T) {
+		for file, want := range map[string]string{
+			"mastodon/delete-tombstone.json":      "Tombstone",
+			"gotosocial/undo-follow.json":         "Follow",
+			"mobilizon/accept-join-activity.json": "Join",
+			"gotosocial/accept-follow.json":       "Follow",
+		} {
+			a, err := ParseActivity(readFixture(t, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := a.Object()
+			if o.Type != want || o.ID == "" || len(o.Raw) == 0 {
+				t.Errorf("%s: object = {%s %s raw %d bytes}, want an embedded %s", file, o.ID, o.Type, len(o.Raw), want)
+			}
+			// The embedded object parses on its own.
+			if inner, err := ParseActivity(o.Raw); err != nil || inner.Type != want {
+				t.Errorf("%s: embedded object: %v", file, err)
+			}
+		}
+	})
+
+	t.Run("OK/FlagManyObjects", func(t *testing.T) {
+		a, err := ParseActivity(readFixture(t, "mastodon/flag.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Objects) < 2 {
+			t.Errorf("objects = %+v, want the account and the posts", a.Objects)
+		}
+	})
+
+	t.Run("ErrUnknownType", func(t *testing.T) {
+		_, err := ParseActivity([]byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"https://a.example/1","type":"EmojiReact","actor":"https://a.example/u"}`))
+		if !errors.Is(err, ErrUnknownType) {
+			t.Errorf("got %v, want ErrUnknownType", err)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, in := range []string{``, `null`, `[]`, `"Create"`, `{"id":"https://a.example/1"}`, `{"type":"Create"`} {
+			_, err := ParseActivity([]byte(in))
+			if got := vestiging.ErrorCode(err); got != vestiging.EINVALID {
+				t.Errorf("%s: code %q (%v), want invalid", in, got, err)
+			}
+		}
+	})
+}
+
+func TestParseActor(t *testing.T) {
+	tests := []struct {
+		file string
+		want Actor
+	}{
+		{"gotosocial/actor.json", Actor{
+			ID: "http://gts-a.test/users/alice", Type: "Person", PreferredUsername: "alice", Name: "alice on gts-a.test",
+			URL: "http://gts-a.test/@alice", Inbox: "http://gts-a.test/users/alice/inbox", Outbox: "http://gts-a.test/users/alice/outbox",
+			Followers: "http://gts-a.test/users/alice/followers",
+			PublicKey: PublicKey{ID: "http://gts-a.test/users/alice/main-key", Owner: "http://gts-a.test/users/alice"},
+		}},
+		{"misskey/actor.json", Actor{
+			ID: "https://misskey.io/users/83ssedkv53", Type: "Person", PreferredUsername: "aimu", Name: "あいむ",
+			URL: "https://misskey.io/@aimu", Inbox: "https://misskey.io/users/83ssedkv53/inbox", SharedInbox: "https://misskey.io/inbox",
+			Outbox: "https://misskey.io/users/83ssedkv53/outbox", Followers: "https://misskey.io/users/83ssedkv53/followers",
+			PublicKey: PublicKey{ID: "https://misskey.io/users/83ssedkv53#main-key", Owner: "https://misskey.io/users/83ssedkv53"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, err := ParseActor(readFixture(t, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.PublicKey.PEM = ""
+			if !reflect.DeepEqual(*got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", *got, tt.want)
+			}
+		})
+	}
+
+	t.Run("Fixtures", func(t *testing.T) {
+		wantShared := map[string]bool{"mastodon/actor.json": true, "misskey/actor.json": true, "pleroma/actor.json": true}
+		for _, file := range actorFixtures {
+			a, err := ParseActor(readFixture(t, file))
+			if err != nil {
+				t.Errorf("%s: %v", file, err)
+				continue
+			}
+			if a.PublicKey.ID == "" || a.PublicKey.Owner != a.ID {
+				t.Errorf("%s: key %q owned by %q, want one owned by %q", file, a.PublicKey.ID, a.PublicKey.Owner, a.ID)
+			}
+			if _, err := ParsePublicKeyPEM(a.PublicKey.PEM); err != nil {
+				t.Errorf("%s: %v", file, err)
+			}
+			if file != "gotosocial/main-key.json" && a.PreferredUsername == "" {
+				t.Errorf("%s: no preferredUsername", file)
+			}
+			if wantShared[file] && a.SharedInbox == "" {
+				t.Errorf("%s: no sharedInbox", file)
+			}
+		}
+	})
+
+	t.Run("ErrNotActor", func(t *testing.T) {
+		_, err := ParseActor(readFixture(t, "misskey/note.json"))
+		if got := vestiging.ErrorCode(err); got != vestiging.EINVALID {
+			t.Errorf("code = %q (%v), want invalid", got, err)
+		}
+	})
+}
+
+// FuzzParseActivity feeds inbox bodies to the parsers: they must never panic.
+func FuzzParseActivity(f *testing.F) {
+	for _, name := range fixtureFiles(f) {
+		f.Add(fixtureBody(f, name))
+	}
+	f.Add([]byte(`{"type":["Create","Note"],"object":[null,1,"x",{"type":"Event","startTime":"x"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		a, err := ParseActivity(body)
+		if err == nil {
+			for _, o := range a.Objects {
+				if o.Raw != nil {
+					_, _ = ParseRemoteEvent(o.Raw)
+				}
+			}
+		}
+		_, _ = ParseActor(body)
+		_, _ = ParseRemoteEvent(body)
+	})
+}
