@@ -294,3 +294,43 @@ func TestStatic(t *testing.T) {
 		t.Errorf("content type: got %q", got)
 	}
 }
+
+// eventsFail is the real store whose event queries fail like a broken database.
+type eventsFail struct{ vestiging.Services }
+
+func (eventsFail) FindEvents(context.Context, vestiging.EventFilter) ([]*vestiging.Event, int, error) {
+	return nil, 0, errors.New("SELECT secret FROM events: disk I/O error")
+}
+
+func TestErrorPages(t *testing.T) {
+	t.Run("ErrInternal", func(t *testing.T) {
+		clock := storetest.NewClock(testNow)
+		db := storetest.SQLiteClock(t, clock.Now)
+		e := newEnvWith(t, db, clock, eventsFail{db})
+		res := e.get(e.client(), "/agenda")
+		wantStatus(t, res, http.StatusInternalServerError)
+		wantContains(t, res, "<h1>Er ging iets mis</h1>", "Er ging bij ons iets mis.", `<main id="main"`)
+		wantNotContains(t, res, "secret", "disk I/O")
+	})
+	e := newEnv(t)
+	tests := []struct {
+		name, method, path string
+		status             int
+		want               string
+	}{
+		{"MethodNotAllowed", http.MethodPost, "/agenda", 405, "Dit adres accepteert dat verzoek niet."},
+		{"Head", http.MethodHead, "/agenda", 200, ""},
+		{"StaffWithoutSlash", http.MethodGet, "/staff", 303, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, e.srv.URL+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := e.do(e.client(), req)
+			wantStatus(t, res, tt.status)
+			wantContains(t, res, tt.want)
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"github.com/vestiging/vestiging"
@@ -61,6 +62,7 @@ func New(cfg Config) *Server {
 	s.templates = mustParseTemplates()
 
 	r := chi.NewRouter()
+	r.Use(middleware.GetHead) // HEAD answers like GET, for link checkers and monitors
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "This address does not accept that request.")
