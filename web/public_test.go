@@ -137,7 +137,7 @@ func TestAgendaFilters(t *testing.T) {
 		{"Online", "?online=1", 200, []string{"9 activiteiten gevonden", "Activiteit 5<", "Activiteit 10<"}, []string{"Activiteit 1<"}},
 		{"Branch", fmt.Sprintf("?branch=%d", branches[0].ID), 200, []string{"Activiteit 1<"}, []string{"Activiteit 2<"}},
 		{"ThemeOnePage", "?theme=leesplezier&audience=&page=1", 200, []string{"15 activiteiten gevonden"}, []string{`rel="next"`}},
-		{"ErrBadFrom", "?from=5-3-2026", 400, []string{"Geef de datum als JJJJ-MM-DD.", `aria-invalid="true"`, `aria-describedby="from-error"`}, []string{"Activiteit 1<"}},
+		{"ErrBadFrom", "?from=5-3-2026", 400, []string{"Geef de datum als JJJJ-MM-DD.", `aria-invalid="true"`, `aria-describedby="from-error from-hint"`}, []string{"Activiteit 1<"}},
 		{"ErrToBeforeFrom", "?from=2026-03-05&to=2026-03-04", 400, []string{"De einddatum mag niet voor de begindatum liggen."}, nil},
 		{"ErrAudience", "?audience=aliens", 400, []string{"Kies een doelgroep uit de lijst."}, nil},
 		{"ErrBranch", "?branch=x", 400, []string{"Kies een vestiging uit de lijst."}, nil},

@@ -142,7 +142,7 @@ func TestStaffEventValidation(t *testing.T) {
 			wantContains(t, res,
 				`class="error-summary" role="alert"`, "Verbeter de gemarkeerde velden.", `href="#`+tt.field+`"`,
 				`<p class="field-error" id="`+tt.field+`-error">`+tt.want+`</p>`,
-				`aria-invalid="true" aria-describedby="`+tt.field+`-error"`,
+				`aria-invalid="true" aria-describedby="`+tt.field+`-error`,
 				"<h1>Nieuwe activiteit</h1>")
 			if tt.field != "title" {
 				wantContains(t, res, `value="Voorlezen voor peuters"`)
