@@ -1,0 +1,572 @@
+package federation
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"mime"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-fed/activity/streams/vocab"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Context is the @context of every document we publish. go-fed's
+// serialiser knows only AS2, security and toot terms, so the Event is
+// built as a map and every extension term it uses is declared here:
+// schema.org ("sc:") and Mobilizon ("mz:") terms as Mobilizon's own
+// context declares them (the same prefix IRIs, so Mobilizon's
+// string-matching reader and strict JSON-LD readers both understand them).
+var Context = []any{
+	ActivityStreamsContext,
+	"https://w3id.org/security/v1",
+	map[string]any{
+		"sc":                        "http://schema.org#",
+		"mz":                        "https://joinmobilizon.org/ns#",
+		"ical":                      "http://www.w3.org/2002/12/cal/ical#",
+		"Hashtag":                   "as:Hashtag",
+		"PostalAddress":             "sc:PostalAddress",
+		"VirtualLocation":           "sc:VirtualLocation",
+		"address":                   map[string]any{"@id": "sc:address", "@type": "sc:PostalAddress"},
+		"streetAddress":             "sc:streetAddress",
+		"postalCode":                "sc:postalCode",
+		"addressLocality":           "sc:addressLocality",
+		"addressCountry":            "sc:addressCountry",
+		"inLanguage":                "sc:inLanguage",
+		"category":                  "sc:category",
+		"maximumAttendeeCapacity":   "sc:maximumAttendeeCapacity",
+		"remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+		"eventStatus":               map[string]any{"@id": "sc:eventStatus", "@type": "@id"},
+		"subEvent":                  "sc:subEvent",
+		"organizers":                map[string]any{"@id": "sc:organizer", "@type": "@id"},
+		"timezone":                  map[string]any{"@id": "mz:timezone", "@type": "sc:Text"},
+		"isOnline":                  map[string]any{"@id": "mz:isOnline", "@type": "sc:Boolean"},
+		"joinMode":                  map[string]any{"@id": "mz:joinMode", "@type": "mz:joinModeType"},
+		"joinModeType":              map[string]any{"@id": "mz:joinModeType", "@type": "rdfs:Class"},
+		"externalParticipationUrl":  map[string]any{"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
+		"participantCount":          map[string]any{"@id": "mz:participantCount", "@type": "sc:Integer"},
+	},
+}
+
+// schema.org event statuses.
+const (
+	EventScheduled = "https://schema.org/EventScheduled"
+	EventCancelled = "https://schema.org/EventCancelled"
+)
+
+// Mobilizon join modes.
+const (
+	JoinFree       = "free"       // Join is answered with Accept (or TentativeAccept when full)
+	JoinRestricted = "restricted" // Join needs approval
+	JoinExternal   = "external"   // registration elsewhere: externalParticipationUrl
+)
+
+// ActorID is the library actor's id (see the package comment for the scheme).
+func ActorID(base *url.URL) string { return base.JoinPath("actor").String() }
+
+// FollowersID is the library actor's followers collection.
+func FollowersID(base *url.URL) string { return base.JoinPath("actor", "followers").String() }
+
+// EventID is the id and page of an event or course.
+func EventID(base *url.URL, e *vestiging.Event) string {
+	kind := "events"
+	if e.Kind == vestiging.KindCourse {
+		kind = "courses"
+	}
+	return base.JoinPath(kind, strconv.FormatInt(e.ID, 10)).String()
+}
+
+// ThemeURL is the page a theme's hashtag links to.
+func ThemeURL(base *url.URL, slug string) string { return base.JoinPath("themes", slug).String() }
+
+// EventObject returns the AS2 Event for e, without @context (embed it in a
+// Create or Update, or use EventJSON). Branches of e and its sessions must
+// be loaded. participants is the number of confirmed registrations.
+//
+// Mastodon shows only name, summary and a link, and GoToSocial shows the
+// summary as a content warning, so summary is always the one line
+// "date, time · place" and content starts with when and where.
+//
+// Events without registration ("just come") get joinMode external pointing
+// at the event's own page, which says so: "free" would invite Joins we do
+// not take, "restricted" would promise an approval that never comes.
+func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string]any {
+	id := EventID(base, e)
+	actor := ActorID(base)
+	loc := e.Location()
+	o := map[string]any{
+		"type":         "Event",
+		"id":           id,
+		"url":          id,
+		"name":         e.Title,
+		"summary":      eventSummary(e),
+		"content":      eventContent(e),
+		"mediaType":    "text/html",
+		"startTime":    e.StartsAt.In(loc).Format(time.RFC3339),
+		"endTime":      e.EndsAt.In(loc).Format(time.RFC3339),
+		"timezone":     loc.String(),
+		"attributedTo": actor,
+		"organizers":   []any{actor},
+		"to":           []any{Public},
+		"cc":           []any{FollowersID(base)},
+		"isOnline":     e.Online(),
+		"eventStatus":  EventScheduled,
+		"ical:status":  "CONFIRMED",
+		"inLanguage":   e.Language,
+		"category":     themeCategory(e.Theme),
+		"joinMode":     JoinFree,
+		// Mobilizon reads 0 as "no limit".
+		"maximumAttendeeCapacity": e.Capacity,
+		"participantCount":        participants,
+	}
+	o["contentMap"] = map[string]any{e.Language: o["content"]}
+	if e.Status == vestiging.StatusCancelled {
+		o["eventStatus"], o["ical:status"] = EventCancelled, "CANCELLED"
+	}
+	switch e.RegistrationMode {
+	case vestiging.RegistrationExternal:
+		o["joinMode"], o["externalParticipationUrl"] = JoinExternal, e.RegistrationURL
+	case vestiging.RegistrationNone:
+		o["joinMode"], o["externalParticipationUrl"] = JoinExternal, id
+	}
+	if e.Capacity > 0 {
+		o["remainingAttendeeCapacity"] = max(0, e.Capacity-participants)
+	}
+	if l := locationJSON(e.Branch, e.OnlineURL); l != nil {
+		o["location"] = l
+	}
+	if !e.CreatedAt.IsZero() {
+		o["published"] = e.CreatedAt.UTC().Format(time.RFC3339)
+		// GoToSocial ignores an Update whose updated is before published.
+		if e.UpdatedAt.After(e.CreatedAt) {
+			o["updated"] = e.UpdatedAt.UTC().Format(time.RFC3339)
+		}
+	}
+	if e.Theme != "" {
+		o["tag"] = []any{map[string]any{"type": "Hashtag", "name": "#" + hashtag(e.Theme), "href": ThemeURL(base, e.Theme)}}
+	}
+	if e.ImageURL != "" {
+		img := map[string]any{"url": e.ImageURL, "name": e.ImageAlt}
+		if u, err := url.Parse(e.ImageURL); err == nil {
+			if mt := mime.TypeByExtension(strings.ToLower(path.Ext(u.Path))); strings.HasPrefix(mt, "image/") {
+				img["mediaType"] = mt
+			}
+		}
+		doc := map[string]any{"type": "Document"}
+		banner := map[string]any{"type": "Image"}
+		for k, v := range img {
+			doc[k], banner[k] = v, v
+		}
+		o["image"], o["attachment"] = banner, []any{doc}
+	}
+	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 0 {
+		subs := make([]any, 0, len(e.Sessions))
+		for i, s := range e.Sessions {
+			n := s.ID
+			if n == 0 {
+				n = int64(i + 1)
+			}
+			sub := map[string]any{
+				"type":      "Event",
+				"id":        fmt.Sprintf("%s#session-%d", id, n),
+				"name":      fmt.Sprintf("%s (bijeenkomst %d van %d)", e.Title, i+1, len(e.Sessions)),
+				"startTime": s.StartsAt.In(loc).Format(time.RFC3339),
+				"endTime":   s.EndsAt.In(loc).Format(time.RFC3339),
+			}
+			if l := locationJSON(s.Branch, s.OnlineURL); l != nil {
+				sub["location"] = l
+			}
+			subs = append(subs, sub)
+		}
+		o["subEvent"] = subs
+	}
+	return o
+}
+
+// EventJSON returns the Event document for e with Context, as served at its id.
+func EventJSON(e *vestiging.Event, base *url.URL, participants int) ([]byte, error) {
+	o := EventObject(e, base, participants)
+	o["@context"] = Context
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// locationJSON is a Place with a PostalAddress for a branch, or a
+// VirtualLocation for an online meeting; nil when neither is known.
+func locationJSON(b *vestiging.Branch, onlineURL string) map[string]any {
+	if b == nil {
+		if onlineURL == "" {
+			return nil
+		}
+		return map[string]any{"type": "VirtualLocation", "name": "Online", "url": onlineURL}
+	}
+	p := map[string]any{
+		"type": "Place",
+		"name": b.Name,
+		"address": map[string]any{
+			"type":            "PostalAddress",
+			"streetAddress":   b.Street,
+			"postalCode":      b.PostalCode,
+			"addressLocality": b.City,
+			"addressCountry":  "NL",
+		},
+	}
+	if b.Latitude != nil && b.Longitude != nil {
+		p["latitude"], p["longitude"] = *b.Latitude, *b.Longitude
+	}
+	return p
+}
+
+var (
+	dutchDays   = [...]string{"zo", "ma", "di", "wo", "do", "vr", "za"}
+	dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
+		"augustus", "september", "oktober", "november", "december"}
+)
+
+// dutchDate formats a date as "za 5 december 2026".
+func dutchDate(t time.Time) string {
+	return fmt.Sprintf("%s %d %s %d", dutchDays[t.Weekday()], t.Day(), dutchMonths[t.Month()-1], t.Year())
+}
+
+// dutchWhen formats a period in loc: "za 5 december 2026, 14:00–16:00",
+// or with both dates when it spans days.
+func dutchWhen(start, end time.Time, loc *time.Location) string {
+	start, end = start.In(loc), end.In(loc)
+	if start.YearDay() == end.YearDay() && start.Year() == end.Year() {
+		return fmt.Sprintf("%s, %s–%s", dutchDate(start), start.Format("15:04"), end.Format("15:04"))
+	}
+	return fmt.Sprintf("%s %s – %s %s", dutchDate(start), start.Format("15:04"), dutchDate(end), end.Format("15:04"))
+}
+
+// placeLine is "Bibliotheek Centrum, Stationsplein 1, Tiel", or "online".
+func placeLine(b *vestiging.Branch, onlineURL string) string {
+	if b == nil {
+		if onlineURL != "" {
+			return "online"
+		}
+		return ""
+	}
+	var parts []string
+	for _, p := range []string{b.Name, b.Street, b.City} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// eventWhen is the date part of the summary; a course names its first
+// session and how many there are.
+func eventWhen(e *vestiging.Event) string {
+	loc := e.Location()
+	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
+		s := e.Sessions[0]
+		return fmt.Sprintf("%d bijeenkomsten, vanaf %s", len(e.Sessions), dutchWhen(s.StartsAt, s.EndsAt, loc))
+	}
+	return dutchWhen(e.StartsAt, e.EndsAt, loc)
+}
+
+// eventSummary is the one line "date, time · place" (plain text).
+func eventSummary(e *vestiging.Event) string {
+	s := eventWhen(e)
+	if p := placeLine(e.Branch, e.OnlineURL); p != "" {
+		s += " · " + p
+	}
+	if e.Status == vestiging.StatusCancelled {
+		s = "Geannuleerd: " + s
+	}
+	return s
+}
+
+// eventContent is a when/where paragraph, the sessions of a course, then
+// the description, sanitised as a whole.
+func eventContent(e *vestiging.Event) string {
+	var b strings.Builder
+	b.WriteString("<p>")
+	if e.Status == vestiging.StatusCancelled {
+		b.WriteString("<strong>Geannuleerd</strong><br>")
+	}
+	b.WriteString(html.EscapeString(eventWhen(e)))
+	if e.Branch != nil {
+		fmt.Fprintf(&b, "<br>%s", html.EscapeString(placeLine(e.Branch, "")))
+		if pc := strings.TrimSpace(e.Branch.PostalCode + " " + e.Branch.City); pc != "" && e.Branch.PostalCode != "" {
+			fmt.Fprintf(&b, " (%s)", html.EscapeString(pc))
+		}
+	}
+	if e.OnlineURL != "" {
+		fmt.Fprintf(&b, `<br>Online: <a href="%s">%s</a>`, html.EscapeString(e.OnlineURL), html.EscapeString(e.OnlineURL))
+	}
+	b.WriteString("</p>")
+	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
+		b.WriteString("<ol>")
+		for _, s := range e.Sessions {
+			line := dutchWhen(s.StartsAt, s.EndsAt, e.Location())
+			if p := placeLine(s.Branch, s.OnlineURL); p != "" {
+				line += " · " + p
+			}
+			fmt.Fprintf(&b, "<li>%s</li>", html.EscapeString(line))
+		}
+		b.WriteString("</ol>")
+	}
+	b.WriteString(e.Description)
+	return vestiging.SanitizeHTML(b.String())
+}
+
+// hashtag turns a theme slug into a hashtag: "digitale-vaardigheden" → "DigitaleVaardigheden".
+func hashtag(slug string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(slug, "-") {
+		for i, r := range part {
+			if i == 0 {
+				r = unicode.ToUpper(r)
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// themeCategory maps a theme onto Mobilizon's fixed category list.
+func themeCategory(slug string) string {
+	switch slug {
+	case "leesplezier":
+		return "BOOK_CLUBS"
+	case "digitale-vaardigheden", "leven-lang-leren":
+		return "LEARNING"
+	}
+	return "MEETING"
+}
+
+// RemoteEvent is an Event from another server (Mobilizon, Gancio,
+// WordPress, another Vestiging) in domain terms.
+type RemoteEvent struct {
+	ID           string
+	URL          string // the page to link to
+	AttributedTo string
+	Title        string
+	Summary      string // plain text
+	Content      string // sanitised HTML
+	StartsAt     time.Time
+	EndsAt       time.Time // zero when the event gives none
+	TimeZone     string    // IANA name, "" when absent or unknown
+	Language     string
+	Place        RemotePlace
+	OnlineURL    string
+	Status       string // vestiging.StatusPublished or vestiging.StatusCancelled
+	JoinMode     string // free, restricted, external, invite, or ""
+	ExternalURL  string // externalParticipationUrl
+	Capacity     int    // 0: no limit
+	Remaining    *int
+	Participants int
+	ImageURL     string
+	ImageAlt     string
+	Tags         []string // hashtag names without "#"
+	Sessions     []*RemoteEvent
+}
+
+// RemotePlace is where a remote event happens.
+type RemotePlace struct {
+	Name       string
+	Address    string // one line
+	Street     string
+	PostalCode string
+	City       string
+	Country    string
+	Latitude   *float64
+	Longitude  *float64
+}
+
+// ParseRemoteEvent decodes an Event object. go-fed resolves its type and
+// gives the times, url and attributedTo (single or array, IRI or embedded);
+// the texts (see naturalText) and the extension terms go-fed does not know
+// (timezone, the PostalAddress, joinMode, capacities, eventStatus,
+// subEvent) are read from the JSON itself.
+func ParseRemoteEvent(body []byte) (*RemoteEvent, error) {
+	return parseRemoteEvent(body, true)
+}
+
+// maxSessions caps the subEvents read, as vestiging caps a course's sessions.
+const maxSessions = 100
+
+func parseRemoteEvent(body []byte, withSessions bool) (*RemoteEvent, error) {
+	m, v, err := resolve(body)
+	if err != nil {
+		return nil, err
+	}
+	ev, ok := v.(vocab.ActivityStreamsEvent)
+	if !ok {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "A %s is not an event.", v.GetTypeName())
+	}
+	r := &RemoteEvent{ID: idOf(ev), Status: vestiging.StatusPublished}
+	r.Title = strings.TrimSpace(naturalText(m, "name"))
+	r.Summary = vestiging.PlainText(naturalText(m, "summary"))
+	if c := naturalText(m, "content"); c != "" {
+		if !strings.Contains(c, "<") {
+			c = vestiging.TextToHTML(c) // Gancio sends plain text
+		}
+		r.Content = vestiging.SanitizeHTML(c)
+	}
+	if p := ev.GetActivityStreamsStartTime(); p != nil && p.IsXMLSchemaDateTime() {
+		r.StartsAt = p.Get()
+	}
+	if p := ev.GetActivityStreamsEndTime(); p != nil && p.IsXMLSchemaDateTime() {
+		r.EndsAt = p.Get()
+	}
+	if r.StartsAt.IsZero() {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "The event %s has no startTime.", r.ID)
+	}
+	if p := ev.GetActivityStreamsUrl(); p != nil {
+		r.URL = firstURL(p)
+	}
+	if r.URL == "" {
+		r.URL = r.ID
+	}
+	if p := ev.GetActivityStreamsAttributedTo(); p != nil {
+		if ids := iterIDs(p.Begin()); len(ids) > 0 {
+			r.AttributedTo = ids[0]
+		}
+	}
+	if tz, _ := m["timezone"].(string); tz != "" && tz != "Local" {
+		if _, err := time.LoadLocation(tz); err == nil {
+			r.TimeZone = tz
+		}
+	}
+	r.Language, _ = m["inLanguage"].(string)
+	for _, l := range asList(m["location"]) {
+		if l, ok := l.(map[string]any); ok {
+			r.readLocation(l)
+		}
+	}
+	status := str(m["eventStatus"]) + str(m["ical:status"]) + str(m["status"])
+	if strings.Contains(status, "EventCancelled") || strings.Contains(status, "CANCELLED") {
+		r.Status = vestiging.StatusCancelled
+	}
+	r.JoinMode = str(m["joinMode"])
+	r.ExternalURL = str(m["externalParticipationUrl"])
+	r.Capacity, _ = count(m["maximumAttendeeCapacity"])
+	r.Participants, _ = count(m["participantCount"])
+	if n, ok := count(m["remainingAttendeeCapacity"]); ok {
+		r.Remaining = &n
+	}
+	r.readImage(m)
+	for _, t := range asList(m["tag"]) {
+		if t, ok := t.(map[string]any); ok && t["type"] == "Hashtag" {
+			if name := strings.TrimPrefix(str(t["name"]), "#"); name != "" {
+				r.Tags = append(r.Tags, name)
+			}
+		}
+	}
+	if withSessions {
+		for i, s := range asList(m["subEvent"]) {
+			if i == maxSessions {
+				break
+			}
+			raw, err := json.Marshal(s)
+			if err != nil {
+				return nil, fmt.Errorf("event %s: session %d: %w", r.ID, i, err)
+			}
+			sub, err := parseRemoteEvent(raw, false)
+			if err != nil {
+				return nil, fmt.Errorf("event %s: session %d: %w", r.ID, i, err)
+			}
+			r.Sessions = append(r.Sessions, sub)
+		}
+	}
+	return r, nil
+}
+
+// readLocation reads a Place (with a PostalAddress object or, as Gancio
+// sends it, an address string) or a VirtualLocation.
+func (r *RemoteEvent) readLocation(l map[string]any) {
+	if l["type"] == "VirtualLocation" {
+		if r.OnlineURL == "" {
+			r.OnlineURL = str(l["url"])
+		}
+		return
+	}
+	if r.Place.Name != "" || r.Place.Address != "" {
+		return
+	}
+	p := &r.Place
+	p.Name = str(l["name"])
+	switch a := l["address"].(type) {
+	case string:
+		p.Address = a
+	case map[string]any:
+		p.Street, p.PostalCode = str(a["streetAddress"]), str(a["postalCode"])
+		p.City, p.Country = str(a["addressLocality"]), str(a["addressCountry"])
+		var parts []string
+		for _, s := range []string{p.Street, strings.TrimSpace(p.PostalCode + " " + p.City), p.Country} {
+			if s != "" {
+				parts = append(parts, s)
+			}
+		}
+		p.Address = strings.Join(parts, ", ")
+	}
+	lat, okLat := l["latitude"].(float64)
+	lon, okLon := l["longitude"].(float64)
+	if okLat && okLon && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+		p.Latitude, p.Longitude = &lat, &lon
+	}
+}
+
+// readImage takes the banner: image, else the first image attachment.
+func (r *RemoteEvent) readImage(m map[string]any) {
+	candidates := append(asList(m["image"]), asList(m["attachment"])...)
+	for _, c := range candidates {
+		c, ok := c.(map[string]any)
+		if !ok {
+			continue
+		}
+		t, mt := str(c["type"]), str(c["mediaType"])
+		if t != "Image" && !(t == "Document" && (mt == "" || strings.HasPrefix(mt, "image/"))) {
+			continue
+		}
+		if u := str(c["url"]); u != "" {
+			r.ImageURL, r.ImageAlt = u, str(c["name"])
+			return
+		}
+	}
+}
+
+// firstURL returns the first url value: an IRI, or a Link's href.
+func firstURL(p vocab.ActivityStreamsUrlProperty) string {
+	for it := p.Begin(); it != nil; it = it.Next() {
+		switch {
+		case it.IsXMLSchemaAnyURI():
+			return it.GetXMLSchemaAnyURI().String()
+		case it.IsIRI():
+			return it.GetIRI().String()
+		case it.IsActivityStreamsLink():
+			if h := it.GetActivityStreamsLink().GetActivityStreamsHref(); h != nil && h.Get() != nil {
+				return h.Get().String()
+			}
+		}
+	}
+	return ""
+}
+
+// str returns v if it is a string.
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// count returns a JSON number as a non-negative int; ok is false for
+// null, absent or anything else.
+func count(v any) (int, bool) {
+	f, ok := v.(float64)
+	if !ok || f < 0 || f > 1e9 {
+		return 0, false
+	}
+	return int(f), true
+}
