@@ -354,7 +354,11 @@ func TestEventRoundTrip(t *testing.T) {
 func TestSummaryAlwaysDateAndPlace(t *testing.T) {
 	for _, e := range []*vestiging.Event{
 		testEvent(t),
-		func() *vestiging.Event { e := testEvent(t); e.Branch = &vestiging.Branch{Name: "Bibliotheek Oost"}; return e }(),
+		func() *vestiging.Event {
+			e := testEvent(t)
+			e.Branch = &vestiging.Branch{Name: "Bibliotheek Oost"}
+			return e
+		}(),
 		func() *vestiging.Event {
 			e := testEvent(t)
 			e.TimeZone = "America/New_York"
