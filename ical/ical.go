@@ -463,7 +463,7 @@ func parseTime(p *property, zone string) (time.Time, bool, string, error) {
 	case len(v) == len("20060102") && !strings.EqualFold(p.Params.Get(goical.ParamValue), "DATE-TIME"):
 		t, err = time.ParseInLocation("20060102", v, loc)
 		if err == nil {
-			return t, true, zone, nil
+			return t, true, zone, checkYear(p, t)
 		}
 	case strings.HasSuffix(v, "Z"):
 		t, err = time.Parse("20060102T150405Z", v)
@@ -473,7 +473,16 @@ func parseTime(p *property, zone string) (time.Time, bool, string, error) {
 	if err != nil {
 		return time.Time{}, false, "", lineError(p.line, "%s: %q is not a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS)", p.Name, v)
 	}
-	return t, false, zone, nil
+	return t, false, zone, checkYear(p, t)
+}
+
+// checkYear refuses dates no library agenda holds; it also keeps the
+// expansion of a daily rule from year 1 from taking seconds.
+func checkYear(p *property, t time.Time) error {
+	if t.Year() < 1900 || t.Year() > 2200 {
+		return lineError(p.line, "%s: the year %d is out of range", p.Name, t.Year())
+	}
+	return nil
 }
 
 // endTime finds the end from DTEND or DURATION; see the package comment for defaults.

@@ -200,6 +200,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"NoUID", head + "SUMMARY:x\r\nDTSTART:20261202T150000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: VEVENT without a UID"},
 		{"NoStart", head + "UID:a\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: event \"a\" has no DTSTART"},
 		{"BadDate", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:2026-12-02\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 6: DTSTART: \"2026-12-02\" is not a date"},
+		{"YearOutOfRange", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:00010101T000000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 6: DTSTART: the year 1 is out of range"},
 		{"BadZone", head + "UID:a\r\nSUMMARY:x\r\nDTSTART;TZID=Mars/Olympus:20261202T150000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 6: DTSTART: unknown time zone \"Mars/Olympus\""},
 		{"NoTitle", head + "UID:a\r\nDTSTART:20261202T150000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: event \"a\": title: This field is required."},
 		{"EndBeforeStart", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nDTEND:20261202T140000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: event \"a\": ends_at: The end must be after the start."},
