@@ -302,8 +302,9 @@ func (d *decoder) calendar(cal *component) ([]*vestiging.Event, error) {
 		}
 	}
 	var masters, overrides []*component
-	firstLine := map[string]int{} // UID (and recurrence) → line, to refuse duplicates
-	replaced := map[string]bool{} // occurrence UIDs that a RECURRENCE-ID entry replaces
+	uids := map[*component]string{} // with "#<recurrence>" for RECURRENCE-ID entries
+	firstLine := map[string]int{}   // UID → line, to refuse duplicates
+	replaced := map[string]bool{}   // occurrence UIDs that a RECURRENCE-ID entry replaces
 	for _, c := range cal.children {
 		if c.name != goical.CompEvent {
 			continue
@@ -328,10 +329,11 @@ func (d *decoder) calendar(cal *component) ([]*vestiging.Event, error) {
 			return nil, lineError(c.line, "UID %q appears twice (first on line %d)", key, l)
 		}
 		firstLine[key] = c.line
+		uids[c] = key
 	}
 	var out []*vestiging.Event
 	for _, c := range append(masters, overrides...) {
-		evs, err := d.event(c, zone, replaced)
+		evs, err := d.event(c, uids[c], zone, replaced)
 		if err != nil {
 			return nil, err
 		}
@@ -341,9 +343,8 @@ func (d *decoder) calendar(cal *component) ([]*vestiging.Event, error) {
 }
 
 // event decodes one VEVENT into one event, or one per occurrence.
-func (d *decoder) event(c *component, zone string, replaced map[string]bool) ([]*vestiging.Event, error) {
-	e := &vestiging.Event{Kind: vestiging.KindEvent, Status: vestiging.StatusPublished}
-	e.UID = strings.TrimSpace(c.get(goical.PropUID).Value)
+func (d *decoder) event(c *component, uid, zone string, replaced map[string]bool) ([]*vestiging.Event, error) {
+	e := &vestiging.Event{Kind: vestiging.KindEvent, Status: vestiging.StatusPublished, UID: uid}
 	var err error
 	if e.Title, err = c.text(goical.PropSummary); err != nil {
 		return nil, err
@@ -381,10 +382,6 @@ func (d *decoder) event(c *component, zone string, replaced map[string]bool) ([]
 	}
 	if strings.EqualFold(status, string(goical.EventCancelled)) {
 		e.Status = vestiging.StatusCancelled
-	}
-	if rid := c.get(goical.PropRecurrenceID); rid != nil {
-		t, _, _, _ := parseTime(rid, zone) // checked in calendar
-		e.UID = occurrenceUID(e.UID, t)
 	}
 
 	events := []*vestiging.Event{e}
