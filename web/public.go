@@ -44,11 +44,8 @@ func newPaging(path string, q url.Values, page, limit, total int) paging {
 	p := paging{Page: page, Pages: max(1, (total+limit-1)/limit)}
 	link := func(n int) string {
 		q := cloneValues(q)
-		q.Del("lang")
 		if n > 1 {
 			q.Set("page", strconv.Itoa(n))
-		} else {
-			q.Del("page")
 		}
 		if len(q) == 0 {
 			return path
@@ -65,10 +62,12 @@ func newPaging(path string, q url.Values, page, limit, total int) paging {
 	return p
 }
 
+// cloneValues copies a query without its page, and without lang, which the
+// cookie already remembers.
 func cloneValues(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vs := range v {
-		if k != "page" {
+		if k != "page" && k != "lang" {
 			out[k] = append([]string(nil), vs...)
 		}
 	}
@@ -110,10 +109,15 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v := q.Get("to"); v != "" {
-		if d, err := time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+		d, err := time.ParseInLocation(time.DateOnly, v, loc)
+		switch {
+		case err != nil:
 			f.Add("to", "Give the date as YYYY-MM-DD.")
-		} else if filter.To = d.AddDate(0, 0, 1); !filter.To.After(filter.From) {
+		case !d.AddDate(0, 0, 1).After(filter.From):
 			f.Add("to", "The end date must not be before the start date.")
+		default:
+			// The end date is inclusive: up to midnight after it.
+			filter.To = d.AddDate(0, 0, 1)
 		}
 	}
 	if v := q.Get("audience"); v != "" {
