@@ -94,8 +94,9 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 	return &usageError{fmt.Sprintf("unknown command %q; run \"vestiging help\" for the list", cmd)}
 }
 
-// message renders err as one line. Domain errors show their message, fields
-// and cause without the code, after any context wrapped around them.
+// message renders err as one line. Domain errors show, after any context
+// wrapped around them, their field messages (the form-style message is for
+// the web) or their message, and their cause; never their code.
 func message(err error) string {
 	var e *vestiging.Error
 	s := err.Error()
@@ -104,17 +105,23 @@ func message(err error) string {
 		if strings.HasSuffix(s, e.Error()) {
 			b.WriteString(strings.TrimSuffix(s, e.Error()))
 		}
-		b.WriteString(e.Message)
-		if e.Message == "" {
-			b.WriteString(e.Code)
-		}
 		keys := make([]string, 0, len(e.Fields))
 		for k := range e.Fields {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&b, " %s: %s", k, e.Fields[k])
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%s: %s", k, e.Fields[k])
+		}
+		switch {
+		case len(keys) > 0:
+		case e.Message != "":
+			b.WriteString(e.Message)
+		default:
+			b.WriteString(e.Code)
 		}
 		if e.Err != nil {
 			fmt.Fprintf(&b, ": %v", e.Err)

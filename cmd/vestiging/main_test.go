@@ -532,7 +532,8 @@ func TestMessage(t *testing.T) {
 		{"Plain", errors.New("disk\nfull"), "disk full"},
 		{"Domain", vestiging.Errorf(vestiging.ECONFLICT, "taken"), "taken"},
 		{"Wrapped", fmt.Errorf("file.ics: %w", vestiging.Errorf(vestiging.EINVALID, "line 3: bad")), "file.ics: line 3: bad"},
-		{"Fields", &vestiging.Error{Code: vestiging.EINVALID, Message: "Fix it.", Fields: map[string]string{"b": "B.", "a": "A."}}, "Fix it. a: A. b: B."},
+		{"Fields", &vestiging.Error{Code: vestiging.EINVALID, Message: "Fix it.", Fields: map[string]string{"b": "B.", "a": "A."}}, "a: A.; b: B."},
+		{"CodeOnly", fmt.Errorf("x: %w", &vestiging.Error{Code: vestiging.EFORBIDDEN}), "x: forbidden"},
 		{"Cause", &vestiging.Error{Code: vestiging.EUNAVAILABLE, Message: "cannot reach", Err: errors.New("refused")}, "cannot reach: refused"},
 	}
 	for _, tt := range tests {
