@@ -323,33 +323,42 @@ func TestServe(t *testing.T) {
 
 func TestServeFinishesRequestsInFlight(t *testing.T) {
 	s := startServer(t, "--data", t.TempDir())
-	// A sign-in whose body is still arriving is a request in flight: its
-	// handler is reading the form when SIGTERM comes, and must still answer.
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	// A sign-in whose body is still to come is a request in flight. With
+	// "Expect: 100-continue" the server says when the handler starts reading
+	// the form; SIGTERM comes after that, and the request must still be answered.
+	host := strings.TrimPrefix(s.url, "http://")
+	conn, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	body := "email=a%40b.example&password=wrongwrong"
-	head := fmt.Sprintf("POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n",
-		strings.TrimPrefix(s.url, "http://"), len(body))
-	if _, err := conn.Write([]byte(head + body[:10])); err != nil {
+	head := fmt.Sprintf("POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+		"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", host, len(body))
+	if _, err := conn.Write([]byte(head)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(conn)
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("got %q, %v; want 100 Continue", line, err)
+	}
+	if _, err := r.ReadString('\n'); err != nil { // the blank line after 100 Continue
+		t.Fatal(err)
+	}
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, err := conn.Write([]byte(body[10:])); err != nil {
+	if _, err := conn.Write([]byte(body)); err != nil {
 		t.Fatal(err)
 	}
-	status, err := bufio.NewReader(conn).ReadString('\n')
+	status, err := r.ReadString('\n')
 	if err != nil {
 		t.Fatalf("no answer to the request in flight: %v", err)
 	}
-	if !strings.HasPrefix(status, "HTTP/1.1 ") {
-		t.Errorf("got %q, want an HTTP status line", status)
+	if !strings.HasPrefix(status, "HTTP/1.1 ") || strings.HasPrefix(status, "HTTP/1.1 100") {
+		t.Errorf("got %q, want a final HTTP status line", status)
 	}
 	select {
 	case <-s.done:
