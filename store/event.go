@@ -114,7 +114,8 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	for i, s := range f.Statuses {
 		statuses[i] = s
 	}
-	w.add("e.status IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ")+")", statuses...)
+	inStatuses := "IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ") + ")"
+	w.add("e.status "+inStatuses, statuses...)
 
 	var total int
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events e`+w.String(), w.args...).Scan(&total); err != nil {
@@ -123,6 +124,16 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	events := []*vestiging.Event{}
 	if f.Offset >= total {
 		return events, total, nil
+	}
+	if !f.From.IsZero() {
+		// The agenda orders by start but filters by end. Start and end are
+		// correlated in a way planners cannot see, so PostgreSQL would walk
+		// the start index through the whole history to reach the first
+		// upcoming event. This bound, true of every match and read from the
+		// (status, ends_at, starts_at) index alone, keeps the cost to the
+		// events ahead, however long the history grows.
+		w.add("e.starts_at >= (SELECT MIN(x.starts_at) FROM events x WHERE x.status "+inStatuses+" AND x.ends_at > ?)",
+			append(statuses, t(f.From))...)
 	}
 	order := " ORDER BY e.starts_at, e.id"
 	if f.Descending {

@@ -75,8 +75,9 @@ CREATE TABLE events (
 );
 
 CREATE UNIQUE INDEX events_uid ON events (uid) WHERE uid IS NOT NULL;
--- The agenda: visible statuses ending after now (also counts from the index alone).
-CREATE INDEX events_status_ends ON events (status, ends_at);
+-- The agenda: visible statuses ending after now; counts and the earliest
+-- start (see store FindEvents) come from this index alone.
+CREATE INDEX events_status_ends ON events (status, ends_at, starts_at);
 CREATE INDEX events_starts ON events (starts_at, id);
 CREATE INDEX events_series ON events (series_id);
 CREATE INDEX events_branch ON events (branch_id);
