@@ -178,6 +178,9 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 // now returns the clock's time at the precision both backends keep.
 func (db *DB) now() time.Time { return db.clock().UTC().Truncate(time.Microsecond) }
 
+// scanner is what *sql.Row and *sql.Rows share.
+type scanner interface{ Scan(dest ...any) error }
+
 // querier is what *sql.DB and *sql.Tx share, so reads run inside or outside
 // a transaction.
 type querier interface {
@@ -205,6 +208,19 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // mapError turns a driver error into a *vestiging.Error; nil stays nil.
 func (db *DB) mapError(err error) error { return db.dialect.mapError(err) }
+
+// refine gives an error of the given code a specific message and fields;
+// errors with other codes pass through unchanged.
+func refine(err error, code, msg string, fields map[string]string) error {
+	var e *vestiging.Error
+	if !errors.As(err, &e) || e.Code != code {
+		return err
+	}
+	return &vestiging.Error{Code: code, Message: msg, Fields: fields, Err: e.Err}
+}
+
+// notFound gives an ENOTFOUND error a specific message.
+func notFound(err error, msg string) error { return refine(err, vestiging.ENOTFOUND, msg, nil) }
 
 // oneLine keeps multi-line driver errors (pgx lists every address it
 // tried) on one line for logs and the CLI, keeping the chain for errors.Is.

@@ -39,7 +39,7 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 		e.Capacity, e.RegistrationMode, e.RegistrationURL, e.Status, nullString(e.UID), t(e.UpdatedAt)}
 }
 
-func scanEvent(row interface{ Scan(...any) error }) (*vestiging.Event, error) {
+func scanEvent(row scanner) (*vestiging.Event, error) {
 	e := &vestiging.Event{}
 	var series, branch sql.NullInt64
 	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/vestiging/vestiging"
@@ -40,7 +39,7 @@ func (db *DB) UpdateLibrary(ctx context.Context, l *vestiging.Library) error {
 
 const branchColumns = `id, library_id, name, street, postal_code, city, latitude, longitude, opening_hours`
 
-func scanBranch(row interface{ Scan(...any) error }) (*vestiging.Branch, error) {
+func scanBranch(row scanner) (*vestiging.Branch, error) {
 	b := &vestiging.Branch{}
 	var lat, lon sql.NullFloat64
 	var hours string
@@ -186,16 +185,3 @@ func (db *DB) CreateTheme(ctx context.Context, t *vestiging.Theme) error {
 	}
 	return nil
 }
-
-// refine gives an error of the given code a specific message and fields;
-// errors with other codes pass through unchanged.
-func refine(err error, code, msg string, fields map[string]string) error {
-	var e *vestiging.Error
-	if !errors.As(err, &e) || e.Code != code {
-		return err
-	}
-	return &vestiging.Error{Code: code, Message: msg, Fields: fields, Err: e.Err}
-}
-
-// notFound gives an ENOTFOUND error a specific message.
-func notFound(err error, msg string) error { return refine(err, vestiging.ENOTFOUND, msg, nil) }

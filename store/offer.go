@@ -13,7 +13,7 @@ const offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''
 
 const offerFrom = ` FROM offers o JOIN people p ON p.id = o.author_id`
 
-func scanOffer(row interface{ Scan(...any) error }) (*vestiging.Offer, error) {
+func scanOffer(row scanner) (*vestiging.Offer, error) {
 	o := &vestiging.Offer{}
 	err := row.Scan(&o.ID, &o.Kind, &o.Title, &o.Description, &o.Theme, &o.Area, &o.Contact, &o.AuthorID,
 		&o.AuthorName, &o.Status, &o.Reason, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))

@@ -10,7 +10,7 @@ import (
 
 const personColumns = `p.id, p.email, p.display_name, p.password_hash, p.role, p.created_at`
 
-func scanPerson(row interface{ Scan(...any) error }) (*vestiging.Person, error) {
+func scanPerson(row scanner) (*vestiging.Person, error) {
 	p := &vestiging.Person{}
 	if err := row.Scan(&p.ID, &p.Email, &p.DisplayName, &p.PasswordHash, &p.Role, scanTime(&p.CreatedAt)); err != nil {
 		return nil, err
