@@ -172,15 +172,15 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) 
 			}
 			return nil, &usageError{fmt.Sprintf("%s: %v (run \"vestiging %s -h\" for its flags)", fs.Name(), err, fs.Name())}
 		}
-		args = fs.Args()
-		if len(args) == 0 {
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(positional, rest...), nil // Parse ate the "--"
+		}
+		if len(rest) == 0 {
 			return positional, nil
 		}
-		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
 }
 
@@ -191,7 +191,7 @@ type dbFlags struct {
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.data, "data", "./data", "directory for the SQLite database and other files")
+	fs.StringVar(&d.data, "data", "./data", "directory for the SQLite database (vestiging.db)")
 	fs.StringVar(&d.database, "database", "", `database URL: "postgres://…" for PostgreSQL; default the SQLite file <data>/vestiging.db`)
 }
 

@@ -526,6 +526,10 @@ func TestImportICS(t *testing.T) {
 		r := runCmd(t, "import", "ics", agenda, "--data", data, "--branch", "999")
 		wantError(t, r, 1, "--branch 999")
 	})
+	t.Run("DashFileAfterDoubleDash", func(t *testing.T) {
+		r := runCmd(t, "import", "ics", "--data", data, "--", "-x.ics")
+		wantError(t, r, 1, "open -x.ics: no such file or directory")
+	})
 	t.Run("ErrNoFile", func(t *testing.T) {
 		r := runCmd(t, "import", "ics", "nope.ics", "--data", data)
 		wantError(t, r, 1, "open nope.ics: no such file or directory")
