@@ -59,14 +59,13 @@ func NewClient(o ClientOptions) *http.Client {
 		},
 	}
 	transport := &http.Transport{
-		Proxy:                 nil, // a proxy would dial on our behalf, unchecked
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   ConnectTimeout,
-		ResponseHeaderTimeout: RequestTimeout,
-		MaxIdleConns:          100,
-		MaxConnsPerHost:       maxConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
+		Proxy:               nil, // a proxy would dial on our behalf, unchecked
+		DialContext:         dialer.DialContext,
+		ForceAttemptHTTP2:   true,
+		TLSHandshakeTimeout: ConnectTimeout,
+		MaxIdleConns:        100,
+		MaxConnsPerHost:     maxConnsPerHost,
+		IdleConnTimeout:     90 * time.Second,
 	}
 	var rt http.RoundTripper = transport
 	if o.UserAgent != "" {

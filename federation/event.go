@@ -17,7 +17,7 @@ import (
 	"github.com/vestiging/vestiging"
 )
 
-// Context is the @context of every document we publish. go-fed's
+// Context is the @context of every document we publish (read-only). go-fed's
 // serialiser knows only AS2, security and toot terms, so the Event is
 // built as a map and every extension term it uses is declared here:
 // schema.org ("sc:") and Mobilizon ("mz:") terms as Mobilizon's own
@@ -118,14 +118,16 @@ func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string
 		"isOnline":     e.Online(),
 		"eventStatus":  EventScheduled,
 		"ical:status":  "CONFIRMED",
-		"inLanguage":   e.Language,
 		"category":     themeCategory(e.Theme),
 		"joinMode":     JoinFree,
 		// Mobilizon reads 0 as "no limit".
 		"maximumAttendeeCapacity": e.Capacity,
 		"participantCount":        participants,
 	}
-	o["contentMap"] = map[string]any{e.Language: o["content"]}
+	if e.Language != "" {
+		o["inLanguage"] = e.Language
+		o["contentMap"] = map[string]any{e.Language: o["content"]}
+	}
 	if e.Status == vestiging.StatusCancelled {
 		o["eventStatus"], o["ical:status"] = EventCancelled, "CANCELLED"
 	}
@@ -209,17 +211,13 @@ func locationJSON(b *vestiging.Branch, onlineURL string) map[string]any {
 		}
 		return map[string]any{"type": "VirtualLocation", "name": "Online", "url": onlineURL}
 	}
-	p := map[string]any{
-		"type": "Place",
-		"name": b.Name,
-		"address": map[string]any{
-			"type":            "PostalAddress",
-			"streetAddress":   b.Street,
-			"postalCode":      b.PostalCode,
-			"addressLocality": b.City,
-			"addressCountry":  "NL",
-		},
+	addr := map[string]any{"type": "PostalAddress", "addressCountry": "NL"}
+	for k, v := range map[string]string{"streetAddress": b.Street, "postalCode": b.PostalCode, "addressLocality": b.City} {
+		if v != "" {
+			addr[k] = v
+		}
 	}
+	p := map[string]any{"type": "Place", "name": b.Name, "address": addr}
 	if b.Latitude != nil && b.Longitude != nil {
 		p["latitude"], p["longitude"] = *b.Latitude, *b.Longitude
 	}
@@ -297,10 +295,11 @@ func eventContent(e *vestiging.Event) string {
 	}
 	b.WriteString(html.EscapeString(eventWhen(e)))
 	if e.Branch != nil {
-		fmt.Fprintf(&b, "<br>%s", html.EscapeString(placeLine(e.Branch, "")))
-		if pc := strings.TrimSpace(e.Branch.PostalCode + " " + e.Branch.City); pc != "" && e.Branch.PostalCode != "" {
-			fmt.Fprintf(&b, " (%s)", html.EscapeString(pc))
+		where := e.Branch.Name
+		if a := e.Branch.Address(); a != "" {
+			where += ", " + a
 		}
+		fmt.Fprintf(&b, "<br>%s", html.EscapeString(where))
 	}
 	if e.OnlineURL != "" {
 		fmt.Fprintf(&b, `<br>Online: <a href="%s">%s</a>`, html.EscapeString(e.OnlineURL), html.EscapeString(e.OnlineURL))
