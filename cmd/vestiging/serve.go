@@ -85,6 +85,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("server stopped: %w", err)
 	case <-ctx.Done():
 	}
+	stop() // a second Ctrl-C now ends the process at once
 	logger.Info("shutting down; finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
