@@ -86,6 +86,8 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	// Validate measures these trimmed; store them so, for the area filter.
+	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
 	now := db.now()
 	err := db.db.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, author_id, status, reason, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
@@ -103,6 +105,8 @@ func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
+	// Validate measures these trimmed; store them so, for the area filter.
+	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
 	now := db.now()
 	err := db.db.QueryRowContext(ctx, `UPDATE offers SET kind = $2, title = $3, description = $4, theme = $5, area = $6,
 		contact = $7, status = $8, reason = $9, updated_at = $10 WHERE id = $1 RETURNING author_id, created_at`,

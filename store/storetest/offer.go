@@ -57,7 +57,7 @@ func testOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 		for _, o := range []*vestiging.Offer{
 			newOffer(anna, vestiging.OfferKindOffer, "one", "Noord"),
 			newOffer(bert, vestiging.OfferKindRequest, "two", "Zuid"),
-			newOffer(anna, vestiging.OfferKindRequest, "three", "noord"),
+			newOffer(anna, vestiging.OfferKindRequest, "three", " noord "),
 			newOffer(bert, vestiging.OfferKindOffer, "four", "Zuid"),
 		} {
 			if err := db.CreateOffer(t.Context(), o); err != nil {
