@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -161,10 +163,11 @@ func ReadBody(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// StatusError is a fetch answered with a status other than 200.
+// StatusError is a request answered with an unexpected status.
 type StatusError struct {
 	URL        string
 	StatusCode int
+	RetryAfter time.Duration // from a Retry-After header in seconds or as a date; 0 if none
 }
 
 func (e *StatusError) Error() string {
@@ -244,7 +247,7 @@ func isRedirect(code int) bool {
 // readDocument checks a fetched response: status, content type, size and id.
 func readDocument(resp *http.Response, final *url.URL) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
-		return nil, &StatusError{URL: final.String(), StatusCode: resp.StatusCode}
+		return nil, statusError(resp, final.String(), time.Now())
 	}
 	if !IsActivityContentType(resp.Header.Get("Content-Type")) {
 		return nil, fmt.Errorf("fetch %s: content type %q is not ActivityStreams JSON", final, resp.Header.Get("Content-Type"))
@@ -278,4 +281,44 @@ func sameURL(id string, u *url.URL) bool {
 func IsActivityContentType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && (mt == ContentTypeActivity || mt == "application/ld+json")
+}
+
+// statusError builds a *StatusError, reading Retry-After relative to now.
+func statusError(resp *http.Response, u string, now time.Time) *StatusError {
+	e := &StatusError{URL: u, StatusCode: resp.StatusCode}
+	if ra := resp.Header.Get("Retry-After"); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs > 0 {
+			e.RetryAfter = time.Duration(secs) * time.Second
+		} else if t, err := http.ParseTime(ra); err == nil && t.After(now) {
+			e.RetryAfter = t.Sub(now)
+		}
+	}
+	return e
+}
+
+// Deliver POSTs an activity to an inbox, signed, as application/activity+json.
+// Any 2xx is success; any other answer is a *StatusError (the delivery job
+// decides from its code and RetryAfter whether to retry); network failures
+// and refused addresses are returned wrapped.
+func Deliver(ctx context.Context, client *http.Client, s *Signer, inbox string, activity []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, inbox, bytes.NewReader(activity))
+	if err != nil {
+		return fmt.Errorf("deliver to %s: %w", inbox, err)
+	}
+	req.Header.Set("Content-Type", ContentTypeActivity)
+	req.Header.Set("Accept", AcceptActivity)
+	if err := s.Sign(req, activity); err != nil {
+		return fmt.Errorf("deliver to %s: %w", inbox, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("deliver to %s: %w", inbox, err)
+	}
+	defer resp.Body.Close()
+	// Drain a little so the connection can be reused; the answer is not needed.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return statusError(resp, inbox, time.Now())
+	}
+	return nil
 }

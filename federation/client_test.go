@@ -251,3 +251,88 @@ func TestFetch(t *testing.T) {
 		}
 	})
 }
+
+func TestDeliver(t *testing.T) {
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keyID = "https://bieb.example/actor#main-key"
+	got := make(chan []byte, 1) // what the inbox accepted
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := ReadBody(r.Body, MaxBodySize)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+			return
+		}
+		if r.Header.Get("Content-Type") != ContentTypeActivity {
+			http.Error(w, "content type", http.StatusUnsupportedMediaType)
+			return
+		}
+		switch r.URL.Path {
+		case "/busy":
+			w.Header().Set("Retry-After", "120")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		case "/maintenance":
+			w.Header().Set("Retry-After", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+			http.Error(w, "later", http.StatusServiceUnavailable)
+			return
+		}
+		if _, err := Verify(r, body, time.Now(), func(ctx context.Context, id string) (*rsa.PublicKey, error) {
+			return &key.PublicKey, nil
+		}); err != nil {
+			http.Error(w, err.Error(), err.(*SignatureError).Status())
+			return
+		}
+		got <- body
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	client := NewClient(ClientOptions{AllowLoopback: true})
+	signer := &Signer{KeyID: keyID, Key: key}
+	activity := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Follow"}`)
+
+	t.Run("OK", func(t *testing.T) {
+		if err := Deliver(context.Background(), client, signer, srv.URL+"/inbox", activity); err != nil {
+			t.Fatal(err)
+		}
+		if b := <-got; string(b) != string(activity) {
+			t.Errorf("inbox got %s", b)
+		}
+	})
+	t.Run("ErrRetryAfter", func(t *testing.T) {
+		for path, want := range map[string]struct {
+			code int
+			min  time.Duration
+			max  time.Duration
+		}{
+			"/busy":        {429, 120 * time.Second, 120 * time.Second},
+			"/maintenance": {503, 58 * time.Minute, time.Hour},
+		} {
+			err := Deliver(context.Background(), client, signer, srv.URL+path, activity)
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != want.code || se.RetryAfter < want.min || se.RetryAfter > want.max {
+				t.Errorf("%s: got %v (%+v), want %d with Retry-After in [%s, %s]", path, err, se, want.code, want.min, want.max)
+			}
+		}
+	})
+	t.Run("ErrBadSignature", func(t *testing.T) {
+		other, err := GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Deliver(context.Background(), client, &Signer{KeyID: keyID, Key: other}, srv.URL+"/inbox", activity)
+		var se *StatusError
+		if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized {
+			t.Errorf("got %v, want a 401 StatusError", err)
+		}
+	})
+	t.Run("ErrLoopback", func(t *testing.T) {
+		err := Deliver(context.Background(), NewClient(ClientOptions{}), signer, srv.URL+"/inbox", activity)
+		var b *BlockedAddressError
+		if !errors.As(err, &b) {
+			t.Errorf("got %v, want a refused address", err)
+		}
+	})
+}
