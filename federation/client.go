@@ -187,9 +187,21 @@ type Fetcher struct {
 // object whose id equals the final URL after redirects. The fragment of
 // rawURL (…#main-key) is not part of the document's URL.
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	body, final, err := f.fetch(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if id := documentID(body); !sameURL(id, final) {
+		return nil, fmt.Errorf("fetch %s: document id %q is not the URL it was fetched from", final, id)
+	}
+	return body, nil
+}
+
+// fetch is Fetch without the id check; it returns the final URL.
+func (f *Fetcher) fetch(ctx context.Context, rawURL string) ([]byte, *url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, vestiging.Errorf(vestiging.EINVALID, "Not a web address: %q.", rawURL)
+		return nil, nil, vestiging.Errorf(vestiging.EINVALID, "Not a web address: %q.", rawURL)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	client := *f.Client
@@ -197,23 +209,24 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	for hop := 0; ; hop++ {
 		resp, err := f.get(ctx, &client, u)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if isRedirect(resp.StatusCode) {
 			resp.Body.Close()
 			if hop == MaxRedirects {
-				return nil, fmt.Errorf("fetch %s: more than %d redirects", rawURL, MaxRedirects)
+				return nil, nil, fmt.Errorf("fetch %s: more than %d redirects", rawURL, MaxRedirects)
 			}
 			next, err := resp.Location()
 			if err != nil {
-				return nil, fmt.Errorf("fetch %s: redirect: %w", u, err)
+				return nil, nil, fmt.Errorf("fetch %s: redirect: %w", u, err)
 			}
 			next.Fragment, next.RawFragment = "", ""
 			u = next
 			continue
 		}
 		defer resp.Body.Close()
-		return readDocument(resp, u)
+		body, err := readDocument(resp, u)
+		return body, u, err
 	}
 }
 
@@ -244,7 +257,7 @@ func isRedirect(code int) bool {
 	return false
 }
 
-// readDocument checks a fetched response: status, content type, size and id.
+// readDocument checks a fetched response: status, content type, size, JSON.
 func readDocument(resp *http.Response, final *url.URL) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, statusError(resp, final.String(), time.Now())
@@ -256,16 +269,19 @@ func readDocument(resp *http.Response, final *url.URL) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", final, err)
 	}
+	if !json.Valid(body) {
+		return nil, fmt.Errorf("fetch %s: the body is not JSON", final)
+	}
+	return body, nil
+}
+
+// documentID returns the top-level id of a JSON document, or "".
+func documentID(body []byte) string {
 	var doc struct {
 		ID string `json:"id"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", final, err)
-	}
-	if !sameURL(doc.ID, final) {
-		return nil, fmt.Errorf("fetch %s: document id %q is not the URL it was fetched from", final, doc.ID)
-	}
-	return body, nil
+	_ = json.Unmarshal(body, &doc) // a non-object has no id, which is the answer
+	return doc.ID
 }
 
 // sameURL compares id with u after parsing, so only spelling differences

@@ -1,9 +1,11 @@
 package federation
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 )
@@ -108,4 +110,70 @@ func ParsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
 		return nil, fmt.Errorf("public key: %d bits is outside %d–%d", n, minRemoteKeyBits, maxRemoteKeyBits)
 	}
 	return k, nil
+}
+
+// RemoteKey is a remote actor's public key, confirmed by its owner.
+type RemoteKey struct {
+	KeyID string
+	Key   *rsa.PublicKey
+	Actor *Actor // the owner; Actor.ID is what an activity's actor must equal
+}
+
+// FetchKey dereferences a keyId the way peers publish keys and returns the
+// key only when its owner's actor document, fetched from the owner's own
+// URL, lists that keyId:
+//   - Mastodon, Misskey, …: keyId is actor#main-key; the actor comes back.
+//   - GoToSocial: keyId is …/main-key and answers a stub Person whose id is
+//     the actor's, not the URL; the actor is fetched (signed) to confirm.
+//   - a bare Key document {id, owner, publicKeyPem}: the owner is fetched
+//     to confirm.
+//
+// Callers cache the result (a key fetch may cost two requests).
+func (f *Fetcher) FetchKey(ctx context.Context, keyID string) (*RemoteKey, error) {
+	body, final, err := f.fetch(ctx, keyID)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	owner := ""
+	if a, err := ParseActor(body); err == nil {
+		if a.PublicKey.ID != keyID {
+			return nil, fmt.Errorf("key %s: the document holds key %q", keyID, a.PublicKey.ID)
+		}
+		if a.PublicKey.Owner != a.ID {
+			return nil, fmt.Errorf("key %s: owned by %q, not by actor %q", keyID, a.PublicKey.Owner, a.ID)
+		}
+		if sameURL(a.ID, final) {
+			return remoteKey(keyID, a)
+		}
+		owner = a.ID
+	} else {
+		var k struct {
+			ID    string `json:"id"`
+			Owner string `json:"owner"`
+		}
+		if json.Unmarshal(body, &k) != nil || k.ID != keyID || k.Owner == "" {
+			return nil, fmt.Errorf("key %s: neither an actor nor a key document", keyID)
+		}
+		owner = k.Owner
+	}
+	body, err = f.Fetch(ctx, owner)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: owner: %w", keyID, err)
+	}
+	a, err := ParseActor(body)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: owner %s: %w", keyID, owner, err)
+	}
+	if a.PublicKey.ID != keyID || a.PublicKey.Owner != a.ID {
+		return nil, fmt.Errorf("key %s: owner %s does not claim it", keyID, owner)
+	}
+	return remoteKey(keyID, a)
+}
+
+func remoteKey(keyID string, a *Actor) (*RemoteKey, error) {
+	k, err := ParsePublicKeyPEM(a.PublicKey.PEM)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	return &RemoteKey{KeyID: keyID, Key: k, Actor: a}, nil
 }

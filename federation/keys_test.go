@@ -1,11 +1,15 @@
 package federation
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -108,6 +112,94 @@ func TestKeys(t *testing.T) {
 		}
 		if _, err := ParsePrivateKeyPEM(smallPEM); err == nil {
 			t.Error("public key parsed as private")
+		}
+	})
+}
+
+func TestFetchKey(t *testing.T) {
+	key, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemText, err := EncodePublicKeyPEM(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base string
+	actor := func(id, keyID, owner string) string {
+		b, err := json.Marshal(map[string]any{
+			"@context": []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+			"type":     "Person", "id": base + id, "inbox": base + id + "/inbox", "preferredUsername": strings.TrimPrefix(id, "/users/"),
+			"publicKey": map[string]any{"id": base + keyID, "owner": base + owner, "publicKeyPem": pemText},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ContentTypeActivity)
+		switch r.URL.Path {
+		case "/users/m": // Mastodon: keyId actor#main-key
+			fmt.Fprint(w, actor("/users/m", "/users/m#main-key", "/users/m"))
+		case "/users/g/main-key": // GoToSocial: a stub with the actor's id
+			fmt.Fprint(w, actor("/users/g", "/users/g/main-key", "/users/g"))
+		case "/users/g":
+			if r.Header.Get("Signature") == "" {
+				http.Error(w, "sign your GETs", http.StatusUnauthorized)
+				return
+			}
+			fmt.Fprint(w, actor("/users/g", "/users/g/main-key", "/users/g"))
+		case "/keys/k": // a bare key document
+			fmt.Fprintf(w, `{"id":%q,"type":"Key","owner":%q,"publicKeyPem":%q}`, base+"/keys/k", base+"/users/k", pemText)
+		case "/users/k":
+			fmt.Fprint(w, actor("/users/k", "/keys/k", "/users/k"))
+		case "/users/evil/main-key": // claims to be the victim's key
+			fmt.Fprint(w, actor("/users/victim", "/users/evil/main-key", "/users/victim"))
+		case "/users/victim":
+			fmt.Fprint(w, actor("/users/victim", "/users/victim#main-key", "/users/victim"))
+		case "/users/stranger": // a key owned by someone else
+			fmt.Fprint(w, actor("/users/stranger", "/users/stranger#main-key", "/users/m"))
+		case "/keys/orphan":
+			fmt.Fprintf(w, `{"id":%q,"type":"Key","owner":%q,"publicKeyPem":%q}`, base+"/keys/orphan", base+"/users/m", pemText)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	base = srv.URL
+	f := &Fetcher{Client: NewClient(ClientOptions{AllowLoopback: true}), Signer: &Signer{KeyID: base + "/actor#main-key", Key: key}}
+
+	t.Run("OK", func(t *testing.T) {
+		for keyPath, owner := range map[string]string{
+			"/users/m#main-key": "/users/m",
+			"/users/g/main-key": "/users/g",
+			"/keys/k":           "/users/k",
+		} {
+			rk, err := f.FetchKey(context.Background(), base+keyPath)
+			if err != nil {
+				t.Errorf("%s: %v", keyPath, err)
+				continue
+			}
+			if rk.Actor.ID != base+owner || rk.KeyID != base+keyPath || !rk.Key.Equal(&key.PublicKey) {
+				t.Errorf("%s: owner %q key id %q", keyPath, rk.Actor.ID, rk.KeyID)
+			}
+		}
+	})
+	t.Run("ErrNotClaimed", func(t *testing.T) {
+		for keyPath, want := range map[string]string{
+			"/users/evil/main-key":     "does not claim it",  // the victim's actor names another key
+			"/users/m#other-key":       "the document holds", // the actor holds a different key
+			"/users/stranger#main-key": "not by actor",       // owner is not the actor
+			"/keys/orphan":             "does not claim it",  // the owner does not list it
+			"/users/none#main-key":     "HTTP 404",
+		} {
+			rk, err := f.FetchKey(context.Background(), base+keyPath)
+			if err == nil {
+				t.Errorf("%s: accepted, owned by %s", keyPath, rk.Actor.ID)
+			} else if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v, want %q", keyPath, err, want)
+			}
 		}
 	})
 }
