@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/go-fed/activity/streams"
 	"github.com/go-fed/activity/streams/vocab"
@@ -295,4 +296,20 @@ func valueID(p interface {
 		return p.GetIRI().String()
 	}
 	return idOf(p.GetType())
+}
+
+// SameHost reports whether two ids are absolute http(s) URLs on the same
+// scheme, host and port, compared after parsing (never as string
+// prefixes), and without user information, which could make
+// "https://victim.example@evil.example/" look like the victim's.
+func SameHost(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || ua.User != nil || ub.User != nil || ua.Host == "" {
+		return false
+	}
+	if ua.Scheme != "https" && ua.Scheme != "http" {
+		return false
+	}
+	return ua.Scheme == ub.Scheme && strings.EqualFold(ua.Host, ub.Host)
 }

@@ -218,3 +218,29 @@ func FuzzParseActivity(f *testing.F) {
 		_, _ = ParseRemoteEvent(body)
 	})
 }
+
+func TestSameHost(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"https://bieb.example/actor", "https://bieb.example/events/1", true},
+		{"https://bieb.example/actor", "https://BIEB.example/x", true},
+		{"http://127.0.0.1:8080/actor", "http://127.0.0.1:8080/x", true},
+		{"https://bieb.example/actor", "http://bieb.example/x", false},
+		{"https://bieb.example/actor", "https://bieb.example:8443/x", false},
+		{"https://bieb.example/actor", "https://bieb.example.evil.example/x", false},
+		{"https://bieb.example/actor", "https://evil-bieb.example/x", false},
+		{"https://bieb.example/actor", "https://bieb.example@evil.example/x", false},
+		{"https://bieb.example/actor", "/events/1", false},
+		{"https://bieb.example/actor", "", false},
+		{"", "", false},
+		{"mailto:a@bieb.example", "mailto:b@bieb.example", false},
+		{"https://bieb.example/actor", "https://sub.bieb.example/x", false},
+	}
+	for _, tt := range tests {
+		if got := SameHost(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameHost(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

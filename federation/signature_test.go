@@ -73,7 +73,7 @@ func do(t *testing.T, req *http.Request) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func fixtureKey(t *testing.T, name string) *rsa.PublicKey {
+func fixtureKey(t testing.TB, name string) *rsa.PublicKey {
 	t.Helper()
 	var a struct {
 		PublicKey struct {
