@@ -54,7 +54,17 @@ type Event struct {
 	Sessions         []*Session
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	// Remote events come from libraries this one follows. They keep their
+	// origin; Branch then holds the remote place (ID 0, not one of ours).
+	IRI      string // ActivityPub id; "" for local events
+	URL      string // the original page
+	OriginID *int64 // Actor.ID of the library that published it
+	Origin   *Actor // filled on read when OriginID is set
 }
+
+// Remote reports whether the event came from another server.
+func (e *Event) Remote() bool { return e.IRI != "" }
 
 // Session is one meeting of a course, with its own time and place.
 type Session struct {
@@ -135,11 +145,16 @@ func (e *Event) Validate() error {
 		v.Add("capacity", "Capacity cannot be negative.")
 	}
 	checkText(v, "uid", e.UID, false, 500)
+	if e.Remote() {
+		checkURL(v, "iri", &e.IRI)
+		checkURL(v, "url", &e.URL)
+	}
 	if e.Kind == KindCourse {
 		e.validateSessions(v)
 	} else {
 		e.Sessions = nil
-		if e.BranchID == nil && e.OnlineURL == "" {
+		// A remote event may name a place we only know as text, or none.
+		if e.BranchID == nil && e.OnlineURL == "" && !e.Remote() {
 			v.Add("branch_id", "Choose a branch or give an online link.")
 		}
 	}
@@ -169,7 +184,7 @@ func (e *Event) validateSessions(v Validation) {
 		if s.StartsAt.IsZero() || !s.EndsAt.After(s.StartsAt) {
 			v.Add("sessions", "Every session needs a start and an end after it.")
 		}
-		if s.BranchID == nil && s.OnlineURL == "" {
+		if s.BranchID == nil && s.OnlineURL == "" && !e.Remote() {
 			v.Add("sessions", "Every session needs a branch or an online link.")
 		}
 		s.StartsAt, s.EndsAt = s.StartsAt.UTC(), s.EndsAt.UTC()
@@ -210,10 +225,18 @@ type EventFilter struct {
 	Kind       string
 	SeriesID   int64
 	Statuses   []string // empty: published and cancelled (what the public sees)
+	Source     string   // SourceLocal, SourceRemote or "" for both
+	OriginID   int64    // only events from this remote library
 	Descending bool     // newest first, for archives
 	Offset     int
 	Limit      int // 0: DefaultPageSize; capped at MaxPageSize
 }
+
+// Sources of events for EventFilter.Source.
+const (
+	SourceLocal  = "local"
+	SourceRemote = "remote"
+)
 
 // Paging limits for every list.
 const (
@@ -258,4 +281,7 @@ type EventService interface {
 	// ImportEvents creates or updates events keyed by UID in one transaction:
 	// all or nothing.
 	ImportEvents(ctx context.Context, events []*Event) (created, updated int, err error)
+	// DeleteEvent removes a local event (or course) for good; followers get a
+	// Delete. Cancelling is an update with StatusCancelled, not a delete.
+	DeleteEvent(ctx context.Context, id int64) error
 }

@@ -432,3 +432,15 @@ func sameEvent(a, b *vestiging.Event) bool {
 }
 
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+// DeleteEvent removes an event and its sessions.
+func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
+	res, err := db.db.ExecContext(ctx, `DELETE FROM events WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete event %d: %w", id, db.mapError(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return vestiging.Errorf(vestiging.ENOTFOUND, "Event not found.")
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package vestiging
+
+import (
+	"context"
+	"time"
+)
+
+// Actor is an ActivityPub actor on another server: a library, a resident of
+// another library, a Mastodon user.
+type Actor struct {
+	ID           int64
+	IRI          string // the actor's id
+	Type         string // Organization, Person, Service, Group, Application
+	Username     string // preferredUsername
+	Host         string // host[:port] of IRI
+	Name         string
+	Summary      string // sanitised HTML
+	URL          string // profile page
+	Inbox        string
+	SharedInbox  string // "" when the server has none (GoToSocial)
+	KeyID        string
+	PublicKeyPEM string
+	IconURL      string
+	FetchedAt    time.Time
+}
+
+// DeliveryInbox is where activities for this actor go: the shared inbox
+// when the server has one, so one POST serves every follower there.
+func (a *Actor) DeliveryInbox() string {
+	if a.SharedInbox != "" {
+		return a.SharedInbox
+	}
+	return a.Inbox
+}
+
+// Handle returns "@user@host", or the IRI when the username is unknown.
+func (a *Actor) Handle() string {
+	if a.Username == "" {
+		return a.IRI
+	}
+	return "@" + a.Username + "@" + a.Host
+}
+
+// DisplayName is the name to show: the name, else the handle.
+func (a *Actor) DisplayName() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.Handle()
+}
+
+// Follow states of the library following another actor.
+const (
+	FollowPending  = "pending"
+	FollowAccepted = "accepted"
+	FollowRejected = "rejected"
+)
+
+// Follower is a remote actor following this library.
+type Follower struct {
+	Actor       *Actor
+	ActivityIRI string // their Follow's id, for matching an Undo
+	CreatedAt   time.Time
+}
+
+// Following is a remote actor this library follows (or asked to).
+type Following struct {
+	Actor       *Actor
+	ActivityIRI string // our Follow's id
+	State       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Activity is an activity this library published: its outbox.
+type Activity struct {
+	ID        int64
+	IRI       string
+	Type      string // Create, Update, Delete, Announce, Follow, Accept, …
+	ObjectIRI string
+	JSON      []byte // the whole activity as sent, with @context
+	Public    bool   // listed in the outbox (Follow and Accept are not)
+	CreatedAt time.Time
+}
+
+// Host is what this instance knows of a remote server's health as a
+// delivery target: a circuit breaker and the "unavailable" mark.
+type Host struct {
+	Host         string
+	Failures     int       // consecutive failed deliveries
+	FirstFailure time.Time // start of the current run of failures; zero when healthy
+	LastFailure  time.Time
+	LastSuccess  time.Time
+	RetryAfter   time.Time // the breaker is open until then: deliveries wait
+	Unavailable  bool      // failing for days; cleared by any success or signed request
+	LastError    string
+}
+
+// Domain rule modes: a blocked host is refused everywhere; in allowlist
+// mode only allowed hosts federate.
+const (
+	DomainBlock = "block"
+	DomainAllow = "allow"
+)
+
+// DomainRule blocks or allows a remote host.
+type DomainRule struct {
+	Host      string
+	Mode      string
+	Reason    string
+	CreatedAt time.Time
+}
+
+// JobArgs is background work. Its Kind names the worker; it matches River's
+// JobArgs, so the store can queue it in the transaction of the change that
+// causes it.
+type JobArgs interface {
+	Kind() string
+}
+
+// PublishAction names the activity that a change of a local object sends
+// to followers: Create when it becomes public, Update while it stays public,
+// Delete when it stops being public, "" otherwise. Events are public when
+// published or cancelled; offers when approved.
+func PublishAction(wasPublic, isPublic bool) string {
+	switch {
+	case !wasPublic && isPublic:
+		return "Create"
+	case wasPublic && isPublic:
+		return "Update"
+	case wasPublic && !isPublic:
+		return "Delete"
+	}
+	return ""
+}
+
+// IsPublic reports whether an event status is visible to the public and followers.
+func IsPublic(status string) bool { return status == StatusPublished || status == StatusCancelled }
+
+// PublishJob asks federation to tell the followers about a change to a local
+// object. The store queues it in the same transaction as the change.
+type PublishJob struct {
+	Object string `json:"object"` // KindEvent, KindCourse or "offer"
+	ID     int64  `json:"id"`
+	Action string `json:"action"` // "Create", "Update" or "Delete"
+	// At is when the change happened: Update and Delete activities carry
+	// it, and it makes each change's activity id unique.
+	At time.Time `json:"at"`
+}
+
+// Kind implements JobArgs.
+func (PublishJob) Kind() string { return "publish" }
+
+// FederationService stores what federation needs: the instance key, remote
+// actors, follow relations, the outbox, remote events, host health and
+// domain rules.
+type FederationService interface {
+	// InstanceKey returns the library actor's private key (PEM), creating it
+	// with generate the first time; every process sharing the database gets
+	// the same key.
+	InstanceKey(ctx context.Context, generate func() (string, error)) (string, error)
+
+	Actor(ctx context.Context, id int64) (*Actor, error)
+	ActorByIRI(ctx context.Context, iri string) (*Actor, error)
+	ActorByKeyID(ctx context.Context, keyID string) (*Actor, error)
+	// UpsertActor stores a (re)fetched actor by IRI and fills its ID.
+	UpsertActor(ctx context.Context, a *Actor) error
+
+	// AddFollower records a follower; doing it twice changes nothing.
+	AddFollower(ctx context.Context, actorID int64, activityIRI string) error
+	RemoveFollower(ctx context.Context, actorID int64) error
+	Followers(ctx context.Context, offset, limit int) ([]*Follower, int, error)
+	// FollowerInboxes lists the distinct delivery inboxes of all followers.
+	FollowerInboxes(ctx context.Context) ([]string, error)
+
+	// SetFollowing creates or updates the library's follow of an actor.
+	SetFollowing(ctx context.Context, f *Following) error
+	FollowingByActor(ctx context.Context, actorID int64) (*Following, error)
+	FollowingByActivity(ctx context.Context, activityIRI string) (*Following, error)
+	RemoveFollowing(ctx context.Context, actorID int64) error
+	Followings(ctx context.Context, offset, limit int) ([]*Following, int, error)
+
+	// SaveActivity stores an outgoing activity and queues jobs (its
+	// deliveries) in one transaction. An activity whose IRI is already stored
+	// changes nothing and queues nothing, so a retried job does not send twice.
+	SaveActivity(ctx context.Context, a *Activity, jobs []JobArgs) (saved bool, err error)
+	Activities(ctx context.Context, offset, limit int) ([]*Activity, int, error)
+	ActivityByIRI(ctx context.Context, iri string) (*Activity, error)
+
+	// FirstSeen records an incoming activity id and reports whether it is
+	// new: an activity delivered twice is applied once.
+	FirstSeen(ctx context.Context, activityIRI string) (bool, error)
+	// UpsertRemoteEvent stores a remote event by IRI (OriginID set) and
+	// fills its ID. An IRI deleted before stays deleted: ECONFLICT, so a
+	// Create after its Delete changes nothing.
+	UpsertRemoteEvent(ctx context.Context, e *Event) error
+	// DeleteRemoteObject removes what is stored under iri and remembers the
+	// iri as deleted.
+	DeleteRemoteObject(ctx context.Context, iri string) error
+
+	// InsertJob queues background work outside any other change.
+	InsertJob(ctx context.Context, args JobArgs) error
+
+	Hosts(ctx context.Context) ([]*Host, error)
+	HostByName(ctx context.Context, host string) (*Host, error)
+	// RecordDelivery updates a host's health after a delivery attempt with
+	// Host.RecordFailure (deliveryErr set) or RecordSuccess, atomically, and
+	// returns the new state. A signed request from the host counts as a success.
+	RecordDelivery(ctx context.Context, host string, at time.Time, deliveryErr error) (*Host, error)
+
+	DomainRules(ctx context.Context) ([]*DomainRule, error)
+	SetDomainRule(ctx context.Context, r *DomainRule) error
+	RemoveDomainRule(ctx context.Context, host string) error
+}
