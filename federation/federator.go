@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/vestiging/vestiging"
 )
 
@@ -120,3 +121,10 @@ func (f *Federator) send(ctx context.Context, a *vestiging.Activity, inboxes []s
 
 // now is the federator's clock, in UTC.
 func (f *Federator) now() time.Time { return f.cfg.Clock().UTC() }
+
+// AddWorkers registers every federation job worker (inbox processing,
+// publishing, delivery, backfill) with River.
+func (f *Federator) AddWorkers(w *river.Workers) {
+	f.addInboxWorkers(w)
+	f.addOutboxWorkers(w)
+}
