@@ -248,14 +248,15 @@ const (
 // Normalize applies the paging defaults and caps.
 func (f *EventFilter) Normalize() error {
 	var err error
-	f.Offset, f.Limit, err = normalizePage(f.Offset, f.Limit)
+	f.Offset, f.Limit, err = NormalizePage(f.Offset, f.Limit)
 	if len(f.Statuses) == 0 {
 		f.Statuses = []string{StatusPublished, StatusCancelled}
 	}
 	return err
 }
 
-func normalizePage(offset, limit int) (int, int, error) {
+// NormalizePage applies the paging defaults and caps to any list.
+func NormalizePage(offset, limit int) (int, int, error) {
 	if limit <= 0 {
 		limit = DefaultPageSize
 	}

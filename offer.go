@@ -76,7 +76,7 @@ type OfferFilter struct {
 // Normalize applies the paging defaults and caps.
 func (f *OfferFilter) Normalize() error {
 	var err error
-	f.Offset, f.Limit, err = normalizePage(f.Offset, f.Limit)
+	f.Offset, f.Limit, err = NormalizePage(f.Offset, f.Limit)
 	return err
 }
 
