@@ -132,6 +132,10 @@ var fieldLabels = []struct{ name, label string }{
 	{"from", "From"},
 	{"to", "To"},
 	{"branch", "Branch"},
+	{"library", "Library"},
+	{"target", "Follow a library"},
+	{"host", "Domain"},
+	{"mode", "Rule"},
 }
 
 // field is what the input partials in partials.html render.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,10 +90,11 @@ func pageNumber(q url.Values, limit int) (page, offset int, err error) {
 }
 
 type agendaData struct {
-	Events   []*vestiging.Event
-	Total    int
-	Branches []*vestiging.Branch
-	Paging   paging
+	Events    []*vestiging.Event
+	Total     int
+	Branches  []*vestiging.Branch
+	Libraries []*vestiging.Actor // followed libraries, for the library filter; nil without federation
+	Paging    paging
 }
 
 func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
@@ -134,6 +136,7 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 		filter.BranchID = id
 	}
 	filter.OnlineOnly = q.Get("online") != ""
+	readSource(f, q.Get("library"), &filter)
 	page, offset, err := pageNumber(q, filter.Limit)
 	if err != nil {
 		s.fail(w, r, err)
@@ -152,6 +155,10 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("agenda branches: %w", err))
 		return
 	}
+	if data.Libraries, err = s.followedLibraries(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda libraries: %w", err))
+		return
+	}
 	if !f.Valid() {
 		p.Data = data
 		s.render(w, r, http.StatusBadRequest, "agenda", p)
@@ -164,6 +171,42 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 	data.Paging = newPaging("/agenda", q, page, filter.Limit, data.Total)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "agenda", p)
+}
+
+// readSource reads the agenda's library filter: "local" (this library),
+// "remote" (the network) or the id of a followed library.
+func readSource(f *form, v string, filter *vestiging.EventFilter) {
+	switch v {
+	case "":
+	case vestiging.SourceLocal, vestiging.SourceRemote:
+		filter.Source = v
+	default:
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id < 1 {
+			f.Add("library", "Choose a library from the list.")
+			return
+		}
+		filter.Source, filter.OriginID = vestiging.SourceRemote, id
+	}
+}
+
+// followedLibraries lists the libraries this one follows, for the agenda's
+// filter: at most one page, which is more than a select can usefully hold.
+func (s *Server) followedLibraries(ctx context.Context) ([]*vestiging.Actor, error) {
+	if s.fed == nil {
+		return nil, nil
+	}
+	fs, _, err := s.fed.Followings(ctx, 0, vestiging.MaxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	libs := []*vestiging.Actor{}
+	for _, f := range fs {
+		if f.State == vestiging.FollowAccepted {
+			libs = append(libs, f.Actor)
+		}
+	}
+	return libs, nil
 }
 
 func defaultLocation() *time.Location {
@@ -234,6 +277,17 @@ func eventPath(e *vestiging.Event) string {
 		return fmt.Sprintf("/courses/%d", e.ID)
 	}
 	return fmt.Sprintf("/events/%d", e.ID)
+}
+
+// offerPage sends browsers to the list of offers: an offer has no page of
+// its own, only an AS2 document for other servers.
+func (s *Server) offerPage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/offers#offer-%d", id), http.StatusFound)
 }
 
 type offersData struct {

@@ -54,6 +54,9 @@ type page struct {
 	Themes  []*vestiging.Theme
 	Form    *form
 	Data    any
+	// Federated shows the network's parts: the staff Network page, the
+	// agenda's library filter.
+	Federated bool
 }
 
 // ThemeName returns the theme's name in the page's language, or the slug
@@ -73,8 +76,9 @@ func (s *Server) newPage(r *http.Request, data any) *page {
 		Lang:    lang,
 		User:    personFrom(r.Context()),
 		LangURL: map[string]string{},
-		Path:    r.URL.Path,
-		Data:    data,
+		Path:      r.URL.Path,
+		Data:      data,
+		Federated: s.fed != nil && s.network != nil,
 	}
 	for _, l := range languages {
 		u := *r.URL

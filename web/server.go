@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -32,11 +33,32 @@ type Config struct {
 	BaseURL  *url.URL
 	Clock    vestiging.Clock
 	Logger   *slog.Logger
+
+	// Federation, all optional: nil serves the site without it.
+	ActivityPub ActivityPub                 // discovery, actor, inboxes, AS2 documents
+	Network     Network                     // following other libraries from the staff pages
+	Federation  vestiging.FederationService // followers, hosts and domain rules for the staff pages
+}
+
+// ActivityPub serves the ActivityPub side of the site. WantsActivity
+// reports whether a request asks for AS2 JSON rather than HTML.
+type ActivityPub interface {
+	http.Handler
+	WantsActivity(r *http.Request) bool
+}
+
+// Network follows and unfollows other libraries.
+type Network interface {
+	Follow(ctx context.Context, target string) (*vestiging.Following, error)
+	Unfollow(ctx context.Context, actorID int64) error
 }
 
 // Server is the HTTP handler of the whole site.
 type Server struct {
 	svc       vestiging.Services
+	ap        ActivityPub
+	network   Network
+	fed       vestiging.FederationService
 	baseURL   *url.URL
 	now       vestiging.Clock
 	log       *slog.Logger
@@ -48,7 +70,8 @@ type Server struct {
 // New builds the server and its routes. It panics when the embedded
 // templates do not parse, which the tests catch.
 func New(cfg Config) *Server {
-	s := &Server{svc: cfg.Services, baseURL: cfg.BaseURL, now: cfg.Clock, log: cfg.Logger}
+	s := &Server{svc: cfg.Services, baseURL: cfg.BaseURL, now: cfg.Clock, log: cfg.Logger,
+		ap: cfg.ActivityPub, network: cfg.Network, fed: cfg.Federation}
 	if s.now == nil {
 		s.now = vestiging.Now
 	}
@@ -80,6 +103,7 @@ func New(cfg Config) *Server {
 	r.Get("/events/{id}", s.eventPage)
 	r.Get("/courses/{id}", s.coursePage)
 	r.Get("/offers", s.offers)
+	r.Get("/offers/{id}", s.offerPage)
 	r.Get("/library", s.libraryPage)
 
 	r.Get("/login", s.loginForm)
@@ -96,6 +120,8 @@ func New(cfg Config) *Server {
 		r.Post("/events/{id}/edit", s.updateEvent)
 		r.Post("/events/{id}/publish", s.setEventStatus(vestiging.StatusPublished))
 		r.Post("/events/{id}/cancel", s.setEventStatus(vestiging.StatusCancelled))
+		r.Get("/events/{id}/delete", s.confirmDeleteEvent)
+		r.Post("/events/{id}/delete", s.deleteEvent)
 		r.Get("/courses/new", s.newCourse)
 		r.Post("/courses/new", s.createCourse)
 		r.Get("/courses/{id}/edit", s.editCourse)
@@ -111,6 +137,13 @@ func New(cfg Config) *Server {
 		r.Post("/branches/{id}/edit", s.updateBranch)
 		r.Get("/themes", s.themesPage)
 		r.Post("/themes", s.createTheme)
+		if s.network != nil && s.fed != nil {
+			r.Get("/network", s.networkPage)
+			r.Post("/network/follow", s.follow)
+			r.Post("/network/unfollow", s.unfollow)
+			r.Post("/network/rules", s.addDomainRule)
+			r.Post("/network/rules/remove", s.removeDomainRule)
+		}
 	})
 
 	cop := http.NewCrossOriginProtection()
@@ -120,7 +153,61 @@ func New(cfg Config) *Server {
 	// The middleware runs outside the cross-origin check so its deny page
 	// is rendered in the visitor's language, like every other page.
 	s.handler = s.recoverPanic(limitBody(s.language(s.authenticate(cop.Handler(r)))))
+	if s.ap != nil {
+		s.handler = s.federate(s.handler)
+	}
 	return s
+}
+
+// federate sends ActivityPub traffic to the federator before the site's
+// middleware: servers post to inboxes without a browser's origin headers
+// or cookies, and the inbox caps and answers oversized bodies itself.
+// Objects with an HTML page answer AS2 JSON only when asked for it.
+func (s *Server) federate(site http.Handler) http.Handler {
+	ap := s.recoverPanic(s.ap)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		switch {
+		case path == "/actor":
+			w.Header().Add("Vary", "Accept")
+			if !s.ap.WantsActivity(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				http.Redirect(w, r, "/library", http.StatusFound) // a browser wants the library's page
+				return
+			}
+			ap.ServeHTTP(w, r)
+		case isFederationPath(path):
+			ap.ServeHTTP(w, r)
+		case isObjectPath(path):
+			w.Header().Add("Vary", "Accept")
+			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.ap.WantsActivity(r) {
+				ap.ServeHTTP(w, r)
+				return
+			}
+			site.ServeHTTP(w, r)
+		default:
+			site.ServeHTTP(w, r)
+		}
+	})
+}
+
+// isFederationPath reports whether path belongs to the federator alone.
+func isFederationPath(path string) bool {
+	switch path {
+	case "/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/inbox":
+		return true
+	}
+	return strings.HasPrefix(path, "/actor/")
+}
+
+// isObjectPath reports whether path is an event, course or offer, which
+// have both an HTML page and an AS2 document.
+func isObjectPath(path string) bool {
+	for _, prefix := range []string{"/events/", "/courses/", "/offers/"} {
+		if id, ok := strings.CutPrefix(path, prefix); ok {
+			return id != "" && !strings.Contains(id, "/")
+		}
+	}
+	return false
 }
 
 // ServeHTTP makes Server an http.Handler.

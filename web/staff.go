@@ -26,6 +26,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	filter := vestiging.EventFilter{
 		Statuses: []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled},
 		From:     s.now(),
+		Source:   vestiging.SourceLocal,
 		Limit:    vestiging.DefaultPageSize,
 	}
 	data := dashboardData{Past: q.Get("past") != ""}
@@ -148,6 +149,10 @@ func (s *Server) staffEvent(r *http.Request) (*vestiging.Event, error) {
 	e, err := s.svc.Event(r.Context(), id)
 	if err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	if e.Remote() {
+		// Another library's event is theirs to change.
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
 	}
 	return e, nil
 }

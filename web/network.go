@@ -1,0 +1,182 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+// followTimeout bounds looking up and asking a library to follow, so staff
+// see an answer next to the field within seconds even for a dead host.
+const followTimeout = 10 * time.Second
+
+// followersPageSize keeps the followers list short: it is for checking, not reading.
+const followersPageSize = 50
+
+type networkData struct {
+	Followings     []*vestiging.Following
+	FollowingTotal int
+	Followers      []*vestiging.Follower
+	FollowerTotal  int
+	Paging         paging
+	Hosts          []*vestiging.Host
+	Rules          []*vestiging.DomainRule
+	Now            time.Time
+}
+
+// networkPage is the staff overview of federation: whom the library
+// follows, who follows it, how deliveries fare per host, and domain rules.
+func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) {
+	s.renderNetwork(w, r, http.StatusOK, newForm(nil))
+}
+
+func (s *Server) renderNetwork(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	page, offset, err := pageNumber(q, followersPageSize)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := networkData{Now: s.now()}
+	if data.Followings, data.FollowingTotal, err = s.fed.Followings(ctx, 0, vestiging.MaxPageSize); err != nil {
+		s.fail(w, r, fmt.Errorf("network following: %w", err))
+		return
+	}
+	if data.Followers, data.FollowerTotal, err = s.fed.Followers(ctx, offset, followersPageSize); err != nil {
+		s.fail(w, r, fmt.Errorf("network followers: %w", err))
+		return
+	}
+	data.Paging = newPaging("/staff/network", q, page, followersPageSize, data.FollowerTotal)
+	if data.Hosts, err = s.fed.Hosts(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("network hosts: %w", err))
+		return
+	}
+	if data.Rules, err = s.fed.DomainRules(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("network domain rules: %w", err))
+		return
+	}
+	p := s.newPage(r, data)
+	p.Form = f
+	s.render(w, r, status, "staff_network", p)
+}
+
+// follow asks another library to be followed, by handle or address. Its
+// errors are the staff's to fix (a typo, an unknown library, a host that
+// does not answer), so they are shown next to the field.
+func (s *Server) follow(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	target := f.Get("target")
+	if target == "" {
+		f.Add("target", "Give a handle such as @agenda@bibliotheek.example.nl, or an address.")
+		s.renderNetwork(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), followTimeout)
+	defer cancel()
+	if _, err := s.network.Follow(ctx, target); err != nil {
+		s.log.Info("follow failed", "target", target, "err", err)
+		f.Add("target", followMessage(err))
+		s.renderNetwork(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	http.Redirect(w, r, "/staff/network", http.StatusSeeOther)
+}
+
+// followMessage explains a failed follow: the domain's message when it has
+// one for people, else that the library could not be reached.
+func followMessage(err error) string {
+	switch vestiging.ErrorCode(err) {
+	case vestiging.EINVALID, vestiging.ENOTFOUND, vestiging.EFORBIDDEN, vestiging.ECONFLICT:
+		if msg := vestiging.ErrorMessage(err); msg != "" {
+			return msg
+		}
+	}
+	return "That library could not be reached. Check the handle or address and try again later."
+}
+
+func (s *Server) unfollow(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	id, err := strconv.ParseInt(r.PostForm.Get("actor"), 10, 64)
+	if err != nil || id < 1 {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "The form could not be read."))
+		return
+	}
+	if err := s.network.Unfollow(r.Context(), id); err != nil {
+		s.fail(w, r, fmt.Errorf("unfollow %d: %w", id, err))
+		return
+	}
+	http.Redirect(w, r, "/staff/network", http.StatusSeeOther)
+}
+
+func (s *Server) addDomainRule(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	rule := &vestiging.DomainRule{Host: f.Get("host"), Mode: f.Get("mode"), Reason: f.Get("reason"), CreatedAt: s.now()}
+	err := rule.Validate()
+	if err == nil {
+		err = s.fed.SetDomainRule(r.Context(), rule)
+	}
+	switch vestiging.ErrorCode(err) {
+	case "":
+		http.Redirect(w, r, "/staff/network#rules", http.StatusSeeOther)
+		return
+	case vestiging.EINVALID:
+		f.AddDomain(vestiging.FieldErrors(err))
+	default:
+		s.fail(w, r, fmt.Errorf("domain rule %q: %w", rule.Host, err))
+		return
+	}
+	s.renderNetwork(w, r, http.StatusUnprocessableEntity, f)
+}
+
+func (s *Server) removeDomainRule(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	host := r.PostForm.Get("host")
+	if err := s.fed.RemoveDomainRule(r.Context(), host); err != nil {
+		s.fail(w, r, fmt.Errorf("remove domain rule %q: %w", host, err))
+		return
+	}
+	http.Redirect(w, r, "/staff/network#rules", http.StatusSeeOther)
+}
+
+type deleteEventData struct {
+	Event *vestiging.Event
+}
+
+// confirmDeleteEvent asks before deleting: a delete cannot be undone, and
+// followers remove the event too.
+func (s *Server) confirmDeleteEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "staff_delete", s.newPage(r, deleteEventData{Event: e}))
+}
+
+func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.svc.DeleteEvent(r.Context(), e.ID); err != nil {
+		s.fail(w, r, fmt.Errorf("delete event %d: %w", e.ID, err))
+		return
+	}
+	http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+}
