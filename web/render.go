@@ -73,9 +73,9 @@ func (p *page) ThemeName(slug string) string {
 func (s *Server) newPage(r *http.Request, data any) *page {
 	lang := langFrom(r.Context())
 	p := &page{
-		Lang:    lang,
-		User:    personFrom(r.Context()),
-		LangURL: map[string]string{},
+		Lang:      lang,
+		User:      personFrom(r.Context()),
+		LangURL:   map[string]string{},
 		Path:      r.URL.Path,
 		Data:      data,
 		Federated: s.fed != nil && s.network != nil,
