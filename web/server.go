@@ -196,7 +196,7 @@ func isFederationPath(path string) bool {
 	case "/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/inbox":
 		return true
 	}
-	return strings.HasPrefix(path, "/actor/")
+	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/")
 }
 
 // isObjectPath reports whether path is an event, course or offer, which
