@@ -1,8 +1,16 @@
 # Vestiging. `make run` starts the demo library on http://localhost:8080;
-# `make test` runs every test (PostgreSQL too when VESTIGING_TEST_POSTGRES is set).
+# `make test` runs every test (PostgreSQL too when VESTIGING_TEST_POSTGRES is set)
+# and a short run of each fuzz target; `make bench` runs the benchmarks.
 
 GO  ?= go
 BIN := bin/vestiging
+
+# Fuzz targets as package:Target; go test fuzzes one target per run.
+FUZZ     := ./federation:FuzzSignatureHeader ./federation:FuzzParseActivity ./ical:FuzzDecode
+FUZZTIME ?= 10s
+
+# The store's tests and benchmarks use PostgreSQL when this is set.
+export VESTIGING_TEST_POSTGRES
 
 .PHONY: run build test lint bench clean
 
@@ -14,6 +22,10 @@ build:
 
 test:
 	$(GO) test -count=1 ./...
+	@set -e; for f in $(FUZZ); do \
+		echo "fuzz $${f#*:} in $${f%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) "$${f%%:*}"; \
+	done
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
