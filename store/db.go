@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/vestiging/vestiging"
@@ -39,6 +41,10 @@ type DB struct {
 	dialect dialect
 	clock   vestiging.Clock
 	lock    *os.File // SQLite with Options.Lock only
+
+	jobs   *river.Client[*sql.Tx] // inserts jobs, in the store's transactions too
+	jobsMu sync.Mutex
+	worker jobWorker // works jobs between StartJobs and StopJobs
 }
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.
@@ -52,10 +58,23 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 	if clock == nil {
 		clock = vestiging.Now
 	}
+	var (
+		db  *DB
+		err error
+	)
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
-		return openPostgres(ctx, databaseURL, clock)
+		db, err = openPostgres(ctx, databaseURL, clock)
+	} else {
+		db, err = openSQLite(ctx, databaseURL, clock, opts.Lock)
 	}
-	return openSQLite(ctx, databaseURL, clock, opts.Lock)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.initJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func openPostgres(ctx context.Context, databaseURL string, clock vestiging.Clock) (*DB, error) {
@@ -148,9 +167,13 @@ func (db *DB) unlock() error {
 	return err
 }
 
-// Close closes the database and releases the lock.
+// Close closes the database and releases the lock. Jobs still being worked
+// are cancelled first; River retries them later.
 func (db *DB) Close() error {
-	err := db.db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no grace: StopJobs is the graceful way
+	err := db.StopJobs(ctx)
+	err = errors.Join(err, db.db.Close())
 	if db.pool != nil {
 		db.pool.Close() // the sql.DB from OpenDBFromPool does not own the pool
 	}

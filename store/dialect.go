@@ -95,6 +95,23 @@ func (d dialect) unlockMigrations(ctx context.Context, conn *sql.Conn) error {
 	return err
 }
 
+// forUpdate locks the rows a SELECT reads in a transaction on PostgreSQL;
+// SQLite transactions here take the database's write lock at BEGIN.
+func (d dialect) forUpdate() string {
+	if d == postgresDialect {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// boolTrue is the literal true: SQLite stores booleans as 0 and 1.
+func (d dialect) boolTrue() string {
+	if d == postgresDialect {
+		return "true"
+	}
+	return "1"
+}
+
 // sqliteTimeFormat is fixed-width UTC with microseconds, so SQLite's text
 // comparison orders times correctly and PostgreSQL keeps the same precision.
 const sqliteTimeFormat = "2006-01-02T15:04:05.000000Z"
@@ -109,13 +126,32 @@ func (d dialect) timeArg(t time.Time) any {
 	return t.Format(sqliteTimeFormat)
 }
 
-// timeScanner reads a time column from either driver into UTC.
-type timeScanner struct{ t *time.Time }
+// nullTimeArg is timeArg with the zero time as NULL, for optional times.
+func (d dialect) nullTimeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.timeArg(t)
+}
 
-func scanTime(t *time.Time) sql.Scanner { return timeScanner{t} }
+// timeScanner reads a time column from either driver into UTC; NULL reads
+// as the zero time where the column is optional.
+type timeScanner struct {
+	t        *time.Time
+	nullable bool
+}
+
+func scanTime(t *time.Time) sql.Scanner { return timeScanner{t: t} }
+
+func scanNullTime(t *time.Time) sql.Scanner { return timeScanner{t: t, nullable: true} }
 
 func (s timeScanner) Scan(src any) error {
 	switch v := src.(type) {
+	case nil:
+		if s.nullable {
+			*s.t = time.Time{}
+			return nil
+		}
 	case time.Time:
 		*s.t = v.UTC()
 		return nil

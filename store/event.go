@@ -13,12 +13,15 @@ import (
 
 const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.description, e.starts_at, e.ends_at,
 	e.time_zone, e.branch_id, e.online_url, e.audience, COALESCE(e.theme, ''), e.language, e.image_url, e.image_alt,
-	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at`
+	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at,
+	COALESCE(e.iri, ''), e.url, e.origin_id, e.place_name, e.place_street, e.place_postal_code, e.place_city,
+	e.place_latitude, e.place_longitude`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
 	"time_zone", "branch_id", "online_url", "audience", "theme", "language", "image_url", "image_alt",
-	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at"}
+	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
+	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at) VALUES (" +
@@ -34,21 +37,37 @@ var (
 
 func (db *DB) eventArgs(e *vestiging.Event) []any {
 	t := db.dialect.timeArg
-	return []any{e.LibraryID, e.Kind, nullInt(e.SeriesID), e.Title, e.Description, t(e.StartsAt), t(e.EndsAt),
+	args := []any{e.LibraryID, e.Kind, nullInt(e.SeriesID), e.Title, e.Description, t(e.StartsAt), t(e.EndsAt),
 		e.TimeZone, nullInt(e.BranchID), e.OnlineURL, e.Audience, nullString(e.Theme), e.Language, e.ImageURL, e.ImageAlt,
 		e.Capacity, e.RegistrationMode, e.RegistrationURL, e.Status, nullString(e.UID), t(e.UpdatedAt)}
+	// A remote event's place is text of its own; a local one is at a branch.
+	place := &vestiging.Branch{}
+	if e.Remote() && e.Branch != nil {
+		place = e.Branch
+	}
+	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
+		nullFloat(place.Latitude), nullFloat(place.Longitude))
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
 	e := &vestiging.Event{}
-	var series, branch sql.NullInt64
+	var series, branch, origin sql.NullInt64
+	var lat, lon sql.NullFloat64
+	place := &vestiging.Branch{}
 	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
 		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
-		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt))
+		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
+		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon)
 	if err != nil {
 		return nil, err
 	}
-	e.SeriesID, e.BranchID = intPtr(series), intPtr(branch)
+	e.SeriesID, e.BranchID, e.OriginID = intPtr(series), intPtr(branch), intPtr(origin)
+	if lat.Valid && lon.Valid {
+		place.Latitude, place.Longitude = &lat.Float64, &lon.Float64
+	}
+	if e.Remote() && (place.Name != "" || place.Street != "" || place.City != "" || place.Latitude != nil) {
+		e.Branch = place
+	}
 	return e, nil
 }
 
@@ -109,6 +128,18 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	}
 	if f.SeriesID != 0 {
 		w.add("e.series_id = ?", f.SeriesID)
+	}
+	switch f.Source {
+	case "":
+	case vestiging.SourceLocal:
+		w.add("e.iri IS NULL")
+	case vestiging.SourceRemote:
+		w.add("e.iri IS NOT NULL")
+	default:
+		return nil, 0, vestiging.Errorf(vestiging.EINVALID, "Unknown source of events.")
+	}
+	if f.OriginID != 0 {
+		w.add("e.origin_id = ?", f.OriginID)
 	}
 	statuses := make([]any, len(f.Statuses))
 	for i, s := range f.Statuses {
@@ -190,6 +221,42 @@ func (db *DB) fillEvents(ctx context.Context, q querier, events []*vestiging.Eve
 			}
 		}
 	}
+	return db.loadOrigins(ctx, q, events)
+}
+
+// loadOrigins sets Origin on the remote events, with one query for all.
+func (db *DB) loadOrigins(ctx context.Context, q querier, events []*vestiging.Event) error {
+	byID := map[int64][]*vestiging.Event{}
+	var ids []any
+	for _, e := range events {
+		if e.OriginID == nil {
+			continue
+		}
+		if _, ok := byID[*e.OriginID]; !ok {
+			ids = append(ids, *e.OriginID)
+		}
+		byID[*e.OriginID] = append(byID[*e.OriginID], e)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors a WHERE a.id IN (`+placeholders(1, len(ids))+`)`, ids...)
+	if err != nil {
+		return fmt.Errorf("origins: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a := &vestiging.Actor{}
+		if err := rows.Scan(actorDest(a)...); err != nil {
+			return fmt.Errorf("origins: %w", db.mapError(err))
+		}
+		for _, e := range byID[a.ID] {
+			e.Origin = a
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("origins: %w", db.mapError(err))
+	}
 	return nil
 }
 
@@ -228,13 +295,26 @@ func (db *DB) loadSessions(ctx context.Context, q querier, events []*vestiging.E
 	return nil
 }
 
-// CreateEvent validates and stores a new event with its sessions.
-func (db *DB) CreateEvent(ctx context.Context, e *vestiging.Event) error {
+// validateLocal validates an event written by this library; remote events
+// change only through UpsertRemoteEvent.
+func validateLocal(e *vestiging.Event) error {
+	if e.Remote() || e.OriginID != nil {
+		return vestiging.Errorf(vestiging.EINVALID, "Events from other libraries cannot be changed here.")
+	}
 	if err := e.Validate(); err != nil {
 		return err
 	}
 	prepareEvent(e)
-	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.insertEvent(ctx, tx, e) })
+	return nil
+}
+
+// CreateEvent validates and stores a new event with its sessions, and
+// queues telling the followers when it is public.
+func (db *DB) CreateEvent(ctx context.Context, e *vestiging.Event) error {
+	if err := validateLocal(e); err != nil {
+		return err
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.insertLocalEvent(ctx, tx, e) })
 	if err != nil {
 		e.ID = 0
 		return fmt.Errorf("create event: %w", err)
@@ -242,16 +322,41 @@ func (db *DB) CreateEvent(ctx context.Context, e *vestiging.Event) error {
 	return nil
 }
 
-// UpdateEvent validates and replaces an event's fields and sessions.
+// UpdateEvent validates and replaces a local event's fields and sessions,
+// and queues the Create, Update or Delete its change of status calls for.
 func (db *DB) UpdateEvent(ctx context.Context, e *vestiging.Event) error {
-	if err := e.Validate(); err != nil {
+	if err := validateLocal(e); err != nil {
 		return err
 	}
-	prepareEvent(e)
-	if err := db.inTx(ctx, func(tx *sql.Tx) error { return db.updateEvent(ctx, tx, e) }); err != nil {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM events WHERE id = $1 AND iri IS NULL`+db.dialect.forUpdate(), e.ID).Scan(&status)
+		if err != nil {
+			return notFound(db.mapError(err), "Event not found.")
+		}
+		return db.updateLocalEvent(ctx, tx, e, status)
+	})
+	if err != nil {
 		return fmt.Errorf("update event %d: %w", e.ID, err)
 	}
 	return nil
+}
+
+// insertLocalEvent inserts e and queues its Create when it is public.
+func (db *DB) insertLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
+	if err := db.insertEvent(ctx, tx, e); err != nil {
+		return err
+	}
+	return db.queuePublish(ctx, tx, e.Kind, e.ID, false, vestiging.IsPublic(e.Status))
+}
+
+// updateLocalEvent updates e, which had oldStatus, and queues what
+// its followers need to hear.
+func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event, oldStatus string) error {
+	if err := db.updateEvent(ctx, tx, e); err != nil {
+		return err
+	}
+	return db.queuePublish(ctx, tx, e.Kind, e.ID, vestiging.IsPublic(oldStatus), vestiging.IsPublic(e.Status))
 }
 
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
@@ -299,6 +404,9 @@ func eventWriteError(err error) error {
 // CreateSeries stores the series and one event per occurrence of first,
 // all in one transaction, and returns the occurrences.
 func (db *DB) CreateSeries(ctx context.Context, s *vestiging.Series, first *vestiging.Event) ([]*vestiging.Event, error) {
+	if first.Remote() || first.OriginID != nil {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "Events from other libraries cannot repeat here.")
+	}
 	v := vestiging.Validation{}
 	for _, err := range []error{first.Validate(), s.Validate(first)} {
 		if err == nil {
@@ -340,7 +448,7 @@ func (db *DB) CreateSeries(ctx context.Context, s *vestiging.Series, first *vest
 		}
 		for _, e := range occurrences {
 			e.SeriesID = &s.ID
-			if err := db.insertEvent(ctx, tx, e); err != nil {
+			if err := db.insertLocalEvent(ctx, tx, e); err != nil {
 				return fmt.Errorf("occurrence %s: %w", e.StartsAt.Format(time.DateOnly), err)
 			}
 		}
@@ -359,10 +467,9 @@ func (db *DB) CreateSeries(ctx context.Context, s *vestiging.Series, first *vest
 // Events without a UID are always created.
 func (db *DB) ImportEvents(ctx context.Context, events []*vestiging.Event) (created, updated int, err error) {
 	for i, e := range events {
-		if err := e.Validate(); err != nil {
+		if err := validateLocal(e); err != nil {
 			return 0, 0, fmt.Errorf("import event %d (%q): %w", i+1, e.UID, err)
 		}
-		prepareEvent(e)
 	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		created, updated = 0, 0
@@ -388,12 +495,13 @@ func (db *DB) ImportEvents(ctx context.Context, events []*vestiging.Event) (crea
 
 func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (changed, isNew bool, err error) {
 	if e.UID == "" {
-		return true, true, db.insertEvent(ctx, tx, e)
+		return true, true, db.insertLocalEvent(ctx, tx, e)
 	}
-	old, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.uid = $1`, e.UID))
+	old, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.uid = $1 AND e.iri IS NULL`+
+		db.dialect.forUpdate(), e.UID))
 	if err != nil {
 		if err = db.mapError(err); vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
-			return true, true, db.insertEvent(ctx, tx, e)
+			return true, true, db.insertLocalEvent(ctx, tx, e)
 		}
 		return false, false, err
 	}
@@ -408,7 +516,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 		}
 		return false, false, nil
 	}
-	return true, false, db.updateEvent(ctx, tx, e)
+	return true, false, db.updateLocalEvent(ctx, tx, e, old.Status)
 }
 
 // sameEvent reports whether a and b hold the same stored fields.
@@ -433,14 +541,20 @@ func sameEvent(a, b *vestiging.Event) bool {
 
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
-// DeleteEvent removes an event and its sessions.
+// DeleteEvent removes a local event and its sessions, and queues the
+// Delete for followers when it was public. The kind is read as the row
+// goes, for the job.
 func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM events WHERE id = $1`, id)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var kind, status string
+		err := tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status`, id).Scan(&kind, &status)
+		if err != nil {
+			return notFound(db.mapError(err), "Event not found.")
+		}
+		return db.queuePublish(ctx, tx, kind, id, vestiging.IsPublic(status), false)
+	})
 	if err != nil {
-		return fmt.Errorf("delete event %d: %w", id, db.mapError(err))
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return vestiging.Errorf(vestiging.ENOTFOUND, "Event not found.")
+		return fmt.Errorf("delete event %d: %w", id, err)
 	}
 	return nil
 }

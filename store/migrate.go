@@ -94,7 +94,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", m.name, db.mapError(err))
 		}
 	}
-	return nil
+	// River's tables come after ours, still under the lock, so two
+	// processes starting together do not race over them.
+	return db.migrateJobs(ctx)
 }
 
 // SchemaVersion returns the newest applied migration, 0 for an empty database.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -89,15 +90,43 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 	// Validate measures these trimmed; store them so, for the area filter.
 	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
 	now := db.now()
-	err := db.db.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, author_id, status, reason, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-		o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.AuthorID, o.Status, o.Reason,
-		db.dialect.timeArg(now)).Scan(&o.ID)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, author_id, status, reason, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+			o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.AuthorID, o.Status, o.Reason,
+			db.dialect.timeArg(now)).Scan(&o.ID)
+		if err != nil {
+			return offerWriteError(db.mapError(err))
+		}
+		return db.queuePublish(ctx, tx, publishOffer, o.ID, false, o.Status == vestiging.OfferApproved)
+	})
 	if err != nil {
-		return fmt.Errorf("create offer: %w", offerWriteError(db.mapError(err)))
+		o.ID = 0
+		return fmt.Errorf("create offer: %w", err)
 	}
 	o.CreatedAt, o.UpdatedAt = now, now
 	return nil
+}
+
+// publishOffer is PublishJob.Object for offers.
+const publishOffer = "offer"
+
+// changeOffer runs update on offer id in a transaction, after reading its
+// status under lock, and queues what followers need to hear when being
+// approved changes or an approved offer changes. update returns the new status.
+func (db *DB) changeOffer(ctx context.Context, id int64, update func(tx *sql.Tx) (string, error)) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM offers WHERE id = $1`+db.dialect.forUpdate(), id).Scan(&old)
+		if err != nil {
+			return notFound(db.mapError(err), "Offer not found.")
+		}
+		status, err := update(tx)
+		if err != nil {
+			return err
+		}
+		return db.queuePublish(ctx, tx, publishOffer, id, old == vestiging.OfferApproved, status == vestiging.OfferApproved)
+	})
 }
 
 // UpdateOffer validates and stores an offer's fields; its author stays.
@@ -108,12 +137,15 @@ func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
 	// Validate measures these trimmed; store them so, for the area filter.
 	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
 	now := db.now()
-	err := db.db.QueryRowContext(ctx, `UPDATE offers SET kind = $2, title = $3, description = $4, theme = $5, area = $6,
-		contact = $7, status = $8, reason = $9, updated_at = $10 WHERE id = $1 RETURNING author_id, created_at`,
-		o.ID, o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.Status, o.Reason,
-		db.dialect.timeArg(now)).Scan(&o.AuthorID, scanTime(&o.CreatedAt))
+	err := db.changeOffer(ctx, o.ID, func(tx *sql.Tx) (string, error) {
+		err := tx.QueryRowContext(ctx, `UPDATE offers SET kind = $2, title = $3, description = $4, theme = $5, area = $6,
+			contact = $7, status = $8, reason = $9, updated_at = $10 WHERE id = $1 RETURNING author_id, created_at`,
+			o.ID, o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.Status, o.Reason,
+			db.dialect.timeArg(now)).Scan(&o.AuthorID, scanTime(&o.CreatedAt))
+		return o.Status, offerWriteError(db.mapError(err))
+	})
 	if err != nil {
-		return fmt.Errorf("update offer %d: %w", o.ID, notFound(offerWriteError(db.mapError(err)), "Offer not found."))
+		return fmt.Errorf("update offer %d: %w", o.ID, err)
 	}
 	o.UpdatedAt = now
 	return nil
@@ -131,16 +163,13 @@ func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason strin
 		return &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
 			Fields: map[string]string{"reason": "This text is too long."}}
 	}
-	res, err := db.db.ExecContext(ctx, `UPDATE offers SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
-		id, status, reason, db.dialect.timeArg(db.now()))
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			return fmt.Errorf("offer %d: %w", id, vestiging.Errorf(vestiging.ENOTFOUND, "Offer not found."))
-		}
-	}
+	err := db.changeOffer(ctx, id, func(tx *sql.Tx) (string, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE offers SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
+			id, status, reason, db.dialect.timeArg(db.now()))
+		return status, db.mapError(err)
+	})
 	if err != nil {
-		return fmt.Errorf("offer %d status: %w", id, db.mapError(err))
+		return fmt.Errorf("offer %d status: %w", id, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,6 +141,9 @@ func TestLock(t *testing.T) {
 	}
 }
 
+// latestSchema is the number of the newest migration.
+const latestSchema = 2
+
 func TestMigrate(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		t.Run("again changes nothing", func(t *testing.T) {
@@ -147,12 +151,20 @@ func TestMigrate(t *testing.T) {
 				t.Fatalf("second migrate: %v", err)
 			}
 			v, err := db.SchemaVersion(t.Context())
-			if err != nil || v != 1 {
-				t.Errorf("schema version %d, %v; want 1", v, err)
+			if err != nil || v != latestSchema {
+				t.Errorf("schema version %d, %v; want %d", v, err, latestSchema)
 			}
 			themes, err := db.Themes(t.Context())
 			if err != nil || len(themes) != len(vestiging.DefaultThemes) {
 				t.Errorf("%d themes after migrating twice (%v), want %d", len(themes), err, len(vestiging.DefaultThemes))
+			}
+		})
+		t.Run("River's tables", func(t *testing.T) {
+			var jobs, migrations int
+			err := db.SQL().QueryRowContext(t.Context(),
+				`SELECT (SELECT COUNT(*) FROM river_job), (SELECT COUNT(*) FROM river_migration)`).Scan(&jobs, &migrations)
+			if err != nil || jobs != 0 || migrations == 0 {
+				t.Errorf("river_job %d rows, river_migration %d rows, %v; want 0 and some", jobs, migrations, err)
 			}
 		})
 		t.Run("ErrNewerSchema", func(t *testing.T) {
@@ -161,7 +173,8 @@ func TestMigrate(t *testing.T) {
 				t.Fatalf("fake a newer schema: %v", err)
 			}
 			err := db.Migrate(t.Context())
-			if got, want := vestiging.ErrorMessage(err), "database schema 9999 is newer than this vestiging (1); upgrade vestiging"; got != want {
+			want := fmt.Sprintf("database schema 9999 is newer than this vestiging (%d); upgrade vestiging", latestSchema)
+			if got := vestiging.ErrorMessage(err); got != want {
 				t.Errorf("migrate: %v; want message %q", err, want)
 			}
 		})

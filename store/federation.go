@@ -1,0 +1,588 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+var _ vestiging.FederationService = (*DB)(nil)
+
+// InstanceKey returns the stored key, or stores the one generate makes.
+// Processes racing on a new database all insert-or-ignore and then read the
+// one row that won, so they share a key.
+func (db *DB) InstanceKey(ctx context.Context, generate func() (string, error)) (string, error) {
+	const read = `SELECT private_key_pem FROM instance_key WHERE id = 1`
+	var key string
+	err := db.mapError(db.db.QueryRowContext(ctx, read).Scan(&key))
+	if vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+		if err != nil {
+			return "", fmt.Errorf("instance key: %w", err)
+		}
+		return key, nil
+	}
+	fresh, err := generate()
+	if err != nil {
+		return "", fmt.Errorf("instance key: generate: %w", err)
+	}
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO instance_key (id, private_key_pem, created_at) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO NOTHING`, fresh, db.dialect.timeArg(db.now())); err != nil {
+		return "", fmt.Errorf("instance key: store: %w", db.mapError(err))
+	}
+	if err := db.db.QueryRowContext(ctx, read).Scan(&key); err != nil {
+		return "", fmt.Errorf("instance key: %w", db.mapError(err))
+	}
+	return key, nil
+}
+
+const actorColumns = `a.id, a.iri, a.type, a.username, a.host, a.name, a.summary, a.url, a.inbox, a.shared_inbox,
+	a.key_id, a.public_key_pem, a.icon_url, a.fetched_at`
+
+func actorDest(a *vestiging.Actor) []any {
+	return []any{&a.ID, &a.IRI, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL, &a.Inbox, &a.SharedInbox,
+		&a.KeyID, &a.PublicKeyPEM, &a.IconURL, scanNullTime(&a.FetchedAt)}
+}
+
+func (db *DB) actorWhere(ctx context.Context, what, cond string, arg any) (*vestiging.Actor, error) {
+	a := &vestiging.Actor{}
+	err := db.db.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors a WHERE `+cond+` ORDER BY a.id LIMIT 1`, arg).
+		Scan(actorDest(a)...)
+	if err != nil {
+		return nil, fmt.Errorf("actor %s: %w", what, notFound(db.mapError(err), "Actor not found."))
+	}
+	return a, nil
+}
+
+// Actor returns a remote actor by ID, or ENOTFOUND.
+func (db *DB) Actor(ctx context.Context, id int64) (*vestiging.Actor, error) {
+	return db.actorWhere(ctx, fmt.Sprint(id), "a.id = $1", id)
+}
+
+// ActorByIRI returns a remote actor by its id, or ENOTFOUND.
+func (db *DB) ActorByIRI(ctx context.Context, iri string) (*vestiging.Actor, error) {
+	return db.actorWhere(ctx, iri, "a.iri = $1", iri)
+}
+
+// ActorByKeyID returns the actor owning a public key, or ENOTFOUND.
+func (db *DB) ActorByKeyID(ctx context.Context, keyID string) (*vestiging.Actor, error) {
+	if keyID == "" {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Actor not found.")
+	}
+	return db.actorWhere(ctx, "with key "+keyID, "a.key_id = $1", keyID)
+}
+
+// UpsertActor stores an actor by IRI, replacing what was stored, and fills
+// its ID. Host defaults to the IRI's host and FetchedAt to now.
+func (db *DB) UpsertActor(ctx context.Context, a *vestiging.Actor) error {
+	u, err := url.Parse(a.IRI)
+	if a.IRI == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return &vestiging.Error{Code: vestiging.EINVALID, Message: "An actor needs an http(s) id.",
+			Fields: map[string]string{"iri": "Give the actor's address."}}
+	}
+	if a.Host == "" {
+		a.Host = strings.ToLower(u.Host)
+	}
+	if a.FetchedAt.IsZero() {
+		a.FetchedAt = db.now()
+	}
+	a.FetchedAt = a.FetchedAt.UTC().Truncate(time.Microsecond)
+	err = db.db.QueryRowContext(ctx, `INSERT INTO actors (iri, type, username, host, name, summary, url, inbox, shared_inbox,
+		key_id, public_key_pem, icon_url, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT (iri) DO UPDATE SET type = excluded.type, username = excluded.username, host = excluded.host,
+		name = excluded.name, summary = excluded.summary, url = excluded.url, inbox = excluded.inbox,
+		shared_inbox = excluded.shared_inbox, key_id = excluded.key_id, public_key_pem = excluded.public_key_pem,
+		icon_url = excluded.icon_url, fetched_at = excluded.fetched_at
+		RETURNING id`,
+		a.IRI, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
+		a.KeyID, a.PublicKeyPEM, a.IconURL, db.dialect.timeArg(a.FetchedAt)).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("upsert actor %s: %w", a.IRI, db.mapError(err))
+	}
+	return nil
+}
+
+// actorNotFound turns the foreign key error of a missing actor into ENOTFOUND.
+func actorNotFound(err error) error {
+	if vestiging.ErrorCode(err) == vestiging.EINVALID {
+		return &vestiging.Error{Code: vestiging.ENOTFOUND, Message: "Actor not found.", Err: err}
+	}
+	return err
+}
+
+// AddFollower records that an actor follows the library. Following again
+// keeps the first date and remembers the newest Follow, which an Undo names.
+func (db *DB) AddFollower(ctx context.Context, actorID int64, activityIRI string) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO followers (actor_id, activity_iri, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (actor_id) DO UPDATE SET activity_iri = excluded.activity_iri`,
+		actorID, activityIRI, db.dialect.timeArg(db.now()))
+	if err != nil {
+		return fmt.Errorf("add follower %d: %w", actorID, actorNotFound(db.mapError(err)))
+	}
+	return nil
+}
+
+// RemoveFollower ends a follow, or returns ENOTFOUND.
+func (db *DB) RemoveFollower(ctx context.Context, actorID int64) error {
+	return db.deleteOne(ctx, fmt.Sprintf("remove follower %d", actorID), "Not a follower.",
+		`DELETE FROM followers WHERE actor_id = $1`, actorID)
+}
+
+// deleteOne runs a DELETE that must remove a row, else ENOTFOUND with msg.
+func (db *DB) deleteOne(ctx context.Context, what, msg, query string, args ...any) error {
+	res, err := db.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, db.mapError(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, db.mapError(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, vestiging.Errorf(vestiging.ENOTFOUND, "%s", msg))
+	}
+	return nil
+}
+
+// page counts the rows of from (a FROM … WHERE clause) and, unless the page
+// is beyond them, runs the select with LIMIT and OFFSET, calling scan per row.
+func (db *DB) page(ctx context.Context, what, selectCols, from, order string, offset, limit int, scan func(scanner) error) (int, error) {
+	offset, limit, err := vestiging.NormalizePage(offset, limit)
+	if err != nil {
+		return 0, err
+	}
+	var total int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) `+from).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count %s: %w", what, db.mapError(err))
+	}
+	if offset >= total {
+		return total, nil
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+selectCols+` `+from+` ORDER BY `+order+` LIMIT $1 OFFSET $2`, limit, offset)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", what, db.mapError(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return 0, fmt.Errorf("%s: %w", what, db.mapError(err))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, db.mapError(err))
+	}
+	return total, nil
+}
+
+// Followers returns one page of followers, newest first, and the total.
+func (db *DB) Followers(ctx context.Context, offset, limit int) ([]*vestiging.Follower, int, error) {
+	out := []*vestiging.Follower{}
+	total, err := db.page(ctx, "followers", `f.activity_iri, f.created_at, `+actorColumns,
+		`FROM followers f JOIN actors a ON a.id = f.actor_id`, `f.created_at DESC, f.actor_id DESC`, offset, limit,
+		func(row scanner) error {
+			f := &vestiging.Follower{Actor: &vestiging.Actor{}}
+			if err := row.Scan(append([]any{&f.ActivityIRI, scanTime(&f.CreatedAt)}, actorDest(f.Actor)...)...); err != nil {
+				return err
+			}
+			out = append(out, f)
+			return nil
+		})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// FollowerInboxes lists each followers' delivery inbox once, in order.
+func (db *DB) FollowerInboxes(ctx context.Context) ([]string, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox
+		FROM followers f JOIN actors a ON a.id = f.actor_id ORDER BY inbox`)
+	if err != nil {
+		return nil, fmt.Errorf("follower inboxes: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var inbox string
+		if err := rows.Scan(&inbox); err != nil {
+			return nil, fmt.Errorf("follower inboxes: %w", db.mapError(err))
+		}
+		if inbox != "" {
+			out = append(out, inbox)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("follower inboxes: %w", db.mapError(err))
+	}
+	return out, nil
+}
+
+// SetFollowing creates or updates the library's follow of f.Actor.
+func (db *DB) SetFollowing(ctx context.Context, f *vestiging.Following) error {
+	v := vestiging.Validation{}
+	if f.Actor == nil || f.Actor.ID == 0 {
+		v.Add("actor", "Choose an actor to follow.")
+	}
+	if f.ActivityIRI == "" {
+		v.Add("activity_iri", "A follow needs its activity id.")
+	}
+	if f.State != vestiging.FollowPending && f.State != vestiging.FollowAccepted && f.State != vestiging.FollowRejected {
+		v.Add("state", "Unknown state.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	now := db.now()
+	t := db.dialect.timeArg
+	err := db.db.QueryRowContext(ctx, `INSERT INTO following (actor_id, activity_iri, state, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $4) ON CONFLICT (actor_id) DO UPDATE SET activity_iri = excluded.activity_iri,
+		state = excluded.state, updated_at = excluded.updated_at RETURNING created_at`,
+		f.Actor.ID, f.ActivityIRI, f.State, t(now)).Scan(scanTime(&f.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("set following %d: %w", f.Actor.ID, actorNotFound(db.mapError(err)))
+	}
+	f.UpdatedAt = now
+	return nil
+}
+
+const followingColumns = `g.activity_iri, g.state, g.created_at, g.updated_at, ` + actorColumns
+
+const followingFrom = `FROM following g JOIN actors a ON a.id = g.actor_id`
+
+func scanFollowing(row scanner) (*vestiging.Following, error) {
+	f := &vestiging.Following{Actor: &vestiging.Actor{}}
+	err := row.Scan(append([]any{&f.ActivityIRI, &f.State, scanTime(&f.CreatedAt), scanTime(&f.UpdatedAt)},
+		actorDest(f.Actor)...)...)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (db *DB) followingWhere(ctx context.Context, what, cond string, arg any) (*vestiging.Following, error) {
+	f, err := scanFollowing(db.db.QueryRowContext(ctx, `SELECT `+followingColumns+` `+followingFrom+` WHERE `+cond, arg))
+	if err != nil {
+		return nil, fmt.Errorf("following %s: %w", what, notFound(db.mapError(err), "Not following."))
+	}
+	return f, nil
+}
+
+// FollowingByActor returns the library's follow of an actor, or ENOTFOUND.
+func (db *DB) FollowingByActor(ctx context.Context, actorID int64) (*vestiging.Following, error) {
+	return db.followingWhere(ctx, fmt.Sprint(actorID), "g.actor_id = $1", actorID)
+}
+
+// FollowingByActivity returns the follow sent as activityIRI, or ENOTFOUND.
+func (db *DB) FollowingByActivity(ctx context.Context, activityIRI string) (*vestiging.Following, error) {
+	return db.followingWhere(ctx, activityIRI, "g.activity_iri = $1", activityIRI)
+}
+
+// RemoveFollowing forgets the library's follow of an actor, or ENOTFOUND.
+func (db *DB) RemoveFollowing(ctx context.Context, actorID int64) error {
+	return db.deleteOne(ctx, fmt.Sprintf("remove following %d", actorID), "Not following.",
+		`DELETE FROM following WHERE actor_id = $1`, actorID)
+}
+
+// Followings returns one page of the library's follows, newest first.
+func (db *DB) Followings(ctx context.Context, offset, limit int) ([]*vestiging.Following, int, error) {
+	out := []*vestiging.Following{}
+	total, err := db.page(ctx, "followings", followingColumns, followingFrom, `g.created_at DESC, g.actor_id DESC`,
+		offset, limit, func(row scanner) error {
+			f, err := scanFollowing(row)
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+			return nil
+		})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+const activityColumns = `a.id, a.iri, a.type, a.object_iri, a.json, a.public, a.created_at`
+
+func scanActivity(row scanner) (*vestiging.Activity, error) {
+	a := &vestiging.Activity{}
+	if err := row.Scan(&a.ID, &a.IRI, &a.Type, &a.ObjectIRI, &a.JSON, &a.Public, scanTime(&a.CreatedAt)); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SaveActivity stores an outgoing activity and queues jobs with it, in one
+// transaction. A stored IRI leaves everything as it was: saved is false.
+func (db *DB) SaveActivity(ctx context.Context, a *vestiging.Activity, jobs []vestiging.JobArgs) (saved bool, err error) {
+	v := vestiging.Validation{}
+	if a.IRI == "" {
+		v.Add("iri", "An activity needs an id.")
+	}
+	if a.Type == "" {
+		v.Add("type", "An activity needs a type.")
+	}
+	if len(a.JSON) == 0 {
+		v.Add("json", "An activity needs its JSON.")
+	}
+	if err := v.Err(); err != nil {
+		return false, err
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = db.now()
+	}
+	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO activities (iri, type, object_iri, json, public, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (iri) DO NOTHING RETURNING id`,
+			a.IRI, a.Type, a.ObjectIRI, string(a.JSON), a.Public, db.dialect.timeArg(a.CreatedAt)).Scan(&a.ID)
+		if err == sql.ErrNoRows {
+			return nil // stored before: its jobs were queued then
+		}
+		if err != nil {
+			return db.mapError(err)
+		}
+		saved = true
+		return db.insertJobs(ctx, tx, jobs...)
+	})
+	if err != nil {
+		return false, fmt.Errorf("save activity %s: %w", a.IRI, err)
+	}
+	return saved, nil
+}
+
+// Activities returns one page of the public activities, newest first.
+func (db *DB) Activities(ctx context.Context, offset, limit int) ([]*vestiging.Activity, int, error) {
+	out := []*vestiging.Activity{}
+	// The constant condition reads the outbox from its index, newest first.
+	total, err := db.page(ctx, "activities", activityColumns, `FROM activities a WHERE a.public = `+db.dialect.boolTrue(),
+		`a.created_at DESC, a.id DESC`, offset, limit, func(row scanner) error {
+			a, err := scanActivity(row)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// ActivityByIRI returns a stored outgoing activity, or ENOTFOUND.
+func (db *DB) ActivityByIRI(ctx context.Context, iri string) (*vestiging.Activity, error) {
+	a, err := scanActivity(db.db.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities a WHERE a.iri = $1`, iri))
+	if err != nil {
+		return nil, fmt.Errorf("activity %s: %w", iri, notFound(db.mapError(err), "Activity not found."))
+	}
+	return a, nil
+}
+
+// FirstSeen records an incoming activity id; true the first time only.
+func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
+	if activityIRI == "" {
+		return false, vestiging.Errorf(vestiging.EINVALID, "An activity needs an id.")
+	}
+	res, err := db.db.ExecContext(ctx, `INSERT INTO inbox_seen (activity_iri, seen_at) VALUES ($1, $2)
+		ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, db.dialect.timeArg(db.now()))
+	if err != nil {
+		return false, fmt.Errorf("first seen %s: %w", activityIRI, db.mapError(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("first seen %s: %w", activityIRI, db.mapError(err))
+	}
+	return n == 1, nil
+}
+
+// UpsertRemoteEvent stores a remote event by IRI, keeping its ID when it is
+// stored already. A deleted IRI is refused with ECONFLICT and nothing changes.
+func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
+	v := vestiging.Validation{}
+	if !e.Remote() {
+		v.Add("iri", "A remote event needs its id.")
+	}
+	if e.OriginID == nil {
+		v.Add("origin_id", "A remote event needs its origin.")
+	}
+	if e.BranchID != nil {
+		v.Add("branch_id", "A remote event takes place at no branch of ours.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	prepareEvent(e)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var dead int
+		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE iri = $1`, e.IRI).Scan(&dead)
+		if err != nil {
+			return db.mapError(err)
+		}
+		if dead > 0 {
+			return vestiging.Errorf(vestiging.ECONFLICT, "This event was deleted.")
+		}
+		err = tx.QueryRowContext(ctx, `SELECT id FROM events WHERE iri = $1`+db.dialect.forUpdate(), e.IRI).Scan(&e.ID)
+		switch {
+		case err == sql.ErrNoRows:
+			return db.insertEvent(ctx, tx, e)
+		case err != nil:
+			return db.mapError(err)
+		}
+		return db.updateEvent(ctx, tx, e)
+	})
+	if err != nil {
+		e.ID = 0
+		return fmt.Errorf("upsert remote event %s: %w", e.IRI, refine(err, vestiging.EINVALID,
+			"The event's origin or theme is not known.", nil))
+	}
+	return nil
+}
+
+// DeleteRemoteObject removes the remote event or actor stored under iri and
+// remembers iri as deleted, so a late Create cannot bring it back. Deleting
+// twice, or what was never stored, is fine.
+func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
+	if iri == "" {
+		return vestiging.Errorf(vestiging.EINVALID, "Give the id of what to delete.")
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM events WHERE iri = $1`, `DELETE FROM actors WHERE iri = $1`} {
+			if _, err := tx.ExecContext(ctx, q, iri); err != nil {
+				return db.mapError(err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO tombstones (iri, deleted_at) VALUES ($1, $2) ON CONFLICT (iri) DO NOTHING`,
+			iri, db.dialect.timeArg(db.now()))
+		return db.mapError(err)
+	})
+	if err != nil {
+		return fmt.Errorf("delete remote %s: %w", iri, err)
+	}
+	return nil
+}
+
+const hostColumns = `host, failures, first_failure, last_failure, last_success, retry_after, unavailable, last_error`
+
+func scanHost(row scanner) (*vestiging.Host, error) {
+	h := &vestiging.Host{}
+	err := row.Scan(&h.Host, &h.Failures, scanNullTime(&h.FirstFailure), scanNullTime(&h.LastFailure),
+		scanNullTime(&h.LastSuccess), scanNullTime(&h.RetryAfter), &h.Unavailable, &h.LastError)
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Hosts lists the health of every host delivered to, by name.
+func (db *DB) Hosts(ctx context.Context) ([]*vestiging.Host, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+hostColumns+` FROM hosts ORDER BY host`)
+	if err != nil {
+		return nil, fmt.Errorf("hosts: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	out := []*vestiging.Host{}
+	for rows.Next() {
+		h, err := scanHost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("hosts: %w", db.mapError(err))
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("hosts: %w", db.mapError(err))
+	}
+	return out, nil
+}
+
+// HostByName returns a host's health, or ENOTFOUND when never delivered to.
+func (db *DB) HostByName(ctx context.Context, host string) (*vestiging.Host, error) {
+	h, err := scanHost(db.db.QueryRowContext(ctx, `SELECT `+hostColumns+` FROM hosts WHERE host = $1`, strings.ToLower(host)))
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", host, notFound(db.mapError(err), "Host not known."))
+	}
+	return h, nil
+}
+
+// RecordDelivery applies Host.RecordSuccess or RecordFailure to the stored
+// state under a row lock, so concurrent deliveries to one host all count.
+func (db *DB) RecordDelivery(ctx context.Context, host string, at time.Time, deliveryErr error) (*vestiging.Host, error) {
+	host = strings.ToLower(host)
+	if host == "" {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "Give a host.")
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	var h *vestiging.Host
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hosts (host) VALUES ($1) ON CONFLICT (host) DO NOTHING`, host); err != nil {
+			return db.mapError(err)
+		}
+		var err error
+		h, err = scanHost(tx.QueryRowContext(ctx, `SELECT `+hostColumns+` FROM hosts WHERE host = $1`+db.dialect.forUpdate(), host))
+		if err != nil {
+			return db.mapError(err)
+		}
+		if deliveryErr != nil {
+			h.RecordFailure(at, deliveryErr)
+		} else {
+			h.RecordSuccess(at)
+		}
+		t := db.dialect.nullTimeArg
+		_, err = tx.ExecContext(ctx, `UPDATE hosts SET failures = $2, first_failure = $3, last_failure = $4,
+			last_success = $5, retry_after = $6, unavailable = $7, last_error = $8 WHERE host = $1`,
+			host, h.Failures, t(h.FirstFailure), t(h.LastFailure), t(h.LastSuccess), t(h.RetryAfter), h.Unavailable, h.LastError)
+		return db.mapError(err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record delivery to %s: %w", host, err)
+	}
+	return h, nil
+}
+
+// DomainRules lists the block and allow rules by host.
+func (db *DB) DomainRules(ctx context.Context) ([]*vestiging.DomainRule, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT host, mode, reason, created_at FROM domain_rules ORDER BY host`)
+	if err != nil {
+		return nil, fmt.Errorf("domain rules: %w", db.mapError(err))
+	}
+	defer rows.Close()
+	out := []*vestiging.DomainRule{}
+	for rows.Next() {
+		r := &vestiging.DomainRule{}
+		if err := rows.Scan(&r.Host, &r.Mode, &r.Reason, scanTime(&r.CreatedAt)); err != nil {
+			return nil, fmt.Errorf("domain rules: %w", db.mapError(err))
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("domain rules: %w", db.mapError(err))
+	}
+	return out, nil
+}
+
+// SetDomainRule validates and stores a rule, replacing one for the same host.
+func (db *DB) SetDomainRule(ctx context.Context, r *vestiging.DomainRule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	err := db.db.QueryRowContext(ctx, `INSERT INTO domain_rules (host, mode, reason, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (host) DO UPDATE SET mode = excluded.mode, reason = excluded.reason RETURNING created_at`,
+		r.Host, r.Mode, r.Reason, db.dialect.timeArg(db.now())).Scan(scanTime(&r.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("set domain rule %s: %w", r.Host, db.mapError(err))
+	}
+	return nil
+}
+
+// RemoveDomainRule deletes the rule for host, or returns ENOTFOUND.
+func (db *DB) RemoveDomainRule(ctx context.Context, host string) error {
+	host = strings.ToLower(strings.TrimSpace(host))
+	return db.deleteOne(ctx, "remove domain rule "+host, "No rule for this host.",
+		`DELETE FROM domain_rules WHERE host = $1`, host)
+}

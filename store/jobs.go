@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Background work runs on River in the store's own database, so a change
+// and the jobs it causes commit together (DESIGN.md §3). Jobs are inserted
+// through a database/sql driver, because the store's transactions are
+// *sql.Tx on both backends; on PostgreSQL the workers use pgx directly for
+// LISTEN/NOTIFY, so new jobs start at once.
+
+// JobsConfig tunes StartJobs.
+type JobsConfig struct {
+	Workers      int           // jobs worked at once; 0: DefaultJobWorkers
+	PollInterval time.Duration // how often to look for new jobs; 0: DefaultPollInterval
+	Logger       *slog.Logger  // nil: slog.Default()
+}
+
+// Defaults of JobsConfig. SQLite has no notifications, so a new job waits
+// for the next poll; a short interval keeps deliveries prompt and is cheap.
+const (
+	DefaultJobWorkers   = 20
+	DefaultPollInterval = 50 * time.Millisecond
+)
+
+// stopCancelWait bounds how long StopJobs waits for cancelled jobs to return.
+const stopCancelWait = 10 * time.Second
+
+// jobWorker is the working River client, whatever its driver.
+type jobWorker interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+}
+
+// jobDriver returns River's database/sql driver for the dialect.
+func (db *DB) jobDriver() riverdriver.Driver[*sql.Tx] {
+	if db.dialect == postgresDialect {
+		return riverdatabasesql.New(db.db)
+	}
+	return riversqlite.New(db.db)
+}
+
+// initJobs creates the insert-only River client Open gives every DB.
+func (db *DB) initJobs() error {
+	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	db.jobs = client
+	return nil
+}
+
+// migrateJobs applies River's own migrations; applied ones are skipped.
+func (db *DB) migrateJobs(ctx context.Context) error {
+	m, err := rivermigrate.New(db.jobDriver(), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate job queue: %w", db.mapError(err))
+	}
+	return nil
+}
+
+// StartJobs starts working the default queue with workers until StopJobs.
+// Jobs of a kind workers lacks fail and are retried later, so one process
+// may work only some kinds. ctx only bounds the start: stopping is
+// StopJobs' work, so cancelling ctx does not abandon running jobs.
+func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsConfig) error {
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultJobWorkers
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	rc := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, river.FetchCooldownDefault),
+		Logger:            cfg.Logger,
+	}
+	db.jobsMu.Lock()
+	defer db.jobsMu.Unlock()
+	if db.worker != nil {
+		return vestiging.Errorf(vestiging.ECONFLICT, "jobs are already being worked")
+	}
+	var (
+		w   jobWorker
+		err error
+	)
+	if db.dialect == postgresDialect {
+		w, err = river.NewClient(riverpgxv5.New(db.pool), rc)
+	} else {
+		w, err = river.NewClient(riversqlite.New(db.db), rc)
+	}
+	if err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	if err := w.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start jobs: %w", db.mapError(err))
+	}
+	db.worker = w
+	return nil
+}
+
+// StopJobs stops fetching jobs and waits for running ones until ctx ends;
+// then it cancels them, and River retries them later (here or in another
+// process). Without StartJobs it does nothing.
+func (db *DB) StopJobs(ctx context.Context) error {
+	db.jobsMu.Lock()
+	w := db.worker
+	db.worker = nil
+	db.jobsMu.Unlock()
+	if w == nil {
+		return nil
+	}
+	if err := w.Stop(ctx); err == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopCancelWait)
+	defer cancel()
+	if err := w.StopAndCancel(cctx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	return nil
+}
+
+// InsertJob queues args on its own. Args implementing
+// river.JobArgsWithInsertOpts choose their options.
+func (db *DB) InsertJob(ctx context.Context, args vestiging.JobArgs) error {
+	if _, err := db.jobs.Insert(ctx, args, nil); err != nil {
+		return fmt.Errorf("queue %s job: %w", args.Kind(), db.mapError(err))
+	}
+	return nil
+}
+
+// insertJobs queues jobs in tx, so they exist exactly when tx commits.
+func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...vestiging.JobArgs) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: j}
+	}
+	if _, err := db.jobs.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("queue %d %s jobs: %w", len(jobs), jobs[0].Kind(), db.mapError(err))
+	}
+	return nil
+}
+
+// queuePublish queues the PublishJob that a change of a local object from
+// wasPublic to isPublic calls for, if any, in tx.
+func (db *DB) queuePublish(ctx context.Context, tx *sql.Tx, object string, id int64, wasPublic, isPublic bool) error {
+	action := vestiging.PublishAction(wasPublic, isPublic)
+	if action == "" {
+		return nil
+	}
+	return db.insertJobs(ctx, tx, vestiging.PublishJob{Object: object, ID: id, Action: action, At: db.now()})
+}
