@@ -425,7 +425,7 @@ var catalog = map[string]string{
 	"Delete “%s” (%s) for good?":                                                          "“%s” (%s) definitief verwijderen?",
 	"Keep it":                                                                             "Niet verwijderen",
 	"This cannot be undone. Libraries and people following this library remove it too. To call an event off, cancel it instead.": "Dit kan niet ongedaan worden gemaakt. Bibliotheken en mensen die deze bibliotheek volgen, verwijderen het ook. Gaat een activiteit niet door, annuleer haar dan.",
-	"%d followers": "%d volgers",
+	"Followers: %d": "Volgers: %d",
 	"A handle such as @agenda@bibliotheek.example.nl, or the address of its page.": "Een naam zoals @agenda@bibliotheek.example.nl, of het adres van haar pagina.",
 	"Add rule": "Regel toevoegen",
 	"Allow: federate with this domain in allowlist mode": "Toestaan: uitwisselen met dit domein in de stand met toegestane domeinen",
