@@ -39,6 +39,7 @@ type Federator struct {
 	signer  *Signer
 	fetcher *Fetcher
 	log     *slog.Logger
+	in      inboxState // the inbox's key cache and host checks (inbox.go)
 }
 
 // New loads the library actor's key (creating it once, in the database) and

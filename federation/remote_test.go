@@ -1,0 +1,144 @@
+package federation
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+func TestRemoteEventEvent(t *testing.T) {
+	themes := make([]*vestiging.Theme, len(vestiging.DefaultThemes))
+	for i := range vestiging.DefaultThemes {
+		themes[i] = &vestiging.DefaultThemes[i]
+	}
+	parse := func(t *testing.T, body []byte) *vestiging.Event {
+		t.Helper()
+		r, err := ParseRemoteEvent(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := r.Event(themes)
+		if err := e.Validate(); err != nil {
+			t.Fatalf("a converted event must validate: %v", err)
+		}
+		return e
+	}
+	ours := func(t *testing.T, change func(e *vestiging.Event)) []byte {
+		t.Helper()
+		e := testEvent(t)
+		change(e)
+		b, err := EventJSON(e, testBase, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+
+	t.Run("OK", func(t *testing.T) {
+		e := parse(t, ours(t, func(*vestiging.Event) {}))
+		want := testEvent(t)
+		if e.IRI != EventID(testBase, want) || e.URL != e.IRI || e.Title != want.Title || e.Kind != vestiging.KindEvent {
+			t.Errorf("iri %q url %q title %q kind %q", e.IRI, e.URL, e.Title, e.Kind)
+		}
+		if !e.StartsAt.Equal(want.StartsAt) || !e.EndsAt.Equal(want.EndsAt) || e.TimeZone != "Europe/Amsterdam" {
+			t.Errorf("times %s–%s zone %q", e.StartsAt, e.EndsAt, e.TimeZone)
+		}
+		if e.Theme != "digitale-vaardigheden" || e.Capacity != 20 || e.Status != vestiging.StatusPublished {
+			t.Errorf("theme %q capacity %d status %q", e.Theme, e.Capacity, e.Status)
+		}
+		// Registration happens at the origin.
+		if e.RegistrationMode != vestiging.RegistrationExternal || e.RegistrationURL != e.URL {
+			t.Errorf("registration %q %q", e.RegistrationMode, e.RegistrationURL)
+		}
+		if e.Branch == nil || e.Branch.ID != 0 || e.BranchID != nil || e.Branch.Name != "Bibliotheek Centrum" ||
+			e.Branch.Street != "Stationsplein 1" || e.Branch.City != "Tiel" || e.Branch.Latitude == nil {
+			t.Errorf("branch = %+v", e.Branch)
+		}
+		if e.ImageURL != want.ImageURL || e.ImageAlt != want.ImageAlt || e.Description == "" {
+			t.Errorf("image %q %q description %q", e.ImageURL, e.ImageAlt, e.Description)
+		}
+	})
+	t.Run("Cancelled", func(t *testing.T) {
+		e := parse(t, ours(t, func(e *vestiging.Event) { e.Status = vestiging.StatusCancelled }))
+		if got, want := e.Status, vestiging.StatusCancelled; got != want {
+			t.Errorf("status = %q, want %q", got, want)
+		}
+	})
+	t.Run("Online", func(t *testing.T) {
+		e := parse(t, ours(t, func(e *vestiging.Event) { e.BranchID, e.Branch, e.OnlineURL = nil, nil, "https://meet.example/x" }))
+		if e.Branch != nil || e.OnlineURL != "https://meet.example/x" || !e.Online() {
+			t.Errorf("branch %+v online %q", e.Branch, e.OnlineURL)
+		}
+	})
+	t.Run("Course", func(t *testing.T) {
+		e := parse(t, ours(t, func(e *vestiging.Event) {
+			e.Kind = vestiging.KindCourse
+			e.Sessions = []*vestiging.Session{
+				{ID: 1, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Branch: centrum()},
+				{ID: 2, StartsAt: e.StartsAt.AddDate(0, 0, 7), EndsAt: e.EndsAt.AddDate(0, 0, 7), Branch: centrum()},
+			}
+			e.EndsAt = e.Sessions[1].EndsAt
+		}))
+		if e.Kind != vestiging.KindCourse || len(e.Sessions) != 2 {
+			t.Fatalf("kind %q with %d sessions", e.Kind, len(e.Sessions))
+		}
+		if s := e.Sessions[1]; s.Branch == nil || s.Branch.Name != "Bibliotheek Centrum" || !s.EndsAt.Equal(e.EndsAt) {
+			t.Errorf("second session %+v", s)
+		}
+	})
+	t.Run("ExternalRegistration", func(t *testing.T) {
+		e := parse(t, readFixture(t, "wordpress/event.json"))
+		if got, want := e.RegistrationURL, "https://wp-test.event-federation.eu/event/test-event/"; e.RegistrationMode != vestiging.RegistrationExternal || got != want {
+			t.Errorf("registration %q %q, want external %q", e.RegistrationMode, got, want)
+		}
+	})
+	t.Run("Mobilizon", func(t *testing.T) {
+		e := parse(t, readFixture(t, "mobilizon/event.json"))
+		if e.Theme != "" {
+			t.Errorf("theme = %q, want none: its tags name none of ours", e.Theme)
+		}
+		if e.Branch == nil || e.Branch.Name != "The Kenn Centre" || e.Branch.PostalCode != "EX6 7TW" || e.TimeZone != "Europe/London" {
+			t.Errorf("branch %+v zone %q", e.Branch, e.TimeZone)
+		}
+	})
+	t.Run("AddressOnly", func(t *testing.T) {
+		e := parse(t, readFixture(t, "gancio/event.json"))
+		if e.Branch == nil || e.Branch.Name != "Colosseo" || e.Branch.Street != "Piazza del Colosseo, Rome" {
+			t.Errorf("branch = %+v", e.Branch)
+		}
+		// Gancio gives no end: the agenda needs one.
+		if got, want := e.EndsAt.Sub(e.StartsAt), defaultRemoteDuration; got != want {
+			t.Errorf("duration = %s, want %s", got, want)
+		}
+	})
+}
+
+func TestRemoteTheme(t *testing.T) {
+	themes := []*vestiging.Theme{{Slug: "leesplezier"}, {Slug: "digitale-vaardigheden"}}
+	tests := []struct {
+		tags []string
+		want string
+	}{
+		{[]string{"Leesplezier"}, "leesplezier"},
+		{[]string{"koffie", "DigitaleVaardigheden"}, "digitale-vaardigheden"},
+		{[]string{"digitale-vaardigheden"}, "digitale-vaardigheden"},
+		{[]string{"Digitale"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		if got := remoteTheme(tt.tags, themes); got != tt.want {
+			t.Errorf("remoteTheme(%q) = %q, want %q", tt.tags, got, tt.want)
+		}
+	}
+}
+
+func TestRemoteEnd(t *testing.T) {
+	start := time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC)
+	if got, want := remoteEnd(start, start.Add(2*time.Hour)), start.Add(2*time.Hour); !got.Equal(want) {
+		t.Errorf("end = %s, want %s", got, want)
+	}
+	if got, want := remoteEnd(start, start.Add(-time.Hour)), start.Add(defaultRemoteDuration); !got.Equal(want) {
+		t.Errorf("end before start = %s, want %s", got, want)
+	}
+}
