@@ -7,10 +7,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,4 +198,96 @@ func SeedEvents(tb testing.TB, db *store.DB, n int, start time.Time) {
 	if created, _, err := db.ImportEvents(ctx, events); err != nil || created != n {
 		tb.Fatalf("seed %d events: created %d, %v", n, created, err)
 	}
+}
+
+// SeedFollowers inserts n follower actors spread over inboxes distinct
+// shared inboxes, inboxURL(0) … inboxURL(inboxes-1), in one transaction, so
+// 10,000 take a second. Follower j lives on inboxURL(j % inboxes)'s host.
+func SeedFollowers(tb testing.TB, db *store.DB, n, inboxes int, inboxURL func(i int) string) {
+	tb.Helper()
+	if inboxes <= 0 {
+		tb.Fatalf("seed followers: %d inboxes", inboxes)
+	}
+	ctx := context.Background()
+	// Both backends read this text as a time: a TIMESTAMPTZ literal on
+	// PostgreSQL, the store's own format on SQLite.
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatalf("seed followers: %v", err)
+	}
+	defer tx.Rollback()
+	const batch = 500
+	for from := 0; from < n; from += batch {
+		var values []string
+		var args []any
+		for j := from; j < min(from+batch, n); j++ {
+			shared := inboxURL(j % inboxes)
+			u, err := url.Parse(shared)
+			if err != nil || u.Host == "" {
+				tb.Fatalf("seed followers: inbox %q: %v", shared, err)
+			}
+			iri := fmt.Sprintf("%s://%s/users/seeded-follower-%d", u.Scheme, u.Host, j)
+			p := len(args)
+			values = append(values, fmt.Sprintf("($%d, 'Person', $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6))
+			args = append(args, iri, fmt.Sprintf("follower%d", j), u.Host, iri+"/inbox", shared, now)
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO actors (iri, type, username, host, inbox, shared_inbox, fetched_at) VALUES `+
+			strings.Join(values, ", ")+` RETURNING id, iri`, args...)
+		if err != nil {
+			tb.Fatalf("seed followers: actors: %v", err)
+		}
+		values, args = values[:0], args[:0]
+		for rows.Next() {
+			var id int64
+			var iri string
+			if err := rows.Scan(&id, &iri); err != nil {
+				tb.Fatalf("seed followers: actors: %v", err)
+			}
+			p := len(args)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d)", p+1, p+2, p+3))
+			args = append(args, id, iri+"#follow", now)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			tb.Fatalf("seed followers: actors: %v", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO followers (actor_id, activity_iri, created_at) VALUES `+
+			strings.Join(values, ", "), args...); err != nil {
+			tb.Fatalf("seed followers: %v", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatalf("seed followers: commit: %v", err)
+	}
+}
+
+// Jobs returns the arguments of every River job of kind in the database,
+// in the order they were queued, whatever their state.
+func Jobs[T any](tb testing.TB, db *store.DB, kind string) []T {
+	tb.Helper()
+	args := "args"
+	if db.Dialect() == "sqlite" {
+		args = "json(args)" // River keeps SQLite's binary JSON
+	}
+	rows, err := db.SQL().QueryContext(context.Background(), `SELECT `+args+` FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+	if err != nil {
+		tb.Fatalf("jobs %s: %v", kind, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var raw []byte
+		var job T
+		if err := rows.Scan(&raw); err != nil {
+			tb.Fatalf("jobs %s: %v", kind, err)
+		}
+		if err := json.Unmarshal(raw, &job); err != nil {
+			tb.Fatalf("jobs %s: %s: %v", kind, raw, err)
+		}
+		out = append(out, job)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatalf("jobs %s: %v", kind, err)
+	}
+	return out
 }

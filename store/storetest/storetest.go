@@ -27,6 +27,14 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Offers", func(t *testing.T) { testOffers(t, open) })
 	t.Run("People", func(t *testing.T) { testPeople(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("InstanceKey", func(t *testing.T) { testInstanceKey(t, open) })
+	t.Run("Actors", func(t *testing.T) { testActors(t, open) })
+	t.Run("Followers", func(t *testing.T) { testFollowers(t, open) })
+	t.Run("Following", func(t *testing.T) { testFollowing(t, open) })
+	t.Run("Activities", func(t *testing.T) { testActivities(t, open) })
+	t.Run("RemoteEvents", func(t *testing.T) { testRemoteEvents(t, open) })
+	t.Run("Hosts", func(t *testing.T) { testHosts(t, open) })
+	t.Run("DomainRules", func(t *testing.T) { testDomainRules(t, open) })
 }
 
 // wantCode fails the test unless err carries the domain error code.

@@ -1,0 +1,591 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
+)
+
+// actor returns an unsaved library actor on host.
+func actor(host, name string) *vestiging.Actor {
+	iri := "https://" + host + "/actor"
+	return &vestiging.Actor{IRI: iri, Type: "Organization", Username: "agenda", Name: name,
+		Inbox: iri + "/inbox", SharedInbox: "https://" + host + "/inbox", KeyID: iri + "#main-key",
+		PublicKeyPEM: "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n"}
+}
+
+func upsertActor(t *testing.T, db *store.DB, a *vestiging.Actor) *vestiging.Actor {
+	t.Helper()
+	if err := db.UpsertActor(t.Context(), a); err != nil {
+		t.Fatalf("upsert actor %s: %v", a.IRI, err)
+	}
+	return a
+}
+
+func testInstanceKey(t *testing.T, open func(t *testing.T) *store.DB) {
+	t.Run("OK", func(t *testing.T) {
+		db := open(t)
+		calls := 0
+		gen := func() (string, error) { calls++; return "key-1", nil }
+		for range 2 {
+			key, err := db.InstanceKey(t.Context(), gen)
+			if err != nil || key != "key-1" {
+				t.Fatalf("instance key %q, %v; want key-1", key, err)
+			}
+		}
+		if calls != 1 {
+			t.Errorf("generated %d times, want 1", calls)
+		}
+	})
+	t.Run("OKRace", func(t *testing.T) {
+		db := open(t)
+		keys := make([]string, 8)
+		var wg sync.WaitGroup
+		for i := range keys {
+			wg.Go(func() {
+				key, err := db.InstanceKey(context.Background(), func() (string, error) { return fmt.Sprintf("key-%d", i), nil })
+				if err != nil {
+					t.Errorf("instance key %d: %v", i, err)
+				}
+				keys[i] = key
+			})
+		}
+		wg.Wait()
+		for _, k := range keys {
+			if k != keys[0] {
+				t.Fatalf("processes got different keys: %q", keys)
+			}
+		}
+	})
+	t.Run("ErrGenerate", func(t *testing.T) {
+		db := open(t)
+		boom := errors.New("no entropy")
+		if _, err := db.InstanceKey(t.Context(), func() (string, error) { return "", boom }); !errors.Is(err, boom) {
+			t.Fatalf("got %v, want %v", err, boom)
+		}
+		key, err := db.InstanceKey(t.Context(), func() (string, error) { return "key-2", nil })
+		if err != nil || key != "key-2" {
+			t.Errorf("after a failed generate: %q, %v; want key-2", key, err)
+		}
+	})
+}
+
+func testActors(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	a := upsertActor(t, db, actor("b.example", "Bibliotheek B"))
+	if a.ID == 0 || a.Host != "b.example" || a.FetchedAt.IsZero() {
+		t.Fatalf("upsert filled ID %d, host %q, fetched %v", a.ID, a.Host, a.FetchedAt)
+	}
+	t.Run("OK", func(t *testing.T) {
+		for name, get := range map[string]func() (*vestiging.Actor, error){
+			"Actor":        func() (*vestiging.Actor, error) { return db.Actor(ctx, a.ID) },
+			"ActorByIRI":   func() (*vestiging.Actor, error) { return db.ActorByIRI(ctx, a.IRI) },
+			"ActorByKeyID": func() (*vestiging.Actor, error) { return db.ActorByKeyID(ctx, a.KeyID) },
+		} {
+			got, err := get()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			same(t, name, got, a)
+		}
+	})
+	t.Run("OKUpdate", func(t *testing.T) {
+		b := actor("b.example", "Bibliotheek B, vernieuwd")
+		b.SharedInbox, b.KeyID = "", b.IRI+"/main-key"
+		upsertActor(t, db, b)
+		if b.ID != a.ID {
+			t.Fatalf("upsert of the same IRI got ID %d, want %d", b.ID, a.ID)
+		}
+		got, err := db.ActorByKeyID(ctx, b.KeyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "updated actor", got, b)
+		if _, err := db.ActorByKeyID(ctx, a.KeyID); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("old key id: %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := db.Actor(ctx, a.ID+100)
+		wantCode(t, err, vestiging.ENOTFOUND)
+		_, err = db.ActorByIRI(ctx, "https://nobody.example/actor")
+		wantCode(t, err, vestiging.ENOTFOUND)
+		_, err = db.ActorByKeyID(ctx, "")
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, iri := range []string{"", "b.example/actor", "ftp://b.example/actor"} {
+			wantCode(t, db.UpsertActor(ctx, &vestiging.Actor{IRI: iri}), vestiging.EINVALID)
+		}
+	})
+}
+
+func testFollowers(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	// Three followers on b.example share its inbox; c.example has none.
+	var actors []*vestiging.Actor
+	for i := range 3 {
+		a := actor("b.example", "B")
+		a.IRI = fmt.Sprintf("https://b.example/users/%d", i)
+		actors = append(actors, upsertActor(t, db, a))
+	}
+	c := actor("c.example", "C")
+	c.SharedInbox = ""
+	actors = append(actors, upsertActor(t, db, c))
+	for _, a := range actors {
+		for range 2 { // twice changes nothing
+			if err := db.AddFollower(ctx, a.ID, a.IRI+"#follow"); err != nil {
+				t.Fatalf("add follower: %v", err)
+			}
+		}
+	}
+	t.Run("OK", func(t *testing.T) {
+		page, total, err := db.Followers(ctx, 0, 3)
+		if err != nil || total != 4 || len(page) != 3 {
+			t.Fatalf("followers: %d of %d, %v; want 3 of 4", len(page), total, err)
+		}
+		rest, _, err := db.Followers(ctx, 3, 3)
+		if err != nil || len(rest) != 1 {
+			t.Fatalf("second page: %d, %v; want 1", len(rest), err)
+		}
+		seen := map[int64]bool{}
+		for _, f := range append(page, rest...) {
+			if seen[f.Actor.ID] || f.ActivityIRI != f.Actor.IRI+"#follow" || f.CreatedAt.IsZero() {
+				t.Errorf("follower %+v (seen before: %v)", f, seen[f.Actor.ID])
+			}
+			seen[f.Actor.ID] = true
+		}
+	})
+	t.Run("FollowerInboxes", func(t *testing.T) {
+		got, err := db.FollowerInboxes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "inboxes", got, []string{"https://b.example/inbox", c.Inbox})
+	})
+	t.Run("Remove", func(t *testing.T) {
+		if err := db.RemoveFollower(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.RemoveFollower(ctx, c.ID), vestiging.ENOTFOUND)
+		got, err := db.FollowerInboxes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "inboxes", got, []string{"https://b.example/inbox"})
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		wantCode(t, db.AddFollower(ctx, 9999, "https://x.example/follow"), vestiging.ENOTFOUND)
+	})
+	t.Run("SeedFollowers", func(t *testing.T) {
+		db := open(t)
+		SeedFollowers(t, db, 1000, 10, func(i int) string { return fmt.Sprintf("http://127.0.0.%d:8080/inbox", i+1) })
+		_, total, err := db.Followers(ctx, 0, 1)
+		if err != nil || total != 1000 {
+			t.Fatalf("followers %d, %v; want 1000", total, err)
+		}
+		inboxes, err := db.FollowerInboxes(ctx)
+		if err != nil || len(inboxes) != 10 {
+			t.Fatalf("inboxes %q, %v; want 10", inboxes, err)
+		}
+	})
+}
+
+func testFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	b := upsertActor(t, db, actor("b.example", "B"))
+	c := upsertActor(t, db, actor("c.example", "C"))
+	fb := &vestiging.Following{Actor: b, ActivityIRI: "https://a.example/follows/1", State: vestiging.FollowPending}
+	fc := &vestiging.Following{Actor: c, ActivityIRI: "https://a.example/follows/2", State: vestiging.FollowPending}
+	for _, f := range []*vestiging.Following{fb, fc} {
+		if err := db.SetFollowing(ctx, f); err != nil {
+			t.Fatalf("set following: %v", err)
+		}
+	}
+	t.Run("OK", func(t *testing.T) {
+		fb.State = vestiging.FollowAccepted
+		if err := db.SetFollowing(ctx, fb); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FollowingByActivity(ctx, fb.ActivityIRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "by activity", got, fb)
+		got, err = db.FollowingByActor(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "by actor", got, fc)
+		list, total, err := db.Followings(ctx, 0, 10)
+		if err != nil || total != 2 || len(list) != 2 {
+			t.Fatalf("followings %d of %d, %v; want 2", len(list), total, err)
+		}
+	})
+	t.Run("Remove", func(t *testing.T) {
+		if err := db.RemoveFollowing(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.RemoveFollowing(ctx, c.ID), vestiging.ENOTFOUND)
+		_, err := db.FollowingByActor(ctx, c.ID)
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := db.FollowingByActivity(ctx, "https://a.example/follows/404")
+		wantCode(t, err, vestiging.ENOTFOUND)
+		err = db.SetFollowing(ctx, &vestiging.Following{Actor: &vestiging.Actor{ID: 9999}, ActivityIRI: "x", State: vestiging.FollowPending})
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		wantCode(t, db.SetFollowing(ctx, &vestiging.Following{Actor: b, ActivityIRI: "x", State: "maybe"}), vestiging.EINVALID)
+		wantCode(t, db.SetFollowing(ctx, &vestiging.Following{ActivityIRI: "x", State: vestiging.FollowPending}), vestiging.EINVALID)
+	})
+}
+
+// testJob is a job kind no worker handles, for counting what is queued.
+type testJob struct {
+	N int `json:"n"`
+}
+
+func (testJob) Kind() string { return "storetest" }
+
+func testActivities(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var public []*vestiging.Activity
+	for i := range 3 {
+		a := &vestiging.Activity{IRI: fmt.Sprintf("https://a.example/activities/%d", i), Type: "Create",
+			ObjectIRI: fmt.Sprintf("https://a.example/events/%d", i), JSON: []byte(`{"type":"Create"}`), Public: true,
+			CreatedAt: at.Add(time.Duration(i) * time.Minute)}
+		saved, err := db.SaveActivity(ctx, a, []vestiging.JobArgs{testJob{i}, testJob{i}})
+		if err != nil || !saved || a.ID == 0 {
+			t.Fatalf("save activity %d: saved %v, ID %d, %v", i, saved, a.ID, err)
+		}
+		public = append([]*vestiging.Activity{a}, public...) // newest first
+	}
+	follow := &vestiging.Activity{IRI: "https://a.example/follows/1", Type: "Follow", JSON: []byte(`{}`), CreatedAt: at.Add(time.Hour)}
+	if _, err := db.SaveActivity(ctx, follow, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OK", func(t *testing.T) {
+		got, total, err := db.Activities(ctx, 0, 2)
+		if err != nil || total != 3 {
+			t.Fatalf("activities total %d, %v; want 3 (Follow is not public)", total, err)
+		}
+		same(t, "first page", got, public[:2])
+		got, _, err = db.Activities(ctx, 2, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "second page", got, public[2:])
+		one, err := db.ActivityByIRI(ctx, follow.IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "by IRI", one, follow)
+	})
+	t.Run("OKTwiceQueuesOnce", func(t *testing.T) {
+		again := *public[0]
+		again.JSON = []byte(`{"changed":true}`)
+		saved, err := db.SaveActivity(ctx, &again, []vestiging.JobArgs{testJob{99}})
+		if err != nil || saved {
+			t.Fatalf("save again: saved %v, %v; want false", saved, err)
+		}
+		if got, want := len(Jobs[testJob](t, db, "storetest")), 6; got != want {
+			t.Errorf("%d jobs queued, want %d", got, want)
+		}
+		stored, err := db.ActivityByIRI(ctx, public[0].IRI)
+		if err != nil || string(stored.JSON) != `{"type":"Create"}` {
+			t.Errorf("stored JSON %s, %v: changed by a second save", stored.JSON, err)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := db.ActivityByIRI(ctx, "https://a.example/activities/404")
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		_, err := db.SaveActivity(ctx, &vestiging.Activity{Type: "Create", JSON: []byte(`{}`)}, nil)
+		wantCode(t, err, vestiging.EINVALID)
+	})
+	t.Run("FirstSeen", func(t *testing.T) {
+		for i, want := range []bool{true, false} {
+			got, err := db.FirstSeen(ctx, "https://b.example/activities/1")
+			if err != nil || got != want {
+				t.Errorf("delivery %d: first seen %v, %v; want %v", i+1, got, err, want)
+			}
+		}
+		_, err := db.FirstSeen(ctx, "")
+		wantCode(t, err, vestiging.EINVALID)
+	})
+}
+
+// remoteEvent returns an unsaved event of origin at a place of its own.
+func remoteEvent(origin *vestiging.Actor, n int, start time.Time) *vestiging.Event {
+	iri := fmt.Sprintf("https://%s/events/%d", origin.Host, n)
+	return &vestiging.Event{Title: fmt.Sprintf("Remote %d", n), StartsAt: start, EndsAt: start.Add(time.Hour),
+		Status: vestiging.StatusPublished, IRI: iri, URL: iri, OriginID: &origin.ID,
+		Branch: &vestiging.Branch{Name: "Bibliotheek " + origin.Name, Street: "Kerkstraat 1", PostalCode: "1234 AB",
+			City: "Elders", Latitude: ptr(52.1), Longitude: ptr(5.1)}}
+}
+
+func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	f := &fixture{db: db, a: &vestiging.Branch{Name: "A"}}
+	if err := db.CreateBranch(ctx, f.a); err != nil {
+		t.Fatal(err)
+	}
+	f.origin = time.Date(2026, time.March, 10, 10, 0, 0, 0, time.UTC)
+	local := f.create(t, f.event("Local", 0))
+	b := upsertActor(t, db, actor("b.example", "B"))
+	c := upsertActor(t, db, actor("c.example", "C"))
+	rb := remoteEvent(b, 1, f.origin.Add(time.Hour))
+	rc := remoteEvent(c, 1, f.origin.Add(2*time.Hour))
+	rc.Branch = nil
+	rc.OnlineURL = "https://c.example/stream"
+	for _, e := range []*vestiging.Event{rb, rc} {
+		if err := db.UpsertRemoteEvent(ctx, e); err != nil {
+			t.Fatalf("upsert %s: %v", e.IRI, err)
+		}
+		e.Origin = upsertActorCopy(t, db, e.OriginID)
+	}
+	publishJobs := len(Jobs[vestiging.PublishJob](t, db, vestiging.PublishJob{}.Kind()))
+	t.Run("OK", func(t *testing.T) {
+		got, err := db.Event(ctx, rb.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "remote event", got, rb)
+		if got.Branch == nil || got.Branch.ID != 0 || got.Origin == nil || got.Origin.Name != "B" {
+			t.Errorf("branch %+v, origin %+v", got.Branch, got.Origin)
+		}
+	})
+	t.Run("OKUpdateKeepsID", func(t *testing.T) {
+		upd := remoteEvent(b, 1, f.origin.Add(time.Hour))
+		upd.Title = "Remote 1, moved"
+		upd.Status = vestiging.StatusCancelled
+		if err := db.UpsertRemoteEvent(ctx, upd); err != nil {
+			t.Fatal(err)
+		}
+		if upd.ID != rb.ID || !upd.CreatedAt.Equal(rb.CreatedAt) {
+			t.Errorf("update got ID %d created %v, want %d %v", upd.ID, upd.CreatedAt, rb.ID, rb.CreatedAt)
+		}
+		got, err := db.Event(ctx, rb.ID)
+		if err != nil || got.Title != upd.Title || got.Status != vestiging.StatusCancelled {
+			t.Errorf("after update: %+v, %v", got, err)
+		}
+	})
+	t.Run("FindEvents", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			f    vestiging.EventFilter
+			want string
+		}{
+			{"all", vestiging.EventFilter{}, "[Local Remote 1, moved Remote 1]"},
+			{"local", vestiging.EventFilter{Source: vestiging.SourceLocal}, "[Local]"},
+			{"remote", vestiging.EventFilter{Source: vestiging.SourceRemote}, "[Remote 1, moved Remote 1]"},
+			{"origin", vestiging.EventFilter{OriginID: c.ID}, "[Remote 1]"},
+			{"origin and local", vestiging.EventFilter{OriginID: c.ID, Source: vestiging.SourceLocal}, "[]"},
+			{"upcoming remote", vestiging.EventFilter{From: f.origin.Add(2 * time.Hour), Source: vestiging.SourceRemote}, "[Remote 1]"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, _, err := db.FindEvents(ctx, tc.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if titles(got) != tc.want {
+					t.Errorf("got %q, want %q", titles(got), tc.want)
+				}
+				for _, e := range got {
+					if e.Remote() != (e.Origin != nil) || (e.ID == rb.ID && (e.Branch == nil || e.Branch.City != "Elders")) {
+						t.Errorf("%q: origin %+v, branch %+v", e.Title, e.Origin, e.Branch)
+					}
+				}
+			})
+		}
+		_, _, err := db.FindEvents(ctx, vestiging.EventFilter{Source: "elsewhere"})
+		wantCode(t, err, vestiging.EINVALID)
+	})
+	t.Run("NoPublishJobs", func(t *testing.T) {
+		if got := len(Jobs[vestiging.PublishJob](t, db, vestiging.PublishJob{}.Kind())); got != publishJobs {
+			t.Errorf("%d publish jobs, want %d (only the local event's)", got, publishJobs)
+		}
+	})
+	t.Run("LocalWritesRefused", func(t *testing.T) {
+		got, err := db.Event(ctx, rc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.IRI, got.OriginID = "", nil
+		wantCode(t, db.UpdateEvent(ctx, got), vestiging.ENOTFOUND)
+		wantCode(t, db.DeleteEvent(ctx, rc.ID), vestiging.ENOTFOUND)
+		wantCode(t, db.CreateEvent(ctx, remoteEvent(c, 2, f.origin)), vestiging.EINVALID)
+		if local.IRI != "" {
+			t.Errorf("local event has IRI %q", local.IRI)
+		}
+	})
+	t.Run("Tombstone", func(t *testing.T) {
+		for range 2 { // idempotent
+			if err := db.DeleteRemoteObject(ctx, rb.IRI); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := db.Event(ctx, rb.ID)
+		wantCode(t, err, vestiging.ENOTFOUND)
+		late := remoteEvent(b, 1, f.origin.Add(time.Hour))
+		wantCode(t, db.UpsertRemoteEvent(ctx, late), vestiging.ECONFLICT)
+		if late.ID != 0 {
+			t.Errorf("refused event got ID %d", late.ID)
+		}
+		_, n, err := db.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote})
+		if err != nil || n != 1 {
+			t.Errorf("%d remote events after delete, %v; want 1", n, err)
+		}
+		if err := db.DeleteRemoteObject(ctx, "https://b.example/events/never-seen"); err != nil {
+			t.Errorf("deleting what was never stored: %v", err)
+		}
+	})
+	t.Run("ActorDeleteCascades", func(t *testing.T) {
+		if err := db.DeleteRemoteObject(ctx, c.IRI); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.Event(ctx, rc.ID)
+		wantCode(t, err, vestiging.ENOTFOUND)
+		_, err = db.Actor(ctx, c.ID)
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		noOrigin := remoteEvent(b, 3, f.origin)
+		noOrigin.OriginID = nil
+		wantCode(t, db.UpsertRemoteEvent(ctx, noOrigin), vestiging.EINVALID)
+		atOurs := remoteEvent(b, 4, f.origin)
+		atOurs.BranchID = &f.a.ID
+		wantCode(t, db.UpsertRemoteEvent(ctx, atOurs), vestiging.EINVALID)
+		local := f.event("Not remote", 1)
+		local.OriginID = &b.ID
+		wantCode(t, db.UpsertRemoteEvent(ctx, local), vestiging.EINVALID)
+		unknown := remoteEvent(b, 5, f.origin)
+		unknown.OriginID = ptr(int64(9999))
+		wantCode(t, db.UpsertRemoteEvent(ctx, unknown), vestiging.EINVALID)
+	})
+}
+
+// upsertActorCopy reads the actor an event's Origin holds, as reads fill it.
+func upsertActorCopy(t *testing.T, db *store.DB, id *int64) *vestiging.Actor {
+	t.Helper()
+	a, err := db.Actor(t.Context(), *id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func testHosts(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := db.HostByName(ctx, "b.example")
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
+	t.Run("OK", func(t *testing.T) {
+		want := &vestiging.Host{Host: "b.example"}
+		for i := range vestiging.BreakerThreshold {
+			now := at.Add(time.Duration(i) * time.Second)
+			got, err := db.RecordDelivery(ctx, "B.example", now, errors.New("503 Service Unavailable"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.RecordFailure(now, errors.New("503 Service Unavailable"))
+			same(t, "after failure", got, want)
+		}
+		stored, err := db.HostByName(ctx, "b.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "stored", stored, want)
+		if !stored.BreakerOpen(at.Add(vestiging.BreakerThreshold*time.Second)) || stored.Failures != vestiging.BreakerThreshold {
+			t.Errorf("breaker closed after %d failures: %+v", vestiging.BreakerThreshold, stored)
+		}
+		ok, err := db.RecordDelivery(ctx, "b.example", at.Add(time.Hour), nil)
+		if err != nil || ok.Failures != 0 || !ok.RetryAfter.IsZero() || !ok.LastSuccess.Equal(at.Add(time.Hour)) {
+			t.Errorf("after success %+v, %v", ok, err)
+		}
+		if _, err := db.RecordDelivery(ctx, "c.example", at, nil); err != nil {
+			t.Fatal(err)
+		}
+		hosts, err := db.Hosts(ctx)
+		if err != nil || len(hosts) != 2 || hosts[0].Host != "b.example" || hosts[1].Host != "c.example" {
+			t.Errorf("hosts %+v, %v", hosts, err)
+		}
+	})
+	t.Run("OKConcurrent", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if _, err := db.RecordDelivery(context.Background(), "d.example", at, errors.New("timeout")); err != nil {
+					t.Errorf("record: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		h, err := db.HostByName(ctx, "d.example")
+		if err != nil || h.Failures != 10 {
+			t.Errorf("d.example %+v, %v; want 10 failures counted", h, err)
+		}
+	})
+}
+
+func testDomainRules(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	t.Run("OK", func(t *testing.T) {
+		r := &vestiging.DomainRule{Host: "Spam.Example", Mode: vestiging.DomainBlock, Reason: "spam"}
+		if err := db.SetDomainRule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Host != "spam.example" || r.CreatedAt.IsZero() {
+			t.Errorf("stored rule %+v", r)
+		}
+		allow := &vestiging.DomainRule{Host: "b.example", Mode: vestiging.DomainAllow}
+		if err := db.SetDomainRule(ctx, allow); err != nil {
+			t.Fatal(err)
+		}
+		changed := &vestiging.DomainRule{Host: "spam.example", Mode: vestiging.DomainAllow, Reason: "reformed"}
+		if err := db.SetDomainRule(ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		if !changed.CreatedAt.Equal(r.CreatedAt) {
+			t.Errorf("replacing a rule changed its date: %v, want %v", changed.CreatedAt, r.CreatedAt)
+		}
+		rules, err := db.DomainRules(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "rules", rules, []*vestiging.DomainRule{allow, changed})
+		if err := db.RemoveDomainRule(ctx, "SPAM.example"); err != nil {
+			t.Fatal(err)
+		}
+		rules, err = db.DomainRules(ctx)
+		if err != nil || len(rules) != 1 {
+			t.Errorf("after remove: %+v, %v", rules, err)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		wantCode(t, db.RemoveDomainRule(ctx, "nobody.example"), vestiging.ENOTFOUND)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		wantCode(t, db.SetDomainRule(ctx, &vestiging.DomainRule{Host: "x.example", Mode: "mute"}), vestiging.EINVALID)
+		wantCode(t, db.SetDomainRule(ctx, &vestiging.DomainRule{Host: "", Mode: vestiging.DomainBlock}), vestiging.EINVALID)
+	})
+}
