@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("RemoteEvents", func(t *testing.T) { testRemoteEvents(t, open) })
 	t.Run("Hosts", func(t *testing.T) { testHosts(t, open) })
 	t.Run("DomainRules", func(t *testing.T) { testDomainRules(t, open) })
+	t.Run("PublishEvents", func(t *testing.T) { testPublishEvents(t, open) })
+	t.Run("PublishOffers", func(t *testing.T) { testPublishOffers(t, open) })
 }
 
 // wantCode fails the test unless err carries the domain error code.
