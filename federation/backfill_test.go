@@ -1,0 +1,139 @@
+package federation
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// setActorField sets a field of the peer's actor document.
+func (p *inPeer) setActorField(key string, v any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.docs["/users/"+p.name].(map[string]any)[key] = v
+}
+
+func TestBackfill(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		env := newInEnv(t, db, nil)
+		other := newInPeer(t, "elders", 1, nil)
+		other.put("/events/1", other.event("/events/1", "Elders", 3))
+
+		t.Run("UpcomingEvents", func(t *testing.T) {
+			p := newInPeer(t, "tiel", 0, nil)
+			env.follow(t, p, vestiging.FollowAccepted)
+			p.setActorField("upcomingEvents", p.id("/upcoming"))
+			p.put("/upcoming", map[string]any{"id": p.id("/upcoming"), "type": "OrderedCollection", "totalItems": 6, "first": p.id("/upcoming?page=1")})
+			p.put("/events/2", p.event("/events/2", "Opgehaald", 4))
+			p.put("/upcoming?page=1", map[string]any{
+				"id": p.id("/upcoming?page=1"), "type": "OrderedCollectionPage", "next": p.id("/upcoming?page=2"),
+				"orderedItems": []any{
+					p.event("/events/1", "Ingebed", 2),                     // embedded
+					p.id("/events/2"),                                      // by id, fetched
+					other.event("/events/1", "Elders", 3),                  // another host: skipped
+					other.id("/events/1"),                                  // another host by id: not fetched
+					p.event("/events/old", "Voorbij", -3),                  // over: skipped
+					map[string]any{"type": "Note", "id": p.id("/notes/1")}, // not an event
+				},
+			})
+			p.put("/upcoming?page=2", map[string]any{
+				"id": p.id("/upcoming?page=2"), "type": "OrderedCollectionPage",
+				"orderedItems": []any{p.event("/events/3", "Volgende pagina", 5)},
+			})
+			n, err := env.f.backfill(t.Context(), p.actor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := n, 3; got != want {
+				t.Errorf("stored %d, want %d", got, want)
+			}
+			events := env.remoteEvents(t)
+			for path, title := range map[string]string{"/events/1": "Ingebed", "/events/2": "Opgehaald", "/events/3": "Volgende pagina"} {
+				e := events[p.id(path)]
+				if e == nil || e.Title != title || e.Origin == nil || e.Origin.IRI != p.actor {
+					t.Errorf("%s: stored %+v, want %q from %s", path, e, title, p.actor)
+				}
+			}
+			if e := events[other.id("/events/1")]; e != nil {
+				t.Errorf("stored %q from another host", e.Title)
+			}
+			if e := events[p.id("/events/old")]; e != nil {
+				t.Errorf("stored %q, which is over", e.Title)
+			}
+			if got := other.fetches.Load(); got != 0 {
+				t.Errorf("another host was asked %d times", got)
+			}
+		})
+		t.Run("Outbox", func(t *testing.T) {
+			p := newInPeer(t, "buren", 2, nil)
+			env.follow(t, p, vestiging.FollowAccepted)
+			p.put("/users/buren/outbox", map[string]any{
+				"id": p.id("/users/buren/outbox"), "type": "OrderedCollection",
+				"first": map[string]any{
+					"type": "OrderedCollectionPage",
+					"orderedItems": []any{
+						map[string]any{"type": "Create", "id": p.id("/creates/1"), "actor": p.actor, "object": p.event("/events/1", "Uit de outbox", 6)},
+						map[string]any{"type": "Create", "id": p.id("/creates/2"), "actor": p.actor, "object": map[string]any{"type": "Note", "id": p.id("/notes/1")}},
+					},
+				},
+			})
+			if _, err := env.f.backfill(t.Context(), p.actor); err != nil {
+				t.Fatal(err)
+			}
+			if e := env.remoteEvents(t)[p.id("/events/1")]; e == nil || e.Title != "Uit de outbox" {
+				t.Errorf("stored %+v", e)
+			}
+		})
+		t.Run("Bounded", func(t *testing.T) {
+			p := newInPeer(t, "oneindig", 3, nil)
+			env.follow(t, p, vestiging.FollowAccepted)
+			p.setActorField("upcomingEvents", p.id("/loop"))
+			// A page whose next is itself: the walk must stop.
+			p.put("/loop", map[string]any{"id": p.id("/loop"), "type": "OrderedCollectionPage", "next": p.id("/loop"),
+				"orderedItems": []any{p.event("/events/1", "Rondje", 1)}})
+			before := p.fetches.Load()
+			if _, err := env.f.backfill(t.Context(), p.actor); err != nil {
+				t.Fatal(err)
+			}
+			// The actor document, then at most maxBackfillPages pages.
+			if got, want := p.fetches.Load()-before, int64(1+maxBackfillPages); got != want {
+				t.Errorf("%d fetches, want %d", got, want)
+			}
+		})
+		t.Run("NotFollowed", func(t *testing.T) {
+			p := newInPeer(t, "vreemd", 0, nil)
+			p.setActorField("upcomingEvents", p.id("/upcoming"))
+			n, err := env.f.backfill(t.Context(), p.actor)
+			if err != nil || n != 0 || p.fetches.Load() != 0 {
+				t.Errorf("backfill of an actor we do not follow: %d stored, %d fetches, %v", n, p.fetches.Load(), err)
+			}
+		})
+	})
+}
+
+// TestBackfillAfterAccept: an Accept of our Follow queues a backfill, and
+// the backfill job fills the agenda.
+func TestBackfillAfterAccept(t *testing.T) {
+	db := storetest.SQLite(t)
+	env := newInEnv(t, db, nil)
+	p := newInPeer(t, "tiel", 0, nil)
+	fl := env.follow(t, p, vestiging.FollowPending)
+	p.setActorField("upcomingEvents", p.id("/upcoming"))
+	var items []any
+	for i := range 3 {
+		items = append(items, p.event(fmt.Sprintf("/events/%d", i), fmt.Sprintf("Activiteit %d", i), i+1))
+	}
+	p.put("/upcoming", map[string]any{"id": p.id("/upcoming"), "type": "OrderedCollection", "orderedItems": items})
+	if got, want := p.post(t, env.inbox, p.activity("Accept", "/accepts/1", fl.ActivityIRI)), 202; got != want {
+		t.Fatalf("status = %d, want %d", got, want)
+	}
+	if cancelled := env.work(t); len(cancelled) != 0 {
+		t.Fatalf("cancelled: %v", cancelled)
+	}
+	if got, want := len(env.remoteEvents(t)), 3; got != want {
+		t.Errorf("%d remote events after the Accept, want %d", got, want)
+	}
+}
