@@ -51,8 +51,20 @@ var Context = []any{
 		"joinModeType":              map[string]any{"@id": "mz:joinModeType", "@type": "rdfs:Class"},
 		"externalParticipationUrl":  map[string]any{"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
 		"participantCount":          map[string]any{"@id": "mz:participantCount", "@type": "sc:Integer"},
+		// The actor's terms: Mastodon's profile fields and flags, and the
+		// FEP-8a8e collection of the actor's upcoming events.
+		"toot":                      "http://joinmastodon.org/ns#",
+		"PropertyValue":             "sc:PropertyValue",
+		"value":                     "sc:value",
+		"discoverable":              "toot:discoverable",
+		"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"upcomingEvents":            map[string]any{"@id": FEP8a8eNamespace + "upcomingEvents", "@type": "@id"},
 	},
 }
+
+// FEP8a8eNamespace is the namespace of FEP-8a8e's own terms.
+const FEP8a8eNamespace = "https://w3id.org/fep/8a8e#"
 
 // schema.org event statuses.
 const (

@@ -39,6 +39,7 @@ type Federator struct {
 	signer  *Signer
 	fetcher *Fetcher
 	log     *slog.Logger
+	routes  routes     // the HTTP side, built on first use (routes.go)
 	in      inboxState // the inbox's key cache and host checks (inbox.go)
 }
 

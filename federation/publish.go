@@ -1,5 +1,171 @@
 package federation
 
-import "github.com/riverqueue/river"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
 
-func (f *Federator) addOutboxWorkers(*river.Workers) {}
+	"github.com/go-chi/chi/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/vestiging/vestiging"
+)
+
+// KindOffer is the PublishJob.Object of an offer.
+const KindOffer = "offer"
+
+func (f *Federator) addOutboxWorkers(w *river.Workers) {
+	river.AddWorker(w, &publishWorker{f: f})
+	river.AddWorker(w, &deliverWorker{f: f})
+}
+
+// publishWorker turns a change of a local object into an activity for
+// the followers.
+type publishWorker struct {
+	river.WorkerDefaults[vestiging.PublishJob]
+	f *Federator
+}
+
+func (w *publishWorker) Work(ctx context.Context, job *river.Job[vestiging.PublishJob]) error {
+	return w.f.publish(ctx, job.Args)
+}
+
+// objectIRI is the id of a local object named by a PublishJob, and the AS2
+// type it has (or had, for a Tombstone's formerType).
+func objectIRI(base *url.URL, kind string, id int64) (iri, asType string, err error) {
+	n := strconv.FormatInt(id, 10)
+	switch kind {
+	case vestiging.KindEvent:
+		return base.JoinPath("events", n).String(), "Event", nil
+	case vestiging.KindCourse:
+		return base.JoinPath("courses", n).String(), "Event", nil
+	case KindOffer:
+		return OfferID(base, id), "Page", nil
+	}
+	return "", "", vestiging.Errorf(vestiging.EINVALID, "Unknown object kind %q.", kind)
+}
+
+// localObject returns the AS2 object (without @context) of a local object
+// that the public may see: a published or cancelled event or course of
+// this library, or an approved offer. Anything else is ENOTFOUND.
+func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map[string]any, error) {
+	notFound := vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	if kind == KindOffer {
+		o, err := f.cfg.Services.Offer(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if o.Status != vestiging.OfferApproved {
+			return nil, notFound
+		}
+		return OfferObject(o, f.cfg.BaseURL), nil
+	}
+	e, err := f.cfg.Services.Event(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Remote() || e.Kind != kind || !vestiging.IsPublic(e.Status) {
+		return nil, notFound
+	}
+	return EventObject(e, f.cfg.BaseURL, 0), nil
+}
+
+// publishedActivityID is the id of the activity for one change: derived
+// from the object, the action and the time of the change, so a job that
+// runs again builds the same id and SaveActivity sends nothing twice.
+func publishedActivityID(base *url.URL, objectIRI, action string, at time.Time) string {
+	sum := sha256.Sum256([]byte(objectIRI + "\n" + action + "\n" + at.UTC().Format(time.RFC3339Nano)))
+	return activityIRI(base, hex.EncodeToString(sum[:16]))
+}
+
+// publish builds the Create, Update or Delete for a change and queues it
+// to every distinct follower inbox. A Create or Update whose object is no
+// longer public is skipped: the change that hid it queued a Delete.
+func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
+	base := f.cfg.BaseURL
+	iri, asType, err := objectIRI(base, j.Object, j.ID)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	at := j.At.UTC()
+	if at.IsZero() {
+		at = f.now()
+	}
+	stamp := at.Format(time.RFC3339)
+	act := map[string]any{
+		"@context":  Context,
+		"id":        publishedActivityID(base, iri, j.Action, at),
+		"type":      j.Action,
+		"actor":     ActorID(base),
+		"published": stamp,
+		"to":        []any{Public},
+		"cc":        []any{FollowersID(base)},
+	}
+	switch j.Action {
+	case "Create", "Update":
+		obj, err := f.localObject(ctx, j.Object, j.ID)
+		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+			f.log.InfoContext(ctx, "publish: object no longer public", "object", iri, "action", j.Action)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
+		}
+		if j.Action == "Update" {
+			// GoToSocial ignores an Update whose updated precedes published.
+			act["updated"], obj["updated"] = stamp, stamp
+		}
+		act["object"] = obj
+	case "Delete":
+		act["object"] = map[string]any{"id": iri, "type": "Tombstone", "formerType": asType, "deleted": stamp}
+	default:
+		return river.JobCancel(vestiging.Errorf(vestiging.EINVALID, "Unknown action %q.", j.Action))
+	}
+	body, err := json.Marshal(act)
+	if err != nil {
+		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
+	}
+	inboxes, err := f.cfg.Federation.FollowerInboxes(ctx)
+	if err != nil {
+		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
+	}
+	return f.send(ctx, &vestiging.Activity{
+		IRI: act["id"].(string), Type: j.Action, ObjectIRI: iri, JSON: body, Public: true,
+	}, inboxes)
+}
+
+// serveObject serves the AS2 form of a local public event, course or offer.
+func (f *Federator) serveObject(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err == nil {
+			var obj map[string]any
+			if obj, err = f.localObject(r.Context(), kind, id); err == nil {
+				f.writeActivity(w, r, obj)
+				return
+			}
+		}
+		f.serveError(w, r, err)
+	}
+}
+
+// serveActivity serves a published activity by its id, as it was sent.
+func (f *Federator) serveActivity(w http.ResponseWriter, r *http.Request) {
+	a, err := f.cfg.Federation.ActivityByIRI(r.Context(), activityIRI(f.cfg.BaseURL, chi.URLParam(r, "id")))
+	if err == nil && !a.Public {
+		err = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	if err != nil {
+		f.serveError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ContentTypeActivityJSON)
+	w.Header().Set("Vary", "Accept")
+	_, _ = w.Write(a.JSON)
+}

@@ -1,0 +1,139 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Delivery retry policy: 30 s doubling per attempt up to 6 h, ±20 %
+// jitter, 20 attempts. The retries span 62 h (50 h at the lowest jitter),
+// past the 48 h a server may be down for maintenance.
+const (
+	DeliveryMaxAttempts = 20
+	deliveryFirstRetry  = 30 * time.Second
+	deliveryMaxRetry    = 6 * time.Hour
+	deliveryJitter      = 0.2
+	// MaxRetryAfter caps a peer's Retry-After.
+	MaxRetryAfter = 6 * time.Hour
+	// MaxDeliveryAge ends a delivery that waits on a host's breaker or
+	// Retry-After, which do not count as attempts, so none waits forever.
+	MaxDeliveryAge = 7 * 24 * time.Hour
+)
+
+// InsertOpts gives every delivery its attempts; River's default is 25
+// attempts on its own schedule.
+func (DeliverJob) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: DeliveryMaxAttempts, Queue: river.QueueDefault}
+}
+
+// deliveryBackoff is the wait after the attempt-th failed attempt (from
+// 1), before jitter: 30 s · 2^(attempt-1), at most 6 h.
+func deliveryBackoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempt > 20 { // 30 s · 2^19 is far past the cap; no overflow
+		return deliveryMaxRetry
+	}
+	return min(deliveryFirstRetry<<(attempt-1), deliveryMaxRetry)
+}
+
+// jitter spreads d by ±deliveryJitter; r is uniform in [0, 1).
+func jitter(d time.Duration, r float64) time.Duration {
+	return time.Duration(float64(d) * (1 - deliveryJitter + 2*deliveryJitter*r))
+}
+
+// deliverWorker POSTs one stored activity to one inbox.
+type deliverWorker struct {
+	river.WorkerDefaults[DeliverJob]
+	f *Federator
+}
+
+func (w *deliverWorker) NextRetry(job *river.Job[DeliverJob]) time.Time {
+	return time.Now().Add(jitter(deliveryBackoff(job.Attempt), rand.Float64()))
+}
+
+// Timeout bounds a job by the client's own time-out, with room to record
+// the outcome.
+func (w *deliverWorker) Timeout(*river.Job[DeliverJob]) time.Duration {
+	return RequestTimeout + 10*time.Second
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverJob]) error {
+	return w.f.deliver(ctx, job.Args, job.CreatedAt)
+}
+
+// deliver sends one activity to one inbox and records how the host did.
+// An open circuit breaker snoozes the job without a request; 2xx is done;
+// a 4xx other than 401, 408 and 429 is final (the host answered, so it
+// counts as healthy); a refused address or a blocked host is final;
+// anything else is recorded as a failure and retried, after Retry-After
+// when the peer gives one. Waiting ends MaxDeliveryAge after queuedAt.
+func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Time) error {
+	act, err := f.cfg.Federation.ActivityByIRI(ctx, j.ActivityIRI)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return fmt.Errorf("deliver %s: %w", j.ActivityIRI, err)
+	}
+	host := iriHost(j.Inbox)
+	if host == "" {
+		return river.JobCancel(fmt.Errorf("deliver %s: inbox %q has no host", j.ActivityIRI, j.Inbox))
+	}
+	if err := f.checkDomain(ctx, host); err != nil {
+		if vestiging.ErrorCode(err) == vestiging.EFORBIDDEN {
+			return river.JobCancel(err)
+		}
+		return err
+	}
+	now := f.now()
+	snooze := func(d time.Duration, why error) error {
+		if now.Add(d).Sub(queuedAt) > MaxDeliveryAge {
+			return river.JobCancel(fmt.Errorf("deliver %s to %s: given up after %s: %w", j.ActivityIRI, j.Inbox, MaxDeliveryAge, why))
+		}
+		return river.JobSnooze(d)
+	}
+	h, err := f.cfg.Federation.HostByName(ctx, host)
+	switch {
+	case err == nil && h.BreakerOpen(now):
+		return snooze(h.RetryAfter.Sub(now), fmt.Errorf("host %s is failing: %s", host, h.LastError))
+	case err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND:
+		return fmt.Errorf("deliver %s: %w", j.ActivityIRI, err)
+	}
+	sendErr := Deliver(ctx, f.cfg.Client, f.signer, j.Inbox, act.JSON)
+	var se *StatusError
+	var blocked *BlockedAddressError
+	final := errors.As(sendErr, &blocked) ||
+		errors.As(sendErr, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && !retryStatus(se.StatusCode)
+	recorded := sendErr
+	if final && se != nil {
+		recorded = nil // the host is up; it refused this one activity
+	}
+	if _, err := f.cfg.Federation.RecordDelivery(ctx, host, f.now(), recorded); err != nil {
+		// The delivery itself went as sendErr says; health is best effort.
+		f.log.WarnContext(ctx, "record delivery", "host", host, "err", err)
+	}
+	switch {
+	case sendErr == nil:
+		return nil
+	case final:
+		return river.JobCancel(sendErr)
+	case se != nil && se.RetryAfter > 0:
+		return snooze(min(se.RetryAfter, MaxRetryAfter), sendErr)
+	}
+	return sendErr
+}
+
+// retryStatus reports the 4xx answers that are worth retrying.
+func retryStatus(code int) bool {
+	return code == http.StatusUnauthorized || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests
+}

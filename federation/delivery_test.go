@@ -1,0 +1,313 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// receiver is a remote inbox that checks every POST's signature and
+// Digest as Mastodon does and answers with status.
+type receiver struct {
+	srv      *httptest.Server
+	requests atomic.Int64
+	verified atomic.Int64
+	status   atomic.Int64
+	header   http.Header // extra response headers
+}
+
+func newReceiver(t testing.TB, sender *testInstance) *receiver {
+	t.Helper()
+	rc := &receiver{header: http.Header{}}
+	// header is set before the first request and only read after.
+	rc.status.Store(http.StatusAccepted)
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.requests.Add(1)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if _, err := Verify(r, body, time.Now(), sender.publicKeyOf); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		if r.Header.Get("Content-Type") != ContentTypeActivity {
+			http.Error(w, "content type", http.StatusUnsupportedMediaType)
+			return
+		}
+		rc.verified.Add(1)
+		for k, v := range rc.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(int(rc.status.Load()))
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func TestDeliverJob(t *testing.T) {
+	db := storetest.SQLite(t)
+	in := startInstance(t, db, nil)
+	ctx := t.Context()
+	rc := newReceiver(t, in)
+	act := &vestiging.Activity{IRI: in.srv.URL + "/activities/d1", Type: "Create", Public: true,
+		JSON: []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + in.srv.URL + `/activities/d1","type":"Create"}`)}
+	if _, err := db.SaveActivity(ctx, act, nil); err != nil {
+		t.Fatal(err)
+	}
+	job := DeliverJob{ActivityIRI: act.IRI, Inbox: rc.srv.URL + "/inbox"}
+	host := iriHost(rc.srv.URL)
+	deliver := func(t *testing.T, status int) error {
+		t.Helper()
+		rc.status.Store(int64(status))
+		return in.fed.deliver(ctx, job, time.Now())
+	}
+	hostState := func(t *testing.T) *vestiging.Host {
+		t.Helper()
+		h, err := db.HostByName(ctx, host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+
+	t.Run("OK", func(t *testing.T) {
+		if err := deliver(t, http.StatusAccepted); err != nil {
+			t.Fatalf("deliver: %v", err)
+		}
+		if got := rc.verified.Load(); got != 1 {
+			t.Errorf("%d verified deliveries, want 1", got)
+		}
+		if h := hostState(t); h.LastSuccess.IsZero() || h.Failures != 0 {
+			t.Errorf("host after success: %+v", h)
+		}
+	})
+	t.Run("ErrGone", func(t *testing.T) {
+		err := deliver(t, http.StatusGone)
+		var cancel *river.JobCancelError
+		if !errors.As(err, &cancel) {
+			t.Fatalf("deliver: %v, want a JobCancel", err)
+		}
+		if h := hostState(t); h.Failures != 0 {
+			t.Errorf("a 4xx answer counted as a failure: %+v", h)
+		}
+	})
+	t.Run("ErrServer", func(t *testing.T) {
+		err := deliver(t, http.StatusBadGateway)
+		var se *StatusError
+		var cancel *river.JobCancelError
+		var snooze *river.JobSnoozeError
+		if !errors.As(err, &se) || errors.As(err, &cancel) || errors.As(err, &snooze) {
+			t.Fatalf("deliver: %v, want a plain error to retry", err)
+		}
+		if h := hostState(t); h.Failures != 1 || h.LastError == "" {
+			t.Errorf("host after 502: %+v", h)
+		}
+	})
+	for _, status := range []int{http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests} {
+		t.Run("Retry"+http.StatusText(status), func(t *testing.T) {
+			err := deliver(t, status)
+			var cancel *river.JobCancelError
+			if err == nil || errors.As(err, &cancel) {
+				t.Fatalf("deliver: %v, want a retry", err)
+			}
+		})
+	}
+	// Retry-After on a host of its own, whose breaker the failures above
+	// have not opened.
+	for _, tt := range []struct {
+		name       string
+		status     int
+		retryAfter string
+		want       time.Duration
+	}{
+		{"RetryAfter", http.StatusServiceUnavailable, "120", 120 * time.Second},
+		{"RetryAfterCapped", http.StatusTooManyRequests, "864000", MaxRetryAfter},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			slow := newReceiver(t, in)
+			slow.status.Store(int64(tt.status))
+			slow.header.Set("Retry-After", tt.retryAfter)
+			err := in.fed.deliver(ctx, DeliverJob{ActivityIRI: act.IRI, Inbox: slow.srv.URL + "/inbox"}, time.Now())
+			var snooze *river.JobSnoozeError
+			if !errors.As(err, &snooze) || snooze.Duration != tt.want {
+				t.Fatalf("deliver: %v, want a %s snooze", err, tt.want)
+			}
+		})
+	}
+	t.Run("BreakerOpen", func(t *testing.T) {
+		for i := 0; !hostState(t).BreakerOpen(time.Now()); i++ {
+			if i == 100 {
+				t.Fatal("the breaker does not open")
+			}
+			if _, err := db.RecordDelivery(ctx, host, time.Now(), errors.New("connection refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := rc.requests.Load()
+		err := deliver(t, http.StatusAccepted)
+		var snooze *river.JobSnoozeError
+		if !errors.As(err, &snooze) || snooze.Duration <= 0 {
+			t.Fatalf("deliver: %v, want a snooze", err)
+		}
+		if got := rc.requests.Load(); got != before {
+			t.Errorf("%d requests to a host whose breaker is open", got-before)
+		}
+		// Waiting ends: an old delivery is given up rather than snoozed.
+		err = in.fed.deliver(ctx, job, time.Now().Add(-MaxDeliveryAge))
+		var cancel *river.JobCancelError
+		if !errors.As(err, &cancel) {
+			t.Errorf("deliver of a week-old job: %v, want a JobCancel", err)
+		}
+	})
+	t.Run("ErrUnknownActivity", func(t *testing.T) {
+		err := in.fed.deliver(ctx, DeliverJob{ActivityIRI: in.srv.URL + "/activities/none", Inbox: job.Inbox}, time.Now())
+		var cancel *river.JobCancelError
+		if !errors.As(err, &cancel) {
+			t.Fatalf("deliver: %v, want a JobCancel", err)
+		}
+	})
+	t.Run("ErrServerDown", func(t *testing.T) {
+		down := httptest.NewServer(http.NotFoundHandler())
+		down.Close()
+		err := in.fed.deliver(ctx, DeliverJob{ActivityIRI: act.IRI, Inbox: down.URL + "/inbox"}, time.Now())
+		var cancel *river.JobCancelError
+		if err == nil || errors.As(err, &cancel) {
+			t.Fatalf("deliver: %v, want a retry", err)
+		}
+		if h, err := db.HostByName(ctx, iriHost(down.URL)); err != nil || h.Failures != 1 {
+			t.Errorf("host of a closed port: %+v %v", h, err)
+		}
+	})
+}
+
+// TestDeliverySchedule sums the retry delays at the low end of the jitter:
+// the attempts must span at least 48 hours.
+func TestDeliverySchedule(t *testing.T) {
+	var least, most time.Duration
+	for attempt := 1; attempt < DeliveryMaxAttempts; attempt++ {
+		d := deliveryBackoff(attempt)
+		if d > deliveryMaxRetry {
+			t.Errorf("attempt %d waits %s, over the cap", attempt, d)
+		}
+		least += jitter(d, 0)
+		most += jitter(d, 0.999999)
+	}
+	if least < 48*time.Hour {
+		t.Errorf("retries span %s at least, want ≥ 48h", least)
+	}
+	if most > 80*time.Hour {
+		t.Errorf("retries span up to %s; want a bounded window", most)
+	}
+	t.Logf("retry window %s – %s over %d attempts", least.Round(time.Minute), most.Round(time.Minute), DeliveryMaxAttempts)
+	if got, want := (DeliverJob{}).InsertOpts().MaxAttempts, DeliveryMaxAttempts; got != want {
+		t.Errorf("MaxAttempts %d, want %d", got, want)
+	}
+	w := &deliverWorker{}
+	for attempt := 1; attempt < DeliveryMaxAttempts; attempt++ {
+		before := time.Now()
+		next := w.NextRetry(&river.Job[DeliverJob]{JobRow: &rivertype.JobRow{Attempt: attempt}})
+		if d, base := next.Sub(before), deliveryBackoff(attempt); d < jitter(base, 0)-time.Second || d > jitter(base, 1)+time.Second {
+			t.Errorf("attempt %d: next retry in %s, want %s ±20%%", attempt, d, base)
+		}
+	}
+}
+
+// BenchmarkFanOut publishes one event to 10,000 followers on 1,000
+// distinct shared inboxes (50 loopback receivers with 20 inboxes each,
+// every POST's signature verified): store change → publish job → 1,000
+// deliver jobs → all worked by River. It reports the wall time of one
+// fan-out and the process's peak heap and memory from the OS.
+func BenchmarkFanOut(b *testing.B) {
+	const followers, inboxes, receivers = 10000, 1000, 50
+	db := storetest.SQLite(b)
+	in := startInstance(b, db, nil)
+	ctx := b.Context()
+	var delivered atomic.Int64
+	servers := make([]*httptest.Server, receivers)
+	for i := range servers {
+		servers[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			if err == nil {
+				_, err = Verify(r, body, time.Now(), in.publicKeyOf)
+			}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusUnauthorized)
+				return
+			}
+			delivered.Add(1)
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		b.Cleanup(servers[i].Close)
+	}
+	storetest.SeedFollowers(b, db, followers, inboxes, func(i int) string {
+		return fmt.Sprintf("%s/inbox/%d", servers[i%receivers].URL, i)
+	})
+	branches, err := db.Branches(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	in.fed.AddWorkers(workers)
+	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: 50, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.StopJobs(context.Background()) })
+
+	var peakHeap, peakSys atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			peakHeap.Store(max(peakHeap.Load(), m.HeapInuse))
+			peakSys.Store(max(peakSys.Load(), m.Sys))
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	start := time.Now().Add(7 * 24 * time.Hour)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		want := delivered.Load() + inboxes
+		e := &vestiging.Event{Title: fmt.Sprintf("Lezing %d", i), Status: vestiging.StatusPublished,
+			StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &branches[0].ID}
+		if err := db.CreateEvent(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Minute)
+		for delivered.Load() < want {
+			if time.Now().After(deadline) {
+				b.Fatalf("%d of %d delivered after 5 minutes", delivered.Load()-(want-inboxes), inboxes)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	<-sampled
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/fanout")
+	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
+}
