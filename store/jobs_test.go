@@ -1,0 +1,244 @@
+package store_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// recordJob is worked by recorder.
+type recordJob struct {
+	N int `json:"n"`
+}
+
+func (recordJob) Kind() string { return "record" }
+
+// limitedJob chooses its own insert options.
+type limitedJob struct{}
+
+func (limitedJob) Kind() string { return "limited" }
+
+func (limitedJob) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3, Queue: "default"} }
+
+// orphanJob has no worker anywhere.
+type orphanJob struct{}
+
+func (orphanJob) Kind() string { return "orphan" }
+
+// recorder reports each job it starts and finishes. With hold set, a job
+// waits for hold to close, or for its context to end.
+type recorder struct {
+	river.WorkerDefaults[recordJob]
+	started chan int
+	done    chan int
+	hold    chan struct{}
+}
+
+func newRecorder(hold bool) *recorder {
+	r := &recorder{started: make(chan int, 100), done: make(chan int, 100)}
+	if hold {
+		r.hold = make(chan struct{})
+	}
+	return r
+}
+
+func (r *recorder) Work(ctx context.Context, job *river.Job[recordJob]) error {
+	r.started <- job.Args.N
+	if r.hold != nil {
+		select {
+		case <-r.hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	r.done <- job.Args.N
+	return nil
+}
+
+func (r *recorder) workers() *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, r)
+	return w
+}
+
+// wait returns the next value from ch, failing the test after a generous
+// bound so a broken queue does not hang the run.
+func wait(t *testing.T, what string, ch chan int) int {
+	t.Helper()
+	select {
+	case n := <-ch:
+		return n
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s: nothing after 20 s", what)
+		return 0
+	}
+}
+
+func startJobs(t *testing.T, db *store.DB, r *recorder) {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := db.StartJobs(t.Context(), r.workers(), store.JobsConfig{Workers: 4, Logger: logger}); err != nil {
+		t.Fatalf("start jobs: %v", err)
+	}
+	t.Cleanup(func() { db.StopJobs(context.Background()) })
+}
+
+func jobState(t *testing.T, db *store.DB, kind string) (state string, attempts int) {
+	t.Helper()
+	err := db.SQL().QueryRowContext(t.Context(), `SELECT state, attempt FROM river_job WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind).
+		Scan(&state, &attempts)
+	if err != nil {
+		t.Fatalf("job state %s: %v", kind, err)
+	}
+	return state, attempts
+}
+
+func TestJobsDurable(t *testing.T) {
+	urls := map[string]func(t *testing.T) string{
+		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "vestiging.db") },
+	}
+	if server := os.Getenv(storetest.EnvPostgres); server != "" {
+		urls["postgres"] = func(t *testing.T) string { return storetest.CreatePostgresDatabase(t, server) }
+	}
+	for name, newURL := range urls {
+		t.Run(name, func(t *testing.T) {
+			url := newURL(t)
+			open := func() *store.DB {
+				db, err := store.Open(t.Context(), url, store.Options{})
+				if err != nil {
+					t.Fatalf("open: %v", err)
+				}
+				if err := db.Migrate(t.Context()); err != nil {
+					t.Fatalf("migrate: %v", err)
+				}
+				return db
+			}
+			first := open()
+			if err := first.InsertJob(t.Context(), recordJob{N: 7}); err != nil {
+				t.Fatalf("insert: %v", err)
+			}
+			if err := first.Close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			again := open()
+			defer again.Close()
+			r := newRecorder(false)
+			startJobs(t, again, r)
+			if got := wait(t, "job after reopening", r.done); got != 7 {
+				t.Errorf("worked job %d, want 7", got)
+			}
+		})
+	}
+}
+
+func TestStopJobs(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		t.Run("OKWaitsForRunningJob", func(t *testing.T) {
+			r := newRecorder(true)
+			startJobs(t, db, r)
+			if err := db.InsertJob(t.Context(), recordJob{N: 1}); err != nil {
+				t.Fatal(err)
+			}
+			wait(t, "start", r.started)
+			stopped := make(chan error, 1)
+			go func() { stopped <- db.StopJobs(context.Background()) }()
+			select {
+			case err := <-stopped:
+				t.Fatalf("StopJobs returned (%v) while a job was running", err)
+			case <-time.After(200 * time.Millisecond):
+			}
+			close(r.hold)
+			if err := <-stopped; err != nil {
+				t.Fatalf("stop: %v", err)
+			}
+			if got := wait(t, "done", r.done); got != 1 {
+				t.Errorf("finished job %d, want 1", got)
+			}
+			if state, _ := jobState(t, db, "record"); state != "completed" {
+				t.Errorf("state %q, want completed", state)
+			}
+		})
+		t.Run("OKCancelsAtDeadline", func(t *testing.T) {
+			r := newRecorder(true)
+			startJobs(t, db, r)
+			if err := db.InsertJob(t.Context(), recordJob{N: 2}); err != nil {
+				t.Fatal(err)
+			}
+			wait(t, "start", r.started)
+			ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+			defer cancel()
+			if err := db.StopJobs(ctx); err != nil {
+				t.Fatalf("stop: %v", err)
+			}
+			// River puts a job cut off by shutdown back as it was, unspent.
+			if state, attempts := jobState(t, db, "record"); state != "available" || attempts != 0 {
+				t.Fatalf("cancelled job: state %q attempt %d, want available, 0", state, attempts)
+			}
+			again := newRecorder(false)
+			startJobs(t, db, again)
+			if got := wait(t, "retried job", again.done); got != 2 {
+				t.Errorf("retried job %d, want 2", got)
+			}
+		})
+		t.Run("ErrStartedTwice", func(t *testing.T) {
+			startJobs(t, db, newRecorder(false))
+			if err := db.StartJobs(t.Context(), newRecorder(false).workers(), store.JobsConfig{}); err == nil {
+				t.Error("second StartJobs succeeded")
+			}
+		})
+		t.Run("OKNotStarted", func(t *testing.T) {
+			if err := db.StopJobs(t.Context()); err != nil {
+				t.Errorf("stop without start: %v", err)
+			}
+		})
+	})
+}
+
+func TestJobsUnknownKind(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		if err := db.InsertJob(t.Context(), orphanJob{}); err != nil {
+			t.Fatal(err)
+		}
+		r := newRecorder(false)
+		startJobs(t, db, r)
+		for n := range 2 {
+			if err := db.InsertJob(t.Context(), recordJob{N: n}); err != nil {
+				t.Fatal(err)
+			}
+			if got := wait(t, "known job", r.done); got != n {
+				t.Errorf("worked %d, want %d", got, n)
+			}
+		}
+		for range 100 {
+			if state, _ := jobState(t, db, "orphan"); state == "retryable" {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		state, _ := jobState(t, db, "orphan")
+		t.Errorf("job without a worker: state %q, want retryable", state)
+	})
+}
+
+func TestInsertJobOptions(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		if err := db.InsertJob(t.Context(), limitedJob{}); err != nil {
+			t.Fatal(err)
+		}
+		var maxAttempts int
+		var queue string
+		err := db.SQL().QueryRowContext(t.Context(), `SELECT max_attempts, queue FROM river_job WHERE kind = 'limited'`).
+			Scan(&maxAttempts, &queue)
+		if err != nil || maxAttempts != 3 || queue != "default" {
+			t.Errorf("max attempts %d queue %q, %v; want 3 in default", maxAttempts, queue, err)
+		}
+	})
+}
