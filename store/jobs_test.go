@@ -26,7 +26,9 @@ type limitedJob struct{}
 
 func (limitedJob) Kind() string { return "limited" }
 
-func (limitedJob) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3, Queue: "default"} }
+func (limitedJob) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, Queue: "default"}
+}
 
 // orphanJob has no worker anywhere.
 type orphanJob struct{}
