@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -233,10 +234,17 @@ func TestDeliverySchedule(t *testing.T) {
 // distinct shared inboxes (50 loopback receivers with 20 inboxes each,
 // every POST's signature verified): store change → publish job → 1,000
 // deliver jobs → all worked by River. It reports the wall time of one
-// fan-out and the process's peak heap and memory from the OS.
+// fan-out and the process's peak heap and memory from the OS, on SQLite
+// and, when VESTIGING_TEST_POSTGRES is set, PostgreSQL.
 func BenchmarkFanOut(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkFanOut(b, storetest.SQLite(b)) })
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		b.Run("postgres", func(b *testing.B) { benchmarkFanOut(b, storetest.Postgres(b)) })
+	}
+}
+
+func benchmarkFanOut(b *testing.B, db *store.DB) {
 	const followers, inboxes, receivers = 10000, 1000, 50
-	db := storetest.SQLite(b)
 	in := startInstance(b, db, nil)
 	ctx := b.Context()
 	var delivered atomic.Int64

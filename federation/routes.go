@@ -162,7 +162,8 @@ func (f *Federator) requireSignedFetch(next http.Handler) http.Handler {
 			http.Error(w, http.StatusText(status), status)
 			return
 		}
-		f.log.DebugContext(r.Context(), "signed fetch", "path", r.URL.Path, "key", keyID)
+		// A host that signs its requests is up, whatever its deliveries said.
+		f.signedBy(r.Context(), iriHost(keyID))
 		next.ServeHTTP(w, r)
 	})
 }

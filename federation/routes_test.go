@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -161,6 +162,17 @@ func TestWantsActivity(t *testing.T) {
 func TestAuthorizedFetch(t *testing.T) {
 	a := startInstance(t, storetest.SQLite(t), func(c *Config) { c.AuthorizedFetch = true })
 	b := startInstance(t, storetest.SQLite(t), nil)
+	t.Run("SignedFetchClearsFailures", func(t *testing.T) {
+		if _, err := a.db.RecordDelivery(t.Context(), b.base.Host, time.Now(), errors.New("connection refused")); err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := a.get(t, "/actor/outbox", AcceptActivity, b.fed.signer); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if h, err := a.db.HostByName(t.Context(), b.base.Host); err != nil || h.Failures != 0 {
+			t.Errorf("host after a signed fetch: %+v %v", h, err)
+		}
+	})
 	for _, path := range []string{"/actor/outbox", "/actor/followers", "/actor/upcoming", "/actor/following", "/actor/featured"} {
 		t.Run("Unsigned"+path, func(t *testing.T) {
 			resp, _ := a.get(t, path, AcceptActivity, nil)
