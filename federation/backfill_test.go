@@ -19,11 +19,11 @@ func (p *inPeer) setActorField(key string, v any) {
 func TestBackfill(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		env := newInEnv(t, db, nil)
-		other := newInPeer(t, "elders", 1, nil)
+		other := newInPeer(t, "elders", 1)
 		other.put("/events/1", other.event("/events/1", "Elders", 3))
 
 		t.Run("UpcomingEvents", func(t *testing.T) {
-			p := newInPeer(t, "tiel", 0, nil)
+			p := newInPeer(t, "tiel", 0)
 			env.follow(t, p, vestiging.FollowAccepted)
 			p.setActorField("upcomingEvents", p.id("/upcoming"))
 			p.put("/upcoming", map[string]any{"id": p.id("/upcoming"), "type": "OrderedCollection", "totalItems": 6, "first": p.id("/upcoming?page=1")})
@@ -68,7 +68,7 @@ func TestBackfill(t *testing.T) {
 			}
 		})
 		t.Run("Outbox", func(t *testing.T) {
-			p := newInPeer(t, "buren", 2, nil)
+			p := newInPeer(t, "buren", 2)
 			env.follow(t, p, vestiging.FollowAccepted)
 			p.put("/users/buren/outbox", map[string]any{
 				"id": p.id("/users/buren/outbox"), "type": "OrderedCollection",
@@ -88,7 +88,7 @@ func TestBackfill(t *testing.T) {
 			}
 		})
 		t.Run("Bounded", func(t *testing.T) {
-			p := newInPeer(t, "oneindig", 3, nil)
+			p := newInPeer(t, "oneindig", 3)
 			env.follow(t, p, vestiging.FollowAccepted)
 			p.setActorField("upcomingEvents", p.id("/loop"))
 			// A page whose next is itself: the walk must stop.
@@ -104,7 +104,7 @@ func TestBackfill(t *testing.T) {
 			}
 		})
 		t.Run("NotFollowed", func(t *testing.T) {
-			p := newInPeer(t, "vreemd", 0, nil)
+			p := newInPeer(t, "vreemd", 0)
 			p.setActorField("upcomingEvents", p.id("/upcoming"))
 			n, err := env.f.backfill(t.Context(), p.actor)
 			if err != nil || n != 0 || p.fetches.Load() != 0 {
@@ -119,7 +119,7 @@ func TestBackfill(t *testing.T) {
 func TestBackfillAfterAccept(t *testing.T) {
 	db := storetest.SQLite(t)
 	env := newInEnv(t, db, nil)
-	p := newInPeer(t, "tiel", 0, nil)
+	p := newInPeer(t, "tiel", 0)
 	fl := env.follow(t, p, vestiging.FollowPending)
 	p.setActorField("upcomingEvents", p.id("/upcoming"))
 	var items []any

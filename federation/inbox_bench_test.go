@@ -25,7 +25,7 @@ func BenchmarkInbox(b *testing.B) {
 	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}} {
 		b.Run(backend.name, func(b *testing.B) {
 			env := newInEnv(b, backend.open(b), nil)
-			p := newInPeer(b, "tiel", 0, nil)
+			p := newInPeer(b, "tiel", 0)
 			body := p.activity("Create", "/creates/1", p.event("/events/1", "Voorleesuur", 3))
 			signed, err := http.NewRequest(http.MethodPost, env.inbox, bytes.NewReader(body))
 			if err != nil {
