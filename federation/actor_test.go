@@ -2,6 +2,7 @@ package federation
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,6 +103,9 @@ func TestActorDocument(t *testing.T) {
 			}
 		}
 		terms, _ := doc.Context[len(doc.Context)-1].(map[string]any)
+		if got, want := fmt.Sprint(terms["upcomingEvents"]), "map[@id:https://w3id.org/fep/8a8e/upcomingEvents @type:@id]"; got != want {
+			t.Errorf("upcomingEvents term %s, want %s", got, want)
+		}
 		for _, term := range []string{"PropertyValue", "value", "discoverable", "featured", "manuallyApprovesFollowers", "upcomingEvents"} {
 			if terms[term] == nil {
 				t.Errorf("@context does not declare %s", term)

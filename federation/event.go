@@ -63,8 +63,9 @@ var Context = []any{
 	},
 }
 
-// FEP8a8eNamespace is the namespace of FEP-8a8e's own terms.
-const FEP8a8eNamespace = "https://w3id.org/fep/8a8e#"
+// FEP8a8eNamespace prefixes the IRIs of FEP-8a8e's own terms, such as
+// https://w3id.org/fep/8a8e/upcomingEvents.
+const FEP8a8eNamespace = "https://w3id.org/fep/8a8e/"
 
 // schema.org event statuses.
 const (
