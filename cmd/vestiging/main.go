@@ -25,6 +25,10 @@ Commands:
   serve                 run the web server
   migrate               bring the database schema up to date
   admin create-user     add a person (--email, --password, --role, --name)
+  admin follow HANDLE   follow another library (@agenda@example.nl or its address)
+  admin unfollow HANDLE stop following it
+  admin block DOMAIN    refuse a server (--reason R); admin unblock DOMAIN undoes it
+  admin allow DOMAIN    allow a server, for serve --allowlist
   import ics FILE       import events from an iCalendar file (--branch ID)
   demo                  fill an empty database with a demo library
   version               print the version
@@ -73,10 +77,7 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 	case "migrate":
 		return migrate(ctx, rest, stdout)
 	case "admin":
-		if len(rest) == 0 || rest[0] != "create-user" {
-			return &usageError{`unknown admin command; try "vestiging admin create-user -h"`}
-		}
-		return createUser(ctx, rest[1:], stdout)
+		return admin(ctx, rest, stdout)
 	case "import":
 		if len(rest) == 0 || rest[0] != "ics" {
 			return &usageError{`unknown import format; try "vestiging import ics FILE"`}
@@ -202,16 +203,22 @@ const openTimeout = 30 * time.Second
 // open opens and migrates the database. lock keeps a second server off the
 // same SQLite file.
 func (d *dbFlags) open(ctx context.Context, lock bool) (*store.DB, error) {
-	url := d.database
+	return openDB(ctx, d.data, d.database, vestiging.Now, lock)
+}
+
+// openDB opens and migrates the database at databaseURL, or the SQLite
+// file in the data directory when it is empty.
+func openDB(ctx context.Context, data, databaseURL string, clock vestiging.Clock, lock bool) (*store.DB, error) {
+	url := databaseURL
 	if url == "" {
-		if err := os.MkdirAll(d.data, 0o750); err != nil {
+		if err := os.MkdirAll(data, 0o750); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		url = filepath.Join(d.data, "vestiging.db")
+		url = filepath.Join(data, "vestiging.db")
 	}
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	db, err := store.Open(ctx, url, store.Options{Clock: vestiging.Now, Lock: lock})
+	db, err := store.Open(ctx, url, store.Options{Clock: clock, Lock: lock})
 	if err != nil {
 		return nil, err
 	}

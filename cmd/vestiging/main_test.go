@@ -144,6 +144,12 @@ func TestUsage(t *testing.T) {
 		{"BadBaseURL", nil, []string{"serve", "--base-url", "ftp://example.org"}, "must be an absolute http"},
 		{"BadEnv", []string{"VESTIGING_DEMO=perhaps"}, []string{"serve"}, "VESTIGING_DEMO"},
 		{"CreateUserNoEmail", nil, []string{"admin", "create-user", "--password", "geheim123"}, "--email and --password are required"},
+		{"LoopbackWithHTTPS", nil, []string{"serve", "--allow-loopback", "--base-url", "https://bieb.example"}, "--allow-loopback is for local trials over http and cannot be used with the https --base-url"},
+		{"LoopbackWithHTTPSEnv", []string{"VESTIGING_ALLOW_LOOPBACK=true", "VESTIGING_BASE_URL=https://bieb.example"}, []string{"serve"}, "cannot be used with the https --base-url"},
+		{"NoWorkers", nil, []string{"serve", "--workers", "0"}, "--workers must be at least 1"},
+		{"FollowNothing", nil, []string{"admin", "follow"}, "give exactly one HANDLE_OR_URL"},
+		{"FollowLoopbackHTTPS", nil, []string{"admin", "follow", "@agenda@127.0.0.1:1", "--allow-loopback", "--base-url", "https://bieb.example"}, "cannot be used with the https --base-url"},
+		{"BlockTwo", nil, []string{"admin", "block", "a.example", "b.example"}, "give exactly one DOMAIN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,21 +15,194 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/web"
 )
 
-// shutdownTimeout is how long requests in flight may take to finish after
-// SIGINT or SIGTERM.
+// shutdownTimeout is how long requests and jobs in flight may take to
+// finish after SIGINT or SIGTERM.
 const shutdownTimeout = 30 * time.Second
+
+// defaultWorkers is how many jobs (mostly deliveries, which wait on the
+// network) run at once.
+const defaultWorkers = 20
+
+// fedFlags are the federation flags of serve and of the admin commands
+// that talk to other servers.
+type fedFlags struct {
+	baseURL       string
+	handle        string
+	allowLoopback bool
+}
+
+func (f *fedFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.baseURL, "base-url", "http://localhost:8080", "public address of the site, as visitors see it (https://… in production)")
+	fs.StringVar(&f.handle, "handle", federation.DefaultHandle, "the library's ActivityPub username: people follow @HANDLE@your-domain")
+	fs.BoolVar(&f.allowLoopback, "allow-loopback", false, "federate with servers on 127.0.0.0/8 over plain http, for tests and local trials; refused with an https --base-url")
+}
+
+// parse checks the flags together and returns the base URL.
+func (f *fedFlags) parse(cmd string) (*url.URL, error) {
+	base, err := url.Parse(f.baseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, &usageError{fmt.Sprintf("%s: --base-url %q must be an absolute http:// or https:// address", cmd, f.baseURL)}
+	}
+	if f.allowLoopback && base.Scheme == "https" {
+		return nil, &usageError{fmt.Sprintf("%s: --allow-loopback is for local trials over http and cannot be used with the https --base-url %s", cmd, base)}
+	}
+	return base, nil
+}
+
+// client is the one outbound HTTP client for federation.
+func (f *fedFlags) client(base *url.URL) *http.Client {
+	return federation.NewClient(federation.ClientOptions{AllowLoopback: f.allowLoopback, UserAgent: federation.UserAgent(base)})
+}
+
+// serveConfig is everything one running instance needs; tests fill it to
+// start instances in-process.
+type serveConfig struct {
+	Data, Database  string // as the --data and --database flags
+	BaseURL         *url.URL
+	Handle          string // "" is federation.DefaultHandle
+	AllowLoopback   bool
+	AuthorizedFetch bool
+	Allowlist       bool
+	Workers         int           // River workers; 0 is defaultWorkers
+	PollInterval    time.Duration // how often idle workers look for jobs; 0 is River's default
+	Demo            bool          // fill an empty database with the demo library first
+	Clock           vestiging.Clock
+	Logger          *slog.Logger
+	Stdout          io.Writer // the demo's report; nil discards it
+}
+
+// instance is a running server: web, federation and job workers on one database.
+type instance struct {
+	DB     *store.DB
+	Fed    *federation.Federator
+	URL    string // where it listens, http://host:port
+	srv    *http.Server
+	served chan error
+	log    *slog.Logger
+}
+
+// startInstance opens and migrates the database, builds the federator,
+// starts the job workers and serves HTTP on ln. It returns once all of it
+// runs; Close stops it.
+func startInstance(ctx context.Context, cfg serveConfig, ln net.Listener) (*instance, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = vestiging.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = defaultWorkers
+	}
+	db, err := openDB(ctx, cfg.Data, cfg.Database, cfg.Clock, true)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := startOn(ctx, cfg, db, ln)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return inst, nil
+}
+
+func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener) (*instance, error) {
+	if cfg.Demo {
+		out := cfg.Stdout
+		if out == nil {
+			out = io.Discard
+		}
+		if err := fillDemoAndReport(ctx, db, out); err != nil {
+			return nil, err
+		}
+	}
+	fl := fedFlags{allowLoopback: cfg.AllowLoopback}
+	fed, err := federation.New(ctx, federation.Config{
+		Services:        db,
+		Federation:      db,
+		BaseURL:         cfg.BaseURL,
+		Handle:          cfg.Handle,
+		Client:          fl.client(cfg.BaseURL),
+		Clock:           cfg.Clock,
+		Logger:          cfg.Logger,
+		AuthorizedFetch: cfg.AuthorizedFetch,
+		Allowlist:       cfg.Allowlist,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("federation: %w", err)
+	}
+	workers := river.NewWorkers()
+	fed.AddWorkers(workers)
+	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("start jobs: %w", err)
+	}
+	handler := web.New(web.Config{
+		Services:    db,
+		BaseURL:     cfg.BaseURL,
+		Clock:       cfg.Clock,
+		Logger:      cfg.Logger,
+		ActivityPub: fed,
+		Network:     fed,
+		Federation:  db,
+	})
+	inst := &instance{
+		DB:  db,
+		Fed: fed,
+		URL: "http://" + ln.Addr().String(),
+		srv: &http.Server{
+			Handler: handler,
+			// Slow clients must not hold connections forever.
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		},
+		served: make(chan error, 1),
+		log:    cfg.Logger,
+	}
+	go func() { inst.served <- inst.srv.Serve(ln) }()
+	cfg.Logger.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "handle", cfg.Handle,
+		"database", db.Dialect(), "workers", cfg.Workers, "version", vestiging.Version)
+	return inst, nil
+}
+
+// Close stops the instance in order: no new requests and those in flight
+// finished, then the job workers (jobs in flight finish or are retried
+// later), then the database. ctx bounds each step.
+func (in *instance) Close(ctx context.Context) error {
+	var errs []error
+	if err := in.srv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop http: %w", err))
+	}
+	if err := in.DB.StopJobs(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop jobs: %w", err))
+	}
+	if err := in.DB.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close database: %w", err))
+	}
+	return errors.Join(errs...)
+}
 
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	var d dbFlags
+	var ff fedFlags
 	fs := newFlags("serve")
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on, host:port")
-	baseURL := fs.String("base-url", "http://localhost:8080", "public address of the site, as visitors see it (https://… in production)")
+	ff.register(fs)
 	d.register(fs)
 	withDemo := fs.Bool("demo", false, "fill an empty database with the demo library first")
+	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs of ActivityPub documents, as Mastodon's secure mode does")
+	allowlist := fs.Bool("allowlist", false, "federate only with domains that have an allow rule")
+	workers := fs.Int("workers", defaultWorkers, "background jobs (deliveries, fetches) run at once")
 	rest, err := parse(fs, args, stdout)
 	if err != nil {
 		return err
@@ -36,19 +210,16 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := noArgs(fs, rest); err != nil {
 		return err
 	}
-	base, err := url.Parse(*baseURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return &usageError{fmt.Sprintf("serve: --base-url %q must be an absolute http:// or https:// address", *baseURL)}
+	base, err := ff.parse("serve")
+	if err != nil {
+		return err
+	}
+	if *workers < 1 {
+		return &usageError{"serve: --workers must be at least 1"}
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	db, err := d.open(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -59,37 +230,29 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer ln.Close()
 
-	if *withDemo {
-		if err := fillDemoAndReport(ctx, db, stdout); err != nil {
-			return err
-		}
-	}
-
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv := &http.Server{
-		Handler: web.New(web.Config{Services: db, BaseURL: base, Clock: vestiging.Now, Logger: logger}),
-		// Slow clients must not hold connections forever.
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	inst, err := startInstance(ctx, serveConfig{
+		Data: d.data, Database: d.database, BaseURL: base, Handle: ff.handle,
+		AllowLoopback: ff.allowLoopback, AuthorizedFetch: *authorizedFetch, Allowlist: *allowlist,
+		Workers: *workers, Demo: *withDemo, Logger: logger, Stdout: stdout,
+	}, ln)
+	if err != nil {
+		return err
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Info("serving", "listen", ln.Addr().String(), "base_url", base.String(), "database", db.Dialect(), "version", vestiging.Version)
+	fmt.Fprintf(stdout, "Follow this library from Mastodon or another library as @%s@%s.\n", ff.handle, base.Host)
 	fmt.Fprintf(stdout, "Vestiging %s is running on %s (listening on http://%s). Stop with Ctrl-C.\n", vestiging.Version, base, ln.Addr())
 
 	select {
-	case err := <-served:
+	case err := <-inst.served:
+		inst.Close(context.Background())
 		return fmt.Errorf("server stopped: %w", err)
 	case <-ctx.Done():
 	}
 	stop() // a second Ctrl-C now ends the process at once
-	logger.Info("shutting down; finishing requests in flight")
+	logger.Info("shutting down; finishing requests and jobs in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := inst.Close(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	logger.Info("stopped")
