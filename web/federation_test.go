@@ -1,0 +1,354 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// newFedEnv starts a server with a real federator over SQLite. Its base URL
+// is its own loopback address, so other test instances can reach it.
+func newFedEnv(t *testing.T) *env {
+	t.Helper()
+	clock := storetest.NewClock(testNow)
+	db := storetest.SQLiteClock(t, clock.Now)
+	srv := httptest.NewUnstartedServer(nil)
+	base := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
+	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
+	fed, err := federation.New(context.Background(), federation.Config{
+		Services:   db,
+		Federation: db,
+		BaseURL:    base,
+		Client:     federation.NewClient(federation.ClientOptions{AllowLoopback: true, UserAgent: federation.UserAgent(base)}),
+		Clock:      clock.Now,
+		Logger:     logger,
+	})
+	if err != nil {
+		t.Fatalf("federator: %v", err)
+	}
+	srv.Config.Handler = New(Config{Services: db, BaseURL: base, Clock: clock.Now, Logger: logger,
+		ActivityPub: fed, Network: fed, Federation: db})
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, clock: clock, srv: srv}
+}
+
+const (
+	browserAccept  = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	activityAccept = "application/activity+json"
+	ldAccept       = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+)
+
+func TestContentNegotiation(t *testing.T) {
+	e := newFedEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	ev := e.event("Voorleesuur", vestiging.StatusPublished, b, testNow.Add(48*time.Hour))
+	c := e.client()
+
+	path := fmt.Sprintf("/events/%d", ev.ID)
+	t.Run("HTML", func(t *testing.T) {
+		res := e.get(c, path, "Accept", browserAccept)
+		wantStatus(t, res, http.StatusOK)
+		if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/html") {
+			t.Errorf("content type: got %q, want text/html", got)
+		}
+		wantVary(t, res, "Accept")
+		wantContains(t, res, "<h1>Voorleesuur</h1>")
+	})
+	for name, accept := range map[string]string{"ActivityJSON": activityAccept, "LDJSON": ldAccept} {
+		t.Run(name, func(t *testing.T) {
+			res := e.get(c, path, "Accept", accept)
+			wantStatus(t, res, http.StatusOK)
+			if got := res.Header.Get("Content-Type"); !federation.IsActivityContentType(got) {
+				t.Errorf("content type: got %q, want AS2", got)
+			}
+			wantVary(t, res, "Accept")
+			var doc struct{ ID, Type, Name, Summary string }
+			if err := json.Unmarshal([]byte(res.Body), &doc); err != nil {
+				t.Fatalf("json: %v\n%s", err, res.Body)
+			}
+			if got, want := doc.ID, e.srv.URL+path; got != want {
+				t.Errorf("id: got %q, want %q", got, want)
+			}
+			if got, want := doc.Type, "Event"; got != want {
+				t.Errorf("type: got %q, want %q", got, want)
+			}
+			if doc.Summary == "" {
+				t.Error("no summary")
+			}
+		})
+	}
+
+	t.Run("ActorInBrowser", func(t *testing.T) {
+		res := e.get(c, "/actor", "Accept", browserAccept)
+		wantStatus(t, res, http.StatusFound)
+		if got, want := res.Location, "/library"; got != want {
+			t.Errorf("location: got %q, want %q", got, want)
+		}
+		wantVary(t, res, "Accept")
+	})
+
+	t.Run("Actor", func(t *testing.T) {
+		res := e.get(c, "/actor", "Accept", activityAccept)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `"Organization"`, `"inbox"`)
+	})
+
+	t.Run("WebFinger", func(t *testing.T) {
+		host := strings.TrimPrefix(e.srv.URL, "http://")
+		res := e.get(c, "/.well-known/webfinger?resource=acct:agenda@"+url.QueryEscape(host))
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, e.srv.URL+"/actor")
+	})
+
+	t.Run("DraftNotServed", func(t *testing.T) {
+		draft := e.event("Concept", vestiging.StatusDraft, b, testNow.Add(72*time.Hour))
+		res := e.get(c, fmt.Sprintf("/events/%d", draft.ID), "Accept", activityAccept)
+		wantStatus(t, res, http.StatusNotFound)
+	})
+}
+
+func wantVary(t *testing.T, res response, want string) {
+	t.Helper()
+	for _, v := range res.Header.Values("Vary") {
+		for _, part := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), want) {
+				return
+			}
+		}
+	}
+	t.Errorf("Vary %q lacks %q", res.Header.Values("Vary"), want)
+}
+
+// TestInboxBypassesSiteMiddleware checks that server-to-server POSTs reach
+// the federator: not refused as cross-site forms, and not cut off by the
+// site's body limit before the inbox answers them itself.
+func TestInboxBypassesSiteMiddleware(t *testing.T) {
+	e := newFedEnv(t)
+	c := e.client()
+	post := func(path, body string) response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", federation.ContentTypeActivity)
+		// What a browser-based attacker's form would carry; a server sends neither.
+		req.Header.Set("Origin", "https://elsewhere.example")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		return e.do(c, req)
+	}
+	for _, path := range []string{"/inbox", "/actor/inbox"} {
+		t.Run("Unsigned"+path, func(t *testing.T) {
+			res := post(path, `{"type":"Follow"}`)
+			wantStatus(t, res, http.StatusUnauthorized)
+			wantNotContains(t, res, "<html")
+		})
+		t.Run("TooLarge"+path, func(t *testing.T) {
+			res := post(path, `{"x":"`+strings.Repeat("a", 2<<20)+`"}`)
+			if res.Status != http.StatusRequestEntityTooLarge && res.Status != http.StatusUnauthorized {
+				t.Fatalf("status: got %d, want 413 or 401 from the inbox", res.Status)
+			}
+			wantNotContains(t, res, "<html")
+		})
+	}
+}
+
+func TestNetworkPage(t *testing.T) {
+	a := newFedEnv(t)
+	b := newFedEnv(t)
+	staff := a.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	bHost := strings.TrimPrefix(b.srv.URL, "http://")
+
+	t.Run("OK", func(t *testing.T) {
+		res := a.get(staff, "/staff/")
+		wantContains(t, res, `href="/staff/network"`)
+		res = a.get(staff, "/staff/network")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `id="target"`, "Volgers: 0", `id="host"`)
+	})
+
+	t.Run("NotForResidents", func(t *testing.T) {
+		resident := a.signIn("inwoner@example.nl", vestiging.RoleResident)
+		res := a.get(resident, "/staff/network")
+		if res.Status == http.StatusOK {
+			t.Fatalf("status: got %d for a resident", res.Status)
+		}
+	})
+
+	t.Run("FollowErrors", func(t *testing.T) {
+		tests := []struct{ name, target string }{
+			{"Empty", ""},
+			{"NoSuchLibrary", "@nobody@" + bHost},
+			{"Unreachable", "@agenda@127.0.0.1:1"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				start := time.Now()
+				res := a.post(staff, "/staff/network/follow", url.Values{"target": {tt.target}})
+				wantStatus(t, res, http.StatusUnprocessableEntity)
+				wantContains(t, res, `id="target-error"`, `aria-invalid="true"`)
+				if d := time.Since(start); d > followTimeout+2*time.Second {
+					t.Errorf("answered after %v", d)
+				}
+			})
+		}
+	})
+
+	t.Run("FollowAndUnfollow", func(t *testing.T) {
+		res := a.post(staff, "/staff/network/follow", url.Values{"target": {"@agenda@" + bHost}})
+		wantStatus(t, res, http.StatusSeeOther)
+		res = a.get(staff, "/staff/network")
+		wantContains(t, res, "@agenda@"+bHost, "Wacht op antwoord")
+		fs, n, err := a.db.Followings(context.Background(), 0, 10)
+		if err != nil || n != 1 {
+			t.Fatalf("followings: got %d, %v; want 1", n, err)
+		}
+		res = a.post(staff, "/staff/network/unfollow", url.Values{"actor": {fmt.Sprint(fs[0].Actor.ID)}})
+		wantStatus(t, res, http.StatusSeeOther)
+		if _, n, err := a.db.Followings(context.Background(), 0, 10); err != nil || n != 0 {
+			t.Errorf("followings after unfollow: got %d, %v; want 0", n, err)
+		}
+	})
+
+	t.Run("DomainRules", func(t *testing.T) {
+		res := a.post(staff, "/staff/network/rules", url.Values{"host": {"https://Spam.Example/"}, "mode": {"block"}, "reason": {"Reclame"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		res = a.get(staff, "/staff/network")
+		wantContains(t, res, "<td>spam.example</td>", "Geblokkeerd", "Reclame")
+
+		res = a.post(staff, "/staff/network/rules", url.Values{"host": {"not a domain/x"}, "mode": {"block"}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, `id="host-error"`)
+
+		res = a.post(staff, "/staff/network/rules/remove", url.Values{"host": {"spam.example"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		rules, err := a.db.DomainRules(context.Background())
+		if err != nil || len(rules) != 0 {
+			t.Errorf("rules after remove: got %d, %v; want none", len(rules), err)
+		}
+	})
+
+	t.Run("Hosts", func(t *testing.T) {
+		if _, err := a.db.RecordDelivery(context.Background(), "dood.example", testNow, fmt.Errorf("connection refused")); err != nil {
+			t.Fatal(err)
+		}
+		res := a.get(staff, "/staff/network")
+		wantContains(t, res, "<td>dood.example</td>", "connection refused")
+	})
+}
+
+func TestStaffDeleteEvent(t *testing.T) {
+	e := newFedEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	ev := e.event("Weg ermee", vestiging.StatusPublished, b, testNow.Add(48*time.Hour))
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	path := fmt.Sprintf("/staff/events/%d/delete", ev.ID)
+
+	res := e.get(staff, "/staff/")
+	wantContains(t, res, `href="`+path+`"`)
+	res = e.get(staff, path)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res, "Weg ermee", `action="`+path+`"`)
+	if _, err := e.db.Event(context.Background(), ev.ID); err != nil {
+		t.Fatalf("the confirm page deleted: %v", err)
+	}
+
+	res = e.post(staff, path, nil)
+	wantStatus(t, res, http.StatusSeeOther)
+	if _, err := e.db.Event(context.Background(), ev.ID); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+		t.Errorf("after delete: got %v, want ENOTFOUND", err)
+	}
+	res = e.post(e.client(), path, nil)
+	if res.Status == http.StatusSeeOther && res.Location == "/staff/" {
+		t.Error("deleted without signing in")
+	}
+}
+
+// remoteEvent stores an event as if it came from another library.
+func (e *env) remoteEvent(title string, start time.Time) (*vestiging.Event, *vestiging.Actor) {
+	e.t.Helper()
+	ctx := context.Background()
+	a := &vestiging.Actor{IRI: "https://bieb.example/actor", Type: "Organization", Username: "agenda", Host: "bieb.example",
+		Name: "Bibliotheek Elders", URL: "https://bieb.example/library", Inbox: "https://bieb.example/actor/inbox", FetchedAt: testNow}
+	if err := e.db.UpsertActor(ctx, a); err != nil {
+		e.t.Fatalf("actor: %v", err)
+	}
+	ev := &vestiging.Event{Kind: vestiging.KindEvent, Title: title, Description: "<p>Elders</p>", StartsAt: start, EndsAt: start.Add(time.Hour),
+		Status: vestiging.StatusPublished, IRI: "https://bieb.example/events/7", URL: "https://bieb.example/events/7", OriginID: &a.ID,
+		Branch: &vestiging.Branch{Name: "Bibliotheek Elders", Street: "Kerkstraat 2", City: "Elders"}}
+	if err := ev.Validate(); err != nil {
+		e.t.Fatalf("validate: %v", err)
+	}
+	if err := e.db.UpsertRemoteEvent(ctx, ev); err != nil {
+		e.t.Fatalf("remote event: %v", err)
+	}
+	return ev, a
+}
+
+func TestRemoteEvents(t *testing.T) {
+	e := newFedEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	e.event("Hier", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
+	ev, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
+	if err := e.db.SetFollowing(context.Background(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
+		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+
+	t.Run("Agenda", func(t *testing.T) {
+		res := e.get(c, "/agenda?lang=en")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, "Hier", "Daar", "From Bibliotheek Elders", `href="https://bieb.example/events/7"`, "Kerkstraat 2")
+	})
+
+	t.Run("EventPage", func(t *testing.T) {
+		res := e.get(c, fmt.Sprintf("/events/%d", ev.ID), "Accept", browserAccept)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, "From Bibliotheek Elders", `href="https://bieb.example/events/7"`)
+	})
+
+	t.Run("LibraryFilter", func(t *testing.T) {
+		tests := []struct {
+			library   string
+			want, not string
+		}{
+			{"local", "Hier", "Daar"},
+			{"remote", "Daar", "Hier"},
+			{fmt.Sprint(actor.ID), "Daar", "Hier"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.library, func(t *testing.T) {
+				res := e.get(c, "/agenda?library="+tt.library)
+				wantStatus(t, res, http.StatusOK)
+				wantContains(t, res, ">"+tt.want+"</a>", `<option value="`+fmt.Sprint(actor.ID)+`"`)
+				wantNotContains(t, res, ">"+tt.not+"</a>")
+			})
+		}
+		res := e.get(c, "/agenda?library=elders")
+		wantStatus(t, res, http.StatusBadRequest)
+		wantContains(t, res, `id="library-error"`)
+	})
+
+	t.Run("StaffCannotChange", func(t *testing.T) {
+		staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+		res := e.get(staff, "/staff/")
+		wantNotContains(t, res, "Daar")
+		for _, path := range []string{"/staff/events/%d/edit", "/staff/events/%d/delete"} {
+			res := e.get(staff, fmt.Sprintf(path, ev.ID))
+			wantStatus(t, res, http.StatusNotFound)
+		}
+	})
+}
