@@ -440,37 +440,38 @@ func TestInboxFollow(t *testing.T) {
 // TestInboxRiver runs the inbox through River itself: a Follow queued by
 // the handler is worked, the follower stored and the Accept sent.
 func TestInboxRiver(t *testing.T) {
-	db := storetest.SQLite(t)
-	env := newInEnv(t, db, nil)
-	p := newInPeer(t, "tiel", 0)
-	workers := river.NewWorkers()
-	env.f.AddWorkers(workers)
-	if err := db.StartJobs(t.Context(), workers, store.JobsConfig{PollInterval: 20 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.StopJobs(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	if got, want := p.post(t, env.inbox, p.activity("Follow", "/follows/1", ActorID(env.base))), http.StatusAccepted; got != want {
-		t.Fatalf("status = %d, want %d", got, want)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, total, err := db.Followers(t.Context(), 0, 10)
-		if err != nil {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		env := newInEnv(t, db, nil)
+		p := newInPeer(t, "tiel", 0)
+		workers := river.NewWorkers()
+		env.f.AddWorkers(workers)
+		if err := db.StartJobs(t.Context(), workers, store.JobsConfig{PollInterval: 20 * time.Millisecond}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = db.ActivityByIRI(t.Context(), env.f.answerIRI("Accept", p.id("/follows/1")))
-		if total == 1 && err == nil {
-			break
+		t.Cleanup(func() {
+			if err := db.StopJobs(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+		if got, want := p.post(t, env.inbox, p.activity("Follow", "/follows/1", ActorID(env.base))), http.StatusAccepted; got != want {
+			t.Fatalf("status = %d, want %d", got, want)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s: %d followers, Accept: %v", total, err)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, total, err := db.Followers(t.Context(), 0, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.ActivityByIRI(t.Context(), env.f.answerIRI("Accept", p.id("/follows/1")))
+			if total == 1 && err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 10 s: %d followers, Accept: %v", total, err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	})
 }
 
 // TestInboxGoToSocialDelivery replays a delivery captured from GoToSocial
