@@ -747,6 +747,23 @@ func TestInboxOtherTypes(t *testing.T) {
 			t.Errorf("reject = %s", reject.JSON)
 		}
 	})
+	t.Run("UpdateActor", func(t *testing.T) {
+		p.setActorField("name", "Bibliotheek Tiel (nieuw)")
+		forged := map[string]any{"id": p.actor, "type": "Organization", "name": "Vals", "inbox": p.inbox}
+		if got, want := p.post(t, env.inbox, p.activity("Update", "/updates/actor", forged)), http.StatusAccepted; got != want {
+			t.Fatalf("status = %d, want %d", got, want)
+		}
+		if cancelled := env.work(t); len(cancelled) != 0 {
+			t.Fatalf("cancelled: %v", cancelled)
+		}
+		a, err := db.ActorByIRI(t.Context(), p.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := a.Name, "Bibliotheek Tiel (nieuw)"; got != want {
+			t.Errorf("name = %q, want %q (from the origin, not the body)", got, want)
+		}
+	})
 	t.Run("UnknownType", func(t *testing.T) {
 		body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + p.id("/x/1") + `","type":"EmojiReact","actor":"` + p.actor + `"}`)
 		if got, want := p.post(t, env.inbox, body), http.StatusAccepted; got != want {

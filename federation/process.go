@@ -54,6 +54,9 @@ func isPermanent(err error) bool {
 // and 429 pass; any other answer (404, 410, not AS2, wrong id, a refused
 // address) will be the same next time.
 func fetchError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *StatusError
 	if errors.As(err, &se) {
 		if se.StatusCode >= 500 || se.StatusCode == 408 || se.StatusCode == 429 {
@@ -104,7 +107,15 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 		err = f.onUndo(ctx, a, actor)
 	case "Accept", "Reject":
 		err = f.onFollowAnswer(ctx, a, actor)
-	case "Create", "Update":
+	case "Update":
+		if a.Object().ID == actor.IRI {
+			// A changed profile or key: fetched from its origin, not taken from the body.
+			_, err = f.fetchActor(ctx, actor.IRI)
+			err = fetchError(err)
+			break
+		}
+		err = f.onCreate(ctx, a, actor)
+	case "Create":
 		err = f.onCreate(ctx, a, actor)
 	case "Delete":
 		err = f.onDelete(ctx, a, actor)
