@@ -352,3 +352,28 @@ func TestRemoteEvents(t *testing.T) {
 		}
 	})
 }
+
+func TestPublicNetwork(t *testing.T) {
+	e := newFedEnv(t)
+	_, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
+	if err := e.db.SetFollowing(context.Background(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
+		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	account := "@agenda@" + strings.TrimPrefix(e.srv.URL, "http://")
+	c := e.client()
+
+	res := e.get(c, "/network")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res, account, "Bibliotheek Elders", "@agenda@bieb.example", fmt.Sprintf(`href="/agenda?library=%d"`, actor.ID))
+	res = e.get(c, "/library")
+	wantContains(t, res, `href="/network"`, account)
+
+	t.Run("WithoutFederation", func(t *testing.T) {
+		e := newEnv(t)
+		res := e.get(e.client(), "/network")
+		wantStatus(t, res, http.StatusNotFound)
+		res = e.get(e.client(), "/library")
+		wantNotContains(t, res, `href="/network"`)
+	})
+}

@@ -57,6 +57,7 @@ type page struct {
 	// Federated shows the network's parts: the staff Network page, the
 	// agenda's library filter.
 	Federated bool
+	Account   string // the library's fediverse handle, "@agenda@host"; "" without federation
 }
 
 // ThemeName returns the theme's name in the page's language, or the slug
@@ -79,6 +80,9 @@ func (s *Server) newPage(r *http.Request, data any) *page {
 		Path:      r.URL.Path,
 		Data:      data,
 		Federated: s.fed != nil && s.network != nil,
+	}
+	if s.ap != nil {
+		p.Account = "@" + strings.TrimPrefix(s.ap.Acct(), "acct:")
 	}
 	for _, l := range languages {
 		u := *r.URL

@@ -41,10 +41,13 @@ type Config struct {
 }
 
 // ActivityPub serves the ActivityPub side of the site. WantsActivity
-// reports whether a request asks for AS2 JSON rather than HTML.
+// reports whether a request asks for AS2 JSON rather than HTML; Acct is the
+// library's account, "acct:agenda@host", which the pages show so people
+// can follow it.
 type ActivityPub interface {
 	http.Handler
 	WantsActivity(r *http.Request) bool
+	Acct() string
 }
 
 // Network follows and unfollows other libraries.
@@ -105,6 +108,9 @@ func New(cfg Config) *Server {
 	r.Get("/offers", s.offers)
 	r.Get("/offers/{id}", s.offerPage)
 	r.Get("/library", s.libraryPage)
+	if s.ap != nil && s.fed != nil {
+		r.Get("/network", s.publicNetwork)
+	}
 
 	r.Get("/login", s.loginForm)
 	r.With(httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))).
