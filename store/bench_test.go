@@ -1,6 +1,9 @@
 package store_test
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -50,4 +53,75 @@ func BenchmarkFindEvents(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchBackends runs fn on a fresh SQLite database, and on PostgreSQL when
+// VESTIGING_TEST_POSTGRES is set.
+func benchBackends(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, storetest.SQLite(b)) })
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		b.Run("postgres", func(b *testing.B) { fn(b, storetest.Postgres(b)) })
+	}
+}
+
+// BenchmarkFanOut measures what publishing to 10,000 followers on 1,000
+// shared inboxes costs the store: listing the inboxes, and saving the
+// activity with one delivery job per inbox in one transaction.
+func BenchmarkFanOut(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		storetest.SeedFollowers(b, db, 10_000, 1_000, func(i int) string { return fmt.Sprintf("https://host%d.example/inbox", i) })
+		var inboxes []string
+		b.Run("FollowerInboxes", func(b *testing.B) {
+			for b.Loop() {
+				var err error
+				if inboxes, err = db.FollowerInboxes(b.Context()); err != nil || len(inboxes) != 1_000 {
+					b.Fatalf("inboxes: %d, %v", len(inboxes), err)
+				}
+			}
+		})
+		b.Run("SaveActivity", func(b *testing.B) {
+			jobs := make([]vestiging.JobArgs, len(inboxes))
+			for i, in := range inboxes {
+				jobs[i] = recordJob{N: i, Inbox: in}
+			}
+			n := 0
+			for b.Loop() {
+				n++
+				a := &vestiging.Activity{IRI: fmt.Sprintf("https://a.example/activities/%d", n), Type: "Create",
+					JSON: []byte(`{"type":"Create"}`), Public: true}
+				if saved, err := db.SaveActivity(b.Context(), a, jobs); err != nil || !saved {
+					b.Fatalf("save: %v, %v", saved, err)
+				}
+			}
+		})
+	})
+}
+
+// BenchmarkJobs measures River on the store's database: inserting and
+// working 1,000 jobs that do nothing, from insert to the last completion.
+func BenchmarkJobs(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		r := &recorder{started: make(chan int, 1000), done: make(chan int, 1000)}
+		if err := db.StartJobs(b.Context(), r.workers(), store.JobsConfig{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			b.Fatal(err)
+		}
+		defer db.StopJobs(context.Background())
+		jobs := make([]vestiging.JobArgs, 1000)
+		for i := range jobs {
+			jobs[i] = recordJob{N: i}
+		}
+		n := 0
+		for b.Loop() {
+			n++
+			a := &vestiging.Activity{IRI: fmt.Sprintf("https://a.example/activities/%d", n), Type: "Create", JSON: []byte(`{}`)}
+			if _, err := db.SaveActivity(b.Context(), a, jobs); err != nil {
+				b.Fatal(err)
+			}
+			for range jobs {
+				<-r.done
+				<-r.started
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Seconds())/float64(n*len(jobs))*1e6, "µs/job")
+	})
 }

@@ -95,8 +95,10 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, river.FetchCooldownDefault),
-		Logger:            cfg.Logger,
+		// River waits this long between fetches even when jobs are waiting,
+		// which caps throughput at Workers per cooldown: keep it short.
+		FetchCooldown: max(min(cfg.PollInterval/5, river.FetchCooldownDefault), river.FetchCooldownMin),
+		Logger:        cfg.Logger,
 	}
 	db.jobsMu.Lock()
 	defer db.jobsMu.Unlock()

@@ -16,7 +16,8 @@ import (
 
 // recordJob is worked by recorder.
 type recordJob struct {
-	N int `json:"n"`
+	N     int    `json:"n"`
+	Inbox string `json:"inbox,omitempty"`
 }
 
 func (recordJob) Kind() string { return "record" }
