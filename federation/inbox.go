@@ -46,9 +46,7 @@ func (s *inboxState) hostDue(host string, now time.Time) bool {
 	if at, ok := s.checked[host]; ok && now.Sub(at) < hostCheckInterval {
 		return false
 	}
-	if s.checked == nil || len(s.checked) >= keyCacheSize {
-		s.checked = make(map[string]time.Time)
-	}
+	s.checked = bounded(s.checked)
 	s.checked[host] = now
 	return true
 }
@@ -157,8 +155,9 @@ func (f *Federator) receive(r *http.Request) error {
 }
 
 // verify checks the request's signature with the key from the key cache
-// and returns the key's owner. A key from the cache that does not verify
-// is fetched once more from its owner, who may have rotated it.
+// and returns the key's owner. A stored key that does not verify is
+// fetched once more from its owner, who may have rotated it, unless it
+// was fetched less than keyRefetchAfter ago.
 func (f *Federator) verify(r *http.Request, body []byte) (*vestiging.Actor, error) {
 	now := f.now()
 	var k cachedKey
@@ -172,7 +171,7 @@ func (f *Federator) verify(r *http.Request, body []byte) (*vestiging.Actor, erro
 	}
 	_, err := Verify(r, body, now, getKey(false))
 	var se *SignatureError
-	if errors.As(err, &se) && se.Reason == ReasonInvalid && !fetched {
+	if errors.As(err, &se) && se.Reason == ReasonInvalid && !fetched && now.Sub(k.owner.FetchedAt) >= keyRefetchAfter {
 		_, err = Verify(r, body, now, getKey(true))
 	}
 	if err != nil {

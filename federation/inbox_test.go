@@ -787,15 +787,27 @@ func TestInboxOtherTypes(t *testing.T) {
 // new one after a single refetch.
 func TestInboxKeyRotation(t *testing.T) {
 	db := storetest.SQLite(t)
-	env := newInEnv(t, db, nil)
+	clock := storetest.NewClock(time.Now().UTC())
+	env := newInEnv(t, db, clock.Now)
 	p := newInPeer(t, "tiel", 0)
-	if got, want := p.post(t, env.inbox, p.activity("Like", "/likes/1", env.base.String()+"/events/1")), http.StatusAccepted; got != want {
+	like := func(n int) []byte {
+		return p.activity("Like", fmt.Sprintf("/likes/%d", n), env.base.String()+"/events/1")
+	}
+	if got, want := p.post(t, env.inbox, like(1)), http.StatusAccepted; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
 	p.signer.Key = inKey(t, 3)
 	p.setKey(t, inKey(t, 3))
 	before := p.fetches.Load()
-	if got, want := p.post(t, env.inbox, p.activity("Like", "/likes/2", env.base.String()+"/events/1")), http.StatusAccepted; got != want {
+	// A key fetched a moment ago is not fetched again for a bad signature.
+	if got, want := p.post(t, env.inbox, like(2)), http.StatusUnauthorized; got != want {
+		t.Errorf("status right after the first fetch = %d, want %d", got, want)
+	}
+	if got := p.fetches.Load() - before; got != 0 {
+		t.Errorf("%d key fetches within keyRefetchAfter, want none", got)
+	}
+	clock.Add(keyRefetchAfter)
+	if got, want := p.post(t, env.inbox, like(3)), http.StatusAccepted; got != want {
 		t.Fatalf("status after rotation = %d, want %d", got, want)
 	}
 	if got, want := p.fetches.Load()-before, int64(1); got != want {
@@ -808,6 +820,43 @@ func TestInboxKeyRotation(t *testing.T) {
 	if k, err := ParsePublicKeyPEM(stored.PublicKeyPEM); err != nil || !k.Equal(&inKey(t, 3).PublicKey) {
 		t.Errorf("stored key is not the new one (%v)", err)
 	}
+}
+
+// TestInboxKeyFetches: requests naming one unknown key share its fetch,
+// and a key that cannot be fetched is not asked for again at once.
+func TestInboxKeyFetches(t *testing.T) {
+	db := storetest.SQLite(t)
+	env := newInEnv(t, db, nil)
+
+	t.Run("Concurrent", func(t *testing.T) {
+		p := newInPeer(t, "tiel", 0)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				if got, want := p.post(t, env.inbox, p.activity("Like", fmt.Sprintf("/likes/%d", i), env.base.String()+"/events/1")), http.StatusAccepted; got != want {
+					t.Errorf("status = %d, want %d", got, want)
+				}
+			})
+		}
+		wg.Wait()
+		if got, want := p.fetches.Load(), int64(1); got != want {
+			t.Errorf("%d key fetches for 8 concurrent requests, want %d", got, want)
+		}
+	})
+	t.Run("Failed", func(t *testing.T) {
+		p := newInPeer(t, "weg", 1)
+		p.mu.Lock()
+		delete(p.docs, "/users/weg") // the actor is gone: 404
+		p.mu.Unlock()
+		for i := range 3 {
+			if got, want := p.post(t, env.inbox, p.activity("Like", fmt.Sprintf("/likes/%d", i), env.base.String()+"/events/1")), http.StatusUnauthorized; got != want {
+				t.Errorf("status = %d, want %d", got, want)
+			}
+		}
+		if got, want := p.fetches.Load(), int64(1); got != want {
+			t.Errorf("%d fetches of a missing key, want %d", got, want)
+		}
+	})
 }
 
 // TestInboxHostRecovers: a signed request from a host marked failing

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/vestiging/vestiging"
 )
 
@@ -15,18 +17,33 @@ import (
 const (
 	keyCacheTTL  = 10 * time.Minute
 	keyCacheSize = 10000
+	// keyFailureTTL is how long a failed key fetch is remembered, so a
+	// flood of requests naming a dead or hostile keyId costs one fetch.
+	keyFailureTTL = 30 * time.Second
+	// keyRefetchAfter is how old a stored key must be before a signature
+	// it does not verify makes us fetch it again: rotation is rare, and
+	// bad signatures must not turn us into a stream of GETs.
+	keyRefetchAfter = time.Minute
 )
 
-// keyCache maps keyIds to parsed keys and their owners.
+// keyCache maps keyIds to parsed keys and their owners, remembers failed
+// fetches, and lets concurrent requests for one unknown key share a fetch.
 type keyCache struct {
-	mu sync.Mutex
-	m  map[string]cachedKey
+	mu     sync.Mutex
+	m      map[string]cachedKey
+	failed map[string]keyFailure
+	flight singleflight.Group
 }
 
 type cachedKey struct {
 	key   *rsa.PublicKey
 	owner *vestiging.Actor
 	at    time.Time
+}
+
+type keyFailure struct {
+	err error
+	at  time.Time
 }
 
 func (c *keyCache) get(keyID string, now time.Time) (cachedKey, bool) {
@@ -42,12 +59,46 @@ func (c *keyCache) get(keyID string, now time.Time) (cachedKey, bool) {
 func (c *keyCache) put(keyID string, k cachedKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= keyCacheSize {
-		// Starting over is cheaper to get right than LRU bookkeeping, and a
-		// miss costs one indexed query.
-		c.m = make(map[string]cachedKey)
-	}
+	c.m = bounded(c.m)
 	c.m[keyID] = k
+	delete(c.failed, keyID)
+}
+
+// failure returns the error of a fetch of keyID that failed lately.
+func (c *keyCache) failure(keyID string, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f, ok := c.failed[keyID]; ok && now.Sub(f.at) < keyFailureTTL {
+		return f.err
+	}
+	return nil
+}
+
+func (c *keyCache) fail(keyID string, err error, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failed = bounded(c.failed)
+	c.failed[keyID] = keyFailure{err: err, at: now}
+}
+
+// forget drops what is cached of the keys an actor owns.
+func (c *keyCache) forget(actorIRI string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, k := range c.m {
+		if k.owner.IRI == actorIRI {
+			delete(c.m, id)
+		}
+	}
+}
+
+// bounded returns m, or a new map when m is nil or full: starting over is
+// cheaper to get right than LRU bookkeeping, and a miss costs one query.
+func bounded[V any](m map[string]V) map[string]V {
+	if m == nil || len(m) >= keyCacheSize {
+		return make(map[string]V)
+	}
+	return m
 }
 
 // publicKey returns the key for keyID and its owner: from memory, else the
@@ -74,18 +125,37 @@ func (f *Federator) publicKey(ctx context.Context, keyID string, refetch bool) (
 			return cachedKey{}, false, fmt.Errorf("key %s: %w", keyID, err)
 		}
 	}
-	rk, err := f.fetcher.FetchKey(ctx, keyID)
+	if err := f.in.keys.failure(keyID, now); err != nil {
+		return cachedKey{}, false, err
+	}
+	v, err, _ := f.in.keys.flight.Do(keyID, func() (any, error) {
+		// Shared by every waiting request: one leaving must not fail the others.
+		k, err := f.fetchPublicKey(context.WithoutCancel(ctx), keyID, now)
+		if err != nil {
+			f.in.keys.fail(keyID, err, now)
+		}
+		return k, err
+	})
 	if err != nil {
 		return cachedKey{}, true, err
+	}
+	return v.(cachedKey), true, nil
+}
+
+// fetchPublicKey fetches keyID from its owner, stores the owner and caches the key.
+func (f *Federator) fetchPublicKey(ctx context.Context, keyID string, now time.Time) (cachedKey, error) {
+	rk, err := f.fetcher.FetchKey(ctx, keyID)
+	if err != nil {
+		return cachedKey{}, err
 	}
 	a, err := storedActor(rk.Actor, now)
 	if err != nil {
-		return cachedKey{}, true, err
+		return cachedKey{}, err
 	}
 	if err := f.cfg.Federation.UpsertActor(ctx, a); err != nil {
-		return cachedKey{}, true, fmt.Errorf("key %s: %w", keyID, err)
+		return cachedKey{}, fmt.Errorf("key %s: %w", keyID, err)
 	}
-	k = cachedKey{key: rk.Key, owner: a, at: now}
+	k := cachedKey{key: rk.Key, owner: a, at: now}
 	f.in.keys.put(keyID, k)
-	return k, true, nil
+	return k, nil
 }

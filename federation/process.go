@@ -111,6 +111,7 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 		if a.Object().ID == actor.IRI {
 			// A changed profile or key: fetched from its origin, not taken from the body.
 			_, err = f.fetchActor(ctx, actor.IRI)
+			f.in.keys.forget(actor.IRI)
 			err = fetchError(err)
 			break
 		}
