@@ -1,11 +1,9 @@
 package federation
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -271,12 +269,7 @@ func benchmarkFanOut(b *testing.B, db *store.DB) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	workers := river.NewWorkers()
-	in.fed.AddWorkers(workers)
-	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: 50, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.StopJobs(context.Background()) })
+	in.runJobs(b, 50)
 
 	var peakHeap, peakSys atomic.Uint64
 	stop := make(chan struct{})

@@ -1,17 +1,23 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -202,5 +208,94 @@ func TestFollow(t *testing.T) {
 		if last["type"] != "Undo" || obj["id"] != fl.ActivityIRI || obj["type"] != "Follow" {
 			t.Errorf("peer received %v", last)
 		}
+	})
+}
+
+// runJobs works the instance's jobs with every federation worker, n at
+// once (0: the store's default), until the test ends.
+func (in *testInstance) runJobs(t testing.TB, n int) {
+	t.Helper()
+	workers := river.NewWorkers()
+	in.fed.AddWorkers(workers)
+	if err := in.db.StartJobs(t.Context(), workers, store.JobsConfig{Workers: n, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = in.db.StopJobs(context.Background()) })
+}
+
+// eventually polls cond until it holds, failing after 15 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 15 s", what)
+		}
+	}
+}
+
+// TestFollowVestiging runs two instances with their River workers: A
+// follows B, B's inbox accepts, and B's publishing, cancelling and
+// deleting reach A's agenda; after Unfollow B has no follower left.
+func TestFollowVestiging(t *testing.T) {
+	a := startInstance(t, storetest.SQLite(t), nil)
+	dbB := storetest.SQLite(t)
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		dbB = storetest.Postgres(t)
+	}
+	b := startInstance(t, dbB, nil)
+	a.runJobs(t, 0)
+	b.runJobs(t, 0)
+	ctx := t.Context()
+
+	fl, err := a.fed.Follow(ctx, "@agenda@"+b.base.Host)
+	if err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	eventually(t, "Accept", func() bool {
+		got, err := a.db.FollowingByActor(ctx, fl.Actor.ID)
+		return err == nil && got.State == vestiging.FollowAccepted
+	})
+
+	branches, err := b.db.Branches(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	e := &vestiging.Event{Title: "Schrijfcafé", Status: vestiging.StatusPublished, StartsAt: start, EndsAt: start.Add(2 * time.Hour), BranchID: &branches[0].ID}
+	if err := b.db.CreateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	remote := func() *vestiging.Event {
+		events, _, err := a.db.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote})
+		if err != nil || len(events) != 1 {
+			return nil
+		}
+		return events[0]
+	}
+	eventually(t, "Create", func() bool { r := remote(); return r != nil && r.Title == "Schrijfcafé" })
+	if r := remote(); r.IRI != EventID(b.base, e) || r.OriginID == nil || *r.OriginID != fl.Actor.ID {
+		t.Errorf("remote event %s from %v, want %s from %d", r.IRI, r.OriginID, EventID(b.base, e), fl.Actor.ID)
+	}
+
+	e.Status = vestiging.StatusCancelled
+	if err := b.db.UpdateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Update (cancelled)", func() bool { r := remote(); return r != nil && r.Status == vestiging.StatusCancelled })
+
+	if err := b.db.DeleteEvent(ctx, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Delete", func() bool {
+		_, n, err := a.db.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote})
+		return err == nil && n == 0
+	})
+
+	if err := a.fed.Unfollow(ctx, fl.Actor.ID); err != nil {
+		t.Fatalf("unfollow: %v", err)
+	}
+	eventually(t, "Undo", func() bool {
+		_, n, err := b.db.Followers(ctx, 0, 10)
+		return err == nil && n == 0
 	})
 }
