@@ -104,6 +104,17 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// lockKey serialises transactions on PostgreSQL that touch the same key
+// (a remote IRI), until tx ends, so a Create racing its Delete or a second
+// Create cannot interleave; SQLite transactions here are serial already.
+func (d dialect) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
+	if d != postgresDialect {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7420002))", key)
+	return err
+}
+
 // boolTrue is the literal true: SQLite stores booleans as 0 and 1.
 func (d dialect) boolTrue() string {
 	if d == postgresDialect {

@@ -420,6 +420,9 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	}
 	prepareEvent(e)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.dialect.lockKey(ctx, tx, e.IRI); err != nil {
+			return db.mapError(err)
+		}
 		var dead int
 		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE iri = $1`, e.IRI).Scan(&dead)
 		if err != nil {
@@ -428,7 +431,7 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 		if dead > 0 {
 			return vestiging.Errorf(vestiging.ECONFLICT, "This event was deleted.")
 		}
-		err = tx.QueryRowContext(ctx, `SELECT id FROM events WHERE iri = $1`+db.dialect.forUpdate(), e.IRI).Scan(&e.ID)
+		err = tx.QueryRowContext(ctx, `SELECT id FROM events WHERE iri = $1`, e.IRI).Scan(&e.ID)
 		switch {
 		case err == sql.ErrNoRows:
 			return db.insertEvent(ctx, tx, e)
@@ -453,6 +456,9 @@ func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
 		return vestiging.Errorf(vestiging.EINVALID, "Give the id of what to delete.")
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
+			return db.mapError(err)
+		}
 		for _, q := range []string{`DELETE FROM events WHERE iri = $1`, `DELETE FROM actors WHERE iri = $1`} {
 			if _, err := tx.ExecContext(ctx, q, iri); err != nil {
 				return db.mapError(err)

@@ -385,6 +385,28 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("after update: %+v, %v", got, err)
 		}
 	})
+	t.Run("OKConcurrent", func(t *testing.T) {
+		var wg sync.WaitGroup
+		ids := make([]int64, 8)
+		for i := range ids {
+			wg.Go(func() {
+				e := remoteEvent(c, 9, f.origin.Add(48*time.Hour))
+				if err := db.UpsertRemoteEvent(context.Background(), e); err != nil {
+					t.Errorf("concurrent upsert %d: %v", i, err)
+				}
+				ids[i] = e.ID
+			})
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("one IRI stored under several IDs: %v", ids)
+			}
+		}
+		if err := db.DeleteRemoteObject(ctx, remoteEvent(c, 9, f.origin).IRI); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("FindEvents", func(t *testing.T) {
 		for _, tc := range []struct {
 			name string
