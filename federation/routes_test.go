@@ -264,8 +264,17 @@ func TestObjects(t *testing.T) {
 				t.Errorf("eventStatus %v, want %v", got, want)
 			}
 		})
+		origin := &vestiging.Actor{IRI: "https://elders.example/actor", Type: "Organization", Host: "elders.example", Inbox: "https://elders.example/inbox"}
+		if err := db.UpsertActor(ctx, origin); err != nil {
+			t.Fatal(err)
+		}
+		remote := &vestiging.Event{Title: "Elders", Status: vestiging.StatusPublished, StartsAt: start, EndsAt: start.Add(time.Hour),
+			IRI: "https://elders.example/events/1", URL: "https://elders.example/events/1", OriginID: &origin.ID}
+		if err := db.UpsertRemoteEvent(ctx, remote); err != nil {
+			t.Fatal(err)
+		}
 		t.Run("ErrNotFound", func(t *testing.T) {
-			for _, path := range []string{"/events/" + itoa(draft.ID), "/courses/" + itoa(published.ID), "/events/999999",
+			for _, path := range []string{"/events/" + itoa(draft.ID), "/events/" + itoa(remote.ID), "/courses/" + itoa(published.ID), "/events/999999",
 				"/events/abc", "/offers/" + itoa(offer.ID), "/activities/nope"} {
 				if resp, _ := in.get(t, path, AcceptActivity, nil); resp.StatusCode != http.StatusNotFound {
 					t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
