@@ -242,18 +242,21 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Follow this library from Mastodon or another library as @%s@%s.\n", ff.handle, base.Host)
 	fmt.Fprintf(stdout, "Vestiging %s is running on %s (listening on http://%s). Stop with Ctrl-C.\n", vestiging.Version, base, ln.Addr())
 
+	var served error
 	select {
-	case err := <-inst.served:
-		inst.Close(context.Background())
-		return fmt.Errorf("server stopped: %w", err)
+	case served = <-inst.served:
 	case <-ctx.Done():
 	}
 	stop() // a second Ctrl-C now ends the process at once
 	logger.Info("shutting down; finishing requests and jobs in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := inst.Close(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	closeErr := inst.Close(sctx)
+	if served != nil {
+		return fmt.Errorf("server stopped: %w", served)
+	}
+	if closeErr != nil {
+		return fmt.Errorf("shutdown: %w", closeErr)
 	}
 	logger.Info("stopped")
 	return nil
