@@ -72,8 +72,8 @@ func refuse(status int, reason string, err error) *inboxError {
 }
 
 // Inbox receives signed POSTs to the shared inbox and the actor's inbox.
-// Checks run cheapest first and change nothing until the activity is
-// queued: body size; Signature header; domain rules for the keyId's host,
+// Checks run cheapest first and change nothing (but the key cache) until
+// the activity is queued: body size; Signature header; domain rules for the keyId's host,
 // before any key is fetched; the signature (Digest, Date, key); the
 // activity's JSON; that the signer is the actor and that the ids it creates
 // or changes are on the actor's host. Then the activity is queued durably
