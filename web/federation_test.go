@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -139,7 +140,8 @@ func TestInboxBypassesSiteMiddleware(t *testing.T) {
 	c := e.client()
 	post := func(path, body string) response {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(body))
+		// Chunked, without a Content-Length: the inbox finds the size by reading.
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, io.MultiReader(strings.NewReader(body)))
 		if err != nil {
 			t.Fatal(err)
 		}
