@@ -3,6 +3,7 @@ package federation
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
@@ -135,5 +136,58 @@ func TestBackfillAfterAccept(t *testing.T) {
 	}
 	if got, want := len(env.remoteEvents(t)), 3; got != want {
 		t.Errorf("%d remote events after the Accept, want %d", got, want)
+	}
+}
+
+// TestBackfillFromVestiging: when one Vestiging follows another, the
+// events the followed library published before are fetched from its real
+// upcomingEvents collection after the Accept.
+func TestBackfillFromVestiging(t *testing.T) {
+	a := startInstance(t, storetest.SQLite(t), nil)
+	b := startInstance(t, storetest.SQLite(t), nil)
+	ctx := t.Context()
+	branches, err := b.db.Branches(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	var published []*vestiging.Event
+	for i := range 3 {
+		e := &vestiging.Event{Title: fmt.Sprintf("Voorlezen %d", i), Status: vestiging.StatusPublished,
+			StartsAt: start.AddDate(0, 0, i), EndsAt: start.AddDate(0, 0, i).Add(time.Hour), BranchID: &branches[0].ID}
+		if err := b.db.CreateEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		published = append(published, e)
+	}
+	b.runJobs(t, 0)
+	a.runJobs(t, 0)
+	// B publishes its Creates while nobody follows: A can only learn of
+	// these events by backfill.
+	eventually(t, "B's Creates in its outbox", func() bool {
+		_, n, err := b.db.Activities(ctx, 0, 10)
+		return err == nil && n == len(published)
+	})
+	if _, err := a.fed.Follow(ctx, "@agenda@"+b.base.Host); err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	remote := func() map[string]*vestiging.Event {
+		events, _, err := a.db.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]*vestiging.Event{}
+		for _, e := range events {
+			m[e.IRI] = e
+		}
+		return m
+	}
+	eventually(t, "backfill", func() bool { return len(remote()) == len(published) })
+	got := remote()
+	for _, e := range published {
+		r := got[EventID(b.base, e)]
+		if r == nil || r.Title != e.Title || r.Branch == nil || r.Branch.Name != branches[0].Name {
+			t.Errorf("%s: backfilled %+v", e.Title, r)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -63,7 +64,7 @@ func newInEnv(t testing.TB, db *store.DB, clock vestiging.Clock) *inEnv {
 	env.base = mustURL(srv.URL)
 	env.inbox = srv.URL + "/inbox"
 	f, err := New(context.Background(), Config{
-		Services: db, Federation: db, BaseURL: env.base, Clock: clock,
+		Services: db, Federation: db, BaseURL: env.base, Clock: clock, Logger: slog.New(slog.DiscardHandler),
 		Client: NewClient(ClientOptions{AllowLoopback: true}),
 	})
 	if err != nil {
