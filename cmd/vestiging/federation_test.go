@@ -117,6 +117,7 @@ func testAdminFollow(t *testing.T, databaseB string) {
 	b := startTestInstance(t, t.TempDir(), databaseB, true)
 	bHost := strings.TrimPrefix(b.URL, "http://")
 
+	start := time.Now()
 	var stdout strings.Builder
 	code := run(context.Background(), []string{"admin", "follow", "@agenda@" + bHost,
 		"--data", dataA, "--base-url", a.URL, "--allow-loopback"}, &stdout, io.Discard)
@@ -128,21 +129,28 @@ func testAdminFollow(t *testing.T, databaseB string) {
 	}
 
 	ctx := context.Background()
+	upcoming := vestiging.EventFilter{From: time.Now(), Limit: 1}
+	_, want, err := b.DB.FindEvents(ctx, upcoming)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upcoming.Source = vestiging.SourceRemote
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		fs, _, err := a.DB.Followings(ctx, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, remote, err := a.DB.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote, Limit: 1})
+		_, remote, err := a.DB.FindEvents(ctx, upcoming)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(fs) == 1 && fs[0].State == vestiging.FollowAccepted && remote > 0 {
+		if len(fs) == 1 && fs[0].State == vestiging.FollowAccepted && remote == want {
+			t.Logf("accepted and all %d of B's upcoming events in A's agenda %v after admin follow", remote, time.Since(start).Round(time.Millisecond))
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30 s: following %d (%v), remote events %d; want accepted and B's events", len(fs), states(fs), remote)
+			t.Fatalf("after 30 s: following %d (%v), remote events %d; want accepted and B's %d upcoming events", len(fs), states(fs), remote, want)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
