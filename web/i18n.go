@@ -418,6 +418,7 @@ var catalog = map[string]string{
 	"On Mastodon or another fediverse service, search for this name and follow it to see every new activity in your timeline:": "Zoek op Mastodon of een andere fediversedienst naar deze naam en volg haar om elke nieuwe activiteit in je tijdlijn te zien:",
 	"Their activities in our agenda":  "Hun activiteiten in onze agenda",
 	"On Mastodon and the fediverse":   "Op Mastodon en de fediverse",
+	"The first %d of %d.":             "De eerste %d van %d.",
 	"Choose a library from the list.": "Kies een bibliotheek uit de lijst.",
 	"Library":                         "Bibliotheek",
 	"This library":                    "Deze bibliotheek",
