@@ -5,11 +5,13 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx" for creating test databases
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/migrations"
 	"github.com/vestiging/vestiging/store"
 )
 
@@ -89,13 +92,19 @@ func PostgresClock(t testing.TB, clock vestiging.Clock) *store.DB {
 	if server == "" {
 		t.Skip(EnvPostgres + " is not set; skipping PostgreSQL")
 	}
-	return open(t, CreatePostgresDatabase(t, server), clock)
+	return open(t, createDatabase(t, server, migratedTemplate(t, server)), clock)
 }
 
 // CreatePostgresDatabase creates a uniquely named empty database on the
 // server at serverURL and returns its URL; cleanup terminates its
 // connections and drops it.
 func CreatePostgresDatabase(t testing.TB, serverURL string) string {
+	t.Helper()
+	return createDatabase(t, serverURL, "")
+}
+
+// adminURL adds a connect timeout to a server URL.
+func adminURL(t testing.TB, serverURL string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(serverURL)
 	if err != nil {
@@ -105,6 +114,95 @@ func CreatePostgresDatabase(t testing.TB, serverURL string) string {
 		q.Set("connect_timeout", "5")
 		u.RawQuery = q.Encode()
 	}
+	return u
+}
+
+// templates maps a server URL to its migrated template database.
+var templates = struct {
+	sync.Mutex
+	name map[string]string
+}{name: map[string]string{}}
+
+// migratedTemplate returns a database on the server holding the migrated
+// schema, for createDatabase to copy: a copy takes a tenth of the time of
+// migrating. Its name carries a hash of the migrations, so a changed
+// migration makes a new one; test processes running at once build it once,
+// under an advisory lock, and only a finished one bears the name.
+func migratedTemplate(t testing.TB, serverURL string) string {
+	t.Helper()
+	templates.Lock()
+	defer templates.Unlock()
+	if name, ok := templates.name[serverURL]; ok {
+		return name
+	}
+	h := sha256.New()
+	err := fs.WalkDir(migrations.Postgres, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(migrations.Postgres, path)
+		fmt.Fprintf(h, "%s\n%s\n", path, b)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("hash migrations: %v", err)
+	}
+	name := "vestiging_template_" + hex.EncodeToString(h.Sum(nil))[:16]
+
+	u := adminURL(t, serverURL)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPostgres, err)
+	}
+	defer admin.Close()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", u.Redacted(), err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7420003)"); err != nil {
+		t.Fatalf("lock template: %v", err)
+	}
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(7420003)")
+	var exists bool
+	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		t.Fatalf("find template: %v", err)
+	}
+	if !exists {
+		building := name + "_building"
+		for _, q := range []string{"DROP DATABASE IF EXISTS " + building + " WITH (FORCE)", "CREATE DATABASE " + building} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatalf("build template: %v", err)
+			}
+		}
+		b := *u
+		b.Path = "/" + building
+		db, err := store.Open(ctx, b.String(), store.Options{})
+		if err != nil {
+			t.Fatalf("build template: %v", err)
+		}
+		err = db.Migrate(ctx)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("build template: migrate: %v", err)
+		}
+		if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+name); err != nil {
+			t.Fatalf("build template: %v", err)
+		}
+	}
+	templates.name[serverURL] = name
+	return name
+}
+
+// createDatabase creates a uniquely named database, a copy of template
+// when one is given, and drops it at cleanup.
+func createDatabase(t testing.TB, serverURL, template string) string {
+	t.Helper()
+	u := adminURL(t, serverURL)
 	admin, err := sql.Open("pgx", u.String())
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPostgres, err)
@@ -115,7 +213,11 @@ func CreatePostgresDatabase(t testing.TB, serverURL string) string {
 	name := "vestiging_test_" + hex.EncodeToString(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += " TEMPLATE " + template
+	}
+	if _, err := admin.ExecContext(ctx, create); err != nil {
 		t.Fatalf("create test database on %s: %v", u.Redacted(), err)
 	}
 	t.Cleanup(func() {
