@@ -287,6 +287,7 @@ func (e *env) remoteEvent(title string, start time.Time) (*vestiging.Event, *ves
 	}
 	ev := &vestiging.Event{Kind: vestiging.KindEvent, Title: title, Description: "<p>Elders</p>", StartsAt: start, EndsAt: start.Add(time.Hour),
 		Status: vestiging.StatusPublished, IRI: "https://bieb.example/events/7", URL: "https://bieb.example/events/7", OriginID: &a.ID,
+		RegistrationMode: vestiging.RegistrationExternal, RegistrationURL: "https://bieb.example/events/7/aanmelden",
 		Branch: &vestiging.Branch{Name: "Bibliotheek Elders", Street: "Kerkstraat 2", City: "Elders"}}
 	if err := ev.Validate(); err != nil {
 		e.t.Fatalf("validate: %v", err)
@@ -317,7 +318,8 @@ func TestRemoteEvents(t *testing.T) {
 	t.Run("EventPage", func(t *testing.T) {
 		res := e.get(c, fmt.Sprintf("/events/%d", ev.ID), "Accept", browserAccept)
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, "From Bibliotheek Elders", `href="https://bieb.example/events/7"`)
+		// Registration happens at the origin.
+		wantContains(t, res, "From Bibliotheek Elders", `href="https://bieb.example/events/7"`, `href="https://bieb.example/events/7/aanmelden"`)
 	})
 
 	t.Run("LibraryFilter", func(t *testing.T) {
