@@ -66,9 +66,6 @@ func (f *Federator) backfill(ctx context.Context, actorIRI string) (int, error) 
 		return 0, nil
 	}
 	b := &backfiller{f: f, actor: actorIRI, origin: origin}
-	if b.themes, err = f.cfg.Services.Themes(ctx); err != nil {
-		return 0, err
-	}
 	var next any = coll
 	for pages := 0; next != nil && pages < maxBackfillPages && b.items < maxBackfillItems; pages++ {
 		page, ok := next.(map[string]any)
@@ -101,7 +98,6 @@ type backfiller struct {
 	f      *Federator
 	actor  string
 	origin *vestiging.Actor
-	themes []*vestiging.Theme
 	items  int
 	stored int
 }
