@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -48,7 +49,9 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillJob]) 
 // if it has one, else its outbox, page by page through first and next
 // (at most maxBackfillPages pages and maxBackfillItems items). Items may be
 // Events, activities wrapping them, or ids; every page and item must be on
-// the actor's own host. Events that have ended are skipped.
+// the actor's own host. Events that have ended are skipped, and so are
+// events written since the backfill started: a delivery that arrived
+// meanwhile is fresher than the collection's copy.
 func (f *Federator) backfill(ctx context.Context, actorIRI string) (int, error) {
 	origin, err := f.following(ctx, actorIRI)
 	if err != nil || origin == nil {
@@ -65,7 +68,7 @@ func (f *Federator) backfill(ctx context.Context, actorIRI string) (int, error) 
 	if coll == "" {
 		return 0, nil
 	}
-	b := &backfiller{f: f, actor: actorIRI, origin: origin}
+	b := &backfiller{f: f, actor: actorIRI, origin: origin, started: f.now().Truncate(time.Microsecond)}
 	var next any = coll
 	for pages := 0; next != nil && pages < maxBackfillPages && b.items < maxBackfillItems; pages++ {
 		page, ok := next.(map[string]any)
@@ -76,6 +79,9 @@ func (f *Federator) backfill(ctx context.Context, actorIRI string) (int, error) 
 			if page, err = b.fetchOwn(ctx, refID(next)); err != nil {
 				return b.stored, err
 			}
+		}
+		if b.fresh, err = b.writtenSince(ctx); err != nil {
+			return b.stored, err
 		}
 		for _, it := range append(asList(page["orderedItems"]), asList(page["items"])...) {
 			if b.items++; b.items > maxBackfillItems {
@@ -95,11 +101,35 @@ func (f *Federator) backfill(ctx context.Context, actorIRI string) (int, error) 
 
 // backfiller is the state of one backfill.
 type backfiller struct {
-	f      *Federator
-	actor  string
-	origin *vestiging.Actor
-	items  int
-	stored int
+	f       *Federator
+	actor   string
+	origin  *vestiging.Actor
+	started time.Time
+	fresh   map[string]bool // IRIs of the origin's events written since started
+	items   int
+	stored  int
+}
+
+// writtenSince returns the IRIs of the origin's stored events written since
+// the backfill started.
+func (b *backfiller) writtenSince(ctx context.Context) (map[string]bool, error) {
+	fresh := map[string]bool{}
+	filter := vestiging.EventFilter{Source: vestiging.SourceRemote, OriginID: b.origin.ID, Limit: vestiging.MaxPageSize}
+	for {
+		events, total, err := b.f.cfg.Services.FindEvents(ctx, filter)
+		if err != nil {
+			return nil, fmt.Errorf("backfill: stored events: %w", err)
+		}
+		for _, e := range events {
+			if !e.UpdatedAt.Before(b.started) {
+				fresh[e.IRI] = true
+			}
+		}
+		filter.Offset += len(events)
+		if len(events) == 0 || filter.Offset >= total || filter.Offset+filter.Limit > vestiging.MaxOffset {
+			return fresh, nil
+		}
+	}
 }
 
 // item stores the Event an item is, wraps (Create, Update) or names.
@@ -131,7 +161,7 @@ func (b *backfiller) item(ctx context.Context, it any, depth int) error {
 	default:
 		return nil
 	}
-	if !SameHost(b.actor, str(m["id"])) {
+	if id := str(m["id"]); !SameHost(b.actor, id) || b.fresh[id] {
 		return nil
 	}
 	raw, err := json.Marshal(m)

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -188,6 +189,46 @@ func TestBackfillFromVestiging(t *testing.T) {
 		r := got[EventID(b.base, e)]
 		if r == nil || r.Title != e.Title || r.Branch == nil || r.Branch.Name != branches[0].Name {
 			t.Errorf("%s: backfilled %+v", e.Title, r)
+		}
+	}
+}
+
+// TestBackfillKeepsFresher: an event written after the backfill started
+// (delivered meanwhile) is not overwritten by the collection's older copy;
+// one stored before is refreshed.
+func TestBackfillKeepsFresher(t *testing.T) {
+	clock := storetest.NewClock(time.Now().UTC())
+	db := storetest.SQLiteClock(t, clock.Now)
+	env := newInEnv(t, db, clock.Now)
+	p := newInPeer(t, "tiel", 0)
+	origin := env.follow(t, p, vestiging.FollowAccepted).Actor
+	p.setActorField("upcomingEvents", p.id("/upcoming"))
+	p.put("/upcoming", map[string]any{"id": p.id("/upcoming"), "type": "OrderedCollection", "orderedItems": []any{
+		p.event("/events/1", "Uit de collectie 1", 3), p.event("/events/2", "Uit de collectie 2", 4)}})
+	store := func(path, title string) {
+		b, err := json.Marshal(p.event(path, title, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ParseRemoteEvent(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.f.storeEvent(t.Context(), r, origin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store("/events/1", "Oud")
+	clock.Add(time.Minute)
+	store("/events/2", "Net geleverd")
+	clock.Add(-30 * time.Second) // the backfill started before event 2 was delivered
+	if _, err := env.f.backfill(t.Context(), p.actor); err != nil {
+		t.Fatal(err)
+	}
+	events := env.remoteEvents(t)
+	for path, want := range map[string]string{"/events/1": "Uit de collectie 1", "/events/2": "Net geleverd"} {
+		if e := events[p.id(path)]; e == nil || e.Title != want {
+			t.Errorf("%s: %+v, want title %q", path, e, want)
 		}
 	}
 }
