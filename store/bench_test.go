@@ -55,6 +55,34 @@ func BenchmarkFindEvents(b *testing.B) {
 	}
 }
 
+// BenchmarkFindRemoteEvents is the agenda of BenchmarkFindEvents with 1,000
+// upcoming events from five other libraries among the local ones, whose
+// origins are read with one more query per page.
+func BenchmarkFindRemoteEvents(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		now := time.Now().UTC()
+		storetest.SeedEvents(b, db, 10_000, now.Add(-7500*2*time.Hour))
+		storetest.SeedRemoteEvents(b, db, 1_000, 5, now.Add(time.Hour))
+		for _, f := range []struct {
+			name   string
+			filter vestiging.EventFilter
+		}{
+			{"agenda", vestiging.EventFilter{From: now}},
+			{"remote", vestiging.EventFilter{From: now, Source: vestiging.SourceRemote}},
+			{"local", vestiging.EventFilter{From: now, Source: vestiging.SourceLocal}},
+		} {
+			b.Run(f.name, func(b *testing.B) {
+				for b.Loop() {
+					events, total, err := db.FindEvents(b.Context(), f.filter)
+					if err != nil || len(events) == 0 || total == 0 {
+						b.Fatalf("find: %d of %d, %v", len(events), total, err)
+					}
+				}
+			})
+		}
+	})
+}
+
 // benchBackends runs fn on a fresh SQLite database, and on PostgreSQL when
 // VESTIGING_TEST_POSTGRES is set.
 func benchBackends(b *testing.B, fn func(b *testing.B, db *store.DB)) {

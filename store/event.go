@@ -131,10 +131,12 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	}
 	switch f.Source {
 	case "":
+	// Remote events always have an origin and local ones never; the
+	// agenda's index holds origin_id, not iri.
 	case vestiging.SourceLocal:
-		w.add("e.iri IS NULL")
+		w.add("e.origin_id IS NULL")
 	case vestiging.SourceRemote:
-		w.add("e.iri IS NOT NULL")
+		w.add("e.origin_id IS NOT NULL")
 	default:
 		return nil, 0, vestiging.Errorf(vestiging.EINVALID, "Unknown source of events.")
 	}
@@ -161,7 +163,7 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 		// correlated in a way planners cannot see, so PostgreSQL would walk
 		// the start index through the whole history to reach the first
 		// upcoming event. This bound, true of every match and read from the
-		// (status, ends_at, starts_at) index alone, keeps the cost to the
+		// (status, ends_at, starts_at, origin_id) index alone, keeps the cost to the
 		// events ahead, however long the history grows.
 		w.add("e.starts_at >= (SELECT MIN(x.starts_at) FROM events x WHERE x.status "+inStatuses+" AND x.ends_at > ?)",
 			append(statuses, t(f.From))...)

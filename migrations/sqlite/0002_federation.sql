@@ -99,3 +99,7 @@ ALTER TABLE events ADD COLUMN place_longitude REAL;
 
 CREATE UNIQUE INDEX events_iri ON events (iri) WHERE iri IS NOT NULL;
 CREATE INDEX events_origin ON events (origin_id);
+-- The agenda's index gains the origin, so counting only local or only
+-- remote events still reads the index alone.
+DROP INDEX events_status_ends;
+CREATE INDEX events_status_ends ON events (status, ends_at, starts_at, origin_id);

@@ -393,3 +393,35 @@ func Jobs[T any](tb testing.TB, db *store.DB, kind string) []T {
 	}
 	return out
 }
+
+// SeedRemoteEvents stores n published remote events from origins libraries
+// (actors created on first use, https://bibliotheek-N.example), starting at
+// start, one every two hours, each at a place of its own. It stores them one
+// by one, as the inbox does: a thousand take a few seconds.
+func SeedRemoteEvents(tb testing.TB, db *store.DB, n, origins int, start time.Time) {
+	tb.Helper()
+	ctx := context.Background()
+	actors := make([]*vestiging.Actor, origins)
+	for i := range actors {
+		host := fmt.Sprintf("bibliotheek-%d.example", i+1)
+		a := &vestiging.Actor{IRI: "https://" + host + "/actor", Type: "Organization", Username: "agenda",
+			Name: fmt.Sprintf("Bibliotheek %d", i+1), Inbox: "https://" + host + "/actor/inbox",
+			SharedInbox: "https://" + host + "/inbox", KeyID: "https://" + host + "/actor#main-key"}
+		if err := db.UpsertActor(ctx, a); err != nil {
+			tb.Fatalf("seed remote events: %v", err)
+		}
+		actors[i] = a
+	}
+	for i := range n {
+		origin := actors[i%origins]
+		iri := fmt.Sprintf("https://%s/events/seeded-%d", origin.Host, i)
+		e := &vestiging.Event{Title: fmt.Sprintf("Elders %d", i+1), Description: "<p>Bij de buren.</p>",
+			StartsAt: start.Add(time.Duration(i) * 2 * time.Hour), Status: vestiging.StatusPublished,
+			IRI: iri, URL: iri, OriginID: &origin.ID,
+			Branch: &vestiging.Branch{Name: origin.Name, Street: "Markt 1", PostalCode: "1234 AB", City: "Elders"}}
+		e.EndsAt = e.StartsAt.Add(time.Hour)
+		if err := db.UpsertRemoteEvent(ctx, e); err != nil {
+			tb.Fatalf("seed remote event %d: %v", i, err)
+		}
+	}
+}
