@@ -2,14 +2,17 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
@@ -104,7 +107,10 @@ func jobState(t *testing.T, db *store.DB, kind string) (state string, attempts i
 	return state, attempts
 }
 
-func TestJobsDurable(t *testing.T) {
+// sharedDatabases runs fn on each backend with open, which opens and
+// migrates one new database again on every call, as separate processes
+// sharing it would.
+func sharedDatabases(t *testing.T, fn func(t *testing.T, open func() *store.DB)) {
 	urls := map[string]func(t *testing.T) string{
 		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "vestiging.db") },
 	}
@@ -114,7 +120,7 @@ func TestJobsDurable(t *testing.T) {
 	for name, newURL := range urls {
 		t.Run(name, func(t *testing.T) {
 			url := newURL(t)
-			open := func() *store.DB {
+			fn(t, func() *store.DB {
 				db, err := store.Open(t.Context(), url, store.Options{})
 				if err != nil {
 					t.Fatalf("open: %v", err)
@@ -123,23 +129,50 @@ func TestJobsDurable(t *testing.T) {
 					t.Fatalf("migrate: %v", err)
 				}
 				return db
-			}
-			first := open()
-			if err := first.InsertJob(t.Context(), recordJob{N: 7}); err != nil {
-				t.Fatalf("insert: %v", err)
-			}
-			if err := first.Close(); err != nil {
-				t.Fatalf("close: %v", err)
-			}
-			again := open()
-			defer again.Close()
-			r := newRecorder(false)
-			startJobs(t, again, r)
-			if got := wait(t, "job after reopening", r.done); got != 7 {
-				t.Errorf("worked job %d, want 7", got)
-			}
+			})
 		})
 	}
+}
+
+func TestInstanceKeyShared(t *testing.T) {
+	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
+		dbs := []*store.DB{open(), open()}
+		keys := make([]string, len(dbs))
+		var wg sync.WaitGroup
+		for i, db := range dbs {
+			defer db.Close()
+			wg.Go(func() {
+				key, err := db.InstanceKey(context.Background(), func() (string, error) { return fmt.Sprintf("key of %d", i), nil })
+				if err != nil {
+					t.Errorf("process %d: %v", i, err)
+				}
+				keys[i] = key
+			})
+		}
+		wg.Wait()
+		if keys[0] != keys[1] || keys[0] == "" {
+			t.Errorf("processes got keys %q, want one", keys)
+		}
+	})
+}
+
+func TestJobsDurable(t *testing.T) {
+	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
+		first := open()
+		if err := first.InsertJob(t.Context(), recordJob{N: 7}); err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+		if err := first.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		again := open()
+		defer again.Close()
+		r := newRecorder(false)
+		startJobs(t, again, r)
+		if got := wait(t, "job after reopening", r.done); got != 7 {
+			t.Errorf("worked job %d, want 7", got)
+		}
+	})
 }
 
 func TestStopJobs(t *testing.T) {
@@ -242,6 +275,51 @@ func TestInsertJobOptions(t *testing.T) {
 			Scan(&maxAttempts, &queue)
 		if err != nil || maxAttempts != 3 || queue != "default" {
 			t.Errorf("max attempts %d queue %q, %v; want 3 in default", maxAttempts, queue, err)
+		}
+	})
+}
+
+// TestJobsUnderWrites works jobs while other goroutines publish events
+// (each queueing a job no worker here takes, which River keeps retrying)
+// and queue jobs of their own: on SQLite all of it shares one write lock,
+// and nothing may fail for it.
+func TestJobsUnderWrites(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		r := newRecorder(false)
+		startJobs(t, db, r)
+		const writers, each = 4, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*writers*each)
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					start := time.Date(2026, 5, 1+i, 10+w, 0, 0, 0, time.UTC)
+					errs <- db.CreateEvent(context.Background(), &vestiging.Event{Title: "Parallel", StartsAt: start,
+						EndsAt: start.Add(time.Hour), OnlineURL: "https://example.nl", Status: vestiging.StatusPublished})
+				}
+			})
+			wg.Go(func() {
+				for i := range each {
+					errs <- db.InsertJob(context.Background(), recordJob{N: w*each + i})
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent write: %v", err)
+			}
+		}
+		seen := map[int]bool{}
+		for range writers * each {
+			seen[wait(t, "job", r.done)] = true
+		}
+		if len(seen) != writers*each {
+			t.Errorf("%d distinct jobs worked, want %d", len(seen), writers*each)
+		}
+		if got := len(storetest.Jobs[vestiging.PublishJob](t, db, "publish")); got != writers*each {
+			t.Errorf("%d publish jobs, want %d", got, writers*each)
 		}
 	})
 }
