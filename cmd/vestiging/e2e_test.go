@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -686,6 +687,7 @@ var dutchMonth = [...]string{"januari", "februari", "maart", "april", "mei", "ju
 // recognises a repeat by the id, so the sender must resend the same id.
 type fanoutReceiver struct {
 	srv   *httptest.Server
+	addr  string // host:port, fixed, so it can come back after going offline
 	mu    sync.Mutex
 	posts int            // POSTs with a valid signature, refused ones included
 	seen  map[string]int // activity id → POSTs taken; the first one acted on
@@ -702,9 +704,11 @@ type fanout struct {
 	held      atomic.Int64
 }
 
-func (f *fanout) receiver(t *testing.T) *fanoutReceiver {
+// receiver starts a receiver; an offline one has its port closed until
+// comeBack, so connecting to it fails.
+func (f *fanout) receiver(t *testing.T, online bool) *fanoutReceiver {
 	rv := &fanoutReceiver{seen: map[string]int{}}
-	rv.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rv.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := federation.ReadBody(r.Body, federation.MaxBodySize)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -745,8 +749,27 @@ func (f *fanout) receiver(t *testing.T) *fanoutReceiver {
 		}
 		w.WriteHeader(http.StatusAccepted)
 	}))
+	rv.addr = rv.srv.Listener.Addr().String()
+	if online {
+		rv.srv.Start()
+	} else {
+		rv.srv.Listener.Close()
+	}
 	t.Cleanup(rv.srv.Close)
 	return rv
+}
+
+func (rv *fanoutReceiver) inbox() string { return "http://" + rv.addr + "/inbox" }
+
+// comeBack starts an offline receiver on its old port.
+func (rv *fanoutReceiver) comeBack(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", rv.addr)
+	if err != nil {
+		t.Fatalf("listen again on %s: %v", rv.addr, err)
+	}
+	rv.srv.Listener = ln
+	rv.srv.Start()
 }
 
 func (rv *fanoutReceiver) state() (posts int, seen map[string]int) {
@@ -761,24 +784,42 @@ func (rv *fanoutReceiver) setDown(down bool) {
 	rv.down = down
 }
 
-// retryNow makes every delivery that waits for its retry available at
-// once: it stands for the backoff passing (30 s and up, DESIGN.md §4),
-// through River's own JobRetry.
-func retryNow(t *testing.T, n *node) {
+// waitingDeliveries returns the node's deliveries that wait for their
+// next attempt (River's retryable and scheduled jobs) by inbox, and a River
+// client on the node's database to act on them.
+func waitingDeliveries(t *testing.T, n *node) (*river.Client[*sql.Tx], map[string]*rivertype.JobRow) {
 	t.Helper()
-	ctx := context.Background()
 	rc, err := river.NewClient(riversqlite.New(n.DB.SQL()), &river.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := rc.JobList(ctx, river.NewJobListParams().Kinds(federation.DeliverJob{}.Kind()).
+	res, err := rc.JobList(context.Background(), river.NewJobListParams().Kinds(federation.DeliverJob{}.Kind()).
 		States(rivertype.JobStateRetryable, rivertype.JobStateScheduled).First(1000))
 	if err != nil {
 		t.Fatal(err)
 	}
+	jobs := map[string]*rivertype.JobRow{}
 	for _, j := range res.Jobs {
-		if _, err := rc.JobRetry(ctx, j.ID); err != nil {
+		var args federation.DeliverJob
+		if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
 			t.Fatal(err)
+		}
+		jobs[args.Inbox] = j
+	}
+	return rc, jobs
+}
+
+// retryNow makes the waiting deliveries to the inboxes that want picks
+// available at once, through River's own JobRetry: it stands for their
+// backoff (30 s and up, DESIGN.md §4) passing.
+func retryNow(t *testing.T, n *node, want func(inbox string) bool) {
+	t.Helper()
+	rc, jobs := waitingDeliveries(t, n)
+	for inbox, j := range jobs {
+		if want(inbox) {
+			if _, err := rc.JobRetry(context.Background(), j.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
@@ -786,8 +827,9 @@ func retryNow(t *testing.T, n *node) {
 // TestDeliveryDurability: an instance with 200 followers, each on its own
 // server, is stopped in the middle of the fan-out of a new event and
 // started again on the same database: every receiver gets the activity,
-// and applies it once, whatever was sent twice. A receiver that is down
-// (503) meanwhile gets it after it comes back.
+// and acts on it once, whatever was sent twice. Two receivers that are
+// down meanwhile, one answering 503 and one with its port closed, are
+// tried again and again and get it after they come back.
 func TestDeliveryDurability(t *testing.T) {
 	const receivers = 200
 	ctx := context.Background()
@@ -803,11 +845,12 @@ func TestDeliveryDurability(t *testing.T) {
 	f := &fanout{keyID: federation.KeyID(a.cfg.BaseURL), key: &key.PublicKey, holdAfter: receivers / 2}
 	rvs := make([]*fanoutReceiver, receivers)
 	for i := range rvs {
-		rvs[i] = f.receiver(t)
+		rvs[i] = f.receiver(t, i != 8)
 	}
-	down := rvs[7]
-	down.setDown(true)
-	storetest.SeedFollowers(t, a.DB, receivers, receivers, func(i int) string { return rvs[i].srv.URL + "/inbox" })
+	busy, offline := rvs[7], rvs[8]
+	busy.setDown(true)
+	down := map[string]bool{busy.inbox(): true, offline.inbox(): true}
+	storetest.SeedFollowers(t, a.DB, receivers, receivers, func(i int) string { return rvs[i].inbox() })
 	branch := &vestiging.Branch{Name: "Bibliotheek Aalten", Street: "Markt 3", PostalCode: "7121 CS", City: "Aalten"}
 	if err := a.DB.CreateBranch(ctx, branch); err != nil {
 		t.Fatal(err)
@@ -843,43 +886,56 @@ func TestDeliveryDurability(t *testing.T) {
 
 	f.hold.Store(false)
 	a.restart()
-	var activityID string
-	everyone := func(skipDown bool) error {
+	// The deliveries cut off wait for their retry; so do those to the
+	// receivers that are down, which are left alone for now.
+	everyone := func(skip map[string]bool) error {
 		missing := 0
 		for _, rv := range rvs {
-			if rv == down && skipDown {
-				continue
-			}
-			if _, seen := rv.state(); len(seen) == 0 {
+			if _, seen := rv.state(); len(seen) == 0 && !skip[rv.inbox()] {
 				missing++
 			}
 		}
 		if missing > 0 {
-			retryNow(t, a)
+			retryNow(t, a, func(inbox string) bool { return !skip[inbox] })
 			return fmt.Errorf("%d receivers lack the activity", missing)
 		}
 		return nil
 	}
-	eventually(t, e2eWait, func() error { return everyone(true) })
+	eventually(t, e2eWait, func() error { return everyone(down) })
 
-	// The receiver that is down refuses retry after retry; then it comes
-	// back and gets the activity at the next one.
+	// The receivers that are down fail attempt after attempt (fewer than
+	// the breaker's threshold, which would hold them back a minute); then
+	// they come back and get the activity at the next attempt.
+	const attempts = vestiging.BreakerThreshold - 2
 	eventually(t, e2eWait, func() error {
-		if posts, _ := down.state(); posts < 3 {
-			retryNow(t, a)
-			return fmt.Errorf("the down receiver was tried %d times", posts)
+		rc, jobs := waitingDeliveries(t, a)
+		for inbox := range down {
+			if j := jobs[inbox]; j == nil || j.Attempt < attempts {
+				if j != nil {
+					if _, err := rc.JobRetry(ctx, j.ID); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return fmt.Errorf("the delivery to %s has not failed %d times", inbox, attempts)
+			}
 		}
 		return nil
 	})
-	if _, seen := down.state(); len(seen) != 0 {
-		t.Fatalf("the down receiver took %v", seen)
+	for _, rv := range []*fanoutReceiver{busy, offline} {
+		if posts, seen := rv.state(); len(seen) != 0 || rv == busy && posts < attempts {
+			t.Fatalf("a receiver that is down took %v in %d POSTs", seen, posts)
+		}
+		if h, err := a.DB.HostByName(ctx, rv.addr); err != nil || h.Failures < 1 {
+			t.Errorf("host %s: %+v, %v; want failures recorded", rv.addr, h, err)
+		}
 	}
-	down.setDown(false)
-	eventually(t, e2eWait, func() error { return everyone(false) })
+	busy.setDown(false)
+	offline.comeBack(t)
+	eventually(t, e2eWait, func() error { return everyone(nil) })
 
 	// Each receiver took exactly one activity id, the same everywhere, so
 	// a repeated POST is recognised and none acts twice.
-	dupes := 0
+	dupes, activityID := 0, ""
 	for i, rv := range rvs {
 		_, seen := rv.state()
 		if len(seen) != 1 {
@@ -896,12 +952,10 @@ func TestDeliveryDurability(t *testing.T) {
 		}
 	}
 	t.Logf("every receiver has %s, acted on once; %d repeated POSTs (cut off before the stop, sent again after it)", activityID, dupes)
-	h, err := a.DB.HostByName(ctx, strings.TrimPrefix(down.srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Failures != 0 || h.LastSuccess.IsZero() {
-		t.Errorf("the receiver that came back: %d failures, last success %s", h.Failures, h.LastSuccess)
+	for _, rv := range []*fanoutReceiver{busy, offline} {
+		if h, err := a.DB.HostByName(ctx, rv.addr); err != nil || h.Failures != 0 || h.LastSuccess.IsZero() {
+			t.Errorf("host %s came back: %+v, %v; want healthy", rv.addr, h, err)
+		}
 	}
 }
 
