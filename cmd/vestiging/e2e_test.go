@@ -22,6 +22,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -1106,4 +1108,193 @@ func TestRejectedInboxRequests(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// serveProcess runs "vestiging serve" on the SQLite database in data,
+// listening on addr with its base URL there, as a process of its own, and
+// returns once it answers.
+func serveProcess(t *testing.T, data, addr string, logs io.Writer) *exec.Cmd {
+	t.Helper()
+	cmd := command(context.Background(), nil, "serve", "--data", data, "--listen", addr,
+		"--base-url", "http://"+addr, "--allow-loopback", "--workers", "8")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	eventually(t, e2eWait, func() error {
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("healthz: %d", res.StatusCode)
+		}
+		return nil
+	})
+	return cmd
+}
+
+// deliveryStates counts the delivery jobs in db by River state.
+func deliveryStates(t *testing.T, db *store.DB) map[string]int {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT state, COUNT(*) FROM river_job WHERE kind = $1 GROUP BY state`, federation.DeliverJob{}.Kind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			t.Fatal(err)
+		}
+		m[state] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestDeliveryAfterKill: "vestiging serve" is killed (SIGKILL, no
+// shutdown at all) in the middle of the fan-out of an event to 200
+// followers and started again on the same database: every receiver gets
+// the activity and acts on it once. The deliveries that were in flight
+// are left "running" by the dead process; River's rescuer gives them back
+// after RescueStuckJobsAfter (an hour by default), which the test does at
+// once, as the rescuer would.
+func TestDeliveryAfterKill(t *testing.T) {
+	const receivers = 200
+	ctx := context.Background()
+	data := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logs, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logs.Name())
+			t.Logf("serve's log:\n%s", b)
+		}
+	})
+
+	// The database before the first start: the key, 200 followers and an
+	// event just published, whose publish job is queued with it.
+	key, err := federation.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := federation.EncodePrivateKeyPEM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fanout{keyID: federation.KeyID(&url.URL{Scheme: "http", Host: addr}), key: &key.PublicKey, holdAfter: receivers / 2}
+	rvs := make([]*fanoutReceiver, receivers)
+	for i := range rvs {
+		rvs[i] = f.receiver(t, true)
+	}
+	db, err := openDB(ctx, data, "", vestiging.Now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InstanceKey(ctx, func() (string, error) { return pemKey, nil }); err != nil {
+		t.Fatal(err)
+	}
+	storetest.SeedFollowers(t, db, receivers, receivers, func(i int) string { return rvs[i].inbox() })
+	branch := &vestiging.Branch{Name: "Bibliotheek Aalten", Street: "Markt 3", PostalCode: "7121 CS", City: "Aalten"}
+	if err := db.CreateBranch(ctx, branch); err != nil {
+		t.Fatal(err)
+	}
+	e := &vestiging.Event{Title: "Voorleesontbijt", StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Hour),
+		BranchID: &branch.ID, Status: vestiging.StatusPublished}
+	e.EndsAt = e.StartsAt.Add(time.Hour)
+	if err := db.CreateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	f.hold.Store(true)
+	cmd := serveProcess(t, data, addr, logs)
+	eventually(t, e2eWait, func() error {
+		if n := f.held.Load(); n < 4 {
+			return fmt.Errorf("%d of 200 applied, %d deliveries held", f.accepted.Load(), n)
+		}
+		return nil
+	})
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	f.hold.Store(false)
+
+	// Read the database as the dead process left it, without its lock,
+	// as the next process will see it.
+	db, err = store.Open(ctx, filepath.Join(data, "vestiging.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	states := deliveryStates(t, db)
+	before := 0
+	for _, rv := range rvs {
+		if _, seen := rv.state(); len(seen) > 0 {
+			before++
+		}
+	}
+	t.Logf("killed with %d of %d receivers having the activity; deliveries by state: %v", before, receivers, states)
+	if before >= receivers || states[string(rivertype.JobStateRunning)] == 0 {
+		t.Fatalf("the kill did not come in the middle of the fan-out: %d had it, jobs %v", before, states)
+	}
+
+	// River's rescuer, an hour early: the jobs the dead process left
+	// running are to be worked again. (Done before the restart, so no job
+	// the new process runs is touched.)
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running' AND kind = $1`,
+		federation.DeliverJob{}.Kind()); err != nil {
+		t.Fatal(err)
+	}
+	serveProcess(t, data, addr, logs)
+	eventually(t, e2eWait, func() error {
+		missing := 0
+		for _, rv := range rvs {
+			if _, seen := rv.state(); len(seen) == 0 {
+				missing++
+			}
+		}
+		if missing > 0 {
+			return fmt.Errorf("%d receivers lack the activity; jobs %v", missing, deliveryStates(t, db))
+		}
+		return nil
+	})
+	dupes, ids := 0, map[string]bool{}
+	for i, rv := range rvs {
+		_, seen := rv.state()
+		if len(seen) != 1 {
+			t.Errorf("receiver %d took %v, want one activity", i, seen)
+		}
+		for id, n := range seen {
+			ids[id] = true
+			dupes += n - 1
+		}
+	}
+	if len(ids) != 1 {
+		t.Errorf("activity ids: %v, want one", ids)
+	}
+	t.Logf("every receiver acted on the activity once; %d repeated POSTs after the restart", dupes)
 }
