@@ -267,6 +267,31 @@ func (p *mastodonPeer) deliveries(typ string) []peerDelivery {
 	return out
 }
 
+// await waits for a verified delivery of type typ whose object is (or has
+// the id) objectID, and returns the object, embedded or not. Activities
+// about objects go to the shared inbox.
+func (p *mastodonPeer) await(t *testing.T, typ, objectID string) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	eventually(t, e2eWait, func() error {
+		for _, d := range p.deliveries(typ) {
+			o, _ := d.Activity["object"].(map[string]any)
+			if o == nil {
+				o = map[string]any{"id": d.Activity["object"]}
+			}
+			if o["id"] == objectID {
+				if d.Path != "/inbox" {
+					t.Errorf("%s went to %s, want the shared inbox", typ, d.Path)
+				}
+				obj = o
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s of %s yet (refused: %v)", typ, objectID, p.refusals())
+	})
+	return obj
+}
+
 // refusals returns what the peer refused so far.
 func (p *mastodonPeer) refusals() []string {
 	p.mu.Lock()

@@ -390,8 +390,9 @@ func TestFederationThreeInstances(t *testing.T) {
 	})
 
 	step("Backfill", func(t *testing.T) {
+		now := time.Now() // the same "upcoming" on both sides
 		for _, from := range []*node{b, c} {
-			_, want, err := from.DB.FindEvents(ctx, vestiging.EventFilter{From: time.Now(), Source: vestiging.SourceLocal, Limit: 1})
+			_, want, err := from.DB.FindEvents(ctx, vestiging.EventFilter{From: now, Source: vestiging.SourceLocal, Limit: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -399,7 +400,7 @@ func TestFederationThreeInstances(t *testing.T) {
 				t.Fatalf("%s has no upcoming events to backfill", from.name)
 			}
 			eventually(t, e2eWait, func() error {
-				_, got, err := a.DB.FindEvents(ctx, vestiging.EventFilter{From: time.Now(), OriginID: origin[from].ID, Limit: 1})
+				_, got, err := a.DB.FindEvents(ctx, vestiging.EventFilter{From: now, OriginID: origin[from].ID, Limit: 1})
 				if err != nil {
 					return err
 				}
@@ -544,7 +545,8 @@ func TestFederationThreeInstances(t *testing.T) {
 // TestMastodonPeer: a Mastodon-like peer finds A's library by WebFinger,
 // fetches its actor with signed GETs (A requires them: authorized fetch),
 // follows it and is accepted, and receives A's new event as a Create whose
-// signature and Digest it verifies, with the one-line summary Mastodon shows.
+// signature and Digest it verifies, with the one-line summary Mastodon
+// shows, then its Update and Delete; its Undo ends the follow.
 func TestMastodonPeer(t *testing.T) {
 	ctx := context.Background()
 	a := startNode(t, "A", "", false, func(c *serveConfig) { c.AuthorizedFetch = true })
@@ -631,19 +633,7 @@ func TestMastodonPeer(t *testing.T) {
 	eventIRI := fmt.Sprintf("%s/events/%d", a.URL, e.ID)
 
 	t.Run("Create", func(t *testing.T) {
-		var obj map[string]any
-		eventually(t, e2eWait, func() error {
-			for _, d := range peer.deliveries("Create") {
-				if o, _ := d.Activity["object"].(map[string]any); o["id"] == eventIRI {
-					if d.Path != "/inbox" {
-						t.Errorf("Create went to %s, want the shared inbox", d.Path)
-					}
-					obj = o
-					return nil
-				}
-			}
-			return fmt.Errorf("no Create of %s yet (refused: %v)", eventIRI, peer.refusals())
-		})
+		obj := peer.await(t, "Create", eventIRI)
 		if obj["type"] != "Event" || obj["name"] != e.Title || obj["url"] != eventIRI {
 			t.Errorf("event: type %v name %v url %v", obj["type"], obj["name"], obj["url"])
 		}
@@ -659,9 +649,6 @@ func TestMastodonPeer(t *testing.T) {
 		}
 		if summary == "" || strings.ContainsAny(summary, "\r\n") {
 			t.Errorf("summary %q is not one line", summary)
-		}
-		if r := peer.refusals(); len(r) > 0 {
-			t.Errorf("the peer refused: %v", r)
 		}
 	})
 
@@ -679,6 +666,50 @@ func TestMastodonPeer(t *testing.T) {
 			t.Errorf("signed GET: id %v (%v)", doc["id"], err)
 		}
 	})
+
+	t.Run("Update", func(t *testing.T) {
+		e.Title = "Taalcafé voor beginners"
+		if err := a.DB.UpdateEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		obj := peer.await(t, "Update", eventIRI)
+		// GoToSocial ignores an Update whose updated precedes published.
+		updated, err1 := time.Parse(time.RFC3339, fmt.Sprint(obj["updated"]))
+		published, err2 := time.Parse(time.RFC3339, fmt.Sprint(obj["published"]))
+		if obj["name"] != e.Title || err1 != nil || err2 != nil || updated.Before(published) {
+			t.Errorf("updated event: name %v, updated %v, published %v", obj["name"], obj["updated"], obj["published"])
+		}
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		if err := a.DB.DeleteEvent(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if obj := peer.await(t, "Delete", eventIRI); obj["type"] != "Tombstone" {
+			t.Errorf("deleted object: %v, want a Tombstone", obj)
+		}
+	})
+
+	t.Run("Undo", func(t *testing.T) {
+		undo, err := json.Marshal(map[string]any{"@context": federation.ActivityStreamsContext,
+			"id": peer.srv.URL + "/follows/1/undo", "type": "Undo", "actor": peer.actorID(),
+			"object": map[string]any{"id": peer.srv.URL + "/follows/1", "type": "Follow", "actor": peer.actorID(), "object": actor.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, body, err := peer.do(ctx, http.MethodPost, actor.Inbox, federation.AcceptActivity, undo, true); err != nil || status != http.StatusAccepted {
+			t.Fatalf("undo: %d %v: %s", status, err, body)
+		}
+		eventually(t, e2eWait, func() error {
+			if _, n, err := a.DB.Followers(ctx, 0, 10); err != nil || n != 0 {
+				return fmt.Errorf("A has %d followers (%v), want 0", n, err)
+			}
+			return nil
+		})
+	})
+	if r := peer.refusals(); len(r) > 0 {
+		t.Errorf("the peer refused: %v", r)
+	}
 }
 
 var dutchMonth = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
