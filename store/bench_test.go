@@ -153,3 +153,17 @@ func BenchmarkJobs(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Seconds())/float64(n*len(jobs))*1e6, "µs/job")
 	})
 }
+
+// BenchmarkInsertJob measures queueing one job on its own, as the inbox
+// does for each accepted activity, from parallel requests.
+func BenchmarkInsertJob(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := db.InsertJob(b.Context(), recordJob{N: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+}

@@ -45,6 +45,10 @@ type DB struct {
 	jobs   *river.Client[*sql.Tx] // inserts jobs, in the store's transactions too
 	jobsMu sync.Mutex
 	worker jobWorker // works jobs between StartJobs and StopJobs
+
+	writeMu sync.Mutex // SQLite only: see lockWrites
+	groupMu sync.Mutex // guards group
+	group   *jobGroup  // InsertJob calls waiting to be committed together
 }
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.
@@ -215,6 +219,12 @@ type querier interface {
 // inTx runs fn in one transaction, committing when it returns nil. fn's
 // errors are returned as they are; fn maps its own driver errors.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer db.lockWrites()()
+	return db.inTxLocked(ctx, fn)
+}
+
+// inTxLocked is inTx for a caller holding lockWrites.
+func (db *DB) inTxLocked(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.mapError(err))
@@ -227,6 +237,18 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", db.mapError(err))
 	}
 	return nil
+}
+
+// lockWrites queues this process's write transactions on SQLite, which
+// admits one writer at a time anyway: a mutex hands over at once, where
+// SQLite's busy handler sleeps up to 100 ms between tries, so many writers
+// at once would wait far longer than the writes take. It returns the unlock.
+func (db *DB) lockWrites() func() {
+	if db.dialect != sqliteDialect {
+		return func() {}
+	}
+	db.writeMu.Lock()
+	return db.writeMu.Unlock
 }
 
 // mapError turns a driver error into a *vestiging.Error; nil stays nil.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -146,13 +147,51 @@ func (db *DB) StopJobs(ctx context.Context) error {
 	return nil
 }
 
-// InsertJob queues args on its own. Args implementing
+// InsertJob queues args outside any other change. Args implementing
 // river.JobArgsWithInsertOpts choose their options.
+//
+// Calls that arrive while a write is under way are queued together in one
+// transaction once it ends: on SQLite each commit waits for the disk, so
+// this group commit is what lets many inbox requests at once each be
+// acknowledged only once their job is durable, without waiting in line.
 func (db *DB) InsertJob(ctx context.Context, args vestiging.JobArgs) error {
-	if _, err := db.jobs.Insert(ctx, args, nil); err != nil {
-		return fmt.Errorf("queue %s job: %w", args.Kind(), db.mapError(err))
+	// A job River cannot encode would fail the whole group: refuse it alone.
+	if _, err := json.Marshal(args); err != nil {
+		return &vestiging.Error{Code: vestiging.EINVALID, Message: "The job cannot be encoded.", Err: err}
+	}
+	db.groupMu.Lock()
+	g := db.group
+	leader := g == nil
+	if leader {
+		g = &jobGroup{done: make(chan struct{})}
+		db.group = g
+	}
+	g.jobs = append(g.jobs, args)
+	db.groupMu.Unlock()
+	if leader {
+		unlock := db.lockWrites() // others join the group meanwhile
+		db.groupMu.Lock()
+		db.group = nil
+		db.groupMu.Unlock()
+		// The group's callers all wait on it: one caller leaving must
+		// not undo the others' jobs.
+		gctx := context.WithoutCancel(ctx)
+		g.err = db.inTxLocked(gctx, func(tx *sql.Tx) error { return db.insertJobs(gctx, tx, g.jobs...) })
+		unlock()
+		close(g.done)
+	}
+	<-g.done
+	if g.err != nil {
+		return fmt.Errorf("queue %s job: %w", args.Kind(), g.err)
 	}
 	return nil
+}
+
+// jobGroup is InsertJob calls committed together.
+type jobGroup struct {
+	jobs []vestiging.JobArgs
+	done chan struct{} // closed once err is set
+	err  error
 }
 
 // insertJobs queues jobs in tx, so they exist exactly when tx commits.

@@ -323,3 +323,44 @@ func TestJobsUnderWrites(t *testing.T) {
 		}
 	})
 }
+
+// badJob cannot be encoded as JSON.
+type badJob struct {
+	C chan int `json:"c"`
+}
+
+func (badJob) Kind() string { return "bad" }
+
+func TestInsertJobGroups(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		const n = 200
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Go(func() {
+				if i == n/2 {
+					if err := db.InsertJob(context.Background(), badJob{}); vestiging.ErrorCode(err) != vestiging.EINVALID {
+						errs <- fmt.Errorf("unencodable job: %v, want EINVALID", err)
+					}
+					return
+				}
+				errs <- db.InsertJob(context.Background(), recordJob{N: i})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		jobs := storetest.Jobs[recordJob](t, db, recordJob{}.Kind())
+		seen := map[int]bool{}
+		for _, j := range jobs {
+			seen[j.N] = true
+		}
+		if len(jobs) != n-1 || len(seen) != n-1 {
+			t.Errorf("%d jobs queued (%d distinct), want %d", len(jobs), len(seen), n-1)
+		}
+	})
+}
