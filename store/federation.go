@@ -30,8 +30,11 @@ func (db *DB) InstanceKey(ctx context.Context, generate func() (string, error)) 
 	if err != nil {
 		return "", fmt.Errorf("instance key: generate: %w", err)
 	}
-	if _, err := db.db.ExecContext(ctx, `INSERT INTO instance_key (id, private_key_pem, created_at) VALUES (1, $1, $2)
-		ON CONFLICT (id) DO NOTHING`, fresh, db.dialect.timeArg(db.now())); err != nil {
+	unlock := db.lockWrites()
+	_, err = db.db.ExecContext(ctx, `INSERT INTO instance_key (id, private_key_pem, created_at) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO NOTHING`, fresh, db.dialect.timeArg(db.now()))
+	unlock()
+	if err != nil {
 		return "", fmt.Errorf("instance key: store: %w", db.mapError(err))
 	}
 	if err := db.db.QueryRowContext(ctx, read).Scan(&key); err != nil {
@@ -91,6 +94,7 @@ func (db *DB) UpsertActor(ctx context.Context, a *vestiging.Actor) error {
 		a.FetchedAt = db.now()
 	}
 	a.FetchedAt = a.FetchedAt.UTC().Truncate(time.Microsecond)
+	defer db.lockWrites()()
 	err = db.db.QueryRowContext(ctx, `INSERT INTO actors (iri, type, username, host, name, summary, url, inbox, shared_inbox,
 		key_id, public_key_pem, icon_url, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (iri) DO UPDATE SET type = excluded.type, username = excluded.username, host = excluded.host,
@@ -117,6 +121,7 @@ func actorNotFound(err error) error {
 // AddFollower records that an actor follows the library. Following again
 // keeps the first date and remembers the newest Follow, which an Undo names.
 func (db *DB) AddFollower(ctx context.Context, actorID int64, activityIRI string) error {
+	defer db.lockWrites()()
 	_, err := db.db.ExecContext(ctx, `INSERT INTO followers (actor_id, activity_iri, created_at) VALUES ($1, $2, $3)
 		ON CONFLICT (actor_id) DO UPDATE SET activity_iri = excluded.activity_iri`,
 		actorID, activityIRI, db.dialect.timeArg(db.now()))
@@ -134,6 +139,7 @@ func (db *DB) RemoveFollower(ctx context.Context, actorID int64) error {
 
 // deleteOne runs a DELETE that must remove a row, else ENOTFOUND with msg.
 func (db *DB) deleteOne(ctx context.Context, what, msg, query string, args ...any) error {
+	defer db.lockWrites()()
 	res, err := db.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, db.mapError(err))
@@ -238,6 +244,7 @@ func (db *DB) SetFollowing(ctx context.Context, f *vestiging.Following) error {
 	}
 	now := db.now()
 	t := db.dialect.timeArg
+	defer db.lockWrites()()
 	err := db.db.QueryRowContext(ctx, `INSERT INTO following (actor_id, activity_iri, state, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $4) ON CONFLICT (actor_id) DO UPDATE SET activity_iri = excluded.activity_iri,
 		state = excluded.state, updated_at = excluded.updated_at RETURNING created_at`,
@@ -387,8 +394,10 @@ func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 	if activityIRI == "" {
 		return false, vestiging.Errorf(vestiging.EINVALID, "An activity needs an id.")
 	}
+	unlock := db.lockWrites()
 	res, err := db.db.ExecContext(ctx, `INSERT INTO inbox_seen (activity_iri, seen_at) VALUES ($1, $2)
 		ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, db.dialect.timeArg(db.now()))
+	unlock()
 	if err != nil {
 		return false, fmt.Errorf("first seen %s: %w", activityIRI, db.mapError(err))
 	}
@@ -577,6 +586,7 @@ func (db *DB) SetDomainRule(ctx context.Context, r *vestiging.DomainRule) error 
 	if err := r.Validate(); err != nil {
 		return err
 	}
+	defer db.lockWrites()()
 	err := db.db.QueryRowContext(ctx, `INSERT INTO domain_rules (host, mode, reason, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (host) DO UPDATE SET mode = excluded.mode, reason = excluded.reason RETURNING created_at`,
 		r.Host, r.Mode, r.Reason, db.dialect.timeArg(db.now())).Scan(scanTime(&r.CreatedAt))
