@@ -240,10 +240,10 @@ func (db *DB) inTxLocked(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // lockWrites queues this process's writes (the store's transactions and
-// its busiest single statements) on SQLite, which
-// admits one writer at a time anyway: a mutex hands over at once, where
-// SQLite's busy handler sleeps up to 100 ms between tries, so many writers
-// at once would wait far longer than the writes take. It returns the unlock.
+// its busiest single statements) on SQLite, which admits one writer at a
+// time anyway: a mutex hands over at once, where SQLite's busy handler
+// sleeps up to 100 ms between tries, so many writers at once would wait far
+// longer than the writes take. It returns the unlock.
 func (db *DB) lockWrites() func() {
 	if db.dialect != sqliteDialect {
 		return func() {}
