@@ -203,7 +203,8 @@ func (db *DB) Followers(ctx context.Context, offset, limit int) ([]*vestiging.Fo
 	return out, total, nil
 }
 
-// FollowerInboxes lists each followers' delivery inbox once, in order.
+// FollowerInboxes lists every follower's delivery inbox once, in order:
+// one shared inbox serves all followers on its server.
 func (db *DB) FollowerInboxes(ctx context.Context) ([]string, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox
 		FROM followers f JOIN actors a ON a.id = f.actor_id ORDER BY inbox`)
