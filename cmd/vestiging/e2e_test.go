@@ -1329,3 +1329,120 @@ func TestDeliveryAfterKill(t *testing.T) {
 	}
 	t.Logf("every receiver acted on the activity once; %d repeated POSTs after the restart", dupes)
 }
+
+// inboxIdle reports whether the node has worked every inbox job it took
+// (none available, running or waiting for a retry).
+func (n *node) inboxIdle() error {
+	var pending int
+	if err := n.DB.SQL().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = $1 AND state IN ('available', 'running', 'retryable', 'scheduled')`,
+		federation.InboxJob{}.Kind()).Scan(&pending); err != nil {
+		return err
+	}
+	if pending > 0 {
+		return fmt.Errorf("%s has %d inbox jobs to do", n.name, pending)
+	}
+	return nil
+}
+
+// TestIdempotentInbox: A follows a library-like peer (not Vestiging), which
+// accepts and sends an event. The same Create again, even carrying other
+// content, changes nothing (an Update does); after the Delete, a new Create
+// of the deleted object changes nothing either.
+func TestIdempotentInbox(t *testing.T) {
+	ctx := context.Background()
+	a := startNode(t, "A", "", false, nil)
+	peer := newMastodonPeer(t)
+	inbox := a.URL + "/inbox"
+	post := func(activity map[string]any) {
+		t.Helper()
+		activity["@context"] = federation.ActivityStreamsContext
+		activity["actor"] = peer.actorID()
+		body, err := json.Marshal(activity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, res, err := peer.do(ctx, http.MethodPost, inbox, federation.AcceptActivity, body, true); err != nil || status != http.StatusAccepted {
+			t.Fatalf("POST %s: %d %v: %s", activity["type"], status, err, res)
+		}
+	}
+
+	if _, err := a.Fed.Follow(ctx, peer.actorID()); err != nil {
+		t.Fatal(err)
+	}
+	var follow map[string]any
+	eventually(t, e2eWait, func() error {
+		if d := peer.deliveries("Follow"); len(d) > 0 {
+			follow = d[0].Activity
+			return nil
+		}
+		return fmt.Errorf("no Follow at the peer yet (refused: %v)", peer.refusals())
+	})
+	delete(follow, "@context")
+	post(map[string]any{"id": peer.srv.URL + "/accepts/1", "type": "Accept", "object": follow})
+	eventually(t, e2eWait, func() error {
+		fs, _, err := a.DB.Followings(ctx, 0, 10)
+		if err != nil || len(fs) != 1 || fs[0].State != vestiging.FollowAccepted {
+			return fmt.Errorf("A's follow of the peer is not accepted: %v", err)
+		}
+		return nil
+	})
+
+	eventIRI := peer.srv.URL + "/events/1"
+	start := time.Now().AddDate(0, 0, 10).Truncate(time.Hour)
+	event := func(name string) map[string]any {
+		return map[string]any{"id": eventIRI, "type": "Event", "name": name, "url": eventIRI,
+			"startTime": start.Format(time.RFC3339), "endTime": start.Add(2 * time.Hour).Format(time.RFC3339),
+			"attributedTo": peer.actorID(), "to": []any{federation.Public}}
+	}
+	create := map[string]any{"id": peer.srv.URL + "/activities/1", "type": "Create", "object": event("Kerstmarkt")}
+	post(create)
+	eventually(t, e2eWait, func() error {
+		e, err := a.remoteEvent(eventIRI)
+		if err == nil && e.Title != "Kerstmarkt" {
+			err = fmt.Errorf("title %q", e.Title)
+		}
+		return err
+	})
+
+	t.Run("SameActivityTwice", func(t *testing.T) {
+		before := a.inboxState()
+		create["object"] = event("Kerstmarkt (overgeschreven)")
+		post(create)
+		eventually(t, e2eWait, a.inboxIdle)
+		e, err := a.remoteEvent(eventIRI)
+		if err != nil || e.Title != "Kerstmarkt" {
+			t.Errorf("after the same Create again: %+v, %v; want the first title", e, err)
+		}
+		if got := a.inboxState(); got.Followers != before.Followers || got.RemoteEvents != before.RemoteEvents {
+			t.Errorf("store: got %+v, want %+v", got, before)
+		}
+	})
+
+	// A new activity does change it, so the checks above can see a change.
+	t.Run("Update", func(t *testing.T) {
+		post(map[string]any{"id": peer.srv.URL + "/activities/2", "type": "Update", "object": event("Kerstmarkt met koor")})
+		eventually(t, e2eWait, func() error {
+			e, err := a.remoteEvent(eventIRI)
+			if err == nil && e.Title != "Kerstmarkt met koor" {
+				err = fmt.Errorf("title %q", e.Title)
+			}
+			return err
+		})
+	})
+
+	t.Run("CreateAfterDelete", func(t *testing.T) {
+		post(map[string]any{"id": peer.srv.URL + "/activities/3", "type": "Delete",
+			"object": map[string]any{"id": eventIRI, "type": "Tombstone"}})
+		eventually(t, e2eWait, func() error {
+			if _, err := a.remoteEvent(eventIRI); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+				return fmt.Errorf("the deleted event is still at A (%v)", err)
+			}
+			return nil
+		})
+		post(map[string]any{"id": peer.srv.URL + "/activities/4", "type": "Create", "object": event("Kerstmarkt")})
+		eventually(t, e2eWait, a.inboxIdle)
+		if _, err := a.remoteEvent(eventIRI); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("a Create after the Delete brought the event back (%v)", err)
+		}
+	})
+}
