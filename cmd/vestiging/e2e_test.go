@@ -160,7 +160,8 @@ type page struct {
 	Location string
 }
 
-func (n *node) do(c *http.Client, method, path string, form url.Values, header ...string) page {
+// do sends a request, with form as its body when not nil.
+func (n *node) do(c *http.Client, method, path string, form url.Values) page {
 	n.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -173,9 +174,6 @@ func (n *node) do(c *http.Client, method, path string, form url.Values, header .
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
 	res, err := c.Do(req)
 	if err != nil {
 		n.t.Fatalf("%s: %s %s: %v", n.name, method, path, err)
@@ -186,11 +184,6 @@ func (n *node) do(c *http.Client, method, path string, form url.Values, header .
 		n.t.Fatalf("%s: %s %s: %v", n.name, method, path, err)
 	}
 	return page{Status: res.StatusCode, Body: string(b), Location: res.Header.Get("Location")}
-}
-
-func (n *node) get(c *http.Client, path string, header ...string) page {
-	n.t.Helper()
-	return n.do(c, http.MethodGet, path, nil, header...)
 }
 
 // submit posts a form as staff and expects the redirect that follows success.
@@ -280,7 +273,7 @@ func (n *node) remoteEvent(iri string) (*vestiging.Event, error) {
 // the followed library libraryID on day, or an error when it is not there.
 func (n *node) agendaCard(libraryID int64, day time.Time, title string) (string, error) {
 	d := day.In(amsterdam(n.t)).Format(time.DateOnly)
-	res := n.get(browser(n.t), fmt.Sprintf("/agenda?library=%d&from=%s&to=%s", libraryID, d, d))
+	res := n.do(browser(n.t), http.MethodGet, fmt.Sprintf("/agenda?library=%d&from=%s&to=%s", libraryID, d, d), nil)
 	if res.Status != http.StatusOK {
 		return "", fmt.Errorf("agenda: status %d", res.Status)
 	}
