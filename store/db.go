@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -49,6 +50,8 @@ type DB struct {
 	writeMu sync.Mutex // SQLite only: see lockWrites
 	groupMu sync.Mutex // guards group
 	group   *jobGroup  // InsertJob calls waiting to be committed together
+
+	seenPruned atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
 }
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.

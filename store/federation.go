@@ -390,14 +390,29 @@ func (db *DB) ActivityByIRI(ctx context.Context, iri string) (*vestiging.Activit
 	return a, nil
 }
 
+// Incoming activity ids are remembered for seenRetention, long after
+// senders stop redelivering; FirstSeen forgets older ones at most once per
+// pruneSeenEvery, so the table stays small without a job of its own.
+const (
+	seenRetention  = 30 * 24 * time.Hour
+	pruneSeenEvery = time.Hour
+)
+
 // FirstSeen records an incoming activity id; true the first time only.
 func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 	if activityIRI == "" {
 		return false, vestiging.Errorf(vestiging.EINVALID, "An activity needs an id.")
 	}
+	now := db.now()
+	if last := db.seenPruned.Load(); now.Sub(time.Unix(0, last)) >= pruneSeenEvery &&
+		db.seenPruned.CompareAndSwap(last, now.UnixNano()) {
+		if err := db.pruneSeen(ctx, now.Add(-seenRetention)); err != nil {
+			return false, err
+		}
+	}
 	unlock := db.lockWrites()
 	res, err := db.db.ExecContext(ctx, `INSERT INTO inbox_seen (activity_iri, seen_at) VALUES ($1, $2)
-		ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, db.dialect.timeArg(db.now()))
+		ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, db.dialect.timeArg(now))
 	unlock()
 	if err != nil {
 		return false, fmt.Errorf("first seen %s: %w", activityIRI, db.mapError(err))
@@ -407,6 +422,14 @@ func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 		return false, fmt.Errorf("first seen %s: %w", activityIRI, db.mapError(err))
 	}
 	return n == 1, nil
+}
+
+func (db *DB) pruneSeen(ctx context.Context, before time.Time) error {
+	defer db.lockWrites()()
+	if _, err := db.db.ExecContext(ctx, `DELETE FROM inbox_seen WHERE seen_at < $1`, db.dialect.timeArg(before)); err != nil {
+		return fmt.Errorf("forget old activity ids: %w", db.mapError(err))
+	}
+	return nil
 }
 
 // UpsertRemoteEvent stores a remote event by IRI, keeping its ID when it is

@@ -58,6 +58,9 @@ CREATE TABLE inbox_seen (
 	seen_at      TIMESTAMPTZ NOT NULL
 );
 
+-- FirstSeen forgets old ids by this.
+CREATE INDEX inbox_seen_at ON inbox_seen (seen_at);
+
 CREATE TABLE tombstones (
 	iri        TEXT PRIMARY KEY,
 	deleted_at TIMESTAMPTZ NOT NULL
