@@ -101,7 +101,49 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := newForm(q)
-	filter := vestiging.EventFilter{From: s.now(), Theme: q.Get("theme"), Limit: vestiging.DefaultPageSize}
+	filter := s.agendaFilter(q, f)
+	filter.Limit = vestiging.DefaultPageSize
+	page, offset, err := pageNumber(q, filter.Limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filter.Offset = offset
+
+	p := s.newPage(r, nil)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda themes: %w", err))
+		return
+	}
+	data := agendaData{}
+	if data.Branches, err = s.svc.Branches(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda branches: %w", err))
+		return
+	}
+	if data.Libraries, err = s.followedLibraries(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda libraries: %w", err))
+		return
+	}
+	if !f.Valid() {
+		p.Data = data
+		s.render(w, r, http.StatusBadRequest, "agenda", p)
+		return
+	}
+	if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
+		s.fail(w, r, fmt.Errorf("agenda: %w", err))
+		return
+	}
+	data.Paging = newPaging("/agenda", q, page, filter.Limit, data.Total)
+	p.Data = data
+	s.render(w, r, http.StatusOK, "agenda", p)
+}
+
+// agendaFilter reads the agenda's filters from a query: the same for the
+// agenda page, its feeds, the JSON API and the embeddable agenda. Bad
+// values are added to f, by field, with a message.
+func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
+	filter := vestiging.EventFilter{From: s.now(), Theme: q.Get("theme")}
 	loc := defaultLocation()
 	if v := q.Get("from"); v != "" {
 		if d, err := time.ParseInLocation(time.DateOnly, v, loc); err != nil {
@@ -137,40 +179,7 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 	}
 	filter.OnlineOnly = q.Get("online") != ""
 	readSource(f, q.Get("library"), &filter)
-	page, offset, err := pageNumber(q, filter.Limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	filter.Offset = offset
-
-	p := s.newPage(r, nil)
-	p.Form = f
-	if p.Themes, err = s.svc.Themes(ctx); err != nil {
-		s.fail(w, r, fmt.Errorf("agenda themes: %w", err))
-		return
-	}
-	data := agendaData{}
-	if data.Branches, err = s.svc.Branches(ctx); err != nil {
-		s.fail(w, r, fmt.Errorf("agenda branches: %w", err))
-		return
-	}
-	if data.Libraries, err = s.followedLibraries(ctx); err != nil {
-		s.fail(w, r, fmt.Errorf("agenda libraries: %w", err))
-		return
-	}
-	if !f.Valid() {
-		p.Data = data
-		s.render(w, r, http.StatusBadRequest, "agenda", p)
-		return
-	}
-	if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
-		s.fail(w, r, fmt.Errorf("agenda: %w", err))
-		return
-	}
-	data.Paging = newPaging("/agenda", q, page, filter.Limit, data.Total)
-	p.Data = data
-	s.render(w, r, http.StatusOK, "agenda", p)
+	return filter
 }
 
 // readSource reads the agenda's library filter: "local" (this library),
