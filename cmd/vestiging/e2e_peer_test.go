@@ -191,45 +191,60 @@ func (p *mastodonPeer) fetchKey(ctx context.Context, keyID string) (*rsa.PublicK
 
 // sign signs r as GoToSocial does: hs2019 over (request-target) host date
 // (+ digest for a POST).
-func (p *mastodonPeer) sign(r *http.Request, body []byte) {
-	p.t.Helper()
+func (p *mastodonPeer) sign(r *http.Request, body []byte) error {
 	s := &federation.Signer{KeyID: p.keyID(), Key: p.key}
 	if err := s.Sign(r, body); err != nil {
-		p.t.Fatal(err)
+		return err
 	}
 	sp, err := federation.ParseSignatureHeader(r.Header.Get("Signature"))
 	if err != nil {
-		p.t.Fatal(err)
+		return err
 	}
 	sp.Algorithm = federation.AlgorithmHS2019
 	r.Header.Set("Signature", sp.String())
+	return nil
 }
 
-// request builds a request with body (nil for none), signed or not.
-func (p *mastodonPeer) request(ctx context.Context, method, rawURL, accept string, body []byte, signed bool) *http.Request {
-	p.t.Helper()
+// newRequest builds a request with body (nil for none), signed or not.
+// The peer's handlers use it too, so it returns errors rather than fail.
+func (p *mastodonPeer) newRequest(ctx context.Context, method, rawURL, accept string, body []byte, signed bool) (*http.Request, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
-		p.t.Fatal(err)
+		return nil, err
 	}
 	req.Header.Set("Accept", accept)
 	if body != nil {
 		req.Header.Set("Content-Type", federation.ContentTypeActivity)
 	}
 	if signed {
-		p.sign(req, body)
+		if err := p.sign(req, body); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// request is newRequest for the test's own goroutine.
+func (p *mastodonPeer) request(ctx context.Context, method, rawURL, accept string, body []byte, signed bool) *http.Request {
+	p.t.Helper()
+	req, err := p.newRequest(ctx, method, rawURL, accept, body, signed)
+	if err != nil {
+		p.t.Fatal(err)
 	}
 	return req
 }
 
 // do sends a request, signed or not, and returns status and body.
 func (p *mastodonPeer) do(ctx context.Context, method, rawURL, accept string, body []byte, signed bool) (int, []byte, error) {
-	p.t.Helper()
-	return p.send(p.request(ctx, method, rawURL, accept, body, signed))
+	req, err := p.newRequest(ctx, method, rawURL, accept, body, signed)
+	if err != nil {
+		return 0, nil, err
+	}
+	return p.send(req)
 }
 
 func (p *mastodonPeer) send(req *http.Request) (int, []byte, error) {
