@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -115,6 +116,41 @@ func (d dialect) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
 	return err
 }
 
+// fullText is how FindEvents searches events: a join, a condition and a
+// rank to order by, best match first (migrations NNNN_search).
+type fullText struct{ join, match, rank string }
+
+// fullText returns the search for the text query in the placeholder param
+// (see textQuery).
+func (d dialect) fullText(param string) fullText {
+	if d == postgresDialect {
+		q := "to_tsquery('dutch', " + param + ")"
+		return fullText{match: "e.search @@ " + q, rank: "ts_rank(e.search, " + q + ") DESC"}
+	}
+	// bm25 is lower for better matches; the weights follow the columns
+	// title, description, place, library, as PostgreSQL's A, C, B, B.
+	return fullText{join: " JOIN events_fts ON events_fts.rowid = e.id", match: "events_fts MATCH " + param,
+		rank: "bm25(events_fts, 10.0, 2.0, 4.0, 4.0)"}
+}
+
+// textQuery turns vestiging.SearchTerms (letters, digits and marks only,
+// so nothing in them is syntax) into the dialect's query: every term
+// required, each as a prefix.
+func (d dialect) textQuery(terms []string) string {
+	q := make([]string, len(terms))
+	for i, t := range terms {
+		if d == postgresDialect {
+			q[i] = "'" + t + "':*"
+		} else {
+			q[i] = `"` + t + `"*`
+		}
+	}
+	if d == postgresDialect {
+		return strings.Join(q, " & ")
+	}
+	return strings.Join(q, " ")
+}
+
 // boolTrue is the literal true: SQLite stores booleans as 0 and 1.
 func (d dialect) boolTrue() string {
 	if d == postgresDialect {
@@ -176,6 +212,10 @@ func (s timeScanner) Scan(src any) error {
 
 func (s timeScanner) parse(v string) error {
 	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		// River on SQLite writes its times in SQLite's own format.
+		t, err = time.Parse("2006-01-02 15:04:05.999999999", v)
+	}
 	if err != nil {
 		return fmt.Errorf("stored time %q: %w", v, err)
 	}
@@ -255,4 +295,134 @@ func mapPostgresError(err error) error {
 		return unavailable(err)
 	}
 	return err
+}
+
+// tableReferencesSQL lists the schema's tables, each with a table it
+// references by foreign key: one row per reference, "" for none.
+func (d dialect) tableReferencesSQL() string {
+	if d == postgresDialect {
+		return `SELECT c.relname, COALESCE(r.relname, '')
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f'
+LEFT JOIN pg_class r ON r.oid = k.confrelid
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')`
+	}
+	return `SELECT m.name, COALESCE(f."table", '')
+FROM sqlite_master m LEFT JOIN pragma_foreign_key_list(m.name) f
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+}
+
+// columnTypesSQL lists the columns of table $1 with their types, lower-case.
+func (d dialect) columnTypesSQL() string {
+	if d == postgresDialect {
+		return `SELECT column_name, data_type FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = $1`
+	}
+	return `SELECT name, lower(type) FROM pragma_table_info($1)`
+}
+
+// jsonText reads a JSON column as text: River on SQLite keeps JSONB blobs.
+func (d dialect) jsonText(column string) string {
+	if d == postgresDialect {
+		return column + "::text"
+	}
+	return "json(" + column + ")"
+}
+
+// beginSnapshot starts a read-only transaction on conn that sees one
+// moment of the database throughout. SQLite's deferred BEGIN takes no
+// write lock, so the server keeps writing meanwhile (WAL); the DSN's
+// _txlock=immediate would block it for the whole read.
+func (d dialect) beginSnapshot(ctx context.Context, conn *sql.Conn) error {
+	begin := "BEGIN DEFERRED"
+	if d == postgresDialect {
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	}
+	_, err := conn.ExecContext(ctx, begin)
+	return err
+}
+
+// resetSequences moves PostgreSQL's id sequences past the copied ids;
+// SQLite's AUTOINCREMENT follows explicit ids by itself.
+func (d dialect) resetSequences(ctx context.Context, tx *sql.Tx) error {
+	if d != postgresDialect {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND (is_identity = 'YES' OR column_default LIKE 'nextval%')`)
+	if err != nil {
+		return err
+	}
+	var cols [][2]string
+	for rows.Next() {
+		var c [2]string
+		if err := rows.Scan(&c[0], &c[1]); err != nil {
+			rows.Close()
+			return err
+		}
+		cols = append(cols, c)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, c := range cols {
+		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX(%[1]s), 1), MAX(%[1]s) IS NOT NULL) FROM %[2]s`,
+			quoteIdent(c[1]), quoteIdent(c[0]))
+		if _, err := tx.ExecContext(ctx, q, c[0], c[1]); err != nil {
+			return fmt.Errorf("reset sequence of %s.%s: %w", c[0], c[1], err)
+		}
+	}
+	return nil
+}
+
+// quoteIdent quotes a table or column name the same way for both databases.
+func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// columnValue converts a copied value (nil, bool, int64, float64,
+// json.Number or string, times as SQLite stores them) for a column of the
+// given type, as columnTypesSQL names it.
+func (d dialect) columnValue(v any, typ string) (any, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case json.Number:
+		switch {
+		case typ == "boolean":
+			return v != "0", nil
+		case strings.Contains(typ, "int"):
+			return v.Int64()
+		case strings.Contains(typ, "real"), strings.Contains(typ, "double"), strings.Contains(typ, "numeric"):
+			return v.Float64()
+		}
+		if n, err := v.Int64(); err == nil {
+			return n, nil
+		}
+		return v.Float64()
+	case int64:
+		if typ == "boolean" {
+			return v != 0, nil
+		}
+		return v, nil
+	case bool:
+		if typ == "boolean" {
+			return v, nil
+		}
+		if v {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	case string:
+		if strings.HasPrefix(typ, "timestamp") {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return nil, fmt.Errorf("time %q: %w", v, err)
+			}
+			return d.timeArg(t), nil
+		}
+		return v, nil
+	case float64:
+		return v, nil
+	}
+	return nil, fmt.Errorf("cannot copy a %T", v)
 }

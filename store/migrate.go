@@ -47,7 +47,11 @@ func readMigrations(fsys fs.FS) ([]migration, error) {
 // Migrate applies the embedded migrations the database lacks, in order,
 // each in its own transaction. It refuses a database whose schema is newer
 // than this build knows, rather than running old code against it.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrateUpTo(ctx, 0) }
+
+// migrateUpTo is Migrate stopping after version upTo; 0 is the newest.
+// A restore builds the schema its backup was made with first.
+func (db *DB) migrateUpTo(ctx context.Context, upTo int) error {
 	list, err := readMigrations(db.dialect.migrations())
 	if err != nil {
 		return err
@@ -73,7 +77,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return vestiging.Errorf(vestiging.ECONFLICT, "database schema %d is newer than this vestiging (%d); upgrade vestiging", current, latest)
 	}
 	for _, m := range list {
-		if m.version <= current {
+		if m.version <= current || (upTo > 0 && m.version > upTo) {
 			continue
 		}
 		tx, err := conn.BeginTx(ctx, nil)
