@@ -100,7 +100,9 @@ func seedCopy(t *testing.T, db *store.DB) {
 	if err := db.CreateSession(ctx, &vestiging.LoginSession{TokenHash: "sessie", PersonID: p.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.InstanceKey(ctx, func() (string, error) { return "-----BEGIN PRIVATE KEY-----\nsleutel\n-----END PRIVATE KEY-----\n", nil }); err != nil {
+	if _, err := db.InstanceKey(ctx, func() (string, error) {
+		return "-----BEGIN PRIVATE KEY-----\nsleutel\n-----END PRIVATE KEY-----\n", nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	storetest.SeedFollowers(t, db, 30, 3, func(i int) string { return fmt.Sprintf("http://127.0.0.1:%d/inbox", 9000+i) })
