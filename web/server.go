@@ -102,6 +102,7 @@ func New(cfg Config) *Server {
 	r.Get("/healthz", s.healthz)
 
 	r.Get("/", s.home)
+	s.feedRoutes(r)
 	r.Get("/agenda", s.agenda)
 	r.Get("/events/{id}", s.eventPage)
 	r.Get("/courses/{id}", s.coursePage)

@@ -1,0 +1,321 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"html"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/ical"
+)
+
+// Feeds hold what lies ahead, bounded so a feed of a busy network stays a
+// download a calendar app polls without trouble.
+const (
+	maxFeedEvents = 1000 // iCalendar feeds
+	maxAtomEvents = 100  // Atom: readers show the newest few
+	// feedMaxAge is how long caches and pollers may keep a feed; calendar
+	// apps poll hourly at most (REFRESH-INTERVAL), and a change shows within it.
+	feedMaxAge = "max-age=900"
+)
+
+// feedEvents returns the events of filter from its start (now by default)
+// to a year after it, at most max, in pages of the store's largest size.
+func (s *Server) feedEvents(ctx context.Context, filter vestiging.EventFilter, max int) ([]*vestiging.Event, error) {
+	if horizon := filter.From.AddDate(1, 0, 0); filter.To.IsZero() || filter.To.After(horizon) {
+		filter.To = horizon
+	}
+	filter.Limit = vestiging.MaxPageSize
+	var out []*vestiging.Event
+	for len(out) < max {
+		filter.Offset = len(out)
+		events, total, err := s.svc.FindEvents(ctx, filter)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, events...)
+		if len(events) < filter.Limit || len(out) >= total {
+			break
+		}
+	}
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out, nil
+}
+
+// feedFilter reads the agenda's filters for a feed; a bad value is
+// answered with 400 and its message, and ok is false.
+func (s *Server) feedFilter(w http.ResponseWriter, r *http.Request) (vestiging.EventFilter, bool) {
+	f := newForm(r.URL.Query())
+	filter := s.agendaFilter(r.URL.Query(), f)
+	if items := f.Summary(); len(items) > 0 {
+		s.errorPage(w, r, http.StatusBadRequest, items[0].Message)
+		return filter, false
+	}
+	return filter, true
+}
+
+func (s *Server) agendaICS(w http.ResponseWriter, r *http.Request) {
+	if filter, ok := s.feedFilter(w, r); ok {
+		s.serveICS(w, r, filter, "", false)
+	}
+}
+
+func (s *Server) branchICS(w http.ResponseWriter, r *http.Request) {
+	filter, ok := s.feedFilter(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.svc.Branch(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("branch feed: %w", err))
+		return
+	}
+	filter.BranchID = b.ID
+	s.serveICS(w, r, filter, b.Name, false)
+}
+
+func (s *Server) themeICS(w http.ResponseWriter, r *http.Request) {
+	filter, ok := s.feedFilter(w, r)
+	if !ok {
+		return
+	}
+	themes, err := s.svc.Themes(r.Context())
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("theme feed: %w", err))
+		return
+	}
+	slug := chi.URLParam(r, "slug")
+	for _, t := range themes {
+		if t.Slug == slug {
+			filter.Theme = slug
+			s.serveICS(w, r, filter, t.Name(langFrom(r.Context())), false)
+			return
+		}
+	}
+	s.notFound(w, r)
+}
+
+// serveICS writes the events of filter as an iCalendar feed named after
+// the library and, when given, what the feed selects.
+func (s *Server) serveICS(w http.ResponseWriter, r *http.Request, filter vestiging.EventFilter, what string, private bool) {
+	ctx := r.Context()
+	events, err := s.feedEvents(ctx, filter, maxFeedEvents)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("ics feed: %w", err))
+		return
+	}
+	themes, err := s.svc.Themes(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("ics themes: %w", err))
+		return
+	}
+	var buf bytes.Buffer
+	if err := ical.Encode(&buf, events, ical.EncodeOptions{Name: s.feedTitle(r, what), BaseURL: s.baseURL,
+		Themes: themes, Now: s.now()}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	serveFeed(w, r, "text/calendar; charset=utf-8", buf.Bytes(), private)
+}
+
+// feedTitle is "Library – Agenda", or "Library – what".
+func (s *Server) feedTitle(r *http.Request, what string) string {
+	name := "Vestiging"
+	if lib, err := s.svc.Library(r.Context()); err == nil {
+		name = lib.Name
+	}
+	if what == "" {
+		what = translate(langFrom(r.Context()), "Agenda")
+	}
+	return name + " – " + what
+}
+
+// serveFeed answers with a feed and the headers that let pollers and
+// caches keep it: an ETag of the body (304 when it did not change) and a
+// max-age. A personal feed is private: shared caches must not keep it.
+func serveFeed(w http.ResponseWriter, r *http.Request, contentType string, body []byte, private bool) {
+	sum := sha256.Sum256(body)
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	if private {
+		h.Set("Cache-Control", "private, "+feedMaxAge)
+		h.Set("X-Robots-Tag", "noindex")
+	} else {
+		h.Set("Cache-Control", "public, "+feedMaxAge)
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// Atom 1.0 (RFC 4287), the parts the agenda fills.
+type atomFeed struct {
+	XMLName   xml.Name      `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang      string        `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
+	ID        string        `xml:"id"`
+	Title     string        `xml:"title"`
+	Updated   string        `xml:"updated"`
+	Links     []atomLink    `xml:"link"`
+	Author    atomPerson    `xml:"author"`
+	Generator atomGenerator `xml:"generator"`
+	Entries   []atomEntry   `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+	URI  string `xml:"uri,omitempty"`
+}
+
+type atomGenerator struct {
+	Version string `xml:"version,attr"`
+	Name    string `xml:",chardata"`
+}
+
+type atomEntry struct {
+	ID        string         `xml:"id"`
+	Title     string         `xml:"title"`
+	Updated   string         `xml:"updated"`
+	Published string         `xml:"published,omitempty"`
+	Links     []atomLink     `xml:"link"`
+	Author    *atomPerson    `xml:"author,omitempty"`
+	Category  []atomCategory `xml:"category"`
+	Summary   atomText       `xml:"summary"`
+	Content   atomText       `xml:"content"`
+}
+
+type atomCategory struct {
+	Term  string `xml:"term,attr"`
+	Label string `xml:"label,attr,omitempty"`
+}
+
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+// agendaAtom serves the upcoming events as an Atom feed, with the agenda's filters.
+func (s *Server) agendaAtom(w http.ResponseWriter, r *http.Request) {
+	filter, ok := s.feedFilter(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	lang := langFrom(ctx)
+	events, err := s.feedEvents(ctx, filter, maxAtomEvents)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("atom feed: %w", err))
+		return
+	}
+	themes, err := s.svc.Themes(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("atom themes: %w", err))
+		return
+	}
+	p := &page{Lang: lang, Themes: themes}
+	self := s.baseURL.JoinPath("agenda.atom")
+	self.RawQuery = r.URL.RawQuery
+	agenda := s.baseURL.JoinPath("agenda")
+	agenda.RawQuery = r.URL.RawQuery
+	title := s.feedTitle(r, "")
+	feed := atomFeed{Lang: lang, ID: self.String(), Title: title,
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self.String()},
+			{Rel: "alternate", Type: "text/html", Href: agenda.String()}},
+		Author:    atomPerson{Name: title, URI: s.baseURL.String()},
+		Generator: atomGenerator{Version: vestiging.Version, Name: "Vestiging"},
+		Entries:   make([]atomEntry, 0, len(events)),
+	}
+	var updated time.Time
+	for _, e := range events {
+		if e.UpdatedAt.After(updated) {
+			updated = e.UpdatedAt
+		}
+		feed.Entries = append(feed.Entries, s.atomEntry(p, e))
+	}
+	if updated.IsZero() {
+		updated = s.now()
+	}
+	feed.Updated = updated.UTC().Format(time.RFC3339)
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	if err := xml.NewEncoder(&buf).Encode(feed); err != nil {
+		s.fail(w, r, fmt.Errorf("atom feed: %w", err))
+		return
+	}
+	serveFeed(w, r, "application/atom+xml; charset=utf-8", buf.Bytes(), false)
+}
+
+// atomEntry is one event: the summary is the one line "when · where" (what
+// readers show in lists), the content that line and the sanitised text.
+func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
+	when := formatSpan(p.Lang, e.StartsAt, e.EndsAt, e.Location())
+	line := when
+	if where := eventPlace(p.Lang, e); where != "" {
+		line += " · " + where
+	}
+	title := e.Title
+	if e.Status == vestiging.StatusCancelled {
+		title = translate(p.Lang, "Cancelled") + ": " + title
+	}
+	content := "<p>" + html.EscapeString(line) + "</p>" + vestiging.SanitizeHTML(e.Description)
+	entry := atomEntry{
+		ID:      ical.UID(s.baseURL, e),
+		Title:   title,
+		Updated: e.UpdatedAt.UTC().Format(time.RFC3339),
+		Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: s.baseURL.JoinPath(eventPath(e)).String()}},
+		Summary: atomText{Type: "text", Body: line},
+		Content: atomText{Type: "html", Body: content},
+	}
+	if !e.CreatedAt.IsZero() {
+		entry.Published = e.CreatedAt.UTC().Format(time.RFC3339)
+	}
+	if e.Remote() && e.Origin != nil {
+		entry.Author = &atomPerson{Name: e.Origin.DisplayName(), URI: e.Origin.URL}
+	}
+	if e.Theme != "" {
+		entry.Category = []atomCategory{{Term: e.Theme, Label: p.ThemeName(e.Theme)}}
+	}
+	return entry
+}
+
+// eventPlace is where an event happens in one line: the place and its
+// address, or "Online".
+func eventPlace(lang string, e *vestiging.Event) string {
+	switch {
+	case e.Branch != nil && e.Branch.Name != "":
+		if a := e.Branch.Address(); a != "" {
+			return e.Branch.Name + ", " + a
+		}
+		return e.Branch.Name
+	case e.OnlineURL != "":
+		return translate(lang, "Online")
+	}
+	return ""
+}
+
+// feedRoutes registers the feeds, the JSON read API and the embeddable agenda.
+func (s *Server) feedRoutes(r chi.Router) {
+	r.Get("/agenda.ics", s.agendaICS)
+	r.Get("/agenda.atom", s.agendaAtom)
+	r.Get("/branches/{id}/agenda.ics", s.branchICS)
+	r.Get("/themes/{slug}/agenda.ics", s.themeICS)
+}

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"encoding/xml"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/ical"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// feedEnv is a server with a published event in summer time and one in
+// winter time at one branch, a cancelled one and a draft at another, and a
+// course.
+type feedEnv struct {
+	*env
+	tiel, culemborg                      *vestiging.Branch
+	summer, winter, cancelled, draft, cc *vestiging.Event
+}
+
+func newFeedEnv(t *testing.T) *feedEnv {
+	t.Helper()
+	e := &feedEnv{env: newEnv(t)}
+	e.tiel, e.culemborg = e.branch("Bibliotheek Tiel"), e.branch("Bibliotheek Culemborg")
+	// 14:00 in Amsterdam: summer time (UTC+2) and winter time (UTC+1).
+	e.summer = e.event("Zomerlezen", vestiging.StatusPublished, e.tiel, time.Date(2026, 6, 6, 12, 0, 0, 0, time.UTC))
+	e.winter = e.event("Winterlezen", vestiging.StatusPublished, e.tiel, time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC), func(ev *vestiging.Event) {
+		ev.Theme = "digitale-vaardigheden"
+	})
+	e.cancelled = e.event("Afgelast", vestiging.StatusCancelled, e.culemborg, time.Date(2026, 4, 1, 13, 0, 0, 0, time.UTC))
+	e.draft = e.event("Geheim concept", vestiging.StatusDraft, e.culemborg, time.Date(2026, 4, 2, 13, 0, 0, 0, time.UTC))
+	start := time.Date(2026, 5, 4, 17, 0, 0, 0, time.UTC)
+	e.cc = &vestiging.Event{Kind: vestiging.KindCourse, Title: "Cursus", Status: vestiging.StatusPublished, Theme: "leven-lang-leren",
+		Sessions: []*vestiging.Session{
+			{StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &e.tiel.ID},
+			{StartsAt: start.AddDate(0, 0, 7), EndsAt: start.AddDate(0, 0, 7).Add(time.Hour), BranchID: &e.culemborg.ID},
+		}}
+	if err := e.db.CreateEvent(t.Context(), e.cc); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// decodeICS reads a feed back with the importer, keyed by UID.
+func decodeICS(t *testing.T, body string) map[string]*vestiging.Event {
+	t.Helper()
+	events, err := ical.Decode(strings.NewReader(body), ical.Options{Now: testNow,
+		Branches: []*vestiging.Branch{{ID: 1, Name: "Bibliotheek Tiel"}, {ID: 2, Name: "Bibliotheek Culemborg"}},
+		Themes:   []*vestiging.Theme{{Slug: "leesplezier", NameNL: "Leesplezier", NameEN: "Reading for pleasure"}}})
+	if err != nil {
+		t.Fatalf("decode feed: %v\n%s", err, body)
+	}
+	m := map[string]*vestiging.Event{}
+	for _, ev := range events {
+		m[ev.Title] = ev
+	}
+	return m
+}
+
+func titlesOf(m map[string]*vestiging.Event) string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return strings.Join(out, ", ")
+}
+
+func TestICSFeeds(t *testing.T) {
+	e := newFeedEnv(t)
+	c := e.client()
+	tests := []struct {
+		name, path string
+		want, not  []string
+	}{
+		{"Agenda", "/agenda.ics", []string{"Zomerlezen", "Winterlezen", "Afgelast", "Cursus (1/2)", "Cursus (2/2)"}, []string{"Geheim concept"}},
+		{"Filters", "/agenda.ics?theme=digitale-vaardigheden", []string{"Winterlezen"}, []string{"Zomerlezen", "Afgelast"}},
+		{"DateRange", "/agenda.ics?from=2026-06-01&to=2026-06-30", []string{"Zomerlezen"}, []string{"Winterlezen", "Afgelast"}},
+		{"Branch", fmt.Sprintf("/branches/%d/agenda.ics", e.culemborg.ID), []string{"Afgelast", "Cursus (2/2)"}, []string{"Zomerlezen", "Winterlezen"}},
+		{"Theme", "/themes/leesplezier/agenda.ics", []string{"Zomerlezen", "Afgelast"}, []string{"Winterlezen", "Cursus (1/2)"}},
+		{"Local", "/agenda.ics?library=local", []string{"Zomerlezen"}, nil},
+		{"Remote", "/agenda.ics?library=remote", nil, []string{"Zomerlezen", "Winterlezen"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.get(c, tt.path)
+			wantStatus(t, res, http.StatusOK)
+			if got, want := res.Header.Get("Content-Type"), "text/calendar; charset=utf-8"; got != want {
+				t.Errorf("content type: got %q, want %q", got, want)
+			}
+			if got := res.Header.Get("Cache-Control"); !strings.HasPrefix(got, "public, max-age=") {
+				t.Errorf("cache control: got %q", got)
+			}
+			m := decodeICS(t, res.Body)
+			for _, title := range tt.want {
+				if m[title] == nil {
+					t.Errorf("feed lacks %q; has %s", title, titlesOf(m))
+				}
+			}
+			for _, title := range tt.not {
+				if m[title] != nil {
+					t.Errorf("feed holds %q", title)
+				}
+			}
+		})
+	}
+	t.Run("TimeZoneAndStatus", func(t *testing.T) {
+		res := e.get(c, "/agenda.ics")
+		wantContains(t, res, "BEGIN:VTIMEZONE\r\n", "DTSTART;TZID=Europe/Amsterdam:20260606T140000\r\n",
+			"DTSTART;TZID=Europe/Amsterdam:20261205T140000\r\n", "STATUS:CANCELLED\r\n",
+			fmt.Sprintf("UID:http://localhost/events/%d\r\n", e.summer.ID),
+			fmt.Sprintf("RELATED-TO:http://localhost/courses/%d\r\n", e.cc.ID), "X-WR-CALNAME:")
+		m := decodeICS(t, res.Body)
+		if got, want := m["Afgelast"].Status, vestiging.StatusCancelled; got != want {
+			t.Errorf("status: got %q, want %q", got, want)
+		}
+		if got, want := m["Winterlezen"].StartsAt, e.winter.StartsAt; !got.Equal(want) {
+			t.Errorf("start: got %v, want %v", got, want)
+		}
+	})
+	t.Run("NotModified", func(t *testing.T) {
+		res := e.get(c, "/agenda.ics")
+		etag := res.Header.Get("ETag")
+		if etag == "" {
+			t.Fatal("no ETag")
+		}
+		wantStatus(t, e.get(c, "/agenda.ics", "If-None-Match", etag), http.StatusNotModified)
+	})
+	t.Run("ErrBadFilter", func(t *testing.T) {
+		res := e.get(c, "/agenda.ics?from=5-3-2026")
+		wantStatus(t, res, http.StatusBadRequest)
+		wantContains(t, res, "Geef de datum als JJJJ-MM-DD.")
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		for _, path := range []string{"/branches/999/agenda.ics", "/branches/x/agenda.ics", "/themes/onbekend/agenda.ics"} {
+			wantStatus(t, e.get(c, path), http.StatusNotFound)
+		}
+	})
+}
+
+func TestAtomFeed(t *testing.T) {
+	e := newFeedEnv(t)
+	c := e.client()
+	res := e.get(c, "/agenda.atom")
+	wantStatus(t, res, http.StatusOK)
+	if got, want := res.Header.Get("Content-Type"), "application/atom+xml; charset=utf-8"; got != want {
+		t.Errorf("content type: got %q, want %q", got, want)
+	}
+	var feed atomFeed
+	if err := xml.Unmarshal([]byte(res.Body), &feed); err != nil {
+		t.Fatalf("parse: %v\n%s", err, res.Body)
+	}
+	if got, want := feed.XMLName.Space, "http://www.w3.org/2005/Atom"; got != want {
+		t.Errorf("namespace: got %q, want %q", got, want)
+	}
+	if feed.ID == "" || feed.Title == "" || feed.Updated == "" || feed.Author.Name == "" {
+		t.Errorf("feed lacks id, title, updated or author: %+v", feed)
+	}
+	var titles []string
+	for _, en := range feed.Entries {
+		titles = append(titles, en.Title)
+		if _, err := time.Parse(time.RFC3339, en.Updated); err != nil || en.ID == "" || len(en.Links) == 0 {
+			t.Errorf("entry %q: id %q, updated %q, links %v", en.Title, en.ID, en.Updated, en.Links)
+		}
+	}
+	if got, want := strings.Join(titles, "|"), "Geannuleerd: Afgelast|Cursus|Zomerlezen|Winterlezen"; got != want {
+		t.Errorf("entries: got %q, want %q", got, want)
+	}
+	summer := feed.Entries[2]
+	if got, want := summer.Summary.Body, "za 6 juni 2026, 14:00–16:00 · Bibliotheek Tiel, Stationsplein 1, 1234 AB Dorp"; got != want {
+		t.Errorf("summary: got %q, want %q", got, want)
+	}
+	if got, want := summer.Links[0].Href, fmt.Sprintf("http://localhost/events/%d", e.summer.ID); got != want {
+		t.Errorf("link: got %q, want %q", got, want)
+	}
+	if got, want := summer.Content.Type, "html"; got != want || !strings.Contains(summer.Content.Body, "<p>Over Zomerlezen</p>") {
+		t.Errorf("content: %+v", summer.Content)
+	}
+	t.Run("Filtered", func(t *testing.T) {
+		var feed atomFeed
+		res := e.get(c, "/agenda.atom?theme=digitale-vaardigheden")
+		if err := xml.Unmarshal([]byte(res.Body), &feed); err != nil || len(feed.Entries) != 1 {
+			t.Fatalf("got %d entries, %v", len(feed.Entries), err)
+		}
+	})
+	t.Run("Autodiscovery", func(t *testing.T) {
+		wantContains(t, e.get(c, "/agenda"), `<link rel="alternate" type="application/atom+xml"`, `href="/agenda.atom"`,
+			`<link rel="alternate" type="text/calendar"`)
+	})
+}
+
+// BenchmarkICSFeed serves the iCalendar feed of 1,000 events.
+func BenchmarkICSFeed(b *testing.B) {
+	clock := storetest.NewClock(testNow)
+	db := storetest.SQLiteClock(b, clock.Now)
+	storetest.SeedEvents(b, db, 1000, testNow)
+	srv := New(Config{Services: db, BaseURL: &url.URL{Scheme: "http", Host: "localhost"}, Clock: clock.Now,
+		Logger: slog.New(slog.DiscardHandler)})
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/agenda.ics", nil))
+		if rec.Code != http.StatusOK || strings.Count(rec.Body.String(), "BEGIN:VEVENT") != 1000 {
+			b.Fatalf("status %d, %d events", rec.Code, strings.Count(rec.Body.String(), "BEGIN:VEVENT"))
+		}
+	}
+}
