@@ -31,6 +31,9 @@ Commands:
   admin allow DOMAIN    allow a server, for serve --allowlist
   import ics FILE       import events from an iCalendar file (--branch ID)
   demo                  fill an empty database with a demo library
+  backup FILE           write the database to FILE, also while serve runs
+  restore FILE          read a backup into an empty database (--base-url, --force)
+  migrate-to URL        copy the database into an empty one (postgres://…), serve stopped
   version               print the version
   help                  print this text
 
@@ -85,6 +88,12 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 		return importICS(ctx, rest[1:], stdout)
 	case "demo":
 		return demo(ctx, rest, stdout)
+	case "backup":
+		return backup(ctx, rest, stdout)
+	case "restore":
+		return restore(ctx, rest, stdout)
+	case "migrate-to":
+		return migrateTo(ctx, rest, stdout)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "vestiging %s\n", vestiging.Version)
 		return nil
