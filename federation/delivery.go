@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/metrics"
 )
 
 // Delivery retry policy: 30 s doubling per attempt up to 6 h, ±20 %
@@ -124,10 +125,14 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 	}
 	switch {
 	case sendErr == nil:
+		f.cfg.Metrics.Delivery(host, metrics.Delivered)
 		return nil
 	case final:
+		f.cfg.Metrics.Delivery(host, metrics.Failed)
 		return river.JobCancel(sendErr)
-	case se != nil && se.RetryAfter > 0:
+	}
+	f.cfg.Metrics.Delivery(host, metrics.Retry)
+	if se != nil && se.RetryAfter > 0 {
 		return snooze(min(se.RetryAfter, MaxRetryAfter), sendErr)
 	}
 	return sendErr

@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/metrics"
 )
 
 // DefaultHandle is the library actor's preferredUsername unless configured.
@@ -29,6 +30,8 @@ type Config struct {
 	AuthorizedFetch bool
 	// Allowlist mode: only hosts with an allow rule federate.
 	Allowlist bool
+	// Metrics counts inbox activities and deliveries; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Federator is this instance's ActivityPub side: the library actor, its

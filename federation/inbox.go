@@ -85,26 +85,31 @@ func (f *Federator) Inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, msg := http.StatusAccepted, "Accepted."
-	if err := f.receive(r); err != nil {
+	var typ string
+	result := "accepted"
+	if err := f.receive(r, &typ); err != nil {
 		var ie *inboxError
 		if !errors.As(err, &ie) {
 			ie = refuse(http.StatusInternalServerError, "internal error", err)
 		}
 		status, msg = ie.status, ie.reason
+		result = ie.reason
 		level := f.log.Info
 		if status >= 500 {
 			level = f.log.Error
 		}
 		level("inbox: refused", "status", status, "reason", ie.reason, "error", ie.err, "remote", r.RemoteAddr)
 	}
+	f.cfg.Metrics.Inbox(typ, result)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	fmt.Fprintln(w, msg)
 }
 
 // receive runs the inbox checks and queues the activity; ignored
-// activities (of an unknown type) return nil without being queued.
-func (f *Federator) receive(r *http.Request) error {
+// activities (of an unknown type) return nil without being queued. It sets
+// *typ to the activity's type once the body is parsed, for the metrics.
+func (f *Federator) receive(r *http.Request, typ *string) error {
 	ctx := r.Context()
 	if r.ContentLength > MaxBodySize {
 		return refuse(http.StatusRequestEntityTooLarge, "body too large", nil)
@@ -137,6 +142,7 @@ func (f *Federator) receive(r *http.Request) error {
 	}
 	a, err := ParseActivity(body)
 	if errors.Is(err, ErrUnknownType) {
+		*typ = "other"
 		f.log.Debug("inbox: unknown type ignored", "actor", owner.IRI, "error", err)
 		f.signedBy(ctx, owner.Host)
 		return nil
@@ -144,6 +150,7 @@ func (f *Federator) receive(r *http.Request) error {
 	if err != nil {
 		return refuse(http.StatusBadRequest, "invalid activity", err)
 	}
+	*typ = a.Type
 	if err := f.authorize(ctx, owner, a); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vestiging/vestiging"
 )
@@ -29,6 +30,8 @@ type JobsConfig struct {
 	Workers      int           // jobs worked at once; 0: DefaultJobWorkers
 	PollInterval time.Duration // how often to look for new jobs; 0: DefaultPollInterval
 	Logger       *slog.Logger  // nil: slog.Default()
+	// Observe, when set, hears of every worked job (job latency metrics).
+	Observe func(kind string, took time.Duration, err error)
 }
 
 // Defaults of JobsConfig. SQLite has no notifications, so a new job waits
@@ -105,6 +108,9 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 		// After a crash, jobs left "running" go back to the queue after this,
 		// not River's default hour.
 		RescueStuckJobsAfter: 10 * time.Minute,
+	}
+	if cfg.Observe != nil {
+		rc.Middleware = []rivertype.Middleware{&jobTimer{observe: cfg.Observe}}
 	}
 	db.jobsMu.Lock()
 	defer db.jobsMu.Unlock()

@@ -318,4 +318,5 @@ func (s *Server) feedRoutes(r chi.Router) {
 	r.Get("/agenda.atom", s.agendaAtom)
 	r.Get("/branches/{id}/agenda.ics", s.branchICS)
 	r.Get("/themes/{slug}/agenda.ics", s.themeICS)
+	r.Route("/api/v1", s.apiRoutes)
 }

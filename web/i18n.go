@@ -357,6 +357,7 @@ var catalog = map[string]string{
 
 	// Messages of the web layer's forms.
 	"Give the date as YYYY-MM-DD.":                                                      "Geef de datum als JJJJ-MM-DD.",
+	"Give a number from 1 to 100.":                                                      "Geef een getal van 1 tot en met 100.",
 	"Give the date as YYYY-MM-DD and the time as HH:MM.":                                "Geef de datum als JJJJ-MM-DD en de tijd als UU:MM.",
 	"The end date must not be before the start date.":                                   "De einddatum mag niet voor de begindatum liggen.",
 	"Choose a branch from the list.":                                                    "Kies een vestiging uit de lijst.",

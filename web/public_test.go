@@ -263,7 +263,8 @@ func TestHealthz(t *testing.T) {
 		clock := storetest.NewClock(testNow)
 		db := storetest.SQLiteClock(t, clock.Now)
 		e := newEnvWith(t, db, clock, pingFails{db})
-		res := e.get(e.client(), "/healthz")
+		wantStatus(t, e.get(e.client(), "/healthz"), http.StatusOK) // alive; readiness is /readyz
+		res := e.get(e.client(), "/readyz")
 		wantStatus(t, res, http.StatusServiceUnavailable)
 		wantNotContains(t, res, "database is down")
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/metrics"
 )
 
 //go:embed templates/*.html static/*
@@ -38,6 +39,11 @@ type Config struct {
 	ActivityPub ActivityPub                 // discovery, actor, inboxes, AS2 documents
 	Network     Network                     // following other libraries from the staff pages
 	Federation  vestiging.FederationService // followers, hosts and domain rules for the staff pages
+
+	// Operations, all optional.
+	Ready        func(ctx context.Context) error // /readyz: database and job queue; nil pings the database
+	Metrics      *metrics.Metrics                // counts requests; nil counts nothing
+	ServeMetrics bool                            // serve Metrics at /metrics, to local scrapers only
 }
 
 // ActivityPub serves the ActivityPub side of the site. WantsActivity
@@ -68,6 +74,10 @@ type Server struct {
 	secure    bool // cookies get the Secure flag when served over https
 	templates map[string]*pageSet
 	handler   http.Handler
+
+	ready        func(ctx context.Context) error
+	metrics      *metrics.Metrics
+	serveMetrics bool
 }
 
 // New builds the server and its routes. It panics when the embedded
@@ -75,6 +85,10 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Services, baseURL: cfg.BaseURL, now: cfg.Clock, log: cfg.Logger,
 		ap: cfg.ActivityPub, network: cfg.Network, fed: cfg.Federation}
+	s.ready, s.metrics, s.serveMetrics = cfg.Ready, cfg.Metrics, cfg.ServeMetrics
+	if s.ready == nil {
+		s.ready = s.svc.Ping
+	}
 	if s.now == nil {
 		s.now = vestiging.Now
 	}
@@ -89,6 +103,7 @@ func New(cfg Config) *Server {
 
 	r := chi.NewRouter()
 	r.Use(middleware.GetHead) // HEAD answers like GET, for link checkers and monitors
+	r.Use(noteRoute)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "This address does not accept that request.")
@@ -99,7 +114,6 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
-	r.Get("/healthz", s.healthz)
 
 	r.Get("/", s.home)
 	s.feedRoutes(r)
@@ -163,6 +177,8 @@ func New(cfg Config) *Server {
 	if s.ap != nil {
 		s.handler = s.federate(s.handler)
 	}
+	s.handler = s.probes(s.handler)
+	s.handler = s.observe(s.handler) // outermost: every request is logged and counted
 	return s
 }
 
@@ -220,20 +236,6 @@ func isObjectPath(path string) bool {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := s.svc.Ping(ctx); err != nil {
-		s.log.Warn("health check failed", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("unavailable\n"))
-		return
-	}
-	_, _ = w.Write([]byte("ok\n"))
 }
 
 // clientIP keys the login rate limit by the peer address. Behind a reverse

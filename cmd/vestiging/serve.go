@@ -77,6 +77,9 @@ type serveConfig struct {
 	Clock           vestiging.Clock
 	Logger          *slog.Logger
 	Stdout          io.Writer // the demo's report; nil discards it
+	// MetricsListener serves /metrics apart from the site; nil serves it
+	// on the site's listener to local scrapers only.
+	MetricsListener net.Listener
 }
 
 // instance is a running server: web, federation and job workers on one database.
@@ -87,6 +90,7 @@ type instance struct {
 	srv    *http.Server
 	served chan error
 	log    *slog.Logger
+	msrv   *http.Server // /metrics on its own listener, if any
 }
 
 // startInstance opens and migrates the database, builds the federator,
@@ -125,6 +129,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		}
 	}
 	fl := fedFlags{allowLoopback: cfg.AllowLoopback}
+	m := newMetrics(db)
 	fed, err := federation.New(ctx, federation.Config{
 		Services:        db,
 		Federation:      db,
@@ -135,23 +140,27 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		Logger:          cfg.Logger,
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		Allowlist:       cfg.Allowlist,
+		Metrics:         m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("federation: %w", err)
 	}
 	workers := river.NewWorkers()
 	fed.AddWorkers(workers)
-	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger}); err != nil {
+	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
 	handler := web.New(web.Config{
-		Services:    db,
-		BaseURL:     cfg.BaseURL,
-		Clock:       cfg.Clock,
-		Logger:      cfg.Logger,
-		ActivityPub: fed,
-		Network:     fed,
-		Federation:  db,
+		Services:     db,
+		BaseURL:      cfg.BaseURL,
+		Clock:        cfg.Clock,
+		Logger:       cfg.Logger,
+		ActivityPub:  fed,
+		Network:      fed,
+		Federation:   db,
+		Ready:        db.Ready,
+		Metrics:      m,
+		ServeMetrics: cfg.MetricsListener == nil,
 	})
 	inst := &instance{
 		DB:  db,
@@ -170,6 +179,11 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		log:    cfg.Logger,
 	}
 	go func() { inst.served <- inst.srv.Serve(ln) }()
+	if cfg.MetricsListener != nil {
+		inst.msrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
+		go func() { _ = inst.msrv.Serve(cfg.MetricsListener) }()
+	}
 	cfg.Logger.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "handle", cfg.Handle,
 		"database", db.Dialect(), "workers", cfg.Workers, "version", vestiging.Version)
 	return inst, nil
@@ -182,6 +196,9 @@ func (in *instance) Close(ctx context.Context) error {
 	var errs []error
 	if err := in.srv.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
+	}
+	if in.msrv != nil {
+		_ = in.msrv.Close() // scrapes need no grace
 	}
 	if err := in.DB.StopJobs(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop jobs: %w", err))
@@ -203,6 +220,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs of ActivityPub documents, as Mastodon's secure mode does")
 	allowlist := fs.Bool("allowlist", false, "federate only with domains that have an allow rule")
 	workers := fs.Int("workers", defaultWorkers, "background jobs (deliveries, fetches) run at once")
+	logFormat := fs.String("log-format", "text", "log lines as text (key=value) or json")
+	logLevel := fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
+	metricsListen := fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
 	rest, err := parse(fs, args, stdout)
 	if err != nil {
 		return err
@@ -217,6 +237,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if *workers < 1 {
 		return &usageError{"serve: --workers must be at least 1"}
 	}
+	logger, err := newLogger(os.Stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -229,12 +253,18 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("cannot listen on %s: %w", *listen, err)
 	}
 	defer ln.Close()
+	var mln net.Listener
+	if *metricsListen != "" {
+		if mln, err = net.Listen("tcp", *metricsListen); err != nil {
+			return fmt.Errorf("cannot listen on %s for metrics: %w", *metricsListen, err)
+		}
+		defer mln.Close()
+	}
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	inst, err := startInstance(ctx, serveConfig{
 		Data: d.data, Database: d.database, BaseURL: base, Handle: ff.handle,
 		AllowLoopback: ff.allowLoopback, AuthorizedFetch: *authorizedFetch, Allowlist: *allowlist,
-		Workers: *workers, Demo: *withDemo, Logger: logger, Stdout: stdout,
+		Workers: *workers, Demo: *withDemo, Logger: logger, Stdout: stdout, MetricsListener: mln,
 	}, ln)
 	if err != nil {
 		return err

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/vestiging/vestiging/metrics"
+	"github.com/vestiging/vestiging/store"
+)
+
+// newLogger builds the process's logger from --log-format and --log-level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, &usageError{fmt.Sprintf("--log-level %q must be debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &usageError{fmt.Sprintf("--log-format %q must be text or json", format)}
+}
+
+// newMetrics registers the instance's series over db's pool and job queue.
+func newMetrics(db *store.DB) *metrics.Metrics {
+	return metrics.New(metrics.Sources{
+		DBStats: db.Stats,
+		Queue: func(ctx context.Context) ([]metrics.QueueCount, error) {
+			counts, err := db.WaitingJobs(ctx)
+			out := make([]metrics.QueueCount, len(counts))
+			for i, c := range counts {
+				out[i] = metrics.QueueCount{Kind: c.Kind, State: c.State, Count: c.Count}
+			}
+			return out, err
+		},
+	})
+}

@@ -1,0 +1,480 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/ical"
+)
+
+// The JSON read API, /api/v1, documented in static/openapi.yaml. Field
+// names are part of the contract: add fields, never rename or drop them.
+
+// apiMaxLibraries bounds the libraries the API lists: far more than any
+// library follows, and each needs a count.
+const apiMaxLibraries = 1000
+
+func (s *Server) apiRoutes(r chi.Router) {
+	r.Use(cors)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.apiError(w, r, vestiging.Errorf(vestiging.ENOTFOUND, "We could not find this page. It may have been moved or removed."))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.apiError(w, r, &vestiging.Error{Code: "method_not_allowed", Message: "This address does not accept that request."})
+	})
+	r.Get("/events", s.apiEvents)
+	r.Get("/events/{id}", s.apiEvent)
+	r.Get("/libraries", s.apiLibraries)
+	r.Get("/openapi.yaml", s.openAPI)
+}
+
+// cors lets any website read the API with a plain GET (no credentials:
+// the API answers the same to everyone), and answers preflights.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Accept, Accept-Language, If-None-Match")
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.Set("Access-Control-Expose-Headers", "ETag, Link")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type apiErrorBody struct {
+	Error apiErrorDetail `json:"error"`
+}
+
+type apiErrorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// apiError answers err as {"error": {"code", "message", "fields"}} with the
+// status of its code; internal details are logged, never sent.
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := langFrom(r.Context())
+	code := vestiging.ErrorCode(err)
+	status := errorStatus(code)
+	msg := vestiging.ErrorMessage(err)
+	switch {
+	case code == "method_not_allowed":
+		status = http.StatusMethodNotAllowed
+	case status >= 500:
+		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "Something went wrong on our side. Please try again later."
+	}
+	body := apiErrorBody{Error: apiErrorDetail{Code: code, Message: translate(lang, msg)}}
+	for k, v := range vestiging.FieldErrors(err) {
+		if body.Error.Fields == nil {
+			body.Error.Fields = map[string]string{}
+		}
+		body.Error.Fields[k] = translate(lang, v)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the status is sent; a client that went away is no error of ours
+}
+
+// apiOK answers a successful read, cacheable for a minute.
+func apiOK(w http.ResponseWriter, v any) {
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	writeJSON(w, http.StatusOK, v)
+}
+
+type apiEventJSON struct {
+	ID              int64           `json:"id"`
+	UID             string          `json:"uid"`
+	Kind            string          `json:"kind"`
+	Title           string          `json:"title"`
+	DescriptionHTML string          `json:"description_html"`
+	DescriptionText string          `json:"description_text"`
+	StartsAt        string          `json:"starts_at"`
+	EndsAt          string          `json:"ends_at"`
+	TimeZone        string          `json:"time_zone"`
+	Status          string          `json:"status"`
+	Theme           *apiTheme       `json:"theme"`
+	Audience        string          `json:"audience"`
+	Language        string          `json:"language"`
+	Online          bool            `json:"online"`
+	OnlineURL       string          `json:"online_url"`
+	Place           *apiPlace       `json:"place"`
+	Image           *apiImage       `json:"image"`
+	Registration    apiRegistration `json:"registration"`
+	Sessions        []apiSession    `json:"sessions"`
+	Library         apiLibraryRef   `json:"library"`
+	URL             string          `json:"url"`
+	OriginalURL     string          `json:"original_url"`
+	CreatedAt       string          `json:"created_at"`
+	UpdatedAt       string          `json:"updated_at"`
+}
+
+type apiTheme struct {
+	Slug   string `json:"slug"`
+	NameNL string `json:"name_nl"`
+	NameEN string `json:"name_en"`
+}
+
+type apiPlace struct {
+	BranchID   *int64   `json:"branch_id"`
+	Name       string   `json:"name"`
+	Street     string   `json:"street"`
+	PostalCode string   `json:"postal_code"`
+	City       string   `json:"city"`
+	Latitude   *float64 `json:"latitude"`
+	Longitude  *float64 `json:"longitude"`
+}
+
+type apiImage struct {
+	URL string `json:"url"`
+	Alt string `json:"alt"`
+}
+
+type apiRegistration struct {
+	Mode     string `json:"mode"`
+	URL      string `json:"url"`
+	Capacity int    `json:"capacity"`
+}
+
+type apiSession struct {
+	StartsAt  string    `json:"starts_at"`
+	EndsAt    string    `json:"ends_at"`
+	Place     *apiPlace `json:"place"`
+	OnlineURL string    `json:"online_url"`
+}
+
+// apiLibraryRef says whose event it is: this library (id null, local
+// true) or a followed one (its actor id).
+type apiLibraryRef struct {
+	ID     *int64 `json:"id"`
+	Local  bool   `json:"local"`
+	Name   string `json:"name"`
+	Handle string `json:"handle"`
+	URL    string `json:"url"`
+}
+
+// apiTime writes t in the event's zone with its offset, so a client shows
+// the local time without a zone database.
+func apiTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(time.RFC3339)
+}
+
+func placeJSON(b *vestiging.Branch, id *int64) *apiPlace {
+	if b == nil {
+		return nil
+	}
+	return &apiPlace{BranchID: id, Name: b.Name, Street: b.Street, PostalCode: b.PostalCode, City: b.City,
+		Latitude: b.Latitude, Longitude: b.Longitude}
+}
+
+// apiContext is what every event in a response shares.
+type apiContext struct {
+	themes map[string]*vestiging.Theme
+	self   apiLibraryRef
+}
+
+func (s *Server) newAPIContext(ctx context.Context) (*apiContext, error) {
+	themes, err := s.svc.Themes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("api themes: %w", err)
+	}
+	c := &apiContext{themes: map[string]*vestiging.Theme{}, self: s.selfRef(ctx)}
+	for _, t := range themes {
+		c.themes[t.Slug] = t
+	}
+	return c, nil
+}
+
+// selfRef describes this library.
+func (s *Server) selfRef(ctx context.Context) apiLibraryRef {
+	ref := apiLibraryRef{Local: true, Name: "Vestiging", URL: s.baseURL.JoinPath("library").String()}
+	if lib, err := s.svc.Library(ctx); err == nil {
+		ref.Name = lib.Name
+	}
+	if s.ap != nil {
+		ref.Handle = "@" + strings.TrimPrefix(s.ap.Acct(), "acct:")
+	}
+	return ref
+}
+
+func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
+	loc := e.Location()
+	out := apiEventJSON{
+		ID: e.ID, UID: ical.UID(s.baseURL, e), Kind: e.Kind, Title: e.Title,
+		DescriptionHTML: vestiging.SanitizeHTML(e.Description), DescriptionText: vestiging.PlainText(e.Description),
+		StartsAt: apiTime(e.StartsAt, loc), EndsAt: apiTime(e.EndsAt, loc), TimeZone: loc.String(),
+		Status: e.Status, Audience: e.Audience, Language: e.Language,
+		Online: e.Online(), OnlineURL: e.OnlineURL, Place: placeJSON(e.Branch, e.BranchID),
+		Registration: apiRegistration{Mode: e.RegistrationMode, URL: e.RegistrationURL, Capacity: e.Capacity},
+		Sessions:     []apiSession{},
+		Library:      c.self,
+		URL:          s.baseURL.JoinPath(eventPath(e)).String(),
+		OriginalURL:  ical.PageURL(s.baseURL, e),
+		CreatedAt:    apiTime(e.CreatedAt, time.UTC), UpdatedAt: apiTime(e.UpdatedAt, time.UTC),
+	}
+	if t := c.themes[e.Theme]; t != nil {
+		out.Theme = &apiTheme{Slug: t.Slug, NameNL: t.NameNL, NameEN: t.NameEN}
+	} else if e.Theme != "" {
+		out.Theme = &apiTheme{Slug: e.Theme, NameNL: e.Theme, NameEN: e.Theme}
+	}
+	if e.ImageURL != "" {
+		out.Image = &apiImage{URL: e.ImageURL, Alt: e.ImageAlt}
+	}
+	for _, ss := range e.Sessions {
+		out.Sessions = append(out.Sessions, apiSession{StartsAt: apiTime(ss.StartsAt, loc), EndsAt: apiTime(ss.EndsAt, loc),
+			Place: placeJSON(ss.Branch, ss.BranchID), OnlineURL: ss.OnlineURL})
+	}
+	if e.Remote() {
+		out.Library = apiLibraryRef{ID: e.OriginID}
+		if a := e.Origin; a != nil {
+			out.Library.Name, out.Library.Handle, out.Library.URL = a.DisplayName(), a.Handle(), a.URL
+			if a.URL == "" {
+				out.Library.URL = a.IRI
+			}
+		}
+	}
+	return out
+}
+
+type apiEventList struct {
+	Events []apiEventJSON `json:"events"`
+	Total  int            `json:"total"`
+	Page   int            `json:"page"`
+	Limit  int            `json:"limit"`
+	Next   *string        `json:"next"`
+	Prev   *string        `json:"prev"`
+}
+
+// apiPage reads ?page= and ?limit= (1–100, default 20).
+func apiPage(q url.Values) (page, offset, limit int, err error) {
+	limit = vestiging.DefaultPageSize
+	if v := q.Get("limit"); v != "" {
+		n, convErr := strconv.Atoi(v)
+		if convErr != nil || n < 1 || n > vestiging.MaxPageSize {
+			return 0, 0, 0, &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
+				Fields: map[string]string{"limit": "Give a number from 1 to 100."}}
+		}
+		limit = n
+	}
+	page, offset, err = pageNumber(q, limit)
+	return page, offset, limit, err
+}
+
+// pageLinks returns the absolute addresses of the neighbouring pages, or nil.
+func (s *Server) pageLinks(r *http.Request, page, limit, total int) (prev, next *string) {
+	link := func(n int) *string {
+		u := s.baseURL.JoinPath(r.URL.Path)
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(n))
+		u.RawQuery = q.Encode()
+		str := u.String()
+		return &str
+	}
+	pages := max(1, (total+limit-1)/limit)
+	if page > 1 {
+		prev = link(min(page-1, pages))
+	}
+	if page < pages {
+		next = link(page + 1)
+	}
+	return prev, next
+}
+
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := newForm(q)
+	filter := s.agendaFilter(q, f)
+	if !f.Valid() {
+		s.apiError(w, r, &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.", Fields: f.Errors})
+		return
+	}
+	page, offset, limit, err := apiPage(q)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	filter.Offset, filter.Limit = offset, limit
+	events, total, err := s.svc.FindEvents(ctx, filter)
+	if err != nil {
+		s.apiError(w, r, fmt.Errorf("api events: %w", err))
+		return
+	}
+	c, err := s.newAPIContext(ctx)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := apiEventList{Events: make([]apiEventJSON, 0, len(events)), Total: total, Page: page, Limit: limit}
+	for _, e := range events {
+		out.Events = append(out.Events, c.event(s, e))
+	}
+	out.Prev, out.Next = s.pageLinks(r, page, limit, total)
+	apiOK(w, out)
+}
+
+func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	e, err := s.svc.Event(ctx, id)
+	if err == nil && !vestiging.IsPublic(e.Status) {
+		err = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	if err != nil {
+		s.apiError(w, r, fmt.Errorf("api event %d: %w", id, err))
+		return
+	}
+	c, err := s.newAPIContext(ctx)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	apiOK(w, c.event(s, e))
+}
+
+type apiLibrary struct {
+	apiLibraryRef
+	Type           string `json:"type"`
+	UpcomingEvents int    `json:"upcoming_events"`
+	Following      bool   `json:"following"` // this library follows it
+	Follower       bool   `json:"follower"`  // it follows this library
+}
+
+type apiLibraryList struct {
+	Libraries []apiLibrary `json:"libraries"`
+	Total     int          `json:"total"`
+	Page      int          `json:"page"`
+	Limit     int          `json:"limit"`
+	Next      *string      `json:"next"`
+	Prev      *string      `json:"prev"`
+}
+
+// libraryTypes are the actor types that are organisations, not people.
+var libraryTypes = map[string]bool{"Organization": true, "Group": true, "Application": true, "Service": true}
+
+// knownLibraries lists this library first, then those it follows and those
+// following it (organisations only), each once.
+func (s *Server) knownLibraries(ctx context.Context) ([]apiLibrary, error) {
+	self := apiLibrary{apiLibraryRef: s.selfRef(ctx), Type: "Organization"}
+	libs := []apiLibrary{self}
+	if s.fed == nil {
+		return libs, nil
+	}
+	index := map[int64]int{}
+	add := func(a *vestiging.Actor) *apiLibrary {
+		if i, ok := index[a.ID]; ok {
+			return &libs[i]
+		}
+		id, link := a.ID, a.URL
+		if link == "" {
+			link = a.IRI
+		}
+		libs = append(libs, apiLibrary{apiLibraryRef: apiLibraryRef{ID: &id, Name: a.DisplayName(), Handle: a.Handle(), URL: link}, Type: a.Type})
+		index[a.ID] = len(libs) - 1
+		return &libs[len(libs)-1]
+	}
+	for offset := 0; offset < apiMaxLibraries; offset += vestiging.MaxPageSize {
+		fs, total, err := s.fed.Followings(ctx, offset, vestiging.MaxPageSize)
+		if err != nil {
+			return nil, fmt.Errorf("api followings: %w", err)
+		}
+		for _, f := range fs {
+			if f.State == vestiging.FollowAccepted {
+				add(f.Actor).Following = true
+			}
+		}
+		if offset+len(fs) >= total || len(fs) == 0 {
+			break
+		}
+	}
+	for offset := 0; offset < apiMaxLibraries; offset += vestiging.MaxPageSize {
+		fs, total, err := s.fed.Followers(ctx, offset, vestiging.MaxPageSize)
+		if err != nil {
+			return nil, fmt.Errorf("api followers: %w", err)
+		}
+		for _, f := range fs {
+			if libraryTypes[f.Actor.Type] {
+				add(f.Actor).Follower = true
+			}
+		}
+		if offset+len(fs) >= total || len(fs) == 0 {
+			break
+		}
+	}
+	return libs, nil
+}
+
+func (s *Server) apiLibraries(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	page, offset, limit, err := apiPage(r.URL.Query())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	libs, err := s.knownLibraries(ctx)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := apiLibraryList{Libraries: []apiLibrary{}, Total: len(libs), Page: page, Limit: limit}
+	if offset < len(libs) {
+		out.Libraries = libs[offset:min(offset+limit, len(libs))]
+	}
+	// Counts only for the page shown: one indexed count each.
+	for i := range out.Libraries {
+		l := &out.Libraries[i]
+		filter := vestiging.EventFilter{From: s.now(), Limit: 1}
+		if l.Local {
+			filter.Source = vestiging.SourceLocal
+		} else {
+			filter.Source, filter.OriginID = vestiging.SourceRemote, *l.ID
+		}
+		if _, l.UpcomingEvents, err = s.svc.FindEvents(ctx, filter); err != nil {
+			s.apiError(w, r, fmt.Errorf("api library count: %w", err))
+			return
+		}
+	}
+	out.Prev, out.Next = s.pageLinks(r, page, limit, len(libs))
+	apiOK(w, out)
+}
+
+// openAPI serves the API's description from the embedded static files.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	b, err := assets.ReadFile("static/openapi.yaml")
+	if err != nil {
+		s.apiError(w, r, fmt.Errorf("openapi: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(b)
+}

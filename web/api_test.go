@@ -1,0 +1,246 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// apiGet fetches path and decodes its JSON into v, checking the headers
+// every API answer has.
+func apiGet(t *testing.T, e *env, path string, status int, v any) response {
+	t.Helper()
+	res := e.get(e.client(), path, "Origin", "https://andere-site.example")
+	wantStatus(t, res, status)
+	if got, want := res.Header.Get("Content-Type"), "application/json; charset=utf-8"; got != want {
+		t.Errorf("%s: content type %q, want %q", path, got, want)
+	}
+	if got, want := res.Header.Get("Access-Control-Allow-Origin"), "*"; got != want {
+		t.Errorf("%s: CORS %q, want %q", path, got, want)
+	}
+	if v != nil {
+		if err := json.Unmarshal([]byte(res.Body), v); err != nil {
+			t.Fatalf("%s: %v\n%s", path, err, res.Body)
+		}
+	}
+	return res
+}
+
+type apiErrorJSON struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+}
+
+func TestAPIEvents(t *testing.T) {
+	e := newEnv(t)
+	// 45 events from Tuesday 3 March 2026, 09:00 UTC, every two hours.
+	storetest.SeedEvents(t, e.db, 45, testNow.Add(24*time.Hour))
+	branches, err := e.db.Branches(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, query    string
+		total, count   int
+		first          string
+		hasNext, prev  bool
+		wantNextSuffix string
+	}{
+		{"OK", "", 45, 20, "Activiteit 1", true, false, "page=2"},
+		{"Page3", "?page=3", 45, 5, "Activiteit 41", false, true, ""},
+		{"Limit", "?limit=100", 45, 45, "Activiteit 1", false, false, ""},
+		{"Theme", "?theme=leven-lang-leren&limit=5", 15, 5, "Activiteit 3", true, false, "limit=5&page=2&theme=leven-lang-leren"},
+		{"DateRange", "?from=2026-03-04&to=2026-03-04", 12, 12, "Activiteit 8", false, false, ""},
+		{"Online", "?online=1", 9, 9, "Activiteit 5", false, false, ""},
+		{"Branch", fmt.Sprintf("?branch=%d&limit=1", branches[1].ID), 12, 1, "Activiteit 2", true, false, ""},
+		{"Local", "?library=local", 45, 20, "Activiteit 1", true, false, ""},
+		{"BeyondEnd", "?page=9", 45, 0, "", false, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got struct {
+				Events []map[string]any `json:"events"`
+				Total  int              `json:"total"`
+				Page   int              `json:"page"`
+				Limit  int              `json:"limit"`
+				Next   *string          `json:"next"`
+				Prev   *string          `json:"prev"`
+			}
+			apiGet(t, e, "/api/v1/events"+tt.query, http.StatusOK, &got)
+			if got.Total != tt.total || len(got.Events) != tt.count {
+				t.Fatalf("got %d of %d events, want %d of %d", len(got.Events), got.Total, tt.count, tt.total)
+			}
+			if tt.count > 0 {
+				if title := got.Events[0]["title"]; title != tt.first {
+					t.Errorf("first: got %v, want %q", title, tt.first)
+				}
+			}
+			if (got.Next != nil) != tt.hasNext || (got.Prev != nil) != tt.prev {
+				t.Errorf("links: next %v, prev %v", got.Next, got.Prev)
+			}
+			if tt.wantNextSuffix != "" && (got.Next == nil || !strings.HasSuffix(*got.Next, "/api/v1/events?"+tt.wantNextSuffix)) {
+				t.Errorf("next: got %v, want …?%s", got.Next, tt.wantNextSuffix)
+			}
+		})
+	}
+	t.Run("Shape", func(t *testing.T) {
+		var got struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		apiGet(t, e, "/api/v1/events?limit=1", http.StatusOK, &got)
+		var ev map[string]any
+		if err := json.Unmarshal(got.Events[0], &ev); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"id", "uid", "kind", "title", "description_html", "description_text", "starts_at", "ends_at",
+			"time_zone", "status", "theme", "audience", "language", "online", "online_url", "place", "image", "registration",
+			"sessions", "library", "url", "original_url", "created_at", "updated_at"} {
+			if _, ok := ev[key]; !ok {
+				t.Errorf("event lacks %q: %s", key, got.Events[0])
+			}
+		}
+		// 09:00 UTC is 10:00 in Amsterdam in March.
+		if got, want := ev["starts_at"], "2026-03-03T10:00:00+01:00"; got != want {
+			t.Errorf("starts_at: got %v, want %q", got, want)
+		}
+		if got, want := ev["time_zone"], "Europe/Amsterdam"; got != want {
+			t.Errorf("time_zone: got %v, want %q", got, want)
+		}
+		lib := ev["library"].(map[string]any)
+		if lib["local"] != true || lib["id"] != nil {
+			t.Errorf("library: %v", lib)
+		}
+		if theme := ev["theme"].(map[string]any); theme["slug"] != "leesplezier" || theme["name_nl"] != "Leesplezier" {
+			t.Errorf("theme: %v", theme)
+		}
+	})
+	t.Run("Errors", func(t *testing.T) {
+		tests := []struct {
+			name, path string
+			status     int
+			code       string
+			field      string
+		}{
+			{"BadDate", "/api/v1/events?from=5-3-2026", 400, "invalid", "from"},
+			{"BadAudience", "/api/v1/events?audience=aliens", 400, "invalid", "audience"},
+			{"HugePage", "/api/v1/events?page=10000000", 400, "invalid", ""},
+			{"BadLimit", "/api/v1/events?limit=1000", 400, "invalid", "limit"},
+			{"UnknownEvent", "/api/v1/events/99999", 404, "not_found", ""},
+			{"BadID", "/api/v1/events/abc", 404, "not_found", ""},
+			{"UnknownPath", "/api/v1/nothing", 404, "not_found", ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var got apiErrorJSON
+				apiGet(t, e, tt.path, tt.status, &got)
+				if got.Error.Code != tt.code || got.Error.Message == "" {
+					t.Errorf("error: got %+v, want code %q", got.Error, tt.code)
+				}
+				if tt.field != "" && got.Error.Fields[tt.field] == "" {
+					t.Errorf("error lacks field %q: %+v", tt.field, got.Error)
+				}
+			})
+		}
+		t.Run("English", func(t *testing.T) {
+			res := e.get(e.client(), "/api/v1/events?from=x", "Accept-Language", "en")
+			wantContains(t, res, `"from":"Give the date as YYYY-MM-DD."`)
+		})
+		t.Run("MethodNotAllowed", func(t *testing.T) {
+			res := e.post(e.client(), "/api/v1/events", nil)
+			if res.Status != http.StatusMethodNotAllowed && res.Status != http.StatusForbidden {
+				t.Errorf("POST: status %d", res.Status)
+			}
+		})
+	})
+	t.Run("Preflight", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodOptions, e.srv.URL+"/api/v1/events", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", "https://andere-site.example")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		res := e.do(e.client(), req)
+		wantStatus(t, res, http.StatusNoContent)
+		if got := res.Header.Get("Access-Control-Allow-Methods"); !strings.Contains(got, "GET") {
+			t.Errorf("allow methods: %q", got)
+		}
+	})
+	t.Run("OpenAPI", func(t *testing.T) {
+		res := e.get(e.client(), "/api/v1/openapi.yaml")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, "openapi: 3.0.3", "/events/{id}:", "/libraries:")
+	})
+}
+
+func TestAPIEvent(t *testing.T) {
+	e := newFedEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	local := e.event("Hier", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
+	draft := e.event("Concept", vestiging.StatusDraft, b, testNow.Add(24*time.Hour))
+	remote, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
+	if err := e.db.SetFollowing(t.Context(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
+		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("Local", func(t *testing.T) {
+		var got map[string]any
+		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", local.ID), http.StatusOK, &got)
+		if got["title"] != "Hier" || got["uid"] != fmt.Sprintf("%s/events/%d", e.srv.URL, local.ID) {
+			t.Errorf("event: %v", got)
+		}
+		place := got["place"].(map[string]any)
+		if place["name"] != "Centrale Bibliotheek" || place["branch_id"] != float64(b.ID) {
+			t.Errorf("place: %v", place)
+		}
+	})
+	t.Run("Remote", func(t *testing.T) {
+		var got map[string]any
+		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", remote.ID), http.StatusOK, &got)
+		lib := got["library"].(map[string]any)
+		if lib["local"] != false || lib["name"] != "Bibliotheek Elders" || lib["handle"] != "@agenda@bieb.example" || lib["id"] != float64(actor.ID) {
+			t.Errorf("library: %v", lib)
+		}
+		if got["uid"] != "https://bieb.example/events/7" || got["original_url"] != "https://bieb.example/events/7" {
+			t.Errorf("uid %v, original_url %v", got["uid"], got["original_url"])
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		var got apiErrorJSON
+		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", draft.ID), http.StatusNotFound, &got)
+	})
+	t.Run("Libraries", func(t *testing.T) {
+		var got struct {
+			Libraries []map[string]any `json:"libraries"`
+			Total     int              `json:"total"`
+		}
+		apiGet(t, e, "/api/v1/libraries", http.StatusOK, &got)
+		if got.Total != 2 || len(got.Libraries) != 2 {
+			t.Fatalf("libraries: %v", got)
+		}
+		self, other := got.Libraries[0], got.Libraries[1]
+		if self["local"] != true || self["upcoming_events"] != float64(1) || !strings.HasPrefix(self["handle"].(string), "@agenda@") {
+			t.Errorf("this library: %v", self)
+		}
+		if other["name"] != "Bibliotheek Elders" || other["upcoming_events"] != float64(1) || other["following"] != true ||
+			other["follower"] != false || other["url"] != "https://bieb.example/library" {
+			t.Errorf("followed library: %v", other)
+		}
+		var page2 struct {
+			Libraries []map[string]any `json:"libraries"`
+			Prev      *string          `json:"prev"`
+		}
+		apiGet(t, e, "/api/v1/libraries?limit=1&page=2", http.StatusOK, &page2)
+		if len(page2.Libraries) != 1 || page2.Libraries[0]["name"] != "Bibliotheek Elders" || page2.Prev == nil {
+			t.Errorf("page 2: %v", page2)
+		}
+	})
+}
