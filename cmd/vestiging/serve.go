@@ -27,6 +27,10 @@ import (
 // finish after SIGINT or SIGTERM.
 const shutdownTimeout = 30 * time.Second
 
+// forceGrace is how long a second SIGINT or SIGTERM leaves the cancelled
+// jobs to go back to the queue before the process exits regardless.
+const forceGrace = 15 * time.Second
+
 // defaultWorkers is how many jobs (mostly deliveries, which wait on the
 // network) run at once.
 const defaultWorkers = 20
@@ -277,10 +281,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	case served = <-inst.served:
 	case <-ctx.Done():
 	}
-	stop() // a second Ctrl-C now ends the process at once
-	logger.Info("shutting down; finishing requests and jobs in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	hurry(logger, cancel)
+	stop()
+	logger.Info("shutting down; finishing requests and jobs in flight (signal again to hurry)")
 	closeErr := inst.Close(sctx)
 	if served != nil {
 		return fmt.Errorf("server stopped: %w", served)
@@ -290,4 +295,21 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// hurry makes a second SIGINT or SIGTERM during shutdown call cancel, which
+// stops waiting for requests and cancels the jobs in flight, so River
+// hands them back to the queue, retried here after a restart or by another
+// process; if the process still runs forceGrace later, it exits at once.
+func hurry(logger *slog.Logger, cancel context.CancelFunc) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		logger.Warn("second signal: cancelling requests and jobs in flight; the jobs go back to the queue", "grace", forceGrace)
+		cancel()
+		time.Sleep(forceGrace)
+		logger.Error("not stopped within the grace; exiting now")
+		os.Exit(1)
+	}()
 }

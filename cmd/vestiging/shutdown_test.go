@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// TestShutdownSIGTERM: the real binary gets SIGTERM in the middle of the
+// fan-out of an event to 100 receivers, half of which hold their answer
+// until the sender hangs up. It stops accepting at once but keeps working
+// the deliveries in flight; a second SIGTERM cancels them, and they go back
+// to the queue (none is left "running", unlike after SIGKILL) before the
+// process exits, well within forceGrace. Started again on the same
+// database, it delivers to every receiver.
+func TestShutdownSIGTERM(t *testing.T) {
+	const receivers = 100
+	ctx := context.Background()
+	data := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	logs, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(logs.Name())
+			t.Logf("serve's log:\n%s", b)
+		}
+	})
+
+	key, err := federation.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := federation.EncodePrivateKeyPEM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fanout{keyID: federation.KeyID(&url.URL{Scheme: "http", Host: addr}), key: &key.PublicKey, holdAfter: receivers / 2}
+	rvs := make([]*fanoutReceiver, receivers)
+	for i := range rvs {
+		rvs[i] = f.receiver(t, true)
+	}
+	db, err := openDB(ctx, data, "", vestiging.Now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InstanceKey(ctx, func() (string, error) { return pemKey, nil }); err != nil {
+		t.Fatal(err)
+	}
+	storetest.SeedFollowers(t, db, receivers, receivers, func(i int) string { return rvs[i].inbox() })
+	e := &vestiging.Event{Title: "Taalcafé", StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Hour),
+		OnlineURL: "https://meet.example.nl/taalcafe", Status: vestiging.StatusPublished}
+	e.EndsAt = e.StartsAt.Add(time.Hour)
+	if err := db.CreateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	f.hold.Store(true)
+	proc := serveProcess(t, data, ln, logs)
+	eventually(t, e2eWait, func() error {
+		if n := f.held.Load(); n < 4 {
+			return fmt.Errorf("%d applied, %d deliveries held", f.accepted.Load(), n)
+		}
+		return nil
+	})
+	signal := func() {
+		t.Helper()
+		if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signal()
+	// No new connections, while the deliveries in flight go on.
+	eventually(t, 5*time.Second, func() error {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return fmt.Errorf("%s still accepts connections", addr)
+		}
+		return nil
+	})
+	select {
+	case err := <-proc.done:
+		t.Fatalf("serve exited at the first SIGTERM with deliveries in flight: %v", err)
+	case <-time.After(time.Second):
+	}
+	start := time.Now()
+	signal()
+	var exitErr error
+	select {
+	case exitErr = <-proc.done:
+		proc.done <- exitErr
+	case <-time.After(forceGrace + 5*time.Second):
+		t.Fatal("serve did not exit after the second SIGTERM")
+	}
+	t.Logf("exited %v after the second SIGTERM: %v", time.Since(start).Round(time.Millisecond), exitErr)
+	f.hold.Store(false)
+
+	db, err = store.Open(ctx, filepath.Join(data, "vestiging.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	states := deliveryStates(t, db)
+	before := 0
+	for _, rv := range rvs {
+		if _, seen := rv.state(); len(seen) > 0 {
+			before++
+		}
+	}
+	t.Logf("stopped with %d of %d receivers having the activity; deliveries by state: %v", before, receivers, states)
+	if n := states[string(rivertype.JobStateRunning)]; n > 0 {
+		t.Errorf("%d deliveries left running: not handed back to the queue", n)
+	}
+	if before >= receivers {
+		t.Fatalf("the SIGTERM did not come in the middle of the fan-out")
+	}
+	// The cancelled deliveries wait out their first backoff; a restart
+	// retries them at once, as after that wait.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state IN ('retryable', 'scheduled') AND kind = $1`,
+		federation.DeliverJob{}.Kind()); err != nil {
+		t.Fatal(err)
+	}
+	if ln, err = net.Listen("tcp", addr); err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	serveProcess(t, data, ln, logs)
+	eventually(t, e2eWait, func() error {
+		missing := 0
+		for _, rv := range rvs {
+			if _, seen := rv.state(); len(seen) == 0 {
+				missing++
+			}
+		}
+		if missing > 0 {
+			return fmt.Errorf("%d receivers lack the activity; jobs %v", missing, deliveryStates(t, db))
+		}
+		return nil
+	})
+	dupes := 0
+	for i, rv := range rvs {
+		posts, seen := rv.state()
+		if len(seen) != 1 {
+			t.Errorf("receiver %d took %v, want one activity", i, seen)
+		}
+		dupes += posts - 1
+	}
+	t.Logf("every receiver has the activity; %d POSTs repeated (deliveries cancelled after the receiver took them)", dupes)
+	b, err := os.ReadFile(logs.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "second signal") {
+		t.Error("the log does not tell of the second signal")
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err != nil {
+		t.Errorf("restarted instance: %v", err)
+	}
+}
