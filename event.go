@@ -227,9 +227,36 @@ type EventFilter struct {
 	Statuses   []string // empty: published and cancelled (what the public sees)
 	Source     string   // SourceLocal, SourceRemote or "" for both
 	OriginID   int64    // only events from this remote library
-	Descending bool     // newest first, for archives
+	// OriginIDs limits to events from these remote libraries, and the own
+	// library's too with IncludeLocal: "my agenda". Both zero: no limit.
+	OriginIDs    []int64
+	IncludeLocal bool
+	// Place matches a city (whole name, any case) or a postal code prefix
+	// ("4001", "4001 AB") of the branch or the remote event's place.
+	Place      string
+	Descending bool // newest first, for archives
 	Offset     int
 	Limit      int // 0: DefaultPageSize; capped at MaxPageSize
+}
+
+// ParsePlace reads EventFilter.Place: a Dutch postal code or its prefix
+// (four digits, then up to two letters, any spacing) as an upper-case
+// prefix without spaces, or else a city name as typed, trimmed.
+func ParsePlace(place string) (city, postcodePrefix string) {
+	place = strings.TrimSpace(place)
+	pc := strings.ToUpper(strings.ReplaceAll(place, " ", ""))
+	if len(pc) >= 4 && len(pc) <= 6 {
+		ok := true
+		for i, c := range pc {
+			if i < 4 && (c < '0' || c > '9') || i >= 4 && (c < 'A' || c > 'Z') {
+				ok = false
+			}
+		}
+		if ok {
+			return "", pc
+		}
+	}
+	return place, ""
 }
 
 // Sources of events for EventFilter.Source.

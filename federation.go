@@ -72,6 +72,26 @@ type Following struct {
 	UpdatedAt   time.Time
 }
 
+// PersonFollowing is a resident's follow of a remote actor (a library),
+// sent as the resident's own Person actor.
+type PersonFollowing struct {
+	PersonID    int64
+	Actor       *Actor
+	ActivityIRI string // the resident's Follow's id
+	State       string // FollowPending, FollowAccepted or FollowRejected
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// KnownLibrary is a remote library in the directory: one the library
+// follows or that follows it.
+type KnownLibrary struct {
+	Actor    *Actor
+	Upcoming int  // its upcoming events stored here
+	Followed bool // the library follows it (accepted)
+	Follower bool // it follows the library
+}
+
 // Activity is an activity this library published: its outbox.
 type Activity struct {
 	ID        int64
@@ -179,6 +199,27 @@ type FederationService interface {
 	FollowingByActivity(ctx context.Context, activityIRI string) (*Following, error)
 	RemoveFollowing(ctx context.Context, actorID int64) error
 	Followings(ctx context.Context, offset, limit int) ([]*Following, int, error)
+
+	// PersonKey returns a resident's private key (PEM), creating it with
+	// generate the first time; racing callers get the same key. With a nil
+	// generate a missing key is ENOTFOUND.
+	PersonKey(ctx context.Context, personID int64, generate func() (string, error)) (string, error)
+	// RemovePersonKey forgets a deleted resident's key.
+	RemovePersonKey(ctx context.Context, personID int64) error
+
+	// SetPersonFollowing creates or updates a resident's follow of an actor.
+	SetPersonFollowing(ctx context.Context, f *PersonFollowing) error
+	PersonFollowing(ctx context.Context, personID, actorID int64) (*PersonFollowing, error)
+	PersonFollowingByActivity(ctx context.Context, activityIRI string) (*PersonFollowing, error)
+	// PersonFollowings lists a resident's follows, newest first.
+	PersonFollowings(ctx context.Context, personID int64) ([]*PersonFollowing, error)
+	RemovePersonFollowing(ctx context.Context, personID, actorID int64) error
+	// FollowedLocally reports whether the library or any resident follows
+	// the actor and was accepted: its events are then stored here.
+	FollowedLocally(ctx context.Context, actorID int64) (bool, error)
+	// KnownLibraries lists the directory: remote organisations the library
+	// follows or is followed by, by name.
+	KnownLibraries(ctx context.Context, now time.Time) ([]*KnownLibrary, error)
 
 	// SaveActivity stores an outgoing activity and queues jobs (its
 	// deliveries) in one transaction. An activity whose IRI is already stored

@@ -143,6 +143,34 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	if f.OriginID != 0 {
 		w.add("e.origin_id = ?", f.OriginID)
 	}
+	if len(f.OriginIDs) > 0 || f.IncludeLocal {
+		var or []string
+		if f.IncludeLocal {
+			or = append(or, "e.origin_id IS NULL")
+		}
+		if len(f.OriginIDs) > 0 {
+			ids := make([]any, len(f.OriginIDs))
+			for i, id := range f.OriginIDs {
+				ids[i] = id
+			}
+			or = append(or, "e.origin_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")")
+			w.add("("+strings.Join(or, " OR ")+")", ids...)
+		} else {
+			w.add(or[0])
+		}
+	}
+	if city, postcode := vestiging.ParsePlace(f.Place); city != "" {
+		// A remote event's place is its own text; a local one's is its
+		// branch's, or a session's branch for courses.
+		w.add(`(LOWER(e.place_city) = LOWER(?) OR EXISTS (SELECT 1 FROM branches b WHERE LOWER(b.city) = LOWER(?)
+			AND (b.id = e.branch_id OR b.id IN (SELECT s.branch_id FROM event_sessions s WHERE s.event_id = e.id))))`, city, city)
+	} else if postcode != "" {
+		// ParsePlace leaves only digits and letters, so no LIKE wildcard.
+		w.add(`(REPLACE(UPPER(e.place_postal_code), ' ', '') LIKE ? OR EXISTS (SELECT 1 FROM branches b
+			WHERE REPLACE(UPPER(b.postal_code), ' ', '') LIKE ?
+			AND (b.id = e.branch_id OR b.id IN (SELECT s.branch_id FROM event_sessions s WHERE s.event_id = e.id))))`,
+			postcode+"%", postcode+"%")
+	}
 	statuses := make([]any, len(f.Statuses))
 	for i, s := range f.Statuses {
 		statuses[i] = s

@@ -341,7 +341,7 @@ func remoteEvent(origin *vestiging.Actor, n int, start time.Time) *vestiging.Eve
 func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 	db := open(t)
 	ctx := t.Context()
-	f := &fixture{db: db, a: &vestiging.Branch{Name: "A"}}
+	f := &fixture{db: db, a: &vestiging.Branch{Name: "A", City: "Tiel", PostalCode: "4001 AA"}}
 	if err := db.CreateBranch(ctx, f.a); err != nil {
 		t.Fatal(err)
 	}
@@ -419,6 +419,16 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			{"origin", vestiging.EventFilter{OriginID: c.ID}, "[Remote 1]"},
 			{"origin and local", vestiging.EventFilter{OriginID: c.ID, Source: vestiging.SourceLocal}, "[]"},
 			{"upcoming remote", vestiging.EventFilter{From: f.origin.Add(2 * time.Hour), Source: vestiging.SourceRemote}, "[Remote 1]"},
+			{"my agenda", vestiging.EventFilter{OriginIDs: []int64{b.ID}, IncludeLocal: true}, "[Local Remote 1, moved]"},
+			{"followed origins", vestiging.EventFilter{OriginIDs: []int64{b.ID, c.ID}}, "[Remote 1, moved Remote 1]"},
+			{"own library only", vestiging.EventFilter{IncludeLocal: true}, "[Local]"},
+			{"remote city any case", vestiging.EventFilter{Place: " elders "}, "[Remote 1, moved]"},
+			{"branch city", vestiging.EventFilter{Place: "TIEL"}, "[Local]"},
+			{"postcode prefix", vestiging.EventFilter{Place: "1234"}, "[Remote 1, moved]"},
+			{"whole postcode without space", vestiging.EventFilter{Place: "4001aa"}, "[Local]"},
+			{"unknown postcode", vestiging.EventFilter{Place: "9999"}, "[]"},
+			{"city with wildcards", vestiging.EventFilter{Place: "%"}, "[]"},
+			{"place and origins", vestiging.EventFilter{Place: "Tiel", OriginIDs: []int64{b.ID}}, "[]"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, _, err := db.FindEvents(ctx, tc.f)

@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Actors", func(t *testing.T) { testActors(t, open) })
 	t.Run("Followers", func(t *testing.T) { testFollowers(t, open) })
 	t.Run("Following", func(t *testing.T) { testFollowing(t, open) })
+	t.Run("PersonKey", func(t *testing.T) { testPersonKey(t, open) })
+	t.Run("PersonFollowing", func(t *testing.T) { testPersonFollowing(t, open) })
 	t.Run("Activities", func(t *testing.T) { testActivities(t, open) })
 	t.Run("RemoteEvents", func(t *testing.T) { testRemoteEvents(t, open) })
 	t.Run("Hosts", func(t *testing.T) { testHosts(t, open) })
