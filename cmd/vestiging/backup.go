@@ -29,6 +29,12 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		return &usageError{"backup: give one FILE to write, as in \"vestiging backup vestiging-backup.gz\""}
 	}
 	file := rest[0]
+	if d.database == "" { // opening would create an empty database
+		path := filepath.Join(d.data, "vestiging.db")
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("backup: no database at %s; is --data right?", path)
+		}
+	}
 	// Opened without migrating: the server may be an older version, whose
 	// database a backup must not change.
 	db, err := d.openUnmigrated(ctx, false)

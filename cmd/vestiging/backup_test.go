@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,6 +64,7 @@ func TestBackupCommand(t *testing.T) {
 	// The demo's publish jobs worked first, so the backup and the data
 	// after the server stops are the same.
 	waitJobs(t, data)
+	originalKey := actorKey(t, srv)
 	file := filepath.Join(t.TempDir(), "aalten.backup.gz")
 	r := runCmd(t, "backup", "--data", data, "--base-url", backupBase, file)
 	wantOK(t, r)
@@ -89,9 +92,20 @@ func TestBackupCommand(t *testing.T) {
 	if instanceKey(t, restored) != instanceKey(t, data) {
 		t.Error("the restored instance has another key")
 	}
-	// The restored instance serves the same library under the same actor.
+	// The restored instance is the same actor with the same key.
 	srv = startServer(t, "--data", restored, "--base-url", backupBase)
+	if got, want := actorKey(t, srv), originalKey; got != want {
+		t.Errorf("restored actor key %q, want %q", got, want)
+	}
 	srv.stop(t)
+
+	t.Run("ErrNoDatabase", func(t *testing.T) {
+		missing := filepath.Join(t.TempDir(), "elders")
+		wantError(t, runCmd(t, "backup", "--data", missing, filepath.Join(t.TempDir(), "b.gz")), 1, "no database at")
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Errorf("backup left %s behind (%v)", missing, err)
+		}
+	})
 
 	t.Run("ErrNotEmpty", func(t *testing.T) {
 		r := runEnv(t, []string{"VESTIGING_BASE_URL=" + backupBase}, "restore", "--data", restored, file)
@@ -188,4 +202,26 @@ func waitJobs(t *testing.T, dataOrURL string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// actorKey returns the public key of the library's actor as srv serves it.
+func actorKey(t *testing.T, srv *server) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.url+"/actor", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/activity+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var actor struct {
+		PublicKey struct{ PublicKeyPem string } `json:"publicKey"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&actor); err != nil || actor.PublicKey.PublicKeyPem == "" {
+		t.Fatalf("actor: status %d, %v", res.StatusCode, err)
+	}
+	return actor.PublicKey.PublicKeyPem
 }
