@@ -33,7 +33,7 @@ func (s *Server) language(next http.Handler) http.Handler {
 		if q := r.URL.Query().Get("lang"); isLanguage(q) {
 			lang = q
 			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+				HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode})
 		} else if c, err := r.Cookie(langCookie); err == nil && isLanguage(c.Value) {
 			lang = c.Value
 		} else {

@@ -125,9 +125,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", p.Lang)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: http:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'")
 	if p.User != nil {
 		h.Set("Cache-Control", "private, no-store")
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type Config struct {
 	BaseURL  *url.URL
 	Clock    vestiging.Clock
 	Logger   *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For, -Proto
+	// and -Host are believed; empty believes no one.
+	TrustedProxies []netip.Prefix
 
 	// Federation, all optional: nil serves the site without it.
 	ActivityPub ActivityPub                 // discovery, actor, inboxes, AS2 documents
@@ -71,7 +75,8 @@ type Server struct {
 	baseURL   *url.URL
 	now       vestiging.Clock
 	log       *slog.Logger
-	secure    bool // cookies get the Secure flag when served over https
+	secure    bool // the base URL is https: cookies always Secure, HSTS always sent
+	proxies   []netip.Prefix
 	templates map[string]*pageSet
 	handler   http.Handler
 
@@ -84,7 +89,7 @@ type Server struct {
 // templates do not parse, which the tests catch.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Services, baseURL: cfg.BaseURL, now: cfg.Clock, log: cfg.Logger,
-		ap: cfg.ActivityPub, network: cfg.Network, fed: cfg.Federation}
+		ap: cfg.ActivityPub, network: cfg.Network, fed: cfg.Federation, proxies: cfg.TrustedProxies}
 	s.ready, s.metrics, s.serveMetrics = cfg.Ready, cfg.Metrics, cfg.ServeMetrics
 	if s.ready == nil {
 		s.ready = s.svc.Ping
@@ -178,7 +183,11 @@ func New(cfg Config) *Server {
 		s.handler = s.federate(s.handler)
 	}
 	s.handler = s.probes(s.handler)
-	s.handler = s.observe(s.handler) // outermost: every request is logged and counted
+	s.handler = s.observe(s.handler) // every request is logged and counted
+	// Outside the log and the probes, which see the visitor a trusted proxy
+	// forwarded (so /metrics stays local behind a proxy); the security
+	// headers go on every response.
+	s.handler = s.securityHeaders(s.forwarded(s.handler))
 	return s
 }
 
@@ -238,8 +247,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// clientIP keys the login rate limit by the peer address. Behind a reverse
-// proxy this is the proxy; deployments there should put the limit at the proxy.
+// clientIP keys the login rate limit by the visitor's address: the peer's,
+// or the one a trusted proxy forwarded (see forwarded).
 func clientIP(r *http.Request) (string, error) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

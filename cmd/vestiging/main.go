@@ -31,14 +31,18 @@ Commands:
   admin allow DOMAIN    allow a server, for serve --allowlist
   import ics FILE       import events from an iCalendar file (--branch ID)
   demo                  fill an empty database with a demo library
+  config check          check the settings serve would use and print them
   backup FILE           write the database to FILE, also while serve runs
   restore FILE          read a backup into an empty database (--base-url, --force)
   migrate-to URL        copy the database into an empty one (postgres://…), serve stopped
   version               print the version
   help                  print this text
 
-Every flag can also be set with an environment variable: --base-url with
-VESTIGING_BASE_URL, --data with VESTIGING_DATA and so on. Flags win.
+Every flag can also be set with an environment variable (--base-url with
+VESTIGING_BASE_URL, --data with VESTIGING_DATA and so on; VESTIGING_X_FILE
+reads the value from a file) or in a TOML file given with --config
+(base_url = "https://…"). Flags win over the environment, the environment
+over the file.
 Run "vestiging <command> -h" for the flags of a command.
 `
 
@@ -88,6 +92,11 @@ func dispatch(ctx context.Context, args []string, stdout io.Writer) error {
 		return importICS(ctx, rest[1:], stdout)
 	case "demo":
 		return demo(ctx, rest, stdout)
+	case "config":
+		if len(rest) == 0 || rest[0] != "check" {
+			return &usageError{`unknown config command; try "vestiging config check"`}
+		}
+		return configCheck(rest[1:], stdout)
 	case "backup":
 		return backup(ctx, rest, stdout)
 	case "restore":
@@ -156,26 +165,21 @@ func envName(flagName string) string {
 	return "VESTIGING_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// parse applies the VESTIGING_* environment first and the arguments after,
-// so flags win. Flags may come before or after the positional arguments,
-// which it returns.
+// parse sets fs from the configuration file, the VESTIGING_* environment
+// and the arguments, each winning over the one before (see parseSources).
+// Flags may come before or after the positional arguments, which it returns.
 func parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if v, ok := os.LookupEnv(envName(f.Name)); ok && err == nil {
-			if e := f.Value.Set(v); e != nil {
-				err = &usageError{fmt.Sprintf("invalid value %q in %s: %v", v, envName(f.Name), e)}
-			}
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
+	_, rest, err := parseSources(fs, args, stdout)
+	return rest, err
+}
+
+// parseArgs parses the command line over what the file and environment set.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintf(stdout, "Usage: vestiging %s [flags]\n\nFlags (each also from VESTIGING_<FLAG> in the environment):\n", fs.Name())
+				fmt.Fprintf(stdout, "Usage: vestiging %s [flags]\n\nFlags (each also from VESTIGING_<FLAG> in the environment, or <flag> in the --config file):\n", fs.Name())
 				fs.SetOutput(stdout)
 				fs.PrintDefaults()
 				return nil, err

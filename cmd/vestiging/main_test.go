@@ -205,7 +205,7 @@ type server struct {
 	done   chan error
 }
 
-var runningRE = regexp.MustCompile(`listening on (http://[^)]+)\)`)
+var runningRE = regexp.MustCompile(`listening on (https?://[^)]+)\)`)
 
 // startServer runs serve on a free port and waits until it listens.
 func startServer(t *testing.T, args ...string) *server {

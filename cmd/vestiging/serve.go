@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -81,6 +83,8 @@ type serveConfig struct {
 	Clock           vestiging.Clock
 	Logger          *slog.Logger
 	Stdout          io.Writer // the demo's report; nil discards it
+	TrustedProxies  []netip.Prefix
+	TLS             *tls.Config // serve https with it; nil serves http
 	// MetricsListener serves /metrics apart from the site; nil serves it
 	// on the site's listener to local scrapers only.
 	MetricsListener net.Listener
@@ -155,21 +159,22 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
 	handler := web.New(web.Config{
-		Services:     db,
-		BaseURL:      cfg.BaseURL,
-		Clock:        cfg.Clock,
-		Logger:       cfg.Logger,
-		ActivityPub:  fed,
-		Network:      fed,
-		Federation:   db,
-		Ready:        db.Ready,
-		Metrics:      m,
-		ServeMetrics: cfg.MetricsListener == nil,
+		TrustedProxies: cfg.TrustedProxies,
+		Services:       db,
+		BaseURL:        cfg.BaseURL,
+		Clock:          cfg.Clock,
+		Logger:         cfg.Logger,
+		ActivityPub:    fed,
+		Network:        fed,
+		Federation:     db,
+		Ready:          db.Ready,
+		Metrics:        m,
+		ServeMetrics:   cfg.MetricsListener == nil,
 	})
 	inst := &instance{
 		DB:  db,
 		Fed: fed,
-		URL: "http://" + ln.Addr().String(),
+		URL: scheme(cfg.TLS) + "://" + ln.Addr().String(),
 		srv: &http.Server{
 			Handler: handler,
 			// Slow clients must not hold connections forever.
@@ -182,7 +187,12 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		served: make(chan error, 1),
 		log:    cfg.Logger,
 	}
-	go func() { inst.served <- inst.srv.Serve(ln) }()
+	if cfg.TLS != nil {
+		inst.srv.TLSConfig = cfg.TLS
+		go func() { inst.served <- inst.srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { inst.served <- inst.srv.Serve(ln) }()
+	}
 	if cfg.MetricsListener != nil {
 		inst.msrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)}
@@ -213,20 +223,41 @@ func (in *instance) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// serveOptions are the settings of serve, which config check reads too.
+type serveOptions struct {
+	d               dbFlags
+	ff              fedFlags
+	net             netFlags
+	listen          *string
+	withDemo        *bool
+	authorizedFetch *bool
+	allowlist       *bool
+	workers         *int
+	logFormat       *string
+	logLevel        *string
+	metricsListen   *string
+}
+
+// serveFlags defines serve's flags on a flag set named name.
+func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
+	o := &serveOptions{}
+	fs := newFlags(name)
+	o.listen = fs.String("listen", "127.0.0.1:8080", "address to listen on, host:port")
+	o.ff.register(fs)
+	o.d.register(fs)
+	o.withDemo = fs.Bool("demo", false, "fill an empty database with the demo library first")
+	o.authorizedFetch = fs.Bool("authorized-fetch", false, "require signed GETs of ActivityPub documents, as Mastodon's secure mode does")
+	o.allowlist = fs.Bool("allowlist", false, "federate only with domains that have an allow rule")
+	o.workers = fs.Int("workers", defaultWorkers, "background jobs (deliveries, fetches) run at once")
+	o.logFormat = fs.String("log-format", "text", "log lines as text (key=value) or json")
+	o.logLevel = fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
+	o.metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
+	o.net.register(fs)
+	return fs, o
+}
+
 func serve(ctx context.Context, args []string, stdout io.Writer) error {
-	var d dbFlags
-	var ff fedFlags
-	fs := newFlags("serve")
-	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on, host:port")
-	ff.register(fs)
-	d.register(fs)
-	withDemo := fs.Bool("demo", false, "fill an empty database with the demo library first")
-	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs of ActivityPub documents, as Mastodon's secure mode does")
-	allowlist := fs.Bool("allowlist", false, "federate only with domains that have an allow rule")
-	workers := fs.Int("workers", defaultWorkers, "background jobs (deliveries, fetches) run at once")
-	logFormat := fs.String("log-format", "text", "log lines as text (key=value) or json")
-	logLevel := fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
-	metricsListen := fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
+	fs, o := serveFlags("serve")
 	rest, err := parse(fs, args, stdout)
 	if err != nil {
 		return err
@@ -234,14 +265,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := noArgs(fs, rest); err != nil {
 		return err
 	}
-	base, err := ff.parse("serve")
+	base, site, err := o.check("serve")
 	if err != nil {
 		return err
 	}
-	if *workers < 1 {
-		return &usageError{"serve: --workers must be at least 1"}
-	}
-	logger, err := newLogger(os.Stderr, *logFormat, *logLevel)
+	logger, err := newLogger(os.Stderr, *o.logFormat, *o.logLevel)
 	if err != nil {
 		return err
 	}
@@ -249,32 +277,42 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", *o.listen)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("cannot listen on %s: the address is already in use (is another server running?)", *listen)
+			return fmt.Errorf("cannot listen on %s: the address is already in use (is another server running?)", *o.listen)
 		}
-		return fmt.Errorf("cannot listen on %s: %w", *listen, err)
+		return fmt.Errorf("cannot listen on %s: %w", *o.listen, err)
 	}
 	defer ln.Close()
+	if o.net.httpListen != "" {
+		hln, err := net.Listen("tcp", o.net.httpListen)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s: %w", o.net.httpListen, err)
+		}
+		hsrv := &http.Server{Handler: site.redirect(base), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = hsrv.Serve(hln) }()
+		defer hsrv.Close()
+	}
 	var mln net.Listener
-	if *metricsListen != "" {
-		if mln, err = net.Listen("tcp", *metricsListen); err != nil {
-			return fmt.Errorf("cannot listen on %s for metrics: %w", *metricsListen, err)
+	if *o.metricsListen != "" {
+		if mln, err = net.Listen("tcp", *o.metricsListen); err != nil {
+			return fmt.Errorf("cannot listen on %s for metrics: %w", *o.metricsListen, err)
 		}
 		defer mln.Close()
 	}
 
 	inst, err := startInstance(ctx, serveConfig{
-		Data: d.data, Database: d.database, BaseURL: base, Handle: ff.handle,
-		AllowLoopback: ff.allowLoopback, AuthorizedFetch: *authorizedFetch, Allowlist: *allowlist,
-		Workers: *workers, Demo: *withDemo, Logger: logger, Stdout: stdout, MetricsListener: mln,
+		Data: o.d.data, Database: o.d.database, BaseURL: base, Handle: o.ff.handle,
+		AllowLoopback: o.ff.allowLoopback, AuthorizedFetch: *o.authorizedFetch, Allowlist: *o.allowlist,
+		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
+		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
 	}, ln)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Follow this library from Mastodon or another library as @%s@%s.\n", ff.handle, base.Host)
-	fmt.Fprintf(stdout, "Vestiging %s is running on %s (listening on http://%s). Stop with Ctrl-C.\n", vestiging.Version, base, ln.Addr())
+	fmt.Fprintf(stdout, "Follow this library from Mastodon or another library as @%s@%s.\n", o.ff.handle, base.Host)
+	fmt.Fprintf(stdout, "Vestiging %s is running on %s (listening on %s). Stop with Ctrl-C.\n", vestiging.Version, base, inst.URL)
 
 	var served error
 	select {
