@@ -6,4 +6,6 @@ import "context"
 func (db *DB) MapError(err error) error { return db.mapError(err) }
 
 // MigrateUpTo exposes migrateUpTo, to make databases of older versions.
-func (db *DB) MigrateUpTo(ctx context.Context, version int) error { return db.migrateUpTo(ctx, version) }
+func (db *DB) MigrateUpTo(ctx context.Context, version int) error {
+	return db.migrateUpTo(ctx, version)
+}
