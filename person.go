@@ -2,7 +2,13 @@ package vestiging
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"net/mail"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,7 +28,21 @@ type Person struct {
 	PasswordHash string
 	Role         string
 	CreatedAt    time.Time
+
+	// Handle is the resident's name in the federation (@handle@host),
+	// chosen at sign-up; staff created on the command line have none ("").
+	Handle string
+	// Discoverable: others may find the resident (search, directory).
+	Discoverable bool
+	// ConfirmedAt is when the email address was confirmed; nil: not yet.
+	ConfirmedAt *time.Time
+	// FeedToken is the secret in the personal iCalendar feed's URL; the
+	// store fills a random one on create, and a new one revokes the old.
+	FeedToken string
 }
+
+// Confirmed reports whether the person confirmed their email address.
+func (p *Person) Confirmed() bool { return p != nil && p.ConfirmedAt != nil }
 
 // IsStaff reports whether the person may manage the library.
 func (p *Person) IsStaff() bool {
@@ -68,15 +88,120 @@ func (p *Person) Validate() error {
 	if p.PasswordHash == "" {
 		v.Add("password", "This field is required.")
 	}
+	p.Handle = NormalizeHandle(p.Handle)
+	if p.Handle != "" {
+		if msg := CheckHandle(p.Handle); msg != "" {
+			v.Add("handle", msg)
+		}
+	}
 	return v.Err()
 }
+
+var handlePattern = regexp.MustCompile(`^[a-z0-9_]{2,30}$`)
+
+// ReservedHandles are names residents cannot take: they would be mistaken
+// for the library, for staff, or for paths of the site and ActivityPub.
+var ReservedHandles = []string{
+	"about", "account", "actor", "admin", "administrator", "agenda", "api", "bibliotheek", "feed", "feeds",
+	"followers", "following", "help", "inbox", "info", "library", "login", "logout", "mail", "medewerker",
+	"network", "nodeinfo", "noreply", "offers", "outbox", "password", "postmaster", "root", "signup", "staff",
+	"static", "support", "system", "users", "webmaster", "www",
+}
+
+// NormalizeHandle lower-cases a handle and drops spaces and a leading "@".
+func NormalizeHandle(h string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
+}
+
+// CheckHandle returns why a normalised handle cannot be used, or "".
+func CheckHandle(h string) string {
+	switch {
+	case h == "":
+		return "This field is required."
+	case !handlePattern.MatchString(h):
+		return "Use 2 to 30 characters: lower-case letters, digits and _."
+	case slices.Contains(ReservedHandles, h):
+		return "This name is reserved; choose another."
+	}
+	return ""
+}
+
+// Purposes of email tokens.
+const (
+	TokenConfirm = "confirm" // confirms the email address
+	TokenReset   = "reset"   // resets a forgotten password
+)
+
+// Lifetimes of email tokens.
+const (
+	ConfirmTokenLifetime = 48 * time.Hour
+	ResetTokenLifetime   = time.Hour
+)
+
+// Token is a single-use link sent by email. Only a SHA-256 hash of the
+// random token is stored, so a copy of the database opens no account.
+type Token struct {
+	Hash      string
+	PersonID  int64
+	Purpose   string
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
+}
+
+// NewToken returns a random token for a link (256 bits, URL-safe) and the
+// hash to store.
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the hex SHA-256 of a token: what the store keeps and looks up.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// PersonDeletedJob tells federation that a resident's account is gone, so
+// it sends Delete for their actor. The store queues it in the same
+// transaction as the delete; it carries the handle because the row is gone.
+type PersonDeletedJob struct {
+	PersonID int64     `json:"person_id"`
+	Handle   string    `json:"handle"`
+	At       time.Time `json:"at"`
+}
+
+// Kind implements JobArgs.
+func (PersonDeletedJob) Kind() string { return "person_deleted" }
 
 // PersonService stores people.
 type PersonService interface {
 	Person(ctx context.Context, id int64) (*Person, error)
 	PersonByEmail(ctx context.Context, email string) (*Person, error)
-	// CreatePerson fails with ECONFLICT when the email is taken.
+	// PersonByHandle finds a person by handle, or ENOTFOUND.
+	PersonByHandle(ctx context.Context, handle string) (*Person, error)
+	// PersonByFeedToken finds the owner of a personal feed, or ENOTFOUND.
+	PersonByFeedToken(ctx context.Context, token string) (*Person, error)
+	// CreatePerson fails with ECONFLICT when the email or handle is taken.
 	CreatePerson(ctx context.Context, p *Person) error
+	// UpdatePerson validates and saves every field but ID and CreatedAt;
+	// ECONFLICT when the email or handle is taken, ENOTFOUND when gone.
+	UpdatePerson(ctx context.Context, p *Person) error
+	// DeletePerson removes the person and all their personal data (offers,
+	// sessions, tokens, follows) and queues PersonDeletedJob when they had
+	// a handle, in one transaction.
+	DeletePerson(ctx context.Context, id int64) error
+
+	// CreateToken stores an email token (its hash).
+	CreateToken(ctx context.Context, t *Token) error
+	// UseToken spends a token of the purpose and returns its person. It is
+	// atomic and single use: an unknown, expired or used token is EINVALID
+	// and changes nothing. Using it also spends the person's other tokens
+	// of that purpose, and a TokenConfirm sets ConfirmedAt.
+	UseToken(ctx context.Context, hash, purpose string) (*Person, error)
+	// DeleteSessions signs the person out everywhere.
+	DeleteSessions(ctx context.Context, personID int64) error
 }
 
 // LoginSession is a signed-in browser session. Only a hash of its token is stored.

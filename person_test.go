@@ -36,11 +36,46 @@ func TestPersonValidate(t *testing.T) {
 		{"LongName", Person{Email: "a@x.example", DisplayName: strings.Repeat("x", 101), PasswordHash: hashed}, "display_name"},
 		{"BadRole", Person{Email: "a@x.example", Role: "root", PasswordHash: hashed}, "role"},
 		{"NoPassword", Person{Email: "a@x.example"}, "password"},
+		{"ShortHandle", Person{Email: "a@x.example", PasswordHash: hashed, Handle: "a"}, "handle"},
+		{"LongHandle", Person{Email: "a@x.example", PasswordHash: hashed, Handle: strings.Repeat("a", 31)}, "handle"},
+		{"HandleWithDot", Person{Email: "a@x.example", PasswordHash: hashed, Handle: "anna.j"}, "handle"},
+		{"HandleWithAccent", Person{Email: "a@x.example", PasswordHash: hashed, Handle: "anné"}, "handle"},
+		{"ReservedHandle", Person{Email: "a@x.example", PasswordHash: hashed, Handle: "Agenda"}, "handle"},
+		{"ReservedHandleAdmin", Person{Email: "a@x.example", PasswordHash: hashed, Handle: "admin"}, "handle"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assertField(t, tt.person.Validate(), tt.field)
 		})
+	}
+}
+
+func TestPersonHandle(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{" @Anna_1 ", "anna_1"},
+		{"", ""},
+		{"jo", "jo"},
+		{strings.Repeat("a", 30), strings.Repeat("a", 30)},
+	}
+	for _, tt := range tests {
+		p := &Person{Email: "a@x.example", PasswordHash: hashed, Handle: tt.in}
+		if err := p.Validate(); err != nil {
+			t.Errorf("%q: %v", tt.in, err)
+		}
+		if got := p.Handle; got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNewToken(t *testing.T) {
+	token, hash := NewToken()
+	other, _ := NewToken()
+	if len(token) != 43 || token == other {
+		t.Errorf("tokens %q and %q: want two different 43-character tokens", token, other)
+	}
+	if got, want := hash, HashToken(token); got != want || len(got) != 64 {
+		t.Errorf("hash: got %q, want %q (64 hex digits)", got, want)
 	}
 }
 

@@ -2,55 +2,274 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
 
-const personColumns = `p.id, p.email, p.display_name, p.password_hash, p.role, p.created_at`
+const personColumns = `p.id, p.email, p.display_name, p.password_hash, p.role, p.created_at,
+	COALESCE(p.handle, ''), p.discoverable, p.confirmed_at, COALESCE(p.feed_token, '')`
 
 func scanPerson(row scanner) (*vestiging.Person, error) {
 	p := &vestiging.Person{}
-	if err := row.Scan(&p.ID, &p.Email, &p.DisplayName, &p.PasswordHash, &p.Role, scanTime(&p.CreatedAt)); err != nil {
+	var confirmed time.Time
+	if err := row.Scan(&p.ID, &p.Email, &p.DisplayName, &p.PasswordHash, &p.Role, scanTime(&p.CreatedAt),
+		&p.Handle, &p.Discoverable, scanNullTime(&confirmed), &p.FeedToken); err != nil {
 		return nil, err
+	}
+	if !confirmed.IsZero() {
+		p.ConfirmedAt = &confirmed
+	}
+	return p, nil
+}
+
+// personWhere returns the one person matching cond (on alias p), or ENOTFOUND with msg.
+func (db *DB) personWhere(ctx context.Context, what, msg, cond string, arg any) (*vestiging.Person, error) {
+	p, err := scanPerson(db.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people p WHERE `+cond, arg))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, notFound(db.mapError(err), msg))
 	}
 	return p, nil
 }
 
 // Person returns one person, or ENOTFOUND.
 func (db *DB) Person(ctx context.Context, id int64) (*vestiging.Person, error) {
-	p, err := scanPerson(db.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people p WHERE p.id = $1`, id))
-	if err != nil {
-		return nil, fmt.Errorf("person %d: %w", id, notFound(db.mapError(err), "Person not found."))
-	}
-	return p, nil
+	return db.personWhere(ctx, fmt.Sprintf("person %d", id), "Person not found.", `p.id = $1`, id)
 }
 
 // PersonByEmail finds a person by email, ignoring case and surrounding space.
 func (db *DB) PersonByEmail(ctx context.Context, email string) (*vestiging.Person, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	p, err := scanPerson(db.db.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people p WHERE p.email = $1`, email))
-	if err != nil {
-		return nil, fmt.Errorf("person by email: %w", notFound(db.mapError(err), "No account with this email address."))
-	}
-	return p, nil
+	return db.personWhere(ctx, "person by email", "No account with this email address.", `p.email = $1`, email)
 }
 
-// CreatePerson validates and stores a person; a taken email is ECONFLICT.
+// PersonByHandle finds a person by handle, ignoring case and a leading "@".
+func (db *DB) PersonByHandle(ctx context.Context, handle string) (*vestiging.Person, error) {
+	handle = vestiging.NormalizeHandle(handle)
+	if handle == "" {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "No account with this name.")
+	}
+	return db.personWhere(ctx, "person by handle", "No account with this name.", `p.handle = $1`, handle)
+}
+
+// PersonByFeedToken finds the owner of a personal feed.
+func (db *DB) PersonByFeedToken(ctx context.Context, token string) (*vestiging.Person, error) {
+	if token == "" {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Unknown feed.")
+	}
+	return db.personWhere(ctx, "person by feed token", "Unknown feed.", `p.feed_token = $1`, token)
+}
+
+// handleTaken is the conflict of a handle someone else has.
+var handleTaken = &vestiging.Error{Code: vestiging.ECONFLICT, Message: "Please correct the marked fields.",
+	Fields: map[string]string{"handle": "This name is already taken."}}
+
+// checkHandle fails with handleTaken when another person has p's handle,
+// so the conflict names the right field; the unique index still decides races.
+func (db *DB) checkHandle(ctx context.Context, tx *sql.Tx, p *vestiging.Person) error {
+	if p.Handle == "" {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM people WHERE handle = $1 AND id <> $2`, p.Handle, p.ID).Scan(&n); err != nil {
+		return db.mapError(err)
+	}
+	if n > 0 {
+		return handleTaken
+	}
+	return nil
+}
+
+// personWriteError names the email field in a conflict left after checkHandle.
+func personWriteError(err error) error {
+	return refine(err, vestiging.ECONFLICT, "An account with this email address already exists.",
+		map[string]string{"email": "This email address is already in use."})
+}
+
+// CreatePerson validates and stores a person; a taken email or handle is
+// ECONFLICT. An empty FeedToken gets a random one.
 func (db *DB) CreatePerson(ctx context.Context, p *vestiging.Person) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	if p.FeedToken == "" {
+		p.FeedToken, _ = vestiging.NewToken()
+	}
 	now := db.now()
-	err := db.db.QueryRowContext(ctx, `INSERT INTO people (email, display_name, password_hash, role, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, p.Email, p.DisplayName, p.PasswordHash, p.Role, db.dialect.timeArg(now)).Scan(&p.ID)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.checkHandle(ctx, tx, p); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO people (email, display_name, password_hash, role, created_at,
+			handle, discoverable, confirmed_at, feed_token)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			p.Email, p.DisplayName, p.PasswordHash, p.Role, db.dialect.timeArg(now),
+			nullString(p.Handle), p.Discoverable, db.nullTimePtr(p.ConfirmedAt), p.FeedToken).Scan(&p.ID)
+		return personWriteError(db.mapError(err))
+	})
 	if err != nil {
-		err = refine(db.mapError(err), vestiging.ECONFLICT, "An account with this email address already exists.",
-			map[string]string{"email": "This email address is already in use."})
 		return fmt.Errorf("create person: %w", err)
 	}
 	p.CreatedAt = now
+	return nil
+}
+
+// nullTimePtr binds an optional time, truncated as the store keeps it.
+func (db *DB) nullTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return db.dialect.timeArg(*t)
+}
+
+// UpdatePerson validates and saves a person's fields but ID and CreatedAt.
+func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.FeedToken == "" {
+		p.FeedToken, _ = vestiging.NewToken()
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.checkHandle(ctx, tx, p); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `UPDATE people SET email = $2, display_name = $3, password_hash = $4, role = $5,
+			handle = $6, discoverable = $7, confirmed_at = $8, feed_token = $9 WHERE id = $1 RETURNING created_at`,
+			p.ID, p.Email, p.DisplayName, p.PasswordHash, p.Role, nullString(p.Handle), p.Discoverable,
+			db.nullTimePtr(p.ConfirmedAt), p.FeedToken).Scan(scanTime(&p.CreatedAt))
+		return notFound(personWriteError(db.mapError(err)), "Person not found.")
+	})
+	if err != nil {
+		return fmt.Errorf("update person %d: %w", p.ID, err)
+	}
+	if p.ConfirmedAt != nil {
+		t := p.ConfirmedAt.UTC().Truncate(time.Microsecond)
+		p.ConfirmedAt = &t
+	}
+	return nil
+}
+
+// DeletePerson removes a person; the foreign keys cascade to their offers,
+// sessions, tokens and follows. Followers heard of their approved offers,
+// so each gets a Delete; a person with a handle was an actor, so
+// federation hears of that too.
+func (db *DB) DeletePerson(ctx context.Context, id int64) error {
+	now := db.now()
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var handle sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT handle FROM people WHERE id = $1`+db.dialect.forUpdate(), id).Scan(&handle)
+		if err != nil {
+			return notFound(db.mapError(err), "Person not found.")
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM offers WHERE author_id = $1 AND status = $2 ORDER BY id`,
+			id, vestiging.OfferApproved)
+		if err != nil {
+			return db.mapError(err)
+		}
+		var jobs []vestiging.JobArgs
+		for rows.Next() {
+			var offer int64
+			if err := rows.Scan(&offer); err != nil {
+				rows.Close()
+				return db.mapError(err)
+			}
+			jobs = append(jobs, vestiging.PublishJob{Object: publishOffer, ID: offer, Action: "Delete", At: now})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return db.mapError(err)
+		}
+		if handle.String != "" {
+			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: handle.String, At: now})
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id); err != nil {
+			return db.mapError(err)
+		}
+		return db.insertJobs(ctx, tx, jobs...)
+	})
+	if err != nil {
+		return fmt.Errorf("delete person %d: %w", id, err)
+	}
+	return nil
+}
+
+// CreateToken stores an email token's hash.
+func (db *DB) CreateToken(ctx context.Context, t *vestiging.Token) error {
+	v := vestiging.Validation{}
+	if t.Hash == "" {
+		v.Add("hash", "This field is required.")
+	}
+	if t.PersonID == 0 {
+		v.Add("person_id", "This field is required.")
+	}
+	if t.Purpose != vestiging.TokenConfirm && t.Purpose != vestiging.TokenReset {
+		v.Add("purpose", "Purpose must be confirm or reset.")
+	}
+	if t.ExpiresAt.IsZero() {
+		v.Add("expires_at", "This field is required.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	_, err := db.db.ExecContext(ctx, `INSERT INTO person_tokens (hash, person_id, purpose, created_at, expires_at, used_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, t.Hash, t.PersonID, t.Purpose, db.dialect.timeArg(db.now()),
+		db.dialect.timeArg(t.ExpiresAt), db.dialect.nullTimeArg(t.UsedAt))
+	if err != nil {
+		return fmt.Errorf("create token: %w", refine(db.mapError(err), vestiging.EINVALID, "No such person.", nil))
+	}
+	return nil
+}
+
+// badLink is the one answer to an unknown, expired or used token: which of
+// them it was is no business of whoever holds the link.
+var badLink = vestiging.Errorf(vestiging.EINVALID,
+	"This link is not valid: it has expired or was used already. Ask for a new one.")
+
+// UseToken spends a token and returns its person; see vestiging.PersonService.
+func (db *DB) UseToken(ctx context.Context, hash, purpose string) (*vestiging.Person, error) {
+	now := db.now()
+	var p *vestiging.Person
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var personID int64
+		// The conditional UPDATE is the single-use check: of two
+		// concurrent uses only one finds used_at still NULL.
+		err := tx.QueryRowContext(ctx, `UPDATE person_tokens SET used_at = $3
+			WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING person_id`,
+			hash, purpose, db.dialect.timeArg(now)).Scan(&personID)
+		if err != nil {
+			if err = db.mapError(err); vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+				return badLink
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE person_tokens SET used_at = $3
+			WHERE person_id = $1 AND purpose = $2 AND used_at IS NULL`, personID, purpose, db.dialect.timeArg(now)); err != nil {
+			return db.mapError(err)
+		}
+		if purpose == vestiging.TokenConfirm {
+			if _, err := tx.ExecContext(ctx, `UPDATE people SET confirmed_at = $2 WHERE id = $1 AND confirmed_at IS NULL`,
+				personID, db.dialect.timeArg(now)); err != nil {
+				return db.mapError(err)
+			}
+		}
+		p, err = scanPerson(tx.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people p WHERE p.id = $1`, personID))
+		return db.mapError(err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("use %s token: %w", purpose, err)
+	}
+	return p, nil
+}
+
+// DeleteSessions signs a person out everywhere.
+func (db *DB) DeleteSessions(ctx context.Context, personID int64) error {
+	if _, err := db.db.ExecContext(ctx, `DELETE FROM login_sessions WHERE person_id = $1`, personID); err != nil {
+		return fmt.Errorf("delete sessions of person %d: %w", personID, db.mapError(err))
+	}
 	return nil
 }
 

@@ -355,6 +355,13 @@ var catalog = map[string]string{
 	"Name in Dutch":   "Naam in het Nederlands",
 	"Name in English": "Naam in het Engels",
 
+	// Resident accounts: handles, email links (domain and store messages).
+	"Use 2 to 30 characters: lower-case letters, digits and _.":                      "Gebruik 2 tot 30 tekens: kleine letters, cijfers en _.",
+	"This name is reserved; choose another.":                                         "Deze naam is gereserveerd; kies een andere.",
+	"This name is already taken.":                                                    "Deze naam is al in gebruik.",
+	"No account with this name.":                                                     "Geen account met deze naam.",
+	"This link is not valid: it has expired or was used already. Ask for a new one.": "Deze link is niet geldig: hij is verlopen of al gebruikt. Vraag een nieuwe aan.",
+
 	// Messages of the web layer's forms.
 	"Give the date as YYYY-MM-DD.":                                                      "Geef de datum als JJJJ-MM-DD.",
 	"Give a number from 1 to 100.":                                                      "Geef een getal van 1 tot en met 100.",

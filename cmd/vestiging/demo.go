@@ -335,13 +335,15 @@ func (f *demoFill) courses() error {
 
 func (f *demoFill) people() error {
 	f.residents = map[string]int64{}
+	confirmed := vestiging.Now()
 	for _, p := range []*vestiging.Person{
 		{Email: demoStaffEmail, DisplayName: "Sanne (bibliotheek)", Role: vestiging.RoleAdmin},
-		{Email: "anna.dejong@voorbeeld.example", DisplayName: "Anna de Jong", Role: vestiging.RoleResident},
-		{Email: "m.elamrani@voorbeeld.example", DisplayName: "Mohammed El Amrani", Role: vestiging.RoleResident},
-		{Email: "ria.verbeek@voorbeeld.example", DisplayName: "Ria Verbeek", Role: vestiging.RoleResident},
-		{Email: "joost@voorbeeld.example", DisplayName: "Joost van Dam", Role: vestiging.RoleResident},
+		{Email: "anna.dejong@voorbeeld.example", DisplayName: "Anna de Jong", Role: vestiging.RoleResident, Handle: "anna"},
+		{Email: "m.elamrani@voorbeeld.example", DisplayName: "Mohammed El Amrani", Role: vestiging.RoleResident, Handle: "mohammed", Discoverable: true},
+		{Email: "ria.verbeek@voorbeeld.example", DisplayName: "Ria Verbeek", Role: vestiging.RoleResident, Handle: "ria", Discoverable: true},
+		{Email: "joost@voorbeeld.example", DisplayName: "Joost van Dam", Role: vestiging.RoleResident, Handle: "joost"},
 	} {
+		p.ConfirmedAt = &confirmed // the demo's people need no mail to be complete
 		if err := p.SetPassword(demoPassword); err != nil {
 			return err
 		}
