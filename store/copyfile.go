@@ -151,3 +151,15 @@ func (c *CheckSink) Header(h CopyHeader) error    { c.Head = h; return nil }
 func (c *CheckSink) Table(string, []string) error { return nil }
 func (c *CheckSink) Row([]any) error              { c.Rows++; return nil }
 func (c *CheckSink) Job(CopyJob) error            { c.Jobs++; return nil }
+
+// TeeSink hands a copy to both sinks, a before b.
+func TeeSink(a, b CopySink) CopySink { return teeSink{a, b} }
+
+type teeSink [2]CopySink
+
+func (t teeSink) Header(h CopyHeader) error { return errors.Join(t[0].Header(h), t[1].Header(h)) }
+func (t teeSink) Table(n string, c []string) error {
+	return errors.Join(t[0].Table(n, c), t[1].Table(n, c))
+}
+func (t teeSink) Row(v []any) error   { return errors.Join(t[0].Row(v), t[1].Row(v)) }
+func (t teeSink) Job(j CopyJob) error { return errors.Join(t[0].Job(j), t[1].Job(j)) }

@@ -57,7 +57,7 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	defer tmp.Close()
 	w := store.NewBackupWriter(tmp)
 	counter := &store.CheckSink{}
-	if err := db.Export(ctx, strings.TrimRight(*baseURL, "/"), teeSink{w, counter}); err != nil {
+	if err := db.Export(ctx, strings.TrimRight(*baseURL, "/"), store.TeeSink(w, counter)); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	if err := errors.Join(w.Close(), tmp.Sync(), tmp.Close()); err != nil {
@@ -70,18 +70,6 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		counter.Rows, counter.Jobs, counter.Head.Schema, counter.Head.Dialect, file)
 	return nil
 }
-
-// teeSink hands a copy to two sinks.
-type teeSink [2]store.CopySink
-
-func (t teeSink) Header(h store.CopyHeader) error {
-	return errors.Join(t[0].Header(h), t[1].Header(h))
-}
-func (t teeSink) Table(n string, c []string) error {
-	return errors.Join(t[0].Table(n, c), t[1].Table(n, c))
-}
-func (t teeSink) Row(v []any) error         { return errors.Join(t[0].Row(v), t[1].Row(v)) }
-func (t teeSink) Job(j store.CopyJob) error { return errors.Join(t[0].Job(j), t[1].Job(j)) }
 
 // restore reads a backup into an empty database. The file is read twice:
 // once to check it whole, so a damaged file changes nothing, then into
