@@ -131,6 +131,9 @@ func applyFile(fs *flag.FlagSet, path string, src sources) error {
 			return fmt.Errorf("%s: %s: invalid value %q: %v", path, key, value, err)
 		}
 		src[name] = "file " + path
+		if fromFile {
+			src[name] += ", " + key
+		}
 	}
 	return nil
 }
@@ -332,8 +335,16 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	if err := checkAddr(*o.listen); err != nil {
 		problems = append(problems, fmt.Sprintf("--listen: %v", err))
 	}
+	if *o.metricsListen != "" {
+		if err := checkAddr(*o.metricsListen); err != nil {
+			problems = append(problems, fmt.Sprintf("--metrics-listen: %v", err))
+		}
+	}
 	if *o.workers < 1 {
 		problems = append(problems, "--workers must be at least 1")
+	}
+	if _, err := newLogger(io.Discard, *o.logFormat, *o.logLevel); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if err := checkDatabase(o.d.database); err != nil {
 		problems = append(problems, err.Error())

@@ -141,7 +141,7 @@ func TestConfigSecrets(t *testing.T) {
 		args       []string
 		wantSource string
 	}{
-		{name: "file key", args: []string{"--config", writeFile(t, dir, "c.toml", "database_file = \""+secret+"\"\n")}, wantSource: "file"},
+		{name: "file key", args: []string{"--config", writeFile(t, dir, "c.toml", "database_file = \""+secret+"\"\n")}, wantSource: "file " + filepath.Join(dir, "c.toml") + ", database_file"},
 		{name: "variable", env: []string{"VESTIGING_DATABASE_FILE=" + secret}, wantSource: "environment VESTIGING_DATABASE_FILE"},
 		{name: "flag", args: []string{"--database", "postgres://vestiging:geheim@db.bieb.example.nl:5432/vestiging?sslmode=disable"}, wantSource: "command line"},
 	}
@@ -203,6 +203,8 @@ func TestConfigCheck(t *testing.T) {
 		{name: "acme over http", args: []string{"--acme"}, want: "--acme needs an https --base-url with a public domain name"},
 		{name: "acme and files", args: []string{"--base-url", "https://agenda.bieb.example.nl", "--acme", "--tls-cert", cert, "--tls-key", key},
 			want: "leave out --tls-cert and --tls-key"},
+		{name: "log level", args: []string{"--log-level", "loud"}, want: `--log-level "loud" must be debug, info, warn or error`},
+		{name: "metrics address", args: []string{"--metrics-listen", "localhost"}, want: `--metrics-listen: "localhost" is not host:port`},
 		{name: "several problems at once", args: []string{"--listen", "x", "--workers", "0"}, want: "--listen: \"x\" is not host:port: address x: missing port in address; --workers must be at least 1"},
 	}
 	for _, tt := range tests {
