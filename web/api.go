@@ -19,10 +19,6 @@ import (
 // The JSON read API, /api/v1, documented in static/openapi.yaml. Field
 // names are part of the contract: add fields, never rename or drop them.
 
-// apiMaxLibraries bounds the libraries the API lists: far more than any
-// library follows, and each needs a count.
-const apiMaxLibraries = 1000
-
 func (s *Server) apiRoutes(r chi.Router) {
 	r.Use(cors)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -378,57 +374,31 @@ type apiLibraryList struct {
 	Prev      *string      `json:"prev"`
 }
 
-// libraryTypes are the actor types that are organisations, not people.
-var libraryTypes = map[string]bool{"Organization": true, "Group": true, "Application": true, "Service": true}
-
-// knownLibraries lists this library first, then those it follows and those
-// following it (organisations only), each once.
+// knownLibraries lists this library first, then the directory: the
+// libraries it follows and those following it.
 func (s *Server) knownLibraries(ctx context.Context) ([]apiLibrary, error) {
 	self := apiLibrary{apiLibraryRef: s.selfRef(ctx), Type: "Organization"}
+	filter := vestiging.EventFilter{From: s.now(), Source: vestiging.SourceLocal, Limit: 1}
+	var err error
+	if _, self.UpcomingEvents, err = s.svc.FindEvents(ctx, filter); err != nil {
+		return nil, fmt.Errorf("api library count: %w", err)
+	}
 	libs := []apiLibrary{self}
 	if s.fed == nil {
 		return libs, nil
 	}
-	index := map[int64]int{}
-	add := func(a *vestiging.Actor) *apiLibrary {
-		if i, ok := index[a.ID]; ok {
-			return &libs[i]
-		}
+	known, err := s.fed.KnownLibraries(ctx, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("api libraries: %w", err)
+	}
+	for _, k := range known {
+		a := k.Actor
 		id, link := a.ID, a.URL
 		if link == "" {
 			link = a.IRI
 		}
-		libs = append(libs, apiLibrary{apiLibraryRef: apiLibraryRef{ID: &id, Name: a.DisplayName(), Handle: a.Handle(), URL: link}, Type: a.Type})
-		index[a.ID] = len(libs) - 1
-		return &libs[len(libs)-1]
-	}
-	for offset := 0; offset < apiMaxLibraries; offset += vestiging.MaxPageSize {
-		fs, total, err := s.fed.Followings(ctx, offset, vestiging.MaxPageSize)
-		if err != nil {
-			return nil, fmt.Errorf("api followings: %w", err)
-		}
-		for _, f := range fs {
-			if f.State == vestiging.FollowAccepted {
-				add(f.Actor).Following = true
-			}
-		}
-		if offset+len(fs) >= total || len(fs) == 0 {
-			break
-		}
-	}
-	for offset := 0; offset < apiMaxLibraries; offset += vestiging.MaxPageSize {
-		fs, total, err := s.fed.Followers(ctx, offset, vestiging.MaxPageSize)
-		if err != nil {
-			return nil, fmt.Errorf("api followers: %w", err)
-		}
-		for _, f := range fs {
-			if libraryTypes[f.Actor.Type] {
-				add(f.Actor).Follower = true
-			}
-		}
-		if offset+len(fs) >= total || len(fs) == 0 {
-			break
-		}
+		libs = append(libs, apiLibrary{apiLibraryRef: apiLibraryRef{ID: &id, Name: a.DisplayName(), Handle: a.Handle(), URL: link},
+			Type: a.Type, UpcomingEvents: k.Upcoming, Following: k.Followed, Follower: k.Follower})
 	}
 	return libs, nil
 }
@@ -448,20 +418,6 @@ func (s *Server) apiLibraries(w http.ResponseWriter, r *http.Request) {
 	out := apiLibraryList{Libraries: []apiLibrary{}, Total: len(libs), Page: page, Limit: limit}
 	if offset < len(libs) {
 		out.Libraries = libs[offset:min(offset+limit, len(libs))]
-	}
-	// Counts only for the page shown: one indexed count each.
-	for i := range out.Libraries {
-		l := &out.Libraries[i]
-		filter := vestiging.EventFilter{From: s.now(), Limit: 1}
-		if l.Local {
-			filter.Source = vestiging.SourceLocal
-		} else {
-			filter.Source, filter.OriginID = vestiging.SourceRemote, *l.ID
-		}
-		if _, l.UpcomingEvents, err = s.svc.FindEvents(ctx, filter); err != nil {
-			s.apiError(w, r, fmt.Errorf("api library count: %w", err))
-			return
-		}
 	}
 	out.Prev, out.Next = s.pageLinks(r, page, limit, len(libs))
 	apiOK(w, out)

@@ -55,8 +55,10 @@ func (s *Server) feedEvents(ctx context.Context, filter vestiging.EventFilter, m
 // feedFilter reads the agenda's filters for a feed; a bad value is
 // answered with 400 and its message, and ok is false.
 func (s *Server) feedFilter(w http.ResponseWriter, r *http.Request) (vestiging.EventFilter, bool) {
-	f := newForm(r.URL.Query())
-	filter := s.agendaFilter(r.URL.Query(), f)
+	q := r.URL.Query()
+	q.Del("archive") // feeds are what lies ahead
+	f := newForm(q)
+	filter := s.agendaFilter(q, f)
 	if items := f.Summary(); len(items) > 0 {
 		s.errorPage(w, r, http.StatusBadRequest, items[0].Message)
 		return filter, false
@@ -319,4 +321,6 @@ func (s *Server) feedRoutes(r chi.Router) {
 	r.Get("/branches/{id}/agenda.ics", s.branchICS)
 	r.Get("/themes/{slug}/agenda.ics", s.themeICS)
 	r.Route("/api/v1", s.apiRoutes)
+	r.Get("/embed/agenda", s.embedAgenda)
+	r.Get("/embed/style.css", s.embedStyle)
 }

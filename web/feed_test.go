@@ -124,6 +124,23 @@ func TestICSFeeds(t *testing.T) {
 			t.Errorf("start: got %v, want %v", got, want)
 		}
 	})
+	t.Run("LibrarySet", func(t *testing.T) {
+		// Six events from three libraries: Elders 1 and 4 from the first, 2 and 5 from the second.
+		storetest.SeedRemoteEvents(t, e.db, 6, 3, testNow.Add(time.Hour))
+		var ids []string
+		for _, host := range []string{"bibliotheek-1.example", "bibliotheek-2.example"} {
+			a, err := e.db.ActorByIRI(t.Context(), "https://"+host+"/actor")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, fmt.Sprint(a.ID))
+		}
+		m := decodeICS(t, e.get(c, "/agenda.ics?library="+strings.Join(ids, ",")).Body)
+		if got, want := len(m), 4; got != want || m["Elders 1"] == nil || m["Elders 5"] == nil {
+			t.Errorf("got %s, want Elders 1, 2, 4 and 5", titlesOf(m))
+		}
+		wantStatus(t, e.get(c, "/agenda.ics?library="+ids[0]+",x"), http.StatusBadRequest)
+	})
 	t.Run("NotModified", func(t *testing.T) {
 		res := e.get(c, "/agenda.ics")
 		etag := res.Header.Get("ETag")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -183,19 +184,30 @@ func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
 }
 
 // readSource reads the agenda's library filter: "local" (this library),
-// "remote" (the network) or the id of a followed library.
+// "remote" (the network), the id of a followed library, or several ids
+// separated by commas (a feed of a chosen set: "library=3,7").
 func readSource(f *form, v string, filter *vestiging.EventFilter) {
 	switch v {
 	case "":
 	case vestiging.SourceLocal, vestiging.SourceRemote:
 		filter.Source = v
 	default:
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id < 1 {
-			f.Add("library", "Choose a library from the list.")
-			return
+		parts := strings.Split(v, ",")
+		ids := make([]int64, 0, len(parts))
+		for _, part := range parts {
+			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || id < 1 || len(parts) > vestiging.MaxPageSize {
+				f.Add("library", "Choose a library from the list.")
+				return
+			}
+			ids = append(ids, id)
 		}
-		filter.Source, filter.OriginID = vestiging.SourceRemote, id
+		filter.Source = vestiging.SourceRemote
+		if len(ids) == 1 {
+			filter.OriginID = ids[0]
+		} else {
+			filter.OriginIDs = ids
+		}
 	}
 }
 

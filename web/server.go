@@ -163,6 +163,7 @@ func New(cfg Config) *Server {
 		r.Post("/branches/{id}/edit", s.updateBranch)
 		r.Get("/themes", s.themesPage)
 		r.Post("/themes", s.createTheme)
+		r.Get("/feeds", s.staffFeeds)
 		if s.network != nil && s.fed != nil {
 			r.Get("/network", s.networkPage)
 			r.Post("/network/follow", s.follow)

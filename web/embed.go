@@ -1,0 +1,142 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/vestiging/vestiging"
+)
+
+// The embeddable agenda: /embed/agenda is a compact list for an iframe on
+// the library's own website. Only /embed/ pages may be framed by other
+// sites (headers.go). The theme colour reaches the page as a stylesheet,
+// /embed/style.css?color=…, since the CSP allows no inline style or script.
+
+const (
+	embedDefaultLimit = 10
+	embedMaxLimit     = 50
+	// defaultAccent is the site's own accent colour (static/style.css).
+	defaultAccent = "#0b5394"
+)
+
+// hexColor is the only colour syntax accepted: #rgb or #rrggbb. Anything
+// else is ignored, so nothing a visitor types ends up in the stylesheet.
+var hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}){1,2}$`)
+
+// themeColor returns the colour lower-cased, or "" when it is not a hex colour.
+func themeColor(v string) string {
+	if !hexColor.MatchString(v) {
+		return ""
+	}
+	return strings.ToLower(v)
+}
+
+type embedData struct {
+	Events    []*vestiging.Event
+	Color     string // a valid hex colour, or "" for the site's
+	AgendaURL string
+	lang      string
+	base      *url.URL
+}
+
+// Link is the full event page on this site, absolute: it opens outside the iframe.
+func (d embedData) Link(e *vestiging.Event) string { return d.base.JoinPath(eventPath(e)).String() }
+
+// Place is where the event is, in one line.
+func (d embedData) Place(e *vestiging.Event) string { return eventPlace(d.lang, e) }
+
+func (s *Server) embedAgenda(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := newForm(q)
+	filter := s.agendaFilter(q, f)
+	filter.Limit = embedDefaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > embedMaxLimit {
+			f.Add("limit", "Give a number from 1 to 50.")
+		}
+		filter.Limit = n
+	}
+	if items := f.Summary(); len(items) > 0 {
+		s.errorPage(w, r, http.StatusBadRequest, items[0].Message)
+		return
+	}
+	events, _, err := s.svc.FindEvents(r.Context(), filter)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("embed: %w", err))
+		return
+	}
+	// The full agenda with the same selection.
+	full := url.Values{}
+	for _, k := range []string{"theme", "audience", "branch", "online", "library", "from", "to"} {
+		if v := q.Get(k); v != "" {
+			full.Set(k, v)
+		}
+	}
+	agenda := s.baseURL.JoinPath("agenda")
+	agenda.RawQuery = full.Encode()
+	data := embedData{Events: events, Color: themeColor(q.Get("color")), AgendaURL: agenda.String(),
+		lang: langFrom(r.Context()), base: s.baseURL}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	s.render(w, r, http.StatusOK, "embed", s.newPage(r, data))
+}
+
+// embedStyle is the embed's stylesheet in the chosen colour.
+func (s *Server) embedStyle(w http.ResponseWriter, r *http.Request) {
+	color := themeColor(r.URL.Query().Get("color"))
+	if color == "" {
+		color = defaultAccent
+	}
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	fmt.Fprintf(w, embedCSS, color)
+}
+
+// embedCSS sets the accent and lays out the compact list; the rest comes
+// from the site's stylesheet.
+const embedCSS = `:root { --accent: %s; --accent-dark: color-mix(in srgb, var(--accent) 70%%, black); }
+body.embed { background: transparent; }
+body.embed main { padding: .5rem; }
+body.embed h1 { font-size: 1.3rem; margin: 0 0 .5rem; color: var(--accent-dark); }
+.embed-library { font-weight: 400; }
+.embed-list { list-style: none; margin: 0; padding: 0; }
+.embed-list li { border-left: 4px solid var(--accent); padding: .25rem .75rem; margin: 0 0 .75rem; }
+.embed-list li a { font-weight: 700; }
+.embed-list li p { margin: .15rem 0; }
+.embed-list li.cancelled a { text-decoration: line-through; }
+.embed-list .badge { margin: 0 0 0 .5rem; font-size: .85rem; }
+`
+
+type staffFeedsData struct {
+	Base     string
+	Snippet  string
+	Branches []*vestiging.Branch
+	Themes   []*vestiging.Theme
+}
+
+// staffFeeds shows staff the feeds and the iframe to put the agenda on
+// the library's own website.
+func (s *Server) staffFeeds(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := s.newPage(r, nil)
+	data := staffFeedsData{Base: strings.TrimSuffix(s.baseURL.String(), "/")}
+	var err error
+	if data.Branches, err = s.svc.Branches(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("staff feeds: %w", err))
+		return
+	}
+	if data.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("staff feeds: %w", err))
+		return
+	}
+	p.Themes = data.Themes
+	data.Snippet = fmt.Sprintf(`<iframe src="%s/embed/agenda?color=%%23005a9c&amp;limit=5" title="%s" width="100%%" height="600" loading="lazy"></iframe>`,
+		data.Base, html.EscapeString(s.feedTitle(r, "")))
+	p.Data = data
+	s.render(w, r, http.StatusOK, "staff_feeds", p)
+}
