@@ -62,8 +62,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if status >= 500 {
 			level = slog.LevelWarn
 		}
+		client, _ := clientIP(r) // the visitor, also behind a trusted proxy
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", id),
+			slog.String("client", client),
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", status),

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/vestiging/vestiging/store/storetest"
@@ -178,6 +180,40 @@ func TestSecurityHeaders(t *testing.T) {
 			}
 			if got := h.Get("Strict-Transport-Security"); (got == hsts) != tt.wantHSTS {
 				t.Errorf("Strict-Transport-Security %q, want it %v", got, tt.wantHSTS)
+			}
+		})
+	}
+}
+
+// TestForwardedLog: the request log names the visitor a trusted proxy
+// forwarded, and the peer itself when it is not a trusted proxy.
+func TestForwardedLog(t *testing.T) {
+	tests := []struct {
+		name, proxies, want string
+	}{
+		{name: "trusted proxy", proxies: "127.0.0.0/8", want: "client=198.51.100.7 "},
+		{name: "untrusted peer", proxies: "10.0.0.0/8", want: "client=127.0.0.1 "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log bytes.Buffer
+			db := storetest.SQLite(t)
+			srv := httptest.NewServer(New(Config{Services: db, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+				TrustedProxies: []netip.Prefix{netip.MustParsePrefix(tt.proxies)}}))
+			defer srv.Close()
+			req, err := http.NewRequest(http.MethodGet, srv.URL+"/agenda", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-For", "198.51.100.7")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			srv.Close() // the log line is written after the response
+			if got := log.String(); !strings.Contains(got, tt.want) {
+				t.Errorf("log %q lacks %q", got, tt.want)
 			}
 		})
 	}

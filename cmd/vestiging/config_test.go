@@ -368,3 +368,39 @@ func TestServeNewerSchema(t *testing.T) {
 		t.Errorf("schema version %d, %v after the refused start", v, err)
 	}
 }
+
+// TestCertReload: renewed certificate files are served without a restart;
+// files that do not load keep the certificate in use.
+func TestCertReload(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := selfSigned(t, dir, "old.bieb.example.nl")
+	c, err := loadCertFiles(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.every = 0
+	serves := func(want string) {
+		t.Helper()
+		cert, err := c.GetCertificate(nil)
+		if err != nil || cert.Leaf.Subject.CommonName != want {
+			t.Fatalf("serving %v (%v), want %s", cert.Leaf.Subject.CommonName, err, want)
+		}
+	}
+	serves("old.bieb.example.nl")
+	renewed, renewedKey := selfSigned(t, dir, "new.bieb.example.nl")
+	later := time.Now().Add(time.Minute)
+	for from, to := range map[string]string{renewed: certFile, renewedKey: keyFile} {
+		if err := os.Rename(from, to); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(to, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serves("new.bieb.example.nl")
+	writeFile(t, dir, filepath.Base(keyFile), "half written")
+	if err := os.Chtimes(keyFile, later.Add(time.Minute), later.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	serves("new.bieb.example.nl")
+}

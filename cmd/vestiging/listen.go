@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
@@ -87,16 +90,16 @@ func (n *netFlags) check(base *url.URL, data string) (*netSettings, []string) {
 			problems = append(problems, "--tls-cert and --tls-key go together")
 			break
 		}
-		cert, err := tls.LoadX509KeyPair(n.tlsCert, n.tlsKey)
+		files, err := loadCertFiles(n.tlsCert, n.tlsKey)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("--tls-cert %s, --tls-key %s: %v", n.tlsCert, n.tlsKey, err))
 			break
 		}
-		if err := cert.Leaf.VerifyHostname(base.Hostname()); err != nil {
+		if err := files.cert.Leaf.VerifyHostname(base.Hostname()); err != nil {
 			problems = append(problems, fmt.Sprintf("--tls-cert %s is not valid for the base URL: %v", n.tlsCert, err))
 			break
 		}
-		ns.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ns.tls = &tls.Config{GetCertificate: files.GetCertificate, MinVersion: tls.VersionTLS12}
 	}
 	if n.acmeEmail != "" && !n.acme || n.acmeDirectory != "" && !n.acme {
 		problems = append(problems, "--acme-email and --acme-directory are for --acme")
@@ -116,6 +119,63 @@ func (ns *netSettings) redirect(base *url.URL) http.Handler {
 		h = ns.acme.HTTPHandler(h)
 	}
 	return h
+}
+
+// certFiles serves the certificate in its files and reads them again when
+// they change, so a renewed certificate (certbot's) is used without a restart.
+type certFiles struct {
+	certFile, keyFile string
+	every             time.Duration // how often the files are looked at
+	mu                sync.Mutex
+	cert              *tls.Certificate
+	modTime           time.Time // the newer of the files' times when cert was read
+	checked           time.Time
+}
+
+func loadCertFiles(certFile, keyFile string) (*certFiles, error) {
+	c := &certFiles{certFile: certFile, keyFile: keyFile, every: time.Minute, checked: time.Now()}
+	modTime, err := c.modified()
+	if err != nil {
+		return nil, err
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	c.cert, c.modTime = &cert, modTime
+	return c, nil
+}
+
+// modified returns the newer of the two files' modification times.
+func (c *certFiles) modified() (time.Time, error) {
+	var newest time.Time
+	for _, f := range []string{c.certFile, c.keyFile} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if fi.ModTime().After(newest) {
+			newest = fi.ModTime()
+		}
+	}
+	return newest, nil
+}
+
+// GetCertificate returns the certificate, read again when its files
+// changed. Files that do not load (a renewal half written) leave the
+// current certificate in use until the next look.
+func (c *certFiles) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := time.Now(); now.Sub(c.checked) >= c.every {
+		c.checked = now
+		if modTime, err := c.modified(); err == nil && !modTime.Equal(c.modTime) {
+			if cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile); err == nil {
+				c.cert, c.modTime = &cert, modTime
+			}
+		}
+	}
+	return c.cert, nil
 }
 
 // parsePrefix reads a CIDR, or one address as the prefix of just it.
