@@ -247,14 +247,17 @@ func applyEnv(fs *flag.FlagSet, src sources) error {
 	return err
 }
 
-// mask hides secrets: the whole value of a password setting, and the
-// password in any URL, so a database URL stays readable for checking.
+// mask hides secrets: the whole value of a password, secret or token
+// setting, and the password in any URL, so a database URL stays readable
+// for checking.
 func mask(name, value string) string {
 	if value == "" {
 		return value
 	}
-	if strings.Contains(name, "password") {
-		return "****"
+	for _, secret := range []string{"password", "secret", "token"} {
+		if strings.Contains(name, secret) {
+			return "****"
+		}
 	}
 	u, err := url.Parse(value)
 	if err != nil || u.Scheme == "" || u.Host == "" {

@@ -167,6 +167,7 @@ func TestMask(t *testing.T) {
 		{"database", "postgres://u@h/db", "postgres://u@h/db"},
 		{"database", "/var/lib/vestiging/vestiging.db", "/var/lib/vestiging/vestiging.db"},
 		{"smtp-password", "geheim", "****"},
+		{"webhook-secret", "geheim", "****"},
 		{"smtp-url", "smtp://u:geheim@mail.example.nl:587", "smtp://u:****@mail.example.nl:587"},
 		{"base-url", "https://agenda.bieb.example.nl", "https://agenda.bieb.example.nl"},
 		{"password", "", ""},
