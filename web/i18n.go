@@ -486,4 +486,15 @@ var catalog = map[string]string{
 	"Unavailable":           "Onbereikbaar",
 	"Unfollow":              "Ontvolgen",
 	"Waiting for an answer": "Wacht op antwoord",
+
+	// Uploads (media)
+	"Or upload a logo":   "Of upload een logo",
+	"Or upload an image": "Of upload een afbeelding",
+	"JPEG, PNG or WebP, at most 10 MB. Replaces the address above.":                 "JPEG, PNG of WebP, hoogstens 10 MB. Komt in de plaats van het adres hierboven.",
+	"Describe the logo for people who cannot see it.":                               "Beschrijf het logo voor mensen die het niet kunnen zien.",
+	"What you sent is too large: an image may be at most 10 MB.":                    "Wat u verstuurde is te groot: een afbeelding mag hoogstens 10 MB zijn.",
+	"This image is too large: at most 10 MB.":                                       "Deze afbeelding is te groot: hoogstens 10 MB.",
+	"This file is not a JPEG, PNG or WebP image.":                                   "Dit bestand is geen JPEG-, PNG- of WebP-afbeelding.",
+	"This image has too many pixels: at most 40 megapixels.":                        "Deze afbeelding heeft te veel pixels: hoogstens 40 megapixel.",
+	"This image could not be read. Save it again as JPEG or PNG and try once more.": "Deze afbeelding kon niet worden gelezen. Sla haar opnieuw op als JPEG of PNG en probeer het nog eens.",
 }

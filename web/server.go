@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/media"
 	"github.com/vestiging/vestiging/metrics"
 )
 
@@ -48,6 +49,10 @@ type Config struct {
 	Ready        func(ctx context.Context) error // /readyz: database and job queue; nil pings the database
 	Metrics      *metrics.Metrics                // counts requests; nil counts nothing
 	ServeMetrics bool                            // serve Metrics at /metrics, to local scrapers only
+
+	// Uploads, optional: nil Media takes none.
+	Media    *media.Store
+	MediaURL *url.URL // where /media/ is seen; nil is the base URL's. Another host serves only uploads.
 }
 
 // ActivityPub serves the ActivityPub side of the site. WantsActivity
@@ -83,6 +88,10 @@ type Server struct {
 	ready        func(ctx context.Context) error
 	metrics      *metrics.Metrics
 	serveMetrics bool
+
+	media     *media.Store
+	mediaURL  *url.URL // the base of uploads' addresses, ending in /media/
+	mediaHost string   // set when uploads have a host of their own
 }
 
 // New builds the server and its routes. It panics when the embedded
@@ -102,6 +111,12 @@ func New(cfg Config) *Server {
 	}
 	if s.baseURL == nil {
 		s.baseURL = &url.URL{Scheme: "http", Host: "localhost"}
+	}
+	s.media, s.mediaURL = cfg.Media, cfg.MediaURL
+	if s.mediaURL == nil {
+		s.mediaURL = s.baseURL.JoinPath("/media/")
+	} else if !strings.EqualFold(s.mediaURL.Host, s.baseURL.Host) {
+		s.mediaHost = s.mediaURL.Host
 	}
 	s.secure = s.baseURL.Scheme == "https"
 	s.templates = mustParseTemplates()
@@ -183,7 +198,7 @@ func New(cfg Config) *Server {
 	if s.ap != nil {
 		s.handler = s.federate(s.handler)
 	}
-	s.handler = s.probes(s.handler)
+	s.handler = s.probes(s.mediaDoor(s.handler))
 	s.handler = s.observe(s.handler) // every request is logged and counted
 	// Outside the log and the probes, which see the visitor a trusted proxy
 	// forwarded (so /metrics stays local behind a proxy); the security
@@ -262,12 +277,17 @@ func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts. Please wait a minute and try again.")
 }
 
-// limitBody caps every request body; handlers see *http.MaxBytesError when
-// parsing a larger form and answer 413.
+// limitBody caps every request body, forms with a file at the upload
+// limit; handlers see *http.MaxBytesError when parsing a larger form and
+// answer 413.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+			limit := int64(maxBodyBytes)
+			if isMultipart(r) {
+				limit = maxUploadBody
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -47,17 +47,30 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "staff", s.newPage(r, data))
 }
 
-// parseForm parses a POST body; a body over the limit becomes a 413 page.
+// parseForm parses a POST body, plain or with files; a body over the limit
+// becomes a 413 page, refused by its Content-Length before it is read.
 func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if !errors.As(err, &mbe) {
-			err = vestiging.Errorf(vestiging.EINVALID, "The form could not be read.")
-		}
-		s.fail(w, r, err)
-		return false
+	var err error
+	switch {
+	case !isMultipart(r):
+		err = r.ParseForm()
+	case r.ContentLength > maxUploadBody:
+		err = &http.MaxBytesError{Limit: maxUploadBody}
+	default:
+		err = r.ParseMultipartForm(maxBodyBytes) // larger files wait in temporary files
 	}
-	return true
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &mbe) && isMultipart(r):
+		s.errorPage(w, r, http.StatusRequestEntityTooLarge, "What you sent is too large: an image may be at most 10 MB.")
+	case errors.As(err, &mbe):
+		s.fail(w, r, err)
+	default:
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "The form could not be read."))
+	}
+	return false
 }
 
 // timeZones offered in the event form: the Netherlands, its neighbours and
@@ -79,6 +92,7 @@ const (
 
 type eventFormData struct {
 	Event     *vestiging.Event // nil when creating
+	Uploads   bool             // an image file may be sent
 	Course    bool
 	Branches  []*vestiging.Branch
 	Zones     []string
@@ -90,7 +104,7 @@ type eventFormData struct {
 // eventForm renders the event or course form with status.
 func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f *form, e *vestiging.Event, course bool) {
 	ctx := r.Context()
-	data := eventFormData{Event: e, Course: course, Zones: timeZones, Languages: eventLanguages}
+	data := eventFormData{Event: e, Course: course, Zones: timeZones, Languages: eventLanguages, Uploads: s.media != nil}
 	if z := f.Get("time_zone"); z != "" && !slices.Contains(timeZones, z) {
 		data.Zones = append([]string{z}, timeZones...)
 	}
@@ -373,6 +387,14 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		}
 		e.LibraryID = lib.ID
 	}
+	image, err := s.upload(r, f, "image_file")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if image != "" {
+		f.Set("image_url", image)
+	}
 	readEvent(f, e, course)
 	// Validate here as well as in the store so every message, parse errors
 	// and the domain's, is shown at once.
@@ -401,7 +423,6 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		return
 	}
 
-	var err error
 	switch {
 	case existing != nil:
 		err = s.svc.UpdateEvent(ctx, e)
@@ -525,6 +546,7 @@ func (s *Server) moderateOffer(w http.ResponseWriter, r *http.Request, status st
 
 type libraryFormData struct {
 	Branches []*vestiging.Branch
+	Uploads  bool // a logo file may be sent
 }
 
 func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
@@ -547,7 +569,7 @@ func (s *Server) libraryForm(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, fmt.Errorf("branches: %w", err))
 		return
 	}
-	p := s.newPage(r, libraryFormData{Branches: branches})
+	p := s.newPage(r, libraryFormData{Branches: branches, Uploads: s.media != nil})
 	p.Form = f
 	s.render(w, r, status, "staff_library", p)
 }
@@ -562,13 +584,26 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(r.PostForm)
+	logo, err := s.upload(r, f, "logo_file")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if logo != "" {
+		f.Set("logo_url", logo)
+		if strings.TrimSpace(f.Get("logo_alt")) == "" {
+			f.Add("logo_alt", "Describe the logo for people who cannot see it.")
+		}
+	}
 	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
-	err = lib.Validate()
-	if err == nil {
-		err = s.svc.UpdateLibrary(r.Context(), lib)
+	// Every message at once: the upload's and the fields'.
+	f.AddDomain(vestiging.FieldErrors(lib.Validate()))
+	if !f.Valid() {
+		s.libraryForm(w, r, http.StatusUnprocessableEntity, f)
+		return
 	}
-	if err != nil {
+	if err := s.svc.UpdateLibrary(r.Context(), lib); err != nil {
 		if vestiging.ErrorCode(err) == vestiging.EINVALID {
 			f.AddDomain(vestiging.FieldErrors(err))
 			s.libraryForm(w, r, http.StatusUnprocessableEntity, f)

@@ -120,6 +120,9 @@ func applyFile(fs *flag.FlagSet, path string, src sources) error {
 				return fmt.Errorf("%s: set %s or %s, not both", path, fileKey(name), key)
 			}
 		}
+		if fromFile && !own {
+			continue // another command's secret, which this one need not read
+		}
 		value, err := fileValue(key, values[key], f, fromFile)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -128,7 +131,7 @@ func applyFile(fs *flag.FlagSet, path string, src sources) error {
 			continue
 		}
 		if err := f.Value.Set(value); err != nil {
-			return fmt.Errorf("%s: %s: invalid value %q: %v", path, key, value, err)
+			return fmt.Errorf("%s: %s: invalid value %q: %v", path, key, mask(name, value), err)
 		}
 		src[name] = "file " + path
 		if fromFile {
@@ -345,6 +348,9 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	}
 	if *o.workers < 1 {
 		problems = append(problems, "--workers must be at least 1")
+	}
+	if _, err := parseMediaURL(*o.mediaURL); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if _, err := newLogger(io.Discard, *o.logFormat, *o.logLevel); err != nil {
 		problems = append(problems, err.Error())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/vestiging/vestiging/metrics"
@@ -25,6 +26,19 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, &usageError{fmt.Sprintf("--log-format %q must be text or json", format)}
+}
+
+// parseMediaURL reads --media-url: the origin of a separate host for
+// uploads, which serves them under /media/. "" is no separate host (nil).
+func parseMediaURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return nil, fmt.Errorf("--media-url %q must be an http:// or https:// origin such as https://media.example.org", s)
+	}
+	return u.JoinPath("/media/"), nil
 }
 
 // newMetrics registers the instance's series over db's pool and job queue.

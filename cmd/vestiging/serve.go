@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/media"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/web"
 )
@@ -88,6 +90,10 @@ type serveConfig struct {
 	// MetricsListener serves /metrics apart from the site; nil serves it
 	// on the site's listener to local scrapers only.
 	MetricsListener net.Listener
+	// MediaDir keeps uploaded images; "" takes no uploads. MediaURL is
+	// where they are linked, nil: the base URL's /media/.
+	MediaDir string
+	MediaURL *url.URL
 }
 
 // instance is a running server: web, federation and job workers on one database.
@@ -158,6 +164,12 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
+	var uploads *media.Store
+	if cfg.MediaDir != "" {
+		if uploads, err = media.Open(cfg.MediaDir); err != nil {
+			return nil, err
+		}
+	}
 	handler := web.New(web.Config{
 		TrustedProxies: cfg.TrustedProxies,
 		Services:       db,
@@ -170,6 +182,8 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		Ready:          db.Ready,
 		Metrics:        m,
 		ServeMetrics:   cfg.MetricsListener == nil,
+		Media:          uploads,
+		MediaURL:       cfg.MediaURL,
 	})
 	inst := &instance{
 		DB:  db,
@@ -236,6 +250,7 @@ type serveOptions struct {
 	logFormat       *string
 	logLevel        *string
 	metricsListen   *string
+	mediaURL        *string
 }
 
 // serveFlags defines serve's flags on a flag set named name.
@@ -252,6 +267,7 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.logFormat = fs.String("log-format", "text", "log lines as text (key=value) or json")
 	o.logLevel = fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
 	o.metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
+	o.mediaURL = fs.String("media-url", "", "a separate host for uploaded images, e.g. https://media.example.org (served there at /media/, and no longer by --base-url's host); empty: --base-url")
 	o.net.register(fs)
 	return fs, o
 }
@@ -269,6 +285,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mediaURL, _ := parseMediaURL(*o.mediaURL) // checked above
 	logger, err := newLogger(os.Stderr, *o.logFormat, *o.logLevel)
 	if err != nil {
 		return err
@@ -307,6 +324,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		AllowLoopback: o.ff.allowLoopback, AuthorizedFetch: *o.authorizedFetch, Allowlist: *o.allowlist,
 		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
+		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL,
 	}, ln)
 	if err != nil {
 		return err
