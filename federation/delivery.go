@@ -110,7 +110,11 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 	case err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND:
 		return fmt.Errorf("deliver %s: %w", j.ActivityIRI, err)
 	}
-	sendErr := Deliver(ctx, f.cfg.Client, f.signer, j.Inbox, act.JSON)
+	signer, err := f.signerFor(ctx, j, act)
+	if err != nil {
+		return err
+	}
+	sendErr := Deliver(ctx, f.cfg.Client, signer, j.Inbox, act.JSON)
 	var se *StatusError
 	var blocked *BlockedAddressError
 	final := errors.As(sendErr, &blocked) ||

@@ -98,6 +98,8 @@ func KeyID(base *url.URL) string { return ActorID(base) + "#main-key" }
 type DeliverJob struct {
 	ActivityIRI string `json:"activity"`
 	Inbox       string `json:"inbox"`
+	// PersonID signs with that resident's key: the activity is theirs.
+	PersonID int64 `json:"person,omitempty"`
 }
 
 // Kind implements vestiging.JobArgs.
@@ -106,6 +108,12 @@ func (DeliverJob) Kind() string { return "deliver" }
 // send stores an activity in the outbox and queues its deliveries in one
 // transaction. Sending the same activity IRI twice queues nothing.
 func (f *Federator) send(ctx context.Context, a *vestiging.Activity, inboxes []string) error {
+	return f.sendAs(ctx, 0, a, inboxes)
+}
+
+// sendAs is send for an activity of a resident (personID), or of the
+// library (0).
+func (f *Federator) sendAs(ctx context.Context, personID int64, a *vestiging.Activity, inboxes []string) error {
 	jobs := make([]vestiging.JobArgs, 0, len(inboxes))
 	seen := map[string]bool{}
 	for _, in := range inboxes {
@@ -113,7 +121,7 @@ func (f *Federator) send(ctx context.Context, a *vestiging.Activity, inboxes []s
 			continue
 		}
 		seen[in] = true
-		jobs = append(jobs, DeliverJob{ActivityIRI: a.IRI, Inbox: in})
+		jobs = append(jobs, DeliverJob{ActivityIRI: a.IRI, Inbox: in, PersonID: personID})
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = f.cfg.Clock()

@@ -214,6 +214,9 @@ func (f *Federator) onFollowAnswer(ctx context.Context, a *Activity, actor *vest
 		f.log.Debug("inbox: "+a.Type+" ignored", "object", o.ID, "type", o.Type)
 		return nil
 	}
+	if done, err := f.onPersonFollowAnswer(ctx, a, o.ID); done || err != nil {
+		return err
+	}
 	fl, err := f.cfg.Federation.FollowingByActivity(ctx, o.ID)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		fl, err = f.cfg.Federation.FollowingByActor(ctx, actor.ID)
@@ -243,8 +246,8 @@ func (f *Federator) onFollowAnswer(ctx context.Context, a *Activity, actor *vest
 	return nil
 }
 
-// following returns the stored actor iri when the library follows it and
-// the follow was accepted; nil otherwise.
+// following returns the stored actor iri when the library or a resident
+// follows it and the follow was accepted; nil otherwise.
 func (f *Federator) following(ctx context.Context, iri string) (*vestiging.Actor, error) {
 	a, err := f.cfg.Federation.ActorByIRI(ctx, iri)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
@@ -253,15 +256,9 @@ func (f *Federator) following(ctx context.Context, iri string) (*vestiging.Actor
 	if err != nil {
 		return nil, err
 	}
-	fl, err := f.cfg.Federation.FollowingByActor(ctx, a.ID)
-	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
+	followed, err := f.cfg.Federation.FollowedLocally(ctx, a.ID)
+	if err != nil || !followed {
 		return nil, err
-	}
-	if fl.State != vestiging.FollowAccepted {
-		return nil, nil
 	}
 	return a, nil
 }

@@ -47,6 +47,7 @@ func (f *Federator) router() http.Handler {
 	// The actor document stays public even with authorized fetch: peers
 	// need its key to check our signatures, including those on our GETs.
 	r.Get("/actor", f.serveActor)
+	r.Get("/users/{handle}", f.servePerson)
 	r.Group(func(r chi.Router) {
 		r.Use(f.requireSignedFetch)
 		r.Get("/actor/outbox", f.serveOutbox)
@@ -58,9 +59,13 @@ func (f *Federator) router() http.Handler {
 		r.Get("/courses/{id}", f.serveObject(vestiging.KindCourse))
 		r.Get("/offers/{id}", f.serveObject(KindOffer))
 		r.Get("/activities/{id}", f.serveActivity)
+		r.Get("/users/{handle}/outbox", f.servePersonCollection("outbox"))
+		r.Get("/users/{handle}/followers", f.servePersonCollection("followers"))
+		r.Get("/users/{handle}/following", f.servePersonCollection("following"))
 	})
 	r.Post("/inbox", f.Inbox)
 	r.Post("/actor/inbox", f.Inbox)
+	r.Post("/users/{handle}/inbox", f.Inbox)
 	return r
 }
 

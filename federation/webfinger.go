@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strings"
+
+	"github.com/vestiging/vestiging"
 )
 
 // WebFinger link relations.
@@ -41,7 +43,7 @@ func (f *Federator) serveWebFinger(w http.ResponseWriter, r *http.Request) {
 	}
 	id := ActorID(f.cfg.BaseURL)
 	if !strings.EqualFold(resource, f.Acct()) && resource != id {
-		http.Error(w, "No such account here.", http.StatusNotFound)
+		f.serveResidentWebFinger(w, r, resource)
 		return
 	}
 	jrd := JRD{
@@ -53,6 +55,36 @@ func (f *Federator) serveWebFinger(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	writeJSON(w, "application/jrd+json; charset=utf-8", jrd)
+}
+
+// serveResidentWebFinger answers for a resident: acct:HANDLE@HOST or
+// their actor URL. It answers for residents who chose not to be found too:
+// Mastodon and GoToSocial look up every actor that writes to them, so
+// following needs it; "discoverable" in the actor keeps them out of
+// directories and search.
+func (f *Federator) serveResidentWebFinger(w http.ResponseWriter, r *http.Request, resource string) {
+	handle := personHandle(f.cfg.BaseURL, resource)
+	if acct, ok := strings.CutPrefix(strings.ToLower(resource), "acct:"); ok {
+		user, host, _ := strings.Cut(acct, "@")
+		if host == strings.ToLower(f.cfg.BaseURL.Host) {
+			handle = user
+		}
+	}
+	p, err := f.resident(r.Context(), handle)
+	if handle == "" || vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		http.Error(w, "No such account here.", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		f.serveError(w, r, err)
+		return
+	}
+	id := PersonActorID(f.cfg.BaseURL, p.Handle)
+	writeJSON(w, "application/jrd+json; charset=utf-8", JRD{
+		Subject: "acct:" + p.Handle + "@" + f.cfg.BaseURL.Host,
+		Aliases: []string{id},
+		Links:   []JRDLink{{Rel: relSelf, Type: ContentTypeActivity, Href: id}},
+	})
 }
 
 // hostMeta is the XRD that points older clients at WebFinger.

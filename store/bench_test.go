@@ -167,3 +167,45 @@ func BenchmarkInsertJob(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkMyAgenda is a resident's agenda (the library's events and ten
+// followed libraries' of 500) and the place filter, among 10,000 local
+// and 10,000 remote events.
+func BenchmarkMyAgenda(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		now := time.Now().UTC()
+		storetest.SeedEvents(b, db, 10_000, now.Add(-7500*2*time.Hour))
+		storetest.SeedRemoteEvents(b, db, 10_000, 500, now.Add(time.Hour))
+		// Statistics as PostgreSQL's autovacuum gathers them after a bulk load.
+		if _, err := db.SQL().ExecContext(b.Context(), "ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+		var followed []int64
+		for i := 1; i <= 10; i++ {
+			a, err := db.ActorByIRI(b.Context(), fmt.Sprintf("https://bibliotheek-%d.example/actor", i*7))
+			if err != nil {
+				b.Fatal(err)
+			}
+			followed = append(followed, a.ID)
+		}
+		for _, f := range []struct {
+			name   string
+			filter vestiging.EventFilter
+		}{
+			{"mine", vestiging.EventFilter{From: now, OriginIDs: followed, IncludeLocal: true}},
+			{"mine-followed-only", vestiging.EventFilter{From: now, OriginIDs: followed}},
+			{"place-city", vestiging.EventFilter{From: now, Place: "Elders"}},
+			{"place-postcode", vestiging.EventFilter{From: now, Place: "1234"}},
+			{"archive", vestiging.EventFilter{To: now, Descending: true}},
+		} {
+			b.Run(f.name, func(b *testing.B) {
+				for b.Loop() {
+					events, total, err := db.FindEvents(b.Context(), f.filter)
+					if err != nil || len(events) == 0 || total == 0 {
+						b.Fatalf("find: %d of %d, %v", len(events), total, err)
+					}
+				}
+			})
+		}
+	})
+}

@@ -162,14 +162,17 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	if city, postcode := vestiging.ParsePlace(f.Place); city != "" {
 		// A remote event's place is its own text; a local one's is its
 		// branch's, or a session's branch for courses.
-		w.add(`(LOWER(e.place_city) = LOWER(?) OR EXISTS (SELECT 1 FROM branches b WHERE LOWER(b.city) = LOWER(?)
-			AND (b.id = e.branch_id OR b.id IN (SELECT s.branch_id FROM event_sessions s WHERE s.event_id = e.id))))`, city, city)
+		// The subqueries do not depend on the row: each runs once.
+		w.add(`(LOWER(e.place_city) = LOWER(?) OR e.branch_id IN (SELECT b.id FROM branches b WHERE LOWER(b.city) = LOWER(?))
+			OR e.id IN (SELECT s.event_id FROM event_sessions s JOIN branches b ON b.id = s.branch_id WHERE LOWER(b.city) = LOWER(?)))`,
+			city, city, city)
 	} else if postcode != "" {
 		// ParsePlace leaves only digits and letters, so no LIKE wildcard.
-		w.add(`(REPLACE(UPPER(e.place_postal_code), ' ', '') LIKE ? OR EXISTS (SELECT 1 FROM branches b
-			WHERE REPLACE(UPPER(b.postal_code), ' ', '') LIKE ?
-			AND (b.id = e.branch_id OR b.id IN (SELECT s.branch_id FROM event_sessions s WHERE s.event_id = e.id))))`,
-			postcode+"%", postcode+"%")
+		w.add(`(REPLACE(UPPER(e.place_postal_code), ' ', '') LIKE ?
+			OR e.branch_id IN (SELECT b.id FROM branches b WHERE REPLACE(UPPER(b.postal_code), ' ', '') LIKE ?)
+			OR e.id IN (SELECT s.event_id FROM event_sessions s JOIN branches b ON b.id = s.branch_id
+				WHERE REPLACE(UPPER(b.postal_code), ' ', '') LIKE ?))`,
+			postcode+"%", postcode+"%", postcode+"%")
 	}
 	statuses := make([]any, len(f.Statuses))
 	for i, s := range f.Statuses {

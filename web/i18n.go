@@ -157,6 +157,30 @@ func templateFuncs(lang string) template.FuncMap {
 // catalog maps every English source string to Dutch: the pages' texts, the
 // web layer's messages and the domain's validation messages.
 var catalog = map[string]string{
+	// Residents following libraries, the directory and the agendas.
+	"My agenda": "Mijn agenda",
+	"Activities of this library and of the libraries you follow.": "Activiteiten van deze bibliotheek en van de bibliotheken die je volgt.",
+	"Libraries you follow":                    "Bibliotheken die je volgt",
+	"Place or postcode":                       "Plaats of postcode",
+	"For example Tiel or 4001":                "Bijvoorbeeld Tiel of 4001",
+	"Past activities (archive), newest first": "Afgelopen activiteiten (archief), nieuwste eerst",
+	"Libraries":                               "Bibliotheken",
+	"The libraries this library knows in the network: those it follows and those that follow it.": "De bibliotheken die deze bibliotheek kent in het netwerk: die ze volgt en die haar volgen.",
+	"Sign in to follow a library.": "Log in om een bibliotheek te volgen.",
+	"Place":                        "Plaats",
+	"%d upcoming activities":       "%d komende activiteiten",
+	"Unfollow %s":                  "%s ontvolgen",
+	"Follow %s":                    "%s volgen",
+	"This library knows no other libraries yet.": "Deze bibliotheek kent nog geen andere bibliotheken.",
+	"Their activities appear in your agenda.":    "Hun activiteiten staan in je agenda.",
+	"All libraries we know":                      "Alle bibliotheken die we kennen",
+	"Handle or address":                          "Naam of adres",
+	"For example @agenda@bibliotheek.example.nl": "Bijvoorbeeld @agenda@bibliotheek.example.nl",
+	"You follow":                 "Je volgt",
+	"You follow no library yet.": "Je volgt nog geen bibliotheek.",
+	"Choose a handle for your account before you follow libraries.": "Kies eerst een naam voor je account voordat je bibliotheken volgt.",
+	"Confirm your email address before you follow libraries.":       "Bevestig eerst je e-mailadres voordat je bibliotheken volgt.",
+
 	// Layout and navigation.
 	"Skip to content":     "Naar de inhoud",
 	"Main menu":           "Hoofdmenu",

@@ -96,9 +96,15 @@ type agendaData struct {
 	Branches  []*vestiging.Branch
 	Libraries []*vestiging.Actor // followed libraries, for the library filter; nil without federation
 	Paging    paging
+	Path      string // "/agenda", or "/my/agenda" for a resident's own
 }
 
-func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
+func (s *Server) agenda(w http.ResponseWriter, r *http.Request) { s.renderAgenda(w, r, nil) }
+
+// renderAgenda shows the network agenda (me nil): every event this
+// instance knows, or a resident's own: the library's events and those of
+// the libraries the resident follows. Both take the same filters.
+func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestiging.Person) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	f := newForm(q)
@@ -117,12 +123,22 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("agenda themes: %w", err))
 		return
 	}
-	data := agendaData{}
+	data := agendaData{Path: "/agenda"}
 	if data.Branches, err = s.svc.Branches(ctx); err != nil {
 		s.fail(w, r, fmt.Errorf("agenda branches: %w", err))
 		return
 	}
-	if data.Libraries, err = s.followedLibraries(ctx); err != nil {
+	if me != nil {
+		data.Path = "/my/agenda"
+		if data.Libraries, err = s.residentLibraries(ctx, me); err != nil {
+			s.fail(w, r, fmt.Errorf("my agenda libraries: %w", err))
+			return
+		}
+		filter.IncludeLocal = true
+		for _, a := range data.Libraries {
+			filter.OriginIDs = append(filter.OriginIDs, a.ID)
+		}
+	} else if data.Libraries, err = s.followedLibraries(ctx); err != nil {
 		s.fail(w, r, fmt.Errorf("agenda libraries: %w", err))
 		return
 	}
@@ -135,7 +151,7 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("agenda: %w", err))
 		return
 	}
-	data.Paging = newPaging("/agenda", q, page, filter.Limit, data.Total)
+	data.Paging = newPaging(data.Path, q, page, filter.Limit, data.Total)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "agenda", p)
 }
@@ -145,6 +161,11 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request) {
 // values are added to f, by field, with a message.
 func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
 	filter := vestiging.EventFilter{From: s.now(), Theme: q.Get("theme")}
+	archive := q.Get("archive") != ""
+	if archive {
+		// The archive reaches back as far as "from", or to the beginning.
+		filter.From = time.Time{}
+	}
 	loc := defaultLocation()
 	if v := q.Get("from"); v != "" {
 		if d, err := time.ParseInLocation(time.DateOnly, v, loc); err != nil {
@@ -180,6 +201,19 @@ func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
 	}
 	filter.OnlineOnly = q.Get("online") != ""
 	readSource(f, q.Get("library"), &filter)
+	if v := strings.TrimSpace(q.Get("place")); v != "" {
+		if len(v) > 100 {
+			f.Add("place", "This text is too long.")
+		}
+		filter.Place = v
+	}
+	if archive {
+		// What has begun, newest first.
+		if now := s.now(); filter.To.IsZero() || filter.To.After(now) {
+			filter.To = now
+		}
+		filter.Descending = true
+	}
 	return filter
 }
 

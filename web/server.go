@@ -65,10 +65,13 @@ type ActivityPub interface {
 	Acct() string
 }
 
-// Network follows and unfollows other libraries.
+// Network follows and unfollows other libraries, as the library or as a
+// resident's own actor.
 type Network interface {
 	Follow(ctx context.Context, target string) (*vestiging.Following, error)
 	Unfollow(ctx context.Context, actorID int64) error
+	FollowAs(ctx context.Context, p *vestiging.Person, target string) (*vestiging.PersonFollowing, error)
+	UnfollowAs(ctx context.Context, p *vestiging.Person, actorID int64) error
 }
 
 // Server is the HTTP handler of the whole site.
@@ -145,6 +148,16 @@ func New(cfg Config) *Server {
 	r.Get("/library", s.libraryPage)
 	if s.ap != nil && s.fed != nil {
 		r.Get("/network", s.publicNetwork)
+		r.Get("/libraries", s.directory)
+	}
+	r.With(s.requireAccount).Get("/my/agenda", s.myAgenda)
+	if s.network != nil && s.fed != nil {
+		r.Route("/account/following", func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/", s.followingPage)
+			r.Post("/", s.followAsResident)
+			r.Post("/unfollow", s.unfollowAsResident)
+		})
 	}
 
 	r.Get("/login", s.loginForm)
@@ -244,7 +257,7 @@ func isFederationPath(path string) bool {
 	case "/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/inbox":
 		return true
 	}
-	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/")
+	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/users/")
 }
 
 // isObjectPath reports whether path is an event, course or offer, which
