@@ -76,9 +76,11 @@ func New(src Sources) *Metrics {
 	return m
 }
 
-// Handler serves the registry in Prometheus' text format.
+// Handler serves the registry in Prometheus' text format. A series that
+// cannot be read (the queue, when the database is down) is left out; the
+// others are still served.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
 // Request counts one answered request. route is the router's pattern,
