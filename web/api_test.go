@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -242,5 +243,29 @@ func TestAPIEvent(t *testing.T) {
 		if len(page2.Libraries) != 1 || page2.Libraries[0]["name"] != "Bibliotheek Elders" || page2.Prev == nil {
 			t.Errorf("page 2: %v", page2)
 		}
+	})
+}
+
+// TestReadBackends serves the API, the feeds and the embed from both
+// databases.
+func TestReadBackends(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		e := newEnvWith(t, db, storetest.NewClock(testNow), db)
+		storetest.SeedEvents(t, db, 30, testNow.Add(24*time.Hour))
+		var list struct {
+			Events []map[string]any `json:"events"`
+			Total  int              `json:"total"`
+		}
+		apiGet(t, e, "/api/v1/events?theme=leesplezier&limit=4&page=3", http.StatusOK, &list)
+		if list.Total != 10 || len(list.Events) != 2 || list.Events[0]["title"] != "Activiteit 25" {
+			t.Errorf("api: %d of %d, first %v", len(list.Events), list.Total, list.Events)
+		}
+		if got := strings.Count(e.get(e.client(), "/agenda.ics").Body, "BEGIN:VEVENT"); got != 30 {
+			t.Errorf("ics: %d events, want 30", got)
+		}
+		if got := strings.Count(e.get(e.client(), "/agenda.atom?online=1").Body, "<entry>"); got != 6 {
+			t.Errorf("atom: %d entries, want 6", got)
+		}
+		wantContains(t, e.get(e.client(), "/embed/agenda?limit=2"), "Activiteit 1<", "Activiteit 2<")
 	})
 }
