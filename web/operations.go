@@ -89,16 +89,22 @@ func requestID(given string) string {
 // metrics and logs get a pattern for them too.
 func federationRoute(path string) string {
 	switch {
-	case strings.HasPrefix(path, "/actor/"):
-		return "/actor/*"
-	case strings.HasPrefix(path, "/activities/"):
-		return "/activities/*"
-	case path == "/actor" || isFederationPath(path):
-		return path
 	case isObjectPath(path):
-		return path[:strings.Index(path[1:], "/")+2] + "{id}"
+		return firstSegment(path) + "{id}"
+	case path == "/actor", path == "/inbox", strings.HasPrefix(path, "/.well-known/"), strings.HasPrefix(path, "/nodeinfo/"):
+		if path == "/actor" || isFederationPath(path) {
+			return path // a fixed address
+		}
+	case isFederationPath(path):
+		// One series per kind of document (/actor/…, /users/…), not per document.
+		return firstSegment(path) + "*"
 	}
 	return "unmatched"
+}
+
+// firstSegment returns "/events/" of "/events/12".
+func firstSegment(path string) string {
+	return path[:strings.Index(path[1:], "/")+2]
 }
 
 // probes answers /healthz, /readyz and, on the site's listener, /metrics

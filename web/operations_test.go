@@ -83,7 +83,7 @@ func TestRequestLog(t *testing.T) {
 	if got, want := res.Header.Get("X-Request-Id"), "proxy-id-1"; got != want {
 		t.Errorf("X-Request-Id = %q, want %q", got, want)
 	}
-	res = e.get(c, "/feeds/PATHSECRET.ics", "X-Request-Id", "not an id: spaces and {braces}")
+	res = e.get(c, "/no-such-page/PATHSECRET", "X-Request-Id", "not an id: spaces and {braces}")
 	if id := res.Header.Get("X-Request-Id"); len(id) != 16 {
 		t.Errorf("X-Request-Id = %q, want a new 16-character id", id)
 	}
@@ -143,4 +143,25 @@ func TestMetricsPage(t *testing.T) {
 		wantStatus(t, res, http.StatusNotFound)
 		wantNotContains(t, res, "vestiging_http_requests_total")
 	})
+}
+
+func TestFederationRoute(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/inbox", "/inbox"},
+		{"/actor", "/actor"},
+		{"/.well-known/webfinger", "/.well-known/webfinger"},
+		{"/nodeinfo/2.1", "/nodeinfo/2.1"},
+		{"/actor/outbox", "/actor/*"},
+		{"/activities/123", "/activities/*"},
+		{"/events/12", "/events/{id}"},
+		{"/.well-known/other", "unmatched"},
+		{"/feeds/SECRET.ics", "unmatched"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			if got := federationRoute(tt.path); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
