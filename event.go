@@ -233,7 +233,10 @@ type EventFilter struct {
 	IncludeLocal bool
 	// Place matches a city (whole name, any case) or a postal code prefix
 	// ("4001", "4001 AB") of the branch or the remote event's place.
-	Place      string
+	Place string
+	// Query is the user's search text: full-text over title, description,
+	// place and library, best matches first (see SearchTerms).
+	Query      string
 	Descending bool // newest first, for archives
 	Offset     int
 	Limit      int // 0: DefaultPageSize; capped at MaxPageSize

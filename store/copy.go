@@ -62,9 +62,11 @@ type CopySink interface {
 }
 
 // notCopied are the tables a copy leaves alone: the target's migrations
-// make its own schema_migrations, and River's queue is copied as jobs.
+// make its own schema_migrations, River's queue is copied as jobs, and the
+// target's triggers fill its own search index (events_fts and, on SQLite,
+// the tables behind it).
 func notCopied(table string) bool {
-	return table == "schema_migrations" || strings.HasPrefix(table, "river_")
+	return table == "schema_migrations" || strings.HasPrefix(table, "river_") || strings.HasPrefix(table, "events_fts")
 }
 
 // copyTables returns the tables to copy, each after the tables it

@@ -185,6 +185,11 @@ func TestBackupRestore(t *testing.T) {
 					t.Errorf("the seed left %s empty", table)
 				}
 			}
+			// The search index is not copied but built by the target.
+			found, n, err := dst.FindEvents(ctx, vestiging.EventFilter{Query: "Voorleesontbijt Lichtenvoorde"})
+			if err != nil || n != 1 || found[0].Title != "Voorleesontbijt" {
+				t.Errorf("search after restore: %d found, %v", n, err)
+			}
 			p, err := dst.SessionPerson(ctx, "sessie")
 			if err != nil || p.Email != "medewerker@aalten.example" {
 				t.Errorf("SessionPerson = %v, %v", p, err)

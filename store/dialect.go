@@ -121,11 +121,14 @@ func (d dialect) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
 type fullText struct{ join, match, rank string }
 
 // fullText returns the search for the text query in the placeholder param
-// (see textQuery).
+// (see textQuery). Both keep an events_fts table, one row per event.
 func (d dialect) fullText(param string) fullText {
 	if d == postgresDialect {
-		q := "to_tsquery('dutch', " + param + ")"
-		return fullText{match: "e.search @@ " + q, rank: "ts_rank(e.search, " + q + ") DESC"}
+		// A subquery, so a cached generic plan parses the query once, not
+		// once for every row.
+		q := "(SELECT to_tsquery('dutch', " + param + "))"
+		return fullText{join: " JOIN events_fts ON events_fts.event_id = e.id", match: "events_fts.document @@ " + q,
+			rank: "ts_rank(events_fts.document, " + q + ") DESC"}
 	}
 	// bm25 is lower for better matches; the weights follow the columns
 	// title, description, place, library, as PostgreSQL's A, C, B, B.

@@ -96,7 +96,8 @@ func (db *DB) Event(ctx context.Context, id int64) (*vestiging.Event, error) {
 }
 
 // FindEvents returns one page of the events matching f, ordered by start
-// (then id, so pages never overlap), and the number of matches.
+// (then id, so pages never overlap), and the number of matches. With a
+// Query only events matching every search term count, best match first.
 func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vestiging.Event, int, error) {
 	if err := f.Normalize(); err != nil {
 		return nil, 0, err
@@ -180,9 +181,15 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	}
 	inStatuses := "IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ") + ")"
 	w.add("e.status "+inStatuses, statuses...)
+	var search fullText
+	if terms := vestiging.SearchTerms(f.Query); len(terms) > 0 {
+		search = db.dialect.fullText(w.arg(db.dialect.textQuery(terms)))
+		w.add(search.match)
+	}
+	from := ` FROM events e` + search.join
 
 	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events e`+w.String(), w.args...).Scan(&total); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count events: %w", db.mapError(err))
 	}
 	events := []*vestiging.Event{}
@@ -199,11 +206,14 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 		w.add("e.starts_at >= (SELECT MIN(x.starts_at) FROM events x WHERE x.status "+inStatuses+" AND x.ends_at > ?)",
 			append(statuses, t(f.From))...)
 	}
-	order := " ORDER BY e.starts_at, e.id"
+	order := "e.starts_at, e.id"
 	if f.Descending {
-		order = " ORDER BY e.starts_at DESC, e.id DESC"
+		order = "e.starts_at DESC, e.id DESC"
 	}
-	query := `SELECT ` + eventColumns + ` FROM events e` + w.String() + order +
+	if search.rank != "" {
+		order = search.rank + ", " + order
+	}
+	query := `SELECT ` + eventColumns + from + w.String() + " ORDER BY " + order +
 		" LIMIT " + w.arg(f.Limit) + " OFFSET " + w.arg(f.Offset)
 	rows, err := db.db.QueryContext(ctx, query, w.args...)
 	if err != nil {

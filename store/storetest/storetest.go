@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Themes", func(t *testing.T) { testThemes(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("FindEvents", func(t *testing.T) { testFindEvents(t, open) })
+	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 	t.Run("Series", func(t *testing.T) { testSeries(t, open) })
 	t.Run("Import", func(t *testing.T) { testImport(t, open) })
 	t.Run("Offers", func(t *testing.T) { testOffers(t, open) })
