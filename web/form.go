@@ -129,6 +129,7 @@ var fieldLabels = []struct{ name, label string }{
 	{"name_nl", "Name in Dutch"},
 	{"name_en", "Name in English"},
 	{"reason", "Reason"},
+	{"q", "Search"},
 	{"from", "From"},
 	{"to", "To"},
 	{"branch", "Branch"},

@@ -521,4 +521,9 @@ var catalog = map[string]string{
 	"This file is not a JPEG, PNG or WebP image.":                                   "Dit bestand is geen JPEG-, PNG- of WebP-afbeelding.",
 	"This image has too many pixels: at most 40 megapixels.":                        "Deze afbeelding heeft te veel pixels: hoogstens 40 megapixel.",
 	"This image could not be read. Save it again as JPEG or PNG and try once more.": "Deze afbeelding kon niet worden gelezen. Sla haar opnieuw op als JPEG of PNG en probeer het nog eens.",
+
+	// Searching the agenda.
+	"Search": "Zoeken",
+	"Words from the title, description, place or library":                     "Woorden uit de titel, beschrijving, plaats of bibliotheek",
+	"Nothing found for “%s”. Try other or fewer words, or clear the filters.": "Niets gevonden voor “%s”. Probeer andere of minder woorden, of wis de filters.",
 }

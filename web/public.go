@@ -207,6 +207,12 @@ func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
 		}
 		filter.Place = v
 	}
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		if len(v) > maxQuery {
+			f.Add("q", "This text is too long.")
+		}
+		filter.Query = v
+	}
 	if archive {
 		// What has begun, newest first.
 		if now := s.now(); filter.To.IsZero() || filter.To.After(now) {
@@ -216,6 +222,10 @@ func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
 	}
 	return filter
 }
+
+// maxQuery bounds the search text in bytes; the store looks up at most
+// vestiging.MaxSearchTerms words of it anyway.
+const maxQuery = 200
 
 // readSource reads the agenda's library filter: "local" (this library),
 // "remote" (the network), the id of a followed library, or several ids
