@@ -42,7 +42,7 @@ func newFedEnv(t *testing.T) *env {
 		ActivityPub: fed, Network: fed, Federation: db})
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, clock: clock, srv: srv}
+	return &env{t: t, db: db, clock: clock, srv: srv, fed: fed}
 }
 
 const (

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
 )
 
 // residentFollows records that the resident with email follows actor.
@@ -188,4 +192,75 @@ func TestResidentFollowForm(t *testing.T) {
 			t.Errorf("follows stored: %d, %v", len(fs), err)
 		}
 	})
+}
+
+// runJobs works e's federation jobs until the test ends.
+func (e *env) runJobs() {
+	e.t.Helper()
+	workers := river.NewWorkers()
+	e.fed.AddWorkers(workers)
+	if err := e.db.StartJobs(e.t.Context(), workers, store.JobsConfig{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { e.db.StopJobs(context.Background()) })
+}
+
+// eventually waits for cond, failing after 15 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 15 s", what)
+		}
+	}
+}
+
+// TestResidentFollowsAcrossInstances: a resident of A follows B's library
+// from the page, as their own actor; B's event shows in their agenda on A,
+// not in another resident's; unfollowing from the page reaches B.
+func TestResidentFollowsAcrossInstances(t *testing.T) {
+	a, b := newFedEnv(t), newFedEnv(t)
+	a.runJobs()
+	b.runJobs()
+	ctx := context.Background()
+	b.event("Schrijfcafé in B", vestiging.StatusPublished, b.branch("Bibliotheek B"), testNow.Add(48*time.Hour))
+	c := a.signIn("anna@example.nl", vestiging.RoleResident)
+	other := a.signIn("bram@example.nl", vestiging.RoleResident)
+	p, err := a.db.PersonByEmail(ctx, "anna@example.nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Handle, p.ConfirmedAt = "anna", &testNow
+	if err := a.db.UpdatePerson(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+
+	bHost := strings.TrimPrefix(b.srv.URL, "http://")
+	res := a.post(c, "/account/following", url.Values{"target": {"@agenda@" + bHost}})
+	wantStatus(t, res, http.StatusSeeOther)
+	eventually(t, "B's event in anna's agenda", func() bool {
+		return strings.Contains(a.get(c, "/my/agenda").Body, ">Schrijfcafé in B</a>")
+	})
+	fs, n, err := b.db.Followers(ctx, 0, 10)
+	if err != nil || n != 1 || fs[0].Actor.IRI != a.srv.URL+"/users/anna" || fs[0].Actor.Type != "Person" {
+		t.Fatalf("B's followers: %d, %v", n, err)
+	}
+	wantContains(t, a.get(c, "/account/following?lang=en"), "Following", "@agenda@"+bHost)
+	wantNotContains(t, a.get(other, "/my/agenda"), ">Schrijfcafé in B</a>")
+	wantContains(t, a.get(a.client(), "/agenda"), ">Schrijfcafé in B</a>")
+
+	// Another's follow or none: nothing to undo.
+	res = a.post(other, "/account/following/unfollow", url.Values{"actor": {"1"}})
+	wantStatus(t, res, http.StatusNotFound)
+	following, err := a.db.PersonFollowings(ctx, p.ID)
+	if err != nil || len(following) != 1 {
+		t.Fatalf("anna's follows: %d, %v", len(following), err)
+	}
+	res = a.post(c, "/account/following/unfollow", url.Values{"actor": {fmt.Sprint(following[0].Actor.ID)}})
+	wantStatus(t, res, http.StatusSeeOther)
+	eventually(t, "Undo reaches B", func() bool {
+		_, n, err := b.db.Followers(ctx, 0, 10)
+		return err == nil && n == 0
+	})
+	wantNotContains(t, a.get(c, "/my/agenda"), ">Schrijfcafé in B</a>")
 }

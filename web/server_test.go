@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
@@ -26,6 +27,7 @@ type env struct {
 	db    *store.DB
 	clock *storetest.Clock
 	srv   *httptest.Server
+	fed   *federation.Federator // newFedEnv's; nil otherwise
 }
 
 func newEnv(t *testing.T) *env {
