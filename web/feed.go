@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"html/template"
 	"net/http"
 	"time"
 
@@ -110,6 +111,70 @@ func (s *Server) themeICS(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.notFound(w, r)
+}
+
+// personalICS serves a resident's "my agenda" at their secret address:
+// this library's events and those of the libraries they follow, with the
+// agenda's filters. The address is the only key, so any calendar app can
+// poll it; a new address (revokeFeed) makes this one answer 404.
+func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
+	filter, ok := s.feedFilter(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	token := chi.URLParam(r, "token")
+	if len(token) < 20 { // a real one has 43 characters; do not look up guesses
+		s.notFound(w, r)
+		return
+	}
+	me, err := s.svc.PersonByFeedToken(ctx, token)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("personal feed: %w", err))
+		return
+	}
+	libs, err := s.residentLibraries(ctx, me)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("personal feed libraries: %w", err))
+		return
+	}
+	filter.IncludeLocal = true
+	for _, a := range libs {
+		filter.OriginIDs = append(filter.OriginIDs, a.ID)
+	}
+	s.serveICS(w, r, filter, translate(langFrom(ctx), "My agenda"), true)
+}
+
+type accountFeedData struct {
+	URL     string
+	Webcal  template.URL // webcal://…: calendar apps subscribe on a click
+	Revoked bool
+}
+
+// accountFeed shows the resident their personal feed's address.
+func (s *Server) accountFeed(w http.ResponseWriter, r *http.Request) {
+	me := personFrom(r.Context())
+	u := s.baseURL.JoinPath("feeds", me.FeedToken+".ics")
+	webcal := *u
+	webcal.Scheme = "webcal"
+	data := accountFeedData{URL: u.String(), Webcal: template.URL(webcal.String()), Revoked: r.URL.Query().Get("revoked") != ""}
+	s.render(w, r, http.StatusOK, "account_feed", s.newPage(r, data))
+}
+
+// revokeFeed gives the resident a new feed address; the old one stops working.
+func (s *Server) revokeFeed(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me, err := s.svc.Person(ctx, personFrom(ctx).ID)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("revoke feed: %w", err))
+		return
+	}
+	me.FeedToken = "" // the store makes a new random one
+	if err := s.svc.UpdatePerson(ctx, me); err != nil {
+		s.fail(w, r, fmt.Errorf("revoke feed: %w", err))
+		return
+	}
+	http.Redirect(w, r, "/account/feed?revoked=1", http.StatusSeeOther)
 }
 
 // serveICS writes the events of filter as an iCalendar feed named after
@@ -323,4 +388,7 @@ func (s *Server) feedRoutes(r chi.Router) {
 	r.Route("/api/v1", s.apiRoutes)
 	r.Get("/embed/agenda", s.embedAgenda)
 	r.Get("/embed/style.css", s.embedStyle)
+	r.Get("/feeds/{token}.ics", s.personalICS)
+	r.With(s.requireAccount).Get("/account/feed", s.accountFeed)
+	r.With(s.requireAccount).Post("/account/feed", s.revokeFeed)
 }

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/ical"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -212,19 +214,82 @@ func TestAtomFeed(t *testing.T) {
 	})
 }
 
-// BenchmarkICSFeed serves the iCalendar feed of 1,000 events.
+// BenchmarkICSFeed serves the iCalendar feed of 1,000 events, on SQLite
+// and, when VESTIGING_TEST_POSTGRES is set, on PostgreSQL.
 func BenchmarkICSFeed(b *testing.B) {
 	clock := storetest.NewClock(testNow)
-	db := storetest.SQLiteClock(b, clock.Now)
-	storetest.SeedEvents(b, db, 1000, testNow)
-	srv := New(Config{Services: db, BaseURL: &url.URL{Scheme: "http", Host: "localhost"}, Clock: clock.Now,
-		Logger: slog.New(slog.DiscardHandler)})
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/agenda.ics", nil))
-		if rec.Code != http.StatusOK || strings.Count(rec.Body.String(), "BEGIN:VEVENT") != 1000 {
-			b.Fatalf("status %d, %d events", rec.Code, strings.Count(rec.Body.String(), "BEGIN:VEVENT"))
-		}
+	backends := map[string]*store.DB{"sqlite": storetest.SQLiteClock(b, clock.Now)}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		backends["postgres"] = storetest.PostgresClock(b, clock.Now)
 	}
+	for name, db := range backends {
+		storetest.SeedEvents(b, db, 1000, testNow)
+		srv := New(Config{Services: db, BaseURL: &url.URL{Scheme: "http", Host: "localhost"}, Clock: clock.Now,
+			Logger: slog.New(slog.DiscardHandler)})
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/agenda.ics", nil))
+				if n := strings.Count(rec.Body.String(), "BEGIN:VEVENT"); rec.Code != http.StatusOK || n != 1000 {
+					b.Fatalf("status %d, %d events", rec.Code, n)
+				}
+			}
+		})
+	}
+}
+
+func TestPersonalFeed(t *testing.T) {
+	e := newFedEnv(t)
+	ctx := t.Context()
+	b := e.branch("Bibliotheek Tiel")
+	e.event("Hier", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
+	_, followed := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
+	// A library the resident does not follow, with an event stored here
+	// because the library follows it.
+	storetest.SeedRemoteEvents(t, e.db, 1, 1, testNow.Add(72*time.Hour))
+	me := e.person("inwoner@example.nl", "correct horse battery", vestiging.RoleResident)
+	if err := e.db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: me.ID, Actor: followed,
+		ActivityIRI: e.srv.URL + "/activities/follow-1", State: vestiging.FollowAccepted}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	feed := "/feeds/" + me.FeedToken + ".ics"
+
+	t.Run("OK", func(t *testing.T) {
+		res := e.get(c, feed)
+		wantStatus(t, res, http.StatusOK)
+		if got := res.Header.Get("Cache-Control"); !strings.HasPrefix(got, "private, ") {
+			t.Errorf("cache control: got %q, want private", got)
+		}
+		m := decodeICS(t, res.Body)
+		if m["Hier"] == nil || m["Daar"] == nil || m["Elders 1"] != nil {
+			t.Errorf("got %s, want Hier and Daar", titlesOf(m))
+		}
+	})
+	t.Run("Revoke", func(t *testing.T) {
+		resident := e.client()
+		wantStatus(t, e.post(resident, "/login", url.Values{"email": {me.Email}, "password": {"correct horse battery"}}), http.StatusSeeOther)
+		res := e.get(resident, "/account/feed")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, e.srv.URL+feed, `href="webcal://`, `action="/account/feed"`)
+		res = e.post(resident, "/account/feed", nil)
+		wantStatus(t, res, http.StatusSeeOther)
+		wantStatus(t, e.get(c, feed), http.StatusNotFound)
+		fresh, err := e.db.Person(ctx, me.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fresh.FeedToken == me.FeedToken || fresh.FeedToken == "" {
+			t.Fatalf("token not renewed: %q", fresh.FeedToken)
+		}
+		wantStatus(t, e.get(c, "/feeds/"+fresh.FeedToken+".ics"), http.StatusOK)
+		wantContains(t, e.get(resident, "/account/feed?revoked=1"), e.srv.URL+"/feeds/"+fresh.FeedToken+".ics")
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		for _, path := range []string{"/feeds/x.ics", "/feeds/" + strings.Repeat("a", 43) + ".ics", "/feeds/.ics"} {
+			wantStatus(t, e.get(c, path), http.StatusNotFound)
+		}
+		wantStatus(t, e.get(c, "/account/feed"), http.StatusSeeOther) // signed out: to the login page
+	})
 }
