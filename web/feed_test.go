@@ -210,7 +210,7 @@ func TestAtomFeed(t *testing.T) {
 	})
 	t.Run("Autodiscovery", func(t *testing.T) {
 		wantContains(t, e.get(c, "/agenda"), `<link rel="alternate" type="application/atom+xml"`, `href="/agenda.atom"`,
-			`<link rel="alternate" type="text/calendar"`)
+			`<link rel="alternate" type="text/calendar"`, `<a href="/agenda.ics">iCalendar</a>`)
 	})
 }
 
@@ -291,5 +291,10 @@ func TestPersonalFeed(t *testing.T) {
 			wantStatus(t, e.get(c, path), http.StatusNotFound)
 		}
 		wantStatus(t, e.get(c, "/account/feed"), http.StatusSeeOther) // signed out: to the login page
+	})
+	t.Run("MyAgendaLink", func(t *testing.T) {
+		resident := e.client()
+		wantStatus(t, e.post(resident, "/login", url.Values{"email": {me.Email}, "password": {"correct horse battery"}}), http.StatusSeeOther)
+		wantContains(t, e.get(resident, "/my/agenda"), `<a href="/account/feed">`)
 	})
 }

@@ -387,9 +387,10 @@ var catalog = map[string]string{
 	"This link is not valid: it has expired or was used already. Ask for a new one.": "Deze link is niet geldig: hij is verlopen of al gebruikt. Vraag een nieuwe aan.",
 
 	// Messages of the web layer's forms.
-	"Give the date as YYYY-MM-DD.": "Geef de datum als JJJJ-MM-DD.",
-	"Give a number from 1 to 100.": "Geef een getal van 1 tot en met 100.",
-	"My agenda in your calendar":   "Mijn agenda in je agenda-app",
+	"Give the date as YYYY-MM-DD.":                     "Geef de datum als JJJJ-MM-DD.",
+	"Give a number from 1 to 100.":                     "Geef een getal van 1 tot en met 100.",
+	"This agenda in your calendar app or feed reader:": "Deze agenda in je agenda-app of feedlezer:",
+	"My agenda in your calendar":                       "Mijn agenda in je agenda-app",
 	"You have a new address. The old one no longer works: subscribe again with this one.": "Je hebt een nieuw adres. Het oude werkt niet meer: abonneer je opnieuw met dit adres.",
 	"Subscribe to this address in your calendar app (Google Calendar, Apple Calendar, Outlook, Thunderbird) to see the activities of this library and of the libraries you follow. New and changed activities appear by themselves.": "Abonneer je in je agenda-app (Google Agenda, Apple Agenda, Outlook, Thunderbird) op dit adres om de activiteiten van deze bibliotheek en van de bibliotheken die je volgt te zien. Nieuwe en gewijzigde activiteiten verschijnen vanzelf.",
 	"Your personal calendar address":                                     "Je persoonlijke agenda-adres",
