@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -117,18 +118,23 @@ func (d dialect) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
 }
 
 // fullText is how FindEvents searches events: a join, a condition and a
-// rank to order by, best match first (migrations NNNN_search).
-type fullText struct{ join, match, rank string }
+// rank to order by, best match first (migrations NNNN_search), and what
+// goes before the query's arguments.
+type fullText struct {
+	join, match, rank string
+	options           []any
+}
 
 // fullText returns the search for the text query in the placeholder param
 // (see textQuery). Both keep an events_fts table, one row per event.
 func (d dialect) fullText(param string) fullText {
 	if d == postgresDialect {
-		// A subquery, so a cached generic plan parses the query once, not
-		// once for every row.
-		q := "(SELECT to_tsquery('dutch', " + param + "))"
+		// Planned for each search with its words: a cached generic plan
+		// knows neither how many events match nor the parsed query, so it
+		// parses the query again for every event it reads, and reads them all.
+		q := "to_tsquery('dutch', " + param + ")"
 		return fullText{join: " JOIN events_fts ON events_fts.event_id = e.id", match: "events_fts.document @@ " + q,
-			rank: "ts_rank(events_fts.document, " + q + ") DESC"}
+			rank: "ts_rank(events_fts.document, " + q + ") DESC", options: []any{pgx.QueryExecModeCacheDescribe}}
 	}
 	// bm25 is lower for better matches; the weights follow the columns
 	// title, description, place, library, as PostgreSQL's A, C, B, B.

@@ -189,7 +189,7 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	from := ` FROM events e` + search.join
 
 	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.String(), w.args...).Scan(&total); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.String(), append(search.options, w.args...)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count events: %w", db.mapError(err))
 	}
 	events := []*vestiging.Event{}
@@ -215,7 +215,7 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	}
 	query := `SELECT ` + eventColumns + from + w.String() + " ORDER BY " + order +
 		" LIMIT " + w.arg(f.Limit) + " OFFSET " + w.arg(f.Offset)
-	rows, err := db.db.QueryContext(ctx, query, w.args...)
+	rows, err := db.db.QueryContext(ctx, query, append(search.options, w.args...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find events: %w", db.mapError(err))
 	}
