@@ -214,6 +214,12 @@ type FederationService interface {
 	// PersonFollowings lists a resident's follows, newest first.
 	PersonFollowings(ctx context.Context, personID int64) ([]*PersonFollowing, error)
 	RemovePersonFollowing(ctx context.Context, personID, actorID int64) error
+	// AddPersonFollower records a remote actor following a resident; doing
+	// it twice changes nothing.
+	AddPersonFollower(ctx context.Context, personID, actorID int64, activityIRI string) error
+	RemovePersonFollower(ctx context.Context, personID, actorID int64) error
+	// PersonFollowers lists a resident's followers, oldest first.
+	PersonFollowers(ctx context.Context, personID int64) ([]*Follower, error)
 	// FollowedLocally reports whether the library or any resident follows
 	// the actor and was accepted: its events are then stored here.
 	FollowedLocally(ctx context.Context, actorID int64) (bool, error)

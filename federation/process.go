@@ -141,6 +141,9 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 // onFollow records a follower of the library actor and accepts at once
 // (manuallyApprovesFollowers is false).
 func (f *Federator) onFollow(ctx context.Context, a *Activity, actor *vestiging.Actor, body []byte) error {
+	if handle := personHandle(f.cfg.BaseURL, a.Object().ID); handle != "" {
+		return f.onPersonFollow(ctx, a, actor, body, handle)
+	}
 	if a.Object().ID != ActorID(f.cfg.BaseURL) {
 		f.log.Debug("inbox: Follow of someone else ignored", "object", a.Object().ID)
 		return nil
@@ -155,6 +158,12 @@ func (f *Federator) onFollow(ctx context.Context, a *Activity, actor *vestiging.
 // received, to its actor's inbox. Its id derives from what it answers, so
 // a retried job saves and sends it once.
 func (f *Federator) answer(ctx context.Context, typ, objectID string, to *vestiging.Actor, body []byte) error {
+	return f.answerAs(ctx, 0, ActorID(f.cfg.BaseURL), typ, objectID, to, body)
+}
+
+// answerAs is answer in the name of actorID: the library (personID 0) or
+// a resident.
+func (f *Federator) answerAs(ctx context.Context, personID int64, actorID, typ, objectID string, to *vestiging.Actor, body []byte) error {
 	var object map[string]any
 	if err := json.Unmarshal(body, &object); err != nil {
 		return &permanentError{err}
@@ -165,14 +174,14 @@ func (f *Federator) answer(ctx context.Context, typ, objectID string, to *vestig
 		"@context": ActivityStreamsContext,
 		"id":       iri,
 		"type":     typ,
-		"actor":    ActorID(f.cfg.BaseURL),
+		"actor":    actorID,
 		"object":   object,
 		"to":       []string{to.IRI},
 	})
 	if err != nil {
 		return err
 	}
-	return f.send(ctx, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: objectID, JSON: b}, []string{to.Inbox})
+	return f.sendAs(ctx, personID, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: objectID, JSON: b}, []string{to.Inbox})
 }
 
 // answerIRI is the id of our answer (Accept, Reject) to an activity.
@@ -192,6 +201,9 @@ func (f *Federator) onUndo(ctx context.Context, a *Activity, actor *vestiging.Ac
 	follow, err := ParseActivity(o.Raw)
 	if err != nil {
 		return &permanentError{err}
+	}
+	if handle := personHandle(f.cfg.BaseURL, follow.Object().ID); handle != "" && follow.Actor == a.Actor {
+		return f.onPersonUnfollow(ctx, actor, handle)
 	}
 	if follow.Actor != a.Actor || follow.Object().ID != ActorID(f.cfg.BaseURL) {
 		f.log.Debug("inbox: Undo of another's Follow ignored", "actor", a.Actor, "follow", follow.ID)

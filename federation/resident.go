@@ -117,7 +117,7 @@ func (f *Federator) servePerson(w http.ResponseWriter, r *http.Request) {
 }
 
 // servePersonCollection serves a resident's outbox, followers or following
-// as a count without items: whom a resident follows is theirs to know.
+// as a count without items: who follows whom is the resident's to know.
 func (f *Federator) servePersonCollection(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := f.resident(r.Context(), chi.URLParam(r, "handle"))
@@ -125,7 +125,21 @@ func (f *Federator) servePersonCollection(name string) http.HandlerFunc {
 			f.serveError(w, r, err)
 			return
 		}
-		f.serveCollection(w, r, PersonActorID(f.cfg.BaseURL, p.Handle)+"/"+name, func(context.Context, int, int) ([]any, int, error) {
+		f.serveCollection(w, r, PersonActorID(f.cfg.BaseURL, p.Handle)+"/"+name, func(ctx context.Context, _, _ int) ([]any, int, error) {
+			switch name {
+			case "followers":
+				fs, err := f.cfg.Federation.PersonFollowers(ctx, p.ID)
+				return []any{}, len(fs), err
+			case "following":
+				fs, err := f.cfg.Federation.PersonFollowings(ctx, p.ID)
+				n := 0
+				for _, fl := range fs {
+					if fl.State == vestiging.FollowAccepted {
+						n++
+					}
+				}
+				return []any{}, n, err
+			}
 			return []any{}, 0, nil
 		})
 	}
@@ -211,6 +225,39 @@ func (f *Federator) undoFollow(ctx context.Context, personID int64, handle strin
 	return f.sendAs(ctx, personID, &vestiging.Activity{IRI: id, Type: "Undo", ObjectIRI: fl.ActivityIRI, JSON: body}, []string{fl.Actor.Inbox})
 }
 
+// onPersonFollow records a follower of a resident and accepts in the
+// resident's name, signed with their key. A Follow of an unknown resident
+// changes nothing.
+func (f *Federator) onPersonFollow(ctx context.Context, a *Activity, actor *vestiging.Actor, body []byte, handle string) error {
+	p, err := f.resident(ctx, handle)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		f.log.Debug("inbox: Follow of an unknown resident ignored", "object", a.Object().ID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.personKey(ctx, p.ID, true); err != nil {
+		return err
+	}
+	if err := f.cfg.Federation.AddPersonFollower(ctx, p.ID, actor.ID, a.ID); err != nil {
+		return err
+	}
+	return f.answerAs(ctx, p.ID, PersonActorID(f.cfg.BaseURL, p.Handle), "Accept", a.ID, actor, body)
+}
+
+// onPersonUnfollow ends a follow of a resident.
+func (f *Federator) onPersonUnfollow(ctx context.Context, actor *vestiging.Actor, handle string) error {
+	p, err := f.resident(ctx, handle)
+	if err == nil {
+		err = f.cfg.Federation.RemovePersonFollower(ctx, p.ID, actor.ID)
+	}
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return nil
+	}
+	return err
+}
+
 // onPersonFollowAnswer applies Accept or Reject of a resident's Follow;
 // it reports false when the Follow is not a resident's.
 func (f *Federator) onPersonFollowAnswer(ctx context.Context, a *Activity, followID string) (bool, error) {
@@ -257,19 +304,26 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 	if err != nil {
 		return err
 	}
-	if j.Handle == "" || len(follows) == 0 {
-		return f.forgetPerson(ctx, j.PersonID, follows)
+	followers, err := f.cfg.Federation.PersonFollowers(ctx, j.PersonID)
+	if err != nil {
+		return err
+	}
+	if j.Handle == "" || len(follows)+len(followers) == 0 {
+		return f.forgetPerson(ctx, j.PersonID, follows, followers)
 	}
 	if _, err := f.personKey(ctx, j.PersonID, false); err != nil {
 		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 			// Never federated: nobody knows the actor.
-			return f.forgetPerson(ctx, j.PersonID, follows)
+			return f.forgetPerson(ctx, j.PersonID, follows, followers)
 		}
 		return err
 	}
 	me := PersonActorID(f.cfg.BaseURL, j.Handle)
-	inboxes := make([]string, 0, len(follows))
+	inboxes := make([]string, 0, len(follows)+len(followers))
 	for _, fl := range follows {
+		inboxes = append(inboxes, fl.Actor.DeliveryInbox())
+	}
+	for _, fl := range followers {
 		inboxes = append(inboxes, fl.Actor.DeliveryInbox())
 	}
 	// One id per deletion, so a retried job sends it once; a handle taken
@@ -289,14 +343,20 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 	if err := f.sendAs(ctx, j.PersonID, &vestiging.Activity{IRI: id, Type: "Delete", ObjectIRI: me, JSON: body}, inboxes); err != nil {
 		return err
 	}
-	return f.forgetPerson(ctx, j.PersonID, follows)
+	return f.forgetPerson(ctx, j.PersonID, follows, followers)
 }
 
-// forgetPerson removes a deleted resident's follows. The key stays until
-// the Delete's deliveries are done with it; it identifies no one.
-func (f *Federator) forgetPerson(ctx context.Context, personID int64, follows []*vestiging.PersonFollowing) error {
+// forgetPerson removes a deleted resident's follows both ways. The key
+// stays until the Delete's deliveries are done with it; it identifies no one.
+func (f *Federator) forgetPerson(ctx context.Context, personID int64, follows []*vestiging.PersonFollowing, followers []*vestiging.Follower) error {
 	for _, fl := range follows {
 		err := f.cfg.Federation.RemovePersonFollowing(ctx, personID, fl.Actor.ID)
+		if err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			return err
+		}
+	}
+	for _, fl := range followers {
+		err := f.cfg.Federation.RemovePersonFollower(ctx, personID, fl.Actor.ID)
 		if err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			return err
 		}

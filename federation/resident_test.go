@@ -183,10 +183,46 @@ func TestResidentFollowVestiging(t *testing.T) {
 		return err == nil && n == 0
 	})
 
+	t.Run("OKFollowed", func(t *testing.T) {
+		// B's library follows the resident; the Accept comes in the
+		// resident's name, signed with their key.
+		bf, err := b.fed.Follow(ctx, "@anna@"+a.base.Host)
+		if err != nil {
+			t.Fatalf("follow the resident: %v", err)
+		}
+		eventually(t, "the resident's Accept", func() bool {
+			got, err := b.db.FollowingByActor(ctx, bf.Actor.ID)
+			return err == nil && got.State == vestiging.FollowAccepted
+		})
+		followers, err := a.db.PersonFollowers(ctx, anna.ID)
+		if err != nil || len(followers) != 1 || followers[0].Actor.IRI != ActorID(b.base) {
+			t.Fatalf("the resident's followers: %d, %v", len(followers), err)
+		}
+		_, body := a.get(t, "/users/anna/followers", ContentTypeActivity, nil)
+		var coll struct{ TotalItems int }
+		if err := json.Unmarshal(body, &coll); err != nil || coll.TotalItems != 1 {
+			t.Errorf("followers collection %s, %v", body, err)
+		}
+		if err := b.fed.Unfollow(ctx, bf.Actor.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "Undo of the resident's follow", func() bool {
+			fs, err := a.db.PersonFollowers(ctx, anna.ID)
+			return err == nil && len(fs) == 0
+		})
+	})
+
 	t.Run("OKDelete", func(t *testing.T) {
 		if _, err := a.fed.FollowAs(ctx, anna, b.base.JoinPath("actor").String()); err != nil {
 			t.Fatalf("follow by URL: %v", err)
 		}
+		if _, err := b.fed.Follow(ctx, PersonActorID(a.base, "anna")); err != nil {
+			t.Fatalf("follow the resident by URL: %v", err)
+		}
+		eventually(t, "followed back", func() bool {
+			fs, err := a.db.PersonFollowers(ctx, anna.ID)
+			return err == nil && len(fs) == 1
+		})
 		eventually(t, "follow again", func() bool {
 			_, n, err := b.db.Followers(ctx, 0, 10)
 			return err == nil && n == 1
@@ -201,8 +237,12 @@ func TestResidentFollowVestiging(t *testing.T) {
 		})
 		eventually(t, "follows forgotten", func() bool {
 			fs, err := a.db.PersonFollowings(ctx, anna.ID)
-			return err == nil && len(fs) == 0
+			followers, err2 := a.db.PersonFollowers(ctx, anna.ID)
+			return err == nil && err2 == nil && len(fs) == 0 && len(followers) == 0
 		})
+		if _, n, err := b.db.Followings(ctx, 0, 10); err != nil || n != 0 {
+			t.Errorf("B still follows the deleted resident: %d, %v", n, err)
+		}
 		if _, err := b.db.ActorByIRI(ctx, annaID); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			t.Errorf("B still knows the deleted resident: %v", err)
 		}

@@ -140,6 +140,47 @@ func (db *DB) RemovePersonFollowing(ctx context.Context, personID, actorID int64
 		`DELETE FROM person_following WHERE person_id = $1 AND actor_id = $2`, personID, actorID)
 }
 
+// AddPersonFollower records that an actor follows a resident. Following
+// again keeps the first date and remembers the newest Follow.
+func (db *DB) AddPersonFollower(ctx context.Context, personID, actorID int64, activityIRI string) error {
+	defer db.lockWrites()()
+	_, err := db.db.ExecContext(ctx, `INSERT INTO person_followers (person_id, actor_id, activity_iri, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (person_id, actor_id) DO UPDATE SET activity_iri = excluded.activity_iri`,
+		personID, actorID, activityIRI, db.dialect.timeArg(db.now()))
+	if err != nil {
+		return fmt.Errorf("add person follower %d → %d: %w", actorID, personID, actorNotFound(db.mapError(err)))
+	}
+	return nil
+}
+
+// RemovePersonFollower ends a follow of a resident, or returns ENOTFOUND.
+func (db *DB) RemovePersonFollower(ctx context.Context, personID, actorID int64) error {
+	return db.deleteOne(ctx, fmt.Sprintf("remove person follower %d → %d", actorID, personID), "Not a follower.",
+		`DELETE FROM person_followers WHERE person_id = $1 AND actor_id = $2`, personID, actorID)
+}
+
+// PersonFollowers lists a resident's followers, oldest first.
+func (db *DB) PersonFollowers(ctx context.Context, personID int64) ([]*vestiging.Follower, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT f.activity_iri, f.created_at, `+actorColumns+`
+		FROM person_followers f JOIN actors a ON a.id = f.actor_id WHERE f.person_id = $1 ORDER BY f.created_at, f.actor_id`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("person followers %d: %w", personID, db.mapError(err))
+	}
+	defer rows.Close()
+	out := []*vestiging.Follower{}
+	for rows.Next() {
+		f := &vestiging.Follower{Actor: &vestiging.Actor{}}
+		if err := rows.Scan(append([]any{&f.ActivityIRI, scanTime(&f.CreatedAt)}, actorDest(f.Actor)...)...); err != nil {
+			return nil, fmt.Errorf("person followers %d: %w", personID, db.mapError(err))
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("person followers %d: %w", personID, db.mapError(err))
+	}
+	return out, nil
+}
+
 // FollowedLocally reports whether the library or a resident follows the
 // actor and was accepted.
 func (db *DB) FollowedLocally(ctx context.Context, actorID int64) (bool, error) {

@@ -123,6 +123,28 @@ func testPersonFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("another resident's follow: %v", err)
 		}
 	})
+	t.Run("Followers", func(t *testing.T) {
+		for range 2 {
+			if err := db.AddPersonFollower(ctx, 1, c.ID, "https://c.example/follows/1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.AddPersonFollower(ctx, 2, b.ID, "https://b.example/follows/1"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.PersonFollowers(ctx, 1)
+		if err != nil || len(got) != 1 || got[0].Actor.ID != c.ID || got[0].ActivityIRI != "https://c.example/follows/1" {
+			t.Fatalf("person followers: %d, %v", len(got), err)
+		}
+		if err := db.RemovePersonFollower(ctx, 1, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.RemovePersonFollower(ctx, 1, c.ID), vestiging.ENOTFOUND)
+		wantCode(t, db.AddPersonFollower(ctx, 1, 9999, "x"), vestiging.ENOTFOUND)
+		if got, err := db.PersonFollowers(ctx, 2); err != nil || len(got) != 1 {
+			t.Errorf("another resident's followers: %d, %v", len(got), err)
+		}
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := db.PersonFollowingByActivity(ctx, "https://a.example/activities/404")
 		wantCode(t, err, vestiging.ENOTFOUND)
