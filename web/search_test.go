@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -143,11 +144,31 @@ func TestRemoteContentSafe(t *testing.T) {
 		wantContains(t, res, "<p>Welkom</p>", `<a href="https://bieb.example/info" rel="nofollow noopener">meer</a>`,
 			"Zaal &lt;img", "&lt;b onmouseover=alert(6)&gt;Kerkstraat 2&lt;/b&gt;")
 	})
-	t.Run("Network", func(t *testing.T) {
-		res := e.get(c, "/network")
+	for _, path := range []string{"/network", "/libraries", "/embed/agenda"} {
+		t.Run(path, func(t *testing.T) {
+			res := e.get(c, path)
+			wantStatus(t, res, http.StatusOK)
+			wantContains(t, res, "Bibliotheek &lt;i onclick=&#34;alert(7)&#34;&gt;Elders&lt;/i&gt;")
+			wantInert(t, res)
+		})
+	}
+	t.Run("API", func(t *testing.T) {
+		res := e.get(c, "/api/v1/events?q=kwaadaardig")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, "Bibliotheek &lt;i onclick=&#34;alert(7)&#34;&gt;Elders&lt;/i&gt;")
-		wantInert(t, res)
+		var list struct {
+			Events []struct {
+				DescriptionHTML string `json:"description_html"`
+				Library         struct{ Name, Handle, URL string }
+			}
+		}
+		if err := json.Unmarshal([]byte(res.Body), &list); err != nil || len(list.Events) != 1 {
+			t.Fatalf("decode %s: %v", res.Body, err)
+		}
+		got := list.Events[0]
+		if active.MatchString(got.DescriptionHTML) || got.Library.Handle != "@agenda@bieb.example" ||
+			got.Library.URL != "https://bieb.example/library" {
+			t.Errorf("event %+v: want inert HTML and its library", got)
+		}
 	})
 }
 
