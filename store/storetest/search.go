@@ -99,6 +99,8 @@ func testSearch(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"FTS column filter", vestiging.EventFilter{Query: `title:schaken ^schaken {title}`}, []*vestiging.Event{}, 0, false},
 		{"tsquery syntax", vestiging.EventFilter{Query: `schaken:* & !(| <->`}, []*vestiging.Event{chess, games}, 2, false},
 		{"HTML", vestiging.EventFilter{Query: `<script>alert("schaken")</script>`}, []*vestiging.Event{}, 0, false},
+		{"only combining marks", vestiging.EventFilter{Query: "\u0301\u0308 ́"}, []*vestiging.Event{}, 0, false},
+		{"other scripts and emoji", vestiging.EventFilter{Query: "图书馆 ـ 📚 ① ß"}, []*vestiging.Event{}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
