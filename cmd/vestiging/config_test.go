@@ -405,3 +405,36 @@ func TestCertReload(t *testing.T) {
 	}
 	serves("new.bieb.example.nl")
 }
+
+// TestServeTrustedProxies: serve passes --trusted-proxies to the site, whose
+// cookies are Secure when the trusted proxy says the visitor came over https.
+func TestServeTrustedProxies(t *testing.T) {
+	tests := []struct {
+		name    string
+		proxies string
+		want    bool
+	}{
+		{name: "trusted", proxies: "127.0.0.1", want: true},
+		{name: "not trusted", proxies: "10.0.0.0/8", want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startServer(t, "--data", t.TempDir(), "--trusted-proxies", tt.proxies)
+			defer s.stop(t)
+			req, err := http.NewRequest(http.MethodGet, s.url+"/?lang=en", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-Proto", "https")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			cookies := resp.Cookies()
+			if len(cookies) != 1 || cookies[0].Secure != tt.want {
+				t.Errorf("cookies %v, want one with Secure %v", cookies, tt.want)
+			}
+		})
+	}
+}
