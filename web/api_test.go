@@ -244,6 +244,36 @@ func TestAPIEvent(t *testing.T) {
 			t.Errorf("page 2: %v", page2)
 		}
 	})
+	t.Run("Course", func(t *testing.T) {
+		start := testNow.Add(72 * time.Hour)
+		course := &vestiging.Event{Kind: vestiging.KindCourse, Title: "Cursus", Status: vestiging.StatusPublished,
+			Sessions: []*vestiging.Session{
+				{StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &b.ID},
+				{StartsAt: start.AddDate(0, 0, 7), EndsAt: start.AddDate(0, 0, 7).Add(time.Hour), OnlineURL: "https://meet.example.nl/les2"},
+			}}
+		if err := e.db.CreateEvent(t.Context(), course); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Kind     string `json:"kind"`
+			URL      string `json:"url"`
+			Sessions []struct {
+				StartsAt  string    `json:"starts_at"`
+				Place     *apiPlace `json:"place"`
+				OnlineURL string    `json:"online_url"`
+			} `json:"sessions"`
+		}
+		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", course.ID), http.StatusOK, &got)
+		if got.Kind != "course" || got.URL != fmt.Sprintf("%s/courses/%d", e.srv.URL, course.ID) || len(got.Sessions) != 2 {
+			t.Fatalf("course: %+v", got)
+		}
+		if s := got.Sessions[0]; s.StartsAt != "2026-03-05T10:00:00+01:00" || s.Place == nil || s.Place.Name != "Centrale Bibliotheek" {
+			t.Errorf("session 1: %+v", s)
+		}
+		if s := got.Sessions[1]; s.Place != nil || s.OnlineURL != "https://meet.example.nl/les2" {
+			t.Errorf("session 2: %+v", s)
+		}
+	})
 }
 
 // TestReadBackends serves the API, the feeds and the embed from both
