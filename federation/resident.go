@@ -161,6 +161,11 @@ func (f *Federator) FollowAs(ctx context.Context, p *vestiging.Person, target st
 	if err != nil {
 		return nil, err
 	}
+	// Followed accounts' events reach the network agenda everyone sees:
+	// only organisations (libraries, Mobilizon groups) are followed here.
+	if !isOrganisation(a.Type) {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "That account is not a library; only libraries can be followed here.")
+	}
 	existing, err := f.cfg.Federation.PersonFollowing(ctx, p.ID, a.ID)
 	switch {
 	case err == nil && existing.State != vestiging.FollowRejected:
@@ -191,6 +196,16 @@ func (f *Federator) FollowAs(ctx context.Context, p *vestiging.Person, target st
 		return nil, err
 	}
 	return fl, nil
+}
+
+// isOrganisation reports whether an actor type can be a library: the types
+// the directory lists.
+func isOrganisation(typ string) bool {
+	switch typ {
+	case "Organization", "Group", "Application", "Service":
+		return true
+	}
+	return false
 }
 
 // UnfollowAs sends Undo{Follow} as the resident and forgets the follow.

@@ -127,6 +127,16 @@ func TestResidentFollowVestiging(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t.Run("ErrInvalidPerson", func(t *testing.T) {
+		resident(t, b.db, "bram", true, true)
+		_, err := a.fed.FollowAs(ctx, anna, "@bram@"+b.base.Host)
+		if got, want := vestiging.ErrorCode(err), vestiging.EINVALID; got != want {
+			t.Fatalf("got %v, want %s", err, want)
+		}
+		if fs, err := a.db.PersonFollowings(ctx, anna.ID); err != nil || len(fs) != 0 {
+			t.Errorf("follows stored: %d, %v", len(fs), err)
+		}
+	})
 	fl, err := a.fed.FollowAs(ctx, anna, "@agenda@"+b.base.Host)
 	if err != nil {
 		t.Fatalf("follow: %v", err)

@@ -178,8 +178,9 @@ var catalog = map[string]string{
 	"For example @agenda@bibliotheek.example.nl": "Bijvoorbeeld @agenda@bibliotheek.example.nl",
 	"You follow":                 "Je volgt",
 	"You follow no library yet.": "Je volgt nog geen bibliotheek.",
-	"Choose a handle for your account before you follow libraries.": "Kies eerst een naam voor je account voordat je bibliotheken volgt.",
-	"Confirm your email address before you follow libraries.":       "Bevestig eerst je e-mailadres voordat je bibliotheken volgt.",
+	"Choose a handle for your account before you follow libraries.":       "Kies eerst een naam voor je account voordat je bibliotheken volgt.",
+	"That account is not a library; only libraries can be followed here.": "Dat account is geen bibliotheek; je kunt hier alleen bibliotheken volgen.",
+	"Confirm your email address before you follow libraries.":             "Bevestig eerst je e-mailadres voordat je bibliotheken volgt.",
 
 	// Layout and navigation.
 	"Skip to content":     "Naar de inhoud",
