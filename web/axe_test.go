@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/vestiging/vestiging"
+)
+
+// axeSource reads axe-core's axe.min.js: $AXE_CORE, else where .ci/run
+// installs it. CI sets AXE_CORE, so the check always runs there.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("AXE_CORE")
+	if path == "" {
+		path = filepath.Join("..", ".ci", "node", "node_modules", "axe-core", "axe.min.js")
+	}
+	src, err := os.ReadFile(path)
+	if os.IsNotExist(err) && os.Getenv("AXE_CORE") == "" {
+		t.Skip("no axe-core (set AXE_CORE to axe.min.js, or run .ci/run which installs it)")
+	}
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	return string(src)
+}
+
+// axeViolation is the part of an axe-core result the test reports.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+	} `json:"nodes"`
+}
+
+// axeRun runs axe-core with the WCAG 2.1 A and AA rules on the page open in
+// the tab and returns its violations.
+func axeRun(ctx context.Context, src string) ([]axeViolation, error) {
+	// Runtime.evaluate is not subject to the page's CSP (script-src 'none').
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](src+";true")); err != nil {
+		return nil, fmt.Errorf("inject axe-core: %w", err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {
+		runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+		resultTypes: ["violations"],
+	}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, fmt.Errorf("axe.run: %w", err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		return nil, fmt.Errorf("axe result: %w", err)
+	}
+	return vs, nil
+}
+
+// TestAxe: axe-core finds no serious or critical WCAG 2.1 A/AA violation on
+// the public pages a resident uses, in Dutch and in English. Every violation
+// found is printed, the minor ones too.
+func TestAxe(t *testing.T) {
+	src := axeSource(t)
+	newTab := newBrowser(t)
+	e := newFedEnv(t)
+	b := e.branch("Bibliotheek Centrum")
+	ev := e.event("Voorleesuurtje met Dikkie Dik", vestiging.StatusPublished, b, testNow.Add(48*time.Hour))
+	e.event("Taalcafé", vestiging.StatusPublished, b, testNow.Add(72*time.Hour))
+	remote, _ := e.remoteEvent("Digitaal spreekuur", testNow.Add(96*time.Hour))
+
+	pages := []struct{ name, path string }{
+		{"Home", "/"},
+		{"Agenda", "/agenda"},
+		{"Search", "/agenda?q=voorlees"},
+		{"SearchNothing", "/agenda?q=zzzz"},
+		{"Event", fmt.Sprintf("/events/%d", ev.ID)},
+		{"RemoteEvent", fmt.Sprintf("/events/%d", remote.ID)},
+		{"Library", "/library"},
+		{"Network", "/network"},
+		{"Libraries", "/libraries"},
+		{"SignUp", "/signup"},
+		{"SignIn", "/login"},
+	}
+	tab := func() context.Context {
+		ctx := newTab()
+		if _, err := chromedp.Call(ctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true}); err != nil {
+			t.Fatalf("bypass CSP: %v", err)
+		}
+		return ctx
+	}
+
+	// The check itself works: a page with a nameless image and field fails.
+	t.Run("FindsViolations", func(t *testing.T) {
+		ctx := tab()
+		page := `data:text/html,<!DOCTYPE html><html lang="en"><title>x</title><main><img src="x.png"><input type="text"></main></html>`
+		if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := axeRun(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, v := range vs {
+			got[v.ID] = v.Impact
+		}
+		for _, id := range []string{"image-alt", "label"} {
+			if got[id] != "critical" {
+				t.Errorf("axe on a broken page: %s impact %q, want critical (all: %v)", id, got[id], got)
+			}
+		}
+	})
+
+	for _, lang := range []string{"nl", "en"} {
+		ctx := tab()
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/?lang="+lang)); err != nil {
+			t.Fatalf("open home: %v", err)
+		}
+		for _, p := range pages {
+			t.Run(lang+"/"+p.name, func(t *testing.T) {
+				if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+p.path)); err != nil {
+					t.Fatalf("open %s: %v", p.path, err)
+				}
+				// A page that did not load would pass for the wrong reason.
+				h1, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelectorAll("main h1").length + " " + document.title`))
+				if err != nil || !strings.HasPrefix(h1, "1 ") {
+					t.Fatalf("%s: not a page with one h1 in main: %q, %v", p.path, h1, err)
+				}
+				vs, err := axeRun(ctx, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range vs {
+					var where []string
+					for _, n := range v.Nodes {
+						where = append(where, fmt.Sprintf("%v %s", n.Target, n.HTML))
+					}
+					msg := fmt.Sprintf("%s: %s (%s) %s\n\t%s", p.path, v.ID, v.Impact, v.Help, strings.Join(where, "\n\t"))
+					if v.Impact == "serious" || v.Impact == "critical" {
+						t.Error(msg)
+					} else {
+						t.Log(msg)
+					}
+				}
+			})
+		}
+	}
+}
