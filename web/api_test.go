@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -272,6 +273,22 @@ func TestAPIEvent(t *testing.T) {
 		}
 		if s := got.Sessions[1]; s.Place != nil || s.OnlineURL != "https://meet.example.nl/les2" {
 			t.Errorf("session 2: %+v", s)
+		}
+	})
+	t.Run("Search", func(t *testing.T) {
+		var got struct {
+			Events []map[string]any `json:"events"`
+			Total  int              `json:"total"`
+		}
+		apiGet(t, e, "/api/v1/events?q=daar", http.StatusOK, &got)
+		if got.Total != 1 || got.Events[0]["title"] != "Daar" {
+			t.Errorf("q=daar: %v", got)
+		}
+		for _, q := range []string{`'; DROP TABLE events; --`, `"NEAR(`, `<script>alert(1)</script>`} {
+			apiGet(t, e, "/api/v1/events?q="+url.QueryEscape(q), http.StatusOK, &got)
+		}
+		if m := decodeICS(t, e.get(e.client(), "/agenda.ics?q=hier").Body); len(m) != 1 || m["Hier"] == nil {
+			t.Errorf("ics q=hier: %s", titlesOf(m))
 		}
 	})
 }
