@@ -208,10 +208,7 @@ func (s *Server) newAPIContext(ctx context.Context) (*apiContext, error) {
 
 // selfRef describes this library.
 func (s *Server) selfRef(ctx context.Context) apiLibraryRef {
-	ref := apiLibraryRef{Local: true, Name: "Vestiging", URL: s.baseURL.JoinPath("library").String()}
-	if lib, err := s.svc.Library(ctx); err == nil {
-		ref.Name = lib.Name
-	}
+	ref := apiLibraryRef{Local: true, Name: s.libraryName(ctx), URL: s.baseURL.JoinPath("library").String()}
 	if s.ap != nil {
 		ref.Handle = "@" + strings.TrimPrefix(s.ap.Acct(), "acct:")
 	}

@@ -202,14 +202,18 @@ func (s *Server) serveICS(w http.ResponseWriter, r *http.Request, filter vestigi
 
 // feedTitle is "Library – Agenda", or "Library – what".
 func (s *Server) feedTitle(r *http.Request, what string) string {
-	name := "Vestiging"
-	if lib, err := s.svc.Library(r.Context()); err == nil {
-		name = lib.Name
-	}
 	if what == "" {
 		what = translate(langFrom(r.Context()), "Agenda")
 	}
-	return name + " – " + what
+	return s.libraryName(r.Context()) + " – " + what
+}
+
+// libraryName is the library's name, or the software's before it has one.
+func (s *Server) libraryName(ctx context.Context) string {
+	if lib, err := s.svc.Library(ctx); err == nil {
+		return lib.Name
+	}
+	return "Vestiging"
 }
 
 // serveFeed answers with a feed and the headers that let pollers and
@@ -307,7 +311,7 @@ func (s *Server) agendaAtom(w http.ResponseWriter, r *http.Request) {
 	feed := atomFeed{Lang: lang, ID: self.String(), Title: title,
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self.String()},
 			{Rel: "alternate", Type: "text/html", Href: agenda.String()}},
-		Author:    atomPerson{Name: title, URI: s.baseURL.String()},
+		Author:    atomPerson{Name: s.libraryName(ctx), URI: s.baseURL.String()},
 		Generator: atomGenerator{Version: vestiging.Version, Name: "Vestiging"},
 		Entries:   make([]atomEntry, 0, len(events)),
 	}

@@ -178,7 +178,10 @@ func TestAtomFeed(t *testing.T) {
 	if got, want := feed.XMLName.Space, "http://www.w3.org/2005/Atom"; got != want {
 		t.Errorf("namespace: got %q, want %q", got, want)
 	}
-	if feed.ID == "" || feed.Title == "" || feed.Updated == "" || feed.Author.Name == "" {
+	if got, want := feed.Author.Name, "Bibliotheek"; got != want {
+		t.Errorf("author: got %q, want %q", got, want)
+	}
+	if feed.ID == "" || feed.Title == "" || feed.Updated == "" || feed.Lang != "nl" {
 		t.Errorf("feed lacks id, title, updated or author: %+v", feed)
 	}
 	var titles []string
