@@ -202,6 +202,8 @@ type PersonService interface {
 	UseToken(ctx context.Context, hash, purpose string) (*Person, error)
 	// DeleteSessions signs the person out everywhere.
 	DeleteSessions(ctx context.Context, personID int64) error
+	// PersonSessions lists the person's unexpired sessions, newest first.
+	PersonSessions(ctx context.Context, personID int64) ([]*LoginSession, error)
 }
 
 // LoginSession is a signed-in browser session. Only a hash of its token is stored.

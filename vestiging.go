@@ -29,5 +29,7 @@ type Services interface {
 	OfferService
 	PersonService
 	SessionService
+	// InsertJob queues background work, such as a MailJob.
+	InsertJob(ctx context.Context, args JobArgs) error
 	Ping(ctx context.Context) error
 }

@@ -265,6 +265,28 @@ func (db *DB) UseToken(ctx context.Context, hash, purpose string) (*vestiging.Pe
 	return p, nil
 }
 
+// PersonSessions lists a person's unexpired sessions, newest first.
+func (db *DB) PersonSessions(ctx context.Context, personID int64) ([]*vestiging.LoginSession, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT token_hash, person_id, created_at, expires_at FROM login_sessions
+		WHERE person_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash`, personID, db.dialect.timeArg(db.now()))
+	if err != nil {
+		return nil, fmt.Errorf("sessions of person %d: %w", personID, db.mapError(err))
+	}
+	defer rows.Close()
+	out := []*vestiging.LoginSession{}
+	for rows.Next() {
+		s := &vestiging.LoginSession{}
+		if err := rows.Scan(&s.TokenHash, &s.PersonID, scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt)); err != nil {
+			return nil, fmt.Errorf("sessions of person %d: %w", personID, db.mapError(err))
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sessions of person %d: %w", personID, db.mapError(err))
+	}
+	return out, nil
+}
+
 // DeleteSessions signs a person out everywhere.
 func (db *DB) DeleteSessions(ctx context.Context, personID int64) error {
 	if _, err := db.db.ExecContext(ctx, `DELETE FROM login_sessions WHERE person_id = $1`, personID); err != nil {

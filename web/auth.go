@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -26,10 +25,8 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$fw07Rid8/Ospv5/kIEG3Bg$XPR/Xeo
 
 const badLogin = "Email address or password is incorrect."
 
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+// hashToken is what the store keeps of a session token.
+var hashToken = vestiging.HashToken
 
 // authenticate puts the signed-in person, if any, in the request context.
 // An unknown or expired token just means "not signed in".
@@ -120,19 +117,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	token := make([]byte, 32)
-	_, _ = rand.Read(token) // crypto/rand.Read never fails on supported platforms
-	value := hex.EncodeToString(token)
-	now := s.now()
-	sess := &vestiging.LoginSession{TokenHash: hashToken(value), PersonID: person.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
-	if err := s.svc.CreateSession(r.Context(), sess); err != nil {
-		s.fail(w, r, fmt.Errorf("login session for person %d: %w", person.ID, err))
+	if err := s.startSession(w, r, person); err != nil {
+		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: value, Path: "/", Expires: sess.ExpiresAt, MaxAge: int(sessionLifetime.Seconds()),
-		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode,
-	})
 	next := safeNext(r.PostForm.Get("next"))
 	if next == "" {
 		next = "/"
@@ -143,6 +131,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// startSession signs person in: a new session and its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, person *vestiging.Person) error {
+	token := make([]byte, 32)
+	_, _ = rand.Read(token) // crypto/rand.Read never fails on supported platforms
+	value := hex.EncodeToString(token)
+	now := s.now()
+	sess := &vestiging.LoginSession{TokenHash: hashToken(value), PersonID: person.ID, CreatedAt: now, ExpiresAt: now.Add(sessionLifetime)}
+	if err := s.svc.CreateSession(r.Context(), sess); err != nil {
+		return fmt.Errorf("login session for person %d: %w", person.ID, err)
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: value, Path: "/", Expires: sess.ExpiresAt, MaxAge: int(sessionLifetime.Seconds()),
+		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode,
+	})
+	return nil
+}
+
+// clearSessionCookie tells the browser to forget its session.
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode})
+}
+
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if hash, ok := r.Context().Value(tokenKey).(string); ok {
 		if err := s.svc.DeleteSession(r.Context(), hash); err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
@@ -150,7 +161,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.https(r), SameSite: http.SameSiteLaxMode})
+	s.clearSessionCookie(w, r)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

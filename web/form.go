@@ -137,6 +137,13 @@ var fieldLabels = []struct{ name, label string }{
 	{"target", "Follow a library"},
 	{"host", "Domain"},
 	{"mode", "Rule"},
+	{"display_name", "Your name"},
+	{"handle", "Your name in the network"},
+	{"password", "Password"},
+	{"password_confirm", "Repeat the password"},
+	{"current_password", "Current password"},
+	{"new_password", "New password"},
+	{"new_password_confirm", "Repeat the new password"},
 }
 
 // field is what the input partials in partials.html render.
@@ -148,17 +155,25 @@ type field struct {
 	Error    string
 	Hint     string
 	Required bool
+	// Autocomplete helps browsers and password managers fill the input
+	// (WCAG 1.3.5): "email", "new-password", …
+	Autocomplete string
 }
 
-// newField builds a field for the partials. extras are "required" or
-// "hint=…" (an English catalog key).
+// newField builds a field for the partials. extras are "required",
+// "hint=…" (an English catalog key) or "autocomplete=…".
 func newField(f *form, name, label, typ string, extras ...string) field {
 	fl := field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Err(name)}
+	if typ == "password" {
+		fl.Value = "" // a password is never sent back to the browser
+	}
 	for _, x := range extras {
 		if x == "required" {
 			fl.Required = true
 		} else if h, ok := strings.CutPrefix(x, "hint="); ok {
 			fl.Hint = h
+		} else if a, ok := strings.CutPrefix(x, "autocomplete="); ok {
+			fl.Autocomplete = a
 		}
 	}
 	return fl

@@ -165,6 +165,25 @@ func New(cfg Config) *Server {
 		Post("/login", s.login)
 	r.Post("/logout", s.logout)
 
+	// Sign-up and the password mail cost a hash and a mail each: as
+	// limited as sign-in, so nobody floods an inbox from here.
+	mailLimit := httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))
+	r.Get("/signup", s.signupForm)
+	r.With(mailLimit).Post("/signup", s.signup)
+	r.Get("/confirm", s.confirm)
+	r.Get("/password/forgot", s.forgotForm)
+	r.With(mailLimit).Post("/password/forgot", s.forgot)
+	r.Get("/password/reset", s.resetForm)
+	r.With(mailLimit).Post("/password/reset", s.reset)
+	account := r.With(s.requireAccount)
+	account.Get("/account", s.accountPage)
+	account.Post("/account", s.updateAccount)
+	account.Post("/account/password", s.changePassword)
+	account.With(mailLimit).Post("/account/confirm", s.resendConfirmation)
+	account.Get("/account/export", s.exportAccount)
+	account.Get("/account/delete", s.deleteAccountForm)
+	account.Post("/account/delete", s.deleteAccount)
+
 	r.Route("/staff", func(r chi.Router) {
 		r.Use(s.requireStaff)
 		r.Get("/", s.dashboard)

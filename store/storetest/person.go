@@ -406,8 +406,18 @@ func testDeleteSessions(t *testing.T, open func(t *testing.T) *store.DB) {
 				t.Fatal(err)
 			}
 		}
+		sessions, err := db.PersonSessions(t.Context(), anna.ID)
+		if err != nil {
+			t.Fatalf("person sessions: %v", err)
+		}
+		if len(sessions) != 2 || sessions[0].PersonID != anna.ID || sessions[1].PersonID != anna.ID {
+			t.Errorf("anna's sessions: %+v, want two", sessions)
+		}
 		if err := db.DeleteSessions(t.Context(), anna.ID); err != nil {
 			t.Fatalf("delete sessions: %v", err)
+		}
+		if sessions, err := db.PersonSessions(t.Context(), anna.ID); err != nil || len(sessions) != 0 {
+			t.Errorf("anna's sessions after delete: %v, %v; want none", sessions, err)
 		}
 		for _, hash := range []string{"a1", "a2"} {
 			_, err := db.SessionPerson(t.Context(), hash)
