@@ -240,6 +240,9 @@ type EventFilter struct {
 	Descending bool // newest first, for archives
 	Offset     int
 	Limit      int // 0: DefaultPageSize; capped at MaxPageSize
+	// Feed lifts Limit's cap to MaxFeedSize: a feed reads its whole
+	// window in one query rather than ten pages.
+	Feed bool
 }
 
 // ParsePlace reads EventFilter.Place: a Dutch postal code or its prefix
@@ -273,12 +276,17 @@ const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100
 	MaxOffset       = 100000 // deeper pages are refused rather than scanned
+	MaxFeedSize     = 1000   // events in one feed (EventFilter.Feed)
 )
 
 // Normalize applies the paging defaults and caps.
 func (f *EventFilter) Normalize() error {
 	var err error
+	asked := f.Limit
 	f.Offset, f.Limit, err = NormalizePage(f.Offset, f.Limit)
+	if f.Feed && asked > f.Limit {
+		f.Limit = min(asked, MaxFeedSize)
+	}
 	if len(f.Statuses) == 0 {
 		f.Statuses = []string{StatusPublished, StatusCancelled}
 	}

@@ -203,6 +203,9 @@ func TestEventFilterNormalize(t *testing.T) {
 	}{
 		{"Defaults", EventFilter{}, DefaultPageSize, false, 2},
 		{"Capped", EventFilter{Limit: 1000}, MaxPageSize, false, 2},
+		{"Feed", EventFilter{Limit: 1000, Feed: true}, 1000, false, 2},
+		{"FeedCapped", EventFilter{Limit: 5000, Feed: true}, MaxFeedSize, false, 2},
+		{"FeedDefault", EventFilter{Feed: true}, DefaultPageSize, false, 2},
 		{"Statuses", EventFilter{Statuses: []string{StatusDraft}}, DefaultPageSize, false, 1},
 		{"NegativeOffset", EventFilter{Offset: -1}, DefaultPageSize, true, 2},
 		{"DeepOffset", EventFilter{Offset: MaxOffset + 1}, DefaultPageSize, true, 2},

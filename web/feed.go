@@ -21,36 +21,21 @@ import (
 // Feeds hold what lies ahead, bounded so a feed of a busy network stays a
 // download a calendar app polls without trouble.
 const (
-	maxFeedEvents = 1000 // iCalendar feeds
-	maxAtomEvents = 100  // Atom: readers show the newest few
+	maxAtomEvents = 100 // Atom: readers show the newest few
 	// feedMaxAge is how long caches and pollers may keep a feed; calendar
 	// apps poll hourly at most (REFRESH-INTERVAL), and a change shows within it.
 	feedMaxAge = "max-age=900"
 )
 
 // feedEvents returns the events of filter from its start (now by default)
-// to a year after it, at most max, in pages of the store's largest size.
+// to a year after it, at most max (up to vestiging.MaxFeedSize), in one query.
 func (s *Server) feedEvents(ctx context.Context, filter vestiging.EventFilter, max int) ([]*vestiging.Event, error) {
 	if horizon := filter.From.AddDate(1, 0, 0); filter.To.IsZero() || filter.To.After(horizon) {
 		filter.To = horizon
 	}
-	filter.Limit = vestiging.MaxPageSize
-	var out []*vestiging.Event
-	for len(out) < max {
-		filter.Offset = len(out)
-		events, total, err := s.svc.FindEvents(ctx, filter)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, events...)
-		if len(events) < filter.Limit || len(out) >= total {
-			break
-		}
-	}
-	if len(out) > max {
-		out = out[:max]
-	}
-	return out, nil
+	filter.Offset, filter.Limit, filter.Feed = 0, max, true
+	events, _, err := s.svc.FindEvents(ctx, filter)
+	return events, err
 }
 
 // feedFilter reads the agenda's filters for a feed; a bad value is
@@ -181,7 +166,7 @@ func (s *Server) revokeFeed(w http.ResponseWriter, r *http.Request) {
 // the library and, when given, what the feed selects.
 func (s *Server) serveICS(w http.ResponseWriter, r *http.Request, filter vestiging.EventFilter, what string, private bool) {
 	ctx := r.Context()
-	events, err := s.feedEvents(ctx, filter, maxFeedEvents)
+	events, err := s.feedEvents(ctx, filter, vestiging.MaxFeedSize)
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("ics feed: %w", err))
 		return
