@@ -117,9 +117,14 @@ func setRaw(c *goical.Component, name string, params goical.Params, value string
 // escapeText escapes a TEXT value as RFC 5545 3.3.11 says.
 func escapeText(s string) string {
 	p := goical.NewProp("X")
-	p.SetText(s)
+	p.SetText(lines.Replace(s))
 	return p.Value
 }
+
+// lines turns every line break into LF, which TEXT values escape as \n: a
+// CR from a browser's textarea or a remote server would otherwise end the
+// content line (go-ical refuses it, and the whole feed with it).
+var lines = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 type encoder struct {
 	opts   EncodeOptions
@@ -164,7 +169,7 @@ func (enc *encoder) event(e *vestiging.Event) []*goical.Component {
 			branch, online = e.Branch, e.OnlineURL
 		}
 		c := enc.vevent(e, fmt.Sprintf("%s#session-%d", uid, i+1), s.StartsAt, s.EndsAt, branch, online)
-		c.Props.SetText(goical.PropSummary, fmt.Sprintf("%s (%d/%d)", e.Title, i+1, len(e.Sessions)))
+		c.Props.SetText(goical.PropSummary, fmt.Sprintf("%s (%d/%d)", lines.Replace(e.Title), i+1, len(e.Sessions)))
 		c.Props.SetText(goical.PropRelatedTo, uid)
 		out = append(out, c)
 	}
@@ -181,13 +186,13 @@ func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time,
 	c.Props.SetDateTime(goical.PropDateTimeStamp, stamp.UTC())
 	c.Props.SetDateTime(goical.PropDateTimeStart, enc.time(e, start))
 	c.Props.SetDateTime(goical.PropDateTimeEnd, enc.time(e, end))
-	c.Props.SetText(goical.PropSummary, e.Title)
+	c.Props.SetText(goical.PropSummary, lines.Replace(e.Title))
 	if d := vestiging.PlainText(e.Description); d != "" {
-		c.Props.SetText(goical.PropDescription, d)
+		c.Props.SetText(goical.PropDescription, lines.Replace(d))
 	}
 	switch {
 	case branch != nil && branch.Name != "":
-		c.Props.SetText(goical.PropLocation, strings.Join(nonEmpty(branch.Name, branch.Address()), ", "))
+		c.Props.SetText(goical.PropLocation, lines.Replace(strings.Join(nonEmpty(branch.Name, branch.Address()), ", ")))
 		if branch.Latitude != nil && branch.Longitude != nil {
 			setRaw(c.Component, goical.PropGeo, goical.Params{}, fmt.Sprintf("%.6f;%.6f", *branch.Latitude, *branch.Longitude))
 		}

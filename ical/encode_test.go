@@ -143,6 +143,19 @@ func TestEncode(t *testing.T) {
 			t.Errorf("folded description: got %q, want %q", got, want)
 		}
 	})
+	t.Run("LineBreaks", func(t *testing.T) {
+		e := encodeEvents()[0]
+		e.Title, e.Description = "Twee\rregels", "<p>regel 1\r\nregel 2</p>"
+		e.Branch = &vestiging.Branch{Name: "Zaal\r\nboven"}
+		out := encode(t, []*vestiging.Event{e})
+		got, err := Decode(strings.NewReader(out), testOptions())
+		if err != nil {
+			t.Fatalf("decode: %v\n%s", err, out)
+		}
+		if got[0].Title != "Twee\nregels" || !strings.Contains(got[0].Description, "regel 1<br>regel 2") {
+			t.Errorf("got %q, %q", got[0].Title, got[0].Description)
+		}
+	})
 	t.Run("Empty", func(t *testing.T) {
 		out := encode(t, nil)
 		if !strings.Contains(out, "BEGIN:VCALENDAR") || strings.Contains(out, "BEGIN:VEVENT") {
