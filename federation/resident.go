@@ -324,7 +324,11 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 		return err
 	}
 	if j.Handle == "" || len(follows)+len(followers) == 0 {
-		return f.forgetPerson(ctx, j.PersonID, follows, followers)
+		// Nobody to tell: the key has no more use.
+		if err := f.forgetPerson(ctx, j.PersonID, follows, followers); err != nil {
+			return err
+		}
+		return f.cfg.Federation.RemovePersonKey(ctx, j.PersonID)
 	}
 	if _, err := f.personKey(ctx, j.PersonID, false); err != nil {
 		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
@@ -358,11 +362,35 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 	if err := f.sendAs(ctx, j.PersonID, &vestiging.Activity{IRI: id, Type: "Delete", ObjectIRI: me, JSON: body}, inboxes); err != nil {
 		return err
 	}
-	return f.forgetPerson(ctx, j.PersonID, follows, followers)
+	if err := f.forgetPerson(ctx, j.PersonID, follows, followers); err != nil {
+		return err
+	}
+	return f.cfg.Federation.InsertJob(ctx, PersonKeyExpiryJob{PersonID: j.PersonID, At: f.now().Add(MaxDeliveryAge)})
 }
 
-// forgetPerson removes a deleted resident's follows both ways. The key
-// stays until the Delete's deliveries are done with it; it identifies no one.
+// PersonKeyExpiryJob forgets a deleted resident's key once the deliveries
+// of their Delete, which it signs, have ended one way or another.
+type PersonKeyExpiryJob struct {
+	PersonID int64     `json:"person_id"`
+	At       time.Time `json:"at"`
+}
+
+// Kind implements vestiging.JobArgs.
+func (PersonKeyExpiryJob) Kind() string { return "person_key_expiry" }
+
+// InsertOpts runs the job no earlier than At.
+func (j PersonKeyExpiryJob) InsertOpts() river.InsertOpts { return river.InsertOpts{ScheduledAt: j.At} }
+
+type personKeyExpiryWorker struct {
+	river.WorkerDefaults[PersonKeyExpiryJob]
+	f *Federator
+}
+
+func (w *personKeyExpiryWorker) Work(ctx context.Context, job *river.Job[PersonKeyExpiryJob]) error {
+	return w.f.cfg.Federation.RemovePersonKey(ctx, job.Args.PersonID)
+}
+
+// forgetPerson removes a deleted resident's follows both ways.
 func (f *Federator) forgetPerson(ctx context.Context, personID int64, follows []*vestiging.PersonFollowing, followers []*vestiging.Follower) error {
 	for _, fl := range follows {
 		err := f.cfg.Federation.RemovePersonFollowing(ctx, personID, fl.Actor.ID)

@@ -253,6 +253,14 @@ func TestResidentFollowVestiging(t *testing.T) {
 		if _, n, err := b.db.Followings(ctx, 0, 10); err != nil || n != 0 {
 			t.Errorf("B still follows the deleted resident: %d, %v", n, err)
 		}
+		// The key outlives the deliveries it signs, and no longer.
+		expiry := storetest.Jobs[PersonKeyExpiryJob](t, a.db, PersonKeyExpiryJob{}.Kind())
+		if len(expiry) != 1 || expiry[0].PersonID != anna.ID || expiry[0].At.Before(time.Now().Add(MaxDeliveryAge-time.Hour)) {
+			t.Fatalf("key expiry jobs %+v, want one for %d after %s", expiry, anna.ID, MaxDeliveryAge)
+		}
+		if _, err := a.fed.personKey(ctx, anna.ID, false); err != nil {
+			t.Errorf("key gone before its deliveries: %v", err)
+		}
 		if _, err := b.db.ActorByIRI(ctx, annaID); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			t.Errorf("B still knows the deleted resident: %v", err)
 		}
