@@ -32,7 +32,7 @@ type Config struct {
 	Host     string
 	Port     int // 0: 587, or 465 with TLSImplicit, or 25 with TLSNone
 	Username string
-	Password string // with Username: authenticate (PLAIN or LOGIN, as offered)
+	Password string // with Username: authenticate (PLAIN, LOGIN, CRAM-MD5 or SCRAM, as offered)
 	TLS      string // TLSNone, TLSStartTLS (default) or TLSImplicit
 	From     string // sender, e.g. "Bibliotheek Rivierenland <agenda@bibliotheek.example>"
 
@@ -96,8 +96,14 @@ func (s *SMTP) client() (*gomail.Client, error) {
 		opts = append(opts, gomail.WithSSL())
 	}
 	if s.cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
+		// Over TLS, the strongest mechanism the server offers; without it,
+		// PLAIN, which go-mail otherwise refuses to send unencrypted: the
+		// operator chose "none" for a relay on a trusted network.
+		auth := gomail.SMTPAuthAutoDiscover
+		if s.cfg.TLS == TLSNone {
+			auth = gomail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
 	}
 	return gomail.NewClient(s.cfg.Host, opts...)
 }

@@ -44,6 +44,7 @@ func TestSMTPSend(t *testing.T) {
 		opts mailtest.Options
 	}{
 		{"OK", mailtest.Options{}},
+		{"PlainWithAuth", mailtest.Options{TLS: mail.TLSNone, Username: "agenda", Password: "geheim"}},
 		{"StartTLS", mailtest.Options{TLS: mail.TLSStartTLS, Username: "agenda", Password: "geheim"}},
 		{"ImplicitTLS", mailtest.Options{TLS: mail.TLSImplicit, Username: "agenda", Password: "geheim"}},
 	}

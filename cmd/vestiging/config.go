@@ -360,6 +360,9 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	}
 	var ns *netSettings
 	if base != nil {
+		if _, err := o.mail.sender(base, nil); err != nil {
+			problems = append(problems, err.Error())
+		}
 		var p []string
 		ns, p = o.net.check(base, o.d.data)
 		problems = append(problems, p...)

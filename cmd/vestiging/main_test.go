@@ -147,6 +147,8 @@ func TestUsage(t *testing.T) {
 		{"LoopbackWithHTTPS", nil, []string{"serve", "--allow-loopback", "--base-url", "https://bieb.example"}, "--allow-loopback is for local trials over http and cannot be used with the https --base-url"},
 		{"LoopbackWithHTTPSEnv", []string{"VESTIGING_ALLOW_LOOPBACK=true", "VESTIGING_BASE_URL=https://bieb.example"}, []string{"serve"}, "cannot be used with the https --base-url"},
 		{"NoWorkers", nil, []string{"serve", "--workers", "0"}, "--workers must be at least 1"},
+		{"BadSMTPTLS", nil, []string{"serve", "--smtp-host", "127.0.0.1", "--smtp-tls", "ssl"}, `TLS mode "ssl": use none, starttls or tls`},
+		{"BadMailFrom", []string{"VESTIGING_SMTP_HOST=127.0.0.1", "VESTIGING_MAIL_FROM=bibliotheek"}, []string{"serve"}, `sender "bibliotheek" is not an email address`},
 		{"FollowNothing", nil, []string{"admin", "follow"}, "give exactly one HANDLE_OR_URL"},
 		{"FollowLoopbackHTTPS", nil, []string{"admin", "follow", "@agenda@127.0.0.1:1", "--allow-loopback", "--base-url", "https://bieb.example"}, "cannot be used with the https --base-url"},
 		{"BlockTwo", nil, []string{"admin", "block", "a.example", "b.example"}, "give exactly one DOMAIN"},

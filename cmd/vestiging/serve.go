@@ -22,6 +22,7 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/mail"
 	"github.com/vestiging/vestiging/media"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/web"
@@ -94,6 +95,8 @@ type serveConfig struct {
 	// where they are linked, nil: the base URL's /media/.
 	MediaDir string
 	MediaURL *url.URL
+	// Mail sends the mails' jobs; nil writes them to the log.
+	Mail mail.Sender
 }
 
 // instance is a running server: web, federation and job workers on one database.
@@ -161,6 +164,10 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	}
 	workers := river.NewWorkers()
 	fed.AddWorkers(workers)
+	if cfg.Mail == nil {
+		cfg.Mail = mail.Log{Logger: cfg.Logger}
+	}
+	mail.Register(workers, cfg.Mail, cfg.Logger)
 	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
@@ -251,6 +258,7 @@ type serveOptions struct {
 	logLevel        *string
 	metricsListen   *string
 	mediaURL        *string
+	mail            mailFlags
 }
 
 // serveFlags defines serve's flags on a flag set named name.
@@ -269,6 +277,7 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
 	o.mediaURL = fs.String("media-url", "", "a separate host for uploaded images, e.g. https://media.example.org (served there at /media/, and no longer by --base-url's host); empty: --base-url")
 	o.net.register(fs)
+	o.mail.register(fs)
 	return fs, o
 }
 
@@ -290,6 +299,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mailer, _ := o.mail.sender(base, logger) // checked above
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -324,7 +334,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		AllowLoopback: o.ff.allowLoopback, AuthorizedFetch: *o.authorizedFetch, Allowlist: *o.allowlist,
 		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
-		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL,
+		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL, Mail: mailer,
 	}, ln)
 	if err != nil {
 		return err
