@@ -121,38 +121,70 @@ func TestAxe(t *testing.T) {
 		}
 	})
 
+	// check opens path in the tab, does steps there, and runs axe-core.
+	check := func(t *testing.T, ctx context.Context, path string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(e.srv.URL + path)}, steps...)...); err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+		// A page that did not load would pass for the wrong reason.
+		h1, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelectorAll("main h1").length + " " + document.title`))
+		if err != nil || !strings.HasPrefix(h1, "1 ") {
+			t.Fatalf("%s: not a page with one h1 in main: %q, %v", path, h1, err)
+		}
+		vs, err := axeRun(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			var where []string
+			for _, n := range v.Nodes {
+				where = append(where, fmt.Sprintf("%v %s", n.Target, n.HTML))
+			}
+			msg := fmt.Sprintf("%s: %s (%s) %s\n\t%s", path, v.ID, v.Impact, v.Help, strings.Join(where, "\n\t"))
+			if v.Impact == "serious" || v.Impact == "critical" {
+				t.Error(msg)
+			} else {
+				t.Log(msg)
+			}
+		}
+	}
+
 	for _, lang := range []string{"nl", "en"} {
 		ctx := tab()
 		if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/?lang="+lang)); err != nil {
 			t.Fatalf("open home: %v", err)
 		}
 		for _, p := range pages {
-			t.Run(lang+"/"+p.name, func(t *testing.T) {
-				if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+p.path)); err != nil {
-					t.Fatalf("open %s: %v", p.path, err)
-				}
-				// A page that did not load would pass for the wrong reason.
-				h1, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelectorAll("main h1").length + " " + document.title`))
-				if err != nil || !strings.HasPrefix(h1, "1 ") {
-					t.Fatalf("%s: not a page with one h1 in main: %q, %v", p.path, h1, err)
-				}
-				vs, err := axeRun(ctx, src)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, v := range vs {
-					var where []string
-					for _, n := range v.Nodes {
-						where = append(where, fmt.Sprintf("%v %s", n.Target, n.HTML))
-					}
-					msg := fmt.Sprintf("%s: %s (%s) %s\n\t%s", p.path, v.ID, v.Impact, v.Help, strings.Join(where, "\n\t"))
-					if v.Impact == "serious" || v.Impact == "critical" {
-						t.Error(msg)
-					} else {
-						t.Log(msg)
-					}
-				}
-			})
+			t.Run(lang+"/"+p.name, func(t *testing.T) { check(t, ctx, p.path) })
 		}
+		// Errors by the fields and in the summary at the top.
+		t.Run(lang+"/SignUpErrors", func(t *testing.T) {
+			check(t, ctx, "/signup",
+				chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.ID("error-summary")))
+		})
+	}
+
+	// What a signed-in resident sees.
+	ctx := tab()
+	e.person("anna@example.nl", "correct horse battery", vestiging.RoleResident)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/login?lang=nl"),
+		chromedp.SendKeys(chromedp.ID("email"), "anna@example.nl"),
+		chromedp.SendKeys(chromedp.ID("password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	waitForPath(t, ctx, `^/$|^/account`)
+	for _, p := range []struct{ name, path string }{
+		{"MyAgenda", "/my/agenda"},
+		{"Account", "/account"},
+		{"Following", "/account/following"},
+		{"Feed", "/account/feed"},
+	} {
+		t.Run("resident/"+p.name, func(t *testing.T) { check(t, ctx, p.path) })
 	}
 }
