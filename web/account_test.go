@@ -90,7 +90,8 @@ func TestSignup(t *testing.T) {
 		wantStatus(t, res, http.StatusSeeOther)
 		res = e.get(c, "/account")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, "Bevestig je e-mailadres met de link", `action="/account/confirm"`, "@anna_dj", "nog niet bevestigd")
+		wantContains(t, res, "Bevestig je e-mailadres met de link", `action="/account/confirm"`, "@anna_dj", "nog niet bevestigd",
+			`href="/my/agenda"`, `href="/account/feed"`)
 
 		res = e.get(c, pathOf(t, link))
 		wantStatus(t, res, http.StatusOK)
@@ -104,6 +105,17 @@ func TestSignup(t *testing.T) {
 		res = e.get(c, pathOf(t, link))
 		wantStatus(t, res, http.StatusBadRequest)
 		wantContains(t, res, "Deze link is niet geldig: hij is verlopen of al gebruikt.")
+	})
+
+	t.Run("English", func(t *testing.T) {
+		e, smtp := newMailEnv(t)
+		res := e.post(e.client(), "/signup?lang=en", signupForm("anna@example.nl", "anna", "correct horse battery"))
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, "Check your email")
+		m := smtp.WaitFor(t, "anna@example.nl", mailWait)
+		if m.Subject != "Confirm your email address" || !strings.HasPrefix(m.Text, "Hello Anna de Jong,") {
+			t.Errorf("mail %q:\n%s", m.Subject, m.Text)
+		}
 	})
 
 	t.Run("ResendConfirmation", func(t *testing.T) {
