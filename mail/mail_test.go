@@ -181,3 +181,29 @@ func TestWorker(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkSMTPSend sends one mail with an attachment per operation, each
+// over its own connection, as the worker does.
+func BenchmarkSMTPSend(b *testing.B) {
+	for _, tt := range []struct {
+		name string
+		opts mailtest.Options
+	}{
+		{"Plain", mailtest.Options{}},
+		{"StartTLS", mailtest.Options{TLS: mail.TLSStartTLS, Username: "agenda", Password: "geheim"}},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			srv := mailtest.StartWith(b, tt.opts)
+			s, err := mail.NewSMTP(srv.Config())
+			if err != nil {
+				b.Fatal(err)
+			}
+			m := sample("anna@example.nl")
+			for b.Loop() {
+				if err := s.Send(b.Context(), m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
