@@ -212,13 +212,17 @@ func (s *Server) signupNotice(ctx context.Context, email string) error {
 
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	if _, err := s.svc.UseToken(r.Context(), vestiging.HashToken(token), vestiging.TokenConfirm); err != nil {
+	p, err := s.svc.UseToken(r.Context(), vestiging.HashToken(token), vestiging.TokenConfirm)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	next, text := "/login", "Sign in"
-	if personFrom(r.Context()) != nil {
+	if me := personFrom(r.Context()); me != nil {
 		next, text = "/account", "My account"
+		if me.ID == p.ID { // this page already shows them confirmed
+			r = r.WithContext(context.WithValue(r.Context(), personKey, p))
+		}
 	}
 	s.noticePage(w, r, http.StatusOK, notice{Title: "Your email address is confirmed",
 		Message: "Thank you. You can now follow libraries and sign up for activities.", LinkURL: next, LinkText: text})

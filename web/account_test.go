@@ -96,6 +96,7 @@ func TestSignup(t *testing.T) {
 		res = e.get(c, pathOf(t, link))
 		wantStatus(t, res, http.StatusOK)
 		wantContains(t, res, "Je e-mailadres is bevestigd")
+		wantNotContains(t, res, "Bevestig je e-mailadres met de link")
 		if p, err = e.db.Person(t.Context(), p.ID); err != nil || !p.Confirmed() {
 			t.Errorf("after the link: %+v, %v; want confirmed", p, err)
 		}
