@@ -241,7 +241,8 @@ type EventFilter struct {
 	Offset     int
 	Limit      int // 0: DefaultPageSize; capped at MaxPageSize
 	// Feed lifts Limit's cap to MaxFeedSize: a feed reads its whole
-	// window in one query rather than ten pages.
+	// window in one query rather than ten pages. It is not counted:
+	// FindEvents' total is then Offset plus the events returned.
 	Feed bool
 }
 

@@ -118,23 +118,30 @@ func (d dialect) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
 }
 
 // fullText is how FindEvents searches events: a join, a condition and a
-// rank to order by, best match first (migrations NNNN_search), and what
-// goes before the query's arguments.
+// rank to order by, best match first (migrations NNNN_search).
 type fullText struct {
 	join, match, rank string
-	options           []any
+}
+
+// planEach goes before a query's arguments to have PostgreSQL plan it with
+// its values (unnamed statement) instead of a cached generic plan.
+func (d dialect) planEach() []any {
+	if d == postgresDialect {
+		return []any{pgx.QueryExecModeCacheDescribe}
+	}
+	return nil
 }
 
 // fullText returns the search for the text query in the placeholder param
 // (see textQuery). Both keep an events_fts table, one row per event.
 func (d dialect) fullText(param string) fullText {
 	if d == postgresDialect {
-		// Planned for each search with its words: a cached generic plan
-		// knows neither how many events match nor the parsed query, so it
-		// parses the query again for every event it reads, and reads them all.
+		// Run with planEach: a cached generic plan knows neither how many
+		// events match nor the parsed query, so it parses the query again
+		// for every event it reads, and reads them all.
 		q := "to_tsquery('dutch', " + param + ")"
 		return fullText{join: " JOIN events_fts ON events_fts.event_id = e.id", match: "events_fts.document @@ " + q,
-			rank: "ts_rank(events_fts.document, " + q + ") DESC", options: []any{pgx.QueryExecModeCacheDescribe}}
+			rank: "ts_rank(events_fts.document, " + q + ") DESC"}
 	}
 	// bm25 is lower for better matches; the weights follow the columns
 	// title, description, place, library, as PostgreSQL's A, C, B, B.

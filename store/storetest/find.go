@@ -60,6 +60,9 @@ func testFindEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"last page", vestiging.EventFilter{Limit: 2, Offset: 4}, []*vestiging.Event{cancelled}, 5},
 		{"offset beyond total", vestiging.EventFilter{Offset: 50}, []*vestiging.Event{}, 5},
 		{"no match", vestiging.EventFilter{Theme: "leesplezier", OnlineOnly: true}, []*vestiging.Event{}, 0},
+		// A feed is not counted: its total is what it read.
+		{"feed", vestiging.EventFilter{From: day(0), Feed: true}, []*vestiging.Event{storytime, webinar, course, cancelled}, 4},
+		{"feed cut at its limit", vestiging.EventFilter{Feed: true, Limit: 2}, []*vestiging.Event{past, storytime}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
