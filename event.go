@@ -246,6 +246,10 @@ type EventFilter struct {
 	Feed bool
 }
 
+// CountCapped reports whether FindEvents' total for f stopped at its cap:
+// then more than Offset+MaxCount events match.
+func (f EventFilter) CountCapped(total int) bool { return total > f.Offset+MaxCount }
+
 // ParsePlace reads EventFilter.Place: a Dutch postal code or its prefix
 // (four digits, then up to two letters, any spacing) as an upper-case
 // prefix without spaces, or else a city name as typed, trimmed.
@@ -278,6 +282,9 @@ const (
 	MaxPageSize     = 100
 	MaxOffset       = 100000 // deeper pages are refused rather than scanned
 	MaxFeedSize     = 1000   // events in one feed (EventFilter.Feed)
+	// MaxCount is how many matches past a page's offset FindEvents counts:
+	// counting every one of 100,000 would cost more than the page itself.
+	MaxCount = 1000
 )
 
 // Normalize applies the paging defaults and caps.
@@ -311,7 +318,8 @@ func NormalizePage(offset, limit int) (int, int, error) {
 // EventService stores and finds events, courses and series.
 type EventService interface {
 	Event(ctx context.Context, id int64) (*Event, error)
-	// FindEvents returns one page of matching events ordered by start, and the total.
+	// FindEvents returns one page of matching events ordered by start, and
+	// the total, counted up to Offset+MaxCount+1 (see CountCapped).
 	FindEvents(ctx context.Context, f EventFilter) ([]*Event, int, error)
 	CreateEvent(ctx context.Context, e *Event) error
 	// UpdateEvent replaces the event's fields and, for courses, its sessions.

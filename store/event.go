@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,7 +195,9 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	events := []*vestiging.Event{}
 	total := -1 // a feed reads its window without counting it
 	if !f.Feed {
-		if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.String(), append(options, w.args...)...).Scan(&total); err != nil {
+		// Counted up to one past the cap (vestiging.EventFilter.CountCapped).
+		count := `SELECT COUNT(*) FROM (SELECT 1` + from + w.String() + ` LIMIT ` + strconv.Itoa(f.Offset+vestiging.MaxCount+1) + `) c`
+		if err := db.db.QueryRowContext(ctx, count, append(options, w.args...)...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count events: %w", db.mapError(err))
 		}
 		if f.Offset >= total {

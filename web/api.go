@@ -257,10 +257,12 @@ func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
 type apiEventList struct {
 	Events []apiEventJSON `json:"events"`
 	Total  int            `json:"total"`
-	Page   int            `json:"page"`
-	Limit  int            `json:"limit"`
-	Next   *string        `json:"next"`
-	Prev   *string        `json:"prev"`
+	// TotalCapped: counting stopped at total; more events match.
+	TotalCapped bool    `json:"total_capped,omitempty"`
+	Page        int     `json:"page"`
+	Limit       int     `json:"limit"`
+	Next        *string `json:"next"`
+	Prev        *string `json:"prev"`
 }
 
 // apiPage reads ?page= and ?limit= (1–100, default 20).
@@ -323,7 +325,8 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	out := apiEventList{Events: make([]apiEventJSON, 0, len(events)), Total: total, Page: page, Limit: limit}
+	out := apiEventList{Events: make([]apiEventJSON, 0, len(events)), Total: total, TotalCapped: filter.CountCapped(total),
+		Page: page, Limit: limit}
 	for _, e := range events {
 		out.Events = append(out.Events, c.event(s, e))
 	}

@@ -220,6 +220,7 @@ var catalog = map[string]string{
 	"Show":                                 "Toon",
 	"Clear filters":                        "Filters wissen",
 	"%d activities found":                  "%d activiteiten gevonden",
+	"More than %d activities found":        "Meer dan %d activiteiten gevonden",
 	"No events found.":                     "Geen activiteiten gevonden.",
 	"Course":                               "Cursus",
 	"Cancelled":                            "Geannuleerd",

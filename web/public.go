@@ -93,6 +93,7 @@ func pageNumber(q url.Values, limit int) (page, offset int, err error) {
 type agendaData struct {
 	Events    []*vestiging.Event
 	Total     int
+	MoreThan  int // set when Total stopped at the count's cap: more than this many match
 	Branches  []*vestiging.Branch
 	Libraries []*vestiging.Actor // followed libraries, for the library filter; nil without federation
 	Paging    paging
@@ -150,6 +151,9 @@ func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestig
 	if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
 		s.fail(w, r, fmt.Errorf("agenda: %w", err))
 		return
+	}
+	if filter.CountCapped(data.Total) {
+		data.MoreThan = data.Total - 1
 	}
 	data.Paging = newPaging(data.Path, q, page, filter.Limit, data.Total)
 	p.Data = data

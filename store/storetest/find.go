@@ -101,6 +101,24 @@ func testFindEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("%d events of %d, want %d of %d", len(got), total, vestiging.MaxPageSize, vestiging.MaxPageSize+5)
 		}
 	})
+	t.Run("count capped", func(t *testing.T) {
+		// A fresh range of its own, far after the other events.
+		from := day(1000)
+		SeedEvents(t, f.db, vestiging.MaxCount+5, from)
+		for _, tt := range []struct {
+			offset, total int
+			capped        bool
+		}{{0, vestiging.MaxCount + 1, true}, {20, vestiging.MaxCount + 5, false}, {vestiging.MaxCount, vestiging.MaxCount + 5, false}} {
+			filter := vestiging.EventFilter{From: from, Offset: tt.offset}
+			got, total, err := f.db.FindEvents(t.Context(), filter)
+			if err != nil || len(got) == 0 {
+				t.Fatalf("find from %d: %d events, %v", tt.offset, len(got), err)
+			}
+			if total != tt.total || filter.CountCapped(total) != tt.capped {
+				t.Errorf("from %d: total %d (capped %v), want %d (%v)", tt.offset, total, filter.CountCapped(total), tt.total, tt.capped)
+			}
+		}
+	})
 }
 
 func titles(events []*vestiging.Event) string {
