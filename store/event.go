@@ -210,8 +210,11 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 		// the start index through the whole history to reach the first
 		// upcoming event. This bound, true of every match and read from the
 		// (status, ends_at, starts_at, origin_id) index alone, keeps the cost to the
-		// events ahead, however long the history grows.
-		w.add("e.starts_at >= (SELECT MIN(x.starts_at) FROM events x WHERE x.status "+inStatuses+" AND x.ends_at > ?)",
+		// events ahead, however long the history grows. The FILTER keeps
+		// PostgreSQL from answering MIN by that same walk of the start
+		// index (it leaves aggregates with a FILTER alone).
+		w.add("e.starts_at >= (SELECT MIN(x.starts_at) FILTER (WHERE x.starts_at IS NOT NULL) FROM events x WHERE x.status "+
+			inStatuses+" AND x.ends_at > ?)",
 			append(statuses, t(f.From))...)
 	}
 	order := "e.starts_at, e.id"
