@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +35,26 @@ func admin(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return &usageError{`unknown admin command; run "vestiging help" for the list`}
+}
+
+// adminArgs parses an admin command's flags, the database's and those each
+// register adds, and returns its single positional argument named what.
+func adminArgs(name string, args []string, stdout io.Writer, what string, register ...func(*flag.FlagSet)) (string, *dbFlags, error) {
+	var d dbFlags
+	fs := newFlags(name)
+	d.register(fs)
+	for _, r := range register {
+		r(fs)
+	}
+	rest, err := parse(fs, args, stdout)
+	if err != nil {
+		return "", nil, err
+	}
+	arg, err := oneArg(fs, rest, what)
+	if err != nil {
+		return "", nil, err
+	}
+	return arg, &d, nil
 }
 
 // oneArg returns the single positional argument named what.
@@ -73,20 +94,12 @@ func federator(ctx context.Context, d *dbFlags, ff *fedFlags, cmd string) (*stor
 // adminFollow looks the library up and queues the Follow in the database;
 // the running server delivers it.
 func adminFollow(ctx context.Context, args []string, stdout io.Writer) error {
-	var d dbFlags
 	var ff fedFlags
-	fs := newFlags("admin follow")
-	d.register(fs)
-	ff.register(fs)
-	rest, err := parse(fs, args, stdout)
+	target, d, err := adminArgs("admin follow", args, stdout, "HANDLE_OR_URL, such as @agenda@bibliotheek.example.nl", ff.register)
 	if err != nil {
 		return err
 	}
-	target, err := oneArg(fs, rest, "HANDLE_OR_URL, such as @agenda@bibliotheek.example.nl")
-	if err != nil {
-		return err
-	}
-	db, fed, err := federator(ctx, &d, &ff, "admin follow")
+	db, fed, err := federator(ctx, d, &ff, "admin follow")
 	if err != nil {
 		return err
 	}
@@ -109,20 +122,12 @@ func adminFollow(ctx context.Context, args []string, stdout io.Writer) error {
 // adminUnfollow finds the library among those followed, so it works even
 // when the other server is down, and queues the Undo.
 func adminUnfollow(ctx context.Context, args []string, stdout io.Writer) error {
-	var d dbFlags
 	var ff fedFlags
-	fs := newFlags("admin unfollow")
-	d.register(fs)
-	ff.register(fs)
-	rest, err := parse(fs, args, stdout)
+	target, d, err := adminArgs("admin unfollow", args, stdout, "HANDLE_OR_URL", ff.register)
 	if err != nil {
 		return err
 	}
-	target, err := oneArg(fs, rest, "HANDLE_OR_URL")
-	if err != nil {
-		return err
-	}
-	db, fed, err := federator(ctx, &d, &ff, "admin unfollow")
+	db, fed, err := federator(ctx, d, &ff, "admin unfollow")
 	if err != nil {
 		return err
 	}
@@ -160,19 +165,14 @@ func followedActor(ctx context.Context, fs vestiging.FederationService, target s
 }
 
 func adminDomainRule(ctx context.Context, args []string, stdout io.Writer, mode string) error {
-	var d dbFlags
-	fs := newFlags("admin " + mode)
-	d.register(fs)
-	reason := fs.String("reason", "", "why, for the other staff (shown on the Network page)")
-	rest, err := parse(fs, args, stdout)
+	var reason string
+	domain, d, err := adminArgs("admin "+mode, args, stdout, "DOMAIN", func(fs *flag.FlagSet) {
+		fs.StringVar(&reason, "reason", "", "why, for the other staff (shown on the Network page)")
+	})
 	if err != nil {
 		return err
 	}
-	domain, err := oneArg(fs, rest, "DOMAIN")
-	if err != nil {
-		return err
-	}
-	rule := &vestiging.DomainRule{Host: domain, Mode: mode, Reason: *reason, CreatedAt: vestiging.Now()}
+	rule := &vestiging.DomainRule{Host: domain, Mode: mode, Reason: reason, CreatedAt: vestiging.Now()}
 	if err := rule.Validate(); err != nil {
 		return err
 	}
@@ -193,14 +193,7 @@ func adminDomainRule(ctx context.Context, args []string, stdout io.Writer, mode 
 }
 
 func adminUnblock(ctx context.Context, args []string, stdout io.Writer) error {
-	var d dbFlags
-	fs := newFlags("admin unblock")
-	d.register(fs)
-	rest, err := parse(fs, args, stdout)
-	if err != nil {
-		return err
-	}
-	domain, err := oneArg(fs, rest, "DOMAIN")
+	domain, d, err := adminArgs("admin unblock", args, stdout, "DOMAIN")
 	if err != nil {
 		return err
 	}
