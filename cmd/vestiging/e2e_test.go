@@ -1174,6 +1174,89 @@ func (p *serveProc) kill() {
 	p.done <- err // for a second kill
 }
 
+// fanoutBed is a SQLite data directory for "vestiging serve" with its
+// instance key and followers, each a fanoutReceiver, and the address the
+// process is to listen on; its log goes to logs, shown when the test fails.
+type fanoutBed struct {
+	data, addr string
+	ln         net.Listener
+	logs       *os.File
+	f          *fanout
+	rvs        []*fanoutReceiver
+}
+
+// newFanoutBed makes a bed with receivers followers, half of which hold
+// their answer while f.hold is set, and returns it with its database open
+// for the test to add what it publishes, and close.
+func newFanoutBed(t *testing.T, ctx context.Context, receivers int) (*fanoutBed, *store.DB) {
+	t.Helper()
+	b := &fanoutBed{data: t.TempDir()}
+	var err error
+	if b.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	b.addr = b.ln.Addr().String()
+	if b.logs, err = os.Create(filepath.Join(t.TempDir(), "serve.log")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(b.logs.Name())
+			t.Logf("serve's log:\n%s", log)
+		}
+	})
+	key, err := federation.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := federation.EncodePrivateKeyPEM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.f = &fanout{keyID: federation.KeyID(&url.URL{Scheme: "http", Host: b.addr}), key: &key.PublicKey, holdAfter: int64(receivers / 2)}
+	b.rvs = make([]*fanoutReceiver, receivers)
+	for i := range b.rvs {
+		b.rvs[i] = b.f.receiver(t, true)
+	}
+	db, err := openDB(ctx, b.data, "", vestiging.Now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.InstanceKey(ctx, func() (string, error) { return pemKey, nil }); err != nil {
+		t.Fatal(err)
+	}
+	storetest.SeedFollowers(t, db, receivers, receivers, func(i int) string { return b.rvs[i].inbox() })
+	return b, db
+}
+
+// received counts the receivers that have the activity.
+func (b *fanoutBed) received() int {
+	n := 0
+	for _, rv := range b.rvs {
+		if _, seen := rv.state(); len(seen) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// restart starts "vestiging serve" again on the bed's address and waits
+// until every receiver has the activity; db reads the jobs for the message.
+func (b *fanoutBed) restart(t *testing.T, db *store.DB) {
+	t.Helper()
+	ln, err := net.Listen("tcp", b.addr)
+	if err != nil {
+		t.Fatalf("listen again on %s: %v", b.addr, err)
+	}
+	serveProcess(t, b.data, ln, b.logs)
+	eventually(t, e2eWait, func() error {
+		if missing := len(b.rvs) - b.received(); missing > 0 {
+			return fmt.Errorf("%d receivers lack the activity; jobs %v", missing, deliveryStates(t, db))
+		}
+		return nil
+	})
+}
+
 // deliveryStates counts the delivery jobs in db by River state.
 func deliveryStates(t *testing.T, db *store.DB) map[string]int {
 	t.Helper()
@@ -1207,46 +1290,10 @@ func deliveryStates(t *testing.T, db *store.DB) map[string]int {
 func TestDeliveryAfterKill(t *testing.T) {
 	const receivers = 200
 	ctx := context.Background()
-	data := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	logs, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logs.Name())
-			t.Logf("serve's log:\n%s", b)
-		}
-	})
-
 	// The database before the first start: the key, 200 followers and an
 	// event just published, whose publish job is queued with it.
-	key, err := federation.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey, err := federation.EncodePrivateKeyPEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fanout{keyID: federation.KeyID(&url.URL{Scheme: "http", Host: addr}), key: &key.PublicKey, holdAfter: receivers / 2}
-	rvs := make([]*fanoutReceiver, receivers)
-	for i := range rvs {
-		rvs[i] = f.receiver(t, true)
-	}
-	db, err := openDB(ctx, data, "", vestiging.Now, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InstanceKey(ctx, func() (string, error) { return pemKey, nil }); err != nil {
-		t.Fatal(err)
-	}
-	storetest.SeedFollowers(t, db, receivers, receivers, func(i int) string { return rvs[i].inbox() })
+	bed, db := newFanoutBed(t, ctx, receivers)
+	f, rvs := bed.f, bed.rvs
 	branch := &vestiging.Branch{Name: "Bibliotheek Aalten", Street: "Markt 3", PostalCode: "7121 CS", City: "Aalten"}
 	if err := db.CreateBranch(ctx, branch); err != nil {
 		t.Fatal(err)
@@ -1262,7 +1309,7 @@ func TestDeliveryAfterKill(t *testing.T) {
 	}
 
 	f.hold.Store(true)
-	proc := serveProcess(t, data, ln, logs)
+	proc := serveProcess(t, bed.data, bed.ln, bed.logs)
 	eventually(t, e2eWait, func() error {
 		if n := f.held.Load(); n < 4 {
 			return fmt.Errorf("%d of 200 applied, %d deliveries held", f.accepted.Load(), n)
@@ -1274,18 +1321,13 @@ func TestDeliveryAfterKill(t *testing.T) {
 
 	// Read the database as the dead process left it, without its lock,
 	// as the next process will see it.
-	db, err = store.Open(ctx, filepath.Join(data, "vestiging.db"), store.Options{})
+	db, err := store.Open(ctx, filepath.Join(bed.data, "vestiging.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	states := deliveryStates(t, db)
-	before := 0
-	for _, rv := range rvs {
-		if _, seen := rv.state(); len(seen) > 0 {
-			before++
-		}
-	}
+	before := bed.received()
 	t.Logf("killed with %d of %d receivers having the activity; deliveries by state: %v", before, receivers, states)
 	if before >= receivers || states[string(rivertype.JobStateRunning)] == 0 {
 		t.Fatalf("the kill did not come in the middle of the fan-out: %d had it, jobs %v", before, states)
@@ -1298,22 +1340,7 @@ func TestDeliveryAfterKill(t *testing.T) {
 		federation.DeliverJob{}.Kind()); err != nil {
 		t.Fatal(err)
 	}
-	if ln, err = net.Listen("tcp", addr); err != nil {
-		t.Fatalf("listen again on %s: %v", addr, err)
-	}
-	serveProcess(t, data, ln, logs)
-	eventually(t, e2eWait, func() error {
-		missing := 0
-		for _, rv := range rvs {
-			if _, seen := rv.state(); len(seen) == 0 {
-				missing++
-			}
-		}
-		if missing > 0 {
-			return fmt.Errorf("%d receivers lack the activity; jobs %v", missing, deliveryStates(t, db))
-		}
-		return nil
-	})
+	bed.restart(t, db)
 	dupes, ids := 0, map[string]bool{}
 	for i, rv := range rvs {
 		_, seen := rv.state()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/federation"
 	"github.com/vestiging/vestiging/store"
-	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // TestShutdownSIGTERM: the real binary gets SIGTERM in the middle of the
@@ -31,44 +29,8 @@ import (
 func TestShutdownSIGTERM(t *testing.T) {
 	const receivers = 100
 	ctx := context.Background()
-	data := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	logs, err := os.Create(filepath.Join(t.TempDir(), "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logs.Name())
-			t.Logf("serve's log:\n%s", b)
-		}
-	})
-
-	key, err := federation.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey, err := federation.EncodePrivateKeyPEM(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fanout{keyID: federation.KeyID(&url.URL{Scheme: "http", Host: addr}), key: &key.PublicKey, holdAfter: receivers / 2}
-	rvs := make([]*fanoutReceiver, receivers)
-	for i := range rvs {
-		rvs[i] = f.receiver(t, true)
-	}
-	db, err := openDB(ctx, data, "", vestiging.Now, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.InstanceKey(ctx, func() (string, error) { return pemKey, nil }); err != nil {
-		t.Fatal(err)
-	}
-	storetest.SeedFollowers(t, db, receivers, receivers, func(i int) string { return rvs[i].inbox() })
+	bed, db := newFanoutBed(t, ctx, receivers)
+	addr, f, rvs := bed.addr, bed.f, bed.rvs
 	e := &vestiging.Event{Title: "Taalcafé", StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Hour),
 		OnlineURL: "https://meet.example.nl/taalcafe", Status: vestiging.StatusPublished}
 	e.EndsAt = e.StartsAt.Add(time.Hour)
@@ -80,7 +42,7 @@ func TestShutdownSIGTERM(t *testing.T) {
 	}
 
 	f.hold.Store(true)
-	proc := serveProcess(t, data, ln, logs)
+	proc := serveProcess(t, bed.data, bed.ln, bed.logs)
 	eventually(t, e2eWait, func() error {
 		if n := f.held.Load(); n < 4 {
 			return fmt.Errorf("%d applied, %d deliveries held", f.accepted.Load(), n)
@@ -119,18 +81,13 @@ func TestShutdownSIGTERM(t *testing.T) {
 	t.Logf("exited %v after the second SIGTERM: %v", time.Since(start).Round(time.Millisecond), exitErr)
 	f.hold.Store(false)
 
-	db, err = store.Open(ctx, filepath.Join(data, "vestiging.db"), store.Options{})
+	db, err := store.Open(ctx, filepath.Join(bed.data, "vestiging.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	states := deliveryStates(t, db)
-	before := 0
-	for _, rv := range rvs {
-		if _, seen := rv.state(); len(seen) > 0 {
-			before++
-		}
-	}
+	before := bed.received()
 	t.Logf("stopped with %d of %d receivers having the activity; deliveries by state: %v", before, receivers, states)
 	if n := states[string(rivertype.JobStateRunning)]; n > 0 {
 		t.Errorf("%d deliveries left running: not handed back to the queue", n)
@@ -144,22 +101,7 @@ func TestShutdownSIGTERM(t *testing.T) {
 		federation.DeliverJob{}.Kind()); err != nil {
 		t.Fatal(err)
 	}
-	if ln, err = net.Listen("tcp", addr); err != nil {
-		t.Fatalf("listen again on %s: %v", addr, err)
-	}
-	serveProcess(t, data, ln, logs)
-	eventually(t, e2eWait, func() error {
-		missing := 0
-		for _, rv := range rvs {
-			if _, seen := rv.state(); len(seen) == 0 {
-				missing++
-			}
-		}
-		if missing > 0 {
-			return fmt.Errorf("%d receivers lack the activity; jobs %v", missing, deliveryStates(t, db))
-		}
-		return nil
-	})
+	bed.restart(t, db)
 	dupes := 0
 	for i, rv := range rvs {
 		posts, seen := rv.state()
@@ -169,7 +111,7 @@ func TestShutdownSIGTERM(t *testing.T) {
 		dupes += posts - 1
 	}
 	t.Logf("every receiver has the activity; %d POSTs repeated (deliveries cancelled after the receiver took them)", dupes)
-	b, err := os.ReadFile(logs.Name())
+	b, err := os.ReadFile(bed.logs.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
