@@ -296,9 +296,8 @@ type eventData struct {
 	Event *vestiging.Event
 }
 
-// publicEvent loads an event as the public may see it: drafts only for
-// staff, who preview them.
-func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
+// pathEvent loads the event whose id is in the path.
+func (s *Server) pathEvent(r *http.Request) (*vestiging.Event, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return nil, err
@@ -306,6 +305,16 @@ func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
 	e, err := s.svc.Event(r.Context(), id)
 	if err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// publicEvent loads an event as the public may see it: drafts only for
+// staff, who preview them.
+func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
+	e, err := s.pathEvent(r)
+	if err != nil {
+		return nil, err
 	}
 	if e.Status == vestiging.StatusDraft && !personFrom(r.Context()).IsStaff() {
 		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")

@@ -156,13 +156,9 @@ func (s *Server) newCourse(w http.ResponseWriter, r *http.Request) {
 
 // staffEvent loads the event named in the path for editing.
 func (s *Server) staffEvent(r *http.Request) (*vestiging.Event, error) {
-	id, err := pathID(r)
+	e, err := s.pathEvent(r)
 	if err != nil {
 		return nil, err
-	}
-	e, err := s.svc.Event(r.Context(), id)
-	if err != nil {
-		return nil, fmt.Errorf("event %d: %w", id, err)
 	}
 	if e.Remote() {
 		// Another library's event is theirs to change.
