@@ -69,20 +69,27 @@ func TestAdminDomainRules(t *testing.T) {
 // database "" means SQLite in data.
 func startTestInstance(t *testing.T, data, database string, demo bool) *instance {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := startInstance(context.Background(), serveConfig{
+	return runInstance(t, serveConfig{
 		Data:          data,
 		Database:      database,
-		BaseURL:       &url.URL{Scheme: "http", Host: ln.Addr().String()},
 		AllowLoopback: true,
 		Workers:       4,
 		PollInterval:  50 * time.Millisecond,
 		Demo:          demo,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}, ln)
+	})
+}
+
+// runInstance runs cfg in this process on a free loopback port, with its
+// base URL that port, and closes it when the test ends.
+func runInstance(t *testing.T, cfg serveConfig) *instance {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseURL = &url.URL{Scheme: "http", Host: ln.Addr().String()}
+	inst, err := startInstance(context.Background(), cfg, ln)
 	if err != nil {
 		ln.Close()
 		t.Fatalf("start instance: %v", err)

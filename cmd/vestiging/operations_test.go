@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestNewLogger(t *testing.T) {
@@ -78,33 +75,17 @@ func TestParseMediaURL(t *testing.T) {
 // TestServeMetricsListener: with a metrics listener the series are served
 // there and not on the site; /readyz answers on the site.
 func TestServeMetricsListener(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mln.Close()
-	inst, err := startInstance(context.Background(), serveConfig{
+	inst := runInstance(t, serveConfig{
 		Data:            t.TempDir(),
-		BaseURL:         &url.URL{Scheme: "http", Host: ln.Addr().String()},
 		AllowLoopback:   true,
 		Workers:         2,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MetricsListener: mln,
-	}, ln)
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := inst.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
 	})
 	get := func(u string) (int, string) {
 		t.Helper()
