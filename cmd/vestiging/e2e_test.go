@@ -1229,6 +1229,28 @@ func newFanoutBed(t *testing.T, ctx context.Context, receivers int) (*fanoutBed,
 	return b, db
 }
 
+// startHolding publishes e in db, closes it and starts "vestiging serve"
+// with the receivers past the first half holding their answers; it
+// returns once four deliveries are held, in the middle of the fan-out.
+func (b *fanoutBed) startHolding(t *testing.T, ctx context.Context, db *store.DB, e *vestiging.Event) *serveProc {
+	t.Helper()
+	if err := db.CreateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.f.hold.Store(true)
+	proc := serveProcess(t, b.data, b.ln, b.logs)
+	eventually(t, e2eWait, func() error {
+		if n := b.f.held.Load(); n < 4 {
+			return fmt.Errorf("%d of %d applied, %d deliveries held", b.f.accepted.Load(), len(b.rvs), n)
+		}
+		return nil
+	})
+	return proc
+}
+
 // received counts the receivers that have the activity.
 func (b *fanoutBed) received() int {
 	n := 0
@@ -1301,21 +1323,7 @@ func TestDeliveryAfterKill(t *testing.T) {
 	e := &vestiging.Event{Title: "Voorleesontbijt", StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Hour),
 		BranchID: &branch.ID, Status: vestiging.StatusPublished}
 	e.EndsAt = e.StartsAt.Add(time.Hour)
-	if err := db.CreateEvent(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	f.hold.Store(true)
-	proc := serveProcess(t, bed.data, bed.ln, bed.logs)
-	eventually(t, e2eWait, func() error {
-		if n := f.held.Load(); n < 4 {
-			return fmt.Errorf("%d of 200 applied, %d deliveries held", f.accepted.Load(), n)
-		}
-		return nil
-	})
+	proc := bed.startHolding(t, ctx, db, e)
 	proc.kill()
 	f.hold.Store(false)
 

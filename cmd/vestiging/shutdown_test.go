@@ -34,21 +34,7 @@ func TestShutdownSIGTERM(t *testing.T) {
 	e := &vestiging.Event{Title: "Taalcafé", StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Hour),
 		OnlineURL: "https://meet.example.nl/taalcafe", Status: vestiging.StatusPublished}
 	e.EndsAt = e.StartsAt.Add(time.Hour)
-	if err := db.CreateEvent(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	f.hold.Store(true)
-	proc := serveProcess(t, bed.data, bed.ln, bed.logs)
-	eventually(t, e2eWait, func() error {
-		if n := f.held.Load(); n < 4 {
-			return fmt.Errorf("%d applied, %d deliveries held", f.accepted.Load(), n)
-		}
-		return nil
-	})
+	proc := bed.startHolding(t, ctx, db, e)
 	signal := func() {
 		t.Helper()
 		if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
