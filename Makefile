@@ -8,7 +8,7 @@ BIN := bin/vestiging
 # Fuzz targets as package:Target; go test fuzzes one target per run. The
 # budget is a count of inputs, not a duration: Go 1.26 can fail a timed run
 # with "context deadline exceeded" as its time runs out (golang/go#75804).
-FUZZ     := ./federation:FuzzSignatureHeader ./federation:FuzzParseActivity ./ical:FuzzDecode
+FUZZ     := ./federation:FuzzSignatureHeader ./federation:FuzzParseActivity ./federation:FuzzInboxProcess ./ical:FuzzDecode
 FUZZTIME ?= 30000x
 
 # The store's tests and benchmarks use PostgreSQL when this is set.
