@@ -17,17 +17,7 @@ const (
 )
 
 func demo(ctx context.Context, args []string, stdout io.Writer) error {
-	var d dbFlags
-	fs := newFlags("demo")
-	d.register(fs)
-	rest, err := parse(fs, args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(fs, rest); err != nil {
-		return err
-	}
-	db, err := d.open(ctx, false)
+	db, err := openOnly(ctx, "demo", args, stdout)
 	if err != nil {
 		return err
 	}

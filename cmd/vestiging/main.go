@@ -249,18 +249,24 @@ func noArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+// openOnly parses a command that takes only the database flags and opens
+// (and migrates) its database.
+func openOnly(ctx context.Context, name string, args []string, stdout io.Writer) (*store.DB, error) {
 	var d dbFlags
-	fs := newFlags("migrate")
+	fs := newFlags(name)
 	d.register(fs)
 	rest, err := parse(fs, args, stdout)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := noArgs(fs, rest); err != nil {
-		return err
+		return nil, err
 	}
-	db, err := d.open(ctx, false)
+	return d.open(ctx, false)
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	db, err := openOnly(ctx, "migrate", args, stdout)
 	if err != nil {
 		return err
 	}
