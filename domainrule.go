@@ -13,8 +13,8 @@ func (r *DomainRule) Validate() error {
 	if r.Host == "" {
 		v.Add("host", "Give a domain name, such as bibliotheek.example.nl.")
 	}
-	if !isOneOf(r.Mode, DomainBlock, DomainAllow) {
-		v.Add("mode", "Choose block or allow.")
+	if !isOneOf(r.Mode, DomainBlock, DomainSilence, DomainAllow) {
+		v.Add("mode", "Choose block, silence or allow.")
 	}
 	r.Reason = strings.TrimSpace(r.Reason)
 	checkText(v, "reason", r.Reason, false, 500)

@@ -17,6 +17,8 @@ const (
 	StatusDraft     = "draft"
 	StatusPublished = "published"
 	StatusCancelled = "cancelled"
+	// StatusPending: submitted by a partner, waiting for staff approval.
+	StatusPending = "pending"
 )
 
 // Registration modes.
@@ -49,11 +51,25 @@ type Event struct {
 	Capacity         int // 0 means no limit
 	RegistrationMode string
 	RegistrationURL  string // for RegistrationExternal
-	Status           string
-	UID              string // iCalendar UID for imported events; unique when set
-	Sessions         []*Session
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// NoWaitlist: when full, sign-ups are refused instead of waitlisted.
+	NoWaitlist bool
+	// RegistrationClosed: staff closed sign-up (the button is gone, Joins
+	// get Reject); existing registrations stay.
+	RegistrationClosed bool
+	// Participants and Waitlisted count confirmed and waitlisted
+	// registrations; the store keeps them in the same transaction as the
+	// registrations. For remote events they are what the origin published.
+	Participants int
+	Waitlisted   int
+	// PartnerID is the partner organisation (a Person with RolePartner)
+	// that organises the event with the library; PartnerName is filled on read.
+	PartnerID   *int64
+	PartnerName string
+	Status      string
+	UID         string // iCalendar UID for imported events; unique when set
+	Sessions    []*Session
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	// Remote events come from libraries this one follows. They keep their
 	// origin; Branch then holds the remote place (ID 0, not one of ours).
@@ -119,7 +135,7 @@ func (e *Event) Validate() error {
 	if !isOneOf(e.Kind, KindEvent, KindCourse) {
 		v.Add("kind", "Unknown kind.")
 	}
-	if !isOneOf(e.Status, StatusDraft, StatusPublished, StatusCancelled) {
+	if !isOneOf(e.Status, StatusDraft, StatusPending, StatusPublished, StatusCancelled) {
 		v.Add("status", "Unknown status.")
 	}
 	if !isOneOf(e.Audience, Audiences...) {

@@ -19,7 +19,26 @@ type Library struct {
 	LogoURL     string
 	LogoAlt     string
 	UpdatedAt   time.Time
+
+	// AllowGuests lets people without an account sign up with name and
+	// email (confirmed by a mailed link).
+	AllowGuests bool
+	// AnonymizeAfterDays: registrations lose who signed up this many days
+	// after the event ended (GDPR); 0 means DefaultAnonymizeAfterDays.
+	AnonymizeAfterDays int
+	// RepliesNeedApproval: replies wait in the moderation queue before they
+	// are shown; otherwise they show at once (unless the author is new or silenced).
+	RepliesNeedApproval bool
+	// OfferEditsNeedReview: an approved offer that its author edits goes
+	// back to the moderation queue.
+	OfferEditsNeedReview bool
+	// FirstPostsReviewed: a resident's first this-many posts (offers and
+	// replies) always wait for approval; 0 turns this off.
+	FirstPostsReviewed int
 }
+
+// DefaultAnonymizeAfterDays is how long registrations keep who signed up.
+const DefaultAnonymizeAfterDays = 30
 
 // Validate checks and normalises the library profile, sanitising HTML.
 func (l *Library) Validate() error {
@@ -38,6 +57,12 @@ func (l *Library) Validate() error {
 	checkURL(v, "website", &l.Website)
 	checkURL(v, "logo_url", &l.LogoURL)
 	checkText(v, "logo_alt", l.LogoAlt, false, 300)
+	if l.AnonymizeAfterDays < 0 || l.AnonymizeAfterDays > 3650 {
+		v.Add("anonymize_after_days", "Give a number of days from 0 to 3650.")
+	}
+	if l.FirstPostsReviewed < 0 || l.FirstPostsReviewed > 100 {
+		v.Add("first_posts_reviewed", "Give a number from 0 to 100.")
+	}
 	return v.Err()
 }
 

@@ -35,7 +35,22 @@ type Offer struct {
 	Reason      string // why staff rejected it, shown to the author
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// Remote offers come from libraries this one follows, announced by
+	// them; AuthorID is then 0 and AuthorActorID the resident's actor there.
+	IRI           string // the Page's id; "" for local offers
+	URL           string
+	OriginID      *int64 // Actor.ID of the library that announced it
+	Origin        *Actor // filled on read when OriginID is set
+	AuthorActorID *int64
+	AuthorActor   *Actor // filled on read when AuthorActorID is set
+	// Hidden: removed locally by staff, or from a blocked or silenced
+	// actor or domain; hidden offers are on no board.
+	Hidden bool
 }
+
+// Remote reports whether the offer came from another server.
+func (o *Offer) Remote() bool { return o.IRI != "" }
 
 // Validate checks and normalises an offer.
 func (o *Offer) Validate() error {
@@ -56,7 +71,7 @@ func (o *Offer) Validate() error {
 	checkText(v, "area", strings.TrimSpace(o.Area), false, 100)
 	checkText(v, "contact", strings.TrimSpace(o.Contact), false, 300)
 	checkText(v, "reason", o.Reason, false, 1000)
-	if o.AuthorID == 0 {
+	if o.AuthorID == 0 && o.AuthorActorID == nil {
 		v.Add("author", "An offer needs an author.")
 	}
 	return v.Err()
@@ -69,8 +84,12 @@ type OfferFilter struct {
 	Area     string
 	Status   string
 	AuthorID int64
-	Offset   int
-	Limit    int
+	// Source: "" for all, "local" or "remote".
+	Source string
+	// Query matches words in title and description.
+	Query  string
+	Offset int
+	Limit  int
 }
 
 // Normalize applies the paging defaults and caps.
@@ -87,6 +106,14 @@ type OfferService interface {
 	FindOffers(ctx context.Context, f OfferFilter) ([]*Offer, int, error)
 	CreateOffer(ctx context.Context, o *Offer) error
 	UpdateOffer(ctx context.Context, o *Offer) error
-	// SetOfferStatus moves an offer to status with a reason (for rejections).
-	SetOfferStatus(ctx context.Context, id int64, status, reason string) error
+	// SetOfferStatus moves an offer to status with a reason (for
+	// rejections) and writes the audit entry (when by is set) in the same
+	// transaction. Approving publishes it: the library Announces the Page.
+	SetOfferStatus(ctx context.Context, id int64, status, reason string, by *AuditEntry) error
+	// UpsertRemoteOffer stores an announced remote offer by IRI and fills
+	// its ID; an IRI deleted before stays deleted (ECONFLICT).
+	UpsertRemoteOffer(ctx context.Context, o *Offer) error
+	// ApprovedPosts counts a person's approved offers and replies, for
+	// Library.FirstPostsReviewed.
+	ApprovedPosts(ctx context.Context, personID int64) (int, error)
 }

@@ -18,6 +18,10 @@ const (
 	RoleResident = "resident"
 	RoleStaff    = "staff"
 	RoleAdmin    = "admin"
+	// RolePartner: a local organisation (a welfare group, a language
+	// school). Its DisplayName is the organisation's name; its events and
+	// offers wait for staff approval and name it as organiser.
+	RolePartner = "partner"
 )
 
 // Person is someone with an account: a resident, staff or an administrator.
@@ -48,6 +52,9 @@ func (p *Person) Confirmed() bool { return p != nil && p.ConfirmedAt != nil }
 func (p *Person) IsStaff() bool {
 	return p != nil && (p.Role == RoleStaff || p.Role == RoleAdmin)
 }
+
+// IsPartner reports whether the person is a partner organisation.
+func (p *Person) IsPartner() bool { return p != nil && p.Role == RolePartner }
 
 // MinPasswordLength follows NIST SP 800-63B's minimum for chosen passwords.
 const MinPasswordLength = 8
@@ -82,8 +89,8 @@ func (p *Person) Validate() error {
 	if p.Role == "" {
 		p.Role = RoleResident
 	}
-	if !isOneOf(p.Role, RoleResident, RoleStaff, RoleAdmin) {
-		v.Add("role", "Role must be resident, staff or admin.")
+	if !isOneOf(p.Role, RoleResident, RolePartner, RoleStaff, RoleAdmin) {
+		v.Add("role", "Role must be resident, partner, staff or admin.")
 	}
 	if p.PasswordHash == "" {
 		v.Add("password", "This field is required.")

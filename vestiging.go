@@ -27,6 +27,10 @@ type Services interface {
 	ThemeService
 	EventService
 	OfferService
+	RegistrationService
+	ReplyService
+	MessageService
+	ModerationService
 	PersonService
 	SessionService
 	// InsertJob queues background work, such as a MailJob.

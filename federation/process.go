@@ -105,8 +105,8 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 		err = f.onFollow(ctx, a, actor, job.Body)
 	case "Undo":
 		err = f.onUndo(ctx, a, actor)
-	case "Accept", "Reject":
-		err = f.onFollowAnswer(ctx, a, actor)
+	case "Accept", "Reject", "TentativeAccept":
+		err = f.onAnswer(ctx, a, actor)
 	case "Update":
 		if a.Object().ID == actor.IRI {
 			// A changed profile or key: fetched from its origin, not taken from the body.
@@ -122,13 +122,14 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 		err = f.onDelete(ctx, a, actor)
 	case "Announce":
 		err = f.onAnnounce(ctx, a, actor)
-	case "Join", "Leave":
-		// Registrations from other servers arrive with a later issue; a
-		// Join is answered, never met with silence (DESIGN.md §4).
-		err = f.answer(ctx, "Reject", a.ID, actor, job.Body)
-	case "Like", "Flag":
-		// Moderation arrives with a later issue; until then staff see it in the log.
-		f.log.Info("inbox: "+a.Type+" received", "actor", a.Actor, "object", a.Object().ID)
+	case "Join":
+		err = f.onJoin(ctx, a, actor, job.Body)
+	case "Leave":
+		err = f.onLeave(ctx, a, actor)
+	case "Flag":
+		err = f.onFlag(ctx, a, actor)
+	case "Like":
+		f.log.Info("inbox: Like received", "actor", a.Actor, "object", a.Object().ID)
 	default:
 		f.log.Debug("inbox: ignored", "type", a.Type, "id", a.ID)
 	}
@@ -282,6 +283,9 @@ func (f *Federator) following(ctx context.Context, iri string) (*vestiging.Actor
 // Last write wins: the store keeps whatever came last.
 func (f *Federator) onCreate(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	o := a.Object()
+	if o.Type == "Note" {
+		return f.onNote(ctx, a, actor)
+	}
 	if o.Type != "" && o.Type != "Event" {
 		f.log.Debug("inbox: "+a.Type+" of a "+o.Type+" ignored", "object", o.ID)
 		return nil

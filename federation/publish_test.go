@@ -69,7 +69,7 @@ func TestPublish(t *testing.T) {
 		if err := db.CreateOffer(ctx, offer); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetOfferStatus(ctx, offer.ID, vestiging.OfferApproved, ""); err != nil {
+		if err := db.SetOfferStatus(ctx, offer.ID, vestiging.OfferApproved, "", nil); err != nil {
 			t.Fatal(err)
 		}
 

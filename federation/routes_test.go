@@ -282,7 +282,7 @@ func TestObjects(t *testing.T) {
 			}
 		})
 		t.Run("Offer", func(t *testing.T) {
-			if err := db.SetOfferStatus(ctx, offer.ID, vestiging.OfferApproved, ""); err != nil {
+			if err := db.SetOfferStatus(ctx, offer.ID, vestiging.OfferApproved, "", nil); err != nil {
 				t.Fatal(err)
 			}
 			m := in.getAS2(t, "/offers/"+itoa(offer.ID))

@@ -152,7 +152,7 @@ func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
 }
 
 // SetOfferStatus moves an offer to status, recording the reason.
-func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason string) error {
+func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason string, by *vestiging.AuditEntry) error {
 	switch status {
 	case vestiging.OfferPending, vestiging.OfferApproved, vestiging.OfferRejected, vestiging.OfferClosed:
 	default:

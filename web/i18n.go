@@ -84,8 +84,10 @@ func langFrom(ctx context.Context) string {
 // source string itself for English and for anything not in the catalog.
 func translate(lang, s string) string {
 	if lang == "nl" {
-		if nl, ok := catalog[s]; ok {
-			return nl
+		for _, c := range catalogs {
+			if nl, ok := c[s]; ok {
+				return nl
+			}
 		}
 	}
 	return s
@@ -156,6 +158,9 @@ func templateFuncs(lang string) template.FuncMap {
 
 // catalog maps every English source string to Dutch: the pages' texts, the
 // web layer's messages and the domain's validation messages.
+// catalogs are searched in order; each part of the site keeps its own.
+var catalogs = []map[string]string{catalog, registrationCatalog, communityCatalog}
+
 var catalog = map[string]string{
 	// Residents following libraries, the directory and the agendas.
 	"My agenda": "Mijn agenda",

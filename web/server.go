@@ -219,6 +219,8 @@ func New(cfg Config) *Server {
 			r.Post("/network/rules/remove", s.removeDomainRule)
 		}
 	})
+	s.registrationRoutes(r)
+	s.communityRoutes(r)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -525,7 +525,7 @@ func (s *Server) moderateOffer(w http.ResponseWriter, r *http.Request, status st
 	if status == vestiging.OfferApproved {
 		reason = ""
 	}
-	if err := s.svc.SetOfferStatus(r.Context(), id, status, reason); err != nil {
+	if err := s.svc.SetOfferStatus(r.Context(), id, status, reason, nil); err != nil {
 		if fields := vestiging.FieldErrors(err); fields != nil {
 			f := newForm(r.PostForm)
 			for _, msg := range fields {

@@ -374,7 +374,7 @@ func (f *demoFill) offers() error {
 			return fmt.Errorf("offer %q: %w", o.title, err)
 		}
 		if o.status != vestiging.OfferPending {
-			if err := f.svc.SetOfferStatus(f.ctx, offer.ID, o.status, ""); err != nil {
+			if err := f.svc.SetOfferStatus(f.ctx, offer.ID, o.status, "", nil); err != nil {
 				return fmt.Errorf("offer %q: %w", o.title, err)
 			}
 		}

@@ -37,7 +37,7 @@ func testOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err := db.UpdateOffer(t.Context(), o); err != nil {
 			t.Fatalf("update: %v", err)
 		}
-		if err := db.SetOfferStatus(t.Context(), o.ID, vestiging.OfferRejected, "Graag zonder telefoonnummer."); err != nil {
+		if err := db.SetOfferStatus(t.Context(), o.ID, vestiging.OfferRejected, "Graag zonder telefoonnummer.", nil); err != nil {
 			t.Fatalf("set status: %v", err)
 		}
 		got, err = db.Offer(t.Context(), o.ID)
@@ -65,7 +65,7 @@ func testOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 			all = append(all, o)
 		}
-		if err := db.SetOfferStatus(t.Context(), all[3].ID, vestiging.OfferApproved, ""); err != nil {
+		if err := db.SetOfferStatus(t.Context(), all[3].ID, vestiging.OfferApproved, "", nil); err != nil {
 			t.Fatalf("approve: %v", err)
 		}
 		tests := []struct {
@@ -113,7 +113,7 @@ func testOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 		o := newOffer(anna, vestiging.OfferKindOffer, "x", "")
 		o.ID = 999
 		wantCode(t, db.UpdateOffer(t.Context(), o), vestiging.ENOTFOUND)
-		wantCode(t, db.SetOfferStatus(t.Context(), 999, vestiging.OfferApproved, ""), vestiging.ENOTFOUND)
+		wantCode(t, db.SetOfferStatus(t.Context(), 999, vestiging.OfferApproved, "", nil), vestiging.ENOTFOUND)
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		db := open(t)
@@ -132,7 +132,7 @@ func testOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err := db.CreateOffer(t.Context(), o); err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		wantCode(t, db.SetOfferStatus(t.Context(), o.ID, "deleted", ""), vestiging.EINVALID)
+		wantCode(t, db.SetOfferStatus(t.Context(), o.ID, "deleted", "", nil), vestiging.EINVALID)
 		if got, err := db.Offer(t.Context(), o.ID); err != nil || got.Status != vestiging.OfferPending {
 			t.Errorf("after invalid status: %+v, %v", got, err)
 		}

@@ -256,7 +256,7 @@ func testDeletePerson(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 			offers = append(offers, o)
 		}
-		if err := db.SetOfferStatus(ctx, offers[0].ID, vestiging.OfferApproved, ""); err != nil {
+		if err := db.SetOfferStatus(ctx, offers[0].ID, vestiging.OfferApproved, "", nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range []*vestiging.Person{anna, staff, bert} {

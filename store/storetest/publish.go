@@ -162,7 +162,7 @@ func testPublishOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 	}
 	setStatus := func(status string) {
 		t.Helper()
-		if err := db.SetOfferStatus(ctx, o.ID, status, ""); err != nil {
+		if err := db.SetOfferStatus(ctx, o.ID, status, "", nil); err != nil {
 			t.Fatalf("status %s: %v", status, err)
 		}
 	}
@@ -179,7 +179,7 @@ func testPublishOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 	log.want(t, "reject closed")
 
 	t.Run("ErrWriteQueuesNothing", func(t *testing.T) {
-		wantCode(t, db.SetOfferStatus(ctx, o.ID+1000, vestiging.OfferApproved, ""), vestiging.ENOTFOUND)
+		wantCode(t, db.SetOfferStatus(ctx, o.ID+1000, vestiging.OfferApproved, "", nil), vestiging.ENOTFOUND)
 		missing := *o
 		missing.ID, missing.Status = o.ID+1000, vestiging.OfferApproved
 		wantCode(t, db.UpdateOffer(ctx, &missing), vestiging.ENOTFOUND)
