@@ -119,7 +119,10 @@ func (f *RegistrationFilter) Normalize() error {
 // ParticipationJob for remote actors) in the same transaction, so a notice
 // is sent exactly when the change is durable.
 type RegistrationService interface {
-	// Register signs r up for a local event in one transaction: the event
+	// Register signs r up for an event in one transaction. For a remote
+	// event (a resident joining another library's) it stores r pending and
+	// queues ParticipationJob NoticeJoin; the answer comes later through
+	// SetRegistrationState. For a local event: the event
 	// must be published, not yet ended, RegistrationOpen and not closed;
 	// otherwise EINVALID (or ENOTFOUND for an unknown event). An active
 	// registration of the same person, actor or guest address is ECONFLICT.
@@ -174,6 +177,10 @@ const (
 	NoticeReminder   = "reminder"   // the activity is tomorrow
 	NoticeChanged    = "changed"    // time or place changed
 	NoticeEventOff   = "event_cancelled"
+	// For a resident's registration at another library: send the Join, or
+	// the Leave when it is cancelled here.
+	NoticeJoin  = "join"
+	NoticeLeave = "leave"
 )
 
 // RegistrationMailJob mails a local person or a guest about their
@@ -193,7 +200,8 @@ func (RegistrationMailJob) Kind() string { return "registration_mail" }
 // ParticipationJob tells a remote actor about their registration here:
 // Accept (confirmed, promoted), TentativeAccept (waitlisted) or Reject
 // (rejected, cancelled by staff) with the Join as object, or a direct Note
-// for a reminder or a change.
+// for a reminder or a change. For a resident's registration at another
+// library it sends the resident's Join (NoticeJoin) or Leave (NoticeLeave).
 type ParticipationJob struct {
 	RegistrationID int64  `json:"registration_id"`
 	Notice         string `json:"notice"`
