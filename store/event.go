@@ -16,13 +16,14 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.time_zone, e.branch_id, e.online_url, e.audience, COALESCE(e.theme, ''), e.language, e.image_url, e.image_alt,
 	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at,
 	COALESCE(e.iri, ''), e.url, e.origin_id, e.place_name, e.place_street, e.place_postal_code, e.place_city,
-	e.place_latitude, e.place_longitude`
+	e.place_latitude, e.place_longitude, e.no_waitlist, e.registration_closed, e.participant_count, e.waitlist_count`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
 	"time_zone", "branch_id", "online_url", "audience", "theme", "language", "image_url", "image_alt",
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
-	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude"}
+	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
+	"no_waitlist", "registration_closed", "participant_count", "waitlist_count"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at) VALUES (" +
@@ -31,8 +32,13 @@ var (
 		set := make([]string, len(eventWriteColumns))
 		for i, c := range eventWriteColumns {
 			set[i] = fmt.Sprintf("%s = $%d", c, i+2)
+			if c == "participant_count" || c == "waitlist_count" {
+				// The store counts a local event's registrations itself;
+				// a remote event's counts are what its origin published.
+				set[i] = fmt.Sprintf("%[1]s = CASE WHEN iri IS NULL THEN %[1]s ELSE $%[2]d END", c, i+2)
+			}
 		}
-		return "UPDATE events SET " + strings.Join(set, ", ") + " WHERE id = $1 RETURNING created_at"
+		return "UPDATE events SET " + strings.Join(set, ", ") + " WHERE id = $1 RETURNING created_at, participant_count, waitlist_count"
 	}()
 )
 
@@ -47,7 +53,7 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 		place = e.Branch
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
-		nullFloat(place.Latitude), nullFloat(place.Longitude))
+		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted)
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
@@ -58,7 +64,8 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
 		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
-		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon)
+		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
+		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted)
 	if err != nil {
 		return nil, err
 	}
@@ -419,6 +426,9 @@ func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
 	now := db.now()
 	e.CreatedAt, e.UpdatedAt = now, now
+	if !e.Remote() {
+		e.Participants, e.Waitlisted = 0, 0 // counted by the store from here on
+	}
 	args := append(db.eventArgs(e), db.dialect.timeArg(now))
 	if err := tx.QueryRowContext(ctx, insertEventSQL, args...).Scan(&e.ID); err != nil {
 		return eventWriteError(db.mapError(err))
@@ -429,7 +439,7 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
 	e.UpdatedAt = db.now()
 	args := append([]any{e.ID}, db.eventArgs(e)...)
-	if err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt)); err != nil {
+	if err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt), &e.Participants, &e.Waitlisted); err != nil {
 		return notFound(eventWriteError(db.mapError(err)), "Event not found.")
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_sessions WHERE event_id = $1`, e.ID); err != nil {
@@ -567,7 +577,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 	}
 	e.ID, e.CreatedAt = old.ID, old.CreatedAt
 	if sameEvent(old, e) {
-		e.UpdatedAt = old.UpdatedAt
+		e.UpdatedAt, e.Participants, e.Waitlisted = old.UpdatedAt, old.Participants, old.Waitlisted
 		for i, s := range e.Sessions {
 			s.ID = old.Sessions[i].ID
 		}
@@ -584,7 +594,7 @@ func sameEvent(a, b *vestiging.Event) bool {
 		a.Audience != b.Audience || a.Theme != b.Theme || a.Language != b.Language || a.ImageURL != b.ImageURL ||
 		a.ImageAlt != b.ImageAlt || a.Capacity != b.Capacity || a.RegistrationMode != b.RegistrationMode ||
 		a.RegistrationURL != b.RegistrationURL || a.Status != b.Status || a.UID != b.UID ||
-		len(a.Sessions) != len(b.Sessions) {
+		a.NoWaitlist != b.NoWaitlist || a.RegistrationClosed != b.RegistrationClosed || len(a.Sessions) != len(b.Sessions) {
 		return false
 	}
 	for i, s := range a.Sessions {
