@@ -18,7 +18,7 @@ type pageSet struct {
 }
 
 // mustParseTemplates parses every page with the layout and the shared
-// partials, once per language.
+// partials (partials.html and each part's partials_*.html), once per language.
 func mustParseTemplates() map[string]*pageSet {
 	pages, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -27,13 +27,13 @@ func mustParseTemplates() map[string]*pageSet {
 	sets := map[string]*pageSet{}
 	for _, p := range pages {
 		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasPrefix(name, "partials") {
 			continue
 		}
 		set := &pageSet{byLang: map[string]*template.Template{}}
 		for _, lang := range languages {
 			t, err := template.New(name).Funcs(templateFuncs(lang)).
-				ParseFS(assets, "templates/layout.html", "templates/partials.html", p)
+				ParseFS(assets, "templates/layout.html", "templates/partials*.html", p)
 			if err != nil {
 				panic(err)
 			}
