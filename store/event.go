@@ -16,14 +16,15 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.time_zone, e.branch_id, e.online_url, e.audience, COALESCE(e.theme, ''), e.language, e.image_url, e.image_alt,
 	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at,
 	COALESCE(e.iri, ''), e.url, e.origin_id, e.place_name, e.place_street, e.place_postal_code, e.place_city,
-	e.place_latitude, e.place_longitude, e.no_waitlist, e.registration_closed, e.participant_count, e.waitlist_count`
+	e.place_latitude, e.place_longitude, e.no_waitlist, e.registration_closed, e.participant_count, e.waitlist_count,
+	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), '')`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
 	"time_zone", "branch_id", "online_url", "audience", "theme", "language", "image_url", "image_alt",
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
-	"no_waitlist", "registration_closed", "participant_count", "waitlist_count"}
+	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at) VALUES (" +
@@ -53,23 +54,23 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 		place = e.Branch
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
-		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted)
+		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID))
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
 	e := &vestiging.Event{}
-	var series, branch, origin sql.NullInt64
+	var series, branch, origin, partner sql.NullInt64
 	var lat, lon sql.NullFloat64
 	place := &vestiging.Branch{}
 	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
 		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
-		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted)
+		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName)
 	if err != nil {
 		return nil, err
 	}
-	e.SeriesID, e.BranchID, e.OriginID = intPtr(series), intPtr(branch), intPtr(origin)
+	e.SeriesID, e.BranchID, e.OriginID, e.PartnerID = intPtr(series), intPtr(branch), intPtr(origin), intPtr(partner)
 	if lat.Valid && lon.Valid {
 		place.Latitude, place.Longitude = &lat.Float64, &lon.Float64
 	}
@@ -152,6 +153,11 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	if f.OriginID != 0 {
 		w.add("e.origin_id = ?", f.OriginID)
 	}
+	// Off the agenda: remote events staff removed, and those of blocked or
+	// silenced actors and hosts. Both read the agenda's index alone; the
+	// moderated actors are a small set found once per query.
+	w.add("NOT e.hidden")
+	w.add("(e.origin_id IS NULL OR e.origin_id NOT IN (" + hiddenActorsSQL + "))")
 	if len(f.OriginIDs) > 0 || f.IncludeLocal {
 		var or []string
 		if f.IncludeLocal {
@@ -433,7 +439,29 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	if err := tx.QueryRowContext(ctx, insertEventSQL, args...).Scan(&e.ID); err != nil {
 		return eventWriteError(db.mapError(err))
 	}
+	if err := db.fillPartner(ctx, tx, e); err != nil {
+		return err
+	}
 	return db.insertSessions(ctx, tx, e)
+}
+
+// fillPartner sets PartnerName from the partner, who must have the
+// partner role, so the caller's copy reads as a later read returns it.
+func (db *DB) fillPartner(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
+	e.PartnerName = ""
+	if e.PartnerID == nil {
+		return nil
+	}
+	var role string
+	err := tx.QueryRowContext(ctx, `SELECT display_name, role FROM people WHERE id = $1`, *e.PartnerID).Scan(&e.PartnerName, &role)
+	if err == nil && role != vestiging.RolePartner {
+		err = sql.ErrNoRows
+	}
+	if err = db.mapError(err); vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
+			Fields: map[string]string{"partner_id": "Choose a partner organisation."}}
+	}
+	return err
 }
 
 func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
@@ -441,6 +469,9 @@ func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	args := append([]any{e.ID}, db.eventArgs(e)...)
 	if err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt), &e.Participants, &e.Waitlisted); err != nil {
 		return notFound(eventWriteError(db.mapError(err)), "Event not found.")
+	}
+	if err := db.fillPartner(ctx, tx, e); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_sessions WHERE event_id = $1`, e.ID); err != nil {
 		return fmt.Errorf("sessions: %w", db.mapError(err))
@@ -465,7 +496,7 @@ func (db *DB) insertSessions(ctx context.Context, tx *sql.Tx, e *vestiging.Event
 func eventWriteError(err error) error {
 	err = refine(err, vestiging.ECONFLICT, "An event with this UID already exists.",
 		map[string]string{"uid": "This UID is taken."})
-	return refine(err, vestiging.EINVALID, "The chosen branch, theme or series does not exist.", nil)
+	return refine(err, vestiging.EINVALID, "The chosen branch, theme, series or partner does not exist.", nil)
 }
 
 // CreateSeries stores the series and one event per occurrence of first,
@@ -594,7 +625,8 @@ func sameEvent(a, b *vestiging.Event) bool {
 		a.Audience != b.Audience || a.Theme != b.Theme || a.Language != b.Language || a.ImageURL != b.ImageURL ||
 		a.ImageAlt != b.ImageAlt || a.Capacity != b.Capacity || a.RegistrationMode != b.RegistrationMode ||
 		a.RegistrationURL != b.RegistrationURL || a.Status != b.Status || a.UID != b.UID ||
-		a.NoWaitlist != b.NoWaitlist || a.RegistrationClosed != b.RegistrationClosed || len(a.Sessions) != len(b.Sessions) {
+		a.NoWaitlist != b.NoWaitlist || a.RegistrationClosed != b.RegistrationClosed || !sameID(a.PartnerID, b.PartnerID) ||
+		len(a.Sessions) != len(b.Sessions) {
 		return false
 	}
 	for i, s := range a.Sessions {

@@ -13,9 +13,10 @@ import (
 func (db *DB) Library(ctx context.Context) (*vestiging.Library, error) {
 	l := &vestiging.Library{}
 	err := db.db.QueryRowContext(ctx, `SELECT id, name, description, email, phone, website, logo_url, logo_alt, updated_at,
-		allow_guests, anonymize_after_days
+		allow_guests, anonymize_after_days, replies_need_approval, offer_edits_need_review, first_posts_reviewed
 		FROM library WHERE id = 1`).Scan(&l.ID, &l.Name, &l.Description, &l.Email, &l.Phone, &l.Website,
-		&l.LogoURL, &l.LogoAlt, scanTime(&l.UpdatedAt), &l.AllowGuests, &l.AnonymizeAfterDays)
+		&l.LogoURL, &l.LogoAlt, scanTime(&l.UpdatedAt), &l.AllowGuests, &l.AnonymizeAfterDays,
+		&l.RepliesNeedApproval, &l.OfferEditsNeedReview, &l.FirstPostsReviewed)
 	if err != nil {
 		return nil, fmt.Errorf("library: %w", db.mapError(err))
 	}
@@ -30,9 +31,10 @@ func (db *DB) UpdateLibrary(ctx context.Context, l *vestiging.Library) error {
 	now := db.now()
 	_, err := db.db.ExecContext(ctx, `UPDATE library SET name = $1, description = $2, email = $3, phone = $4,
 		website = $5, logo_url = $6, logo_alt = $7, updated_at = $8,
-		allow_guests = $9, anonymize_after_days = $10 WHERE id = 1`,
+		allow_guests = $9, anonymize_after_days = $10, replies_need_approval = $11, offer_edits_need_review = $12,
+		first_posts_reviewed = $13 WHERE id = 1`,
 		l.Name, l.Description, l.Email, l.Phone, l.Website, l.LogoURL, l.LogoAlt, db.dialect.timeArg(now),
-		l.AllowGuests, l.AnonymizeAfterDays)
+		l.AllowGuests, l.AnonymizeAfterDays, l.RepliesNeedApproval, l.OfferEditsNeedReview, l.FirstPostsReviewed)
 	if err != nil {
 		return fmt.Errorf("update library: %w", db.mapError(err))
 	}
