@@ -399,12 +399,15 @@ func (db *DB) UpdateEvent(ctx context.Context, e *vestiging.Event) error {
 		return err
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM events WHERE id = $1 AND iri IS NULL`+db.dialect.forUpdate(), e.ID).Scan(&status)
+		old, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1 AND e.iri IS NULL`+
+			db.dialect.forUpdate(), e.ID))
 		if err != nil {
 			return notFound(db.mapError(err), "Event not found.")
 		}
-		return db.updateLocalEvent(ctx, tx, e, status)
+		if err := db.loadSessions(ctx, tx, []*vestiging.Event{old}); err != nil {
+			return err
+		}
+		return db.updateLocalEvent(ctx, tx, e, old)
 	})
 	if err != nil {
 		return fmt.Errorf("update event %d: %w", e.ID, err)
@@ -417,16 +420,26 @@ func (db *DB) insertLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 	if err := db.insertEvent(ctx, tx, e); err != nil {
 		return err
 	}
+	if err := db.queueRegistrants(ctx, tx, nil, e); err != nil {
+		return err
+	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, false, vestiging.IsPublic(e.Status))
 }
 
-// updateLocalEvent updates e, which had oldStatus, and queues what
-// its followers need to hear.
-func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event, oldStatus string) error {
+// updateLocalEvent updates e, which was old (with its sessions), and
+// queues what its followers and registrants need to hear; places a raised
+// capacity frees go to the waitlist.
+func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e, old *vestiging.Event) error {
 	if err := db.updateEvent(ctx, tx, e); err != nil {
 		return err
 	}
-	return db.queuePublish(ctx, tx, e.Kind, e.ID, vestiging.IsPublic(oldStatus), vestiging.IsPublic(e.Status))
+	if err := db.queueRegistrants(ctx, tx, old, e); err != nil {
+		return err
+	}
+	if err := db.promoteAfterEdit(ctx, tx, e); err != nil {
+		return err
+	}
+	return db.queuePublish(ctx, tx, e.Kind, e.ID, vestiging.IsPublic(old.Status), vestiging.IsPublic(e.Status))
 }
 
 func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
@@ -614,7 +627,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 		}
 		return false, false, nil
 	}
-	return true, false, db.updateLocalEvent(ctx, tx, e, old.Status)
+	return true, false, db.updateLocalEvent(ctx, tx, e, old)
 }
 
 // sameEvent reports whether a and b hold the same stored fields.

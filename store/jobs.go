@@ -212,12 +212,35 @@ func (db *DB) insertJobs(ctx context.Context, tx *sql.Tx, jobs ...vestiging.JobA
 	}
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, j := range jobs {
-		params[i] = river.InsertManyParams{Args: j}
+		params[i] = river.InsertManyParams{Args: j, InsertOpts: jobOpts(j)}
 	}
 	if _, err := db.jobs.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("queue %d %s jobs: %w", len(jobs), jobs[0].Kind(), db.mapError(err))
 	}
 	return nil
+}
+
+// uniqueStates are the states in which a vestiging.Unique job keeps out
+// another with the same arguments: waiting or running (River requires
+// running). A finished one does not, so a later change is heard again.
+var uniqueStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
+
+// jobOpts returns the River options the job's domain interfaces ask for,
+// or nil for River's defaults.
+func jobOpts(j vestiging.JobArgs) *river.InsertOpts {
+	var opts river.InsertOpts
+	set := false
+	if s, ok := j.(vestiging.Scheduled); ok && !s.ScheduledAt().IsZero() {
+		opts.ScheduledAt, set = s.ScheduledAt(), true
+	}
+	if u, ok := j.(vestiging.Unique); ok && u.UniqueByArgs() {
+		opts.UniqueOpts, set = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}, true
+	}
+	if !set {
+		return nil
+	}
+	return &opts
 }
 
 // queuePublish queues the PublishJob that a change of a local object from

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("DomainRules", func(t *testing.T) { testDomainRules(t, open) })
 	t.Run("PublishEvents", func(t *testing.T) { testPublishEvents(t, open) })
 	t.Run("PublishOffers", func(t *testing.T) { testPublishOffers(t, open) })
+	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
 }
 
 // wantCode fails the test unless err carries the domain error code.
