@@ -45,6 +45,12 @@ func (r *Report) Validate() error {
 	if len(r.Targets) == 0 || len(r.Targets) > 50 {
 		v.Add("targets", "Say what is reported.")
 	}
+	switch {
+	case r.Outgoing && r.ToActorID == 0:
+		v.Add("to", "Say which server the report goes to.")
+	case !r.Outgoing && r.ActorID == 0 && r.PersonID == 0:
+		v.Add("reporter", "A report needs who made it.")
+	}
 	r.Content = PlainText(r.Content)
 	checkText(v, "content", strings.TrimSpace(r.Content), false, 5000)
 	return v.Err()

@@ -453,18 +453,10 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	}
 	prepareEvent(e)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.dialect.lockKey(ctx, tx, e.IRI); err != nil {
-			return db.mapError(err)
+		if err := db.refuseDeleted(ctx, tx, e.IRI, "This event was deleted."); err != nil {
+			return err
 		}
-		var dead int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE iri = $1`, e.IRI).Scan(&dead)
-		if err != nil {
-			return db.mapError(err)
-		}
-		if dead > 0 {
-			return vestiging.Errorf(vestiging.ECONFLICT, "This event was deleted.")
-		}
-		err = tx.QueryRowContext(ctx, `SELECT id FROM events WHERE iri = $1`, e.IRI).Scan(&e.ID)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM events WHERE iri = $1`, e.IRI).Scan(&e.ID)
 		switch {
 		case err == sql.ErrNoRows:
 			return db.insertEvent(ctx, tx, e)
@@ -481,9 +473,25 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	return nil
 }
 
-// DeleteRemoteObject removes the remote event or actor stored under iri and
-// remembers iri as deleted, so a late Create cannot bring it back. Deleting
-// twice, or what was never stored, is fine.
+// refuseDeleted takes iri's lock for the rest of tx (see lockKey) and
+// returns ECONFLICT with msg when iri was deleted.
+func (db *DB) refuseDeleted(ctx context.Context, tx *sql.Tx, iri, msg string) error {
+	if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
+		return db.mapError(err)
+	}
+	var dead int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE iri = $1`, iri).Scan(&dead); err != nil {
+		return db.mapError(err)
+	}
+	if dead > 0 {
+		return vestiging.Errorf(vestiging.ECONFLICT, "%s", msg)
+	}
+	return nil
+}
+
+// DeleteRemoteObject removes the remote event, offer, reply or actor stored
+// under iri and remembers iri as deleted, so a late Create cannot bring it
+// back. Deleting twice, or what was never stored, is fine.
 func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
 	if iri == "" {
 		return vestiging.Errorf(vestiging.EINVALID, "Give the id of what to delete.")
@@ -492,7 +500,8 @@ func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
 		if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
 			return db.mapError(err)
 		}
-		for _, q := range []string{`DELETE FROM events WHERE iri = $1`, `DELETE FROM actors WHERE iri = $1`} {
+		for _, q := range []string{`DELETE FROM replies WHERE iri = $1`, `DELETE FROM offers WHERE iri = $1`,
+			`DELETE FROM events WHERE iri = $1`, `DELETE FROM actors WHERE iri = $1`} {
 			if _, err := tx.ExecContext(ctx, q, iri); err != nil {
 				return db.mapError(err)
 			}
@@ -611,13 +620,17 @@ func (db *DB) SetDomainRule(ctx context.Context, r *vestiging.DomainRule) error 
 		return err
 	}
 	defer db.lockWrites()()
-	err := db.db.QueryRowContext(ctx, `INSERT INTO domain_rules (host, mode, reason, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (host) DO UPDATE SET mode = excluded.mode, reason = excluded.reason RETURNING created_at`,
-		r.Host, r.Mode, r.Reason, db.dialect.timeArg(db.now())).Scan(scanTime(&r.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("set domain rule %s: %w", r.Host, db.mapError(err))
+	if err := db.putDomainRule(ctx, db.db, r); err != nil {
+		return fmt.Errorf("set domain rule %s: %w", r.Host, err)
 	}
 	return nil
+}
+
+func (db *DB) putDomainRule(ctx context.Context, q querier, r *vestiging.DomainRule) error {
+	err := q.QueryRowContext(ctx, `INSERT INTO domain_rules (host, mode, reason, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (host) DO UPDATE SET mode = excluded.mode, reason = excluded.reason RETURNING created_at`,
+		r.Host, r.Mode, r.Reason, db.dialect.timeArg(db.now())).Scan(scanTime(&r.CreatedAt))
+	return db.mapError(err)
 }
 
 // RemoveDomainRule deletes the rule for host, or returns ENOTFOUND.

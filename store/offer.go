@@ -9,18 +9,24 @@ import (
 	"github.com/vestiging/vestiging"
 )
 
-const offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''), o.area, o.contact, o.author_id,
-	p.display_name, o.status, o.reason, o.created_at, o.updated_at`
+// offerColumns read an offer; Hidden is true too when its library or
+// author is blocked or silenced, so a read of one offer agrees with the board.
+var offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''), o.area, o.contact, COALESCE(o.author_id, 0),
+	COALESCE(p.display_name, ''), o.status, o.reason, o.created_at, o.updated_at, COALESCE(o.iri, ''), o.url, o.origin_id,
+	o.author_actor_id, o.hidden OR o.origin_id IN (` + hiddenActorsSQL + `) OR o.author_actor_id IN (` + hiddenActorsSQL + `)`
 
-const offerFrom = ` FROM offers o JOIN people p ON p.id = o.author_id`
+const offerFrom = ` FROM offers o LEFT JOIN people p ON p.id = o.author_id`
 
 func scanOffer(row scanner) (*vestiging.Offer, error) {
 	o := &vestiging.Offer{}
+	var origin, authorActor sql.NullInt64
 	err := row.Scan(&o.ID, &o.Kind, &o.Title, &o.Description, &o.Theme, &o.Area, &o.Contact, &o.AuthorID,
-		&o.AuthorName, &o.Status, &o.Reason, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
+		&o.AuthorName, &o.Status, &o.Reason, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.IRI, &o.URL, &origin,
+		&authorActor, &o.Hidden)
 	if err != nil {
 		return nil, err
 	}
+	o.OriginID, o.AuthorActorID = intPtr(origin), intPtr(authorActor)
 	return o, nil
 }
 
@@ -30,7 +36,39 @@ func (db *DB) Offer(ctx context.Context, id int64) (*vestiging.Offer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("offer %d: %w", id, notFound(db.mapError(err), "Offer not found."))
 	}
+	if err := db.fillOfferActors(ctx, []*vestiging.Offer{o}); err != nil {
+		return nil, fmt.Errorf("offer %d: %w", id, err)
+	}
 	return o, nil
+}
+
+// fillOfferActors sets Origin and AuthorActor, and a remote author's name,
+// on the remote offers, with one query for all.
+func (db *DB) fillOfferActors(ctx context.Context, offers []*vestiging.Offer) error {
+	var ids []int64
+	for _, o := range offers {
+		for _, id := range []*int64{o.OriginID, o.AuthorActorID} {
+			if id != nil {
+				ids = append(ids, *id)
+			}
+		}
+	}
+	actors, err := db.actorsByID(ctx, db.db, ids)
+	if err != nil {
+		return err
+	}
+	for _, o := range offers {
+		if o.OriginID != nil {
+			o.Origin = actors[*o.OriginID]
+		}
+		if o.AuthorActorID != nil {
+			o.AuthorActor = actors[*o.AuthorActorID]
+			if a := o.AuthorActor; a != nil {
+				o.AuthorName = actorName(a)
+			}
+		}
+	}
+	return nil
 }
 
 // FindOffers returns one page of matching offers, newest first, and the total.
@@ -54,6 +92,29 @@ func (db *DB) FindOffers(ctx context.Context, f vestiging.OfferFilter) ([]*vesti
 	if f.AuthorID != 0 {
 		w.add("o.author_id = ?", f.AuthorID)
 	}
+	switch f.Source {
+	case "":
+	case vestiging.SourceLocal:
+		w.add("o.iri IS NULL")
+	case vestiging.SourceRemote:
+		w.add("o.iri IS NOT NULL")
+	default:
+		return nil, 0, vestiging.Errorf(vestiging.EINVALID, "Unknown source of offers.")
+	}
+	// Every word, in the title or the description; the words' own % and _
+	// are matched as themselves.
+	for i, word := range strings.Fields(strings.ToLower(f.Query)) {
+		if i == vestiging.MaxSearchTerms {
+			break
+		}
+		pattern := "%" + likeEscaper.Replace(word) + "%"
+		w.add(`(LOWER(o.title) LIKE ? ESCAPE '\' OR LOWER(o.description) LIKE ? ESCAPE '\')`, pattern, pattern)
+	}
+	// Hidden offers, and those of blocked or silenced libraries, authors
+	// and hosts, are on no board.
+	w.add("NOT o.hidden")
+	w.add("(o.origin_id IS NULL OR o.origin_id NOT IN (" + hiddenActorsSQL + "))")
+	w.add("(o.author_actor_id IS NULL OR o.author_actor_id NOT IN (" + hiddenActorsSQL + "))")
 	var total int
 	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM offers o`+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count offers: %w", db.mapError(err))
@@ -79,12 +140,28 @@ func (db *DB) FindOffers(ctx context.Context, f vestiging.OfferFilter) ([]*vesti
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("find offers: %w", db.mapError(err))
 	}
+	rows.Close() // free the connection for the actors
+	if err := db.fillOfferActors(ctx, offers); err != nil {
+		return nil, 0, fmt.Errorf("find offers: %w", err)
+	}
 	return offers, total, nil
+}
+
+// likeEscaper escapes LIKE's wildcards, with \ as the ESCAPE character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// validateLocalOffer validates an offer of a resident here; remote offers
+// change only through UpsertRemoteOffer.
+func validateLocalOffer(o *vestiging.Offer) error {
+	if o.Remote() || o.OriginID != nil || o.AuthorActorID != nil {
+		return vestiging.Errorf(vestiging.EINVALID, "Offers from other libraries cannot be changed here.")
+	}
+	return o.Validate()
 }
 
 // CreateOffer validates and stores a new offer.
 func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
-	if err := o.Validate(); err != nil {
+	if err := validateLocalOffer(o); err != nil {
 		return err
 	}
 	// Validate measures these trimmed; store them so, for the area filter.
@@ -111,13 +188,14 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 // publishOffer is PublishJob.Object for offers.
 const publishOffer = "offer"
 
-// changeOffer runs update on offer id in a transaction, after reading its
-// status under lock, and queues what followers need to hear when being
-// approved changes or an approved offer changes. update returns the new status.
+// changeOffer runs update on local offer id in a transaction, after
+// reading its status under lock, and queues what followers need to hear
+// when being approved changes or an approved offer changes. update returns
+// the new status.
 func (db *DB) changeOffer(ctx context.Context, id int64, update func(tx *sql.Tx) (string, error)) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var old string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM offers WHERE id = $1`+db.dialect.forUpdate(), id).Scan(&old)
+		err := tx.QueryRowContext(ctx, `SELECT status FROM offers WHERE id = $1 AND iri IS NULL`+db.dialect.forUpdate(), id).Scan(&old)
 		if err != nil {
 			return notFound(db.mapError(err), "Offer not found.")
 		}
@@ -131,7 +209,7 @@ func (db *DB) changeOffer(ctx context.Context, id int64, update func(tx *sql.Tx)
 
 // UpdateOffer validates and stores an offer's fields; its author stays.
 func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
-	if err := o.Validate(); err != nil {
+	if err := validateLocalOffer(o); err != nil {
 		return err
 	}
 	// Validate measures these trimmed; store them so, for the area filter.
@@ -151,7 +229,8 @@ func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
 	return nil
 }
 
-// SetOfferStatus moves an offer to status, recording the reason.
+// SetOfferStatus moves a local offer to status, recording the reason, and
+// writes by (when set) to the audit log in the same transaction.
 func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason string, by *vestiging.AuditEntry) error {
 	switch status {
 	case vestiging.OfferPending, vestiging.OfferApproved, vestiging.OfferRejected, vestiging.OfferClosed:
@@ -166,12 +245,91 @@ func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason strin
 	err := db.changeOffer(ctx, id, func(tx *sql.Tx) (string, error) {
 		_, err := tx.ExecContext(ctx, `UPDATE offers SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
 			id, status, reason, db.dialect.timeArg(db.now()))
-		return status, db.mapError(err)
+		if err != nil {
+			return "", db.mapError(err)
+		}
+		if by != nil {
+			return status, db.audit(ctx, tx, by, offerActions[status], fmt.Sprintf("offer %d", id), reason)
+		}
+		return status, nil
 	})
 	if err != nil {
 		return fmt.Errorf("offer %d status: %w", id, err)
 	}
 	return nil
+}
+
+// offerActions name SetOfferStatus in the audit log.
+var offerActions = map[string]string{vestiging.OfferPending: "offer.pending", vestiging.OfferApproved: "offer.approve",
+	vestiging.OfferRejected: "offer.reject", vestiging.OfferClosed: "offer.close"}
+
+// UpsertRemoteOffer stores an offer another library announced by IRI,
+// keeping its ID when it is stored already (and whether staff hid it). A
+// deleted IRI is refused with ECONFLICT and nothing changes. An announced
+// offer was approved there: Status defaults to approved.
+func (db *DB) UpsertRemoteOffer(ctx context.Context, o *vestiging.Offer) error {
+	v := vestiging.Validation{}
+	if !o.Remote() {
+		v.Add("iri", "A remote offer needs its id.")
+	}
+	if o.OriginID == nil {
+		v.Add("origin_id", "A remote offer needs the library that announced it.")
+	}
+	if o.AuthorActorID == nil || o.AuthorID != 0 {
+		v.Add("author", "A remote offer's author is a remote actor.")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if o.Status == "" {
+		o.Status = vestiging.OfferApproved
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
+	now := db.now()
+	t := db.dialect.timeArg
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.refuseDeleted(ctx, tx, o.IRI, "This offer was deleted."); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, status, reason,
+			created_at, updated_at, iri, url, origin_id, author_actor_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)
+			ON CONFLICT (iri) WHERE iri IS NOT NULL DO UPDATE SET kind = excluded.kind, title = excluded.title,
+			description = excluded.description, theme = excluded.theme, area = excluded.area, contact = excluded.contact,
+			status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at, url = excluded.url,
+			origin_id = excluded.origin_id, author_actor_id = excluded.author_actor_id
+			RETURNING id, created_at, hidden`,
+			o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.Status, o.Reason, t(now),
+			o.IRI, o.URL, *o.OriginID, *o.AuthorActorID).Scan(&o.ID, scanTime(&o.CreatedAt), &o.Hidden)
+		return db.mapError(err)
+	})
+	if err != nil {
+		o.ID = 0
+		return fmt.Errorf("upsert remote offer %s: %w", o.IRI, refine(err, vestiging.EINVALID,
+			"The offer's library, author or theme is not known.", nil))
+	}
+	o.UpdatedAt = now
+	return nil
+}
+
+// ApprovedPosts counts a person's approved offers and replies.
+func (db *DB) ApprovedPosts(ctx context.Context, personID int64) (int, error) {
+	n, err := db.approvedPosts(ctx, db.db, personID)
+	if err != nil {
+		return 0, fmt.Errorf("approved posts of %d: %w", personID, err)
+	}
+	return n, nil
+}
+
+func (db *DB) approvedPosts(ctx context.Context, q querier, personID int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM offers WHERE author_id = $1 AND status = $2)
+		+ (SELECT COUNT(*) FROM replies WHERE person_id = $1 AND status = $3)`,
+		personID, vestiging.OfferApproved, vestiging.ReplyApproved).Scan(&n)
+	return n, db.mapError(err)
 }
 
 func offerWriteError(err error) error {
