@@ -13,7 +13,7 @@ import (
 // author is blocked or silenced, so a read of one offer agrees with the board.
 var offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''), o.area, o.contact, COALESCE(o.author_id, 0),
 	COALESCE(p.display_name, ''), o.status, o.reason, o.created_at, o.updated_at, COALESCE(o.iri, ''), o.url, o.origin_id,
-	o.author_actor_id, o.hidden OR o.origin_id IN (` + hiddenActorsSQL + `) OR o.author_actor_id IN (` + hiddenActorsSQL + `)`
+	o.author_actor_id, o.hidden OR EXISTS (SELECT 1 FROM (` + hiddenActorsSQL + `) x WHERE x.id IN (o.origin_id, o.author_actor_id))`
 
 const offerFrom = ` FROM offers o LEFT JOIN people p ON p.id = o.author_id`
 

@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("DomainRules", func(t *testing.T) { testDomainRules(t, open) })
 	t.Run("PublishEvents", func(t *testing.T) { testPublishEvents(t, open) })
 	t.Run("PublishOffers", func(t *testing.T) { testPublishOffers(t, open) })
+	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
+	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
 }
 
