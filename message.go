@@ -20,8 +20,8 @@ type Message struct {
 	OfferID int64
 	// EventID is the event a library's notice is about.
 	EventID int64
-	// IRI is the Note's id: ours for messages sent from here, the remote
-	// one for received Notes (a duplicate is ECONFLICT).
+	// IRI is a received Note's id (a duplicate is ECONFLICT); "" for
+	// messages sent from here, whose Note federation names by ID.
 	IRI       string
 	InReplyTo string // the Note answered, if any
 	Content   string // sanitised HTML
@@ -49,9 +49,10 @@ func (m *Message) Validate() error {
 
 // MessageService stores private messages.
 type MessageService interface {
-	// CreateMessage stores a message and fills ID (and IRI for one sent
-	// from here). For a local recipient it queues MessageMailJob, for a
-	// remote one SendNoteJob, in the same transaction.
+	// CreateMessage stores a message and fills ID; one sent from here
+	// keeps IRI "" (federation names its Note by ID). For a local recipient
+	// it queues MessageMailJob, for a remote one SendNoteJob, in the same
+	// transaction.
 	CreateMessage(ctx context.Context, m *Message) error
 	Message(ctx context.Context, id int64) (*Message, error)
 	MessageByIRI(ctx context.Context, iri string) (*Message, error)
