@@ -45,7 +45,8 @@ type DB struct {
 
 	jobs   *river.Client[*sql.Tx] // inserts jobs, in the store's transactions too
 	jobsMu sync.Mutex
-	worker jobWorker // works jobs between StartJobs and StopJobs
+	worker jobWorker   // works jobs between StartJobs and StopJobs
+	sweeps atomic.Bool // AddWorkers registered the periodic sweeps' workers
 
 	writeMu sync.Mutex // SQLite only: see lockWrites
 	groupMu sync.Mutex // guards group

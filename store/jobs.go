@@ -108,6 +108,7 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 		// After a crash, jobs left "running" go back to the queue after this,
 		// not River's default hour.
 		RescueStuckJobsAfter: 10 * time.Minute,
+		PeriodicJobs:         db.periodicJobs(),
 	}
 	if cfg.Observe != nil {
 		rc.Middleware = []rivertype.Middleware{&jobTimer{observe: cfg.Observe}}

@@ -252,7 +252,9 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 			name   string
 			change func(e *vestiging.Event)
 		}{
-			{"past", func(e *vestiging.Event) { e.StartsAt, e.EndsAt = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour) }},
+			{"past", func(e *vestiging.Event) {
+				e.StartsAt, e.EndsAt = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
+			}},
 			{"mode none", func(e *vestiging.Event) { e.RegistrationMode = vestiging.RegistrationNone }},
 			{"mode external", func(e *vestiging.Event) {
 				e.RegistrationMode, e.RegistrationURL = vestiging.RegistrationExternal, "https://example.nl/aanmelden"
