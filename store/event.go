@@ -296,36 +296,20 @@ func (db *DB) fillEvents(ctx context.Context, q querier, events []*vestiging.Eve
 
 // loadOrigins sets Origin on the remote events, with one query for all.
 func (db *DB) loadOrigins(ctx context.Context, q querier, events []*vestiging.Event) error {
-	byID := map[int64][]*vestiging.Event{}
-	var ids []any
+	var ids []int64
 	for _, e := range events {
-		if e.OriginID == nil {
-			continue
-		}
-		if _, ok := byID[*e.OriginID]; !ok {
+		if e.OriginID != nil {
 			ids = append(ids, *e.OriginID)
 		}
-		byID[*e.OriginID] = append(byID[*e.OriginID], e)
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors a WHERE a.id IN (`+placeholders(1, len(ids))+`)`, ids...)
+	actors, err := db.actorsByID(ctx, q, ids)
 	if err != nil {
-		return fmt.Errorf("origins: %w", db.mapError(err))
+		return fmt.Errorf("origins: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		a := &vestiging.Actor{}
-		if err := rows.Scan(actorDest(a)...); err != nil {
-			return fmt.Errorf("origins: %w", db.mapError(err))
+	for _, e := range events {
+		if e.OriginID != nil {
+			e.Origin = actors[*e.OriginID]
 		}
-		for _, e := range byID[a.ID] {
-			e.Origin = a
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("origins: %w", db.mapError(err))
 	}
 	return nil
 }

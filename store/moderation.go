@@ -68,9 +68,6 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, by *vestiging.AuditEntry, a
 	return nil
 }
 
-// optionalID binds an id where 0 means none as NULL.
-func optionalID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
-
 // orCommandLine is who acts when by is nil: the command line.
 func orCommandLine(by *vestiging.AuditEntry) *vestiging.AuditEntry {
 	if by == nil {
@@ -156,7 +153,7 @@ func (db *DB) CreateReport(ctx context.Context, r *vestiging.Report) error {
 	defer db.lockWrites()()
 	err = db.db.QueryRowContext(ctx, `INSERT INTO reports (iri, actor_id, person_id, targets, content, outgoing, to_actor_id,
 		status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-		nullString(r.IRI), optionalID(r.ActorID), optionalID(r.PersonID), string(targets), r.Content, r.Outgoing, optionalID(r.ToActorID), r.Status,
+		nullString(r.IRI), nullID(r.ActorID), nullID(r.PersonID), string(targets), r.Content, r.Outgoing, nullID(r.ToActorID), r.Status,
 		db.dialect.timeArg(now)).Scan(&r.ID)
 	if err != nil {
 		err = refine(db.mapError(err), vestiging.ECONFLICT, "This report was received before.", nil)

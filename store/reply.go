@@ -101,7 +101,7 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO replies (`+objectColumn(r.ObjectType)+`, iri, url, actor_id, person_id,
 			content, status, reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			r.ObjectID, nullString(r.IRI), r.URL, optionalID(r.ActorID), optionalID(r.PersonID), r.Content, r.Status, r.Reason,
+			r.ObjectID, nullString(r.IRI), r.URL, nullID(r.ActorID), nullID(r.PersonID), r.Content, r.Status, r.Reason,
 			db.dialect.timeArg(now)).Scan(&r.ID)
 		if err != nil {
 			err = refine(db.mapError(err), vestiging.ECONFLICT, "This reply was received before.", nil)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -137,4 +138,195 @@ func testOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("after invalid status: %+v, %v", got, err)
 		}
 	})
+	t.Run("Remote", func(t *testing.T) { testRemoteOffers(t, open) })
+	t.Run("Query", func(t *testing.T) {
+		db := open(t)
+		anna := person(t, db, "anna@example.nl", "Anna")
+		for _, title := range []string{"Hulp met de Tablet", "100% zeker: taalcafé", "Fietsen_maken"} {
+			if err := db.CreateOffer(t.Context(), newOffer(anna, vestiging.OfferKindOffer, title, "")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			query string
+			want  []string
+		}{
+			{"tablet", []string{"Hulp met de Tablet"}},
+			{"HULP tablet", []string{"Hulp met de Tablet"}},
+			{"hulp fiets", []string{}},
+			{"100%", []string{"100% zeker: taalcafé"}},
+			{"%", []string{"100% zeker: taalcafé"}},
+			{"n_m", []string{"Fietsen_maken"}},
+			{"_", []string{"Fietsen_maken"}},
+			{`\`, []string{}},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				got, total, err := db.FindOffers(t.Context(), vestiging.OfferFilter{Query: tc.query})
+				if err != nil || total != len(tc.want) {
+					t.Fatalf("find %q: total %d, %v", tc.query, total, err)
+				}
+				titles := []string{}
+				for _, o := range got {
+					titles = append(titles, o.Title)
+				}
+				same(t, "titles", titles, tc.want)
+			})
+		}
+	})
+	t.Run("Audit", func(t *testing.T) {
+		db := open(t)
+		anna := person(t, db, "anna@example.nl", "Anna")
+		o := newOffer(anna, vestiging.OfferKindOffer, "Hulp", "")
+		if err := db.CreateOffer(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.ApprovedPosts(t.Context(), anna.ID); err != nil || n != 0 {
+			t.Errorf("approved posts %d, %v; want 0", n, err)
+		}
+		by := &vestiging.AuditEntry{PersonID: anna.ID}
+		if err := db.SetOfferStatus(t.Context(), o.ID, vestiging.OfferApproved, "", by); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.ApprovedPosts(t.Context(), anna.ID); err != nil || n != 1 {
+			t.Errorf("approved posts %d, %v; want 1", n, err)
+		}
+		// The author closing it is no moderation: no entry without by.
+		if err := db.SetOfferStatus(t.Context(), o.ID, vestiging.OfferClosed, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.SetOfferStatus(t.Context(), o.ID, vestiging.OfferApproved, "",
+			&vestiging.AuditEntry{PersonID: anna.ID, Reason: string(make([]byte, 1001))}), vestiging.EINVALID)
+		if got, err := db.Offer(t.Context(), o.ID); err != nil || got.Status != vestiging.OfferClosed {
+			t.Errorf("after a failed audit: %+v, %v", got, err)
+		}
+		entries := wantAuditEntries(t, db, 1)
+		if len(entries) == 1 && (entries[0].Action != "offer.approve" || entries[0].PersonName != "Anna" ||
+			entries[0].Target != fmt.Sprintf("offer %d", o.ID)) {
+			t.Errorf("entry %+v", entries[0])
+		}
+	})
+	t.Run("Partner", func(t *testing.T) { testPartnerEvents(t, open) })
+}
+
+// testRemoteOffers: offers announced by other libraries are stored by IRI,
+// read with their library and author, and stay deleted once deleted.
+func testRemoteOffers(t *testing.T, open func(t *testing.T) *store.DB) {
+	c := newCommunity(t, open)
+	ctx := t.Context()
+	o := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Samen breien", Description: "<p>Woensdag</p>", Area: "Tiel",
+		IRI: "https://b.example/offers/1", URL: "https://b.example/aanbod/1", OriginID: &c.library.ID, AuthorActorID: &c.remote.ID}
+	if err := c.db.UpsertRemoteOffer(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if o.ID == 0 || o.Status != vestiging.OfferApproved || o.Hidden {
+		t.Errorf("after upsert: %+v", o)
+	}
+	got, err := c.db.Offer(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *o
+	want.Origin, want.AuthorActor, want.AuthorName = c.library, c.remote, "Piet"
+	same(t, "remote offer", got, &want)
+
+	id := o.ID
+	o.ID, o.Title = 0, "Samen breien en haken"
+	if err := c.db.UpsertRemoteOffer(ctx, o); err != nil || o.ID != id || !o.CreatedAt.Equal(got.CreatedAt) {
+		t.Errorf("second upsert: id %d (want %d), created %v, %v", o.ID, id, o.CreatedAt, err)
+	}
+	for _, tc := range []struct {
+		source string
+		want   []int64
+	}{
+		{"", []int64{o.ID, c.offer.ID}},
+		{vestiging.SourceLocal, []int64{c.offer.ID}},
+		{vestiging.SourceRemote, []int64{o.ID}},
+	} {
+		offers, _, err := c.db.FindOffers(ctx, vestiging.OfferFilter{Source: tc.source})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []int64{}
+		for _, f := range offers {
+			ids = append(ids, f.ID)
+			if f.Remote() && (f.Origin == nil || f.AuthorActor == nil || f.AuthorName != "Piet") {
+				t.Errorf("board's remote offer lacks its actors: %+v", f)
+			}
+		}
+		same(t, "source "+tc.source, ids, tc.want)
+	}
+	_, _, err = c.db.FindOffers(ctx, vestiging.OfferFilter{Source: "elsewhere"})
+	wantCode(t, err, vestiging.EINVALID)
+
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for name, change := range map[string]func(o *vestiging.Offer){
+			"no IRI":         func(o *vestiging.Offer) { o.IRI = "" },
+			"no origin":      func(o *vestiging.Offer) { o.OriginID = nil },
+			"local author":   func(o *vestiging.Offer) { o.AuthorID = c.resident.ID },
+			"no title":       func(o *vestiging.Offer) { o.Title = "" },
+			"unknown origin": func(o *vestiging.Offer) { o.OriginID = ptr(int64(999)) },
+		} {
+			t.Run(name, func(t *testing.T) {
+				bad := *o
+				bad.ID, bad.IRI = 0, "https://b.example/offers/2"
+				change(&bad)
+				wantCode(t, c.db.UpsertRemoteOffer(ctx, &bad), vestiging.EINVALID)
+			})
+		}
+		// Local writes leave remote offers alone.
+		local := *o
+		wantCode(t, c.db.UpdateOffer(ctx, &local), vestiging.EINVALID)
+		local.IRI, local.OriginID, local.AuthorActorID, local.AuthorID = "", nil, nil, c.resident.ID
+		wantCode(t, c.db.UpdateOffer(ctx, &local), vestiging.ENOTFOUND)
+		wantCode(t, c.db.SetOfferStatus(ctx, o.ID, vestiging.OfferRejected, "", nil), vestiging.ENOTFOUND)
+		if _, total, _ := c.db.FindOffers(ctx, vestiging.OfferFilter{Source: vestiging.SourceRemote}); total != 1 {
+			t.Errorf("%d remote offers, want 1", total)
+		}
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		if err := c.db.DeleteRemoteObject(ctx, o.IRI); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.db.Offer(ctx, o.ID)
+		wantCode(t, err, vestiging.ENOTFOUND)
+		wantCode(t, c.db.UpsertRemoteOffer(ctx, o), vestiging.ECONFLICT)
+		if o.ID != 0 {
+			t.Errorf("ID %d after a refused upsert", o.ID)
+		}
+	})
+}
+
+// testPartnerEvents: an event names its partner organisation, who must
+// have the partner role.
+func testPartnerEvents(t *testing.T, open func(t *testing.T) *store.DB) {
+	f := newFixture(t, open)
+	ctx := t.Context()
+	partner := person(t, f.db, "taal@example.nl", "Taalschool Tiel")
+	partner.Role = vestiging.RolePartner
+	if err := f.db.UpdatePerson(ctx, partner); err != nil {
+		t.Fatal(err)
+	}
+	e := f.event("Taalcafé", 1)
+	e.PartnerID = &partner.ID
+	f.create(t, e)
+	if e.PartnerName != "Taalschool Tiel" {
+		t.Errorf("PartnerName %q after create", e.PartnerName)
+	}
+	got, err := f.db.Event(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "event", got, f.withBranches(e))
+	resident := person(t, f.db, "anna@example.nl", "Anna")
+	e.PartnerID = &resident.ID
+	wantCode(t, f.db.UpdateEvent(ctx, e), vestiging.EINVALID)
+	e.PartnerID = ptr(int64(999))
+	wantCode(t, f.db.UpdateEvent(ctx, e), vestiging.EINVALID)
+	// A partner who leaves leaves the event without one.
+	if err := f.db.DeletePerson(ctx, partner.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.db.Event(ctx, e.ID); err != nil || got.PartnerID != nil || got.PartnerName != "" {
+		t.Errorf("after the partner left: %v %q, %v", got.PartnerID, got.PartnerName, err)
+	}
 }
