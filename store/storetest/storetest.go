@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
+	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
 }
 
 // wantCode fails the test unless err carries the domain error code.
