@@ -190,6 +190,9 @@ type PersonService interface {
 	PersonByHandle(ctx context.Context, handle string) (*Person, error)
 	// PersonByFeedToken finds the owner of a personal feed, or ENOTFOUND.
 	PersonByFeedToken(ctx context.Context, token string) (*Person, error)
+	// PeopleByRole lists everyone with a role (the partner organisations
+	// for the staff), by name; at most MaxPageSize.
+	PeopleByRole(ctx context.Context, role string) ([]*Person, error)
 	// CreatePerson fails with ECONFLICT when the email or handle is taken.
 	CreatePerson(ctx context.Context, p *Person) error
 	// UpdatePerson validates and saves every field but ID and CreatedAt;

@@ -55,6 +55,28 @@ func (db *DB) PersonByHandle(ctx context.Context, handle string) (*vestiging.Per
 	return db.personWhere(ctx, "person by handle", "No account with this name.", `p.handle = $1`, handle)
 }
 
+// PeopleByRole lists everyone with role, by name, at most MaxPageSize.
+func (db *DB) PeopleByRole(ctx context.Context, role string) ([]*vestiging.Person, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+personColumns+` FROM people p WHERE p.role = $1
+		ORDER BY LOWER(p.display_name), p.id LIMIT $2`, role, vestiging.MaxPageSize)
+	if err != nil {
+		return nil, fmt.Errorf("people with role %s: %w", role, db.mapError(err))
+	}
+	defer rows.Close()
+	people := []*vestiging.Person{}
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, fmt.Errorf("people with role %s: %w", role, db.mapError(err))
+		}
+		people = append(people, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("people with role %s: %w", role, db.mapError(err))
+	}
+	return people, nil
+}
+
 // PersonByFeedToken finds the owner of a personal feed.
 func (db *DB) PersonByFeedToken(ctx context.Context, token string) (*vestiging.Person, error) {
 	if token == "" {
@@ -156,7 +178,8 @@ func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
 // DeletePerson removes a person; the foreign keys cascade to their offers,
 // sessions, tokens and follows. Followers heard of their approved offers,
 // so each gets a Delete; a person with a handle was an actor, so
-// federation hears of that too.
+// federation hears of that too. Their places go to the waitlists first;
+// their registrations stay, cancelled and without them.
 func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -185,6 +208,9 @@ func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 		}
 		if handle.String != "" {
 			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: handle.String, At: now})
+		}
+		if err := db.cancelAllOf(ctx, tx, id); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id); err != nil {
 			return db.mapError(err)

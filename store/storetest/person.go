@@ -40,6 +40,27 @@ func testPeople(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 		same(t, "person by email", got, p)
 	})
+	t.Run("ByRole", func(t *testing.T) {
+		db := open(t)
+		person(t, db, "anna@example.nl", "Anna")
+		var want []*vestiging.Person
+		for _, name := range []string{"taalschool Noord", "Buurthuis Oost"} {
+			p := &vestiging.Person{Email: strings.Fields(name)[1] + "@partner.example", DisplayName: name,
+				PasswordHash: "$argon2id$test", Role: vestiging.RolePartner}
+			if err := db.CreatePerson(t.Context(), p); err != nil {
+				t.Fatal(err)
+			}
+			want = append([]*vestiging.Person{p}, want...) // by name, whatever its case
+		}
+		got, err := db.PeopleByRole(t.Context(), vestiging.RolePartner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "partners", got, want)
+		if got, err := db.PeopleByRole(t.Context(), vestiging.RoleAdmin); err != nil || len(got) != 0 {
+			t.Errorf("admins: %v, %v", got, err)
+		}
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		db := open(t)
 		person(t, db, "anna@example.nl", "Anna")
