@@ -342,7 +342,7 @@ func (db *DB) writeState(ctx context.Context, tx *sql.Tx, r *vestiging.Registrat
 // remote actor asked by Leave, so hears nothing back; a resident's
 // registration at another library sends the Leave.
 func (db *DB) CancelRegistration(ctx context.Context, id int64) (*vestiging.Registration, error) {
-	r, err := db.changeState(ctx, id, vestiging.RegistrationCancelled, true)
+	r, err := db.changeState(ctx, id, vestiging.RegistrationCancelled, byThemselves)
 	if err != nil {
 		return nil, fmt.Errorf("cancel registration %d: %w", id, err)
 	}
@@ -357,67 +357,115 @@ func (db *DB) SetRegistrationState(ctx context.Context, id int64, state string) 
 	default:
 		return nil, vestiging.Errorf(vestiging.EINVALID, "Unknown registration state.")
 	}
-	r, err := db.changeState(ctx, id, state, false)
+	r, err := db.changeState(ctx, id, state, byStaff)
 	if err != nil {
 		return nil, fmt.Errorf("registration %d to %s: %w", id, state, err)
 	}
 	return r, nil
 }
 
+// Who changes a registration, for what they hear of it.
+type mover int
+
+const (
+	byStaff      mover = iota // staff, or the organising library's answer: they hear of it
+	byThemselves              // the person or actor: a resident's Leave goes out; an actor sent theirs
+	byDeletion                // the account goes: nothing is sent to it
+)
+
 // changeState moves an active registration to state in one transaction
 // with its notices, the promotions a freed place allows and the counts'
-// Update. byPerson: the person or actor cancels it themselves.
-func (db *DB) changeState(ctx context.Context, id int64, state string, byPerson bool) (*vestiging.Registration, error) {
+// Update.
+func (db *DB) changeState(ctx context.Context, id int64, state string, by mover) (*vestiging.Registration, error) {
 	var r *vestiging.Registration
-	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if r, err = db.lockRegistration(ctx, tx, "r.id = $1", id); err != nil {
 			return err
 		}
-		if !r.Active() {
-			return vestiging.Errorf(vestiging.EINVALID, "This registration was cancelled or refused already.")
-		}
-		old := r.State
-		if old == state {
-			return nil // an answer heard twice: nothing changes
-		}
-		e, err := db.readSignUpEvent(ctx, tx, r.EventID, false)
-		if err != nil {
-			return err
-		}
-		if !e.remote && state == vestiging.RegistrationRejected {
-			return vestiging.Errorf(vestiging.EINVALID, "Cancel the registration instead.")
-		}
-		if err := db.writeState(ctx, tx, r, state, now); err != nil {
-			return err
-		}
-		var jobs []vestiging.JobArgs
-		notice := noticeOf(state)
-		if old == vestiging.RegistrationWaitlisted && state == vestiging.RegistrationConfirmed {
-			notice = vestiging.NoticePromoted
-		}
-		switch {
-		case e.remote && byPerson:
-			jobs = append(jobs, vestiging.ParticipationJob{RegistrationID: r.ID, Notice: vestiging.NoticeLeave})
-		case byPerson && r.ActorID != 0:
-			// They sent the Leave: nothing to answer.
-		default:
-			jobs = append(jobs, noticeJob(r, notice, ""))
-		}
-		if !e.remote {
-			promoted, err := db.promote(ctx, tx, e.id, now)
-			if err != nil {
-				return err
-			}
-			jobs = append(append(jobs, promoted...), countsJob(e.id, now))
-		}
-		return db.insertJobs(ctx, tx, jobs...)
+		return db.move(ctx, tx, r, state, by)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// move is changeState for r, read in tx by lockRegistration.
+func (db *DB) move(ctx context.Context, tx *sql.Tx, r *vestiging.Registration, state string, by mover) error {
+	if !r.Active() {
+		return vestiging.Errorf(vestiging.EINVALID, "This registration was cancelled or refused already.")
+	}
+	old := r.State
+	if old == state {
+		return nil // an answer heard twice: nothing changes
+	}
+	now := db.now()
+	e, err := db.readSignUpEvent(ctx, tx, r.EventID, false)
+	if err != nil {
+		return err
+	}
+	if !e.remote && state == vestiging.RegistrationRejected {
+		return vestiging.Errorf(vestiging.EINVALID, "Cancel the registration instead.")
+	}
+	if err := db.writeState(ctx, tx, r, state, now); err != nil {
+		return err
+	}
+	var jobs []vestiging.JobArgs
+	notice := noticeOf(state)
+	if old == vestiging.RegistrationWaitlisted && state == vestiging.RegistrationConfirmed {
+		notice = vestiging.NoticePromoted
+	}
+	switch {
+	case by == byDeletion:
+	case e.remote && by == byThemselves:
+		jobs = append(jobs, vestiging.ParticipationJob{RegistrationID: r.ID, Notice: vestiging.NoticeLeave})
+	case by == byThemselves && r.ActorID != 0:
+		// They sent the Leave: nothing to answer.
+	default:
+		jobs = append(jobs, noticeJob(r, notice, ""))
+	}
+	if !e.remote {
+		promoted, err := db.promote(ctx, tx, e.id, now)
+		if err != nil {
+			return err
+		}
+		jobs = append(append(jobs, promoted...), countsJob(e.id, now))
+	}
+	return db.insertJobs(ctx, tx, jobs...)
+}
+
+// cancelAllOf cancels a person's active registrations before their
+// account goes, promoting others into the freed places. Called in
+// DeletePerson's transaction.
+func (db *DB) cancelAllOf(ctx context.Context, tx *sql.Tx, personID int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM registrations WHERE person_id = $1 AND state IN ($2, $3, $4) ORDER BY id`,
+		personID, vestiging.RegistrationPending, vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted)
+	if err != nil {
+		return db.mapError(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return db.mapError(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return db.mapError(err)
+	}
+	for _, id := range ids {
+		r, err := db.lockRegistration(ctx, tx, "r.id = $1", id)
+		if err != nil {
+			return err
+		}
+		if err := db.move(ctx, tx, r, vestiging.RegistrationCancelled, byDeletion); err != nil {
+			return fmt.Errorf("registration %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // promote moves the first waitlisted registrations of a local event into

@@ -565,6 +565,26 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("second sweep anonymised %d, %v", n, err)
 		}
 	})
+	t.Run("DeletePerson", func(t *testing.T) {
+		db := open(t)
+		ctx := t.Context()
+		s := newSignUps(t, db)
+		e := s.event(t, 1)
+		p := s.people(t, 2)
+		regs := []*vestiging.Registration{s.register(t, e, p[0]), s.register(t, e, p[1])}
+		log := &mailLog{db: db}
+		log.next(t)
+		if err := db.DeletePerson(ctx, p[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		s.states(t, regs, vestiging.RegistrationCancelled, vestiging.RegistrationConfirmed)
+		s.counts(t, e, 1, 0)
+		if gone, err := db.Registration(ctx, regs[0].ID); err != nil || gone.PersonID != 0 || gone.Name != "" || gone.Email != "" {
+			t.Errorf("deleted person's registration %+v, %v", gone, err)
+		}
+		mails, _ := log.next(t)
+		same(t, "mails", mails, []vestiging.RegistrationMailJob{{RegistrationID: regs[1].ID, Notice: vestiging.NoticePromoted}})
+	})
 	t.Run("Notices", func(t *testing.T) { testEventNotices(t, open) })
 	t.Run("Concurrent", func(t *testing.T) {
 		db := open(t)
