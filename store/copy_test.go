@@ -106,6 +106,28 @@ func seedCopy(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	storetest.SeedFollowers(t, db, 30, 3, func(i int) string { return fmt.Sprintf("http://127.0.0.1:%d/inbox", 9000+i) })
+	// Community: a remote offer, a reply, a report, a silenced actor and
+	// the audit log.
+	lib2 := &vestiging.Actor{IRI: "http://127.0.0.1:9100/actor", Username: "agenda", Name: "Bibliotheek B"}
+	if err := db.UpsertActor(ctx, lib2); err != nil {
+		t.Fatal(err)
+	}
+	o := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Samen breien", Description: "<p>Woensdag</p>",
+		IRI: "http://127.0.0.1:9100/offers/1", OriginID: &lib2.ID, AuthorActorID: &lib2.ID}
+	if err := db.UpsertRemoteOffer(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateReply(ctx, &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: e.ID, PersonID: p.ID,
+		Content: "Welkom!"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateReport(ctx, &vestiging.Report{IRI: "http://127.0.0.1:9100/flags/1", ActorID: lib2.ID,
+		Targets: []string{o.IRI}, Content: "Spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetActorModeration(ctx, lib2.ID, vestiging.ModerationSilence, &vestiging.AuditEntry{PersonID: p.ID}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // emptyDB opens a database that has never been migrated.
@@ -180,7 +202,8 @@ func TestBackupRestore(t *testing.T) {
 			if !reflect.DeepEqual(got.jobs, want.jobs) || len(want.jobs) == 0 {
 				t.Errorf("jobs:\ngot  %q\nwant %q", got.jobs, want.jobs)
 			}
-			for _, table := range []string{"library", "branches", "events", "people", "login_sessions", "instance_key", "followers", "actors"} {
+			for _, table := range []string{"library", "branches", "events", "people", "login_sessions", "instance_key", "followers", "actors",
+				"offers", "replies", "reports", "audit_log"} {
 				if len(want.tables[table]) < 2 {
 					t.Errorf("the seed left %s empty", table)
 				}

@@ -33,11 +33,17 @@ CREATE TABLE offers_new (
 	CHECK (author_id IS NOT NULL OR author_actor_id IS NOT NULL)
 );
 
--- 5. to 7.
+-- 5. to 7. Dropping offers forgets its AUTOINCREMENT counter, which may
+-- be past the largest id left (the newest offers deleted): it is kept
+-- aside and put back, so no id is handed out twice.
 INSERT INTO offers_new (id, kind, title, description, theme, area, contact, author_id, status, reason, created_at, updated_at)
 SELECT id, kind, title, description, theme, area, contact, author_id, status, reason, created_at, updated_at FROM offers;
+CREATE TEMP TABLE kept_sequence AS SELECT seq FROM sqlite_sequence WHERE name = 'offers';
 DROP TABLE offers;
 ALTER TABLE offers_new RENAME TO offers;
+DELETE FROM sqlite_sequence WHERE name IN ('offers', 'offers_new');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'offers', seq FROM kept_sequence;
+DROP TABLE kept_sequence;
 
 -- 8. The indexes, and the new ones.
 CREATE INDEX offers_status_created ON offers (status, created_at, id);
