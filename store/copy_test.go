@@ -128,6 +128,24 @@ func seedCopy(t *testing.T, db *store.DB) {
 	if err := db.SetActorModeration(ctx, lib2.ID, vestiging.ModerationSilence, &vestiging.AuditEntry{PersonID: p.ID}); err != nil {
 		t.Fatal(err)
 	}
+	// Registrations (a place and a waitlisted remote resident) and messages.
+	e.RegistrationMode, e.Capacity = vestiging.RegistrationOpen, 1
+	if err := db.UpdateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	token, _ := vestiging.NewToken()
+	for _, r := range []*vestiging.Registration{{EventID: e.ID, PersonID: p.ID, CancelToken: token},
+		{EventID: e.ID, ActorID: lib2.ID, JoinIRI: "http://127.0.0.1:9100/joins/1"}} {
+		if err := db.Register(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []*vestiging.Message{{FromPersonID: p.ID, ToActorID: lib2.ID, Content: "Tot woensdag"},
+		{FromActorID: lib2.ID, ToPersonID: p.ID, IRI: "http://127.0.0.1:9100/notes/1", Content: "Graag", EventID: e.ID}} {
+		if err := db.CreateMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // emptyDB opens a database that has never been migrated.
@@ -203,7 +221,7 @@ func TestBackupRestore(t *testing.T) {
 				t.Errorf("jobs:\ngot  %q\nwant %q", got.jobs, want.jobs)
 			}
 			for _, table := range []string{"library", "branches", "events", "people", "login_sessions", "instance_key", "followers", "actors",
-				"offers", "replies", "reports", "audit_log"} {
+				"offers", "replies", "reports", "audit_log", "registrations", "messages"} {
 				if len(want.tables[table]) < 2 {
 					t.Errorf("the seed left %s empty", table)
 				}
