@@ -110,6 +110,10 @@ type ModerationService interface {
 	// or reply by IRI: staff removed it locally.
 	HideRemoteObject(ctx context.Context, iri string, hidden bool, by *AuditEntry) error
 
+	// Audit records an action whose change has no audited method of its
+	// own (a partner's activity approved or rejected, a report sent); an
+	// entry without Action is EINVALID.
+	Audit(ctx context.Context, by *AuditEntry) error
 	// AuditLog lists audit entries, newest first.
 	AuditLog(ctx context.Context, offset, limit int) ([]*AuditEntry, int, error)
 }

@@ -380,6 +380,19 @@ func (db *DB) HideRemoteObject(ctx context.Context, iri string, hidden bool, by 
 	return nil
 }
 
+// Audit records an action that no other audited method changes.
+func (db *DB) Audit(ctx context.Context, by *vestiging.AuditEntry) error {
+	if by == nil || strings.TrimSpace(by.Action) == "" {
+		return &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
+			Fields: map[string]string{"action": "Say what was done."}}
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.audit(ctx, tx, by, by.Action, by.Target, by.Reason) })
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", by.Action, err)
+	}
+	return nil
+}
+
 // AuditLog lists the audit entries, newest first, with the staff member's name.
 func (db *DB) AuditLog(ctx context.Context, offset, limit int) ([]*vestiging.AuditEntry, int, error) {
 	out := []*vestiging.AuditEntry{}

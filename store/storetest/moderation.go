@@ -403,4 +403,19 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 		})
 		wantAuditEntries(t, c.db, 1)
 	})
+	t.Run("Audit", func(t *testing.T) {
+		c := newCommunity(t, open)
+		ctx := t.Context()
+		by := &vestiging.AuditEntry{PersonID: c.staff.ID, Action: "event.approve", Target: "/events/3", Reason: " Past bij ons. "}
+		if err := c.db.Audit(ctx, by); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, c.db.Audit(ctx, &vestiging.AuditEntry{PersonID: c.staff.ID}), vestiging.EINVALID)
+		wantCode(t, c.db.Audit(ctx, nil), vestiging.EINVALID)
+		got := wantAuditEntries(t, c.db, 1)[0]
+		if got.ID != by.ID || got.Action != "event.approve" || got.Target != "/events/3" || got.Reason != "Past bij ons." ||
+			got.PersonID != c.staff.ID || got.PersonName == "" {
+			t.Errorf("entry: %+v", got)
+		}
+	})
 }
