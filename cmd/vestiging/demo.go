@@ -89,7 +89,7 @@ func fillDemo(ctx context.Context, svc vestiging.Services, now time.Time) (bool,
 		days = 7
 	}
 	f.monday = time.Date(local.Year(), local.Month(), local.Day()+days, 0, 0, 0, 0, f.loc)
-	for _, step := range []func() error{f.library, f.branches, f.events, f.series, f.courses, f.people, f.offers} {
+	for _, step := range []func() error{f.library, f.branches, f.events, f.series, f.courses, f.people, f.offers, f.partner, f.registrations, f.replies} {
 		if err := step(); err != nil {
 			return false, fmt.Errorf("demo: %w", err)
 		}
@@ -106,6 +106,7 @@ type demoFill struct {
 	tiel      *int64
 	culem     *int64
 	residents map[string]int64
+	eventIDs  map[string]int64 // the first occurrence of each title
 }
 
 // at returns the local time on weekday (Monday is 0) of week w from f.monday.
@@ -125,6 +126,7 @@ func (f *demoFill) library() error {
 	l.Email = "info@bibliotheekrivierenland.example"
 	l.Phone = "0344 123 456"
 	l.Website = "https://www.bibliotheekrivierenland.example"
+	l.AllowGuests = true
 	if err := f.svc.UpdateLibrary(f.ctx, l); err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
@@ -268,11 +270,15 @@ func (f *demoFill) event(d demoEvent, w int) *vestiging.Event {
 }
 
 func (f *demoFill) events() error {
+	f.eventIDs = map[string]int64{}
 	for _, d := range demoAgenda {
 		for _, w := range d.weeks {
 			e := f.event(d, w)
 			if err := f.svc.CreateEvent(f.ctx, e); err != nil {
 				return fmt.Errorf("event %q: %w", e.Title, err)
+			}
+			if _, ok := f.eventIDs[e.Title]; !ok {
+				f.eventIDs[e.Title] = e.ID
 			}
 		}
 	}
@@ -319,6 +325,7 @@ func (f *demoFill) courses() error {
 		if err := f.svc.CreateEvent(f.ctx, c); err != nil {
 			return fmt.Errorf("course %q: %w", c.Title, err)
 		}
+		f.eventIDs[c.Title] = c.ID
 	}
 	return nil
 }
@@ -378,6 +385,74 @@ func (f *demoFill) offers() error {
 				return fmt.Errorf("offer %q: %w", o.title, err)
 			}
 		}
+	}
+	return nil
+}
+
+// partner adds a welfare organisation with one published activity it
+// organises with the library and one proposal waiting for approval.
+func (f *demoFill) partner() error {
+	confirmed := vestiging.Now()
+	p := &vestiging.Person{Email: "info@welzijntiel.example", DisplayName: "Stichting Welzijn Tiel",
+		Role: vestiging.RolePartner, ConfirmedAt: &confirmed}
+	if err := p.SetPassword(demoPassword); err != nil {
+		return err
+	}
+	if err := f.svc.CreatePerson(f.ctx, p); err != nil {
+		return fmt.Errorf("partner: %w", err)
+	}
+	for _, d := range []demoEvent{
+		{weeks: []int{2}, weekday: 0, hour: 14, minutes: 90, title: "Spreekuur geldzaken",
+			text: "Vrijwilligers van Stichting Welzijn Tiel helpen je met je post, rekeningen en toeslagen. Gratis en vertrouwelijk.",
+			tiel: true, audience: vestiging.AudienceAdults, theme: leren, capacity: 6, registration: vestiging.RegistrationOpen},
+		{weeks: []int{4}, weekday: 0, hour: 14, minutes: 90, title: "Workshop formulieren van de gemeente",
+			text: "Samen oefenen met de formulieren van de gemeente Tiel.", tiel: true, audience: vestiging.AudienceAdults,
+			theme: leren, status: vestiging.StatusPending},
+	} {
+		e := f.event(d, d.weeks[0])
+		e.PartnerID = &p.ID
+		if err := f.svc.CreateEvent(f.ctx, e); err != nil {
+			return fmt.Errorf("partner event %q: %w", e.Title, err)
+		}
+		f.eventIDs[e.Title] = e.ID
+	}
+	return nil
+}
+
+// registrations fills a few sign-ups: the 3D printing workshop is full and
+// has a waitlist, so staff can see promotion at work by cancelling one.
+func (f *demoFill) registrations() error {
+	workshop := f.event(demoEvent{weekday: 4, hour: 14, minutes: 120, title: "Workshop 3D-printen",
+		text: "Ontwerp en print je eigen sleutelhanger. Met maar twee printers is er plek voor twee deelnemers.",
+		tiel: true, audience: vestiging.AudienceYouth, theme: digitaal, capacity: 2, registration: vestiging.RegistrationOpen}, 1)
+	if err := f.svc.CreateEvent(f.ctx, workshop); err != nil {
+		return fmt.Errorf("event %q: %w", workshop.Title, err)
+	}
+	f.eventIDs[workshop.Title] = workshop.ID
+	for _, r := range []struct{ event, person string }{
+		{"Workshop 3D-printen", "Joost van Dam"},
+		{"Workshop 3D-printen", "Mohammed El Amrani"},
+		{"Workshop 3D-printen", "Anna de Jong"},
+		{"Cursus Klik & Tik: de basis", "Ria Verbeek"},
+		{"Cursus Klik & Tik: de basis", "Anna de Jong"},
+		{"Leesclub: Nederlandse romans", "Ria Verbeek"},
+	} {
+		token, _ := vestiging.NewToken()
+		reg := &vestiging.Registration{EventID: f.eventIDs[r.event], PersonID: f.residents[r.person], CancelToken: token}
+		if err := f.svc.Register(f.ctx, reg); err != nil {
+			return fmt.Errorf("registration of %s for %q: %w", r.person, r.event, err)
+		}
+	}
+	return nil
+}
+
+// replies adds a resident's question under an event, waiting for approval.
+func (f *demoFill) replies() error {
+	r := &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: f.eventIDs["Lezing: de geschiedenis van de Linge"],
+		PersonID: f.residents["Mohammed El Amrani"],
+		Content:  vestiging.TextToHTML("Is de lezing ook geschikt voor mensen die nog Nederlands leren?")}
+	if err := f.svc.CreateReply(f.ctx, r); err != nil {
+		return fmt.Errorf("reply: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vestiging/vestiging"
+)
+
+// TestDemoCommunity checks the demo shows what registrations and moderation
+// look like: a full workshop with a waitlist, a partner's activities, and a
+// reply waiting for approval.
+func TestDemoCommunity(t *testing.T) {
+	data := t.TempDir()
+	wantOK(t, runCmd(t, "demo", "--data", data))
+	ctx := context.Background()
+	db := openStore(t, data)
+	events, _, err := db.FindEvents(ctx, vestiging.EventFilter{
+		Statuses: []string{vestiging.StatusPublished, vestiging.StatusPending}, Limit: vestiging.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTitle := map[string]*vestiging.Event{}
+	for _, e := range events {
+		if byTitle[e.Title] == nil {
+			byTitle[e.Title] = e
+		}
+	}
+
+	t.Run("Waitlist", func(t *testing.T) {
+		e := byTitle["Workshop 3D-printen"]
+		if e == nil {
+			t.Fatal("no workshop")
+		}
+		if got, want := [2]int{e.Participants, e.Waitlisted}, [2]int{2, 1}; got != want {
+			t.Errorf("participants and waitlisted: got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("Partner", func(t *testing.T) {
+		for title, status := range map[string]string{
+			"Spreekuur geldzaken":                  vestiging.StatusPublished,
+			"Workshop formulieren van de gemeente": vestiging.StatusPending,
+		} {
+			e := byTitle[title]
+			if e == nil {
+				t.Fatalf("no event %q", title)
+			}
+			if e.Status != status || e.PartnerName != "Stichting Welzijn Tiel" {
+				t.Errorf("%q: got status %q, partner %q", title, e.Status, e.PartnerName)
+			}
+		}
+	})
+
+	t.Run("PendingReply", func(t *testing.T) {
+		_, n, err := db.Replies(ctx, vestiging.ReplyFilter{Status: vestiging.ReplyPending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("pending replies: got %d, want 1", n)
+		}
+	})
+}
