@@ -75,8 +75,8 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverJob]) er
 // deliver sends one activity to one inbox and records how the host did.
 // An open circuit breaker snoozes the job without a request; 2xx is done;
 // a 4xx other than 401, 408 and 429 is final (the host answered, so it
-// counts as healthy); a refused address or a blocked host is final;
-// anything else is recorded as a failure and retried, after Retry-After
+// counts as healthy); a refused address, a blocked host and a blocked
+// actor's inbox are final; anything else is recorded as a failure and retried, after Retry-After
 // when the peer gives one. Waiting ends MaxDeliveryAge after queuedAt.
 func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Time) error {
 	act, err := f.cfg.Federation.ActivityByIRI(ctx, j.ActivityIRI)
@@ -93,6 +93,14 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 	if err := f.checkDomain(ctx, host); err != nil {
 		if vestiging.ErrorCode(err) == vestiging.EFORBIDDEN {
 			return river.JobCancel(err)
+		}
+		return err
+	}
+	// A blocked actor's own inbox; a shared inbox serves others there too,
+	// and the domain rules cover whole servers.
+	if blocked, err := f.blocked(ctx, func(a *vestiging.Actor) bool { return a.Inbox == j.Inbox }); err != nil || blocked {
+		if blocked {
+			return river.JobCancel(vestiging.Errorf(vestiging.EFORBIDDEN, "The inbox %s is a blocked actor's.", j.Inbox))
 		}
 		return err
 	}

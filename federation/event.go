@@ -51,6 +51,11 @@ var Context = []any{
 		"joinModeType":              map[string]any{"@id": "mz:joinModeType", "@type": "rdfs:Class"},
 		"externalParticipationUrl":  map[string]any{"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
 		"participantCount":          map[string]any{"@id": "mz:participantCount", "@type": "sc:Integer"},
+		// An offer's terms (OfferObject): what it is, its theme and its area.
+		"vs":         VestigingNamespace,
+		"offerKind":  "vs:offerKind",
+		"theme":      "vs:theme",
+		"areaServed": "sc:areaServed",
 		// The actor's terms: Mastodon's profile fields and flags, and the
 		// FEP-8a8e collection of the actor's upcoming events.
 		"toot":                      "http://joinmastodon.org/ns#",
@@ -125,7 +130,7 @@ func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string
 		"endTime":      e.EndsAt.In(loc).Format(time.RFC3339),
 		"timezone":     loc.String(),
 		"attributedTo": actor,
-		"organizers":   []any{actor},
+		"organizers":   organizers(e, actor),
 		"to":           []any{Public},
 		"cc":           []any{FollowersID(base)},
 		"isOnline":     e.Online(),
@@ -200,6 +205,17 @@ func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string
 			subs = append(subs, sub)
 		}
 		o["subEvent"] = subs
+	}
+	return o
+}
+
+// organizers are the library and, for an event organised with a partner,
+// the partner as an embedded Organization: it has no actor of its own, and
+// Mobilizon shows an organiser's name.
+func organizers(e *vestiging.Event, library string) []any {
+	o := []any{library}
+	if e.PartnerID != nil && e.PartnerName != "" {
+		o = append(o, map[string]any{"type": "Organization", "name": e.PartnerName})
 	}
 	return o
 }
@@ -305,6 +321,9 @@ func eventContent(e *vestiging.Event) string {
 	b.WriteString("<p>")
 	if e.Status == vestiging.StatusCancelled {
 		b.WriteString("<strong>Geannuleerd</strong><br>")
+	}
+	if e.PartnerID != nil && e.PartnerName != "" {
+		fmt.Fprintf(&b, "Georganiseerd met %s<br>", html.EscapeString(e.PartnerName))
 	}
 	b.WriteString(html.EscapeString(eventWhen(e)))
 	if e.Branch != nil {

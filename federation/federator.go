@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/go-chi/httprate"
 	"github.com/riverqueue/river"
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/metrics"
@@ -32,7 +33,18 @@ type Config struct {
 	Allowlist bool
 	// Metrics counts inbox activities and deliveries; nil counts nothing.
 	Metrics *metrics.Metrics
+	// PostLimit is how many replies and reports (Flags) one remote actor
+	// may send per PostWindow; more are answered 429. 0: DefaultPostLimit.
+	PostLimit  int
+	PostWindow time.Duration
 }
+
+// The default limit of replies and reports per remote actor: a lively
+// conversation fits, a flood does not.
+const (
+	DefaultPostLimit  = 30
+	DefaultPostWindow = 10 * time.Minute
+)
 
 // Federator is this instance's ActivityPub side: the library actor, its
 // documents and collections, the inbox, publishing and delivery.
@@ -75,6 +87,12 @@ func New(ctx context.Context, cfg Config) (*Federator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance key: %w", err)
 	}
+	if cfg.PostLimit <= 0 {
+		cfg.PostLimit = DefaultPostLimit
+	}
+	if cfg.PostWindow <= 0 {
+		cfg.PostWindow = DefaultPostWindow
+	}
 	signer := &Signer{KeyID: KeyID(cfg.BaseURL), Key: key, Clock: cfg.Clock}
 	return &Federator{
 		cfg:     cfg,
@@ -82,6 +100,7 @@ func New(ctx context.Context, cfg Config) (*Federator, error) {
 		signer:  signer,
 		fetcher: &Fetcher{Client: cfg.Client, Signer: signer},
 		log:     cfg.Logger,
+		in:      inboxState{posts: httprate.NewRateLimiter(cfg.PostLimit, cfg.PostWindow)},
 	}, nil
 }
 

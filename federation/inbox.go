@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/httprate"
 	"github.com/riverqueue/river"
 
 	"github.com/vestiging/vestiging"
@@ -34,6 +35,8 @@ const hostCheckInterval = time.Minute
 // inboxState is the inbox's in-memory state; its zero value is ready.
 type inboxState struct {
 	keys keyCache
+	// posts limits the replies and reports each remote actor sends.
+	posts *httprate.RateLimiter
 
 	mu      sync.Mutex
 	checked map[string]time.Time // host → when its health was last looked at
@@ -73,8 +76,8 @@ func refuse(status int, reason string, err error) *inboxError {
 
 // Inbox receives signed POSTs to the shared inbox and the actor's inbox.
 // Checks run cheapest first and change nothing (but the key cache) until
-// the activity is queued: body size; Signature header; domain rules for the keyId's host,
-// before any key is fetched; the signature (Digest, Date, key); the
+// the activity is queued: body size; Signature header; domain rules for the keyId's host
+// and actor blocks by the keyId, before any key is fetched; the signature (Digest, Date, key); the
 // activity's JSON; that the signer is the actor and that the ids it creates
 // or changes are on the actor's host. Then the activity is queued durably
 // as an InboxJob and the answer is 202; the worker applies it.
@@ -87,7 +90,7 @@ func (f *Federator) Inbox(w http.ResponseWriter, r *http.Request) {
 	status, msg := http.StatusAccepted, "Accepted."
 	var typ string
 	result := "accepted"
-	if err := f.receive(r, &typ); err != nil {
+	if err := f.receive(w, r, &typ); err != nil {
 		var ie *inboxError
 		if !errors.As(err, &ie) {
 			ie = refuse(http.StatusInternalServerError, "internal error", err)
@@ -109,7 +112,8 @@ func (f *Federator) Inbox(w http.ResponseWriter, r *http.Request) {
 // receive runs the inbox checks and queues the activity; ignored
 // activities (of an unknown type) return nil without being queued. It sets
 // *typ to the activity's type once the body is parsed, for the metrics.
-func (f *Federator) receive(r *http.Request, typ *string) error {
+// The rate limit of replies and reports sets its headers on w.
+func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string) error {
 	ctx := r.Context()
 	if r.ContentLength > MaxBodySize {
 		return refuse(http.StatusRequestEntityTooLarge, "body too large", nil)
@@ -130,6 +134,13 @@ func (f *Federator) receive(r *http.Request, typ *string) error {
 		return refuse(http.StatusBadRequest, "signature malformed", err)
 	}
 	if err := f.domainAllowed(ctx, p.KeyID); err != nil {
+		return err
+	}
+	// A blocked actor is known by its stored key: refused before any fetch.
+	if blocked, err := f.blocked(ctx, func(a *vestiging.Actor) bool { return a.KeyID == p.KeyID }); err != nil || blocked {
+		if blocked {
+			err = refuse(http.StatusForbidden, "actor blocked", fmt.Errorf("key %s", p.KeyID))
+		}
 		return err
 	}
 	owner, err := f.verify(r, body)
@@ -154,11 +165,26 @@ func (f *Federator) receive(r *http.Request, typ *string) error {
 	if err := f.authorize(ctx, owner, a); err != nil {
 		return err
 	}
+	if isPost(a) && f.in.posts.OnLimit(w, r, owner.IRI) {
+		return refuse(http.StatusTooManyRequests, "too many replies and reports", fmt.Errorf("actor %s", owner.IRI))
+	}
 	if err := f.cfg.Federation.InsertJob(ctx, InboxJob{Actor: owner.IRI, Body: body}); err != nil {
 		return fmt.Errorf("queue %s %s: %w", a.Type, a.ID, err)
 	}
 	f.signedBy(ctx, owner.Host)
 	return nil
+}
+
+// isPost reports whether an activity is a reply or a report, which are
+// limited per remote actor: Follows, answers and events are not.
+func isPost(a *Activity) bool {
+	switch a.Type {
+	case "Flag":
+		return true
+	case "Create", "Update":
+		return a.Object().Type == "Note"
+	}
+	return false
 }
 
 // verify checks the request's signature with the key from the key cache

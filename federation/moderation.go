@@ -1,14 +1,118 @@
 package federation
 
-// TEMPORARY wiring, replaced by the community work (issue 6).
-
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
 
-func (f *Federator) onFlag(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
-	f.log.Info("inbox: Flag received", "actor", a.Actor, "object", a.Object().ID)
-	return nil
+// onFlag stores a report another server sent: its objects are what it
+// reports (an actor of ours, an event, an offer, a reply), its content
+// why. A Flag delivered twice is stored once.
+func (f *Federator) onFlag(ctx context.Context, a *Activity, actor *vestiging.Actor, body []byte) error {
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return &permanentError{err}
+	}
+	var targets []string
+	for _, o := range a.Objects {
+		if o.ID != "" && !slices.Contains(targets, o.ID) {
+			targets = append(targets, o.ID)
+		}
+	}
+	r := &vestiging.Report{IRI: a.ID, ActorID: actor.ID, Targets: targets, Content: naturalText(doc, "content")}
+	err := f.cfg.Services.CreateReport(ctx, r)
+	switch vestiging.ErrorCode(err) {
+	case vestiging.ECONFLICT:
+		f.log.Debug("inbox: Flag stored before", "id", a.ID)
+		return nil
+	case vestiging.EINVALID:
+		return &permanentError{err}
+	}
+	return err
+}
+
+// SendReport reports remote content to the server it came from: it stores
+// r as an outgoing report and sends a Flag from the library actor to
+// r.ToActorID (the library that published the item), whose objects are
+// r.Targets (the item's id and its author's actor). The Flag's id is the
+// report's IRI, derived from what is reported and when, so a report sent
+// again is stored and sent once.
+func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report) error {
+	to, err := f.cfg.Federation.Actor(ctx, r.ToActorID)
+	if err != nil {
+		return fmt.Errorf("report to actor %d: %w", r.ToActorID, err)
+	}
+	if blocked, err := f.actorBlocked(ctx, to.IRI); err != nil || blocked {
+		if blocked {
+			err = vestiging.Errorf(vestiging.EFORBIDDEN, "This library does not federate with %s.", to.Handle())
+		}
+		return err
+	}
+	r.Outgoing = true
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = f.now()
+	}
+	sum := sha256.Sum256([]byte(strings.Join(r.Targets, "\n") + "\n" + to.IRI + "\n" + r.CreatedAt.UTC().Format(time.RFC3339Nano)))
+	r.IRI = f.cfg.BaseURL.JoinPath("flags", hex.EncodeToString(sum[:16])).String()
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if err := f.cfg.Services.CreateReport(ctx, r); err != nil {
+		return fmt.Errorf("report %s: %w", r.IRI, err)
+	}
+	body, err := json.Marshal(map[string]any{
+		"@context": ActivityStreamsContext,
+		"id":       r.IRI,
+		"type":     "Flag",
+		"actor":    ActorID(f.cfg.BaseURL),
+		"object":   r.Targets,
+		"content":  r.Content,
+		"to":       []string{to.IRI},
+	})
+	if err != nil {
+		return err
+	}
+	return f.send(ctx, &vestiging.Activity{IRI: r.IRI, Type: "Flag", ObjectIRI: r.Targets[0], JSON: body}, []string{to.DeliveryInbox()})
+}
+
+// blocked reports whether staff blocked a remote actor that match
+// selects. The moderated actors are few, and read afresh each time, so a
+// block applies at once in every process sharing the database.
+func (f *Federator) blocked(ctx context.Context, match func(a *vestiging.Actor) bool) (bool, error) {
+	moderated, err := f.cfg.Services.ModeratedActors(ctx)
+	if err != nil {
+		return false, fmt.Errorf("moderated actors: %w", err)
+	}
+	for _, m := range moderated {
+		if m.Mode == vestiging.ModerationBlock && m.Actor != nil && match(m.Actor) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// actorBlocked reports whether staff blocked the actor iri, or its host.
+func (f *Federator) actorBlocked(ctx context.Context, iri string) (bool, error) {
+	if refused, err := f.hostRefused(ctx, iriHost(iri)); err != nil || refused {
+		return refused, err
+	}
+	return f.blocked(ctx, func(a *vestiging.Actor) bool { return a.IRI == iri })
+}
+
+// ownedByBlocked reports whether an object id lies on a refused host or
+// under a blocked actor's id (as Mastodon's …/users/x/statuses/1 does), so
+// an Announce of it is not even fetched.
+func (f *Federator) ownedByBlocked(ctx context.Context, iri string) (bool, error) {
+	if refused, err := f.hostRefused(ctx, iriHost(iri)); err != nil || refused {
+		return refused, err
+	}
+	return f.blocked(ctx, func(a *vestiging.Actor) bool { return iri == a.IRI || strings.HasPrefix(iri, a.IRI+"/") })
 }

@@ -100,6 +100,13 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	if err != nil {
 		return fetchError(err)
 	}
+	// Queued before staff blocked the actor: dropped all the same.
+	if blocked, err := f.blocked(ctx, func(b *vestiging.Actor) bool { return b.IRI == actor.IRI }); err != nil || blocked {
+		if blocked {
+			f.log.Info("inbox: activity of a blocked actor dropped", "actor", actor.IRI, "type", a.Type)
+		}
+		return err
+	}
 	switch a.Type {
 	case "Follow":
 		err = f.onFollow(ctx, a, actor, job.Body)
@@ -127,7 +134,7 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	case "Leave":
 		err = f.onLeave(ctx, a, actor)
 	case "Flag":
-		err = f.onFlag(ctx, a, actor)
+		err = f.onFlag(ctx, a, actor, job.Body)
 	case "Like":
 		f.log.Info("inbox: Like received", "actor", a.Actor, "object", a.Object().ID)
 	default:
@@ -286,6 +293,9 @@ func (f *Federator) onCreate(ctx context.Context, a *Activity, actor *vestiging.
 	if o.Type == "Note" {
 		return f.onNote(ctx, a, actor)
 	}
+	if o.Type == "Page" {
+		return f.onPage(ctx, o, actor)
+	}
 	if o.Type != "" && o.Type != "Event" {
 		f.log.Debug("inbox: "+a.Type+" of a "+o.Type+" ignored", "object", o.ID)
 		return nil
@@ -369,19 +379,20 @@ func (f *Federator) onDelete(ctx context.Context, a *Activity, actor *vestiging.
 	return nil
 }
 
-// onAnnounce stores an announced Event, fetched again from its origin:
-// the embedded copy is never trusted. Its origin is the library it is
-// attributed to when we follow that one (the author, on the object's own
-// host); else the announcer when we follow the announcer; else it is
-// ignored.
+// onAnnounce stores an announced Event or offer (a Page), fetched again
+// from its origin: the embedded copy is never trusted, and an object of a
+// blocked actor is not fetched at all. An Event's origin is the library it
+// is attributed to when we follow that one (the author, on the object's
+// own host); else the announcer when we follow the announcer; else it is
+// ignored. An offer's origin is the announcing library, which we follow.
 func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	id := a.Object().ID
 	if id == "" {
 		return &permanentError{errors.New("Announce without an object id")}
 	}
-	if refused, err := f.hostRefused(ctx, iriHost(id)); err != nil || refused {
-		if refused {
-			f.log.Info("inbox: Announce of an object on a refused host", "object", id)
+	if blocked, err := f.ownedByBlocked(ctx, id); err != nil || blocked {
+		if blocked {
+			f.log.Info("inbox: Announce of an object of a blocked actor or host", "object", id)
 		}
 		return err
 	}
@@ -392,6 +403,13 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 	raw, err := f.fetcher.Fetch(ctx, id)
 	if err != nil {
 		return fetchError(err)
+	}
+	if documentType(raw) == "Page" {
+		if announcer == nil {
+			f.log.Debug("inbox: Announce of a page from an actor we do not follow", "actor", actor.IRI, "object", id)
+			return nil
+		}
+		return f.storeOffer(ctx, raw, "", announcer)
 	}
 	r, err := remoteEvent(raw)
 	if err != nil || r == nil {

@@ -17,8 +17,12 @@ import (
 	"github.com/vestiging/vestiging"
 )
 
-// KindOffer is the PublishJob.Object of an offer.
-const KindOffer = "offer"
+// KindOffer and KindReply are the PublishJob.Object of an offer and of a
+// resident's reply.
+const (
+	KindOffer = "offer"
+	KindReply = "reply"
+)
 
 func (f *Federator) addOutboxWorkers(w *river.Workers) {
 	river.AddWorker(w, &publishWorker{f: f})
@@ -49,24 +53,34 @@ func objectIRI(base *url.URL, kind string, id int64) (iri, asType string, err er
 		return base.JoinPath("courses", n).String(), "Event", nil
 	case KindOffer:
 		return OfferID(base, id), "Page", nil
+	case KindReply:
+		return ReplyID(base, id), "Note", nil
 	}
 	return "", "", vestiging.Errorf(vestiging.EINVALID, "Unknown object kind %q.", kind)
 }
 
 // localObject returns the AS2 object (without @context) of a local object
 // that the public may see: a published or cancelled event or course of
-// this library, or an approved offer. Anything else is ENOTFOUND.
+// this library, an approved offer or an approved reply of a resident.
+// Anything else is ENOTFOUND.
 func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map[string]any, error) {
 	notFound := vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
-	if kind == KindOffer {
+	switch kind {
+	case KindOffer:
 		o, err := f.cfg.Services.Offer(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if o.Status != vestiging.OfferApproved {
+		if o.Remote() || o.Status != vestiging.OfferApproved {
 			return nil, notFound
 		}
-		return OfferObject(o, f.cfg.BaseURL), nil
+		author, _, err := f.author(ctx, o.AuthorID)
+		if err != nil {
+			return nil, err
+		}
+		return OfferObject(o, author, f.cfg.BaseURL), nil
+	case KindReply:
+		return f.replyObject(ctx, id)
 	}
 	e, err := f.cfg.Services.Event(ctx, id)
 	if err != nil {
@@ -76,6 +90,28 @@ func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map
 		return nil, notFound
 	}
 	return EventObject(e, f.cfg.BaseURL, 0), nil
+}
+
+// publisher is the actor of the activities about a local object, and the
+// resident whose key signs them (0: the library's). Events are the
+// library's; offers and replies their author's, so Mastodon, which takes
+// an Update or Delete only from the object's own author, applies them.
+func (f *Federator) publisher(ctx context.Context, kind string, id int64) (actor string, personID int64, err error) {
+	switch kind {
+	case KindOffer:
+		o, err := f.cfg.Services.Offer(ctx, id)
+		if err != nil {
+			return "", 0, err
+		}
+		return f.author(ctx, o.AuthorID)
+	case KindReply:
+		r, err := f.cfg.Services.Reply(ctx, id)
+		if err != nil {
+			return "", 0, err
+		}
+		return f.author(ctx, r.PersonID)
+	}
+	return ActorID(f.cfg.BaseURL), 0, nil
 }
 
 // publishedActivityID is the id of the activity for one change: derived
@@ -89,22 +125,42 @@ func publishedActivityID(base *url.URL, objectIRI, action string, at time.Time) 
 // publish builds the Create, Update or Delete for a change and queues it
 // to every distinct follower inbox. A Create or Update whose object is no
 // longer public is skipped: the change that hid it queued a Delete.
+//
+// An approved offer is not created by the library: the library Announces
+// the resident's Page (DESIGN.md §4), which its followers fetch from us.
+// Closing or rejecting it later sends the author's Delete rather than an
+// Undo of the Announce: Mastodon's Undo only takes the boost off the
+// library's timeline and keeps the Page, where a Delete from its author
+// removes the Page and every boost of it, and other libraries remove it
+// from their board.
 func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	base := f.cfg.BaseURL
 	iri, asType, err := objectIRI(base, j.Object, j.ID)
 	if err != nil {
 		return river.JobCancel(err)
 	}
+	actor, personID, err := f.publisher(ctx, j.Object, j.ID)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		f.log.InfoContext(ctx, "publish: object gone", "object", iri, "action", j.Action)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
+	}
 	at := j.At.UTC()
 	if at.IsZero() {
 		at = f.now()
 	}
 	stamp := at.Format(time.RFC3339)
+	typ := j.Action
+	if j.Object == KindOffer && j.Action == "Create" {
+		typ, actor, personID = "Announce", ActorID(base), 0
+	}
 	act := map[string]any{
 		"@context":  Context,
 		"id":        publishedActivityID(base, iri, j.Action, at),
-		"type":      j.Action,
-		"actor":     ActorID(base),
+		"type":      typ,
+		"actor":     actor,
 		"published": stamp,
 		"to":        []any{Public},
 		"cc":        []any{FollowersID(base)},
@@ -124,6 +180,9 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 			act["updated"], obj["updated"] = stamp, stamp
 		}
 		act["object"] = obj
+		if typ == "Announce" {
+			act["object"] = iri
+		}
 	case "Delete":
 		act["object"] = map[string]any{"id": iri, "type": "Tombstone", "formerType": asType, "deleted": stamp}
 	default:
@@ -137,8 +196,9 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	if err != nil {
 		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
 	}
-	return f.send(ctx, &vestiging.Activity{
-		IRI: act["id"].(string), Type: j.Action, ObjectIRI: iri, JSON: body, Public: true,
+	return f.sendAs(ctx, personID, &vestiging.Activity{
+		// The library's outbox lists its own activities, not its residents'.
+		IRI: act["id"].(string), Type: typ, ObjectIRI: iri, JSON: body, Public: personID == 0,
 	}, inboxes)
 }
 

@@ -103,11 +103,22 @@ func TestPublish(t *testing.T) {
 					if got, want := queuedDeliveries(t, db, id), 3; got != want {
 						t.Errorf("%d deliveries queued, want %d (one per shared inbox)", got, want)
 					}
-					if act["type"] != action || act["actor"] != ActorID(in.base) || act["@context"] == nil {
-						t.Errorf("activity type %v actor %v", act["type"], act["actor"])
+					// The library announces an offer, whose Page its followers fetch.
+					typ := action
+					if tt.object == KindOffer && action == "Create" {
+						typ = "Announce"
+					}
+					if act["type"] != typ || act["actor"] != ActorID(in.base) || act["@context"] == nil {
+						t.Errorf("activity type %v actor %v, want %s by the library", act["type"], act["actor"], typ)
 					}
 					if got := fmt.Sprint(act["to"], act["cc"]); got != fmt.Sprint([]any{Public}, []any{FollowersID(in.base)}) {
 						t.Errorf("addressing %s", got)
+					}
+					if typ == "Announce" {
+						if act["object"] != tt.iri {
+							t.Errorf("announced %v, want %s", act["object"], tt.iri)
+						}
+						return
 					}
 					obj, _ := act["object"].(map[string]any)
 					if obj["id"] != tt.iri {

@@ -1,15 +1,201 @@
 package federation
 
-// TEMPORARY wiring, replaced by the community work (issue 6).
-
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
 
+// ReplyID is the id of a resident's reply: base/replies/{id}.
+func ReplyID(base *url.URL, id int64) string {
+	return base.JoinPath("replies", strconv.FormatInt(id, 10)).String()
+}
+
+// replyObject is the Note of an approved reply by a resident here, in
+// reply to the event, course or offer it answers.
+func (f *Federator) replyObject(ctx context.Context, id int64) (map[string]any, error) {
+	r, err := f.cfg.Services.Reply(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.PersonID == 0 || r.Status != vestiging.ReplyApproved {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	inReplyTo, err := f.replyTarget(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	author, _, err := f.author(ctx, r.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	iri := ReplyID(f.cfg.BaseURL, r.ID)
+	o := map[string]any{
+		"type":         "Note",
+		"id":           iri,
+		"url":          iri,
+		"attributedTo": author,
+		"inReplyTo":    inReplyTo,
+		"content":      vestiging.SanitizeHTML(r.Content),
+		"mediaType":    "text/html",
+		"to":           []any{Public},
+		"cc":           []any{FollowersID(f.cfg.BaseURL)},
+	}
+	if !r.CreatedAt.IsZero() {
+		o["published"] = r.CreatedAt.UTC().Format(time.RFC3339)
+	}
+	return o, nil
+}
+
+// replyTarget is the id of the local event, course or offer r answers.
+func (f *Federator) replyTarget(ctx context.Context, r *vestiging.Reply) (string, error) {
+	if r.ObjectType == vestiging.ReplyToOffer {
+		return OfferID(f.cfg.BaseURL, r.ObjectID), nil
+	}
+	e, err := f.cfg.Services.Event(ctx, r.ObjectID)
+	if err != nil {
+		return "", fmt.Errorf("reply %d: %w", r.ID, err)
+	}
+	return EventID(f.cfg.BaseURL, e), nil
+}
+
+// note is what a reply needs of an incoming Note.
+type note struct {
+	ID           string
+	URL          string
+	AttributedTo string
+	InReplyTo    string
+	Content      string
+}
+
+// parseNote reads a Note's JSON: inReplyTo and attributedTo as an IRI or
+// an embedded object's id, url as an IRI or a Link, content or contentMap.
+func parseNote(raw []byte) (*note, error) {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, &vestiging.Error{Code: vestiging.EINVALID, Message: "The note is not a JSON object.", Err: err}
+	}
+	first := func(v any) string {
+		for _, x := range asList(v) {
+			switch x := x.(type) {
+			case string:
+				return x
+			case map[string]any:
+				if s := str(x["id"]) + str(x["href"]); s != "" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	n := &note{
+		ID: str(m["id"]), URL: first(m["url"]), AttributedTo: first(m["attributedTo"]),
+		InReplyTo: first(m["inReplyTo"]), Content: naturalText(m, "content"),
+	}
+	if n.URL == "" {
+		n.URL = n.ID
+	}
+	if n.ID == "" {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "The note has no id.")
+	}
+	return n, nil
+}
+
+// localTarget maps the id or page of one of our events, courses or offers
+// to what a Reply answers; ok is false for anything else.
+func (f *Federator) localTarget(iri string) (objectType string, id int64, ok bool) {
+	base := f.cfg.BaseURL.String()
+	if !SameHost(base, iri) {
+		return "", 0, false
+	}
+	u, err := url.Parse(iri)
+	if err != nil {
+		return "", 0, false
+	}
+	rel := strings.TrimPrefix(u.Path, strings.TrimSuffix(f.cfg.BaseURL.Path, "/"))
+	for prefix, typ := range map[string]string{"/events/": vestiging.ReplyToEvent, "/courses/": vestiging.ReplyToEvent, "/offers/": vestiging.ReplyToOffer} {
+		if rest, found := strings.CutPrefix(rel, prefix); found {
+			n, err := strconv.ParseInt(rest, 10, 64)
+			return typ, n, err == nil && n > 0
+		}
+	}
+	return "", 0, false
+}
+
 // onReply stores a Note answering a local event, course or offer; handled
-// is false when the Note answers nothing of ours.
+// is false when the Note answers nothing of ours. The Note must be the
+// sender's own; the store decides whether it shows at once or waits for
+// approval, and a second delivery (or a Create after a Delete) changes
+// nothing. An edit (Update) of a stored reply is not applied: the reply
+// keeps the text staff saw.
 func (f *Federator) onReply(ctx context.Context, a *Activity, actor *vestiging.Actor) (handled bool, err error) {
-	return false, nil
+	o := a.Object()
+	raw := []byte(o.Raw)
+	if raw == nil {
+		if raw, err = f.fetcher.Fetch(ctx, o.ID); err != nil {
+			return false, fetchError(err)
+		}
+	}
+	n, err := parseNote(raw)
+	if err != nil {
+		return false, &permanentError{err}
+	}
+	typ, id, ok := f.localTarget(n.InReplyTo)
+	if !ok {
+		return false, nil
+	}
+	if n.AttributedTo != actor.IRI || !SameHost(actor.IRI, n.ID) {
+		f.log.Info("inbox: reply by someone else than its sender ignored", "note", n.ID, "actor", actor.IRI)
+		return true, nil
+	}
+	if a.Type != "Create" {
+		f.log.Debug("inbox: "+a.Type+" of a reply ignored", "note", n.ID)
+		return true, nil
+	}
+	if public, err := f.replyable(ctx, typ, id); err != nil || !public {
+		if err == nil {
+			f.log.Info("inbox: reply to nothing public ignored", "note", n.ID, "in_reply_to", n.InReplyTo)
+		}
+		return true, err
+	}
+	r := &vestiging.Reply{
+		ObjectType: typ, ObjectID: id, IRI: n.ID, URL: n.URL, ActorID: actor.ID,
+		Content: vestiging.SanitizeHTML(n.Content),
+	}
+	err = f.cfg.Services.CreateReply(ctx, r)
+	switch vestiging.ErrorCode(err) {
+	case vestiging.ECONFLICT:
+		f.log.Debug("inbox: reply stored before or deleted", "note", n.ID)
+		return true, nil
+	case vestiging.EINVALID:
+		return true, &permanentError{err}
+	}
+	return true, err
+}
+
+// replyable reports whether a local event, course or offer may be
+// answered: one the public sees.
+func (f *Federator) replyable(ctx context.Context, typ string, id int64) (bool, error) {
+	kind := KindOffer
+	if typ == vestiging.ReplyToEvent {
+		e, err := f.cfg.Services.Event(ctx, id)
+		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		kind = e.Kind
+	}
+	_, err := f.localObject(ctx, kind, id)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return false, nil
+	}
+	return err == nil, err
 }

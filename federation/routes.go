@@ -58,6 +58,7 @@ func (f *Federator) router() http.Handler {
 		r.Get("/events/{id}", f.serveObject(vestiging.KindEvent))
 		r.Get("/courses/{id}", f.serveObject(vestiging.KindCourse))
 		r.Get("/offers/{id}", f.serveObject(KindOffer))
+		r.Get("/replies/{id}", f.serveObject(KindReply))
 		r.Get("/activities/{id}", f.serveActivity)
 		r.Get("/users/{handle}/outbox", f.servePersonCollection("outbox"))
 		r.Get("/users/{handle}/followers", f.servePersonCollection("followers"))

@@ -278,7 +278,9 @@ func isFederationPath(path string) bool {
 	case "/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/inbox":
 		return true
 	}
-	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/users/")
+	// A resident's reply has no page of its own: it is shown under what it answers.
+	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/users/") ||
+		strings.HasPrefix(path, "/replies/")
 }
 
 // isObjectPath reports whether path is an event, course or offer, which

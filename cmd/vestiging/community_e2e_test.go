@@ -1,0 +1,221 @@
+package main
+
+// End-to-end community and moderation (issue 6): a resident's offer
+// travels from A to B by A's Announce, a Mastodon-like peer's reply waits
+// for A's approval, B's Flag reaches A's report queue, and once A blocks
+// B's domain B's events are gone from A's agenda and B's deliveries are
+// refused.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
+)
+
+func TestCommunityFederation(t *testing.T) {
+	ctx := context.Background()
+	a := startNode(t, "A", "", true, nil)
+	b := startNode(t, "B", "", true, nil)
+	a.rename("Bibliotheek Aalten")
+	b.rename("Bibliotheek Bommelerwaard")
+	peer := newMastodonPeer(t)
+	step := func(name string, fn func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, fn) {
+			t.FailNow()
+		}
+	}
+	// follow makes from follow to and waits for the Accept.
+	follow := func(t *testing.T, from, to *node) *vestiging.Actor {
+		t.Helper()
+		fl, err := from.Fed.Follow(ctx, "@agenda@"+to.host)
+		if err != nil {
+			t.Fatalf("%s follows %s: %v", from.name, to.name, err)
+		}
+		eventually(t, e2eWait, func() error {
+			got, err := from.DB.FollowingByActor(ctx, fl.Actor.ID)
+			if err != nil {
+				return err
+			}
+			if got.State != vestiging.FollowAccepted {
+				return fmt.Errorf("%s follows %s: %s", from.name, to.name, got.State)
+			}
+			return nil
+		})
+		return fl.Actor
+	}
+	staff, err := a.DB.PersonByEmail(ctx, demoStaffEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := func(action, target string) *vestiging.AuditEntry {
+		return &vestiging.AuditEntry{PersonID: staff.ID, Action: action, Target: target}
+	}
+
+	var offerIRI string
+	step("OfferAnnounced", func(t *testing.T) {
+		follow(t, b, a)
+		sanne := &vestiging.Person{Email: "sanne@mail.example", DisplayName: "Sanne Jansen", PasswordHash: "x", Handle: "sanne"}
+		if err := a.DB.CreatePerson(ctx, sanne); err != nil {
+			t.Fatal(err)
+		}
+		offer := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Hulp met je smartphone", Description: "<p>Op dinsdagmiddag.</p>",
+			Theme: "digitale-vaardigheden", Area: "Aalten", AuthorID: sanne.ID}
+		if err := a.DB.CreateOffer(ctx, offer); err != nil {
+			t.Fatal(err)
+		}
+		offerIRI = federation.OfferID(a.cfg.BaseURL, offer.ID)
+		if err := a.DB.SetOfferStatus(ctx, offer.ID, vestiging.OfferApproved, "", audit("offer.approve", offerIRI)); err != nil {
+			t.Fatal(err)
+		}
+		var got *vestiging.Offer
+		eventually(t, e2eWait, func() error {
+			offers, _, err := b.DB.FindOffers(ctx, vestiging.OfferFilter{Source: "remote", Limit: vestiging.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for _, o := range offers {
+				if o.IRI == offerIRI {
+					got = o
+					return nil
+				}
+			}
+			return fmt.Errorf("B has no offer %s yet", offerIRI)
+		})
+		if got.Title != offer.Title || got.Kind != offer.Kind || got.Theme != offer.Theme || got.Area != "Aalten" ||
+			got.Origin == nil || got.Origin.IRI != a.actorID() ||
+			got.AuthorActor == nil || got.AuthorActor.IRI != federation.PersonActorID(a.cfg.BaseURL, "sanne") {
+			t.Errorf("B stored %+v (origin %+v, author %+v)", got, got.Origin, got.AuthorActor)
+		}
+		if res := b.do(browser(t), http.MethodGet, "/offers", nil); res.Status != http.StatusOK || !strings.Contains(res.Body, offer.Title) {
+			t.Errorf("B's board: status %d, has the offer: %v", res.Status, strings.Contains(res.Body, offer.Title))
+		}
+	})
+
+	step("ReplyAfterApproval", func(t *testing.T) {
+		start := time.Now().AddDate(0, 0, 10).In(amsterdam(t))
+		eventIRI := a.publishEvent("Voorlezen aan de Slinge", time.Date(start.Year(), start.Month(), start.Day(), 15, 0, 0, 0, start.Location()))
+		noteID := peer.srv.URL + "/users/fan/statuses/1"
+		text := "Wat leuk, wij komen met de kleinkinderen!"
+		create, err := json.Marshal(map[string]any{
+			"@context": federation.ActivityStreamsContext, "id": noteID + "/activity", "type": "Create", "actor": peer.actorID(),
+			"to": []any{federation.Public},
+			"object": map[string]any{"id": noteID, "type": "Note", "attributedTo": peer.actorID(), "inReplyTo": eventIRI,
+				"content": "<p>" + text + "</p>", "url": peer.srv.URL + "/@fan/1", "to": []any{federation.Public}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, body, err := peer.do(ctx, http.MethodPost, a.URL+"/inbox", federation.AcceptActivity, create, true)
+		if err != nil || status != http.StatusAccepted {
+			t.Fatalf("reply: %d %v: %s", status, err, body)
+		}
+		var reply *vestiging.Reply
+		eventually(t, e2eWait, func() error {
+			reply, err = a.DB.ReplyByIRI(ctx, noteID)
+			return err
+		})
+		if reply.Status != vestiging.ReplyPending || reply.Actor == nil || reply.Actor.IRI != peer.actorID() {
+			t.Fatalf("reply %+v, want pending by the peer's actor", reply)
+		}
+		path := strings.TrimPrefix(eventIRI, a.URL)
+		if res := a.do(browser(t), http.MethodGet, path, nil); strings.Contains(res.Body, text) {
+			t.Error("the reply shows before approval")
+		}
+		if err := a.DB.SetReplyStatus(ctx, reply.ID, vestiging.ReplyApproved, "", audit("reply.approve", noteID)); err != nil {
+			t.Fatal(err)
+		}
+		if res := a.do(browser(t), http.MethodGet, path, nil); res.Status != http.StatusOK || !strings.Contains(res.Body, text) {
+			t.Errorf("event page: status %d, shows the approved reply: %v", res.Status, strings.Contains(res.Body, text))
+		}
+	})
+
+	step("FlagReachesQueue", func(t *testing.T) {
+		libA, err := b.DB.ActorByIRI(ctx, a.actorID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &vestiging.Report{ToActorID: libA.ID, Targets: []string{offerIRI, federation.PersonActorID(a.cfg.BaseURL, "sanne")}, Content: "Dit is reclame."}
+		if err := b.Fed.SendReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		var got *vestiging.Report
+		eventually(t, e2eWait, func() error {
+			reports, _, err := a.DB.Reports(ctx, vestiging.ReportOpen, 0, 10)
+			if err != nil {
+				return err
+			}
+			for _, rep := range reports {
+				if rep.IRI == r.IRI {
+					got = rep
+					return nil
+				}
+			}
+			return fmt.Errorf("A has no report %s yet", r.IRI)
+		})
+		if got.Outgoing || got.Content != r.Content || strings.Join(got.Targets, " ") != strings.Join(r.Targets, " ") {
+			t.Errorf("A's report %+v", got)
+		}
+		if sent, err := b.DB.Report(ctx, r.ID); err != nil || !sent.Outgoing {
+			t.Errorf("B's outgoing report %+v, %v", sent, err)
+		}
+	})
+
+	step("DomainBlock", func(t *testing.T) {
+		libB := follow(t, a, b)
+		upcoming := func() int {
+			_, n, err := a.DB.FindEvents(ctx, vestiging.EventFilter{From: time.Now(), OriginID: libB.ID, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		eventually(t, e2eWait, func() error {
+			if upcoming() == 0 {
+				return fmt.Errorf("A shows none of B's events yet")
+			}
+			return nil
+		})
+		if err := a.DB.ApplyDomainRule(ctx, &vestiging.DomainRule{Host: b.host, Mode: vestiging.DomainBlock, Reason: "test"}, audit("domain.block", b.host)); err != nil {
+			t.Fatal(err)
+		}
+		if n := upcoming(); n != 0 {
+			t.Errorf("A's agenda shows %d of B's events after the block", n)
+		}
+		// B's next delivery, signed with B's own key, is refused.
+		key, err := b.DB.InstanceKey(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk, err := federation.ParsePrivateKeyPEM(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(map[string]any{"@context": federation.ActivityStreamsContext, "id": b.URL + "/activities/blocked",
+			"type": "Follow", "actor": b.actorID(), "object": a.actorID()})
+		req, err := http.NewRequest(http.MethodPost, a.URL+"/inbox", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", federation.ContentTypeActivity)
+		if err := (&federation.Signer{KeyID: federation.KeyID(b.cfg.BaseURL), Key: pk}).Sign(req, body); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got, want := res.StatusCode, http.StatusForbidden; got != want {
+			t.Errorf("B's delivery to A: status %d, want %d", got, want)
+		}
+	})
+}
