@@ -396,11 +396,12 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 // accountExport is everything the site keeps about a resident, for
 // /account/export (the GDPR's right of access and to data portability).
 type accountExport struct {
-	ExportedAt time.Time       `json:"exported_at"`
-	Profile    exportProfile   `json:"profile"`
-	Offers     []exportOffer   `json:"offers"`
-	Following  []exportFollow  `json:"following"`
-	Sessions   []exportSession `json:"sessions"`
+	ExportedAt    time.Time            `json:"exported_at"`
+	Profile       exportProfile        `json:"profile"`
+	Offers        []exportOffer        `json:"offers"`
+	Registrations []exportRegistration `json:"registrations"`
+	Following     []exportFollow       `json:"following"`
+	Sessions      []exportSession      `json:"sessions"`
 }
 
 type exportProfile struct {
@@ -458,6 +459,11 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) {
 		if offset+100 >= total {
 			break
 		}
+	}
+	var err error
+	if out.Registrations, err = s.exportRegistrations(ctx, me.ID); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if s.fed != nil {
 		follows, err := s.fed.PersonFollowings(ctx, me.ID)

@@ -14,9 +14,12 @@ import (
 func TestCatalogComplete(t *testing.T) {
 	var missing []string
 	check := func(where, s string) {
-		if _, ok := catalog[s]; !ok {
-			missing = append(missing, where+": "+s)
+		for _, c := range catalogs {
+			if _, ok := c[s]; ok {
+				return
+			}
 		}
+		missing = append(missing, where+": "+s)
 	}
 	templates, err := filepath.Glob("templates/*.html")
 	if err != nil || len(templates) == 0 {
@@ -46,6 +49,12 @@ func TestCatalogComplete(t *testing.T) {
 	// Messages are English sentences in string literals: the domain's
 	// (root package) and this package's.
 	messages := regexp.MustCompile(`"([A-Z][^"%]*[a-z0-9)][.])"`)
+	dutch := map[string]bool{}
+	for _, c := range catalogs {
+		for _, nl := range c {
+			dutch[nl] = true
+		}
+	}
 	for _, pattern := range []string{"../*.go", "*.go"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
@@ -60,7 +69,9 @@ func TestCatalogComplete(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, m := range messages.FindAllStringSubmatch(string(b), -1) {
-				check(p, m[1])
+				if !dutch[m[1]] { // a part's catalog, outside i18n.go
+					check(p, m[1])
+				}
 			}
 		}
 	}

@@ -293,7 +293,8 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 type eventData struct {
-	Event *vestiging.Event
+	Event  *vestiging.Event
+	Signup *signupView // the sign-up part (registration.go)
 }
 
 // pathEvent loads the event whose id is in the path.
@@ -342,12 +343,24 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request, kind string) 
 		http.Redirect(w, r, eventPath(e), http.StatusMovedPermanently)
 		return
 	}
-	p := s.newPage(r, eventData{Event: e})
+	s.renderEvent(w, r, http.StatusOK, e, nil)
+}
+
+// renderEvent renders an event or course page; reply holds a refused
+// reply's text and error, or nil.
+func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int, e *vestiging.Event, reply *form) {
+	data := eventData{Event: e}
+	var err error
+	if data.Signup, err = s.signupFor(r, e); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := s.newPage(r, data)
 	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
 		s.fail(w, r, fmt.Errorf("themes: %w", err))
 		return
 	}
-	s.render(w, r, http.StatusOK, kind, p)
+	s.render(w, r, status, e.Kind, p)
 }
 
 func eventPath(e *vestiging.Event) string {

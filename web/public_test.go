@@ -73,7 +73,8 @@ func TestPublicPages(t *testing.T) {
 	})
 	t.Run("RegistrationOpen", func(t *testing.T) {
 		res := e.get(e.client(), fmt.Sprintf("/events/%d", open.ID))
-		wantContains(t, res, "Aanmelden is nodig.")
+		wantContains(t, res, "Log in om je aan te melden", fmt.Sprintf(`href="/login?next=%%2fevents%%2f%d"`, open.ID))
+		wantNotContains(t, res, "/register")
 	})
 	t.Run("Course", func(t *testing.T) {
 		res := e.get(c, fmt.Sprintf("/courses/%d", course.ID))

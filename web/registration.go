@@ -1,9 +1,946 @@
 package web
 
-import "github.com/go-chi/chi/v5"
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Registrations on the web: the sign-up part of event and course pages,
+// the links from the mails, a resident's own list and the staff's attendee
+// list. Who signed up is shown only to the library's staff and to the
+// person themselves; public pages and the JSON API show counts, never names.
 
 // registrationRoutes adds sign-up, cancel and the staff attendee pages.
-func (s *Server) registrationRoutes(r chi.Router) {}
+func (s *Server) registrationRoutes(r chi.Router) {
+	for _, kind := range []string{"/events", "/courses"} {
+		r.Post(kind+"/{id}/register", s.register)
+		// A guest sign-up sends a mail: as limited as the account sign-up.
+		r.With(httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))).
+			Post(kind+"/{id}/register/guest", s.registerGuest)
+	}
+	// Links from mails: GET shows a button, POST acts, because mail
+	// scanners follow every link they see.
+	r.Get("/registrations/confirm", s.linkPage(linkConfirm))
+	r.Post("/registrations/confirm", s.confirmGuest)
+	r.Get("/registrations/cancel", s.linkPage(linkCancel))
+	r.Post("/registrations/cancel", s.cancelByLink)
+
+	account := r.With(s.requireAccount)
+	account.Get("/account/registrations", s.myRegistrations)
+	account.Post("/account/registrations/{rid}/cancel", s.cancelMine)
+
+	staff := r.With(s.requireStaff)
+	staff.Get("/staff/events/{id}/attendees", s.attendees)
+	staff.Get("/staff/events/{id}/attendees.csv", s.attendeesCSV)
+	staff.Post("/staff/events/{id}/attendees/{rid}/checkin", s.checkIn)
+	staff.Post("/staff/events/{id}/attendees/{rid}/move", s.moveAttendee)
+	staff.Post("/staff/events/{id}/capacity", s.setCapacity)
+	staff.Post("/staff/events/{id}/signup", s.openOrClose)
+}
+
+// signupView is what the sign-up part of an event or course page shows.
+type signupView struct {
+	Event    *vestiging.Event
+	Mine     *vestiging.Registration // the signed-in person's latest registration, if any
+	Position int                     // Mine's number on the waitlist, from 1
+	Left     int                     // places left, when the event has a capacity
+	Ended    bool
+	Guests   bool  // someone without an account may sign up here
+	Guest    *form // the guest form, with its errors
+	Staff    bool  // the visitor may see the attendee list
+}
+
+// Full reports whether every place is taken.
+func (v *signupView) Full() bool { return v.Event.Capacity > 0 && v.Left == 0 }
+
+// guestFormKey holds, in a request's context, the guest form sent back
+// with its errors: the event page's renderer, shared with the replies,
+// then needs no parameter for it.
+type guestFormKey struct{}
+
+// signupFor builds the sign-up part for the visitor of r.
+func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, error) {
+	ctx := r.Context()
+	guest, _ := ctx.Value(guestFormKey{}).(*form)
+	if guest == nil {
+		guest = newForm(nil)
+	}
+	v := &signupView{Event: e, Guest: guest, Ended: !e.EndsAt.After(s.now())}
+	if e.Capacity > 0 {
+		v.Left = max(0, e.Capacity-e.Participants)
+	}
+	me := personFrom(ctx)
+	v.Staff = me.IsStaff() && !e.Remote() && e.RegistrationMode == vestiging.RegistrationOpen
+	if e.RegistrationMode != vestiging.RegistrationOpen {
+		return v, nil
+	}
+	if me == nil {
+		if !e.Remote() {
+			lib, err := s.svc.Library(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("library for sign-up: %w", err)
+			}
+			v.Guests = lib.AllowGuests
+		}
+		return v, nil
+	}
+	mine, err := s.latestRegistration(ctx, e.ID, me.ID)
+	if err != nil {
+		return nil, err
+	}
+	if mine != nil && mine.State == vestiging.RegistrationWaitlisted {
+		if v.Position, err = s.waitlistPosition(ctx, mine); err != nil {
+			return nil, err
+		}
+	}
+	v.Mine = mine
+	return v, nil
+}
+
+// latestRegistration is the person's active registration for the event,
+// or else their last refused one (so a resident sees the answer another
+// library gave), or nil.
+func (s *Server) latestRegistration(ctx context.Context, eventID, personID int64) (*vestiging.Registration, error) {
+	reg, err := s.svc.ActiveRegistration(ctx, eventID, personID, 0)
+	switch vestiging.ErrorCode(err) {
+	case "":
+		return reg, nil
+	case vestiging.ENOTFOUND:
+	default:
+		return nil, fmt.Errorf("registration of person %d for event %d: %w", personID, eventID, err)
+	}
+	regs, _, err := s.svc.Registrations(ctx, vestiging.RegistrationFilter{EventID: eventID, PersonID: personID,
+		State: vestiging.RegistrationRejected, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("refused registrations of person %d for event %d: %w", personID, eventID, err)
+	}
+	if len(regs) > 0 && regs[0].PersonID == personID && regs[0].EventID == eventID {
+		return regs[0], nil
+	}
+	return nil, nil
+}
+
+// waitlistPosition is reg's number on its event's waitlist, from 1.
+func (s *Server) waitlistPosition(ctx context.Context, reg *vestiging.Registration) (int, error) {
+	waiting, err := s.allRegistrations(ctx, vestiging.RegistrationFilter{EventID: reg.EventID, State: vestiging.RegistrationWaitlisted})
+	if err != nil {
+		return 0, err
+	}
+	for i, w := range waiting {
+		if w.ID == reg.ID {
+			return i + 1, nil
+		}
+	}
+	return 0, nil
+}
+
+// allRegistrations reads every page of f: an attendee list and a person's
+// registrations are shown and exported whole.
+func (s *Server) allRegistrations(ctx context.Context, f vestiging.RegistrationFilter) ([]*vestiging.Registration, error) {
+	f.Limit = vestiging.MaxPageSize
+	var out []*vestiging.Registration
+	for f.Offset = 0; f.Offset <= vestiging.MaxOffset; f.Offset += f.Limit {
+		page, total, err := s.svc.Registrations(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("registrations (event %d, person %d): %w", f.EventID, f.PersonID, err)
+		}
+		out = append(out, page...)
+		if len(page) < f.Limit || f.Offset+len(page) >= total {
+			break
+		}
+	}
+	return out, nil
+}
+
+// register signs the signed-in resident up: for one of ours, or for
+// another library's event, where the store sends the Join and the page
+// shows the answer once it arrives.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	e, err := s.publicEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	me := personFrom(ctx)
+	if me == nil {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(eventPath(e)), http.StatusSeeOther)
+		return
+	}
+	if !me.Confirmed() {
+		s.errorPage(w, r, http.StatusForbidden, "Confirm your email address before you sign up for activities.")
+		return
+	}
+	token, _ := vestiging.NewToken()
+	reg := &vestiging.Registration{EventID: e.ID, PersonID: me.ID, CancelToken: token}
+	if err := s.svc.Register(ctx, reg); err != nil {
+		if vestiging.ErrorCode(err) == vestiging.ECONFLICT {
+			s.noticePage(w, r, http.StatusConflict, notice{Title: "You are already signed up",
+				Message: "You are already signed up for this activity.", LinkURL: eventPath(e), LinkText: "Back to the activity"})
+			return
+		}
+		s.fail(w, r, fmt.Errorf("register person %d for event %d: %w", me.ID, e.ID, err))
+		return
+	}
+	http.Redirect(w, r, eventPath(e)+"#registration", http.StatusSeeOther)
+}
+
+// registerGuest signs up someone without an account: pending, with a mail
+// to confirm the address. A known address gets the same page as a new one,
+// so the form tells nobody who signed up.
+func (s *Server) registerGuest(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	e, err := s.publicEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	lib, err := s.svc.Library(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("library for guest sign-up: %w", err))
+		return
+	}
+	if !lib.AllowGuests || e.Remote() || e.RegistrationMode != vestiging.RegistrationOpen {
+		s.errorPage(w, r, http.StatusForbidden, "Sign in to register for this activity.")
+		return
+	}
+	f := newForm(r.PostForm)
+	token, _ := vestiging.NewToken()
+	reg := &vestiging.Registration{EventID: e.ID, GuestName: f.Get("name"), GuestEmail: f.Get("email"), CancelToken: token}
+	if strings.TrimSpace(reg.GuestName) == "" {
+		f.Add("name", "This field is required.")
+	}
+	f.AddDomain(vestiging.FieldErrors(reg.Validate()))
+	if f.Valid() {
+		err = s.svc.Register(ctx, reg)
+		switch code := vestiging.ErrorCode(err); {
+		case code == "" || code == vestiging.ECONFLICT:
+			s.noticePage(w, r, http.StatusOK, notice{Title: "Check your email",
+				Message: "We sent a mail to %s. Open the link in it to confirm your registration; until then no place is held for you.",
+				Arg:     reg.GuestEmail, LinkURL: eventPath(e), LinkText: "Back to the activity"})
+			return
+		case code == vestiging.EINVALID && vestiging.FieldErrors(err) != nil:
+			f.AddDomain(vestiging.FieldErrors(err))
+		default:
+			s.fail(w, r, fmt.Errorf("register guest for event %d: %w", e.ID, err))
+			return
+		}
+	}
+	r = r.WithContext(context.WithValue(ctx, guestFormKey{}, f))
+	s.renderEvent(w, r, http.StatusUnprocessableEntity, e, nil)
+}
+
+// The two kinds of links in the mails.
+const (
+	linkConfirm = "confirm"
+	linkCancel  = "cancel"
+)
+
+// linkData is the page behind a mail's link: what it does and its button.
+type linkData struct {
+	Kind      string
+	Token     string
+	Event     *vestiging.Event
+	StateName string
+}
+
+// tokenRegistration finds the registration of a link's token and its
+// event; an unknown token is a 404 page, one spent already a 410 page.
+// It reports false when it has answered.
+func (s *Server) tokenRegistration(w http.ResponseWriter, r *http.Request, kind, token string) (*vestiging.Registration, *vestiging.Event, bool) {
+	ctx := r.Context()
+	var reg *vestiging.Registration
+	var err error = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	if token != "" {
+		reg, err = s.svc.RegistrationByToken(ctx, vestiging.HashToken(token))
+	}
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		s.noticePage(w, r, http.StatusNotFound, notice{Title: "Unknown link",
+			Message: "We do not know this link. Check that you copied the whole address from the mail.", LinkURL: "/agenda", LinkText: "Agenda"})
+		return nil, nil, false
+	}
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("registration by token: %w", err))
+		return nil, nil, false
+	}
+	e, err := s.svc.Event(ctx, reg.EventID)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("event %d of registration %d: %w", reg.EventID, reg.ID, err))
+		return nil, nil, false
+	}
+	spent := !reg.Active() || kind == linkConfirm && reg.State != vestiging.RegistrationPending
+	if spent {
+		s.linkGone(w, r, kind, e)
+		return nil, nil, false
+	}
+	return reg, e, true
+}
+
+// linkGone answers a link used before: 410, nothing changed.
+func (s *Server) linkGone(w http.ResponseWriter, r *http.Request, kind string, e *vestiging.Event) {
+	msg := "This registration has already been cancelled; the link no longer works."
+	if kind == linkConfirm {
+		msg = "This link has already been used, or the registration was cancelled."
+	}
+	s.noticePage(w, r, http.StatusGone, notice{Title: "This link no longer works", Message: msg,
+		LinkURL: eventPath(e), LinkText: "Back to the activity"})
+}
+
+// linkPage shows what a mail's link will do, with the button that does it.
+func (s *Server) linkPage(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		reg, e, ok := s.tokenRegistration(w, r, kind, token)
+		if !ok {
+			return
+		}
+		// The token is in the address: keep it out of other sites' logs.
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		s.render(w, r, http.StatusOK, "registration_link", s.newPage(r, linkData{Kind: kind, Token: token, Event: e,
+			StateName: stateNames[reg.State]}))
+	}
+}
+
+// confirmGuest turns a guest's pending registration into a place or a
+// waitlist entry.
+func (s *Server) confirmGuest(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	token := r.PostForm.Get("token")
+	if _, _, ok := s.tokenRegistration(w, r, linkConfirm, token); !ok {
+		return
+	}
+	reg, err := s.svc.ConfirmGuest(r.Context(), vestiging.HashToken(token))
+	if err != nil {
+		s.linkFailed(w, r, linkConfirm, err)
+		return
+	}
+	s.stateNotice(w, r, reg)
+}
+
+// linkFailed answers a store error on a link that was valid a moment ago:
+// a link spent in the meantime is 410, as when it was spent before.
+func (s *Server) linkFailed(w http.ResponseWriter, r *http.Request, kind string, err error) {
+	if vestiging.ErrorCode(err) != vestiging.EINVALID {
+		s.fail(w, r, fmt.Errorf("%s link: %w", kind, err))
+		return
+	}
+	s.noticePage(w, r, http.StatusGone, notice{Title: "This link no longer works", Message: vestiging.ErrorMessage(err),
+		LinkURL: "/agenda", LinkText: "Agenda"})
+}
+
+// stateNotice tells where a registration stands after the visitor acted.
+func (s *Server) stateNotice(w http.ResponseWriter, r *http.Request, reg *vestiging.Registration) {
+	e, err := s.svc.Event(r.Context(), reg.EventID)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("event %d: %w", reg.EventID, err))
+		return
+	}
+	n := notice{Arg: e.Title, LinkURL: eventPath(e), LinkText: "Back to the activity"}
+	switch reg.State {
+	case vestiging.RegistrationConfirmed:
+		n.Title, n.Message = "You are registered", "You have a place at %s. We sent you a mail with the details."
+	case vestiging.RegistrationWaitlisted:
+		n.Title, n.Message = "You are on the waitlist", "%s is full, so you are on the waitlist. If a place frees up, you get it automatically and we mail you."
+	case vestiging.RegistrationCancelled:
+		n.Title, n.Message = "Your registration has been cancelled", "Your registration for %s has been cancelled. Thank you for letting us know."
+	default:
+		n.Title, n.Message = "No place", "Unfortunately there is no place for you at %s."
+	}
+	s.noticePage(w, r, http.StatusOK, n)
+}
+
+// cancelByLink cancels the registration of a mail's cancel link.
+func (s *Server) cancelByLink(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	reg, _, ok := s.tokenRegistration(w, r, linkCancel, r.PostForm.Get("token"))
+	if !ok {
+		return
+	}
+	reg, err := s.svc.CancelRegistration(r.Context(), reg.ID)
+	if err != nil {
+		s.linkFailed(w, r, linkCancel, err)
+		return
+	}
+	s.stateNotice(w, r, reg)
+}
+
+// registrationSection is one list on a resident's registrations page.
+type registrationSection struct {
+	ID, Title, Empty string // English catalog keys but ID
+	Cancel           bool   // active registrations can be cancelled here
+	Rows             []registrationRow
+}
+
+// registrationRow is a registration with the name of its state.
+type registrationRow struct {
+	*vestiging.Registration
+	StateName string
+}
+
+func (s *Server) myRegistrations(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := personFrom(ctx)
+	regs, err := s.allRegistrations(ctx, vestiging.RegistrationFilter{PersonID: me.ID})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Upcoming first, soonest first; then the past, latest first.
+	upcoming := registrationSection{ID: "upcoming", Title: "Coming up", Empty: "You are not signed up for any upcoming activity.", Cancel: true}
+	past := registrationSection{ID: "past", Title: "Past activities", Empty: "No past activities."}
+	now := s.now()
+	for _, reg := range regs {
+		if reg.PersonID != me.ID || reg.Event == nil {
+			continue // only one's own, whatever the store returns
+		}
+		row := registrationRow{Registration: reg, StateName: stateNames[reg.State]}
+		if reg.Event.EndsAt.After(now) {
+			upcoming.Rows = append(upcoming.Rows, row)
+		} else {
+			past.Rows = append(past.Rows, row)
+		}
+	}
+	slices.Reverse(past.Rows)
+	s.render(w, r, http.StatusOK, "my_registrations", s.newPage(r, struct{ Sections []registrationSection }{
+		[]registrationSection{upcoming, past}}))
+}
+
+// cancelMine cancels one of the signed-in resident's own registrations;
+// anyone else's is not found.
+func (s *Server) cancelMine(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	me := personFrom(ctx)
+	reg, err := s.pathRegistration(r)
+	if err == nil && reg.PersonID != me.ID {
+		err = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	if _, err := s.svc.CancelRegistration(ctx, reg.ID); err != nil {
+		s.fail(w, r, fmt.Errorf("cancel registration %d: %w", reg.ID, err))
+		return
+	}
+	next := safeNext(r.PostForm.Get("back"))
+	if next == "" {
+		next = "/account/registrations"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// pathRegistration loads the registration whose id is {rid} in the path.
+func (s *Server) pathRegistration(r *http.Request) (*vestiging.Registration, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "rid"), 10, 64)
+	if err != nil || id < 1 {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	reg, err := s.svc.Registration(r.Context(), id)
+	if err != nil {
+		return nil, fmt.Errorf("registration %d: %w", id, err)
+	}
+	return reg, nil
+}
+
+// attendeesData is the staff's list of one event's registrations.
+type attendeesData struct {
+	Event      *vestiging.Event
+	Confirmed  []*vestiging.Registration
+	Waitlisted []*vestiging.Registration // in order
+	Pending    []*vestiging.Registration // guests who have not confirmed yet
+	Cancelled  []*vestiging.Registration // cancelled and refused
+	CheckedIn  int
+}
+
+// staffOpenEvent loads a local event with sign-up for the attendee pages.
+func (s *Server) staffOpenEvent(r *http.Request) (*vestiging.Event, error) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		return nil, err
+	}
+	if e.RegistrationMode != vestiging.RegistrationOpen {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	return e, nil
+}
+
+// attendeeList reads an event's registrations, split by state.
+func (s *Server) attendeeList(ctx context.Context, e *vestiging.Event) (*attendeesData, error) {
+	regs, err := s.allRegistrations(ctx, vestiging.RegistrationFilter{EventID: e.ID})
+	if err != nil {
+		return nil, err
+	}
+	d := &attendeesData{Event: e}
+	for _, reg := range regs {
+		switch reg.State {
+		case vestiging.RegistrationConfirmed:
+			d.Confirmed = append(d.Confirmed, reg)
+			if reg.CheckedInAt != nil {
+				d.CheckedIn++
+			}
+		case vestiging.RegistrationWaitlisted:
+			d.Waitlisted = append(d.Waitlisted, reg)
+		case vestiging.RegistrationPending:
+			d.Pending = append(d.Pending, reg)
+		default:
+			d.Cancelled = append(d.Cancelled, reg)
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) attendees(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffOpenEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := newForm(nil)
+	if e.Capacity > 0 {
+		f.Set("capacity", strconv.Itoa(e.Capacity))
+	}
+	if e.NoWaitlist {
+		f.Set("no_waitlist", "1")
+	}
+	s.renderAttendees(w, r, http.StatusOK, e, f)
+}
+
+func (s *Server) renderAttendees(w http.ResponseWriter, r *http.Request, status int, e *vestiging.Event, f *form) {
+	d, err := s.attendeeList(r.Context(), e)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := s.newPage(r, d)
+	p.Form = f
+	s.render(w, r, status, "attendees", p)
+}
+
+// attendeesCSV exports the list for a spreadsheet. Cells that a
+// spreadsheet would run as a formula are prefixed with ' (CSV injection:
+// a guest may call themselves "=HYPERLINK(…)").
+func (s *Server) attendeesCSV(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffOpenEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.attendeeList(r.Context(), e)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lang := langFrom(r.Context())
+	t := func(k string) string { return translate(lang, k) }
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff") // so spreadsheets read the names as UTF-8
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{t("Name"), t("Email address"), t("Network name"), t("Status"), t("Waitlist number"),
+		t("Registered on"), t("Checked in")})
+	loc := e.Location()
+	stamp := func(tm *time.Time) string {
+		if tm == nil {
+			return ""
+		}
+		return tm.In(loc).Format("2006-01-02 15:04")
+	}
+	write := func(regs []*vestiging.Registration, numbered bool) {
+		for i, reg := range regs {
+			number, handle := "", ""
+			if numbered {
+				number = strconv.Itoa(i + 1)
+			}
+			if reg.Actor != nil {
+				handle = reg.Actor.Handle()
+			}
+			_ = cw.Write(csvSafe(reg.Name, reg.Email, handle, t(stateNames[reg.State]), number,
+				stamp(&reg.CreatedAt), stamp(reg.CheckedInAt)))
+		}
+	}
+	write(d.Confirmed, false)
+	write(d.Waitlisted, true)
+	write(d.Pending, false)
+	write(d.Cancelled, false)
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.fail(w, r, fmt.Errorf("attendees csv of event %d: %w", e.ID, err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="attendees-%d.csv"`, e.ID))
+	h.Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// csvSafe defuses cells a spreadsheet would read as a formula (OWASP's
+// list: = + - @, tab and carriage return).
+func csvSafe(cells ...string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			cells[i] = "'" + c
+		}
+	}
+	return cells
+}
+
+// stateNames are the English names of registration states for the pages.
+var stateNames = map[string]string{
+	vestiging.RegistrationPending:    "Not confirmed yet",
+	vestiging.RegistrationConfirmed:  "Has a place",
+	vestiging.RegistrationWaitlisted: "On the waitlist",
+	vestiging.RegistrationCancelled:  "Cancelled",
+	vestiging.RegistrationRejected:   "No place",
+}
+
+// attendeeInPath loads the event and one of its registrations for a staff
+// action; a registration of another event is not found.
+func (s *Server) attendeeInPath(r *http.Request) (*vestiging.Event, *vestiging.Registration, error) {
+	e, err := s.staffOpenEvent(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := s.pathRegistration(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if reg.EventID != e.ID {
+		return nil, nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	return e, reg, nil
+}
+
+func attendeesPath(e *vestiging.Event) string {
+	return fmt.Sprintf("/staff/events/%d/attendees", e.ID)
+}
+
+func (s *Server) checkIn(w http.ResponseWriter, r *http.Request) {
+	e, reg, err := s.attendeeInPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	if err := s.svc.CheckIn(r.Context(), reg.ID, r.PostForm.Get("attended") == "1"); err != nil {
+		s.fail(w, r, fmt.Errorf("check in registration %d: %w", reg.ID, err))
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("%s#reg-%d", attendeesPath(e), reg.ID), http.StatusSeeOther)
+}
+
+// moveAttendee gives a place (also over the capacity), moves to the
+// waitlist or cancels.
+func (s *Server) moveAttendee(w http.ResponseWriter, r *http.Request) {
+	e, reg, err := s.attendeeInPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	state := r.PostForm.Get("state")
+	if !slices.Contains([]string{vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted, vestiging.RegistrationCancelled}, state) {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Choose a place, the waitlist or cancel."))
+		return
+	}
+	if _, err := s.svc.SetRegistrationState(r.Context(), reg.ID, state); err != nil {
+		s.fail(w, r, fmt.Errorf("move registration %d to %s: %w", reg.ID, state, err))
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("%s#reg-%d", attendeesPath(e), reg.ID), http.StatusSeeOther)
+}
+
+// setCapacity changes the number of places and whether a full event has a
+// waitlist; the store promotes from the waitlist into new places.
+func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffOpenEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	changed := *e
+	changed.Capacity = 0
+	if v := strings.TrimSpace(f.Get("capacity")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			f.Add("capacity", "Give a whole number of 0 or more; leave empty for no limit.")
+		}
+		changed.Capacity = n
+	}
+	changed.NoWaitlist = f.Get("no_waitlist") != ""
+	if f.Valid() {
+		err = s.svc.UpdateEvent(r.Context(), &changed)
+		if vestiging.ErrorCode(err) == vestiging.EINVALID && vestiging.FieldErrors(err)["capacity"] != "" {
+			f.AddDomain(vestiging.FieldErrors(err))
+		} else if err != nil {
+			s.fail(w, r, fmt.Errorf("capacity of event %d: %w", e.ID, err))
+			return
+		}
+	}
+	if !f.Valid() {
+		s.renderAttendees(w, r, http.StatusUnprocessableEntity, e, f)
+		return
+	}
+	http.Redirect(w, r, attendeesPath(e), http.StatusSeeOther)
+}
+
+// openOrClose closes sign-up (the button goes, Joins are refused) or
+// opens it again; who signed up stays signed up.
+func (s *Server) openOrClose(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffOpenEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	changed := *e
+	switch r.PostForm.Get("action") {
+	case "close":
+		changed.RegistrationClosed = true
+	case "open":
+		changed.RegistrationClosed = false
+	default:
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Choose to open or close sign-up."))
+		return
+	}
+	if err := s.svc.UpdateEvent(r.Context(), &changed); err != nil {
+		s.fail(w, r, fmt.Errorf("open or close sign-up of event %d: %w", e.ID, err))
+		return
+	}
+	http.Redirect(w, r, attendeesPath(e), http.StatusSeeOther)
+}
+
+// exportRegistration is one of a resident's registrations in their data
+// export (account.go).
+type exportRegistration struct {
+	ID          int64      `json:"id"`
+	Event       string     `json:"event"`
+	EventURL    string     `json:"event_url"`
+	StartsAt    time.Time  `json:"starts_at"`
+	State       string     `json:"state"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CheckedInAt *time.Time `json:"checked_in_at"`
+}
+
+// exportRegistrations lists every registration of the person for the export.
+func (s *Server) exportRegistrations(ctx context.Context, personID int64) ([]exportRegistration, error) {
+	regs, err := s.allRegistrations(ctx, vestiging.RegistrationFilter{PersonID: personID})
+	if err != nil {
+		return nil, fmt.Errorf("export registrations: %w", err)
+	}
+	out := []exportRegistration{}
+	for _, reg := range regs {
+		x := exportRegistration{ID: reg.ID, State: reg.State, CreatedAt: reg.CreatedAt, UpdatedAt: reg.UpdatedAt, CheckedInAt: reg.CheckedInAt}
+		if e := reg.Event; e != nil {
+			x.Event, x.EventURL, x.StartsAt = e.Title, s.link(eventPath(e), nil), e.StartsAt
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// setSignupSettings fills the library form's sign-up settings.
+func setSignupSettings(f *form, lib *vestiging.Library) {
+	if lib.AllowGuests {
+		f.Set("allow_guests", "1")
+	}
+	if lib.AnonymizeAfterDays > 0 {
+		f.Set("anonymize_after_days", strconv.Itoa(lib.AnonymizeAfterDays))
+	}
+}
+
+// readSignupSettings reads them back; the library's Validate checks the range.
+func readSignupSettings(f *form, lib *vestiging.Library) {
+	lib.AllowGuests, lib.AnonymizeAfterDays = f.Get("allow_guests") != "", 0
+	if v := strings.TrimSpace(f.Get("anonymize_after_days")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.Add("anonymize_after_days", "Give a whole number of days.")
+		}
+		lib.AnonymizeAfterDays = n
+	}
+}
 
 // registrationCatalog is the Dutch for the registration pages and mails.
-var registrationCatalog = map[string]string{}
+var registrationCatalog = map[string]string{
+	// The domain's and the store's messages about sign-ups.
+	"A registration needs an event.":                                                  "Een aanmelding hoort bij een activiteit.",
+	"Sign in, or give your name and email address.":                                   "Log in, of geef je naam en e-mailadres.",
+	"Give a number of days from 0 to 3650.":                                           "Geef een aantal dagen van 0 tot 3650.",
+	"This activity does not take sign-ups.":                                           "Voor deze activiteit kun je je niet aanmelden.",
+	"This activity is over.":                                                          "Deze activiteit is voorbij.",
+	"This activity does not take sign-ups here.":                                      "Voor deze activiteit meld je je hier niet aan.",
+	"Sign-up for this activity is closed.":                                            "Aanmelden voor deze activiteit is gesloten.",
+	"Sign in to sign up for this activity.":                                           "Log in om je aan te melden voor deze activiteit.",
+	"Only residents of this library can sign up for another library's activity here.": "Alleen leden van deze bibliotheek kunnen zich hier aanmelden voor een activiteit van een andere bibliotheek.",
+	"This link was used already.":                                                     "Deze link is al gebruikt.",
+	"This link is not valid.":                                                         "Deze link is niet geldig.",
+	"Registration not found.":                                                         "Aanmelding niet gevonden.",
+	"Unknown registration state.":                                                     "Onbekende status van de aanmelding.",
+	"This registration was cancelled or refused already.":                             "Deze aanmelding is al geannuleerd of afgewezen.",
+	"Cancel the registration instead.":                                                "Annuleer de aanmelding in plaats daarvan.",
+	"Only someone with a place can be checked in.":                                    "Alleen iemand met een plaats kan worden aangemeld als aanwezig.",
+	"You are already signed up for this activity.":                                    "Je bent al aangemeld voor deze activiteit.",
+	"Confirm your email address before you sign up for activities.":                   "Bevestig eerst je e-mailadres voordat je je aanmeldt voor activiteiten.",
+	"Sign in to register for this activity.":                                          "Log in om je aan te melden voor deze activiteit.",
+	"Choose a place, the waitlist or cancel.":                                         "Kies een plaats, de wachtlijst of annuleren.",
+	"Choose to open or close sign-up.":                                                "Kies of aanmelden open of dicht gaat.",
+	"Give a whole number of 0 or more; leave empty for no limit.":                     "Geef een heel getal van 0 of meer; laat leeg voor geen limiet.",
+
+	// The sign-up on event and course pages.
+	"%d of %d places left":                                                         "Nog %d van de %d plaatsen vrij",
+	"This activity is full.":                                                       "Deze activiteit is vol.",
+	"You can sign up for the waitlist.":                                            "Je kunt je aanmelden voor de wachtlijst.",
+	"You are registered: you have a place.":                                        "Je bent aangemeld: je hebt een plaats.",
+	"You are on the waitlist, number %d.":                                          "Je staat op de wachtlijst, als nummer %d.",
+	"You are on the waitlist.":                                                     "Je staat op de wachtlijst.",
+	"If a place frees up, you get it automatically and we let you know.":           "Komt er een plaats vrij, dan krijg je die vanzelf en laten we het je weten.",
+	"Your registration has been sent to the library that organises this activity.": "Je aanmelding is verstuurd naar de bibliotheek die deze activiteit organiseert.",
+	"We are waiting for its answer; it appears here.":                              "We wachten op haar antwoord; dat verschijnt hier.",
+	"Unfortunately there was no place for you.":                                    "Helaas was er geen plaats voor je.",
+	"Cancel my registration":                                                       "Mijn aanmelding annuleren",
+	"Registration is closed.":                                                      "Aanmelden is gesloten.",
+	"This activity has ended.":                                                     "Deze activiteit is afgelopen.",
+	"Join the waitlist":                                                            "Op de wachtlijst",
+	"Your registration is sent to %s, which tells us whether you have a place.":    "Je aanmelding gaat naar %s, die ons laat weten of je een plaats hebt.",
+	"Your registration is sent to the library that organises this activity.":       "Je aanmelding gaat naar de bibliotheek die deze activiteit organiseert.",
+	"Sign in to register":                                                          "Log in om je aan te melden",
+	"Register without an account":                                                  "Aanmelden zonder account",
+	"We mail you a link to confirm; only then do you get a place.":                 "We mailen je een link om te bevestigen; pas dan krijg je een plaats.",
+	"Attendees":                 "Deelnemers",
+	"You are already signed up": "Je bent al aangemeld",
+	"Back to the activity":      "Terug naar de activiteit",
+	"We sent a mail to %s. Open the link in it to confirm your registration; until then no place is held for you.": "We hebben een mail gestuurd naar %s. Open de link daarin om je aanmelding te bevestigen; tot dan houden we geen plaats voor je vrij.",
+
+	// The links from the mails.
+	"Confirm your registration": "Je aanmelding bevestigen",
+	"Cancel your registration":  "Je aanmelding annuleren",
+	"Activity":                  "Activiteit",
+	"Confirm with the button below; then you get a place, or a spot on the waitlist when the activity is full.": "Bevestig met de knop hieronder; dan krijg je een plaats, of een plek op de wachtlijst als de activiteit vol is.",
+	"Confirm my registration": "Mijn aanmelding bevestigen",
+	"Can you not come? Cancel with the button below, so someone else gets your place.": "Kun je niet komen? Annuleer met de knop hieronder, dan krijgt iemand anders je plaats.",
+	"Unknown link": "Onbekende link",
+	"We do not know this link. Check that you copied the whole address from the mail.": "We kennen deze link niet. Kijk of je het hele adres uit de mail hebt overgenomen.",
+	"This link no longer works": "Deze link werkt niet meer",
+	"This registration has already been cancelled; the link no longer works.": "Deze aanmelding is al geannuleerd; de link werkt niet meer.",
+	"This link has already been used, or the registration was cancelled.":     "Deze link is al gebruikt, of de aanmelding is geannuleerd.",
+	"You are registered": "Je bent aangemeld",
+	"You have a place at %s. We sent you a mail with the details.": "Je hebt een plaats bij %s. We hebben je een mail gestuurd met de gegevens.",
+	"You are on the waitlist":                                      "Je staat op de wachtlijst",
+	"%s is full, so you are on the waitlist. If a place frees up, you get it automatically and we mail you.": "%s is vol, dus je staat op de wachtlijst. Komt er een plaats vrij, dan krijg je die vanzelf en mailen we je.",
+	"Your registration has been cancelled":                                        "Je aanmelding is geannuleerd",
+	"Your registration for %s has been cancelled. Thank you for letting us know.": "Je aanmelding voor %s is geannuleerd. Bedankt dat je het laat weten.",
+	"No place": "Geen plaats",
+	"Unfortunately there is no place for you at %s.": "Helaas is er geen plaats voor je bij %s.",
+
+	// A resident's registrations.
+	"My registrations":    "Mijn aanmeldingen",
+	"Past activities":     "Afgelopen activiteiten",
+	"No past activities.": "Geen afgelopen activiteiten.",
+	"You are not signed up for any upcoming activity.": "Je bent niet aangemeld voor een komende activiteit.",
+	"Find activities in the agenda":                    "Zoek activiteiten in de agenda",
+	"Not confirmed yet":                                "Nog niet bevestigd",
+	"Has a place":                                      "Heeft een plaats",
+	"On the waitlist":                                  "Op de wachtlijst",
+
+	// The staff's attendee list.
+	"Event page":              "Pagina van de activiteit",
+	"Download the list (CSV)": "Lijst downloaden (CSV)",
+	"%d of %d taken":          "%d van de %d bezet",
+	"%d taken, no limit":      "%d bezet, geen limiet",
+	"Waitlist":                "Wachtlijst",
+	"No waitlist: when full, sign-ups are refused.": "Geen wachtlijst: als het vol is, worden aanmeldingen geweigerd.",
+	"Checked in":         "Aanwezig",
+	"Check in":           "Aanwezig melden",
+	"Sign-up":            "Aanmelden",
+	"Open":               "Open",
+	"Places and sign-up": "Plaatsen en aanmelden",
+	"Leave empty for no limit. When you add places, the first people on the waitlist get them.": "Laat leeg voor geen limiet. Voeg je plaatsen toe, dan krijgen de eersten op de wachtlijst die.",
+	"No waitlist: refuse sign-ups when full":                                                    "Geen wachtlijst: aanmeldingen weigeren als het vol is",
+	"Reopen sign-up":                                                                            "Aanmelden weer openen",
+	"Close sign-up":                                                                             "Aanmelden sluiten",
+	"With a place (%d)":                                                                         "Met een plaats (%d)",
+	"Nobody yet.":                                                                               "Nog niemand.",
+	"Waitlist (%d)":                                                                             "Wachtlijst (%d)",
+	"Number":                                                                                    "Nummer",
+	"Nobody on the waitlist.":                                                                   "Niemand op de wachtlijst.",
+	"Not confirmed yet (%d)":                                                                    "Nog niet bevestigd (%d)",
+	"Guests who have not yet confirmed their address hold no place.": "Gasten die hun adres nog niet hebben bevestigd, hebben geen plaats.",
+	"Cancelled or refused (%d)":                                      "Geannuleerd of geweigerd (%d)",
+	"Anonymised":                                                     "Geanonimiseerd",
+	"Give a place":                                                   "Plaats geven",
+	"To the waitlist":                                                "Naar de wachtlijst",
+	"Cancel":                                                         "Annuleren",
+	"Network name":                                                   "Naam in het netwerk",
+	"Waitlist number":                                                "Nummer op de wachtlijst",
+	"Registered on":                                                  "Aangemeld op",
+
+	// The library's settings.
+	"Sign-up without an account": "Aanmelden zonder account",
+	"People without an account may sign up with their name and email address; they confirm by a mailed link.": "Mensen zonder account mogen zich aanmelden met naam en e-mailadres; ze bevestigen met een gemailde link.",
+	"Forget who signed up after (days)": "Vergeet wie zich aanmeldde na (dagen)",
+	"Days after an activity ends before names and addresses of its registrations are removed; empty or 0 is 30 days.": "Aantal dagen na afloop van een activiteit waarna namen en adressen van de aanmeldingen worden verwijderd; leeg of 0 is 30 dagen.",
+	"Give a whole number of days.": "Geef een heel aantal dagen.",
+
+	// The mails.
+	"activity.ics":            "activiteit.ics",
+	"You are registered: %s":  "Je bent aangemeld: %s",
+	"You have a place at %s.": "Je hebt een plaats bij %s.",
+	"A place for you: %s":     "Een plaats voor jou: %s",
+	"A place has become free at %s, and it is yours now.": "Er is een plaats vrijgekomen bij %s, en die is nu van jou.",
+	"On the waitlist: %s": "Op de wachtlijst: %s",
+	"No place: %s":        "Geen plaats: %s",
+	"Unfortunately there is no place for you at %s: it is full, or sign-up has closed.": "Helaas is er geen plaats voor je bij %s: het is vol, of aanmelden is gesloten.",
+	"Registration cancelled: %s": "Aanmelding geannuleerd: %s",
+	"Your registration for %s has been cancelled. Did you not ask for this? Then contact the library.": "Je aanmelding voor %s is geannuleerd. Heb je daar niet om gevraagd? Neem dan contact op met de bibliotheek.",
+	"Confirm your registration: %s":                                                            "Bevestig je aanmelding: %s",
+	"You signed up for %s. Confirm your registration with this link:":                          "Je hebt je aangemeld voor %s. Bevestig je aanmelding met deze link:",
+	"Until you confirm, no place is held for you. Did you not sign up? Then ignore this mail.": "Tot je bevestigt, houden we geen plaats voor je vrij. Heb je je niet aangemeld? Dan kun je deze mail negeren.",
+	"Tomorrow: %s":                "Morgen: %s",
+	"A reminder: %s is tomorrow.": "Ter herinnering: %s is morgen.",
+	"You are still on the waitlist; we mail you if a place frees up.": "Je staat nog op de wachtlijst; we mailen je als er een plaats vrijkomt.",
+	"Changed: %s": "Gewijzigd: %s",
+	"The time or place of %s has changed. This is how it is now:": "De tijd of plaats van %s is veranderd. Zo is het nu:",
+	"Cancelled: %s": "Gaat niet door: %s",
+	"Unfortunately %s will not take place. Your registration has lapsed; you need not do anything.":    "Helaas gaat %s niet door. Je aanmelding vervalt; je hoeft niets te doen.",
+	"One registration covers all sessions of this course (%d). The calendar file holds every session.": "Eén aanmelding geldt voor alle bijeenkomsten van deze cursus (%d). Het agendabestand bevat elke bijeenkomst.",
+	"More about the activity: %s": "Meer over de activiteit: %s",
+	"Can you not come after all? Cancel with this link, so someone else gets your place: %s":               "Kun je toch niet komen? Annuleer met deze link, dan krijgt iemand anders je plaats: %s",
+	"Can you not come after all? Cancel on %s, so someone else gets your place.":                           "Kun je toch niet komen? Annuleer op %s, dan krijgt iemand anders je plaats.",
+	"Can you not come after all? Cancel with the link in our first mail, so someone else gets your place.": "Kun je toch niet komen? Annuleer met de link in onze eerste mail, dan krijgt iemand anders je plaats.",
+	"The attached calendar file adds the activity to your calendar.":                                       "Met het bijgevoegde agendabestand zet je de activiteit in je agenda.",
+	"The attached calendar file updates the activity in your calendar.":                                    "Het bijgevoegde agendabestand werkt de activiteit in je agenda bij.",
+}

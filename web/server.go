@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
+	"github.com/riverqueue/river"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/media"
@@ -292,6 +293,12 @@ func isObjectPath(path string) bool {
 		}
 	}
 	return false
+}
+
+// AddWorkers registers the web's job workers, which write mails in the
+// site's words: call it before the jobs start.
+func (s *Server) AddWorkers(w *river.Workers) {
+	river.AddWorker(w, &registrationMailWorker{s: s})
 }
 
 // ServeHTTP makes Server an http.Handler.

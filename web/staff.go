@@ -556,6 +556,7 @@ func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
 		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt} {
 		f.Set(name, v)
 	}
+	setSignupSettings(f, lib)
 	s.libraryForm(w, r, http.StatusOK, f)
 }
 
@@ -593,6 +594,7 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 	}
 	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
+	readSignupSettings(f, lib)
 	// Every message at once: the upload's and the fields'.
 	f.AddDomain(vestiging.FieldErrors(lib.Validate()))
 	if !f.Valid() {

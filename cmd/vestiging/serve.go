@@ -162,15 +162,6 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	if err != nil {
 		return nil, fmt.Errorf("federation: %w", err)
 	}
-	workers := river.NewWorkers()
-	fed.AddWorkers(workers)
-	if cfg.Mail == nil {
-		cfg.Mail = mail.Log{Logger: cfg.Logger}
-	}
-	mail.Register(workers, cfg.Mail, cfg.Logger)
-	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
-		return nil, fmt.Errorf("start jobs: %w", err)
-	}
 	var uploads *media.Store
 	if cfg.MediaDir != "" {
 		if uploads, err = media.Open(cfg.MediaDir); err != nil {
@@ -192,6 +183,16 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		Media:          uploads,
 		MediaURL:       cfg.MediaURL,
 	})
+	workers := river.NewWorkers()
+	fed.AddWorkers(workers)
+	handler.AddWorkers(workers)
+	if cfg.Mail == nil {
+		cfg.Mail = mail.Log{Logger: cfg.Logger}
+	}
+	mail.Register(workers, cfg.Mail, cfg.Logger)
+	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
+		return nil, fmt.Errorf("start jobs: %w", err)
+	}
 	inst := &instance{
 		DB:  db,
 		Fed: fed,
