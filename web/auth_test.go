@@ -144,7 +144,7 @@ func TestStaffAccess(t *testing.T) {
 	resident := e.signIn("inwoner@example.nl", vestiging.RoleResident)
 	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
 	admin := e.signIn("beheer@example.nl", vestiging.RoleAdmin)
-	paths := []string{"/staff/", "/staff/events/new", "/staff/courses/new", "/staff/offers", "/staff/library", "/staff/branches/new", "/staff/themes"}
+	paths := []string{"/staff/", "/staff/events/new", "/staff/courses/new", "/staff/moderation", "/staff/library", "/staff/branches/new", "/staff/themes"}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
 			res := e.get(e.client(), path)

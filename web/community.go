@@ -1,10 +1,684 @@
 package web
 
-import "github.com/go-chi/chi/v5"
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
+
+	"github.com/vestiging/vestiging"
+)
+
+// Limits per resident on what others have to read or moderate: generous for
+// a person, tight for a script.
+const (
+	offersPerHour    = 10
+	responsesPerHour = 10
+	repliesPerHour   = 10
+)
 
 // communityRoutes adds the residents' offers, responses, replies and the
 // moderation pages.
-func (s *Server) communityRoutes(r chi.Router) {}
+func (s *Server) communityRoutes(r chi.Router) {
+	offerLimit := s.perResident(offersPerHour, time.Hour)
+	respondLimit := s.perResident(responsesPerHour, time.Hour)
+	replyLimit := s.perResident(repliesPerHour, time.Hour)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAccount)
+		r.Get("/offers/new", s.newOfferForm)
+		r.With(offerLimit).Post("/offers/new", s.createOffer)
+		r.Get("/account/offers", s.myOffers)
+		r.Get("/account/offers/{id}/edit", s.editOfferForm)
+		r.With(offerLimit).Post("/account/offers/{id}/edit", s.updateOffer)
+		r.Post("/account/offers/{id}/close", s.closeOffer)
+		r.With(respondLimit).Post("/offers/{id}/respond", s.respond)
+		r.With(replyLimit).Post("/events/{id}/replies", s.replyToEvent)
+		r.With(replyLimit).Post("/courses/{id}/replies", s.replyToEvent)
+		r.With(replyLimit).Post("/offers/{id}/replies", s.replyToOffer)
+		r.Get("/account/messages", s.messagesPage)
+		r.Get("/account/messages/{id}", s.messagePage)
+		r.With(respondLimit).Post("/account/messages/{id}", s.answerMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(s.requirePartner)
+		r.Get("/partner/events/new", s.newPartnerEvent)
+		r.With(offerLimit).Post("/partner/events/new", s.createPartnerEvent)
+	})
+	s.moderationRoutes(r)
+	s.partnerRoutes(r)
+}
+
+// perResident limits a route per signed-in person (it runs after
+// requireAccount), wherever they connect from.
+func (s *Server) perResident(n int, window time.Duration) func(http.Handler) http.Handler {
+	return httprate.Limit(n, window,
+		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
+			return strconv.FormatInt(personFrom(r.Context()).ID, 10), nil
+		}),
+		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+			s.errorPage(w, r, http.StatusTooManyRequests, "You have posted a lot in a short time. Please wait a while and try again.")
+		}))
+}
+
+// mayPost reports whether the signed-in person may act towards others
+// (post, respond, reply): once their address is confirmed. It renders the
+// refusal itself.
+func (s *Server) mayPost(w http.ResponseWriter, r *http.Request) (*vestiging.Person, bool) {
+	me := personFrom(r.Context())
+	if !me.Confirmed() {
+		s.errorPage(w, r, http.StatusForbidden, "Confirm your email address first; the link is in the mail we sent you.")
+		return nil, false
+	}
+	return me, true
+}
+
+// offerKinds are the choices of the offer form and the board's filter.
+var offerKinds = []struct{ Value, Label string }{
+	{vestiging.OfferKindOffer, "I offer help"},
+	{vestiging.OfferKindRequest, "I am looking for help"},
+}
+
+type offerFormData struct {
+	Offer  *vestiging.Offer // nil when creating
+	Kinds  []struct{ Value, Label string }
+	Action string
+}
+
+func (s *Server) offerForm(w http.ResponseWriter, r *http.Request, status int, f *form, o *vestiging.Offer) {
+	data := offerFormData{Offer: o, Kinds: offerKinds, Action: "/offers/new"}
+	if o != nil {
+		data.Action = fmt.Sprintf("/account/offers/%d/edit", o.ID)
+	}
+	p := s.newPage(r, data)
+	p.Form = f
+	var err error
+	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("offer form themes: %w", err))
+		return
+	}
+	s.render(w, r, status, "offer_form", p)
+}
+
+func (s *Server) newOfferForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.mayPost(w, r); !ok {
+		return
+	}
+	f := newForm(nil)
+	f.Set("kind", vestiging.OfferKindOffer)
+	s.offerForm(w, r, http.StatusOK, f, nil)
+}
+
+// readOffer copies the form into o. Residents write plain text; it is
+// stored as paragraphs, which PlainText turns back for editing.
+func readOffer(f *form, o *vestiging.Offer) {
+	o.Kind, o.Title, o.Theme = f.Get("kind"), f.Get("title"), f.Get("theme")
+	o.Description = vestiging.TextToHTML(f.Get("description"))
+	o.Area, o.Contact = strings.TrimSpace(f.Get("area")), strings.TrimSpace(f.Get("contact"))
+}
+
+func (s *Server) createOffer(w http.ResponseWriter, r *http.Request) {
+	me, ok := s.mayPost(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	o := &vestiging.Offer{AuthorID: me.ID, Status: vestiging.OfferPending}
+	readOffer(f, o)
+	if !s.saveOffer(w, r, f, o, nil) {
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/account/offers?saved=%d", o.ID), http.StatusSeeOther)
+}
+
+// saveOffer validates and stores o (existing nil: a new one), showing the
+// form again with 422 when something is wrong.
+func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, f *form, o, existing *vestiging.Offer) bool {
+	f.AddDomain(vestiging.FieldErrors(o.Validate()))
+	if f.Valid() {
+		var err error
+		if existing == nil {
+			err = s.svc.CreateOffer(r.Context(), o)
+		} else {
+			err = s.svc.UpdateOffer(r.Context(), o)
+		}
+		if err == nil {
+			return true
+		}
+		if vestiging.ErrorCode(err) != vestiging.EINVALID {
+			s.fail(w, r, fmt.Errorf("save offer %q: %w", o.Title, err))
+			return false
+		}
+		f.AddDomain(vestiging.FieldErrors(err))
+		if f.Valid() {
+			f.Add("title", vestiging.ErrorMessage(err))
+		}
+	}
+	s.offerForm(w, r, http.StatusUnprocessableEntity, f, existing)
+	return false
+}
+
+type myOffersData struct {
+	Offers []*vestiging.Offer
+	Saved  int64
+	Paging paging
+}
+
+// myOffers lists the signed-in person's offers in every state, with the
+// reason of a rejection.
+func (s *Server) myOffers(w http.ResponseWriter, r *http.Request) {
+	me := personFrom(r.Context())
+	q := r.URL.Query()
+	filter := vestiging.OfferFilter{AuthorID: me.ID, Limit: vestiging.DefaultPageSize}
+	page, offset, err := pageNumber(q, filter.Limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	filter.Offset = offset
+	data := myOffersData{}
+	data.Saved, _ = strconv.ParseInt(q.Get("saved"), 10, 64)
+	var total int
+	if data.Offers, total, err = s.svc.FindOffers(r.Context(), filter); err != nil {
+		s.fail(w, r, fmt.Errorf("my offers: %w", err))
+		return
+	}
+	data.Paging = newPaging("/account/offers", q, page, filter.Limit, total)
+	p := s.newPage(r, data)
+	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("my offers themes: %w", err))
+		return
+	}
+	s.render(w, r, http.StatusOK, "my_offers", p)
+}
+
+// ownOffer loads the offer in the path when the signed-in person wrote it;
+// anyone else's is not found, so ids tell nothing.
+func (s *Server) ownOffer(r *http.Request) (*vestiging.Offer, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Offer(r.Context(), id)
+	if err != nil {
+		return nil, fmt.Errorf("offer %d: %w", id, err)
+	}
+	if o.Remote() || o.AuthorID != personFrom(r.Context()).ID {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	if o.Status == vestiging.OfferClosed {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "This offer is closed and can no longer be changed.")
+	}
+	return o, nil
+}
+
+func (s *Server) editOfferForm(w http.ResponseWriter, r *http.Request) {
+	o, err := s.ownOffer(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := newForm(nil)
+	for k, v := range map[string]string{"kind": o.Kind, "title": o.Title, "description": vestiging.PlainText(o.Description),
+		"theme": o.Theme, "area": o.Area, "contact": o.Contact} {
+		f.Set(k, v)
+	}
+	s.offerForm(w, r, http.StatusOK, f, o)
+}
+
+// updateOffer saves the author's changes. A rejected offer goes back to
+// the queue; an approved one too when the library reviews edits.
+func (s *Server) updateOffer(w http.ResponseWriter, r *http.Request) {
+	o, err := s.ownOffer(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	lib, err := s.svc.Library(r.Context())
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("library for offer edit: %w", err))
+		return
+	}
+	changed := *o
+	readOffer(newForm(r.PostForm), &changed)
+	if o.Status == vestiging.OfferRejected || (o.Status == vestiging.OfferApproved && lib.OfferEditsNeedReview) {
+		changed.Status, changed.Reason = vestiging.OfferPending, ""
+	}
+	if !s.saveOffer(w, r, newForm(r.PostForm), &changed, o) {
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/account/offers?saved=%d", o.ID), http.StatusSeeOther)
+}
+
+// closeOffer takes an offer off the board for good: its author found help
+// or no longer offers it.
+func (s *Server) closeOffer(w http.ResponseWriter, r *http.Request) {
+	o, err := s.ownOffer(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.svc.SetOfferStatus(r.Context(), o.ID, vestiging.OfferClosed, "", nil); err != nil {
+		s.fail(w, r, fmt.Errorf("close offer %d: %w", o.ID, err))
+		return
+	}
+	http.Redirect(w, r, "/account/offers", http.StatusSeeOther)
+}
+
+type offerData struct {
+	Offer       *vestiging.Offer
+	Mine        bool  // the signed-in person wrote it
+	CanRespond  bool  // a signed-in person who is not the author
+	RespondForm *form // the response field and its error
+	Replies     *repliesView
+	Back        string // this page, for the staff's forms to return to
+}
+
+// visibleOffer loads the offer in the path as the visitor may see it: an
+// approved one that is not hidden, or any of one's own; staff see all.
+func (s *Server) visibleOffer(r *http.Request) (*vestiging.Offer, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.svc.Offer(r.Context(), id)
+	if err != nil {
+		return nil, fmt.Errorf("offer %d: %w", id, err)
+	}
+	me := personFrom(r.Context())
+	public := o.Status == vestiging.OfferApproved && !o.Hidden
+	if !public && !me.IsStaff() && (me == nil || o.Remote() || o.AuthorID != me.ID) {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	return o, nil
+}
+
+// offerPage shows one offer or request, its replies and, for a signed-in
+// resident, the form to respond to its author.
+func (s *Server) offerPage(w http.ResponseWriter, r *http.Request) {
+	o, err := s.visibleOffer(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderOffer(w, r, http.StatusOK, o, newForm(nil), nil)
+}
+
+// renderOffer renders the offer page; respond and reply carry what was
+// typed in either form when it was refused.
+func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int, o *vestiging.Offer, respond, reply *form) {
+	me := personFrom(r.Context())
+	data := offerData{Offer: o, RespondForm: respond, Back: fmt.Sprintf("/offers/%d", o.ID)}
+	data.Mine = me != nil && !o.Remote() && o.AuthorID == me.ID
+	data.CanRespond = me != nil && !data.Mine && o.Status == vestiging.OfferApproved
+	var err error
+	if o.Status == vestiging.OfferApproved && !o.Remote() {
+		if data.Replies, err = s.replies(r, vestiging.ReplyToOffer, o.ID, data.Back, reply); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	p := s.newPage(r, data)
+	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("offer themes: %w", err))
+		return
+	}
+	s.render(w, r, status, "offer", p)
+}
+
+// respond sends the author a private message about their offer: by mail
+// when they are here, as a direct Note when they are elsewhere. Neither
+// sees the other's address; the author answers on the site.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
+	me, ok := s.mayPost(w, r)
+	if !ok {
+		return
+	}
+	o, err := s.visibleOffer(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if o.Status != vestiging.OfferApproved || (!o.Remote() && o.AuthorID == me.ID) {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "You cannot respond to this offer."))
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	m := &vestiging.Message{FromPersonID: me.ID, OfferID: o.ID, Content: vestiging.TextToHTML(f.Get("message"))}
+	if o.Remote() {
+		if o.AuthorActorID == nil {
+			s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "You cannot respond to this offer."))
+			return
+		}
+		m.ToActorID = *o.AuthorActorID
+	} else {
+		m.ToPersonID = o.AuthorID
+	}
+	switch err := s.sendMessage(r, f, m); {
+	case err != nil:
+		s.fail(w, r, err)
+	case !f.Valid():
+		s.renderOffer(w, r, http.StatusUnprocessableEntity, o, f, nil)
+	default:
+		http.Redirect(w, r, fmt.Sprintf("/account/messages/%d?sent=1", m.ID), http.StatusSeeOther)
+	}
+}
+
+// repliesView is what the replies partial shows under an event, course
+// or offer.
+type repliesView struct {
+	Replies []*vestiging.Reply
+	Total   int
+	Action  string // where the reply form posts
+	Back    string // the page, for signing in and the staff's forms
+	Form    *form
+	// Status is the state of the visitor's reply just sent: pending or approved.
+	Status string
+}
+
+// maxReplies is how many replies a page shows: a conversation, not an archive.
+const maxReplies = vestiging.MaxPageSize
+
+// replies loads the approved replies to an object for its page. f holds a
+// refused reply's text and error, or nil.
+func (s *Server) replies(r *http.Request, objectType string, id int64, page string, f *form) (*repliesView, error) {
+	v := &repliesView{Action: page + "/replies", Back: page, Form: f}
+	if v.Form == nil {
+		v.Form = newForm(nil)
+	}
+	switch st := r.URL.Query().Get("replied"); st {
+	case vestiging.ReplyPending, vestiging.ReplyApproved:
+		v.Status = st
+	}
+	var err error
+	v.Replies, v.Total, err = s.svc.Replies(r.Context(), vestiging.ReplyFilter{ObjectType: objectType, ObjectID: id,
+		Status: vestiging.ReplyApproved, Limit: maxReplies})
+	if err != nil {
+		return nil, fmt.Errorf("replies to %s %d: %w", objectType, id, err)
+	}
+	return v, nil
+}
+
+// replyToEvent stores a resident's reply to one of the library's events
+// or courses; the store decides whether it waits for approval.
+func (s *Server) replyToEvent(w http.ResponseWriter, r *http.Request) {
+	me, ok := s.mayPost(w, r)
+	if !ok {
+		return
+	}
+	e, err := s.publicEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if e.Remote() || e.Status != vestiging.StatusPublished {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Replies to this activity are closed."))
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	reply := &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: e.ID, PersonID: me.ID,
+		Content: vestiging.TextToHTML(f.Get("content"))}
+	switch err := s.saveReply(r, f, reply); {
+	case err != nil:
+		s.fail(w, r, err)
+	case !f.Valid():
+		s.renderEvent(w, r, http.StatusUnprocessableEntity, e, f)
+	default:
+		http.Redirect(w, r, replyDone(eventPath(e), reply), http.StatusSeeOther)
+	}
+}
+
+func (s *Server) replyToOffer(w http.ResponseWriter, r *http.Request) {
+	me, ok := s.mayPost(w, r)
+	if !ok {
+		return
+	}
+	o, err := s.visibleOffer(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if o.Remote() || o.Status != vestiging.OfferApproved {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Replies to this offer are closed."))
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	reply := &vestiging.Reply{ObjectType: vestiging.ReplyToOffer, ObjectID: o.ID, PersonID: me.ID,
+		Content: vestiging.TextToHTML(f.Get("content"))}
+	switch err := s.saveReply(r, f, reply); {
+	case err != nil:
+		s.fail(w, r, err)
+	case !f.Valid():
+		s.renderOffer(w, r, http.StatusUnprocessableEntity, o, newForm(nil), f)
+	default:
+		http.Redirect(w, r, replyDone(fmt.Sprintf("/offers/%d", o.ID), reply), http.StatusSeeOther)
+	}
+}
+
+// saveReply validates and stores a reply. What the resident must fix goes
+// into f; the error is for anything else.
+func (s *Server) saveReply(r *http.Request, f *form, reply *vestiging.Reply) error {
+	err := reply.Validate()
+	if err == nil {
+		err = s.svc.CreateReply(r.Context(), reply)
+	}
+	return formError(f, "content", err, fmt.Sprintf("reply to %s %d", reply.ObjectType, reply.ObjectID))
+}
+
+// formError puts a validation error's messages into f (under field when it
+// names none of the form's) and returns any other error, wrapped with what.
+func formError(f *form, field string, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if vestiging.ErrorCode(err) != vestiging.EINVALID {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	for k, msg := range vestiging.FieldErrors(err) {
+		if f.Values.Has(k) {
+			f.Add(k, msg)
+		} else {
+			f.Add(field, msg)
+		}
+	}
+	if f.Valid() {
+		f.Add(field, vestiging.ErrorMessage(err))
+	}
+	return nil
+}
+
+// replyDone is where a sent reply leads: the page, saying whether the
+// reply shows or waits.
+func replyDone(page string, reply *vestiging.Reply) string {
+	return page + "?" + url.Values{"replied": {reply.Status}}.Encode() + "#replies"
+}
 
 // communityCatalog is the Dutch for the community and moderation pages.
-var communityCatalog = map[string]string{}
+var communityCatalog = map[string]string{
+	// The domain's messages about replies, messages, reports and domain rules.
+	"Choose block, silence or allow.":       "Kies blokkeren, dempen of toestaan.",
+	"A message needs one sender.":           "Een bericht heeft één afzender nodig.",
+	"A message needs one recipient.":        "Een bericht heeft één ontvanger nodig.",
+	"Say what is reported.":                 "Geef aan wat er gemeld wordt.",
+	"Say which server the report goes to.":  "Geef aan naar welke server de melding gaat.",
+	"A report needs who made it.":           "Een melding heeft een melder nodig.",
+	"A reply answers an event or an offer.": "Een reactie hoort bij een activiteit of een aanbod.",
+	"A reply needs one author.":             "Een reactie heeft één schrijver nodig.",
+	"Replies (%d)":                          "Reacties (%d)",
+	"Thank you. Your reply is waiting for approval by the library and will be shown after that.": "Dank je. Je reactie wacht op goedkeuring door de bibliotheek en wordt daarna getoond.",
+	"Thank you. Your reply is shown below.":                                                      "Dank je. Je reactie staat hieronder.",
+	"Original":                                                                                   "Origineel",
+	"No replies yet.":                                                                            "Nog geen reacties.",
+	"Send reply":                                                                                 "Reactie versturen",
+	"Sign in to reply":                                                                           "Log in om te reageren",
+	"Moderate":                                                                                   "Modereren",
+	"reply %d":                                                                                   "reactie %d",
+	"Reason for removing":                                                                        "Reden voor verwijderen",
+	"Remove reply":                                                                               "Reactie verwijderen",
+	"Reason for silencing or blocking":                                                           "Reden voor dempen of blokkeren",
+	"Silence author":                                                                             "Schrijver dempen",
+	"Block author":                                                                               "Schrijver blokkeren",
+	"Why report it to the author's server":                                                       "Waarom meld je dit bij de server van de schrijver",
+	"Report to their server":                                                                     "Melden bij hun server",
+	"Waiting for approval":                                                                       "Wacht op goedkeuring",
+	"On the board":                                                                               "Op het prikbord",
+	"Not approved":                                                                               "Niet goedgekeurd",
+	"Your reply":                                                                                 "Je reactie",
+	"Replies are public. The library may check them before they are shown.": "Reacties zijn openbaar. De bibliotheek kan ze controleren voordat ze worden getoond.",
+	"Change your offer or request":                                          "Je aanbod of vraag wijzigen",
+	"New offer or request":                                                  "Nieuw aanbod of nieuwe vraag",
+	"Offer your help, or ask for it. The library checks every entry before it appears on the board.": "Bied je hulp aan, of vraag erom. De bibliotheek controleert alles voordat het op het prikbord komt.",
+	"Send to the library":                                 "Naar de bibliotheek sturen",
+	"My offers and requests":                              "Mijn aanbod en vragen",
+	"For example: Help with your smartphone on Tuesdays.": "Bijvoorbeeld: Hulp met je smartphone op dinsdag.",
+	"Area":                        "Buurt",
+	"Your neighbourhood or town.": "Je wijk of woonplaats.",
+	"How to respond":              "Hoe te reageren",
+	"Shown to everyone: for example a time at the library. Responses reach you by mail without your address being shown.": "Voor iedereen zichtbaar: bijvoorbeeld een tijd in de bibliotheek. Reacties bereiken je per mail zonder dat je adres wordt getoond.",
+	"Saved. The library checks your entry before it appears on the board.":                                                "Opgeslagen. De bibliotheek controleert je bericht voordat het op het prikbord komt.",
+	"My messages":                            "Mijn berichten",
+	"The library's reason":                   "De reden van de bibliotheek",
+	"Change":                                 "Wijzigen",
+	"Close":                                  "Sluiten",
+	"You have no offers or requests yet.":    "Je hebt nog geen aanbod of vragen.",
+	"Removed from this site by the library.": "Door de bibliotheek van deze site verwijderd.",
+	"Respond to this offer":                  "Reageren op dit aanbod",
+	"Respond to this request":                "Reageren op deze vraag",
+	"Your message goes to the author without your email address. When they answer, you can exchange addresses.": "Je bericht gaat naar de schrijver zonder je e-mailadres. Als die antwoordt, kunnen jullie adressen uitwisselen.",
+	"Send message":                 "Bericht versturen",
+	"Sign in to respond":           "Log in om te reageren",
+	"Moderation":                   "Moderatie",
+	"Remove from this site":        "Van deze site verwijderen",
+	"Why report it to its library": "Waarom meld je dit bij de bibliotheek ervan",
+	"Report to its library":        "Melden bij de bibliotheek ervan",
+	"Your message":                 "Je bericht",
+	"Responses to offers and requests, and the answers. Email addresses are not shown here.": "Reacties op aanbod en vragen, en de antwoorden. E-mailadressen worden hier niet getoond.",
+	"To %s":              "Aan %s",
+	"New":                "Nieuw",
+	"No messages yet.":   "Nog geen berichten.",
+	"Message":            "Bericht",
+	"Your message to %s": "Je bericht aan %s",
+	"Message from %s":    "Bericht van %s",
+	"Your message has been sent. You will get a mail when there is an answer.": "Je bericht is verstuurd. Je krijgt een mail als er een antwoord is.",
+	"About":  "Over",
+	"Answer": "Antwoorden",
+	"When you answer a response to your own offer or request, the other person gets your email address with your answer.": "Als je antwoordt op een reactie op je eigen aanbod of vraag, krijgt de ander je e-mailadres bij je antwoord.",
+	"Send answer":                          "Antwoord versturen",
+	"All messages":                         "Alle berichten",
+	"Done.":                                "Gedaan.",
+	"Moderation log":                       "Moderatielogboek",
+	"Partners":                             "Partners",
+	"Offers and requests waiting (%d)":     "Aanbod en vragen die wachten (%d)",
+	"Replies waiting (%d)":                 "Reacties die wachten (%d)",
+	"In reply to":                          "Reactie op",
+	"Activities proposed by partners (%d)": "Activiteiten voorgesteld door partners (%d)",
+	"Proposed by %s":                       "Voorgesteld door %s",
+	"Approve and publish":                  "Goedkeuren en publiceren",
+	"Open reports (%d)":                    "Open meldingen (%d)",
+	"Sent by this library":                 "Verstuurd door deze bibliotheek",
+	"Reported by %s":                       "Gemeld door %s",
+	"Note (optional)":                      "Notitie (niet verplicht)",
+	"Mark as resolved":                     "Als afgehandeld markeren",
+	"No open reports.":                     "Geen open meldingen.",
+	"Blocked and silenced accounts":        "Geblokkeerde en gedempte accounts",
+	"Silenced":                             "Gedempt",
+	"Lift":                                 "Opheffen",
+	"No accounts are blocked or silenced.": "Er zijn geen accounts geblokkeerd of gedempt.",
+	"Whole domains are blocked or silenced on the Network page.": "Hele domeinen blokkeer of demp je op de pagina Netwerk.",
+	"Who":                 "Wie",
+	"What":                "Wat",
+	"Concerning":          "Betreft",
+	"Staff member %d":     "Medewerker %d",
+	"Command line":        "Opdrachtregel",
+	"Nothing logged yet.": "Nog niets vastgelegd.",
+	"Local organisations with an account. They post offers and propose activities; you approve them in the moderation queue.": "Lokale organisaties met een account. Ze plaatsen aanbod en stellen activiteiten voor; jullie keuren die goed in de moderatie.",
+	"An invitation was sent to %s.": "Er is een uitnodiging gestuurd naar %s.",
+	"invitation not accepted yet":   "uitnodiging nog niet aangenomen",
+	"No partners yet.":              "Nog geen partners.",
+	"Invite a partner":              "Een partner uitnodigen",
+	"Send invitation":               "Uitnodiging versturen",
+	"Name of the organisation":      "Naam van de organisatie",
+	"The invitation with a link to choose a password goes here.": "Hierheen gaat de uitnodiging met een link om een wachtwoord te kiezen.",
+	"Name in the network": "Naam in het netwerk",
+	"2 to 30 lower-case letters, digits and _; their offers are published under it.": "2 tot 30 kleine letters, cijfers en _; hun aanbod wordt onder deze naam gepubliceerd.",
+	"Propose an activity": "Een activiteit voorstellen",
+	"Thank you. The library checks your proposal and publishes it with your organisation as organiser.":                           "Dank je. De bibliotheek controleert je voorstel en publiceert het met jullie organisatie als organisator.",
+	"The library checks every proposal before it is published.":                                                                   "De bibliotheek controleert elk voorstel voordat het wordt gepubliceerd.",
+	"Every change is kept in the moderation log.":                                                                                 "Elke wijziging komt in het moderatielogboek.",
+	"Silence: keep federating, but keep this domain's content off the public agenda and board, and hold its replies for approval": "Dempen: blijven federeren, maar de inhoud van dit domein niet in de openbare agenda en op het prikbord tonen, en reacties laten wachten op goedkeuring",
+	"Replies wait for approval before they are shown":                                                                             "Reacties wachten op goedkeuring voordat ze worden getoond",
+	"An approved offer that its author changes goes back to the moderation queue":                                                 "Een goedgekeurd aanbod dat de schrijver wijzigt, gaat terug naar de moderatie",
+	"First posts reviewed": "Eerste berichten controleren",
+	"A resident's first this-many offers and replies always wait for approval; 0 turns this off.": "Zoveel eerste aanbiedingen en reacties van een inwoner wachten altijd op goedkeuring; 0 zet dit uit.",
+	"Organised together with %s": "Georganiseerd samen met %s",
+	"You have posted a lot in a short time. Please wait a while and try again.": "Je hebt in korte tijd veel geplaatst. Wacht even en probeer het daarna opnieuw.",
+	"Confirm your email address first; the link is in the mail we sent you.":    "Bevestig eerst je e-mailadres; de link staat in de mail die we je stuurden.",
+	"I offer help":          "Ik bied hulp aan",
+	"I am looking for help": "Ik zoek hulp",
+	"This offer is closed and can no longer be changed.": "Dit aanbod is gesloten en kan niet meer worden gewijzigd.",
+	"You cannot respond to this offer.":                  "Je kunt niet op dit aanbod reageren.",
+	"Replies to this activity are closed.":               "Reageren op deze activiteit is niet mogelijk.",
+	"Replies to this offer are closed.":                  "Reageren op dit aanbod is niet mogelijk.",
+	"You can only answer a message you received.":        "Je kunt alleen antwoorden op een bericht dat je hebt ontvangen.",
+	"Someone":                           "Iemand",
+	"%s sent you a message:":            "%s stuurde je een bericht:",
+	"%s sent you a message about “%s”:": "%s stuurde je een bericht over “%s”:",
+	"Read and answer it on the site:":   "Lees en beantwoord het op de site:",
+	"%s answered your response, so you may also write to them directly: %s":                  "%s heeft op je reactie geantwoord, dus je kunt ook rechtstreeks mailen: %s",
+	"Your email address has not been shared. Answer on the site; do not reply to this mail.": "Je e-mailadres is niet gedeeld. Antwoord op de site, niet op deze mail.",
+	"You have a new message": "Je hebt een nieuw bericht",
+	"Give a reason; it is kept in the log and shown to the author where there is one.": "Geef een reden; die komt in het logboek en de schrijver krijgt die te zien, als die er is.",
+	"This activity is not waiting for approval.":                                       "Deze activiteit wacht niet op goedkeuring.",
+	"Your activity is published":                                                       "Je activiteit is gepubliceerd",
+	"The library published “%s”:":                                                      "De bibliotheek heeft “%s” gepubliceerd:",
+	"Your activity was not published":                                                  "Je activiteit is niet gepubliceerd",
+	"The library did not publish “%s”. The reason:":                                    "De bibliotheek heeft “%s” niet gepubliceerd. De reden:",
+	"You can propose it again with changes.":                                           "Je kunt het met wijzigingen opnieuw voorstellen.",
+	"Choose block, silence or lift.":                                                   "Kies blokkeren, dempen of opheffen.",
+	"Say what to remove.":                                                              "Geef aan wat je wilt verwijderen.",
+	"Reporting to other servers needs federation.":                                     "Melden bij andere servers kan alleen met federatie.",
+	"Only content from other servers can be reported to them.":                         "Alleen inhoud van andere servers kun je daar melden.",
+	"Say what to report.":                                                              "Geef aan wat je wilt melden.",
+	"Offer approved":                                                                   "Aanbod goedgekeurd",
+	"Offer rejected":                                                                   "Aanbod afgewezen",
+	"Reply approved":                                                                   "Reactie goedgekeurd",
+	"Reply rejected":                                                                   "Reactie afgewezen",
+	"Reply removed":                                                                    "Reactie verwijderd",
+	"Partner activity approved":                                                        "Activiteit van partner goedgekeurd",
+	"Partner activity rejected":                                                        "Activiteit van partner afgewezen",
+	"Report resolved":                                                                  "Melding afgehandeld",
+	"Reported to another server":                                                       "Gemeld bij een andere server",
+	"Account blocked":                                                                  "Account geblokkeerd",
+	"Account silenced":                                                                 "Account gedempt",
+	"Block or silence lifted":                                                          "Blokkade of demping opgeheven",
+	"Removed from this site":                                                           "Van deze site verwijderd",
+	"Shown again on this site":                                                         "Weer getoond op deze site",
+	"Domain blocked":                                                                   "Domein geblokkeerd",
+	"Domain silenced":                                                                  "Domein gedempt",
+	"Domain allowed":                                                                   "Domein toegestaan",
+	"Domain rule removed":                                                              "Domeinregel verwijderd",
+	"Give a number from 0 to 100.":                                                     "Geef een getal van 0 tot en met 100.",
+	"This part of the site is for the library's partner organisations.":           "Dit deel van de site is voor de partnerorganisaties van de bibliotheek.",
+	"There is already an account with this email address or name in the network.": "Er is al een account met dit e-mailadres of deze naam in het netwerk.",
+	"Your partner account": "Je partneraccount",
+	"%s invites you to post activities and offers on its site as a partner organisation.":            "%s nodigt jullie uit om als partnerorganisatie activiteiten en aanbod op de site te plaatsen.",
+	"Choose a password with this link within 7 days:":                                                "Kies binnen 7 dagen een wachtwoord met deze link:",
+	"Then sign in with this email address. The library checks what you post before it is published.": "Log daarna in met dit e-mailadres. De bibliotheek controleert wat jullie plaatsen voordat het wordt gepubliceerd.",
+}

@@ -39,7 +39,7 @@ func newFedEnv(t *testing.T) *env {
 		t.Fatalf("federator: %v", err)
 	}
 	srv.Config.Handler = New(Config{Services: db, BaseURL: base, Clock: clock.Now, Logger: logger,
-		ActivityPub: fed, Network: fed, Federation: db})
+		ActivityPub: fed, Network: fed, Federation: db, Reports: fed})
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, clock: clock, srv: srv, fed: fed}

@@ -153,6 +153,19 @@ func templateFuncs(lang string) template.FuncMap {
 		"description": description,
 		"field":       newField,
 		"add":         func(a, b int) int { return a + b },
+		// stamp is a moment in the site's time zone: "za 5 december 2026, 14:03".
+		"stamp": func(tm time.Time) string {
+			tm = tm.In(defaultLocation())
+			return formatDate(lang, tm) + ", " + tm.Format("15:04")
+		},
+		// dict passes several values to a partial: dict "Key" value ….
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 	}
 }
 
@@ -526,7 +539,7 @@ var catalog = map[string]string{
 	"Use HH:MM and close after opening.":                            "Gebruik UU:MM en sluit na het openen.",
 	"Choose offer or request.":                                      "Kies aanbod of vraag.",
 	"An offer needs an author.":                                     "Een aanbod heeft een schrijver nodig.",
-	"Role must be resident, staff or admin.":                        "De rol moet inwoner, medewerker of beheerder zijn.",
+	"Role must be resident, partner, staff or admin.":               "De rol moet inwoner, partner, medewerker of beheerder zijn.",
 	"Use at least 8 characters.":                                    "Gebruik minstens 8 tekens.",
 	"Use lower-case letters, digits and hyphens.":                   "Gebruik kleine letters, cijfers en koppeltekens.",
 

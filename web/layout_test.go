@@ -30,7 +30,7 @@ func TestLayoutAccessible(t *testing.T) {
 	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
 	pages := []string{
 		"/", "/agenda", "/agenda?from=nope", fmt.Sprintf("/events/%d", ev.ID), "/offers", "/library", "/login", "/events/404",
-		"/staff/", "/staff/events/new", "/staff/courses/new", fmt.Sprintf("/staff/events/%d/edit", ev.ID), "/staff/offers",
+		"/staff/", "/staff/events/new", "/staff/courses/new", fmt.Sprintf("/staff/events/%d/edit", ev.ID), "/staff/moderation",
 		"/staff/library", "/staff/branches/new", fmt.Sprintf("/staff/branches/%d/edit", b.ID), "/staff/themes",
 	}
 	for _, path := range pages {

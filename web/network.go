@@ -141,7 +141,9 @@ func (s *Server) addDomainRule(w http.ResponseWriter, r *http.Request) {
 	rule := &vestiging.DomainRule{Host: f.Get("host"), Mode: f.Get("mode"), Reason: f.Get("reason"), CreatedAt: s.now()}
 	err := rule.Validate()
 	if err == nil {
-		err = s.fed.SetDomainRule(r.Context(), rule)
+		// Blocking and silencing hide content and end follows: the store
+		// does it with the audit entry, in one transaction.
+		err = s.svc.ApplyDomainRule(r.Context(), rule, s.auditEntry(r, "domain."+rule.Mode, rule.Host, rule.Reason))
 	}
 	switch vestiging.ErrorCode(err) {
 	case "":
@@ -161,7 +163,7 @@ func (s *Server) removeDomainRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	host := r.PostForm.Get("host")
-	if err := s.fed.RemoveDomainRule(r.Context(), host); err != nil {
+	if err := s.svc.LiftDomainRule(r.Context(), host, s.auditEntry(r, "domain.lift", host, "")); err != nil {
 		s.fail(w, r, fmt.Errorf("remove domain rule %q: %w", host, err))
 		return
 	}

@@ -293,8 +293,9 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 type eventData struct {
-	Event  *vestiging.Event
-	Signup *signupView // the sign-up part (registration.go)
+	Event   *vestiging.Event
+	Replies *repliesView // for the library's own published events
+	Signup  *signupView  // the sign-up part (registration.go)
 }
 
 // pathEvent loads the event whose id is in the path.
@@ -317,7 +318,8 @@ func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.Status == vestiging.StatusDraft && !personFrom(r.Context()).IsStaff() {
+	// A partner's proposal waiting for approval is as private as a draft.
+	if (e.Status == vestiging.StatusDraft || e.Status == vestiging.StatusPending) && !personFrom(r.Context()).IsStaff() {
 		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
 	}
 	return e, nil
@@ -355,6 +357,12 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
+	if !e.Remote() && e.Status == vestiging.StatusPublished {
+		if data.Replies, err = s.replies(r, vestiging.ReplyToEvent, e.ID, eventPath(e), reply); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	p := s.newPage(r, data)
 	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
 		s.fail(w, r, fmt.Errorf("themes: %w", err))
@@ -370,17 +378,6 @@ func eventPath(e *vestiging.Event) string {
 	return fmt.Sprintf("/events/%d", e.ID)
 }
 
-// offerPage sends browsers to the list of offers: an offer has no page of
-// its own, only an AS2 document for other servers.
-func (s *Server) offerPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/offers#offer-%d", id), http.StatusFound)
-}
-
 type offersData struct {
 	Offers []*vestiging.Offer
 	Total  int
@@ -390,13 +387,20 @@ type offersData struct {
 func (s *Server) offers(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	filter := vestiging.OfferFilter{Status: vestiging.OfferApproved, Theme: q.Get("theme"), Limit: vestiging.DefaultPageSize}
+	filter := vestiging.OfferFilter{Status: vestiging.OfferApproved, Theme: q.Get("theme"), Limit: vestiging.DefaultPageSize,
+		Area: strings.TrimSpace(q.Get("area")), Query: strings.TrimSpace(q.Get("q"))}
 	f := newForm(q)
 	switch k := q.Get("kind"); k {
 	case "", vestiging.OfferKindOffer, vestiging.OfferKindRequest:
 		filter.Kind = k
 	default:
 		f.Add("kind", "Choose offer or request.")
+	}
+	if len(filter.Area) > 100 {
+		f.Add("area", "This text is too long.")
+	}
+	if len(filter.Query) > maxQuery {
+		f.Add("q", "This text is too long.")
 	}
 	page, offset, err := pageNumber(q, filter.Limit)
 	if err != nil {

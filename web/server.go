@@ -45,6 +45,7 @@ type Config struct {
 	ActivityPub ActivityPub                 // discovery, actor, inboxes, AS2 documents
 	Network     Network                     // following other libraries from the staff pages
 	Federation  vestiging.FederationService // followers, hosts and domain rules for the staff pages
+	Reports     Reporter                    // reporting remote content to its server from the moderation pages
 
 	// Operations, all optional.
 	Ready        func(ctx context.Context) error // /readyz: database and job queue; nil pings the database
@@ -81,6 +82,7 @@ type Server struct {
 	ap        ActivityPub
 	network   Network
 	fed       vestiging.FederationService
+	reports   Reporter
 	baseURL   *url.URL
 	now       vestiging.Clock
 	log       *slog.Logger
@@ -102,7 +104,7 @@ type Server struct {
 // templates do not parse, which the tests catch.
 func New(cfg Config) *Server {
 	s := &Server{svc: cfg.Services, baseURL: cfg.BaseURL, now: cfg.Clock, log: cfg.Logger,
-		ap: cfg.ActivityPub, network: cfg.Network, fed: cfg.Federation, proxies: cfg.TrustedProxies}
+		ap: cfg.ActivityPub, network: cfg.Network, fed: cfg.Federation, reports: cfg.Reports, proxies: cfg.TrustedProxies}
 	s.ready, s.metrics, s.serveMetrics = cfg.Ready, cfg.Metrics, cfg.ServeMetrics
 	if s.ready == nil {
 		s.ready = s.svc.Ping
@@ -200,9 +202,8 @@ func New(cfg Config) *Server {
 		r.Post("/courses/new", s.createCourse)
 		r.Get("/courses/{id}/edit", s.editCourse)
 		r.Post("/courses/{id}/edit", s.updateCourse)
-		r.Get("/offers", s.pendingOffers)
-		r.Post("/offers/{id}/approve", s.approveOffer)
-		r.Post("/offers/{id}/reject", s.rejectOffer)
+		// Offers are moderated with everything else now.
+		r.Get("/offers", http.RedirectHandler("/staff/moderation#offers-heading", http.StatusMovedPermanently).ServeHTTP)
 		r.Get("/library", s.editLibrary)
 		r.Post("/library", s.updateLibrary)
 		r.Get("/branches/new", s.newBranch)
@@ -299,6 +300,7 @@ func isObjectPath(path string) bool {
 // site's words: call it before the jobs start.
 func (s *Server) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &registrationMailWorker{s: s})
+	river.AddWorker(w, &messageMailWorker{s: s})
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -462,84 +462,6 @@ func (s *Server) setEventStatus(status string) http.HandlerFunc {
 	}
 }
 
-type offerModerationData struct {
-	Offers []*vestiging.Offer
-	Paging paging
-}
-
-func (s *Server) pendingOffers(w http.ResponseWriter, r *http.Request) {
-	s.renderPendingOffers(w, r, http.StatusOK, newForm(nil))
-}
-
-func (s *Server) renderPendingOffers(w http.ResponseWriter, r *http.Request, status int, f *form) {
-	q := r.URL.Query()
-	filter := vestiging.OfferFilter{Status: vestiging.OfferPending, Limit: vestiging.DefaultPageSize}
-	page, offset, err := pageNumber(q, filter.Limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	filter.Offset = offset
-	data := offerModerationData{}
-	var total int
-	if data.Offers, total, err = s.svc.FindOffers(r.Context(), filter); err != nil {
-		s.fail(w, r, fmt.Errorf("pending offers: %w", err))
-		return
-	}
-	data.Paging = newPaging("/staff/offers", q, page, filter.Limit, total)
-	p := s.newPage(r, data)
-	p.Form = f
-	if p.Themes, err = s.svc.Themes(r.Context()); err != nil {
-		s.fail(w, r, fmt.Errorf("offer themes: %w", err))
-		return
-	}
-	s.render(w, r, status, "staff_offers", p)
-}
-
-func (s *Server) approveOffer(w http.ResponseWriter, r *http.Request) {
-	s.moderateOffer(w, r, vestiging.OfferApproved)
-}
-
-func (s *Server) rejectOffer(w http.ResponseWriter, r *http.Request) {
-	s.moderateOffer(w, r, vestiging.OfferRejected)
-}
-
-// moderateOffer approves or rejects a pending offer; a rejection needs a
-// reason, which the author is shown.
-func (s *Server) moderateOffer(w http.ResponseWriter, r *http.Request, status string) {
-	id, err := pathID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	reason := strings.TrimSpace(r.PostForm.Get("reason"))
-	if status == vestiging.OfferRejected && reason == "" {
-		f := newForm(r.PostForm)
-		f.Add(fmt.Sprintf("reason-%d", id), "Give a reason; the author will see it.")
-		s.renderPendingOffers(w, r, http.StatusUnprocessableEntity, f)
-		return
-	}
-	if status == vestiging.OfferApproved {
-		reason = ""
-	}
-	if err := s.svc.SetOfferStatus(r.Context(), id, status, reason, nil); err != nil {
-		if fields := vestiging.FieldErrors(err); fields != nil {
-			f := newForm(r.PostForm)
-			for _, msg := range fields {
-				f.Add(fmt.Sprintf("reason-%d", id), msg)
-			}
-			s.renderPendingOffers(w, r, http.StatusUnprocessableEntity, f)
-			return
-		}
-		s.fail(w, r, fmt.Errorf("offer %d to %s: %w", id, status, err))
-		return
-	}
-	http.Redirect(w, r, "/staff/offers", http.StatusSeeOther)
-}
-
 type libraryFormData struct {
 	Branches []*vestiging.Branch
 	Uploads  bool // a logo file may be sent
@@ -556,6 +478,7 @@ func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
 		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt} {
 		f.Set(name, v)
 	}
+	setModerationSettings(f, lib)
 	setSignupSettings(f, lib)
 	s.libraryForm(w, r, http.StatusOK, f)
 }
@@ -594,6 +517,7 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 	}
 	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
+	readModerationSettings(f, lib)
 	readSignupSettings(f, lib)
 	// Every message at once: the upload's and the fields'.
 	f.AddDomain(vestiging.FieldErrors(lib.Validate()))

@@ -273,41 +273,6 @@ func TestStaffCourse(t *testing.T) {
 	})
 }
 
-func TestStaffModeratesOffers(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	author := e.person("inwoner@example.nl", "correct horse battery", vestiging.RoleResident)
-	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
-	var offers []*vestiging.Offer
-	for _, title := range []string{"Fietsles geven", "Hulp bij formulieren"} {
-		o := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: title, Description: "<p>Graag.</p>", AuthorID: author.ID}
-		if err := e.db.CreateOffer(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		offers = append(offers, o)
-	}
-	res := e.get(staff, "/staff/offers")
-	wantContains(t, res, "Fietsles geven", "Hulp bij formulieren")
-	wantNotContains(t, e.get(e.client(), "/offers"), "Fietsles geven")
-
-	wantStatus(t, e.post(staff, fmt.Sprintf("/staff/offers/%d/approve", offers[0].ID), nil), http.StatusSeeOther)
-	wantContains(t, e.get(e.client(), "/offers"), "Fietsles geven")
-
-	path := fmt.Sprintf("/staff/offers/%d/reject", offers[1].ID)
-	res = e.post(staff, path, url.Values{"reason": {" "}})
-	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantContains(t, res, fmt.Sprintf(`id="reason-%d-error"`, offers[1].ID), "Geef een reden; de schrijver krijgt die te zien.")
-	wantStatus(t, e.post(staff, path, url.Values{"reason": {"Dit hoort niet op het bord."}}), http.StatusSeeOther)
-	got, err := e.db.Offer(ctx, offers[1].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != vestiging.OfferRejected || got.Reason != "Dit hoort niet op het bord." {
-		t.Errorf("rejected offer: status %s reason %q", got.Status, got.Reason)
-	}
-	wantNotContains(t, e.get(staff, "/staff/offers"), "Fietsles geven", "Hulp bij formulieren")
-}
-
 func TestStaffLibraryAndBranches(t *testing.T) {
 	e := newEnv(t)
 	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)

@@ -281,7 +281,7 @@ func createUser(ctx context.Context, args []string, stdout io.Writer) error {
 	d.register(fs)
 	email := fs.String("email", "", "email address, used to sign in (required)")
 	password := fs.String("password", "", "password, at least 8 characters (required; VESTIGING_PASSWORD keeps it out of the process list)")
-	role := fs.String("role", vestiging.RoleResident, "resident, staff or admin")
+	role := fs.String("role", vestiging.RoleResident, "resident, partner, staff or admin")
 	name := fs.String("name", "", "display name")
 	rest, err := parse(fs, args, stdout)
 	if err != nil {

@@ -396,13 +396,25 @@ func TestCreateUser(t *testing.T) {
 			t.Error("password does not match")
 		}
 	})
+	t.Run("Partner", func(t *testing.T) {
+		r := runCmd(t, "admin", "create-user", "--data", data, "--email", "taal@school.example", "--password", "correct horse",
+			"--role", "partner", "--name", "Taalschool Noord")
+		wantOK(t, r)
+		p, err := openStore(t, data).PersonByEmail(context.Background(), "taal@school.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := p.Role, vestiging.RolePartner; got != want || !p.IsPartner() || p.DisplayName != "Taalschool Noord" {
+			t.Errorf("partner: role %q (want %q), name %q", got, want, p.DisplayName)
+		}
+	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		r := runCmd(t, "admin", "create-user", "--data", data, "--email", "balie@bieb.example", "--password", "anders123", "--role", "resident")
 		wantError(t, r, 1, "a person with email balie@bieb.example already exists")
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		r := runCmd(t, "admin", "create-user", "--data", data, "--email", "x@bieb.example", "--password", "anders123", "--role", "god")
-		wantError(t, r, 1, "role: Role must be resident, staff or admin.")
+		wantError(t, r, 1, "role: Role must be resident, partner, staff or admin.")
 	})
 	t.Run("ErrShortPassword", func(t *testing.T) {
 		r := runCmd(t, "admin", "create-user", "--data", data, "--email", "y@bieb.example", "--password", "kort")

@@ -177,6 +177,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		ActivityPub:    fed,
 		Network:        fed,
 		Federation:     db,
+		Reports:        fed,
 		Ready:          db.Ready,
 		Metrics:        m,
 		ServeMetrics:   cfg.MetricsListener == nil,

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+)
+
+// remoteCommunity stores what another library sent: its actor, one of its
+// residents, an announced offer by the resident and the resident's reply
+// to a local event.
+type remoteCommunity struct {
+	library, author *vestiging.Actor
+	offer           *vestiging.Offer
+	event           *vestiging.Event
+	reply           *vestiging.Reply
+}
+
+func (e *env) remoteCommunity() *remoteCommunity {
+	e.t.Helper()
+	ctx := context.Background()
+	rc := &remoteCommunity{}
+	_, rc.library = e.remoteEvent("Digitaal spreekuur", testNow.Add(96*time.Hour))
+	rc.author = &vestiging.Actor{IRI: "https://bieb.example/users/piet", Type: "Person", Username: "piet", Host: "bieb.example",
+		Name: "Piet", Inbox: "https://bieb.example/users/piet/inbox", FetchedAt: testNow}
+	if err := e.db.UpsertActor(ctx, rc.author); err != nil {
+		e.t.Fatal(err)
+	}
+	rc.offer = &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Fietsen repareren", Description: "<p>Op zaterdag.</p>",
+		IRI: "https://bieb.example/offers/3", URL: "https://bieb.example/offers/3", OriginID: &rc.library.ID, AuthorActorID: &rc.author.ID}
+	if err := e.db.UpsertRemoteOffer(ctx, rc.offer); err != nil {
+		e.t.Fatal(err)
+	}
+	rc.event = e.event("Taalcafé", vestiging.StatusPublished, e.branch("Centrale Bibliotheek"), testNow.Add(48*time.Hour))
+	rc.reply = &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: rc.event.ID, ActorID: rc.author.ID,
+		IRI: "https://bieb.example/users/piet/statuses/1", URL: "https://bieb.example/@piet/1", Content: "<p>Ik kom ook!</p>"}
+	if err := e.db.CreateReply(ctx, rc.reply); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.db.SetReplyStatus(ctx, rc.reply.ID, vestiging.ReplyApproved, "", nil); err != nil {
+		e.t.Fatal(err)
+	}
+	return rc
+}
+
+// lastAudit returns the newest audit entry and how many there are.
+func (e *env) lastAudit() (*vestiging.AuditEntry, int) {
+	e.t.Helper()
+	log := e.auditLog()
+	if len(log) == 0 {
+		return &vestiging.AuditEntry{}, 0
+	}
+	return log[0], len(log)
+}
+
+func TestModerateRemote(t *testing.T) {
+	e := newFedEnv(t)
+	ctx := context.Background()
+	rc := e.remoteCommunity()
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	_, resident := e.resident("anna@example.nl")
+	offerPage := fmt.Sprintf("/offers/%d", rc.offer.ID)
+	eventPage := fmt.Sprintf("/events/%d", rc.event.ID)
+
+	res := e.get(e.client(), "/offers")
+	wantContains(t, res, "Fietsen repareren", "Bibliotheek Elders")
+	res = e.get(e.client(), eventPage)
+	wantContains(t, res, "Ik kom ook!", "Piet", "@piet@bieb.example")
+	wantNotContains(t, res, "/staff/moderation/actors/")
+	wantContains(t, e.get(staff, eventPage), fmt.Sprintf(`action="/staff/moderation/actors/%d"`, rc.author.ID))
+	wantContains(t, e.get(staff, offerPage), `action="/staff/moderation/hide"`, `action="/staff/moderation/report"`)
+
+	t.Run("ErrForbidden", func(t *testing.T) {
+		for _, path := range []string{"/staff/moderation/hide", "/staff/moderation/report", fmt.Sprintf("/staff/moderation/actors/%d", rc.author.ID)} {
+			wantStatus(t, e.post(resident, path, url.Values{"iri": {rc.offer.IRI}, "offer": {fmt.Sprint(rc.offer.ID)},
+				"mode": {"block"}, "reason": {"x"}}), http.StatusForbidden)
+		}
+		if _, n := e.lastAudit(); n != 0 {
+			t.Errorf("audit entries: %d", n)
+		}
+	})
+
+	t.Run("Report", func(t *testing.T) {
+		form := url.Values{"offer": {fmt.Sprint(rc.offer.ID)}, "back": {offerPage}}
+		wantStatus(t, e.post(staff, "/staff/moderation/report", form), http.StatusUnprocessableEntity)
+		o := e.postOwnOffer(t)
+		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"offer": {fmt.Sprint(o.ID)}, "reason": {"x"}}), http.StatusBadRequest)
+		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"offer": {"999999"}, "reason": {"x"}}), http.StatusNotFound)
+		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"reason": {"x"}}), http.StatusBadRequest)
+		if _, n, _ := e.db.Reports(ctx, "", 0, 10); n != 0 {
+			t.Fatalf("reports after refusals: %d", n)
+		}
+		form.Set("reason", "Oplichting.")
+		res := e.post(staff, "/staff/moderation/report", form)
+		wantStatus(t, res, http.StatusSeeOther)
+		reports, n, err := e.db.Reports(ctx, "", 0, 10)
+		if err != nil || n != 1 {
+			t.Fatalf("reports: %d, %v", n, err)
+		}
+		if r := reports[0]; !r.Outgoing || r.ToActorID != rc.library.ID || r.Content != "Oplichting." ||
+			len(r.Targets) != 2 || r.Targets[0] != rc.offer.IRI || r.Targets[1] != rc.author.IRI {
+			t.Errorf("report: %+v", r)
+		}
+		if a, _ := e.lastAudit(); a.Action != "report.send" || a.Target != rc.offer.IRI || a.Reason != "Oplichting." {
+			t.Errorf("audit: %+v", a)
+		}
+	})
+
+	t.Run("Hide", func(t *testing.T) {
+		form := url.Values{"iri": {rc.offer.IRI}, "back": {offerPage}}
+		wantStatus(t, e.post(staff, "/staff/moderation/hide", form), http.StatusUnprocessableEntity)
+		wantStatus(t, e.post(staff, "/staff/moderation/hide", url.Values{"reason": {"x"}}), http.StatusBadRequest)
+		form.Set("reason", "Niet voor ons publiek.")
+		res := e.post(staff, "/staff/moderation/hide", form)
+		wantStatus(t, res, http.StatusSeeOther)
+		if res.Location != offerPage {
+			t.Errorf("back to %q", res.Location)
+		}
+		wantNotContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
+		wantStatus(t, e.get(e.client(), offerPage), http.StatusNotFound)
+		wantContains(t, e.get(staff, offerPage), "Door de bibliotheek van deze site verwijderd.")
+		if a, _ := e.lastAudit(); a.Action != "remote.hide" || a.Target != rc.offer.IRI {
+			t.Errorf("audit: %+v", a)
+		}
+		// Shown again, which is logged too.
+		wantStatus(t, e.post(staff, "/staff/moderation/hide", url.Values{"iri": {rc.offer.IRI}, "show": {"1"}}), http.StatusSeeOther)
+		wantContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
+		if a, _ := e.lastAudit(); a.Action != "remote.show" {
+			t.Errorf("audit: %+v", a)
+		}
+	})
+
+	t.Run("BlockActor", func(t *testing.T) {
+		path := fmt.Sprintf("/staff/moderation/actors/%d", rc.author.ID)
+		_, before := e.lastAudit()
+		wantStatus(t, e.post(staff, path, url.Values{"mode": {"block"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, e.post(staff, path, url.Values{"mode": {"ban"}, "reason": {"x"}}), http.StatusBadRequest)
+		wantStatus(t, e.post(staff, "/staff/moderation/actors/999999", url.Values{"mode": {"block"}, "reason": {"x"}}), http.StatusNotFound)
+		if _, n := e.lastAudit(); n != before {
+			t.Errorf("audit entries after refusals: %d, want %d", n, before)
+		}
+		res := e.post(staff, path, url.Values{"mode": {"block"}, "reason": {"Spam."}, "back": {eventPage}})
+		wantStatus(t, res, http.StatusSeeOther)
+		wantNotContains(t, e.get(e.client(), eventPage), "Ik kom ook!")
+		wantNotContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
+		res = e.get(staff, "/staff/moderation")
+		wantContains(t, res, "Geblokkeerd", "@piet@bieb.example")
+		if a, _ := e.lastAudit(); a.Action != "actor.block" || a.Target != rc.author.IRI || a.Reason != "Spam." {
+			t.Errorf("audit: %+v", a)
+		}
+		// Lifting needs no reason and shows the content again.
+		wantStatus(t, e.post(staff, path, url.Values{"mode": {""}}), http.StatusSeeOther)
+		wantContains(t, e.get(e.client(), eventPage), "Ik kom ook!")
+		if a, _ := e.lastAudit(); a.Action != "actor.lift" {
+			t.Errorf("audit: %+v", a)
+		}
+	})
+
+	t.Run("IncomingReport", func(t *testing.T) {
+		r := &vestiging.Report{IRI: "https://bieb.example/flags/1", ActorID: rc.library.ID, Targets: []string{e.srv.URL + eventPage},
+			Content: "Dit klopt niet."}
+		if err := e.db.CreateReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		res := e.get(staff, "/staff/moderation")
+		wantContains(t, res, "Dit klopt niet.", "Gemeld door Bibliotheek Elders")
+		wantStatus(t, e.post(staff, "/staff/moderation/reports/999999/resolve", nil), http.StatusNotFound)
+		wantStatus(t, e.post(staff, fmt.Sprintf("/staff/moderation/reports/%d/resolve", r.ID), nil), http.StatusSeeOther)
+		got, err := e.db.Report(ctx, r.ID)
+		if err != nil || got.Status != vestiging.ReportResolved {
+			t.Errorf("report after resolving: %+v, %v", got, err)
+		}
+		wantNotContains(t, e.get(staff, "/staff/moderation"), "Dit klopt niet.")
+		if a, _ := e.lastAudit(); a.Action != "report.resolve" {
+			t.Errorf("audit: %+v", a)
+		}
+	})
+
+	t.Run("DomainRules", func(t *testing.T) {
+		res := e.post(staff, "/staff/network/rules", url.Values{"host": {"bieb.example"}, "mode": {"silence"}, "reason": {"Veel spam."}})
+		wantStatus(t, res, http.StatusSeeOther)
+		wantContains(t, e.get(staff, "/staff/network"), "Gedempt", "Veel spam.")
+		wantNotContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
+		if a, _ := e.lastAudit(); a.Action != "domain.silence" || a.Target != "bieb.example" || a.Reason != "Veel spam." {
+			t.Errorf("audit: %+v", a)
+		}
+		wantStatus(t, e.post(staff, "/staff/network/rules", url.Values{"host": {"bieb.example"}, "mode": {"mute"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, e.post(staff, "/staff/network/rules/remove", url.Values{"host": {"bieb.example"}}), http.StatusSeeOther)
+		wantContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
+		if a, _ := e.lastAudit(); a.Action != "domain.lift" || a.Target != "bieb.example" {
+			t.Errorf("audit: %+v", a)
+		}
+		wantContains(t, e.get(staff, "/staff/audit"), "Domein gedempt", "Domeinregel verwijderd", "Account geblokkeerd")
+	})
+}
+
+// postOwnOffer stores a local approved offer by a new resident.
+func (e *env) postOwnOffer(t *testing.T) *vestiging.Offer {
+	t.Helper()
+	p := e.person(fmt.Sprintf("auteur%d@example.nl", time.Now().UnixNano()), "correct horse battery", vestiging.RoleResident)
+	o := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Eigen aanbod", Description: "<p>Hier.</p>", AuthorID: p.ID,
+		Status: vestiging.OfferApproved}
+	if err := e.db.CreateOffer(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
