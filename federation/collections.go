@@ -104,7 +104,7 @@ func (f *Federator) serveUpcoming(w http.ResponseWriter, r *http.Request) {
 		}
 		items := make([]any, 0, len(events))
 		for _, e := range events {
-			items = append(items, EventObject(e, f.cfg.BaseURL, 0))
+			items = append(items, EventObject(e, f.cfg.BaseURL))
 		}
 		return items, total, nil
 	})

@@ -105,16 +105,18 @@ func ThemeURL(base *url.URL, slug string) string { return base.JoinPath("themes"
 
 // EventObject returns the AS2 Event for e, without @context (embed it in a
 // Create or Update, or use EventJSON). Branches of e and its sessions must
-// be loaded. participants is the number of confirmed registrations.
+// be loaded. participantCount and remainingAttendeeCapacity come from
+// e.Participants, which the store keeps with the registrations.
 //
 // Mastodon shows only name, summary and a link, and GoToSocial shows the
 // summary as a content warning, so summary is always the one line
 // "date, time · place" and content starts with when and where.
 //
-// Events without registration ("just come") get joinMode external pointing
-// at the event's own page, which says so: "free" would invite Joins we do
-// not take, "restricted" would promise an approval that never comes.
-func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string]any {
+// Events without registration ("just come"), and those whose sign-up staff
+// closed, get joinMode external pointing at the event's own page, which
+// says so: "free" would invite Joins we do not take, "restricted" would
+// promise an approval that never comes.
+func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	id := EventID(base, e)
 	actor := ActorID(base)
 	loc := e.Location()
@@ -140,7 +142,7 @@ func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string
 		"joinMode":     JoinFree,
 		// Mobilizon reads 0 as "no limit".
 		"maximumAttendeeCapacity": e.Capacity,
-		"participantCount":        participants,
+		"participantCount":        e.Participants,
 	}
 	if e.Language != "" {
 		o["inLanguage"] = e.Language
@@ -155,8 +157,11 @@ func EventObject(e *vestiging.Event, base *url.URL, participants int) map[string
 	case vestiging.RegistrationNone:
 		o["joinMode"], o["externalParticipationUrl"] = JoinExternal, id
 	}
+	if e.RegistrationClosed && e.RegistrationMode == vestiging.RegistrationOpen {
+		o["joinMode"], o["externalParticipationUrl"] = JoinExternal, id
+	}
 	if e.Capacity > 0 {
-		o["remainingAttendeeCapacity"] = max(0, e.Capacity-participants)
+		o["remainingAttendeeCapacity"] = max(0, e.Capacity-e.Participants)
 	}
 	if l := locationJSON(e.Branch, e.OnlineURL); l != nil {
 		o["location"] = l
@@ -221,8 +226,8 @@ func organizers(e *vestiging.Event, library string) []any {
 }
 
 // EventJSON returns the Event document for e with Context, as served at its id.
-func EventJSON(e *vestiging.Event, base *url.URL, participants int) ([]byte, error) {
-	o := EventObject(e, base, participants)
+func EventJSON(e *vestiging.Event, base *url.URL) ([]byte, error) {
+	o := EventObject(e, base)
 	o["@context"] = Context
 	b, err := json.Marshal(o)
 	if err != nil {

@@ -57,7 +57,8 @@ func testEvent(t *testing.T) *vestiging.Event {
 // eventMap returns EventJSON's output decoded, as a peer sees it.
 func eventMap(t *testing.T, e *vestiging.Event, participants int) map[string]any {
 	t.Helper()
-	b, err := EventJSON(e, testBase, participants)
+	e.Participants = participants
+	b, err := EventJSON(e, testBase)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +306,8 @@ func TestEventRoundTrip(t *testing.T) {
 	} {
 		e := testEvent(t)
 		change(e)
-		b, err := EventJSON(e, testBase, 4)
+		e.Participants = 4
+		b, err := EventJSON(e, testBase)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,8 +100,8 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	if err != nil {
 		return fetchError(err)
 	}
-	// Queued before staff blocked the actor: dropped all the same.
-	if blocked, err := f.blocked(ctx, func(b *vestiging.Actor) bool { return b.IRI == actor.IRI }); err != nil || blocked {
+	// Queued before staff blocked the actor or its server: dropped all the same.
+	if blocked, err := f.actorBlocked(ctx, actor.IRI); err != nil || blocked {
 		if blocked {
 			f.log.Info("inbox: activity of a blocked actor dropped", "actor", actor.IRI, "type", a.Type)
 		}
@@ -198,10 +198,14 @@ func (f *Federator) answerIRI(typ, objectID string) string {
 	return f.cfg.BaseURL.JoinPath("activities", hex.EncodeToString(sum[:16])).String()
 }
 
-// onUndo handles Undo{Follow}: the actor stops following the library.
-// Undo of Announce or Like has nothing stored to undo yet.
+// onUndo handles Undo{Follow}: the actor stops following the library;
+// Undo{Join} is a Leave. Undo of Announce or Like has nothing stored to
+// undo yet.
 func (f *Federator) onUndo(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	o := a.Object()
+	if o.Type == "Join" {
+		return f.onUndoJoin(ctx, a, actor, o)
+	}
 	if o.Type != "Follow" {
 		f.log.Debug("inbox: Undo ignored", "object", o.ID, "type", o.Type)
 		return nil

@@ -89,7 +89,7 @@ func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map
 	if e.Remote() || e.Kind != kind || !vestiging.IsPublic(e.Status) {
 		return nil, notFound
 	}
-	return EventObject(e, f.cfg.BaseURL, 0), nil
+	return EventObject(e, f.cfg.BaseURL), nil
 }
 
 // publisher is the actor of the activities about a local object, and the

@@ -19,26 +19,29 @@ const defaultRemoteDuration = time.Hour
 // UpsertRemoteEvent (the caller sets OriginID). themes are this library's
 // themes: a hashtag that names one of them (its slug or its CamelCase
 // hashtag) sets Theme. The place becomes Branch with ID 0, a place known by
-// name and address only. Registration happens at the origin: joinMode
-// external or free makes RegistrationExternal with the origin's link.
+// name and address only. Registration happens at the origin: joinMode free
+// or restricted makes RegistrationOpen (a resident's Join goes there and
+// its answer sets the state), external makes RegistrationExternal with the
+// origin's link. Participants is the origin's participantCount.
 func (r *RemoteEvent) Event(themes []*vestiging.Theme) *vestiging.Event {
 	e := &vestiging.Event{
-		Kind:        vestiging.KindEvent,
-		IRI:         r.ID,
-		URL:         r.URL,
-		Title:       r.Title,
-		Description: r.Content,
-		StartsAt:    r.StartsAt,
-		EndsAt:      remoteEnd(r.StartsAt, r.EndsAt),
-		TimeZone:    r.TimeZone,
-		Language:    r.Language,
-		OnlineURL:   r.OnlineURL,
-		ImageURL:    r.ImageURL,
-		ImageAlt:    r.ImageAlt,
-		Capacity:    r.Capacity,
-		Status:      r.Status,
-		Branch:      remoteBranch(r.Place),
-		Theme:       remoteTheme(r.Tags, themes),
+		Kind:         vestiging.KindEvent,
+		IRI:          r.ID,
+		URL:          r.URL,
+		Title:        r.Title,
+		Description:  r.Content,
+		StartsAt:     r.StartsAt,
+		EndsAt:       remoteEnd(r.StartsAt, r.EndsAt),
+		TimeZone:     r.TimeZone,
+		Language:     r.Language,
+		OnlineURL:    r.OnlineURL,
+		ImageURL:     r.ImageURL,
+		ImageAlt:     r.ImageAlt,
+		Capacity:     r.Capacity,
+		Participants: r.Participants,
+		Status:       r.Status,
+		Branch:       remoteBranch(r.Place),
+		Theme:        remoteTheme(r.Tags, themes),
 
 		RegistrationMode: vestiging.RegistrationNone,
 	}
@@ -50,7 +53,9 @@ func (r *RemoteEvent) Event(themes []*vestiging.Theme) *vestiging.Event {
 		e.ImageAlt = e.Title
 	}
 	switch r.JoinMode {
-	case JoinExternal, JoinFree:
+	case JoinFree, JoinRestricted:
+		e.RegistrationMode = vestiging.RegistrationOpen
+	case JoinExternal:
 		e.RegistrationMode, e.RegistrationURL = vestiging.RegistrationExternal, r.ExternalURL
 		if e.RegistrationURL == "" {
 			e.RegistrationURL = r.URL

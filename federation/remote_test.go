@@ -28,7 +28,7 @@ func TestRemoteEventEvent(t *testing.T) {
 		t.Helper()
 		e := testEvent(t)
 		change(e)
-		b, err := EventJSON(e, testBase, 0)
+		b, err := EventJSON(e, testBase)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,9 +47,9 @@ func TestRemoteEventEvent(t *testing.T) {
 		if e.Theme != "digitale-vaardigheden" || e.Capacity != 20 || e.Status != vestiging.StatusPublished {
 			t.Errorf("theme %q capacity %d status %q", e.Theme, e.Capacity, e.Status)
 		}
-		// Registration happens at the origin.
-		if e.RegistrationMode != vestiging.RegistrationExternal || e.RegistrationURL != e.URL {
-			t.Errorf("registration %q %q", e.RegistrationMode, e.RegistrationURL)
+		// joinMode free: residents sign up here and their Join goes to the origin.
+		if e.RegistrationMode != vestiging.RegistrationOpen || e.Participants != 0 {
+			t.Errorf("registration %q participants %d", e.RegistrationMode, e.Participants)
 		}
 		if e.Branch == nil || e.Branch.ID != 0 || e.BranchID != nil || e.Branch.Name != "Bibliotheek Centrum" ||
 			e.Branch.Street != "Stationsplein 1" || e.Branch.City != "Tiel" || e.Branch.Latitude == nil {
@@ -57,6 +57,18 @@ func TestRemoteEventEvent(t *testing.T) {
 		}
 		if e.ImageURL != want.ImageURL || e.ImageAlt != want.ImageAlt || e.Description == "" {
 			t.Errorf("image %q %q description %q", e.ImageURL, e.ImageAlt, e.Description)
+		}
+	})
+	t.Run("Counts", func(t *testing.T) {
+		e := parse(t, ours(t, func(e *vestiging.Event) { e.Participants = 7 }))
+		if e.Participants != 7 || e.Capacity != 20 {
+			t.Errorf("participants %d capacity %d, want 7 of 20", e.Participants, e.Capacity)
+		}
+	})
+	t.Run("Closed", func(t *testing.T) {
+		e := parse(t, ours(t, func(e *vestiging.Event) { e.RegistrationClosed = true }))
+		if e.RegistrationMode != vestiging.RegistrationExternal || e.RegistrationURL != e.URL {
+			t.Errorf("registration %q %q, want external at the event's page", e.RegistrationMode, e.RegistrationURL)
 		}
 	})
 	t.Run("Cancelled", func(t *testing.T) {
