@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -853,4 +855,73 @@ func TestLibrarySignupSettings(t *testing.T) {
 			t.Errorf("after refused changes: %+v, %v", lib, err)
 		}
 	})
+}
+
+// BenchmarkRegisterHTTP signs residents up through the whole handler
+// (session, CSRF check, the store's transaction, the page's redirect), in
+// parallel, on SQLite and, when VESTIGING_TEST_POSTGRES is set, on
+// PostgreSQL. Every 200 sign-ups go to one event with 100 places, so half
+// take a place and half join its waitlist.
+func BenchmarkRegisterHTTP(b *testing.B) {
+	const people = 200
+	clock := storetest.NewClock(testNow)
+	backends := []struct {
+		name string
+		db   *store.DB
+	}{{"sqlite", storetest.SQLiteClock(b, clock.Now)}}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		backends = append(backends, struct {
+			name string
+			db   *store.DB
+		}{"postgres", storetest.PostgresClock(b, clock.Now)})
+	}
+	for _, be := range backends {
+		ctx := context.Background()
+		srv := New(Config{Services: be.db, BaseURL: &url.URL{Scheme: "http", Host: "localhost"}, Clock: clock.Now,
+			Logger: slog.New(slog.DiscardHandler)})
+		branch := &vestiging.Branch{Name: "Centrale Bibliotheek"}
+		if err := be.db.CreateBranch(ctx, branch); err != nil {
+			b.Fatal(err)
+		}
+		cookies := make([]string, people)
+		for i := range cookies {
+			p := &vestiging.Person{Email: fmt.Sprintf("lid%d@example.nl", i), PasswordHash: "-", ConfirmedAt: &testNow}
+			if err := be.db.CreatePerson(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+			token, hash := vestiging.NewToken()
+			if err := be.db.CreateSession(ctx, &vestiging.LoginSession{TokenHash: hash, PersonID: p.ID, CreatedAt: testNow,
+				ExpiresAt: testNow.Add(time.Hour)}); err != nil {
+				b.Fatal(err)
+			}
+			cookies[i] = sessionCookie + "=" + token
+		}
+		b.Run(be.name, func(b *testing.B) {
+			paths := make([]string, b.N/people+1)
+			for i := range paths {
+				ev := &vestiging.Event{Title: "Taalcafé", StartsAt: testNow.Add(48 * time.Hour), EndsAt: testNow.Add(50 * time.Hour),
+					BranchID: &branch.ID, Status: vestiging.StatusPublished, RegistrationMode: vestiging.RegistrationOpen, Capacity: people / 2}
+				if err := be.db.CreateEvent(ctx, ev); err != nil {
+					b.Fatal(err)
+				}
+				paths[i] = fmt.Sprintf("/events/%d/register", ev.ID)
+			}
+			var next atomic.Int64
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := int(next.Add(1) - 1)
+					req := httptest.NewRequest(http.MethodPost, paths[i/people], nil)
+					req.Header.Set("Cookie", cookies[i%people])
+					rec := httptest.NewRecorder()
+					srv.ServeHTTP(rec, req)
+					if rec.Code != http.StatusSeeOther {
+						b.Errorf("sign-up %d: status %d:\n%s", i, rec.Code, rec.Body.String())
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signups/s")
+		})
+	}
 }
