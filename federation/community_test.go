@@ -563,6 +563,37 @@ func TestInboxBlockedActor(t *testing.T) {
 				t.Errorf("delivery to another actor: %v", toNeighbour)
 			}
 		})
+		t.Run("AnnouncedNotFetched", func(t *testing.T) {
+			env.follow(t, neighbour, vestiging.FollowAccepted)
+			before := p.fetches.Load()
+			body := neighbour.activity("Announce", "/announces/1", p.actor+"/offers/1")
+			if got, want := neighbour.post(t, env.inbox, body), http.StatusAccepted; got != want {
+				t.Fatalf("status = %d, want %d", got, want)
+			}
+			if cancelled := env.work(t); len(cancelled) != 0 {
+				t.Fatalf("cancelled: %v", cancelled)
+			}
+			if p.fetches.Load() != before {
+				t.Error("an object of the blocked actor was fetched")
+			}
+		})
+		t.Run("DomainBlockDropsQueued", func(t *testing.T) {
+			if got, want := neighbour.post(t, env.inbox, neighbour.activity("Follow", "/follows/2", ActorID(env.base))), http.StatusAccepted; got != want {
+				t.Fatalf("status = %d, want %d", got, want)
+			}
+			if err := db.SetDomainRule(t.Context(), &vestiging.DomainRule{Host: iriHost(neighbour.actor), Mode: vestiging.DomainBlock}); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := db.RemoveDomainRule(t.Context(), iriHost(neighbour.actor)); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			env.work(t)
+			if _, total, err := db.Followers(t.Context(), 0, 10); err != nil || total != 0 {
+				t.Errorf("followers = %d, %v; want none", total, err)
+			}
+		})
 		t.Run("Silenced", func(t *testing.T) {
 			other, err := env.f.remoteActor(t.Context(), neighbour.actor)
 			if err != nil {
