@@ -13,7 +13,8 @@ import (
 var _ vestiging.ModerationService = (*DB)(nil)
 
 // hostCovers is true when the domain rule r covers the actor m: its host
-// on any port, and its subdomains, as federation's ruleCovers.
+// on any port, and its subdomains, as federation's ruleCovers. (A "_" in
+// a rule's host would match any one character; host names have none.)
 const hostCovers = `(m.host = r.host OR m.host LIKE r.host || ':%' OR m.host LIKE '%.' || r.host
 	OR m.host LIKE '%.' || r.host || ':%')`
 
