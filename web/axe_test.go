@@ -77,6 +77,10 @@ func TestAxe(t *testing.T) {
 	ev := e.event("Voorleesuurtje met Dikkie Dik", vestiging.StatusPublished, b, testNow.Add(48*time.Hour))
 	e.event("Taalcafé", vestiging.StatusPublished, b, testNow.Add(72*time.Hour))
 	remote, _ := e.remoteEvent("Digitaal spreekuur", testNow.Add(96*time.Hour))
+	open := e.event("Schaakclub", vestiging.StatusPublished, b, testNow.Add(120*time.Hour), func(ev *vestiging.Event) {
+		ev.RegistrationMode, ev.Capacity = vestiging.RegistrationOpen, 12
+	})
+	e.allowGuests()
 
 	pages := []struct{ name, path string }{
 		{"Home", "/"},
@@ -85,6 +89,7 @@ func TestAxe(t *testing.T) {
 		{"SearchNothing", "/agenda?q=zzzz"},
 		{"Event", fmt.Sprintf("/events/%d", ev.ID)},
 		{"RemoteEvent", fmt.Sprintf("/events/%d", remote.ID)},
+		{"EventSignUp", fmt.Sprintf("/events/%d", open.ID)},
 		{"Library", "/library"},
 		{"Network", "/network"},
 		{"Libraries", "/libraries"},
@@ -164,6 +169,11 @@ func TestAxe(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.ID("error-summary")))
 		})
+		t.Run(lang+"/GuestSignUpErrors", func(t *testing.T) {
+			check(t, ctx, fmt.Sprintf("/events/%d", open.ID),
+				chromedp.Click(chromedp.CSS(`form[action$="/register/guest"] button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.ID("error-summary")))
+		})
 	}
 
 	// What a signed-in resident sees.
@@ -184,6 +194,7 @@ func TestAxe(t *testing.T) {
 		{"Account", "/account"},
 		{"Following", "/account/following"},
 		{"Feed", "/account/feed"},
+		{"MyRegistrations", "/account/registrations"},
 	} {
 		t.Run("resident/"+p.name, func(t *testing.T) { check(t, ctx, p.path) })
 	}
