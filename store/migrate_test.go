@@ -2,12 +2,11 @@ package store_test
 
 import (
 	"context"
-	"io/fs"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/vestiging/vestiging"
-	"github.com/vestiging/vestiging/migrations"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
@@ -40,30 +39,35 @@ func createOnlineEvent(t *testing.T, db *store.DB, title string) *vestiging.Even
 	return e
 }
 
-// TestSQLiteStableIDsMigration runs 0003 again over stored rows: events keep
-// their ids and sessions, and the rebuilt tables keep their constraints.
+// TestSQLiteStableIDsMigration runs 0003 over rows stored before it: events
+// keep their ids and sessions, and the rebuilt tables keep their
+// constraints. (Replaying 0003 over a newer schema would drop the columns
+// later migrations added to events.)
 func TestSQLiteStableIDsMigration(t *testing.T) {
-	db := storetest.SQLite(t)
 	ctx := context.Background()
-	before := createOnlineEvent(t, db, "Cursus")
-	migration, err := fs.ReadFile(migrations.SQLite, "0003_stable_ids.sql")
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "vestiging.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx, err := db.SQL().BeginTx(ctx, nil)
-	if err != nil {
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateUpTo(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	// Later migrations' views and triggers name events, which a rebuild
-	// drops for a moment; the legacy rename leaves them be.
-	replay := "PRAGMA legacy_alter_table = ON;\n" + string(migration) + "\nPRAGMA legacy_alter_table = OFF;"
-	if _, err := tx.ExecContext(ctx, replay); err != nil {
-		tx.Rollback()
+	const at = "2026-05-01T10:00:00.000000Z"
+	for _, q := range []string{
+		`INSERT INTO events (id, kind, title, starts_at, ends_at, time_zone, online_url, audience, language, registration_mode,
+			status, created_at, updated_at) VALUES (7, 'course', 'Cursus', $1, $1, 'Europe/Amsterdam', 'https://meet.example.nl',
+			'all', 'nl', 'none', 'published', $1, $1)`,
+		`INSERT INTO event_sessions (id, event_id, starts_at, ends_at, online_url) VALUES (3, 7, $1, $1, 'https://meet.example.nl')`,
+	} {
+		if _, err := db.SQL().ExecContext(ctx, q, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	before := &vestiging.Event{ID: 7, Title: "Cursus", Sessions: []*vestiging.Session{{ID: 3}}}
 	after, err := db.Event(ctx, before.ID)
 	if err != nil {
 		t.Fatalf("event after rebuild: %v", err)
