@@ -97,23 +97,27 @@ func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, er
 		}
 		return v, nil
 	}
-	mine, err := s.latestRegistration(ctx, e.ID, me.ID)
-	if err != nil {
+	mine, err := s.ownRegistration(ctx, e.ID, me.ID)
+	switch vestiging.ErrorCode(err) {
+	case "":
+		v.Mine = mine
+	case vestiging.ENOTFOUND:
+		return v, nil
+	default:
 		return nil, err
 	}
-	if mine != nil && mine.State == vestiging.RegistrationWaitlisted {
+	if mine.State == vestiging.RegistrationWaitlisted {
 		if v.Position, err = s.waitlistPosition(ctx, mine); err != nil {
 			return nil, err
 		}
 	}
-	v.Mine = mine
 	return v, nil
 }
 
-// latestRegistration is the person's active registration for the event,
-// or else their last refused one (so a resident sees the answer another
-// library gave), or nil.
-func (s *Server) latestRegistration(ctx context.Context, eventID, personID int64) (*vestiging.Registration, error) {
+// ownRegistration is the person's active registration for the event, or
+// else their refused one (so a resident sees the answer another library
+// gave), or ENOTFOUND.
+func (s *Server) ownRegistration(ctx context.Context, eventID, personID int64) (*vestiging.Registration, error) {
 	reg, err := s.svc.ActiveRegistration(ctx, eventID, personID, 0)
 	switch vestiging.ErrorCode(err) {
 	case "":
@@ -127,10 +131,10 @@ func (s *Server) latestRegistration(ctx context.Context, eventID, personID int64
 	if err != nil {
 		return nil, fmt.Errorf("refused registrations of person %d for event %d: %w", personID, eventID, err)
 	}
-	if len(regs) > 0 && regs[0].PersonID == personID && regs[0].EventID == eventID {
-		return regs[0], nil
+	if len(regs) == 0 || regs[0].PersonID != personID || regs[0].EventID != eventID {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Registration not found.")
 	}
-	return nil, nil
+	return regs[0], nil
 }
 
 // waitlistPosition is reg's number on its event's waitlist, from 1.
