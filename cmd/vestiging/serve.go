@@ -186,6 +186,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	})
 	workers := river.NewWorkers()
 	fed.AddWorkers(workers)
+	db.AddWorkers(workers)
 	handler.AddWorkers(workers)
 	if cfg.Mail == nil {
 		cfg.Mail = mail.Log{Logger: cfg.Logger}
