@@ -233,7 +233,8 @@ func (f *Federator) ourJoin(ctx context.Context, iri string) (*vestiging.Registr
 // joinAnswered sets the state of a resident's registration from the
 // answer of the event's server: the library that published the event, or
 // another actor on the event's host (Mobilizon answers as the organiser).
-// A registration cancelled here stays cancelled: its Leave is on the way.
+// A registration cancelled here stays cancelled (its Leave is on the
+// way), and a refused one stays refused.
 func (f *Federator) joinAnswered(ctx context.Context, a *Activity, actor *vestiging.Actor, r *vestiging.Registration) error {
 	e, err := f.cfg.Services.Event(ctx, r.EventID)
 	if err != nil {
@@ -248,7 +249,7 @@ func (f *Federator) joinAnswered(ctx context.Context, a *Activity, actor *vestig
 		"TentativeAccept": vestiging.RegistrationWaitlisted,
 		"Reject":          vestiging.RegistrationRejected,
 	}[a.Type]
-	if r.State == vestiging.RegistrationCancelled || r.State == state {
+	if !r.Active() || r.State == state {
 		return nil
 	}
 	_, err = f.cfg.Services.SetRegistrationState(ctx, r.ID, state)

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -144,7 +145,11 @@ func answerOf(t *testing.T, env *inEnv, activities []map[string]any, typ string,
 // place, the second waits, a second Join changes nothing, a Leave frees
 // the place for the waiting one, and Undo{Join} cancels too.
 func TestJoin(t *testing.T) {
-	env := newInEnv(t, storetest.SQLite(t), nil)
+	storetest.Backends(t, testJoin)
+}
+
+func testJoin(t *testing.T, db *store.DB) {
+	env := newInEnv(t, db, nil)
 	ada, bea := newInPeer(t, "ada", 0), newInPeer(t, "bea", 1)
 	e := openEvent(t, env, 1, 72*time.Hour, nil)
 	iri := EventID(env.base, e)
@@ -196,7 +201,11 @@ func TestJoin(t *testing.T) {
 // once, and nothing is stored or queued; a Leave without a Join changes
 // nothing and is not answered.
 func TestJoinRefused(t *testing.T) {
-	env := newInEnv(t, storetest.SQLite(t), nil)
+	storetest.Backends(t, testJoinRefused)
+}
+
+func testJoinRefused(t *testing.T, db *store.DB) {
+	env := newInEnv(t, db, nil)
 	p := newInPeer(t, "ada", 0)
 	past := openEvent(t, env, 0, -72*time.Hour, nil)
 	none := openEvent(t, env, 0, 72*time.Hour, func(e *vestiging.Event) { e.RegistrationMode = vestiging.RegistrationNone })
@@ -269,7 +278,11 @@ func remoteOpenEvent(t testing.TB, env *inEnv, p *inPeer, path string, origin *v
 // the state (a second Accept after TentativeAccept is a promotion); a
 // forged answer changes nothing; cancelling sends a Leave.
 func TestJoinAnswer(t *testing.T) {
-	env := newInEnv(t, storetest.SQLite(t), nil)
+	storetest.Backends(t, testJoinAnswer)
+}
+
+func testJoinAnswer(t *testing.T, db *store.DB) {
+	env := newInEnv(t, db, nil)
 	lib, other := newInPeer(t, "tiel", 0), newInPeer(t, "mallory", 1)
 	fl := env.follow(t, lib, vestiging.FollowAccepted)
 	e := remoteOpenEvent(t, env, lib, "/events/7", fl.Actor)
