@@ -470,12 +470,22 @@ func TestSendReport(t *testing.T) {
 	if err := env.f.SendReport(t.Context(), r); err != nil {
 		t.Fatal(err)
 	}
-	stored, err := db.Report(t.Context(), r.ID)
+	// The report is recorded by the job queued with the Flag; run twice, as a retry would.
+	queued := storetest.Jobs[ReportJob](t, db, ReportJob{}.Kind())
+	if len(queued) != 1 {
+		t.Fatalf("%d report jobs, want 1", len(queued))
+	}
+	for range 2 {
+		if err := env.f.recordReport(t.Context(), queued[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored, total, err := db.Reports(t.Context(), "", 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !stored.Outgoing || stored.ToActorID != lib.ID || stored.IRI != r.IRI || !SameHost(r.IRI, env.base.String()) {
-		t.Errorf("stored %+v", stored)
+	if total != 1 || !stored[0].Outgoing || stored[0].ToActorID != lib.ID || stored[0].IRI != r.IRI || !SameHost(r.IRI, env.base.String()) {
+		t.Errorf("stored %d: %+v", total, stored)
 	}
 	a, err := db.ActivityByIRI(t.Context(), r.IRI)
 	if err != nil {
@@ -495,6 +505,20 @@ func TestSendReport(t *testing.T) {
 	if len(jobs) != 1 || jobs[0].Inbox != p.base+"/inbox" || jobs[0].ActivityIRI != r.IRI {
 		t.Errorf("deliveries %+v", jobs)
 	}
+	t.Run("Blocked", func(t *testing.T) {
+		if err := db.SetActorModeration(t.Context(), lib.ID, vestiging.ModerationBlock, &vestiging.AuditEntry{Action: "actor.block", Target: lib.IRI}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := db.SetActorModeration(t.Context(), lib.ID, vestiging.ModerationNone, &vestiging.AuditEntry{Action: "actor.unblock", Target: lib.IRI}); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: lib.ID, Targets: []string{p.actor}, Content: "x"})
+		if vestiging.ErrorCode(err) != vestiging.EFORBIDDEN {
+			t.Errorf("err = %v, want EFORBIDDEN", err)
+		}
+	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		if err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: lib.ID, Content: "Niets"}); vestiging.ErrorCode(err) != vestiging.EINVALID {
 			t.Errorf("err = %v, want EINVALID", err)

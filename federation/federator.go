@@ -155,9 +155,11 @@ func (f *Federator) sendAs(ctx context.Context, personID int64, a *vestiging.Act
 func (f *Federator) now() time.Time { return f.cfg.Clock().UTC() }
 
 // AddWorkers registers every federation job worker (inbox processing,
-// publishing, delivery, backfill, participation and direct Notes) with River.
+// publishing, delivery, backfill, participation, direct Notes and
+// outgoing reports) with River.
 func (f *Federator) AddWorkers(w *river.Workers) {
 	f.addInboxWorkers(w)
 	f.addOutboxWorkers(w)
 	f.addParticipationWorkers(w)
+	f.addModerationWorkers(w)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/vestiging/vestiging"
 )
 
@@ -39,12 +41,13 @@ func (f *Federator) onFlag(ctx context.Context, a *Activity, actor *vestiging.Ac
 	return err
 }
 
-// SendReport reports remote content to the server it came from: it stores
-// r as an outgoing report and sends a Flag from the library actor to
-// r.ToActorID (the library that published the item), whose objects are
-// r.Targets (the item's id and its author's actor). The Flag's id is the
-// report's IRI, derived from what is reported and when, so a report sent
-// again is stored and sent once.
+// SendReport reports remote content to the server it came from: a Flag
+// from the library actor to r.ToActorID (the library that published the
+// item), whose objects are r.Targets (the item's id and its author's
+// actor). The Flag, its delivery and the job that records r as an outgoing
+// report are queued in one transaction, so a report is never recorded
+// unsent nor sent unrecorded. The Flag's id, r.IRI, derives from what is
+// reported, to whom and when.
 func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report) error {
 	to, err := f.cfg.Federation.Actor(ctx, r.ToActorID)
 	if err != nil {
@@ -60,14 +63,11 @@ func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = f.now()
 	}
-	sum := sha256.Sum256([]byte(strings.Join(r.Targets, "\n") + "\n" + to.IRI + "\n" + r.CreatedAt.UTC().Format(time.RFC3339Nano)))
-	r.IRI = f.cfg.BaseURL.JoinPath("flags", hex.EncodeToString(sum[:16])).String()
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if err := f.cfg.Services.CreateReport(ctx, r); err != nil {
-		return fmt.Errorf("report %s: %w", r.IRI, err)
-	}
+	sum := sha256.Sum256([]byte(strings.Join(r.Targets, "\n") + "\n" + to.IRI + "\n" + r.CreatedAt.UTC().Format(time.RFC3339Nano)))
+	r.IRI = f.cfg.BaseURL.JoinPath("flags", hex.EncodeToString(sum[:16])).String()
 	body, err := json.Marshal(map[string]any{
 		"@context": ActivityStreamsContext,
 		"id":       r.IRI,
@@ -80,7 +80,47 @@ func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report) error {
 	if err != nil {
 		return err
 	}
-	return f.send(ctx, &vestiging.Activity{IRI: r.IRI, Type: "Flag", ObjectIRI: r.Targets[0], JSON: body}, []string{to.DeliveryInbox()})
+	_, err = f.cfg.Federation.SaveActivity(ctx, &vestiging.Activity{IRI: r.IRI, Type: "Flag", ObjectIRI: r.Targets[0], JSON: body, CreatedAt: r.CreatedAt},
+		[]vestiging.JobArgs{DeliverJob{ActivityIRI: r.IRI, Inbox: to.DeliveryInbox()}, ReportJob{Report: *r}})
+	if err != nil {
+		return fmt.Errorf("report %s: %w", r.IRI, err)
+	}
+	return nil
+}
+
+// ReportJob records an outgoing report whose Flag was queued with it.
+type ReportJob struct {
+	Report vestiging.Report `json:"report"`
+}
+
+// Kind implements vestiging.JobArgs.
+func (ReportJob) Kind() string { return "outgoing_report" }
+
+type reportWorker struct {
+	river.WorkerDefaults[ReportJob]
+	f *Federator
+}
+
+func (w *reportWorker) Work(ctx context.Context, job *river.Job[ReportJob]) error {
+	return w.f.recordReport(ctx, job.Args)
+}
+
+// recordReport stores an outgoing report; one stored before (a retried
+// job) is done.
+func (f *Federator) recordReport(ctx context.Context, j ReportJob) error {
+	r := j.Report
+	err := f.cfg.Services.CreateReport(ctx, &r)
+	switch vestiging.ErrorCode(err) {
+	case vestiging.ECONFLICT:
+		return nil
+	case vestiging.EINVALID:
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+func (f *Federator) addModerationWorkers(w *river.Workers) {
+	river.AddWorker(w, &reportWorker{f: f})
 }
 
 // blocked reports whether staff blocked a remote actor that match

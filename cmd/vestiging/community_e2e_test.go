@@ -164,9 +164,16 @@ func TestCommunityFederation(t *testing.T) {
 		if got.Outgoing || got.Content != r.Content || strings.Join(got.Targets, " ") != strings.Join(r.Targets, " ") {
 			t.Errorf("A's report %+v", got)
 		}
-		if sent, err := b.DB.Report(ctx, r.ID); err != nil || !sent.Outgoing {
-			t.Errorf("B's outgoing report %+v, %v", sent, err)
-		}
+		eventually(t, e2eWait, func() error {
+			sent, _, err := b.DB.Reports(ctx, vestiging.ReportOpen, 0, 10)
+			if err != nil {
+				return err
+			}
+			if len(sent) != 1 || !sent[0].Outgoing || sent[0].IRI != r.IRI {
+				return fmt.Errorf("B's reports: %+v", sent)
+			}
+			return nil
+		})
 	})
 
 	step("DomainBlock", func(t *testing.T) {
