@@ -329,11 +329,17 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 			return err
 		}
 	}
-	key := r.JoinIRI + " " + notice + " " + strconv.FormatInt(jobID, 10)
 	switch notice {
 	case vestiging.NoticeReminder, vestiging.NoticeChanged, vestiging.NoticeEventOff:
-		return f.sendNotice(ctx, notice, to, e, key)
+		// Named by the event's state rather than the job, so a fan-out
+		// that ran twice (its RegistrantsJob retried) sends each Note once.
+		at := e.UpdatedAt
+		if notice == vestiging.NoticeReminder {
+			at = e.StartsAt
+		}
+		return f.sendNotice(ctx, notice, to, e, fmt.Sprintf("%d %s %s", r.ID, notice, at.UTC().Format(time.RFC3339Nano)))
 	}
+	key := r.JoinIRI + " " + notice + " " + strconv.FormatInt(jobID, 10)
 	if r.JoinIRI == "" {
 		return vestiging.Errorf(vestiging.EINVALID, "The registration has no Join to answer.")
 	}

@@ -426,6 +426,12 @@ func TestRegistrants(t *testing.T) {
 			t.Errorf("tag %v, want a Mention of ada", note["tag"])
 		}
 	})
+	t.Run("Twice", func(t *testing.T) {
+		// A fan-out that runs again (its job retried) sends nothing more.
+		if sent := reminders(t, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeReminder, StartsAt: e.StartsAt}); len(sent) != 0 {
+			t.Errorf("sent %v again", sent)
+		}
+	})
 	t.Run("Moved", func(t *testing.T) {
 		sent := reminders(t, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeReminder, StartsAt: e.StartsAt.Add(-time.Hour)})
 		if len(sent) != 0 {
