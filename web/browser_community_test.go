@@ -158,6 +158,11 @@ func TestAxeCommunity(t *testing.T) {
 				if err := chromedp.Do(tab, chromedp.Navigate(e.srv.URL+path)); err != nil {
 					t.Fatal(err)
 				}
+				// An error page would pass for the wrong reason.
+				h1, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("main h1")))
+				if err != nil || strings.Contains(h1, "Page not found") || strings.Contains(h1, "Not allowed") {
+					t.Fatalf("%s did not load: %q, %v", path, h1, err)
+				}
 				vs, err := axeRun(tab, src)
 				if err != nil {
 					t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,4 +211,65 @@ func (e *env) postOwnOffer(t *testing.T) *vestiging.Offer {
 		t.Fatal(err)
 	}
 	return o
+}
+
+// TestReplyPayloads: replies from other servers carrying script payloads
+// show on the event page with nothing that runs.
+func TestReplyPayloads(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	lib, err := e.db.Library(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib.RepliesNeedApproval = false
+	if err := e.db.UpdateLibrary(ctx, lib); err != nil {
+		t.Fatal(err)
+	}
+	ev := e.event("Taalcafé", vestiging.StatusPublished, e.branch("Centrale Bibliotheek"), testNow.Add(48*time.Hour))
+	author := &vestiging.Actor{IRI: "https://social.example/users/x", Type: "Person", Username: "x", Host: "social.example",
+		Name: `<img src=x onerror=alert(1)>Mallory`, Inbox: "https://social.example/users/x/inbox", FetchedAt: testNow}
+	if err := e.db.UpsertActor(ctx, author); err != nil {
+		t.Fatal(err)
+	}
+	payloads := []string{
+		`<script>alert(1)</script>`,
+		`<img src=x onerror=alert(1)>`,
+		`<a href="javascript:alert(1)">klik</a>`,
+		`<a href="&#106;avascript:alert(1)">klik</a>`,
+		`<a href="JaVaScRiPt:alert(1)">klik</a>`,
+		`<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">klik</a>`,
+		`<svg onload=alert(1)>`,
+		`<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>`,
+		`<p style="background:url(javascript:alert(1))">stijl</p>`,
+		`<iframe src="https://evil.example"></iframe>`,
+		`<form action="https://evil.example"><input name=pw></form>`,
+		`<meta http-equiv="refresh" content="0;url=https://evil.example">`,
+		`<base href="https://evil.example/">`,
+		`<a href="https://ok.example/" title='"><script>alert(1)</script>'>ok</a>`,
+		`<<script>alert(1)//<</script>`,
+	}
+	for i, p := range payloads {
+		r := &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: ev.ID, ActorID: author.ID,
+			IRI: fmt.Sprintf("https://social.example/users/x/statuses/%d", i), Content: "<p>Reactie " + p + "</p>"}
+		if err := e.db.CreateReply(ctx, r); err != nil {
+			t.Fatalf("reply %q: %v", p, err)
+		}
+	}
+	res := e.get(e.client(), fmt.Sprintf("/events/%d", ev.ID))
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res, fmt.Sprintf("Reacties (%d)", len(payloads)), `<a href="https://ok.example/" rel="nofollow noopener">ok</a>`,
+		"&lt;img src=x onerror=alert(1)&gt;Mallory")
+	i := strings.Index(res.Body, `id="replies"`)
+	if i < 0 {
+		t.Fatal("no replies section")
+	}
+	// Escaped text may say anything; the tags must carry nothing that runs.
+	tags := strings.ToLower(strings.Join(regexp.MustCompile(`<[^>]*>`).FindAllString(res.Body[i:], -1), "\n"))
+	for _, bad := range []string{"<script", "<img", "<svg", "<math", "<iframe", "<meta", "<base", "<style",
+		"javascript:", "data:text", " onerror=", " onload=", "style=", "evil.example"} {
+		if strings.Contains(tags, bad) {
+			t.Errorf("the replies' tags contain %q", bad)
+		}
+	}
 }
