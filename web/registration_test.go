@@ -663,6 +663,7 @@ func TestAttendees(t *testing.T) {
 			"gast@example.nl", "=HYPERLINK(&#34;http://evil.example&#34;)", "1 van de 1 bezet")
 		wantNotContains(t, res, "Schaakclub")
 		wantContains(t, e.get(staff, "/staff/"), base+"/attendees")
+		wantContains(t, e.get(staff, base+"/edit"), base+"/attendees")
 		wantContains(t, e.get(staff, fmt.Sprintf("/events/%d", ev.ID)), base+"/attendees")
 	})
 
