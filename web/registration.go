@@ -314,8 +314,6 @@ func (s *Server) linkPage(kind string) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		// The token is in the address: keep it out of other sites' logs.
-		w.Header().Set("Referrer-Policy", "no-referrer")
 		s.render(w, r, http.StatusOK, "registration_link", s.newPage(r, linkData{Kind: kind, Token: token, Event: e,
 			StateName: stateNames[reg.State]}))
 	}
