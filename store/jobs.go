@@ -134,7 +134,7 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 		return fmt.Errorf("start jobs: %w", db.mapError(err))
 	}
 	db.worker = w
-	return nil
+	return db.queueSweeps(ctx)
 }
 
 // StopJobs stops fetching jobs and waits for running ones until ctx ends;

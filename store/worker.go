@@ -28,8 +28,20 @@ func (db *DB) periodicJobs() []*river.PeriodicJob {
 		return nil
 	}
 	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return vestiging.AnonymizeJob{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})}
+		func() (river.JobArgs, *river.InsertOpts) { return vestiging.AnonymizeJob{}, nil }, nil)}
+}
+
+// queueSweeps queues each sweep once as StartJobs returns, so a start
+// catches up on a day that passed while no process ran; River's own run
+// at start would come whenever leadership settles, not by then.
+func (db *DB) queueSweeps(ctx context.Context) error {
+	if !db.sweeps.Load() {
+		return nil
+	}
+	if err := db.InsertJob(ctx, vestiging.AnonymizeJob{}); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	return nil
 }
 
 type anonymizeWorker struct {
