@@ -604,6 +604,12 @@ func TestPartners(t *testing.T) {
 		"password": {"een goed wachtwoord"}, "password_confirm": {"een goed wachtwoord"}}), http.StatusOK)
 	wantStatus(t, e.post(partner, "/login", url.Values{"email": {"info@taalschool.example"}, "password": {"een goed wachtwoord"}}), http.StatusSeeOther)
 
+	// Partners post offers like residents.
+	res := e.post(partner, "/offers/new", offerForm(func(f url.Values) { f.Set("title", "Gratis taalles") }))
+	wantStatus(t, res, http.StatusSeeOther)
+	if got := e.offers(vestiging.OfferFilter{Query: "taalles"}); len(got) != 1 || got[0].AuthorName != "Taalschool Noord" {
+		t.Errorf("partner's offers: %+v", got)
+	}
 	t.Run("ErrNotPartner", func(t *testing.T) {
 		wantStatus(t, e.get(resident, "/partner/events/new"), http.StatusForbidden)
 		wantStatus(t, e.get(e.client(), "/partner/events/new"), http.StatusSeeOther)
@@ -652,7 +658,7 @@ func TestPartners(t *testing.T) {
 	wantStatus(t, e.post(partner, "/partner/events/new", form), http.StatusSeeOther)
 	second := e.events(vestiging.StatusPending)[0]
 	reject := fmt.Sprintf("/staff/moderation/events/%d/reject", second.ID)
-	res := e.post(staff, reject, nil)
+	res = e.post(staff, reject, nil)
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantContains(t, res, fmt.Sprintf(`id="reason-event-%d-error"`, second.ID))
 	wantStatus(t, e.post(staff, reject, url.Values{"reason": {"Die zaal is dan bezet."}}), http.StatusSeeOther)
@@ -692,4 +698,42 @@ func mailsTo(t *testing.T, smtp *mailtest.Server, to string, n int) []mailtest.M
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestModerationSettings: staff set the library's moderation settings on
+// the library form; a bad number changes nothing.
+func TestModerationSettings(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	library := func() *vestiging.Library {
+		lib, err := e.db.Library(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lib
+	}
+	before := library()
+	res := e.get(staff, "/staff/library")
+	wantContains(t, res, `id="replies_need_approval"`, `id="offer_edits_need_review"`, `id="first_posts_reviewed"`)
+	for _, bad := range []string{"veel", "101", "-1"} {
+		res := e.post(staff, "/staff/library", url.Values{"name": {"Bibliotheek Dorp"}, "first_posts_reviewed": {bad}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, `id="first_posts_reviewed-error"`)
+	}
+	if got := library(); got.FirstPostsReviewed != before.FirstPostsReviewed || got.RepliesNeedApproval != before.RepliesNeedApproval {
+		t.Errorf("settings after refusals: %+v", got)
+	}
+	// Unchecked boxes are sent as nothing: both off.
+	wantStatus(t, e.post(staff, "/staff/library", url.Values{"name": {"Bibliotheek Dorp"}, "first_posts_reviewed": {"3"}}), http.StatusSeeOther)
+	if got := library(); got.RepliesNeedApproval || got.OfferEditsNeedReview || got.FirstPostsReviewed != 3 {
+		t.Errorf("settings: %+v", got)
+	}
+	wantStatus(t, e.post(staff, "/staff/library", url.Values{"name": {"Bibliotheek Dorp"}, "replies_need_approval": {"1"},
+		"offer_edits_need_review": {"1"}, "first_posts_reviewed": {""}}), http.StatusSeeOther)
+	if got := library(); !got.RepliesNeedApproval || !got.OfferEditsNeedReview || got.FirstPostsReviewed != 0 {
+		t.Errorf("settings: %+v", got)
+	}
+	res = e.get(staff, "/staff/library")
+	wantContains(t, res, `name="replies_need_approval" value="1" checked`, `name="offer_edits_need_review" value="1" checked`)
 }
