@@ -228,6 +228,13 @@ func TestRegisterRefused(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ErrCrossOrigin", func(t *testing.T) {
+		res := e.post(c, fmt.Sprintf("/events/%d/register", open.ID), nil, "Sec-Fetch-Site", "cross-site")
+		wantStatus(t, res, http.StatusForbidden)
+		if n := len(e.registrations(open.ID)); n != 0 {
+			t.Errorf("%d registrations after a cross-site form, want none", n)
+		}
+	})
 	t.Run("Pages", func(t *testing.T) {
 		none := e.get(c, fmt.Sprintf("/events/%d", tests[2].event.ID))
 		wantNotContains(t, none, `id="registration"`, "/register")
