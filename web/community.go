@@ -130,37 +130,28 @@ func (s *Server) createOffer(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r.PostForm)
 	o := &vestiging.Offer{AuthorID: me.ID, Status: vestiging.OfferPending}
 	readOffer(f, o)
-	if !s.saveOffer(w, r, f, o, nil) {
-		return
+	switch err := s.saveOffer(r, f, o, true); {
+	case err != nil:
+		s.fail(w, r, err)
+	case !f.Valid():
+		s.offerForm(w, r, http.StatusUnprocessableEntity, f, nil)
+	default:
+		http.Redirect(w, r, fmt.Sprintf("/account/offers?saved=%d", o.ID), http.StatusSeeOther)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/account/offers?saved=%d", o.ID), http.StatusSeeOther)
 }
 
-// saveOffer validates and stores o (existing nil: a new one), showing the
-// form again with 422 when something is wrong.
-func (s *Server) saveOffer(w http.ResponseWriter, r *http.Request, f *form, o, existing *vestiging.Offer) bool {
-	f.AddDomain(vestiging.FieldErrors(o.Validate()))
-	if f.Valid() {
-		var err error
-		if existing == nil {
-			err = s.svc.CreateOffer(r.Context(), o)
-		} else {
-			err = s.svc.UpdateOffer(r.Context(), o)
-		}
-		if err == nil {
-			return true
-		}
-		if vestiging.ErrorCode(err) != vestiging.EINVALID {
-			s.fail(w, r, fmt.Errorf("save offer %q: %w", o.Title, err))
-			return false
-		}
-		f.AddDomain(vestiging.FieldErrors(err))
-		if f.Valid() {
-			f.Add("title", vestiging.ErrorMessage(err))
-		}
+// saveOffer validates and stores a new (create) or changed offer. What the
+// author must fix goes into f; the error is for anything else.
+func (s *Server) saveOffer(r *http.Request, f *form, o *vestiging.Offer, create bool) error {
+	err := o.Validate()
+	switch {
+	case err != nil:
+	case create:
+		err = s.svc.CreateOffer(r.Context(), o)
+	default:
+		err = s.svc.UpdateOffer(r.Context(), o)
 	}
-	s.offerForm(w, r, http.StatusUnprocessableEntity, f, existing)
-	return false
+	return formError(f, "title", err, fmt.Sprintf("save offer %q", o.Title))
 }
 
 type myOffersData struct {
@@ -247,15 +238,20 @@ func (s *Server) updateOffer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("library for offer edit: %w", err))
 		return
 	}
+	f := newForm(r.PostForm)
 	changed := *o
-	readOffer(newForm(r.PostForm), &changed)
+	readOffer(f, &changed)
 	if o.Status == vestiging.OfferRejected || (o.Status == vestiging.OfferApproved && lib.OfferEditsNeedReview) {
 		changed.Status, changed.Reason = vestiging.OfferPending, ""
 	}
-	if !s.saveOffer(w, r, newForm(r.PostForm), &changed, o) {
-		return
+	switch err := s.saveOffer(r, f, &changed, false); {
+	case err != nil:
+		s.fail(w, r, err)
+	case !f.Valid():
+		s.offerForm(w, r, http.StatusUnprocessableEntity, f, o)
+	default:
+		http.Redirect(w, r, fmt.Sprintf("/account/offers?saved=%d", o.ID), http.StatusSeeOther)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/account/offers?saved=%d", o.ID), http.StatusSeeOther)
 }
 
 // closeOffer takes an offer off the board for good: its author found help

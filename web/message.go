@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/riverqueue/river"
 
@@ -214,13 +215,5 @@ func (s *Server) messageMail(ctx context.Context, m *vestiging.Message, to *vest
 
 // quote marks every line of a message as quoted, as mail programs do.
 func quote(text string) string {
-	out := make([]byte, 0, len(text)+16)
-	out = append(out, "> "...)
-	for i := 0; i < len(text); i++ {
-		out = append(out, text[i])
-		if text[i] == '\n' {
-			out = append(out, "> "...)
-		}
-	}
-	return string(out)
+	return "> " + strings.ReplaceAll(text, "\n", "\n> ")
 }

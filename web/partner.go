@@ -76,9 +76,11 @@ func (s *Server) invitePartner(w http.ResponseWriter, r *http.Request) {
 	if p.DisplayName == "" {
 		f.Add("display_name", "This field is required.")
 	}
-	if msg := vestiging.CheckHandle(vestiging.NormalizeHandle(p.Handle)); msg != "" {
-		f.Add("handle", msg)
-	} else if h := vestiging.NormalizeHandle(p.Handle); h == s.libraryHandle() {
+	// A partner publishes under its handle, so it needs one; Validate checks its form.
+	switch h := vestiging.NormalizeHandle(p.Handle); {
+	case h == "":
+		f.Add("handle", "This field is required.")
+	case h == s.libraryHandle():
 		f.Add("handle", "This name is reserved; choose another.")
 	}
 	unusable, _ := vestiging.NewToken()
