@@ -106,7 +106,8 @@ func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, er
 	default:
 		return nil, err
 	}
-	if mine.State == vestiging.RegistrationWaitlisted {
+	// Another library's waitlist is its own: we know only our residents' places in it.
+	if mine.State == vestiging.RegistrationWaitlisted && !e.Remote() {
 		if v.Position, err = s.waitlistPosition(ctx, mine); err != nil {
 			return nil, err
 		}
