@@ -93,6 +93,13 @@ func FuzzInboxProcess(f *testing.F) {
 		`{"id":"PEER/a/8","type":"Reject","actor":"PEER/users/tiel","object":{"type":"Follow","id":"US/follows/x"}}`,
 		`{"id":"PEER/a/9","type":"Join","actor":"PEER/users/tiel","object":"US/events/1"}`,
 		`{"id":"PEER/a/10","type":"Flag","actor":"PEER/users/tiel","object":["US/actor","US/events/1"]}`,
+		`{"id":"PEER/a/11","type":"Leave","actor":"PEER/users/tiel","object":"US/events/1"}`,
+		`{"id":"PEER/a/12","type":"Undo","actor":"PEER/users/tiel","object":{"id":"PEER/a/9","type":"Join","actor":"PEER/users/tiel","object":"US/events/1"}}`,
+		`{"id":"PEER/a/13","type":"TentativeAccept","actor":"PEER/users/tiel","object":{"id":"US/activities/join-1-0011223344556677","type":"Join"}}`,
+		`{"id":"PEER/a/14","type":"Create","actor":"PEER/users/tiel","object":{"id":"PEER/notes/1","type":"Note","attributedTo":"PEER/users/tiel","to":["US/users/anna"],"content":"<p>Hoi</p>","context":"PEER/events/1"}}`,
+		`{"id":"PEER/a/11","type":"Create","actor":"PEER/users/tiel","object":{"type":"Note","id":"PEER/notes/1","attributedTo":"PEER/users/tiel","inReplyTo":"US/events/1","content":"<p>Hoi</p>"}}`,
+		`{"id":"PEER/a/12","type":"Update","actor":"PEER/users/tiel","object":{"type":"Page","id":"PEER/offers/1","attributedTo":"PEER/users/tiel","name":"Hulp","offerKind":"offer","content":"<p>x</p>"}}`,
+		`{"id":"PEER/a/13","type":"Announce","actor":"PEER/users/tiel","object":"PEER/offers/1"}`,
 	} {
 		f.Add(s)
 	}
