@@ -99,12 +99,14 @@ func (f *Federator) onJoin(ctx context.Context, a *Activity, actor *vestiging.Ac
 	case vestiging.EINVALID, vestiging.ENOTFOUND:
 		return refuse(err)
 	case vestiging.ECONFLICT:
-		// Another Join of the actor's won the race: answer as for a second Join.
+		// Another Join of the actor's won the race: answer as for a second
+		// Join. Without an active one, the Join's id was used before.
 		if done, err := f.answerAgain(ctx, e, a, actor, body); done || err != nil {
 			return err
 		}
+		return refuse(err)
 	}
-	return fmt.Errorf("join %s: %w", e.IRI, err)
+	return fmt.Errorf("join of event %d: %w", e.ID, err)
 }
 
 // answerAgain answers a Join of an actor already signed up for e with the
