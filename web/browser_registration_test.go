@@ -31,7 +31,7 @@ func TestBrowserRegistration(t *testing.T) {
 	// Sign in from the event page's own link, which leads back to it.
 	login := func(email string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
-			chromedp.Navigate(eventURL + "?lang=nl"),
+			chromedp.Navigate(eventURL+"?lang=nl"),
 			chromedp.Click(chromedp.Search(`//main//a[normalize-space(.)="Log in om je aan te melden"]`)),
 			chromedp.WaitVisible(chromedp.ID("email")),
 			chromedp.SendKeys(chromedp.ID("email"), email),
