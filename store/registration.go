@@ -63,7 +63,7 @@ type signUpEvent struct {
 	id                           int64
 	remote                       bool
 	status, mode                 string
-	startsAt, endsAt             time.Time
+	endsAt                       time.Time
 	closed, noWaitlist           bool
 	capacity, participants, wait int
 }
@@ -88,13 +88,13 @@ func (e *signUpEvent) open(now time.Time) error {
 // readSignUpEvent reads the event; lock locks its row for the rest of tx
 // on PostgreSQL (SQLite's transactions here are serial already).
 func (db *DB) readSignUpEvent(ctx context.Context, tx *sql.Tx, id int64, lock bool) (*signUpEvent, error) {
-	q := `SELECT id, iri IS NOT NULL, status, registration_mode, starts_at, ends_at, registration_closed, no_waitlist,
+	q := `SELECT id, iri IS NOT NULL, status, registration_mode, ends_at, registration_closed, no_waitlist,
 		capacity, participant_count, waitlist_count FROM events WHERE id = $1`
 	if lock {
 		q += db.dialect.forUpdate()
 	}
 	e := &signUpEvent{}
-	err := tx.QueryRowContext(ctx, q, id).Scan(&e.id, &e.remote, &e.status, &e.mode, scanTime(&e.startsAt), scanTime(&e.endsAt),
+	err := tx.QueryRowContext(ctx, q, id).Scan(&e.id, &e.remote, &e.status, &e.mode, scanTime(&e.endsAt),
 		&e.closed, &e.noWaitlist, &e.capacity, &e.participants, &e.wait)
 	if err != nil {
 		return nil, notFound(db.mapError(err), "Activity not found.")
