@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -488,4 +490,48 @@ func mustActor(t testing.TB, env *inEnv, p *inPeer) *vestiging.Actor {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// BenchmarkJoin applies remote Joins of one popular event as the inbox
+// worker does (claim the id, register, queue the answer and the counts
+// Update), each by another actor, on SQLite and PostgreSQL; the first 100
+// get a place, the rest the waitlist.
+func BenchmarkJoin(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchmarkJoin(b, storetest.SQLite(b)) })
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		b.Run("postgres", func(b *testing.B) { benchmarkJoin(b, storetest.Postgres(b)) })
+	}
+}
+
+func benchmarkJoin(b *testing.B, db *store.DB) {
+	env := newInEnv(b, db, nil)
+	e := openEvent(b, env, 100, 72*time.Hour, nil)
+	iri := EventID(env.base, e)
+	ctx := context.Background()
+	bodies := make([]InboxJob, b.N)
+	for i := range bodies {
+		actor := fmt.Sprintf("https://peer.example/users/p%d", i)
+		a := &vestiging.Actor{IRI: actor, Type: "Person", Username: fmt.Sprintf("p%d", i), Host: "peer.example",
+			Inbox: actor + "/inbox", KeyID: actor + "#main-key", FetchedAt: time.Now()}
+		if err := db.UpsertActor(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+		body := fmt.Sprintf(`{"id":%q,"type":"Join","actor":%q,"object":%q}`, actor+"/join", actor, iri)
+		bodies[i] = InboxJob{Actor: actor, Body: []byte(body)}
+	}
+	b.ResetTimer()
+	for i := range bodies {
+		if err := env.f.process(ctx, bodies[i], 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	got, err := db.Event(ctx, e.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if want := min(b.N, 100); got.Participants != want || got.Waitlisted != b.N-want {
+		b.Fatalf("%d places and %d waiting, want %d and %d", got.Participants, got.Waitlisted, want, b.N-want)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "joins/s")
 }
