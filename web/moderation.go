@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -354,7 +355,7 @@ func (s *Server) reportRemote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	report, err := s.remoteReport(ctx, r.PostForm.Get("offer"), r.PostForm.Get("reply"))
+	report, err := s.remoteReport(ctx, r.PostForm)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -375,16 +376,36 @@ func (s *Server) reportRemote(w http.ResponseWriter, r *http.Request) {
 	s.done(w, r, m)
 }
 
-// remoteReport builds the report of a remote offer (offerID) or reply
-// (replyID): the item and its author, to the server that sent it.
-func (s *Server) remoteReport(ctx context.Context, offerID, replyID string) (*vestiging.Report, error) {
+// remoteReport builds the report of the remote event, offer or reply the
+// form names: the item (and its author), to the server that sent it.
+func (s *Server) remoteReport(ctx context.Context, form url.Values) (*vestiging.Report, error) {
 	notRemote := vestiging.Errorf(vestiging.EINVALID, "Only content from other servers can be reported to them.")
 	report := &vestiging.Report{Outgoing: true, PersonID: personFrom(ctx).ID}
+	formID := func(name string) (int64, error) {
+		id, err := strconv.ParseInt(form.Get(name), 10, 64)
+		if err != nil || id < 1 {
+			return 0, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+		}
+		return id, nil
+	}
 	switch {
-	case offerID != "":
-		id, err := strconv.ParseInt(offerID, 10, 64)
+	case form.Get("event") != "":
+		id, err := formID("event")
 		if err != nil {
-			return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+			return nil, err
+		}
+		e, err := s.svc.Event(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("report event %d: %w", id, err)
+		}
+		if !e.Remote() || e.OriginID == nil {
+			return nil, notRemote
+		}
+		report.Targets, report.ToActorID = []string{e.IRI}, *e.OriginID
+	case form.Get("offer") != "":
+		id, err := formID("offer")
+		if err != nil {
+			return nil, err
 		}
 		o, err := s.svc.Offer(ctx, id)
 		if err != nil {
@@ -397,10 +418,10 @@ func (s *Server) remoteReport(ctx context.Context, offerID, replyID string) (*ve
 		if o.AuthorActor != nil {
 			report.Targets = append(report.Targets, o.AuthorActor.IRI)
 		}
-	case replyID != "":
-		id, err := strconv.ParseInt(replyID, 10, 64)
+	case form.Get("reply") != "":
+		id, err := formID("reply")
 		if err != nil {
-			return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+			return nil, err
 		}
 		reply, err := s.svc.Reply(ctx, id)
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // remoteCommunity stores what another library sent: its actor, one of its
@@ -94,18 +96,15 @@ func TestModerateRemote(t *testing.T) {
 		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"offer": {fmt.Sprint(o.ID)}, "reason": {"x"}}), http.StatusBadRequest)
 		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"offer": {"999999"}, "reason": {"x"}}), http.StatusNotFound)
 		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"reason": {"x"}}), http.StatusBadRequest)
-		if _, n, _ := e.db.Reports(ctx, "", 0, 10); n != 0 {
-			t.Fatalf("reports after refusals: %d", n)
+		if got := e.reportsSent(); len(got) != 0 {
+			t.Fatalf("reports after refusals: %d", len(got))
 		}
 		form.Set("reason", "Oplichting.")
 		res := e.post(staff, "/staff/moderation/report", form)
 		wantStatus(t, res, http.StatusSeeOther)
-		reports, n, err := e.db.Reports(ctx, "", 0, 10)
-		if err != nil || n != 1 {
-			t.Fatalf("reports: %d, %v", n, err)
-		}
-		if r := reports[0]; !r.Outgoing || r.ToActorID != rc.library.ID || r.Content != "Oplichting." ||
-			len(r.Targets) != 2 || r.Targets[0] != rc.offer.IRI || r.Targets[1] != rc.author.IRI {
+		// The Flag is queued for the other library with the item and its author.
+		r := e.reportSent(rc.offer.IRI)
+		if !r.Outgoing || r.ToActorID != rc.library.ID || r.Content != "Oplichting." || len(r.Targets) != 2 || r.Targets[1] != rc.author.IRI {
 			t.Errorf("report: %+v", r)
 		}
 		if a, _ := e.lastAudit(); a.Action != "report.send" || a.Target != rc.offer.IRI || a.Reason != "Oplichting." {
@@ -161,6 +160,25 @@ func TestModerateRemote(t *testing.T) {
 		if a, _ := e.lastAudit(); a.Action != "actor.lift" {
 			t.Errorf("audit: %+v", a)
 		}
+	})
+
+	t.Run("RemoteEvent", func(t *testing.T) {
+		remote, _, _ := e.db.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote, Limit: 10})
+		if len(remote) != 1 {
+			t.Fatalf("remote events: %d", len(remote))
+		}
+		page := fmt.Sprintf("/events/%d", remote[0].ID)
+		wantNotContains(t, e.get(e.client(), page), `action="/staff/moderation/hide"`)
+		wantContains(t, e.get(staff, page), `action="/staff/moderation/hide"`, fmt.Sprintf(`name="event" value="%d"`, remote[0].ID))
+		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"event": {fmt.Sprint(rc.event.ID)}, "reason": {"x"}}), http.StatusBadRequest)
+		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"event": {"x"}, "reason": {"x"}}), http.StatusNotFound)
+		wantStatus(t, e.post(staff, "/staff/moderation/report", url.Values{"event": {fmt.Sprint(remote[0].ID)}, "reason": {"Verkeerde datum."}}), http.StatusSeeOther)
+		e.reportSent(remote[0].IRI)
+		if a, _ := e.lastAudit(); a.Action != "report.send" || a.Target != remote[0].IRI {
+			t.Errorf("audit: %+v", a)
+		}
+		wantStatus(t, e.post(staff, "/staff/moderation/hide", url.Values{"iri": {remote[0].IRI}, "reason": {"Niet hier."}}), http.StatusSeeOther)
+		wantNotContains(t, e.get(e.client(), "/agenda"), "Digitaal spreekuur")
 	})
 
 	t.Run("IncomingReport", func(t *testing.T) {
@@ -272,4 +290,27 @@ func TestReplyPayloads(t *testing.T) {
 			t.Errorf("the replies' tags contain %q", bad)
 		}
 	}
+}
+
+// reportsSent lists the reports queued to be sent (and recorded once the
+// Flag's job runs).
+func (e *env) reportsSent() []vestiging.Report {
+	e.t.Helper()
+	var out []vestiging.Report
+	for _, j := range storetest.Jobs[federation.ReportJob](e.t, e.db, federation.ReportJob{}.Kind()) {
+		out = append(out, j.Report)
+	}
+	return out
+}
+
+// reportSent returns the report queued about target.
+func (e *env) reportSent(target string) vestiging.Report {
+	e.t.Helper()
+	for _, r := range e.reportsSent() {
+		if len(r.Targets) > 0 && r.Targets[0] == target {
+			return r
+		}
+	}
+	e.t.Fatalf("no report about %s", target)
+	return vestiging.Report{}
 }
