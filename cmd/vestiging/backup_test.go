@@ -16,11 +16,13 @@ import (
 
 const backupBase = "http://bibliotheek-aalten.test"
 
-// tableCounts is a CopySink counting rows per table and queued jobs.
+// tableCounts is a CopySink counting rows per table and queued jobs, and
+// of those the ones due now (not scheduled for later, like reminders).
 type tableCounts struct {
 	rows map[string]int
 	last string
 	jobs int
+	due  int
 }
 
 func (c *tableCounts) Header(store.CopyHeader) error { return nil }
@@ -29,8 +31,14 @@ func (c *tableCounts) Table(name string, _ []string) error {
 	c.rows[name] = 0
 	return nil
 }
-func (c *tableCounts) Row([]any) error         { c.rows[c.last]++; return nil }
-func (c *tableCounts) Job(store.CopyJob) error { c.jobs++; return nil }
+func (c *tableCounts) Row([]any) error { c.rows[c.last]++; return nil }
+func (c *tableCounts) Job(j store.CopyJob) error {
+	c.jobs++
+	if !j.ScheduledAt.After(time.Now()) {
+		c.due++
+	}
+	return nil
+}
 
 func countsOf(t *testing.T, dataOrURL string) *tableCounts {
 	t.Helper()
@@ -190,15 +198,16 @@ func TestMigrateTo(t *testing.T) {
 	waitJobs(t, target)
 }
 
-// waitJobs waits until no job is queued in the database.
+// waitJobs waits until no queued job is due: jobs scheduled for later
+// (reminders, the daily sweep) wait their turn.
 func waitJobs(t *testing.T, dataOrURL string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if c := countsOf(t, dataOrURL); c.jobs == 0 {
+		if c := countsOf(t, dataOrURL); c.due == 0 {
 			return
 		} else if time.Now().After(deadline) {
-			t.Fatalf("%d jobs still queued after a minute", c.jobs)
+			t.Fatalf("%d jobs still due after a minute", c.due)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
