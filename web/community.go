@@ -418,26 +418,14 @@ func (s *Server) replyToEvent(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if e.Remote() || e.Status != vestiging.StatusPublished {
-		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Replies to this activity are closed."))
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	f := newForm(r.PostForm)
-	reply := &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: e.ID, PersonID: me.ID,
-		Content: vestiging.TextToHTML(f.Get("content"))}
-	switch err := s.saveReply(r, f, reply); {
-	case err != nil:
-		s.fail(w, r, err)
-	case !f.Valid():
-		s.renderEvent(w, r, http.StatusUnprocessableEntity, e, f)
-	default:
-		http.Redirect(w, r, replyDone(eventPath(e), reply), http.StatusSeeOther)
-	}
+	s.reply(w, r, &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: e.ID, PersonID: me.ID},
+		replyTarget{
+			open: !e.Remote() && e.Status == vestiging.StatusPublished, closed: "Replies to this activity are closed.",
+			page: eventPath(e), again: func(f *form) { s.renderEvent(w, r, http.StatusUnprocessableEntity, e, f) },
+		})
 }
 
+// replyToOffer stores a resident's reply to one of the library's offers.
 func (s *Server) replyToOffer(w http.ResponseWriter, r *http.Request) {
 	me, ok := s.mayPost(w, r)
 	if !ok {
@@ -448,34 +436,46 @@ func (s *Server) replyToOffer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if o.Remote() || o.Status != vestiging.OfferApproved {
-		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Replies to this offer are closed."))
+	s.reply(w, r, &vestiging.Reply{ObjectType: vestiging.ReplyToOffer, ObjectID: o.ID, PersonID: me.ID},
+		replyTarget{
+			open: !o.Remote() && o.Status == vestiging.OfferApproved, closed: "Replies to this offer are closed.",
+			page:  fmt.Sprintf("/offers/%d", o.ID),
+			again: func(f *form) { s.renderOffer(w, r, http.StatusUnprocessableEntity, o, newForm(nil), f) },
+		})
+}
+
+// replyTarget is the page a reply answers.
+type replyTarget struct {
+	open   bool   // it takes replies
+	closed string // why not
+	page   string
+	again  func(f *form) // renders the page with the form's errors
+}
+
+// reply validates and stores reply with the posted content, then leads
+// back to the page, or shows it again with what to fix.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, reply *vestiging.Reply, t replyTarget) {
+	if !t.open {
+		s.fail(w, r, &vestiging.Error{Code: vestiging.EINVALID, Message: t.closed})
 		return
 	}
 	if !s.parseForm(w, r) {
 		return
 	}
 	f := newForm(r.PostForm)
-	reply := &vestiging.Reply{ObjectType: vestiging.ReplyToOffer, ObjectID: o.ID, PersonID: me.ID,
-		Content: vestiging.TextToHTML(f.Get("content"))}
-	switch err := s.saveReply(r, f, reply); {
-	case err != nil:
-		s.fail(w, r, err)
-	case !f.Valid():
-		s.renderOffer(w, r, http.StatusUnprocessableEntity, o, newForm(nil), f)
-	default:
-		http.Redirect(w, r, replyDone(fmt.Sprintf("/offers/%d", o.ID), reply), http.StatusSeeOther)
-	}
-}
-
-// saveReply validates and stores a reply. What the resident must fix goes
-// into f; the error is for anything else.
-func (s *Server) saveReply(r *http.Request, f *form, reply *vestiging.Reply) error {
+	reply.Content = vestiging.TextToHTML(f.Get("content"))
 	err := reply.Validate()
 	if err == nil {
 		err = s.svc.CreateReply(r.Context(), reply)
 	}
-	return formError(f, "content", err, fmt.Sprintf("reply to %s %d", reply.ObjectType, reply.ObjectID))
+	switch err := formError(f, "content", err, fmt.Sprintf("reply to %s %d", reply.ObjectType, reply.ObjectID)); {
+	case err != nil:
+		s.fail(w, r, err)
+	case !f.Valid():
+		t.again(f)
+	default:
+		http.Redirect(w, r, replyDone(t.page, reply), http.StatusSeeOther)
+	}
 }
 
 // formError puts a validation error's messages into f (under field when it
