@@ -77,6 +77,10 @@ type Event struct {
 	URL      string // the original page
 	OriginID *int64 // Actor.ID of the library that published it
 	Origin   *Actor // filled on read when OriginID is set
+	// Hidden (filled by Event, not FindEvents, which leaves such events
+	// out): staff removed the remote event here, or its library or domain is
+	// blocked or silenced. Only staff still see its page.
+	Hidden bool
 }
 
 // Remote reports whether the event came from another server.

@@ -101,6 +101,13 @@ func (db *DB) Event(ctx context.Context, id int64) (*vestiging.Event, error) {
 	if err := db.fillEvents(ctx, db.db, []*vestiging.Event{e}); err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
 	}
+	if e.OriginID != nil {
+		err := db.db.QueryRowContext(ctx, `SELECT e.hidden OR e.origin_id IN (`+hiddenActorsSQL+`) FROM events e WHERE e.id = $1`,
+			id).Scan(&e.Hidden)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", id, db.mapError(err))
+		}
+	}
 	return e, nil
 }
 

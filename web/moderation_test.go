@@ -179,6 +179,9 @@ func TestModerateRemote(t *testing.T) {
 		}
 		wantStatus(t, e.post(staff, "/staff/moderation/hide", url.Values{"iri": {remote[0].IRI}, "reason": {"Niet hier."}}), http.StatusSeeOther)
 		wantNotContains(t, e.get(e.client(), "/agenda"), "Digitaal spreekuur")
+		// Its page is gone for visitors; staff still reach it to show it again.
+		wantStatus(t, e.get(e.client(), page), http.StatusNotFound)
+		wantContains(t, e.get(staff, page), "Digitaal spreekuur")
 	})
 
 	t.Run("IncomingReport", func(t *testing.T) {

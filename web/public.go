@@ -318,8 +318,9 @@ func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A partner's proposal waiting for approval is as private as a draft.
-	if (e.Status == vestiging.StatusDraft || e.Status == vestiging.StatusPending) && !personFrom(r.Context()).IsStaff() {
+	// A partner's proposal waiting for approval is as private as a draft,
+	// and a remote event taken off this site as gone.
+	if (e.Status == vestiging.StatusDraft || e.Status == vestiging.StatusPending || e.Hidden) && !personFrom(r.Context()).IsStaff() {
 		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
 	}
 	return e, nil

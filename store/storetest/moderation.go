@@ -62,6 +62,9 @@ func (c *community) shown(t *testing.T, rc *remoteContent) (event, offer, reply 
 	for _, e := range events {
 		event = event || e.ID == rc.event.ID
 	}
+	if e, err := c.db.Event(ctx, rc.event.ID); err != nil || e.Hidden == event {
+		t.Errorf("event Hidden %v (%v), on the agenda %v", e != nil && e.Hidden, err, event)
+	}
 	offers, _, err := c.db.FindOffers(ctx, vestiging.OfferFilter{})
 	if err != nil {
 		t.Fatal(err)
