@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -66,15 +67,32 @@ func (db *DB) SetPersonFollowing(ctx context.Context, f *vestiging.PersonFollowi
 	}
 	now := db.now()
 	t := db.dialect.timeArg
-	defer db.lockWrites()()
-	err := db.db.QueryRowContext(ctx, `INSERT INTO person_following (person_id, actor_id, activity_iri, state, created_at, updated_at)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPerson(ctx, tx, f.PersonID); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO person_following (person_id, actor_id, activity_iri, state, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (person_id, actor_id) DO UPDATE SET activity_iri = excluded.activity_iri,
 		state = excluded.state, updated_at = excluded.updated_at RETURNING created_at`,
-		f.PersonID, f.Actor.ID, f.ActivityIRI, f.State, t(now)).Scan(scanTime(&f.CreatedAt))
+			f.PersonID, f.Actor.ID, f.ActivityIRI, f.State, t(now)).Scan(scanTime(&f.CreatedAt))
+	})
 	if err != nil {
 		return fmt.Errorf("set person following %d → %d: %w", f.PersonID, f.Actor.ID, actorNotFound(db.mapError(err)))
 	}
 	f.UpdatedAt = now
+	return nil
+}
+
+// lockPerson locks a person's row for the rest of tx, or returns
+// ENOTFOUND. The follow tables keep no foreign key to people: a deleted
+// resident's follows are forgotten by its PersonDeletedJob once the Deletes
+// are out, so a follow answer arriving after the deletion must not write
+// them back.
+func (db *DB) lockPerson(ctx context.Context, tx *sql.Tx, id int64) error {
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT 1 FROM people WHERE id = $1`+db.dialect.forUpdate(), id).Scan(&one); err != nil {
+		return notFound(db.mapError(err), "Person not found.")
+	}
 	return nil
 }
 
@@ -143,10 +161,15 @@ func (db *DB) RemovePersonFollowing(ctx context.Context, personID, actorID int64
 // AddPersonFollower records that an actor follows a resident. Following
 // again keeps the first date and remembers the newest Follow.
 func (db *DB) AddPersonFollower(ctx context.Context, personID, actorID int64, activityIRI string) error {
-	defer db.lockWrites()()
-	_, err := db.db.ExecContext(ctx, `INSERT INTO person_followers (person_id, actor_id, activity_iri, created_at) VALUES ($1, $2, $3, $4)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockPerson(ctx, tx, personID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO person_followers (person_id, actor_id, activity_iri, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (person_id, actor_id) DO UPDATE SET activity_iri = excluded.activity_iri`,
-		personID, actorID, activityIRI, db.dialect.timeArg(db.now()))
+			personID, actorID, activityIRI, db.dialect.timeArg(db.now()))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("add person follower %d → %d: %w", actorID, personID, actorNotFound(db.mapError(err)))
 	}

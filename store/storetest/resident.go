@@ -48,15 +48,16 @@ func testPersonKey(t *testing.T, open func(t *testing.T) *store.DB) {
 func testPersonFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 	db := open(t)
 	ctx := t.Context()
+	anna, ben := person(t, db, "anna@a.example", "Anna").ID, person(t, db, "ben@a.example", "Ben").ID
 	b := upsertActor(t, db, actor("b.example", "B"))
 	c := upsertActor(t, db, actor("c.example", "C"))
 	c.Type = "Person"
 	if err := db.UpsertActor(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	fb := &vestiging.PersonFollowing{PersonID: 1, Actor: b, ActivityIRI: "https://a.example/activities/p1", State: vestiging.FollowPending}
-	fc := &vestiging.PersonFollowing{PersonID: 1, Actor: c, ActivityIRI: "https://a.example/activities/p2", State: vestiging.FollowPending}
-	other := &vestiging.PersonFollowing{PersonID: 2, Actor: b, ActivityIRI: "https://a.example/activities/p3", State: vestiging.FollowPending}
+	fb := &vestiging.PersonFollowing{PersonID: anna, Actor: b, ActivityIRI: "https://a.example/activities/p1", State: vestiging.FollowPending}
+	fc := &vestiging.PersonFollowing{PersonID: anna, Actor: c, ActivityIRI: "https://a.example/activities/p2", State: vestiging.FollowPending}
+	other := &vestiging.PersonFollowing{PersonID: ben, Actor: b, ActivityIRI: "https://a.example/activities/p3", State: vestiging.FollowPending}
 	for _, f := range []*vestiging.PersonFollowing{fb, fc, other} {
 		if err := db.SetPersonFollowing(ctx, f); err != nil {
 			t.Fatalf("set person following: %v", err)
@@ -76,12 +77,12 @@ func testPersonFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Fatal(err)
 		}
 		same(t, "by activity", got, fb)
-		got, err = db.PersonFollowing(ctx, 1, c.ID)
+		got, err = db.PersonFollowing(ctx, anna, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		same(t, "by actor", got, fc)
-		list, err := db.PersonFollowings(ctx, 1)
+		list, err := db.PersonFollowings(ctx, anna)
 		if err != nil || len(list) != 2 {
 			t.Fatalf("person followings %d, %v; want 2", len(list), err)
 		}
@@ -113,46 +114,58 @@ func testPersonFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 	})
 	t.Run("Remove", func(t *testing.T) {
-		if err := db.RemovePersonFollowing(ctx, 1, c.ID); err != nil {
+		if err := db.RemovePersonFollowing(ctx, anna, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, db.RemovePersonFollowing(ctx, 1, c.ID), vestiging.ENOTFOUND)
-		_, err := db.PersonFollowing(ctx, 1, c.ID)
+		wantCode(t, db.RemovePersonFollowing(ctx, anna, c.ID), vestiging.ENOTFOUND)
+		_, err := db.PersonFollowing(ctx, anna, c.ID)
 		wantCode(t, err, vestiging.ENOTFOUND)
-		if _, err := db.PersonFollowing(ctx, 2, b.ID); err != nil {
+		if _, err := db.PersonFollowing(ctx, ben, b.ID); err != nil {
 			t.Errorf("another resident's follow: %v", err)
 		}
 	})
 	t.Run("Followers", func(t *testing.T) {
 		for range 2 {
-			if err := db.AddPersonFollower(ctx, 1, c.ID, "https://c.example/follows/1"); err != nil {
+			if err := db.AddPersonFollower(ctx, anna, c.ID, "https://c.example/follows/1"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := db.AddPersonFollower(ctx, 2, b.ID, "https://b.example/follows/1"); err != nil {
+		if err := db.AddPersonFollower(ctx, ben, b.ID, "https://b.example/follows/1"); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.PersonFollowers(ctx, 1)
+		got, err := db.PersonFollowers(ctx, anna)
 		if err != nil || len(got) != 1 || got[0].Actor.ID != c.ID || got[0].ActivityIRI != "https://c.example/follows/1" {
 			t.Fatalf("person followers: %d, %v", len(got), err)
 		}
-		if err := db.RemovePersonFollower(ctx, 1, c.ID); err != nil {
+		if err := db.RemovePersonFollower(ctx, anna, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, db.RemovePersonFollower(ctx, 1, c.ID), vestiging.ENOTFOUND)
-		wantCode(t, db.AddPersonFollower(ctx, 1, 9999, "x"), vestiging.ENOTFOUND)
-		if got, err := db.PersonFollowers(ctx, 2); err != nil || len(got) != 1 {
+		wantCode(t, db.RemovePersonFollower(ctx, anna, c.ID), vestiging.ENOTFOUND)
+		wantCode(t, db.AddPersonFollower(ctx, anna, 9999, "x"), vestiging.ENOTFOUND)
+		if got, err := db.PersonFollowers(ctx, ben); err != nil || len(got) != 1 {
 			t.Errorf("another resident's followers: %d, %v", len(got), err)
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := db.PersonFollowingByActivity(ctx, "https://a.example/activities/404")
 		wantCode(t, err, vestiging.ENOTFOUND)
-		err = db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: 1, Actor: &vestiging.Actor{ID: 9999}, ActivityIRI: "x", State: vestiging.FollowPending})
+		err = db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: anna, Actor: &vestiging.Actor{ID: 9999}, ActivityIRI: "x", State: vestiging.FollowPending})
 		wantCode(t, err, vestiging.ENOTFOUND)
+		// An answer or a Follow arriving after the account was deleted
+		// writes nothing back.
+		gone := person(t, db, "gone@a.example", "Weg").ID
+		if err := db.DeletePerson(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		err = db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: gone, Actor: b, ActivityIRI: "https://a.example/activities/gone", State: vestiging.FollowAccepted})
+		wantCode(t, err, vestiging.ENOTFOUND)
+		wantCode(t, db.AddPersonFollower(ctx, gone, b.ID, "https://b.example/follows/gone"), vestiging.ENOTFOUND)
+		if fs, err := db.PersonFollowings(ctx, gone); err != nil || len(fs) != 0 {
+			t.Errorf("a deleted person's follows: %d, %v", len(fs), err)
+		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		wantCode(t, db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: 1, Actor: b, ActivityIRI: "x", State: "maybe"}), vestiging.EINVALID)
+		wantCode(t, db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: anna, Actor: b, ActivityIRI: "x", State: "maybe"}), vestiging.EINVALID)
 		wantCode(t, db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{Actor: b, ActivityIRI: "x", State: vestiging.FollowPending}), vestiging.EINVALID)
 	})
 }
