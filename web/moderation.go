@@ -379,65 +379,56 @@ func (s *Server) reportRemote(w http.ResponseWriter, r *http.Request) {
 // remoteReport builds the report of the remote event, offer or reply the
 // form names: the item (and its author), to the server that sent it.
 func (s *Server) remoteReport(ctx context.Context, form url.Values) (*vestiging.Report, error) {
-	notRemote := vestiging.Errorf(vestiging.EINVALID, "Only content from other servers can be reported to them.")
-	report := &vestiging.Report{Outgoing: true, PersonID: personFrom(ctx).ID}
-	formID := func(name string) (int64, error) {
-		id, err := strconv.ParseInt(form.Get(name), 10, 64)
+	// Each kind of item gives its IRI, the actor its report goes to (0: not
+	// from another server) and its author, when that is someone else.
+	kinds := []struct {
+		name string
+		load func(id int64) (iri string, to int64, author *vestiging.Actor, err error)
+	}{
+		{"event", func(id int64) (string, int64, *vestiging.Actor, error) {
+			e, err := s.svc.Event(ctx, id)
+			if err != nil || !e.Remote() || e.OriginID == nil {
+				return "", 0, nil, err
+			}
+			return e.IRI, *e.OriginID, nil, nil
+		}},
+		{"offer", func(id int64) (string, int64, *vestiging.Actor, error) {
+			o, err := s.svc.Offer(ctx, id)
+			if err != nil || !o.Remote() || o.OriginID == nil {
+				return "", 0, nil, err
+			}
+			return o.IRI, *o.OriginID, o.AuthorActor, nil
+		}},
+		{"reply", func(id int64) (string, int64, *vestiging.Actor, error) {
+			reply, err := s.svc.Reply(ctx, id)
+			if err != nil {
+				return "", 0, nil, err
+			}
+			return reply.IRI, reply.ActorID, reply.Actor, nil
+		}},
+	}
+	for _, k := range kinds {
+		if form.Get(k.name) == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(form.Get(k.name), 10, 64)
 		if err != nil || id < 1 {
-			return 0, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+			return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
 		}
-		return id, nil
+		iri, to, author, err := k.load(id)
+		if err != nil {
+			return nil, fmt.Errorf("report %s %d: %w", k.name, id, err)
+		}
+		if to == 0 {
+			return nil, vestiging.Errorf(vestiging.EINVALID, "Only content from other servers can be reported to them.")
+		}
+		report := &vestiging.Report{Outgoing: true, PersonID: personFrom(ctx).ID, Targets: []string{iri}, ToActorID: to}
+		if author != nil {
+			report.Targets = append(report.Targets, author.IRI)
+		}
+		return report, nil
 	}
-	switch {
-	case form.Get("event") != "":
-		id, err := formID("event")
-		if err != nil {
-			return nil, err
-		}
-		e, err := s.svc.Event(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("report event %d: %w", id, err)
-		}
-		if !e.Remote() || e.OriginID == nil {
-			return nil, notRemote
-		}
-		report.Targets, report.ToActorID = []string{e.IRI}, *e.OriginID
-	case form.Get("offer") != "":
-		id, err := formID("offer")
-		if err != nil {
-			return nil, err
-		}
-		o, err := s.svc.Offer(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("report offer %d: %w", id, err)
-		}
-		if !o.Remote() || o.OriginID == nil {
-			return nil, notRemote
-		}
-		report.Targets, report.ToActorID = []string{o.IRI}, *o.OriginID
-		if o.AuthorActor != nil {
-			report.Targets = append(report.Targets, o.AuthorActor.IRI)
-		}
-	case form.Get("reply") != "":
-		id, err := formID("reply")
-		if err != nil {
-			return nil, err
-		}
-		reply, err := s.svc.Reply(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("report reply %d: %w", id, err)
-		}
-		if reply.ActorID == 0 {
-			return nil, notRemote
-		}
-		report.Targets, report.ToActorID = []string{reply.IRI}, reply.ActorID
-		if reply.Actor != nil {
-			report.Targets = append(report.Targets, reply.Actor.IRI)
-		}
-	default:
-		return nil, vestiging.Errorf(vestiging.EINVALID, "Say what to report.")
-	}
-	return report, nil
+	return nil, vestiging.Errorf(vestiging.EINVALID, "Say what to report.")
 }
 
 type auditData struct {
