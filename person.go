@@ -177,6 +177,9 @@ type PersonDeletedJob struct {
 	PersonID int64     `json:"person_id"`
 	Handle   string    `json:"handle"`
 	At       time.Time `json:"at"`
+	// Left are their registrations at other libraries' events, cancelled
+	// with the account: each library gets the actor's Leave.
+	Left []int64 `json:"left,omitempty"`
 }
 
 // Kind implements JobArgs.

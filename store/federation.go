@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -498,6 +499,16 @@ func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
+			return db.mapError(err)
+		}
+		// An actor that goes gives up its places here first.
+		var actor int64
+		switch err := tx.QueryRowContext(ctx, `SELECT id FROM actors WHERE iri = $1`, iri).Scan(&actor); {
+		case err == nil:
+			if _, err := db.cancelAllOf(ctx, tx, "actor_id", actor); err != nil {
+				return err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
 			return db.mapError(err)
 		}
 		for _, q := range []string{`DELETE FROM replies WHERE iri = $1`, `DELETE FROM offers WHERE iri = $1`,

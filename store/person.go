@@ -178,8 +178,9 @@ func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
 // DeletePerson removes a person; the foreign keys cascade to their offers,
 // sessions, tokens and follows. Followers heard of their approved offers,
 // so each gets a Delete; a person with a handle was an actor, so
-// federation hears of that too. Their places go to the waitlists first;
-// their registrations stay, cancelled and without them.
+// federation hears of that too, with their registrations at other
+// libraries to leave. Their places go to the waitlists first; their
+// registrations stay, cancelled and without them.
 func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -206,11 +207,12 @@ func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 		if err := rows.Err(); err != nil {
 			return db.mapError(err)
 		}
-		if handle.String != "" {
-			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: handle.String, At: now})
-		}
-		if err := db.cancelAllOf(ctx, tx, id); err != nil {
+		elsewhere, err := db.cancelAllOf(ctx, tx, "person_id", id)
+		if err != nil {
 			return err
+		}
+		if handle.String != "" {
+			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: handle.String, At: now, Left: elsewhere})
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id); err != nil {
 			return db.mapError(err)

@@ -435,37 +435,49 @@ func (db *DB) move(ctx context.Context, tx *sql.Tx, r *vestiging.Registration, s
 	return db.insertJobs(ctx, tx, jobs...)
 }
 
-// cancelAllOf cancels a person's active registrations before their
-// account goes, promoting others into the freed places. Called in
-// DeletePerson's transaction.
-func (db *DB) cancelAllOf(ctx context.Context, tx *sql.Tx, personID int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM registrations WHERE person_id = $1 AND state IN ($2, $3, $4) ORDER BY id`,
-		personID, vestiging.RegistrationPending, vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted)
+// cancelAllOf cancels the active registrations of an account that goes,
+// a person here (who is "person_id") or a remote actor ("actor_id"),
+// promoting others into the freed places; nothing is sent to the account.
+// It returns the ids of those at other libraries' events, whose Leave the
+// caller sends. Called in the deletion's transaction.
+func (db *DB) cancelAllOf(ctx context.Context, tx *sql.Tx, who string, id int64) (elsewhere []int64, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, e.iri IS NOT NULL FROM registrations r JOIN events e ON e.id = r.event_id
+		WHERE r.`+who+` = $1 AND r.state IN ($2, $3, $4) ORDER BY r.id`,
+		id, vestiging.RegistrationPending, vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted)
 	if err != nil {
-		return db.mapError(err)
+		return nil, db.mapError(err)
 	}
 	var ids []int64
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var (
+			reg    int64
+			remote bool
+		)
+		if err := rows.Scan(&reg, &remote); err != nil {
 			rows.Close()
-			return db.mapError(err)
+			return nil, db.mapError(err)
 		}
-		ids = append(ids, id)
+		ids = append(ids, reg)
+		if remote {
+			elsewhere = append(elsewhere, reg)
+		}
 	}
 	if err := rows.Close(); err != nil {
-		return db.mapError(err)
+		return nil, db.mapError(err)
 	}
-	for _, id := range ids {
-		r, err := db.lockRegistration(ctx, tx, "r.id = $1", id)
+	for _, reg := range ids {
+		r, err := db.lockRegistration(ctx, tx, "r.id = $1", reg)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if !r.Active() {
+			continue // cancelled meanwhile, by the actor's own Leave say
 		}
 		if err := db.move(ctx, tx, r, vestiging.RegistrationCancelled, byDeletion); err != nil {
-			return fmt.Errorf("registration %d: %w", id, err)
+			return nil, fmt.Errorf("registration %d: %w", reg, err)
 		}
 	}
-	return nil
+	return elsewhere, nil
 }
 
 // promote moves the first waitlisted registrations of a local event into

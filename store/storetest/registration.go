@@ -571,19 +571,71 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 		s := newSignUps(t, db)
 		e := s.event(t, 1)
 		p := s.people(t, 2)
-		regs := []*vestiging.Registration{s.register(t, e, p[0]), s.register(t, e, p[1])}
+		p[0].Handle = "lid"
+		if err := db.UpdatePerson(ctx, p[0]); err != nil {
+			t.Fatal(err)
+		}
+		b := upsertActor(t, db, actor("b.example", "B"))
+		elsewhere := remoteEvent(b, 1, s.start)
+		elsewhere.RegistrationMode = vestiging.RegistrationOpen
+		if err := db.UpsertRemoteEvent(ctx, elsewhere); err != nil {
+			t.Fatal(err)
+		}
+		regs := []*vestiging.Registration{s.register(t, e, p[0]), s.register(t, e, p[1]), s.register(t, elsewhere, p[0])}
+		if _, err := db.SetRegistrationState(ctx, regs[2].ID, vestiging.RegistrationConfirmed); err != nil {
+			t.Fatal(err)
+		}
 		log := &mailLog{db: db}
 		log.next(t)
 		if err := db.DeletePerson(ctx, p[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		s.states(t, regs, vestiging.RegistrationCancelled, vestiging.RegistrationConfirmed)
+		s.states(t, regs, vestiging.RegistrationCancelled, vestiging.RegistrationConfirmed, vestiging.RegistrationCancelled)
 		s.counts(t, e, 1, 0)
 		if gone, err := db.Registration(ctx, regs[0].ID); err != nil || gone.PersonID != 0 || gone.Name != "" || gone.Email != "" {
 			t.Errorf("deleted person's registration %+v, %v", gone, err)
 		}
-		mails, _ := log.next(t)
+		mails, acts := log.next(t)
 		same(t, "mails", mails, []vestiging.RegistrationMailJob{{RegistrationID: regs[1].ID, Notice: vestiging.NoticePromoted}})
+		if len(acts) != 0 {
+			t.Errorf("activities for a deleted account: %+v", acts)
+		}
+		// The Leave at B goes with the actor's Delete.
+		deleted := Jobs[vestiging.PersonDeletedJob](t, db, vestiging.PersonDeletedJob{}.Kind())
+		if len(deleted) != 1 {
+			t.Fatalf("PersonDeletedJobs %+v, want one", deleted)
+		}
+		same(t, "left", deleted[0].Left, []int64{regs[2].ID})
+	})
+	t.Run("DeleteActor", func(t *testing.T) {
+		db := open(t)
+		ctx := t.Context()
+		s := newSignUps(t, db)
+		e := s.event(t, 1)
+		b := upsertActor(t, db, actor("b.example", "B"))
+		rb := &vestiging.Registration{EventID: e.ID, ActorID: b.ID, JoinIRI: "https://b.example/joins/1"}
+		if err := db.Register(ctx, rb); err != nil {
+			t.Fatal(err)
+		}
+		p := s.people(t, 1)[0]
+		waiting := s.register(t, e, p)
+		log := &mailLog{db: db}
+		log.next(t)
+		// B's account deletes itself: its place goes to the waitlist, and
+		// nobody answers B.
+		if err := db.DeleteRemoteObject(ctx, b.IRI); err != nil {
+			t.Fatal(err)
+		}
+		s.states(t, []*vestiging.Registration{rb, waiting}, vestiging.RegistrationCancelled, vestiging.RegistrationConfirmed)
+		s.counts(t, e, 1, 0)
+		mails, acts := log.next(t)
+		same(t, "mails", mails, []vestiging.RegistrationMailJob{{RegistrationID: waiting.ID, Notice: vestiging.NoticePromoted}})
+		if len(acts) != 0 {
+			t.Errorf("activities for a deleted actor: %+v", acts)
+		}
+		if gone, err := db.Registration(ctx, rb.ID); err != nil || gone.ActorID != 0 {
+			t.Errorf("deleted actor's registration %+v, %v", gone, err)
+		}
 	})
 	t.Run("Notices", func(t *testing.T) { testEventNotices(t, open) })
 	t.Run("Concurrent", func(t *testing.T) {
