@@ -146,7 +146,16 @@ func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string)
 	owner, err := f.verify(r, body)
 	if err != nil {
 		var se *SignatureError
-		if errors.As(err, &se) {
+		var st *StatusError
+		if errors.As(err, &se) && se.Reason == ReasonKey && errors.As(err, &st) && st.StatusCode == http.StatusGone {
+			// The signer's account is gone (after its Delete, say, which may
+			// overtake its Leave): taken and dropped, so its server stops
+			// retrying, as Mastodon does.
+			f.log.Debug("inbox: activity of a deleted actor dropped", "key", p.KeyID)
+			*typ = "other"
+			return nil
+		}
+		if se != nil {
 			return refuse(se.Status(), "signature "+string(se.Reason), err)
 		}
 		return err

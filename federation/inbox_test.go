@@ -235,6 +235,10 @@ func (p *inPeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if code, ok := doc.(int); ok { // a status for a document that was there
+		w.WriteHeader(code)
+		return
+	}
 	w.Header().Set("Content-Type", ContentTypeActivity)
 	_ = json.NewEncoder(w).Encode(doc)
 }
@@ -856,6 +860,19 @@ func TestInboxKeyFetches(t *testing.T) {
 		}
 		if got, want := p.fetches.Load(), int64(1); got != want {
 			t.Errorf("%d fetches of a missing key, want %d", got, want)
+		}
+	})
+	t.Run("Gone", func(t *testing.T) {
+		// A deleted account's late Leave: 202, so its server stops
+		// retrying, and nothing is queued.
+		p := newInPeer(t, "opgeheven", 2)
+		p.put("/users/opgeheven", http.StatusGone)
+		before := env.jobs(t, "")
+		if got, want := p.post(t, env.inbox, p.activity("Leave", "/leaves/1", env.base.String()+"/events/1")), http.StatusAccepted; got != want {
+			t.Errorf("status = %d, want %d", got, want)
+		}
+		if got := env.jobs(t, ""); got != before {
+			t.Errorf("%d jobs queued, want none", got-before)
 		}
 	})
 }

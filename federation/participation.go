@@ -442,21 +442,10 @@ func (f *Federator) sendNote(ctx context.Context, personID int64, actorID string
 
 // tellOrigin sends a resident's Join of another library's event, or their
 // Leave once they cancelled here, from their Person actor to the event's
-// origin. A Join whose registration is no longer pending is not sent; a
-// Leave is sent only after a Join was.
+// origin.
 func (f *Federator) tellOrigin(ctx context.Context, notice string, r *vestiging.Registration, e *vestiging.Event) error {
 	if notice != vestiging.NoticeJoin && notice != vestiging.NoticeLeave {
 		return vestiging.Errorf(vestiging.EINVALID, "A resident's registration elsewhere is told by mail.")
-	}
-	origin := e.Origin
-	if origin == nil {
-		if e.OriginID == nil {
-			return vestiging.Errorf(vestiging.EINVALID, "The event %s has no origin.", e.IRI)
-		}
-		var err error
-		if origin, err = f.cfg.Federation.Actor(ctx, *e.OriginID); err != nil {
-			return err
-		}
 	}
 	p, err := f.cfg.Services.Person(ctx, r.PersonID)
 	if err != nil {
@@ -465,33 +454,57 @@ func (f *Federator) tellOrigin(ctx context.Context, notice string, r *vestiging.
 	if p.Handle == "" {
 		return vestiging.Errorf(vestiging.EFORBIDDEN, "A resident without a handle cannot join another library's activity.")
 	}
+	_, err = f.joinOrLeave(ctx, notice, r, e, p.ID, p.Handle)
+	return err
+}
+
+// joinOrLeave sends the Join or Leave of registration r for event e, held
+// at another library, as the resident personID with handle (who may be
+// gone already), and returns the origin's inbox it went to; "" when
+// nothing was sent: a Join whose registration is no longer pending, or a
+// Leave before any Join was sent.
+func (f *Federator) joinOrLeave(ctx context.Context, notice string, r *vestiging.Registration, e *vestiging.Event, personID int64, handle string) (string, error) {
+	origin := e.Origin
+	if origin == nil {
+		if e.OriginID == nil {
+			return "", vestiging.Errorf(vestiging.EINVALID, "The event %s has no origin.", e.IRI)
+		}
+		var err error
+		if origin, err = f.cfg.Federation.Actor(ctx, *e.OriginID); err != nil {
+			return "", err
+		}
+	}
 	join := f.joinIRI(r)
 	typ, iri := "Join", join
 	if notice == vestiging.NoticeLeave {
 		typ, iri = "Leave", f.answerIRI("Leave", join)
 		if _, err := f.cfg.Federation.ActivityByIRI(ctx, join); vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
-			return nil // the Join never left: nobody to tell
+			return "", nil // the Join never left: nobody to tell
 		} else if err != nil {
-			return err
+			return "", err
 		}
 	} else if r.State != vestiging.RegistrationPending {
-		return nil
+		return "", nil
 	}
-	if _, err := f.personKey(ctx, p.ID, true); err != nil {
-		return err
+	if _, err := f.personKey(ctx, personID, true); err != nil {
+		return "", err
 	}
 	body, err := json.Marshal(map[string]any{
 		"@context": ActivityStreamsContext,
 		"id":       iri,
 		"type":     typ,
-		"actor":    PersonActorID(f.cfg.BaseURL, p.Handle),
+		"actor":    PersonActorID(f.cfg.BaseURL, handle),
 		"object":   e.IRI,
 		"to":       []string{origin.IRI},
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
-	return f.sendAs(ctx, p.ID, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: e.IRI, JSON: body}, []string{origin.Inbox})
+	err = f.sendAs(ctx, personID, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: e.IRI, JSON: body}, []string{origin.Inbox})
+	if err != nil {
+		return "", err
+	}
+	return origin.Inbox, nil
 }
 
 // registrantsWorker tells everyone signed up for an event of a reminder,

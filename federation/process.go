@@ -365,7 +365,8 @@ func documentType(body []byte) string {
 
 // onDelete removes what the actor deletes (the inbox checked every
 // object is on its host) and remembers it, so a late Create changes
-// nothing. An actor deleting itself stops following the library.
+// nothing. An actor deleting itself stops following the library, gives
+// up its places (the store cancels them) and its key is no longer taken.
 func (f *Federator) onDelete(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	for _, o := range a.Objects {
 		if !SameHost(a.Actor, o.ID) {
@@ -375,6 +376,7 @@ func (f *Federator) onDelete(ctx context.Context, a *Activity, actor *vestiging.
 			return err
 		}
 		if o.ID == actor.IRI {
+			f.in.keys.forget(actor.IRI)
 			if err := f.cfg.Federation.RemoveFollower(ctx, actor.ID); err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 				return err
 			}

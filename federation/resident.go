@@ -303,8 +303,10 @@ func (f *Federator) onPersonFollowAnswer(ctx context.Context, a *Activity, follo
 	return true, nil
 }
 
-// personDeletedWorker sends Delete{Person} for a deleted resident to the
-// servers they followed, signed with their key, then forgets the follows.
+// personDeletedWorker sends a deleted resident's Leave to each library
+// where they were signed up, then Delete{Person} to those libraries and
+// the servers they followed or were followed from, signed with their key,
+// and forgets the follows.
 type personDeletedWorker struct {
 	river.WorkerDefaults[vestiging.PersonDeletedJob]
 	f *Federator
@@ -323,7 +325,19 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 	if err != nil {
 		return err
 	}
-	if j.Handle == "" || len(follows)+len(followers) == 0 {
+	// Each library where they were signed up gets the Leave, and then the
+	// Delete with everyone else.
+	var organisers []string
+	for _, id := range j.Left {
+		inbox, err := f.leaveFor(ctx, j, id)
+		if err != nil {
+			return fmt.Errorf("registration %d: %w", id, err)
+		}
+		if inbox != "" {
+			organisers = append(organisers, inbox)
+		}
+	}
+	if j.Handle == "" || len(follows)+len(followers)+len(organisers) == 0 {
 		// Nobody to tell: the key has no more use.
 		if err := f.forgetPerson(ctx, j.PersonID, follows, followers); err != nil {
 			return err
@@ -338,7 +352,7 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 		return err
 	}
 	me := PersonActorID(f.cfg.BaseURL, j.Handle)
-	inboxes := make([]string, 0, len(follows)+len(followers))
+	inboxes := append(make([]string, 0, len(follows)+len(followers)+len(organisers)), organisers...)
 	for _, fl := range follows {
 		inboxes = append(inboxes, fl.Actor.DeliveryInbox())
 	}
@@ -366,6 +380,27 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 		return err
 	}
 	return f.cfg.Federation.InsertJob(ctx, PersonKeyExpiryJob{PersonID: j.PersonID, At: f.now().Add(MaxDeliveryAge)})
+}
+
+// leaveFor sends a deleted resident's Leave for their registration id at
+// another library and returns where it went; "" when nothing was sent
+// (the registration or its event is gone, or no Join went out).
+func (f *Federator) leaveFor(ctx context.Context, j vestiging.PersonDeletedJob, id int64) (string, error) {
+	r, err := f.cfg.Services.Registration(ctx, id)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	e, err := f.cfg.Services.Event(ctx, r.EventID)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return f.joinOrLeave(ctx, vestiging.NoticeLeave, r, e, j.PersonID, j.Handle)
 }
 
 // PersonKeyExpiryJob forgets a deleted resident's key once the deliveries
