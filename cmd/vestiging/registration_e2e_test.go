@@ -38,7 +38,8 @@ func (n *node) person(handle string) *vestiging.Person {
 // event to within a day, so the reminder runs and reaches A's resident as
 // a direct Note, stored as a Message with the event. Between the two,
 // participantCount is current in B's Event and, after the coalesced
-// Update, in A's copy.
+// Update, in A's copy. Last, anna deletes her account: B hears her Leave
+// and her actor's Delete, and gives her place to the next on its list.
 func TestRegistrationAcrossInstances(t *testing.T) {
 	ctx := context.Background()
 	databaseB := ""
@@ -214,6 +215,58 @@ func TestRegistrationAcrossInstances(t *testing.T) {
 			}
 			return fmt.Errorf("anna has %d messages, none a reminder", len(list))
 		})
+	})
+
+	step("AccountDeleted", func(t *testing.T) {
+		// B fills up again, with bea waiting; anna deletes her account at
+		// A: B hears her Leave and her actor's Delete, bea gets the place
+		// and B keeps nothing of anna.
+		var full []*vestiging.Registration
+		for _, h := range []string{"bas", "bea"} {
+			r := &vestiging.Registration{EventID: e.ID, PersonID: b.person(h).ID}
+			if err := b.DB.Register(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			full = append(full, r)
+		}
+		if full[1].State != vestiging.RegistrationWaitlisted {
+			t.Fatalf("bea: %s, want waitlisted", full[1].State)
+		}
+		if err := a.DB.DeletePerson(ctx, anna.ID); err != nil {
+			t.Fatal(err)
+		}
+		annaAtB := federation.PersonActorID(a.cfg.BaseURL, "anna")
+		eventually(t, e2eWait, func() error {
+			got, err := b.DB.Registration(ctx, full[1].ID)
+			if err != nil {
+				return err
+			}
+			if got.State != vestiging.RegistrationConfirmed {
+				return fmt.Errorf("bea at B: %s, want confirmed", got.State)
+			}
+			if _, err := b.DB.ActorByIRI(ctx, annaAtB); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+				return fmt.Errorf("B still has anna's actor (%v)", err)
+			}
+			return nil
+		})
+		// Either could have done it: both went.
+		for typ, object := range map[string]string{"Leave": federation.EventID(b.cfg.BaseURL, e), "Delete": annaAtB} {
+			var n int
+			err := a.DB.SQL().QueryRowContext(ctx, `SELECT count(*) FROM activities WHERE type = $1 AND object_iri = $2 AND json LIKE $3`,
+				typ, object, `%"actor":"`+annaAtB+`"%`).Scan(&n)
+			if err != nil || n != 1 {
+				t.Errorf("A sent %d %s of %s as anna (%v), want one", n, typ, object, err)
+			}
+		}
+		list, _, err := b.DB.Registrations(ctx, vestiging.RegistrationFilter{EventID: e.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list {
+			if r.Actor != nil || r.ActorID != 0 && r.Active() {
+				t.Errorf("B's registration %d still has a remote actor: %+v", r.ID, r)
+			}
+		}
 	})
 }
 
