@@ -22,7 +22,14 @@ type MailAttachment struct {
 // transaction of the change that causes it.
 type MailJob struct {
 	Mail Mail `json:"mail"`
+	// Key, when set, names the one cause of the mail (the job that wrote
+	// it): a second MailJob with the key is not queued, so a job run again
+	// after a crash does not send its mail twice.
+	Key string `json:"key,omitempty" river:"unique"`
 }
 
 // Kind implements JobArgs.
 func (MailJob) Kind() string { return "mail" }
+
+// OnceKey implements Once.
+func (j MailJob) OnceKey() string { return j.Key }

@@ -263,6 +263,14 @@ type Unique interface {
 	UniqueByArgs() bool
 }
 
+// Once is a job queued at most once for its key, also after it ran (for
+// as long as finished jobs are kept, a day); inserting another changes
+// nothing. The key is its fields tagged `river:"unique"`; an empty key
+// makes no such promise.
+type Once interface {
+	OnceKey() string
+}
+
 // AnonymizeJob is the daily sweep that anonymises registrations of events
 // that ended more than the library's AnonymizeAfterDays ago.
 type AnonymizeJob struct{}

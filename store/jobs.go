@@ -238,6 +238,10 @@ func jobOpts(j vestiging.JobArgs) *river.InsertOpts {
 	if u, ok := j.(vestiging.Unique); ok && u.UniqueByArgs() {
 		opts.UniqueOpts, set = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}, true
 	}
+	if o, ok := j.(vestiging.Once); ok && o.OnceKey() != "" {
+		// River's default states: finished ones too.
+		opts.UniqueOpts, set = river.UniqueOpts{ByArgs: true}, true
+	}
 	if !set {
 		return nil
 	}

@@ -279,6 +279,40 @@ func TestInsertJobOptions(t *testing.T) {
 	})
 }
 
+// TestInsertJobOnce: a MailJob with a key is queued once, also after the
+// first has run (as when the job that wrote it runs again after a crash);
+// without a key each is queued.
+func TestInsertJobOnce(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		mail := func(subject, key string) vestiging.MailJob {
+			return vestiging.MailJob{Mail: vestiging.Mail{To: "anna@example.nl", Subject: subject, Text: "Hallo"}, Key: key}
+		}
+		insert := func(jobs ...vestiging.MailJob) {
+			t.Helper()
+			for _, j := range jobs {
+				if err := db.InsertJob(ctx, j); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		insert(mail("Je bent aangemeld", "registration_mail 7"), mail("Je bent aangemeld", "registration_mail 7"))
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'completed', finalized_at = created_at WHERE kind = 'mail'`); err != nil {
+			t.Fatal(err)
+		}
+		// Written again, a moment later: the same key is enough.
+		insert(mail("Je bent aangemeld!", "registration_mail 7"), mail("Welkom", ""), mail("Welkom", ""), mail("Op de wachtlijst", "registration_mail 8"))
+		var got []string
+		for _, j := range storetest.Jobs[vestiging.MailJob](t, db, vestiging.MailJob{}.Kind()) {
+			got = append(got, j.Mail.Subject+" / "+j.Key)
+		}
+		want := []string{"Je bent aangemeld / registration_mail 7", "Welkom / ", "Welkom / ", "Op de wachtlijst / registration_mail 8"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("mail jobs %q, want %q", got, want)
+		}
+	})
+}
+
 // TestJobsUnderWrites works jobs while other goroutines publish events
 // (each queueing a job no worker here takes, which River keeps retrying)
 // and queue jobs of their own: on SQLite all of it shares one write lock,

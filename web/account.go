@@ -35,9 +35,11 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, status int, 
 	s.render(w, r, status, "notice", s.newPage(r, n))
 }
 
-// queueMail hands a mail to the background worker.
-func (s *Server) queueMail(ctx context.Context, m vestiging.Mail) error {
-	if err := s.svc.InsertJob(ctx, vestiging.MailJob{Mail: m}); err != nil {
+// queueMail hands a mail to the background worker. A job that writes the
+// mail gives a key of its own (jobKey), so running again after a crash
+// queues it once; a request gives "".
+func (s *Server) queueMail(ctx context.Context, m vestiging.Mail, key string) error {
+	if err := s.svc.InsertJob(ctx, vestiging.MailJob{Mail: m, Key: key}); err != nil {
 		return fmt.Errorf("queue mail %q: %w", m.Subject, err)
 	}
 	return nil
@@ -104,7 +106,7 @@ func (s *Server) sendToken(ctx context.Context, p *vestiging.Person, purpose str
 			para("%s", link),
 			para("Did you not create an account? Then ignore this mail."))
 	}
-	return s.queueMail(ctx, m)
+	return s.queueMail(ctx, m, "")
 }
 
 // libraryHandle is the library actor's own name, which no resident may take.
@@ -207,7 +209,7 @@ func (s *Server) signupNotice(ctx context.Context, email string) error {
 		"Someone tried to create an account with your address",
 		para("Someone tried to create a new account at %s with this email address. You already have an account, so nothing has changed.", site),
 		para("Was it you? Sign in at %s, or choose a new password at %s.", s.link("/login", nil), s.link("/password/forgot", nil)),
-		para("Was it not you? Then ignore this mail.")))
+		para("Was it not you? Then ignore this mail.")), "")
 }
 
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {

@@ -177,7 +177,7 @@ func (w *messageMailWorker) Work(ctx context.Context, job *river.Job[vestiging.M
 	if err != nil {
 		return err
 	}
-	return s.queueMail(ctx, mail)
+	return s.queueMail(ctx, mail, jobKey(job.JobRow))
 }
 
 // messageMail writes the mail about message m to its recipient.

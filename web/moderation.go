@@ -254,11 +254,11 @@ func (s *Server) tellPartner(ctx context.Context, partnerID int64, e *vestiging.
 	lang := langFrom(ctx)
 	if action == "approve" {
 		return s.queueMail(ctx, s.accountMail(ctx, lang, p.Email, p.DisplayName, "Your activity is published",
-			para("The library published “%s”:", e.Title), para("%s", s.link(eventPath(e), nil))))
+			para("The library published “%s”:", e.Title), para("%s", s.link(eventPath(e), nil))), "")
 	}
 	return s.queueMail(ctx, s.accountMail(ctx, lang, p.Email, p.DisplayName, "Your activity was not published",
 		para("The library did not publish “%s”. The reason:", e.Title), para("%s", reason),
-		para("You can propose it again with changes.")))
+		para("You can propose it again with changes.")), "")
 }
 
 func (s *Server) resolveReport(w http.ResponseWriter, r *http.Request) {

@@ -123,7 +123,7 @@ func (s *Server) sendInvitation(ctx context.Context, p *vestiging.Person) error 
 		para("%s invites you to post activities and offers on its site as a partner organisation.", site),
 		para("Choose a password with this link within 7 days:"),
 		para("%s", s.link("/password/reset", url.Values{"token": {token}})),
-		para("Then sign in with this email address. The library checks what you post before it is published.")))
+		para("Then sign in with this email address. The library checks what you post before it is published.")), "")
 }
 
 type partnerEventData struct {

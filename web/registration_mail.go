@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/ical"
@@ -40,8 +41,11 @@ func (w *registrationMailWorker) Work(ctx context.Context, job *river.Job[vestig
 	case err != nil:
 		return err
 	}
-	return w.s.queueMail(ctx, m)
+	return w.s.queueMail(ctx, m, jobKey(job.JobRow))
 }
+
+// jobKey names the job that writes a mail, for MailJob.Key.
+func jobKey(j *rivertype.JobRow) string { return fmt.Sprintf("%s %d", j.Kind, j.ID) }
 
 // errNoMail: nothing to send, since the registration moved on since the
 // job was queued (a waitlist mail for someone promoted meanwhile, a

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/ical"
@@ -547,6 +548,36 @@ func TestRegistrationMail(t *testing.T) {
 			t.Errorf("English mail %q:\n%s", m.Subject, m.Text)
 		}
 	})
+}
+
+// TestRegistrationMailOnce: the mail worker run twice for one job, as
+// after a crash before River heard it finished, queues its mail once.
+func TestRegistrationMailOnce(t *testing.T) {
+	e := newEnv(t)
+	s := e.srv.Config.Handler.(*Server)
+	ev := e.openEvent("Taalcafé", 5)
+	anna, _ := e.registrant("anna@example.nl")
+	reg := &vestiging.Registration{EventID: ev.ID, PersonID: anna.ID}
+	if err := e.db.Register(t.Context(), reg); err != nil {
+		t.Fatal(err)
+	}
+	w := &registrationMailWorker{s: s}
+	job := &river.Job[vestiging.RegistrationMailJob]{JobRow: &rivertype.JobRow{ID: 424242, Kind: vestiging.RegistrationMailJob{}.Kind()},
+		Args: vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: vestiging.NoticeConfirmed}}
+	for range 2 {
+		if err := w.Work(t.Context(), job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for _, m := range storetest.Jobs[vestiging.MailJob](t, e.db, vestiging.MailJob{}.Kind()) {
+		if m.Key == "registration_mail 424242" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d mails queued by one job run twice, want 1", n)
+	}
 }
 
 // waitMails waits until to has received n mails.
