@@ -189,13 +189,19 @@ const (
 // Token carries the raw link token (Registration.CancelToken) in the first
 // mail of a sign-up; later mails link to the account or say to reply.
 type RegistrationMailJob struct {
-	RegistrationID int64  `json:"registration_id"`
+	RegistrationID int64  `json:"registration_id" river:"unique"`
 	Notice         string `json:"notice"`
 	Token          string `json:"token,omitempty"`
+	// Key is set by a RegistrantsJob, which queues one notice per
+	// registration: run again, it queues none twice.
+	Key string `json:"key,omitempty" river:"unique"`
 }
 
 // Kind implements JobArgs.
 func (RegistrationMailJob) Kind() string { return "registration_mail" }
+
+// OnceKey implements Once.
+func (j RegistrationMailJob) OnceKey() string { return j.Key }
 
 // ParticipationJob tells a remote actor about their registration here:
 // Accept (confirmed, promoted), TentativeAccept (waitlisted) or Reject
@@ -203,12 +209,16 @@ func (RegistrationMailJob) Kind() string { return "registration_mail" }
 // for a reminder or a change. For a resident's registration at another
 // library it sends the resident's Join (NoticeJoin) or Leave (NoticeLeave).
 type ParticipationJob struct {
-	RegistrationID int64  `json:"registration_id"`
+	RegistrationID int64  `json:"registration_id" river:"unique"`
 	Notice         string `json:"notice"`
+	Key            string `json:"key,omitempty" river:"unique"` // as RegistrationMailJob's
 }
 
 // Kind implements JobArgs.
 func (ParticipationJob) Kind() string { return "participation" }
+
+// OnceKey implements Once.
+func (j ParticipationJob) OnceKey() string { return j.Key }
 
 // RegistrantsJob tells everyone with an active place or waitlist entry for
 // an event: a reminder the day before (scheduled at StartsAt minus a day;

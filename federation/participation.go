@@ -515,7 +515,7 @@ type registrantsWorker struct {
 }
 
 func (w *registrantsWorker) Work(ctx context.Context, job *river.Job[vestiging.RegistrantsJob]) error {
-	err := w.f.tellRegistrants(ctx, job.Args)
+	err := w.f.tellRegistrants(ctx, job.Args, fmt.Sprintf("%s %d", job.Kind, job.ID))
 	if err != nil && isPermanent(err) {
 		return river.JobCancel(err)
 	}
@@ -528,7 +528,8 @@ func (w *registrantsWorker) Work(ctx context.Context, job *river.Job[vestiging.R
 // when the event is no longer published or starts at another time than
 // the job says (it moved, and a new reminder was queued); a change goes
 // to those with a place or on the waitlist, unless the event moved again.
-func (f *Federator) tellRegistrants(ctx context.Context, j vestiging.RegistrantsJob) error {
+// key names the job that runs it: run again, it queues nothing twice.
+func (f *Federator) tellRegistrants(ctx context.Context, j vestiging.RegistrantsJob, key string) error {
 	e, err := f.cfg.Services.Event(ctx, j.EventID)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		return nil // deleted, with its registrations
@@ -563,9 +564,9 @@ func (f *Federator) tellRegistrants(ctx context.Context, j vestiging.Registrants
 			}
 			for _, r := range list {
 				if r.ActorID != 0 {
-					jobs = append(jobs, vestiging.ParticipationJob{RegistrationID: r.ID, Notice: j.Notice})
+					jobs = append(jobs, vestiging.ParticipationJob{RegistrationID: r.ID, Notice: j.Notice, Key: key})
 				} else {
-					jobs = append(jobs, vestiging.RegistrationMailJob{RegistrationID: r.ID, Notice: j.Notice})
+					jobs = append(jobs, vestiging.RegistrationMailJob{RegistrationID: r.ID, Notice: j.Notice, Key: key})
 				}
 			}
 			if offset += len(list); len(list) == 0 || offset >= total {

@@ -434,6 +434,32 @@ func TestRegistrants(t *testing.T) {
 			t.Errorf("sent %v again", sent)
 		}
 	})
+	t.Run("SameJobTwice", func(t *testing.T) {
+		// One job run again after a crash, before River heard it finished:
+		// each registrant's notice (of a change: ada has the place, bea and
+		// Cor wait) is queued once.
+		p := &vestiging.Person{Email: "cor@example.nl", DisplayName: "Cor", PasswordHash: "x"}
+		if err := env.db.CreatePerson(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.db.Register(t.Context(), &vestiging.Registration{EventID: e.ID, PersonID: p.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.db.SQL().ExecContext(context.Background(), `DELETE FROM river_job`); err != nil {
+			t.Fatal(err)
+		}
+		j := vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeChanged, StartsAt: e.StartsAt}
+		for range 2 {
+			if err := env.f.tellRegistrants(t.Context(), j, "registrants 77"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mails := storetest.Jobs[vestiging.RegistrationMailJob](t, env.db, vestiging.RegistrationMailJob{}.Kind())
+		acts := storetest.Jobs[vestiging.ParticipationJob](t, env.db, vestiging.ParticipationJob{}.Kind())
+		if len(mails) != 1 || len(acts) != 2 {
+			t.Errorf("queued %d mails and %d notes for 1 person and 2 actors: %+v %+v", len(mails), len(acts), mails, acts)
+		}
+	})
 	t.Run("Moved", func(t *testing.T) {
 		sent := reminders(t, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeReminder, StartsAt: e.StartsAt.Add(-time.Hour)})
 		if len(sent) != 0 {
