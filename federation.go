@@ -166,10 +166,21 @@ type PublishJob struct {
 	// At is when the change happened: Update and Delete activities carry
 	// it, and it makes each change's activity id unique.
 	At time.Time `json:"at"`
+	// Author is set on the Delete of an offer or reply that goes with its
+	// author's account: who published it, since neither row is left when
+	// the job runs.
+	Author *Author `json:"author,omitempty"`
 }
 
 // Kind implements JobArgs.
 func (PublishJob) Kind() string { return "publish" }
+
+// Author is a deleted resident as their published content named them.
+type Author struct {
+	PersonID int64  `json:"person_id"`
+	Handle   string `json:"handle,omitempty"`
+	Role     string `json:"role,omitempty"`
+}
 
 // FederationService stores what federation needs: the instance key, remote
 // actors, follow relations, the outbox, remote events, host health and

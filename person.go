@@ -180,6 +180,10 @@ type PersonDeletedJob struct {
 	// Left are their registrations at other libraries' events, cancelled
 	// with the account: each library gets the actor's Leave.
 	Left []int64 `json:"left,omitempty"`
+	// Posted: they had offers or replies out, whose Deletes (PublishJobs
+	// queued with this one) their key signs, and whose readers, the
+	// library's followers, get the actor's Delete too.
+	Posted bool `json:"posted,omitempty"`
 }
 
 // Kind implements JobArgs.
@@ -202,8 +206,9 @@ type PersonService interface {
 	// ECONFLICT when the email or handle is taken, ENOTFOUND when gone.
 	UpdatePerson(ctx context.Context, p *Person) error
 	// DeletePerson removes the person and all their personal data (offers,
-	// sessions, tokens, follows) and queues PersonDeletedJob when they had
-	// a handle, in one transaction.
+	// replies, sessions, tokens, follows), cancels their registrations, and
+	// queues a Delete of each published offer and reply and, when they had
+	// a handle, PersonDeletedJob, in one transaction.
 	DeletePerson(ctx context.Context, id int64) error
 
 	// CreateToken stores an email token (its hash).

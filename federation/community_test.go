@@ -213,6 +213,61 @@ func TestPublishOfferAuthor(t *testing.T) {
 	}
 }
 
+// TestPublishDeletedAuthor: a resident deletes their account. The Delete
+// of their offer still comes from their actor, signed with their key,
+// though neither the offer nor the person is left; their actor's Delete
+// goes to the library's followers, who saw the offer, and the key stays
+// until those deliveries end.
+func TestPublishDeletedAuthor(t *testing.T) {
+	db := storetest.SQLite(t)
+	in := startInstance(t, db, nil)
+	storetest.SeedFollowers(t, db, 2, 1, func(i int) string { return "https://peer.example/inbox" })
+	anna := resident(t, db, "anna", true, true)
+	o := approvedOffer(t, db, anna, "Hulp met je telefoon")
+	if _, err := in.fed.personKey(t.Context(), anna.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeletePerson(t.Context(), anna.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range storetest.Jobs[vestiging.PublishJob](t, db, vestiging.PublishJob{}.Kind()) {
+		if j.Action == "Delete" {
+			if err := in.fed.publish(t.Context(), j); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	deleted := storetest.Jobs[vestiging.PersonDeletedJob](t, db, vestiging.PersonDeletedJob{}.Kind())
+	if len(deleted) != 1 {
+		t.Fatalf("person deleted jobs %+v", deleted)
+	}
+	if err := in.fed.personDeleted(t.Context(), deleted[0]); err != nil {
+		t.Fatal(err)
+	}
+	annaID := PersonActorID(in.base, "anna")
+	signedBy := map[string]int64{}
+	for _, dj := range storetest.Jobs[DeliverJob](t, db, DeliverJob{}.Kind()) {
+		a, err := db.ActivityByIRI(t.Context(), dj.ActivityIRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct{ Type, Actor string }
+		if err := json.Unmarshal(a.JSON, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Actor == annaID && dj.Inbox == "https://peer.example/inbox" {
+			signedBy[m.Type+" "+a.ObjectIRI] = dj.PersonID
+		}
+	}
+	want := map[string]int64{"Delete " + OfferID(in.base, o.ID): anna.ID, "Delete " + annaID: anna.ID}
+	if fmt.Sprint(signedBy) != fmt.Sprint(want) {
+		t.Errorf("sent to the followers as anna: %v, want %v", signedBy, want)
+	}
+	if _, err := in.fed.personKey(t.Context(), anna.ID, false); err != nil {
+		t.Errorf("the key is gone before the deliveries it signs: %v", err)
+	}
+}
+
 func TestEventPartner(t *testing.T) {
 	library := "https://a.example/actor"
 	partner := int64(7)

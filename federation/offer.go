@@ -98,10 +98,16 @@ func (f *Federator) author(ctx context.Context, personID int64) (actor string, s
 	if err != nil {
 		return "", 0, fmt.Errorf("author %d: %w", personID, err)
 	}
+	actor, signer = f.authorOf(p)
+	return actor, signer, nil
+}
+
+// authorOf is author for the person p.
+func (f *Federator) authorOf(p *vestiging.Person) (actor string, signer int64) {
 	if p.Handle == "" || p.IsPartner() {
-		return ActorID(f.cfg.BaseURL), 0, nil
+		return ActorID(f.cfg.BaseURL), 0
 	}
-	return PersonActorID(f.cfg.BaseURL, p.Handle), p.ID, nil
+	return PersonActorID(f.cfg.BaseURL, p.Handle), p.ID
 }
 
 // RemoteOffer is a Page from another library in domain terms.

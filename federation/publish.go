@@ -96,7 +96,13 @@ func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map
 // resident whose key signs them (0: the library's). Events are the
 // library's; offers and replies their author's, so Mastodon, which takes
 // an Update or Delete only from the object's own author, applies them.
-func (f *Federator) publisher(ctx context.Context, kind string, id int64) (actor string, personID int64, err error) {
+func (f *Federator) publisher(ctx context.Context, j vestiging.PublishJob) (actor string, personID int64, err error) {
+	if a := j.Author; a != nil {
+		// Gone with its author's account, who is named in the job.
+		actor, personID = f.authorOf(&vestiging.Person{ID: a.PersonID, Handle: a.Handle, Role: a.Role})
+		return actor, personID, nil
+	}
+	kind, id := j.Object, j.ID
 	switch kind {
 	case KindOffer:
 		o, err := f.cfg.Services.Offer(ctx, id)
@@ -139,7 +145,7 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	actor, personID, err := f.publisher(ctx, j.Object, j.ID)
+	actor, personID, err := f.publisher(ctx, j)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		f.log.InfoContext(ctx, "publish: object gone", "object", iri, "action", j.Action)
 		return nil

@@ -304,9 +304,10 @@ func (f *Federator) onPersonFollowAnswer(ctx context.Context, a *Activity, follo
 }
 
 // personDeletedWorker sends a deleted resident's Leave to each library
-// where they were signed up, then Delete{Person} to those libraries and
-// the servers they followed or were followed from, signed with their key,
-// and forgets the follows.
+// where they were signed up, then Delete{Person} to those libraries, the
+// servers they followed or were followed from and, when they had offers or
+// replies out, the library's followers, signed with their key, and forgets
+// the follows.
 type personDeletedWorker struct {
 	river.WorkerDefaults[vestiging.PersonDeletedJob]
 	f *Federator
@@ -337,7 +338,7 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 			organisers = append(organisers, inbox)
 		}
 	}
-	if j.Handle == "" || len(follows)+len(followers)+len(organisers) == 0 {
+	if j.Handle == "" || len(follows)+len(followers)+len(organisers) == 0 && !j.Posted {
 		// Nobody to tell: the key has no more use.
 		if err := f.forgetPerson(ctx, j.PersonID, follows, followers); err != nil {
 			return err
@@ -353,6 +354,13 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 	}
 	me := PersonActorID(f.cfg.BaseURL, j.Handle)
 	inboxes := append(make([]string, 0, len(follows)+len(followers)+len(organisers)), organisers...)
+	if j.Posted {
+		readers, err := f.cfg.Federation.FollowerInboxes(ctx)
+		if err != nil {
+			return err
+		}
+		inboxes = append(inboxes, readers...)
+	}
 	for _, fl := range follows {
 		inboxes = append(inboxes, fl.Actor.DeliveryInbox())
 	}

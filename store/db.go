@@ -220,6 +220,24 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// ids reads a query's one column of ids.
+func (db *DB) ids(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, db.mapError(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.mapError(err)
+		}
+		out = append(out, id)
+	}
+	return out, db.mapError(rows.Err())
+}
+
 // inTx runs fn in one transaction, committing when it returns nil. fn's
 // errors are returned as they are; fn maps its own driver errors.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

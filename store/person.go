@@ -176,43 +176,41 @@ func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
 }
 
 // DeletePerson removes a person; the foreign keys cascade to their offers,
-// sessions, tokens and follows. Followers heard of their approved offers,
-// so each gets a Delete; a person with a handle was an actor, so
-// federation hears of that too, with their registrations at other
+// replies, sessions, tokens and follows. Followers heard of their approved
+// offers and replies, so each gets a Delete, which names its author since
+// the rows are gone when it is sent; a person with a handle was an actor,
+// so federation hears of that too, with their registrations at other
 // libraries to leave. Their places go to the waitlists first; their
 // registrations stay, cancelled and without them.
 func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var handle sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT handle FROM people WHERE id = $1`+db.dialect.forUpdate(), id).Scan(&handle)
+		author := &vestiging.Author{PersonID: id}
+		err := tx.QueryRowContext(ctx, `SELECT handle, role FROM people WHERE id = $1`+db.dialect.forUpdate(), id).Scan(&handle, &author.Role)
 		if err != nil {
 			return notFound(db.mapError(err), "Person not found.")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM offers WHERE author_id = $1 AND status = $2 ORDER BY id`,
-			id, vestiging.OfferApproved)
-		if err != nil {
-			return db.mapError(err)
-		}
+		author.Handle = handle.String
 		var jobs []vestiging.JobArgs
-		for rows.Next() {
-			var offer int64
-			if err := rows.Scan(&offer); err != nil {
-				rows.Close()
-				return db.mapError(err)
+		for _, posts := range []struct{ object, query, status string }{
+			{publishOffer, `SELECT id FROM offers WHERE author_id = $1 AND status = $2 ORDER BY id`, vestiging.OfferApproved},
+			{publishReply, `SELECT id FROM replies WHERE person_id = $1 AND status = $2 ORDER BY id`, vestiging.ReplyApproved},
+		} {
+			ids, err := db.ids(ctx, tx, posts.query, id, posts.status)
+			if err != nil {
+				return err
 			}
-			jobs = append(jobs, vestiging.PublishJob{Object: publishOffer, ID: offer, Action: "Delete", At: now})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return db.mapError(err)
+			for _, post := range ids {
+				jobs = append(jobs, vestiging.PublishJob{Object: posts.object, ID: post, Action: "Delete", At: now, Author: author})
+			}
 		}
 		elsewhere, err := db.cancelAllOf(ctx, tx, "person_id", id)
 		if err != nil {
 			return err
 		}
-		if handle.String != "" {
-			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: handle.String, At: now, Left: elsewhere})
+		if author.Handle != "" {
+			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: author.Handle, At: now, Left: elsewhere, Posted: len(jobs) > 0})
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id); err != nil {
 			return db.mapError(err)

@@ -1,7 +1,8 @@
 package main
 
 // End-to-end community and moderation (issue 6): a resident's offer
-// travels from A to B by A's Announce, a Mastodon-like peer's reply waits
+// travels from A to B by A's Announce and leaves B's board when she
+// deletes her account, a Mastodon-like peer's reply waits
 // for A's approval, B's Flag reaches A's report queue, and once A blocks
 // B's domain B's events are gone from A's agenda and B's deliveries are
 // refused.
@@ -60,6 +61,17 @@ func TestCommunityFederation(t *testing.T) {
 		return &vestiging.AuditEntry{PersonID: staff.ID, Action: action, Target: target}
 	}
 
+	// remoteOffer finds the offer iri on n's board, or nil.
+	remoteOffer := func(n *node, iri string) (*vestiging.Offer, error) {
+		offers, _, err := n.DB.FindOffers(ctx, vestiging.OfferFilter{Source: "remote", Limit: vestiging.MaxPageSize})
+		for _, o := range offers {
+			if o.IRI == iri {
+				return o, nil
+			}
+		}
+		return nil, err
+	}
+
 	var offerIRI string
 	step("OfferAnnounced", func(t *testing.T) {
 		follow(t, b, a)
@@ -78,17 +90,11 @@ func TestCommunityFederation(t *testing.T) {
 		}
 		var got *vestiging.Offer
 		eventually(t, e2eWait, func() error {
-			offers, _, err := b.DB.FindOffers(ctx, vestiging.OfferFilter{Source: "remote", Limit: vestiging.MaxPageSize})
-			if err != nil {
-				return err
+			got, err = remoteOffer(b, offerIRI)
+			if got == nil && err == nil {
+				return fmt.Errorf("B has no offer %s yet", offerIRI)
 			}
-			for _, o := range offers {
-				if o.IRI == offerIRI {
-					got = o
-					return nil
-				}
-			}
-			return fmt.Errorf("B has no offer %s yet", offerIRI)
+			return err
 		})
 		if got.Title != offer.Title || got.Kind != offer.Kind || got.Theme != offer.Theme || got.Area != "Aalten" ||
 			got.Origin == nil || got.Origin.IRI != a.actorID() ||
@@ -97,6 +103,30 @@ func TestCommunityFederation(t *testing.T) {
 		}
 		if res := b.do(browser(t), http.MethodGet, "/offers", nil); res.Status != http.StatusOK || !strings.Contains(res.Body, offer.Title) {
 			t.Errorf("B's board: status %d, has the offer: %v", res.Status, strings.Contains(res.Body, offer.Title))
+		}
+	})
+
+	step("AuthorLeaves", func(t *testing.T) {
+		// Sanne deletes her account at A: her offer leaves B's board, and
+		// B forgets her actor.
+		sanne, err := a.DB.PersonByHandle(ctx, "sanne")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.DB.DeletePerson(ctx, sanne.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, e2eWait, func() error {
+			if o, err := remoteOffer(b, offerIRI); o != nil || err != nil {
+				return fmt.Errorf("B still has the offer: %+v, %v", o, err)
+			}
+			if _, err := b.DB.ActorByIRI(ctx, federation.PersonActorID(a.cfg.BaseURL, "sanne")); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+				return fmt.Errorf("B still has sanne's actor (%v)", err)
+			}
+			return nil
+		})
+		if res := b.do(browser(t), http.MethodGet, "/offers", nil); strings.Contains(res.Body, "Hulp met je smartphone") {
+			t.Error("B's board shows the deleted resident's offer")
 		}
 	})
 

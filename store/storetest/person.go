@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -277,7 +278,21 @@ func testDeletePerson(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 			offers = append(offers, o)
 		}
-		if err := db.SetOfferStatus(ctx, offers[0].ID, vestiging.OfferApproved, "", nil); err != nil {
+		for _, o := range []*vestiging.Offer{offers[0], offers[3]} {
+			if err := db.SetOfferStatus(ctx, o.ID, vestiging.OfferApproved, "", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// anna replies to bert's offer twice; one reply is approved.
+		var replies []*vestiging.Reply
+		for range 2 {
+			r := &vestiging.Reply{ObjectType: vestiging.ReplyToOffer, ObjectID: offers[3].ID, PersonID: anna.ID, Content: "<p>Ik doe mee</p>"}
+			if err := db.CreateReply(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			replies = append(replies, r)
+		}
+		if err := db.SetReplyStatus(ctx, replies[0].ID, vestiging.ReplyApproved, "", nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range []*vestiging.Person{anna, staff, bert} {
@@ -312,19 +327,23 @@ func testDeletePerson(t *testing.T, open func(t *testing.T) *store.DB) {
 		wantCode(t, err, vestiging.EINVALID)
 
 		deleted := Jobs[vestiging.PersonDeletedJob](t, db, vestiging.PersonDeletedJob{}.Kind())
-		if len(deleted) != 1 || deleted[0].PersonID != anna.ID || deleted[0].Handle != "anna" {
-			t.Fatalf("person_deleted jobs: %+v, want one for anna (staff without a handle has no actor)", deleted)
+		if len(deleted) != 1 || deleted[0].PersonID != anna.ID || deleted[0].Handle != "anna" || !deleted[0].Posted {
+			t.Fatalf("person_deleted jobs: %+v, want one for anna, who posted (staff without a handle has no actor)", deleted)
 		}
 		between(t, "PersonDeletedJob.At", deleted[0].At, before, time.Now())
-		var offerDeletes []vestiging.PublishJob
+		// Her approved offer and reply get a Delete that names her, since
+		// the rows are gone.
+		var got []string
 		for _, j := range Jobs[vestiging.PublishJob](t, db, vestiging.PublishJob{}.Kind()) {
 			if j.Action == "Delete" {
-				offerDeletes = append(offerDeletes, j)
+				if j.Author == nil {
+					t.Fatalf("Delete %s %d without its author", j.Object, j.ID)
+				}
+				got = append(got, fmt.Sprintf("%s %d by %d %s", j.Object, j.ID, j.Author.PersonID, j.Author.Handle))
 			}
 		}
-		if len(offerDeletes) != 1 || offerDeletes[0].ID != offers[0].ID || offerDeletes[0].Object != "offer" {
-			t.Errorf("Delete publish jobs: %+v, want one for the approved offer %d", offerDeletes, offers[0].ID)
-		}
+		same(t, "Delete publish jobs", got, []string{fmt.Sprintf("offer %d by %d anna", offers[0].ID, anna.ID),
+			fmt.Sprintf("reply %d by %d anna", replies[0].ID, anna.ID)})
 	})
 }
 
