@@ -95,6 +95,13 @@ type ReplyService interface {
 	// (a duplicate delivery), a deleted one too. An approved local reply is
 	// published (PublishJob object "reply") in the same transaction.
 	CreateReply(ctx context.Context, r *Reply) error
+	// EditRemoteReply applies a remote author's edit (Update) to their
+	// stored reply r.IRI: r.Content replaces the text, and a shown reply
+	// is decided again as CreateReply would, so where replies wait for
+	// approval an edit waits too; r.ID and r.Status are filled. Another actor's
+	// or an unknown reply is ENOTFOUND; one staff rejected or removed is
+	// EINVALID and keeps its text.
+	EditRemoteReply(ctx context.Context, r *Reply) error
 	Reply(ctx context.Context, id int64) (*Reply, error)
 	ReplyByIRI(ctx context.Context, iri string) (*Reply, error)
 	// Replies lists matching replies, oldest first, and the total.

@@ -372,6 +372,22 @@ func TestInboxReply(t *testing.T) {
 				t.Errorf("%d replies, want 1", got)
 			}
 		})
+		t.Run("Update", func(t *testing.T) {
+			// An edit replaces the text, sanitised like a new reply.
+			deliver(t, p, p.activity("Update", "/statuses/1/edit", p.note("/statuses/1", eventIRI, `<p>Bewerkt <script>x</script></p>`)))
+			r, err := db.ReplyByIRI(t.Context(), p.id("/statuses/1"))
+			if err != nil || r.Content != "<p>Bewerkt </p>" {
+				t.Errorf("reply after its Update: %+v, %v", r, err)
+			}
+			// An edit of a reply never received is taken as new.
+			deliver(t, p, p.activity("Update", "/statuses/5/edit", p.note("/statuses/5", eventIRI, "<p>Gemist</p>")))
+			if r, err := db.ReplyByIRI(t.Context(), p.id("/statuses/5")); err != nil || r.Content != "<p>Gemist</p>" {
+				t.Errorf("reply from an Update: %+v, %v", r, err)
+			}
+			if err := db.DeleteRemoteObject(t.Context(), p.id("/statuses/5")); err != nil {
+				t.Fatal(err)
+			}
+		})
 		t.Run("ErrInvalid", func(t *testing.T) {
 			empty := p.note("/statuses/4", eventIRI, "")
 			if got, want := p.post(t, env.inbox, p.activity("Create", "/statuses/4/activity", empty)), http.StatusAccepted; got != want {

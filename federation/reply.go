@@ -132,8 +132,8 @@ func (f *Federator) localTarget(iri string) (objectType string, id int64, ok boo
 // is false when the Note answers nothing of ours. The Note must be the
 // sender's own; the store decides whether it shows at once or waits for
 // approval, and a second delivery (or a Create after a Delete) changes
-// nothing. An edit (Update) of a stored reply is not applied: the reply
-// keeps the text staff saw.
+// nothing. An edit (Update) replaces the text, and where replies wait for
+// approval the edited one waits again, so staff see what is shown.
 func (f *Federator) onReply(ctx context.Context, a *Activity, actor *vestiging.Actor) (handled bool, err error) {
 	o := a.Object()
 	raw := []byte(o.Raw)
@@ -154,9 +154,17 @@ func (f *Federator) onReply(ctx context.Context, a *Activity, actor *vestiging.A
 		f.log.Info("inbox: reply by someone else than its sender ignored", "note", n.ID, "actor", actor.IRI)
 		return true, nil
 	}
-	if a.Type != "Create" {
-		f.log.Debug("inbox: "+a.Type+" of a reply ignored", "note", n.ID)
-		return true, nil
+	content := vestiging.SanitizeHTML(n.Content)
+	if a.Type == "Update" {
+		err := f.cfg.Services.EditRemoteReply(ctx, &vestiging.Reply{IRI: n.ID, ActorID: actor.ID, Content: content})
+		switch vestiging.ErrorCode(err) {
+		case vestiging.ENOTFOUND: // an edit of a reply never received: taken as new
+		case vestiging.EINVALID:
+			f.log.Info("inbox: edit of a reply ignored", "note", n.ID, "error", err)
+			return true, nil
+		default:
+			return true, err
+		}
 	}
 	if public, err := f.replyable(ctx, typ, id); err != nil || !public {
 		if err == nil {
@@ -165,8 +173,7 @@ func (f *Federator) onReply(ctx context.Context, a *Activity, actor *vestiging.A
 		return true, err
 	}
 	r := &vestiging.Reply{
-		ObjectType: typ, ObjectID: id, IRI: n.ID, URL: n.URL, ActorID: actor.ID,
-		Content: vestiging.SanitizeHTML(n.Content),
+		ObjectType: typ, ObjectID: id, IRI: n.ID, URL: n.URL, ActorID: actor.ID, Content: content,
 	}
 	err = f.cfg.Services.CreateReply(ctx, r)
 	switch vestiging.ErrorCode(err) {

@@ -120,6 +120,41 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 	return nil
 }
 
+// EditRemoteReply applies a remote author's edit; see vestiging.ReplyService.
+func (db *DB) EditRemoteReply(ctx context.Context, r *vestiging.Reply) error {
+	if r.IRI == "" || r.ActorID == 0 {
+		return vestiging.Errorf(vestiging.EINVALID, "Say which remote reply, by whom.")
+	}
+	if r.Content == "" {
+		return vestiging.Errorf(vestiging.EINVALID, "The reply has no text.")
+	}
+	now := db.now()
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var content string
+		err := tx.QueryRowContext(ctx, `SELECT id, status, content FROM replies WHERE iri = $1 AND actor_id = $2`+db.dialect.forUpdate(),
+			r.IRI, r.ActorID).Scan(&r.ID, &r.Status, &content)
+		if err != nil {
+			return notFound(db.mapError(err), "No such reply by this author.")
+		}
+		switch {
+		case r.Status == vestiging.ReplyRejected || r.Status == vestiging.ReplyRemoved:
+			return vestiging.Errorf(vestiging.EINVALID, "This reply was %s; an edit does not bring it back.", r.Status)
+		case r.Status == vestiging.ReplyApproved && content != r.Content:
+			if r.Status, err = db.firstReplyStatus(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE replies SET content = $1, status = $2, updated_at = $3 WHERE id = $4`,
+			r.Content, r.Status, db.dialect.timeArg(now), r.ID)
+		return db.mapError(err)
+	})
+	if err != nil {
+		return fmt.Errorf("edit reply %s: %w", r.IRI, err)
+	}
+	r.UpdatedAt = now
+	return nil
+}
+
 // firstReplyStatus decides the status a new reply starts with (CreateReply).
 func (db *DB) firstReplyStatus(ctx context.Context, tx *sql.Tx, r *vestiging.Reply) (string, error) {
 	var needApproval bool

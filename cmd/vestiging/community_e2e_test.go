@@ -2,7 +2,7 @@ package main
 
 // End-to-end community and moderation (issue 6): a resident's offer
 // travels from A to B by A's Announce and leaves B's board when she
-// deletes her account, a Mastodon-like peer's reply waits
+// deletes her account, a Mastodon-like peer's reply (and its edit) waits
 // for A's approval, B's Flag reaches A's report queue, and once A blocks
 // B's domain B's events are gone from A's agenda and B's deliveries are
 // refused.
@@ -165,6 +165,34 @@ func TestCommunityFederation(t *testing.T) {
 		}
 		if res := a.do(browser(t), http.MethodGet, path, nil); res.Status != http.StatusOK || !strings.Contains(res.Body, text) {
 			t.Errorf("event page: status %d, shows the approved reply: %v", res.Status, strings.Contains(res.Body, text))
+		}
+
+		// The fan edits the reply: where replies wait for approval, the
+		// edit waits too, and the page shows neither text meanwhile.
+		edited := "Wij komen met zijn vijven!"
+		update, err := json.Marshal(map[string]any{
+			"@context": federation.ActivityStreamsContext, "id": noteID + "/edit/1", "type": "Update", "actor": peer.actorID(),
+			"to": []any{federation.Public},
+			"object": map[string]any{"id": noteID, "type": "Note", "attributedTo": peer.actorID(), "inReplyTo": eventIRI,
+				"content": "<p>" + edited + "</p>", "url": peer.srv.URL + "/@fan/1", "to": []any{federation.Public}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, body, err := peer.do(ctx, http.MethodPost, a.URL+"/inbox", federation.AcceptActivity, update, true); err != nil || status != http.StatusAccepted {
+			t.Fatalf("edit: %d %v: %s", status, err, body)
+		}
+		eventually(t, e2eWait, func() error {
+			if reply, err = a.DB.ReplyByIRI(ctx, noteID); err != nil {
+				return err
+			}
+			if reply.Status != vestiging.ReplyPending || !strings.Contains(reply.Content, edited) {
+				return fmt.Errorf("reply after the edit: %s %q", reply.Status, reply.Content)
+			}
+			return nil
+		})
+		if res := a.do(browser(t), http.MethodGet, path, nil); strings.Contains(res.Body, text) || strings.Contains(res.Body, edited) {
+			t.Error("the edited reply shows before approval")
 		}
 	})
 

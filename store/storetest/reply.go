@@ -261,6 +261,72 @@ func testReplies(t *testing.T, open func(t *testing.T) *store.DB) {
 			})
 		}
 	})
+	t.Run("EditRemoteReply", func(t *testing.T) {
+		c := newCommunity(t, open)
+		ctx := t.Context()
+		pending, approved := vestiging.ReplyPending, vestiging.ReplyApproved
+		for _, tc := range []struct {
+			name         string
+			needApproval bool
+			status       string // before the edit
+			content      string
+			want         string // after
+		}{
+			{"shown, shown at once", false, approved, "<p>Bewerkt</p>", approved},
+			{"shown, approval needed", true, approved, "<p>Bewerkt</p>", pending},
+			{"shown, same text", true, approved, "", approved},
+			{"waiting", false, pending, "<p>Bewerkt</p>", pending},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c.settings(t, false, 0)
+				r := c.create(t, c.remoteReply(c.remote))
+				if err := c.db.SetReplyStatus(ctx, r.ID, tc.status, "", nil); err != nil {
+					t.Fatal(err)
+				}
+				c.settings(t, tc.needApproval, 0)
+				content := tc.content
+				if content == "" {
+					content = r.Content
+				}
+				edit := &vestiging.Reply{IRI: r.IRI, ActorID: c.remote.ID, Content: content}
+				if err := c.db.EditRemoteReply(ctx, edit); err != nil {
+					t.Fatal(err)
+				}
+				got, err := c.db.Reply(ctx, r.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Content != content || got.Status != tc.want || edit.ID != r.ID || edit.Status != tc.want {
+					t.Errorf("after the edit %q %s (edit %d %s), want %q %s", got.Content, got.Status, edit.ID, edit.Status, content, tc.want)
+				}
+			})
+		}
+		t.Run("ErrInvalid", func(t *testing.T) {
+			r := c.create(t, c.remoteReply(c.remote))
+			for _, status := range []string{vestiging.ReplyRejected, vestiging.ReplyRemoved} {
+				if err := c.db.SetReplyStatus(ctx, r.ID, status, "Reclame", nil); err != nil {
+					t.Fatal(err)
+				}
+				wantCode(t, c.db.EditRemoteReply(ctx, &vestiging.Reply{IRI: r.IRI, ActorID: c.remote.ID, Content: "<p>Terug!</p>"}), vestiging.EINVALID)
+				if got, err := c.db.Reply(ctx, r.ID); err != nil || got.Content != r.Content || got.Status != status {
+					t.Errorf("%s reply after an edit: %+v, %v", status, got, err)
+				}
+			}
+			wantCode(t, c.db.EditRemoteReply(ctx, &vestiging.Reply{IRI: r.IRI, ActorID: c.remote.ID}), vestiging.EINVALID)
+		})
+		t.Run("ErrNotFound", func(t *testing.T) {
+			r := c.create(t, c.remoteReply(c.remote))
+			for _, edit := range []*vestiging.Reply{
+				{IRI: r.IRI, ActorID: c.library.ID, Content: "<p>Van een ander</p>"},
+				{IRI: "https://b.example/notes/nooit", ActorID: c.remote.ID, Content: "<p>Onbekend</p>"},
+			} {
+				wantCode(t, c.db.EditRemoteReply(ctx, edit), vestiging.ENOTFOUND)
+			}
+			if got, err := c.db.Reply(ctx, r.ID); err != nil || got.Content != r.Content {
+				t.Errorf("reply after others' edits: %+v, %v", got, err)
+			}
+		})
+	})
 	t.Run("Publish", func(t *testing.T) {
 		c := newCommunity(t, open)
 		ctx := t.Context()
