@@ -351,5 +351,7 @@ type EventService interface {
 	ImportEvents(ctx context.Context, events []*Event) (created, updated int, err error)
 	// DeleteEvent removes a local event (or course) for good; followers get a
 	// Delete. Cancelling is an update with StatusCancelled, not a delete.
+	// An upcoming event that people have a place or a waitlist spot for is
+	// ECONFLICT: cancelled first, it tells them.
 	DeleteEvent(ctx context.Context, id int64) error
 }

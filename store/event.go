@@ -649,8 +649,16 @@ func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b 
 // goes, for the job.
 func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		e, err := db.readSignUpEvent(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if e.participants+e.wait > 0 && e.status != vestiging.StatusCancelled && e.endsAt.After(db.now()) {
+			return vestiging.Errorf(vestiging.ECONFLICT,
+				"People are signed up for this activity. Cancel it instead, so that they are told; then it can be deleted.")
+		}
 		var kind, status string
-		err := tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status`, id).Scan(&kind, &status)
+		err = tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status`, id).Scan(&kind, &status)
 		if err != nil {
 			return notFound(db.mapError(err), "Event not found.")
 		}

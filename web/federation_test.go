@@ -274,6 +274,19 @@ func TestStaffDeleteEvent(t *testing.T) {
 	if res.Status == http.StatusSeeOther && res.Location == "/staff/" {
 		t.Error("deleted without signing in")
 	}
+
+	t.Run("ErrConflict", func(t *testing.T) {
+		// People signed up would hear nothing: cancel first.
+		ev := e.openEvent("Vol", 5)
+		_, anna := e.registrant("anna@example.nl")
+		wantStatus(t, e.post(anna, fmt.Sprintf("/events/%d/register", ev.ID), nil), http.StatusSeeOther)
+		res := e.post(staff, fmt.Sprintf("/staff/events/%d/delete", ev.ID), nil)
+		wantStatus(t, res, http.StatusConflict)
+		wantContains(t, res, "Annuleer haar in plaats daarvan")
+		if got, err := e.db.Event(context.Background(), ev.ID); err != nil || got.Participants != 1 {
+			t.Errorf("after a refused delete: %+v, %v", got, err)
+		}
+	})
 }
 
 // remoteEvent stores an event as if it came from another library.
