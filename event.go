@@ -352,6 +352,6 @@ type EventService interface {
 	// DeleteEvent removes a local event (or course) for good; followers get a
 	// Delete. Cancelling is an update with StatusCancelled, not a delete.
 	// An upcoming event that people have a place or a waitlist spot for is
-	// ECONFLICT: cancelled first, it tells them.
+	// ECONFLICT: cancelling tells them, and it can go once it is over.
 	DeleteEvent(ctx context.Context, id int64) error
 }

@@ -653,9 +653,11 @@ func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if e.participants+e.wait > 0 && e.status != vestiging.StatusCancelled && e.endsAt.After(db.now()) {
+		// Deleted, its registrations go before a cancellation's notices
+		// are out: it waits until it is over.
+		if e.participants+e.wait > 0 && e.endsAt.After(db.now()) {
 			return vestiging.Errorf(vestiging.ECONFLICT,
-				"People are signed up for this activity. Cancel it instead, so that they are told; then it can be deleted.")
+				"People are signed up for this activity. Cancel it instead, so that they are told; it can be deleted once it is over.")
 		}
 		var kind, status string
 		err = tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status`, id).Scan(&kind, &status)
