@@ -87,8 +87,9 @@ type AuditEntry struct {
 // its AuditEntry in the same transaction.
 type ModerationService interface {
 	// CreateReport stores a report and fills its ID; an incoming Flag whose
-	// IRI is stored already is ECONFLICT.
-	CreateReport(ctx context.Context, r *Report) error
+	// IRI is stored already is ECONFLICT. by, for a report staff sent, is
+	// written to the audit log in the same transaction.
+	CreateReport(ctx context.Context, r *Report, by *AuditEntry) error
 	Report(ctx context.Context, id int64) (*Report, error)
 	// Reports lists reports with the status ("" for all), newest first.
 	Reports(ctx context.Context, status string, offset, limit int) ([]*Report, int, error)
@@ -110,10 +111,10 @@ type ModerationService interface {
 	// or reply by IRI: staff removed it locally.
 	HideRemoteObject(ctx context.Context, iri string, hidden bool, by *AuditEntry) error
 
-	// Audit records an action whose change has no audited method of its
-	// own (a partner's activity approved or rejected, a report sent); an
-	// entry without Action is EINVALID.
-	Audit(ctx context.Context, by *AuditEntry) error
+	// ReviewEvent approves a partner's proposed activity (StatusPending),
+	// which publishes it, or rejects it back to a draft, with the audit
+	// entry, in one transaction. An activity not waiting is EINVALID.
+	ReviewEvent(ctx context.Context, id int64, approve bool, by *AuditEntry) (*Event, error)
 	// AuditLog lists audit entries, newest first.
 	AuditLog(ctx context.Context, offset, limit int) ([]*AuditEntry, int, error)
 }

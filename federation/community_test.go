@@ -538,10 +538,11 @@ func TestSendReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &vestiging.Report{ToActorID: lib.ID, Targets: []string{p.id("/events/1"), p.actor}, Content: "Onjuiste informatie"}
-	if err := env.f.SendReport(t.Context(), r); err != nil {
+	if err := env.f.SendReport(t.Context(), r, &vestiging.AuditEntry{Reason: "Onjuiste informatie"}); err != nil {
 		t.Fatal(err)
 	}
-	// The report is recorded by the job queued with the Flag; run twice, as a retry would.
+	// The report is recorded, and audited, by the job queued with the
+	// Flag; run twice, as a retry would.
 	queued := storetest.Jobs[ReportJob](t, db, ReportJob{}.Kind())
 	if len(queued) != 1 {
 		t.Fatalf("%d report jobs, want 1", len(queued))
@@ -557,6 +558,10 @@ func TestSendReport(t *testing.T) {
 	}
 	if total != 1 || !stored[0].Outgoing || stored[0].ToActorID != lib.ID || stored[0].IRI != r.IRI || !SameHost(r.IRI, env.base.String()) {
 		t.Errorf("stored %d: %+v", total, stored)
+	}
+	entries, total, err := db.AuditLog(t.Context(), 0, 10)
+	if err != nil || total != 1 || entries[0].Action != "report.send" || entries[0].Target != r.Targets[0] {
+		t.Errorf("audit log %d: %+v, %v", total, entries, err)
 	}
 	a, err := db.ActivityByIRI(t.Context(), r.IRI)
 	if err != nil {
@@ -585,18 +590,18 @@ func TestSendReport(t *testing.T) {
 				t.Fatal(err)
 			}
 		}()
-		err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: lib.ID, Targets: []string{p.actor}, Content: "x"})
+		err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: lib.ID, Targets: []string{p.actor}, Content: "x"}, nil)
 		if vestiging.ErrorCode(err) != vestiging.EFORBIDDEN {
 			t.Errorf("err = %v, want EFORBIDDEN", err)
 		}
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
-		if err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: lib.ID, Content: "Niets"}); vestiging.ErrorCode(err) != vestiging.EINVALID {
+		if err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: lib.ID, Content: "Niets"}, nil); vestiging.ErrorCode(err) != vestiging.EINVALID {
 			t.Errorf("err = %v, want EINVALID", err)
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
-		if err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: 999999, Targets: []string{p.actor}}); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+		if err := env.f.SendReport(t.Context(), &vestiging.Report{ToActorID: 999999, Targets: []string{p.actor}}, nil); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			t.Errorf("err = %v, want ENOTFOUND", err)
 		}
 	})

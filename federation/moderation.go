@@ -30,7 +30,7 @@ func (f *Federator) onFlag(ctx context.Context, a *Activity, actor *vestiging.Ac
 		}
 	}
 	r := &vestiging.Report{IRI: a.ID, ActorID: actor.ID, Targets: targets, Content: naturalText(doc, "content")}
-	err := f.cfg.Services.CreateReport(ctx, r)
+	err := f.cfg.Services.CreateReport(ctx, r, nil)
 	switch vestiging.ErrorCode(err) {
 	case vestiging.ECONFLICT:
 		f.log.Debug("inbox: Flag stored before", "id", a.ID)
@@ -46,9 +46,10 @@ func (f *Federator) onFlag(ctx context.Context, a *Activity, actor *vestiging.Ac
 // item), whose objects are r.Targets (the item's id and its author's
 // actor). The Flag, its delivery and the job that records r as an outgoing
 // report are queued in one transaction, so a report is never recorded
-// unsent nor sent unrecorded. The Flag's id, r.IRI, derives from what is
+// unsent nor sent unrecorded; by, who sent it and why, goes to the audit
+// log with the record. The Flag's id, r.IRI, derives from what is
 // reported, to whom and when.
-func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report) error {
+func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report, by *vestiging.AuditEntry) error {
 	to, err := f.cfg.Federation.Actor(ctx, r.ToActorID)
 	if err != nil {
 		return fmt.Errorf("report to actor %d: %w", r.ToActorID, err)
@@ -81,16 +82,18 @@ func (f *Federator) SendReport(ctx context.Context, r *vestiging.Report) error {
 		return err
 	}
 	_, err = f.cfg.Federation.SaveActivity(ctx, &vestiging.Activity{IRI: r.IRI, Type: "Flag", ObjectIRI: r.Targets[0], JSON: body, CreatedAt: r.CreatedAt},
-		[]vestiging.JobArgs{DeliverJob{ActivityIRI: r.IRI, Inbox: to.DeliveryInbox()}, ReportJob{Report: *r}})
+		[]vestiging.JobArgs{DeliverJob{ActivityIRI: r.IRI, Inbox: to.DeliveryInbox()}, ReportJob{Report: *r, By: by}})
 	if err != nil {
 		return fmt.Errorf("report %s: %w", r.IRI, err)
 	}
 	return nil
 }
 
-// ReportJob records an outgoing report whose Flag was queued with it.
+// ReportJob records an outgoing report whose Flag was queued with it, and
+// the audit entry of whoever sent it.
 type ReportJob struct {
-	Report vestiging.Report `json:"report"`
+	Report vestiging.Report      `json:"report"`
+	By     *vestiging.AuditEntry `json:"by,omitempty"`
 }
 
 // Kind implements vestiging.JobArgs.
@@ -109,7 +112,7 @@ func (w *reportWorker) Work(ctx context.Context, job *river.Job[ReportJob]) erro
 // job) is done.
 func (f *Federator) recordReport(ctx context.Context, j ReportJob) error {
 	r := j.Report
-	err := f.cfg.Services.CreateReport(ctx, &r)
+	err := f.cfg.Services.CreateReport(ctx, &r, j.By)
 	switch vestiging.ErrorCode(err) {
 	case vestiging.ECONFLICT:
 		return nil

@@ -122,7 +122,7 @@ func seedCopy(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	if err := db.CreateReport(ctx, &vestiging.Report{IRI: "http://127.0.0.1:9100/flags/1", ActorID: lib2.ID,
-		Targets: []string{o.IRI}, Content: "Spam"}); err != nil {
+		Targets: []string{o.IRI}, Content: "Spam"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetActorModeration(ctx, lib2.ID, vestiging.ModerationSilence, &vestiging.AuditEntry{PersonID: p.ID}); err != nil {

@@ -390,12 +390,8 @@ func (db *DB) UpdateEvent(ctx context.Context, e *vestiging.Event) error {
 		return err
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1 AND e.iri IS NULL`+
-			db.dialect.forUpdate(), e.ID))
+		old, err := db.lockLocalEvent(ctx, tx, e.ID)
 		if err != nil {
-			return notFound(db.mapError(err), "Event not found.")
-		}
-		if err := db.loadSessions(ctx, tx, []*vestiging.Event{old}); err != nil {
 			return err
 		}
 		return db.updateLocalEvent(ctx, tx, e, old)
@@ -404,6 +400,20 @@ func (db *DB) UpdateEvent(ctx context.Context, e *vestiging.Event) error {
 		return fmt.Errorf("update event %d: %w", e.ID, err)
 	}
 	return nil
+}
+
+// lockLocalEvent reads a local event with its sessions in tx, locked
+// against other changes until tx ends.
+func (db *DB) lockLocalEvent(ctx context.Context, tx *sql.Tx, id int64) (*vestiging.Event, error) {
+	e, err := scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1 AND e.iri IS NULL`+
+		db.dialect.forUpdate(), id))
+	if err != nil {
+		return nil, notFound(db.mapError(err), "Event not found.")
+	}
+	if err := db.loadSessions(ctx, tx, []*vestiging.Event{e}); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // insertLocalEvent inserts e and queues its Create when it is public.

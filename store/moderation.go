@@ -142,7 +142,7 @@ func scanReport(row scanner) (*vestiging.Report, error) {
 
 // CreateReport validates and stores a report and fills its ID; a Flag
 // whose IRI is stored already is ECONFLICT.
-func (db *DB) CreateReport(ctx context.Context, r *vestiging.Report) error {
+func (db *DB) CreateReport(ctx context.Context, r *vestiging.Report, by *vestiging.AuditEntry) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -151,14 +151,23 @@ func (db *DB) CreateReport(ctx context.Context, r *vestiging.Report) error {
 		return fmt.Errorf("report targets: %w", err)
 	}
 	now := db.now()
-	defer db.lockWrites()()
-	err = db.db.QueryRowContext(ctx, `INSERT INTO reports (iri, actor_id, person_id, targets, content, outgoing, to_actor_id,
-		status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-		nullString(r.IRI), nullID(r.ActorID), nullID(r.PersonID), string(targets), r.Content, r.Outgoing, nullID(r.ToActorID), r.Status,
-		db.dialect.timeArg(now)).Scan(&r.ID)
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (iri, actor_id, person_id, targets, content, outgoing, to_actor_id,
+			status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+			nullString(r.IRI), nullID(r.ActorID), nullID(r.PersonID), string(targets), r.Content, r.Outgoing, nullID(r.ToActorID), r.Status,
+			db.dialect.timeArg(now)).Scan(&r.ID)
+		if err != nil {
+			err = refine(db.mapError(err), vestiging.ECONFLICT, "This report was received before.", nil)
+			return refine(err, vestiging.EINVALID, "The reporter or the reported server is not known.", nil)
+		}
+		if by == nil {
+			return nil
+		}
+		return db.audit(ctx, tx, by, "report.send", r.Targets[0], r.Content)
+	})
 	if err != nil {
-		err = refine(db.mapError(err), vestiging.ECONFLICT, "This report was received before.", nil)
-		return fmt.Errorf("create report: %w", refine(err, vestiging.EINVALID, "The reporter or the reported server is not known.", nil))
+		r.ID = 0
+		return fmt.Errorf("create report: %w", err)
 	}
 	r.CreatedAt, r.UpdatedAt = now, now
 	return nil
@@ -381,17 +390,34 @@ func (db *DB) HideRemoteObject(ctx context.Context, iri string, hidden bool, by 
 	return nil
 }
 
-// Audit records an action that no other audited method changes.
-func (db *DB) Audit(ctx context.Context, by *vestiging.AuditEntry) error {
-	if by == nil || strings.TrimSpace(by.Action) == "" {
-		return &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
-			Fields: map[string]string{"action": "Say what was done."}}
-	}
-	err := db.inTx(ctx, func(tx *sql.Tx) error { return db.audit(ctx, tx, by, by.Action, by.Target, by.Reason) })
+// ReviewEvent approves or rejects a partner's proposed activity; see
+// vestiging.ModerationService.
+func (db *DB) ReviewEvent(ctx context.Context, id int64, approve bool, by *vestiging.AuditEntry) (*vestiging.Event, error) {
+	var e *vestiging.Event
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.lockLocalEvent(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if old.Status != vestiging.StatusPending {
+			return vestiging.Errorf(vestiging.EINVALID, "This activity is not waiting for approval.")
+		}
+		copied := *old
+		e = &copied
+		action := "event.approve"
+		e.Status = vestiging.StatusPublished
+		if !approve {
+			e.Status, action = vestiging.StatusDraft, "event.reject"
+		}
+		if err := db.updateLocalEvent(ctx, tx, e, old); err != nil || by == nil {
+			return err
+		}
+		return db.audit(ctx, tx, by, action, fmt.Sprintf("event %d", id), "")
+	})
 	if err != nil {
-		return fmt.Errorf("audit %s: %w", by.Action, err)
+		return nil, fmt.Errorf("review event %d: %w", id, err)
 	}
-	return nil
+	return e, nil
 }
 
 // AuditLog lists the audit entries, newest first, with the staff member's name.

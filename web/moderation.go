@@ -16,7 +16,7 @@ import (
 // Reporter reports remote content to the server it came from (a Flag from
 // the library actor), storing it as an outgoing report.
 type Reporter interface {
-	SendReport(ctx context.Context, r *vestiging.Report) error
+	SendReport(ctx context.Context, r *vestiging.Report, by *vestiging.AuditEntry) error
 }
 
 // moderationRoutes adds the staff's moderation queue and audit log. The
@@ -220,17 +220,8 @@ func (s *Server) moderateEvent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	e.Status = vestiging.StatusPublished
-	if action == "reject" {
-		e.Status = vestiging.StatusDraft
-	}
-	// UpdateEvent takes no audit entry: the entry follows the change.
-	if err := s.svc.UpdateEvent(r.Context(), e); err != nil {
-		s.fail(w, r, fmt.Errorf("event %d to %s: %w", e.ID, e.Status, err))
-		return
-	}
-	if err := s.svc.Audit(r.Context(), m.audit); err != nil {
-		s.fail(w, r, err)
+	if e, err = s.svc.ReviewEvent(r.Context(), e.ID, action == "approve", m.audit); err != nil {
+		s.fail(w, r, fmt.Errorf("event %s: %w", action, err))
 		return
 	}
 	if e.PartnerID != nil {
@@ -365,12 +356,8 @@ func (s *Server) reportRemote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	report.Content = m.audit.Reason
-	if err := s.reports.SendReport(ctx, report); err != nil {
+	if err := s.reports.SendReport(ctx, report, m.audit); err != nil {
 		s.fail(w, r, fmt.Errorf("report %s: %w", report.Targets[0], err))
-		return
-	}
-	if err := s.svc.Audit(ctx, m.audit); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	s.done(w, r, m)

@@ -1,9 +1,9 @@
 package main
 
 // End-to-end community and moderation (issue 6): a resident's offer
-// travels from A to B by A's Announce and leaves B's board when she
-// deletes her account, a Mastodon-like peer's reply (and its edit) waits
-// for A's approval, B's Flag reaches A's report queue, and once A blocks
+// travels from A to B by A's Announce, a Mastodon-like peer's reply (and
+// its edit) waits for A's approval, B's Flag reaches A's report queue, the
+// offer leaves B's board when its author deletes her account, and once A blocks
 // B's domain B's events are gone from A's agenda and B's deliveries are
 // refused.
 
@@ -106,30 +106,6 @@ func TestCommunityFederation(t *testing.T) {
 		}
 	})
 
-	step("AuthorLeaves", func(t *testing.T) {
-		// Sanne deletes her account at A: her offer leaves B's board, and
-		// B forgets her actor.
-		sanne, err := a.DB.PersonByHandle(ctx, "sanne")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.DB.DeletePerson(ctx, sanne.ID); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, e2eWait, func() error {
-			if o, err := remoteOffer(b, offerIRI); o != nil || err != nil {
-				return fmt.Errorf("B still has the offer: %+v, %v", o, err)
-			}
-			if _, err := b.DB.ActorByIRI(ctx, federation.PersonActorID(a.cfg.BaseURL, "sanne")); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
-				return fmt.Errorf("B still has sanne's actor (%v)", err)
-			}
-			return nil
-		})
-		if res := b.do(browser(t), http.MethodGet, "/offers", nil); strings.Contains(res.Body, "Hulp met je smartphone") {
-			t.Error("B's board shows the deleted resident's offer")
-		}
-	})
-
 	step("ReplyAfterApproval", func(t *testing.T) {
 		start := time.Now().AddDate(0, 0, 10).In(amsterdam(t))
 		eventIRI := a.publishEvent("Voorlezen aan de Slinge", time.Date(start.Year(), start.Month(), start.Day(), 15, 0, 0, 0, start.Location()))
@@ -202,7 +178,7 @@ func TestCommunityFederation(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &vestiging.Report{ToActorID: libA.ID, Targets: []string{offerIRI, federation.PersonActorID(a.cfg.BaseURL, "sanne")}, Content: "Dit is reclame."}
-		if err := b.Fed.SendReport(ctx, r); err != nil {
+		if err := b.Fed.SendReport(ctx, r, nil); err != nil {
 			t.Fatal(err)
 		}
 		var got *vestiging.Report
@@ -232,6 +208,30 @@ func TestCommunityFederation(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	step("AuthorLeaves", func(t *testing.T) {
+		// Sanne deletes her account at A: her offer leaves B's board, and
+		// B forgets her actor.
+		sanne, err := a.DB.PersonByHandle(ctx, "sanne")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.DB.DeletePerson(ctx, sanne.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, e2eWait, func() error {
+			if o, err := remoteOffer(b, offerIRI); o != nil || err != nil {
+				return fmt.Errorf("B still has the offer: %+v, %v", o, err)
+			}
+			if _, err := b.DB.ActorByIRI(ctx, federation.PersonActorID(a.cfg.BaseURL, "sanne")); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+				return fmt.Errorf("B still has sanne's actor (%v)", err)
+			}
+			return nil
+		})
+		if res := b.do(browser(t), http.MethodGet, "/offers", nil); strings.Contains(res.Body, "Hulp met je smartphone") {
+			t.Error("B's board shows the deleted resident's offer")
+		}
 	})
 
 	step("DomainBlock", func(t *testing.T) {

@@ -324,7 +324,7 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 		ctx := t.Context()
 		flag := &vestiging.Report{IRI: "https://b.example/flags/1", ActorID: c.library.ID,
 			Targets: []string{"https://here.example/events/1", "https://here.example/users/rosa"}, Content: "<b>Spam</b>"}
-		if err := c.db.CreateReport(ctx, flag); err != nil {
+		if err := c.db.CreateReport(ctx, flag, nil); err != nil {
 			t.Fatal(err)
 		}
 		if flag.ID == 0 || flag.Status != vestiging.ReportOpen || flag.Content != "Spam" {
@@ -341,8 +341,12 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 		byResident := &vestiging.Report{PersonID: c.resident.ID, Targets: []string{c.remote.IRI}}
 		outgoing := &vestiging.Report{IRI: "https://here.example/flags/1", PersonID: c.staff.ID, Outgoing: true,
 			ToActorID: c.library.ID, Targets: []string{c.remote.IRI}, Content: "Scheldwoorden"}
-		for _, r := range []*vestiging.Report{byResident, outgoing} {
-			if err := c.db.CreateReport(ctx, r); err != nil {
+		sent := &vestiging.AuditEntry{PersonID: c.staff.ID, Reason: "Scheldwoorden"}
+		for _, rc := range []struct {
+			r  *vestiging.Report
+			by *vestiging.AuditEntry
+		}{{byResident, nil}, {outgoing, sent}} {
+			if err := c.db.CreateReport(ctx, rc.r, rc.by); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -371,15 +375,17 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 			same(t, "reports "+tc.status, ids, tc.want)
 		}
-		entries := wantAuditEntries(t, c.db, 1)
-		if len(entries) == 1 && (entries[0].Action != "report.resolve" || entries[0].Target != fmt.Sprintf("report %d", flag.ID)) {
-			t.Errorf("entry %+v", entries[0])
+		// The report staff sent is in the log with its record.
+		entries := wantAuditEntries(t, c.db, 2)
+		if len(entries) == 2 && (entries[0].Action != "report.resolve" || entries[0].Target != fmt.Sprintf("report %d", flag.ID) ||
+			entries[1].Action != "report.send" || entries[1].Target != c.remote.IRI || entries[1].Reason != "Scheldwoorden") {
+			t.Errorf("entries %+v %+v", entries[0], entries[1])
 		}
 
 		t.Run("ErrConflict", func(t *testing.T) {
 			again := *flag
 			again.ID = 0
-			wantCode(t, c.db.CreateReport(ctx, &again), vestiging.ECONFLICT)
+			wantCode(t, c.db.CreateReport(ctx, &again, &vestiging.AuditEntry{PersonID: c.staff.ID}), vestiging.ECONFLICT)
 		})
 		t.Run("ErrNotFound", func(t *testing.T) {
 			_, err := c.db.Report(ctx, 999)
@@ -394,7 +400,7 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 				"outgoing, no one": {Outgoing: true, PersonID: c.staff.ID, Targets: []string{"x"}},
 				"unknown actor":    {ActorID: 999, Targets: []string{"x"}},
 			} {
-				t.Run(name, func(t *testing.T) { wantCode(t, c.db.CreateReport(ctx, r), vestiging.EINVALID) })
+				t.Run(name, func(t *testing.T) { wantCode(t, c.db.CreateReport(ctx, r, nil), vestiging.EINVALID) })
 			}
 			wantCode(t, c.db.SetReportStatus(ctx, flag.ID, "maybe", nil), vestiging.EINVALID)
 			wantCode(t, c.db.SetActorModeration(ctx, c.library.ID, "mute", nil), vestiging.EINVALID)
@@ -404,21 +410,51 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 				t.Errorf("%d reports after failures, want 3", total)
 			}
 		})
-		wantAuditEntries(t, c.db, 1)
+		wantAuditEntries(t, c.db, 2)
 	})
-	t.Run("Audit", func(t *testing.T) {
+	t.Run("ReviewEvent", func(t *testing.T) {
 		c := newCommunity(t, open)
 		ctx := t.Context()
-		by := &vestiging.AuditEntry{PersonID: c.staff.ID, Action: "event.approve", Target: "/events/3", Reason: " Past bij ons. "}
-		if err := c.db.Audit(ctx, by); err != nil {
+		partner := person(t, c.db, "taal@example.nl", "Taalschool")
+		partner.Role = vestiging.RolePartner
+		if err := c.db.UpdatePerson(ctx, partner); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, c.db.Audit(ctx, &vestiging.AuditEntry{PersonID: c.staff.ID}), vestiging.EINVALID)
-		wantCode(t, c.db.Audit(ctx, nil), vestiging.EINVALID)
-		got := wantAuditEntries(t, c.db, 1)[0]
-		if got.ID != by.ID || got.Action != "event.approve" || got.Target != "/events/3" || got.Reason != "Past bij ons." ||
-			got.PersonID != c.staff.ID || got.PersonName == "" {
-			t.Errorf("entry: %+v", got)
+		proposed := make([]*vestiging.Event, 2)
+		for i := range proposed {
+			proposed[i] = &vestiging.Event{Title: fmt.Sprintf("Taalles %d", i), StartsAt: c.event.StartsAt, EndsAt: c.event.EndsAt,
+				BranchID: c.event.BranchID, Status: vestiging.StatusPending, PartnerID: &partner.ID}
+			if err := c.db.CreateEvent(ctx, proposed[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		log := newPublishLog(t, c.db)
+		by := &vestiging.AuditEntry{PersonID: c.staff.ID, Target: "/events/x", Reason: " Past bij ons. "}
+		e, err := c.db.ReviewEvent(ctx, proposed[0].ID, true, by)
+		if err != nil || e.Status != vestiging.StatusPublished || e.PartnerName != "Taalschool" {
+			t.Fatalf("approved: %+v, %v", e, err)
+		}
+		log.want(t, "approved", vestiging.PublishJob{Object: vestiging.KindEvent, ID: e.ID, Action: "Create"})
+		if e, err = c.db.ReviewEvent(ctx, proposed[1].ID, false, &vestiging.AuditEntry{PersonID: c.staff.ID, Reason: "Vol"}); err != nil ||
+			e.Status != vestiging.StatusDraft {
+			t.Fatalf("rejected: %+v, %v", e, err)
+		}
+		log.want(t, "rejected")
+		for _, p := range proposed {
+			got, err := c.db.Event(ctx, p.ID)
+			if err != nil || got.Status == vestiging.StatusPending {
+				t.Errorf("%s after review: %+v, %v", p.Title, got, err)
+			}
+		}
+		// Reviewed once only; nothing else is logged.
+		_, err = c.db.ReviewEvent(ctx, proposed[0].ID, false, &vestiging.AuditEntry{PersonID: c.staff.ID})
+		wantCode(t, err, vestiging.EINVALID)
+		_, err = c.db.ReviewEvent(ctx, 99999, true, &vestiging.AuditEntry{PersonID: c.staff.ID})
+		wantCode(t, err, vestiging.ENOTFOUND)
+		entries := wantAuditEntries(t, c.db, 2)
+		if len(entries) == 2 && (entries[1].Action != "event.approve" || entries[1].Target != "/events/x" || entries[1].Reason != "Past bij ons." ||
+			entries[1].PersonName == "" || entries[0].Action != "event.reject" || entries[0].Target != fmt.Sprintf("event %d", proposed[1].ID)) {
+			t.Errorf("entries %+v %+v", entries[0], entries[1])
 		}
 	})
 }
