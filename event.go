@@ -247,6 +247,7 @@ type EventFilter struct {
 	Statuses   []string // empty: published and cancelled (what the public sees)
 	Source     string   // SourceLocal, SourceRemote or "" for both
 	OriginID   int64    // only events from this remote library
+	PartnerID  int64    // only events a partner proposed (or is organiser of)
 	// OriginIDs limits to events from these remote libraries, and the own
 	// library's too with IncludeLocal: "my agenda". Both zero: no limit.
 	OriginIDs    []int64

@@ -160,6 +160,9 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	if f.OriginID != 0 {
 		w.add("e.origin_id = ?", f.OriginID)
 	}
+	if f.PartnerID != 0 {
+		w.add("e.partner_id = ?", f.PartnerID)
+	}
 	// Off the agenda: remote events staff removed, and those of blocked or
 	// silenced actors and hosts. Both read the agenda's index alone; the
 	// moderated actors are a small set found once per query.

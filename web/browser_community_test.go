@@ -141,6 +141,12 @@ func TestAxeCommunity(t *testing.T) {
 	if err := e.db.CreateMessage(ctx, m); err != nil {
 		t.Fatal(err)
 	}
+	partner := e.confirmed("partner@example.org", vestiging.RolePartner)
+	proposal := e.event("Taalles", vestiging.StatusPending, e.branch("Wijkbibliotheek"), testNow.Add(72*time.Hour))
+	proposal.PartnerID = &partner.ID
+	if err := e.db.UpdateEvent(ctx, proposal); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, who := range []struct {
 		email string
@@ -150,6 +156,7 @@ func TestAxeCommunity(t *testing.T) {
 			fmt.Sprintf("/account/offers/%d/edit", pending.ID), "/account/messages", fmt.Sprintf("/account/messages/%d", m.ID),
 			fmt.Sprintf("/events/%d", ev.ID)}},
 		{"staff@example.org", []string{"/staff/moderation", "/staff/audit", "/staff/partners", fmt.Sprintf("/events/%d", ev.ID)}},
+		{"partner@example.org", []string{"/partner/events/new"}},
 	} {
 		tab := newTab()
 		if _, err := chromedp.Call(tab, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true}); err != nil {

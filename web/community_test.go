@@ -671,6 +671,19 @@ func TestPartners(t *testing.T) {
 	if log := e.auditLog(); len(log) != 2 || log[0].Action != "event.reject" || log[0].Reason != "Die zaal is dan bezet." {
 		t.Errorf("audit: %+v", log)
 	}
+
+	// The partner sees where each of their proposals stands; nobody else does.
+	res = e.get(partner, "/partner/events/new")
+	wantContains(t, res, fmt.Sprintf(`<tr id="proposed-%d">`, ev.ID), fmt.Sprintf(`<a href="/events/%d">Oefenen met Nederlands</a>`, ev.ID),
+		"Gepubliceerd", fmt.Sprintf(`<tr id="proposed-%d">`, second.ID), "Schrijfcafé", "Niet gepubliceerd")
+	if strings.Index(res.Body, "Schrijfcafé") > strings.Index(res.Body, "Oefenen met Nederlands") {
+		t.Error("proposals not newest first")
+	}
+	other := e.signIn("ander@example.nl", vestiging.RolePartner)
+	res = e.get(other, "/partner/events/new")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res, "Jullie hebben nog geen activiteiten voorgesteld.")
+	wantNotContains(t, res, "Schrijfcafé")
 }
 
 // linkToken returns the token parameter of a link.

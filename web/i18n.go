@@ -146,13 +146,14 @@ func templateFuncs(lang string) template.FuncMap {
 		"span": func(start, end time.Time, loc *time.Location) string {
 			return formatSpan(lang, start, end, loc)
 		},
-		"date":        func(tm time.Time) string { return formatDate(lang, tm) },
-		"weekday":     func(d time.Weekday) string { return weekdayName(lang, d) },
-		"audience":    func(a string) string { return t(audienceNames[a]) },
-		"audiences":   func() []string { return vestiging.Audiences },
-		"description": description,
-		"field":       newField,
-		"add":         func(a, b int) int { return a + b },
+		"date":           func(tm time.Time) string { return formatDate(lang, tm) },
+		"weekday":        func(d time.Weekday) string { return weekdayName(lang, d) },
+		"audience":       func(a string) string { return t(audienceNames[a]) },
+		"proposalStatus": func(status string) string { return t(proposalStatus[status]) },
+		"audiences":      func() []string { return vestiging.Audiences },
+		"description":    description,
+		"field":          newField,
+		"add":            func(a, b int) int { return a + b },
 		// stamp is a moment in the site's time zone: "za 5 december 2026, 14:03".
 		"stamp": func(tm time.Time) string {
 			tm = tm.In(defaultLocation())

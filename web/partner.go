@@ -129,6 +129,18 @@ func (s *Server) sendInvitation(ctx context.Context, p *vestiging.Person) error 
 type partnerEventData struct {
 	Branches []*vestiging.Branch
 	Sent     bool
+	// Proposed are the partner's own activities, newest first, with
+	// where each stands.
+	Proposed []*vestiging.Event
+}
+
+// proposalStatus names where a partner's activity stands, for the
+// partner: a rejected proposal went back to a draft.
+var proposalStatus = map[string]string{
+	vestiging.StatusPending:   "Waiting for approval",
+	vestiging.StatusPublished: "Published",
+	vestiging.StatusDraft:     "Not published",
+	vestiging.StatusCancelled: "Cancelled",
 }
 
 func (s *Server) newPartnerEvent(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +154,13 @@ func (s *Server) partnerEventForm(w http.ResponseWriter, r *http.Request, status
 	var err error
 	if data.Branches, err = s.svc.Branches(ctx); err != nil {
 		s.fail(w, r, fmt.Errorf("partner event branches: %w", err))
+		return
+	}
+	me := personFrom(ctx)
+	data.Proposed, _, err = s.svc.FindEvents(ctx, vestiging.EventFilter{PartnerID: me.ID, Descending: true, Limit: vestiging.MaxPageSize,
+		Statuses: []string{vestiging.StatusPending, vestiging.StatusPublished, vestiging.StatusDraft, vestiging.StatusCancelled}})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("partner %d's activities: %w", me.ID, err))
 		return
 	}
 	p := s.newPage(r, data)
