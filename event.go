@@ -77,6 +77,10 @@ type Event struct {
 	URL      string // the original page
 	OriginID *int64 // Actor.ID of the library that published it
 	Origin   *Actor // filled on read when OriginID is set
+	// RemoteUpdatedAt is the origin's time of this version (its updated,
+	// else published); zero when it gave none. UpsertRemoteEvent keeps a
+	// newer stored version over an older one that arrives late.
+	RemoteUpdatedAt time.Time
 	// Hidden (filled by Event, not FindEvents, which leaves such events
 	// out): staff removed the remote event here, or its library or domain is
 	// blocked or silenced. Only staff still see its page.

@@ -249,8 +249,10 @@ type FederationService interface {
 	// new: an activity delivered twice is applied once.
 	FirstSeen(ctx context.Context, activityIRI string) (bool, error)
 	// UpsertRemoteEvent stores a remote event by IRI (OriginID set) and
-	// fills its ID. An IRI deleted before stays deleted: ECONFLICT, so a
-	// Create after its Delete changes nothing.
+	// fills its ID. An IRI deleted before stays deleted, and a version
+	// older (RemoteUpdatedAt) than the stored one is not stored: both
+	// ECONFLICT, so a Create after its Delete, or an Update overtaken by
+	// a later one, changes nothing.
 	UpsertRemoteEvent(ctx context.Context, e *Event) error
 	// DeleteRemoteObject removes what is stored under iri and remembers the
 	// iri as deleted.

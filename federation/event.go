@@ -407,6 +407,7 @@ type RemoteEvent struct {
 	ImageAlt     string
 	Tags         []string // hashtag names without "#"
 	Sessions     []*RemoteEvent
+	Updated      time.Time // updated, else published; zero when neither
 }
 
 // RemotePlace is where a remote event happens.
@@ -459,6 +460,11 @@ func parseRemoteEvent(body []byte, withSessions bool) (*RemoteEvent, error) {
 	}
 	if r.StartsAt.IsZero() {
 		return nil, vestiging.Errorf(vestiging.EINVALID, "The event %s has no startTime.", r.ID)
+	}
+	if p := ev.GetActivityStreamsUpdated(); p != nil && p.IsXMLSchemaDateTime() {
+		r.Updated = p.Get()
+	} else if p := ev.GetActivityStreamsPublished(); p != nil && p.IsXMLSchemaDateTime() {
+		r.Updated = p.Get()
 	}
 	if p := ev.GetActivityStreamsUrl(); p != nil {
 		r.URL = firstURL(p)

@@ -572,6 +572,17 @@ func TestInboxEvents(t *testing.T) {
 				t.Errorf("title = %q, want %q", got, want)
 			}
 		})
+		t.Run("Overtaken", func(t *testing.T) {
+			// Two edits whose deliveries were retried: the later one comes
+			// first and stays.
+			ev["name"], ev["updated"] = "Voorleesuur (versie 4)", "2026-11-02T10:04:00Z"
+			deliver(t, p.activity("Update", "/updates/4", ev))
+			ev["name"], ev["updated"] = "Voorleesuur (versie 3)", "2026-11-02T10:03:00Z"
+			deliver(t, p.activity("Update", "/updates/3", ev))
+			if got, want := title(iri), "Voorleesuur (versie 4)"; got != want {
+				t.Errorf("title = %q, want %q", got, want)
+			}
+		})
 		t.Run("Delete", func(t *testing.T) {
 			deliver(t, p.activity("Delete", "/deletes/1", map[string]any{"type": "Tombstone", "id": iri}))
 			if got := title(iri); got != "" {

@@ -337,7 +337,8 @@ func remoteEvent(raw []byte) (*RemoteEvent, error) {
 }
 
 // storeEvent stores a remote event as origin's. An Event deleted before
-// stays deleted (the store answers ECONFLICT), which is done, not an error.
+// stays deleted, and an older version than the one stored is not stored
+// (the store answers ECONFLICT): done, not an error.
 func (f *Federator) storeEvent(ctx context.Context, r *RemoteEvent, origin *vestiging.Actor) error {
 	themes, err := f.cfg.Services.Themes(ctx)
 	if err != nil {
@@ -347,7 +348,7 @@ func (f *Federator) storeEvent(ctx context.Context, r *RemoteEvent, origin *vest
 	e.OriginID = &origin.ID
 	err = f.cfg.Federation.UpsertRemoteEvent(ctx, e)
 	if vestiging.ErrorCode(err) == vestiging.ECONFLICT {
-		f.log.Debug("inbox: deleted event stays deleted", "iri", r.ID)
+		f.log.Debug("inbox: event not stored", "iri", r.ID, "why", err)
 		return nil
 	}
 	return err

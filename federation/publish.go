@@ -182,8 +182,16 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 			return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
 		}
 		if j.Action == "Update" {
-			// GoToSocial ignores an Update whose updated precedes published.
-			act["updated"], obj["updated"] = stamp, stamp
+			// updated is when the object was read, so a receiver that keeps
+			// the newest version keeps this state: the job's own time can be
+			// older (a counts Update is stamped with its window). GoToSocial
+			// ignores an Update whose updated precedes published.
+			read := f.now()
+			if read.Before(at) {
+				read = at
+			}
+			updated := read.Format(time.RFC3339)
+			act["updated"], obj["updated"] = updated, updated
 		}
 		act["object"] = obj
 		if typ == "Announce" {

@@ -43,6 +43,8 @@ func (r *RemoteEvent) Event(themes []*vestiging.Theme) *vestiging.Event {
 		Branch:       remoteBranch(r.Place),
 		Theme:        remoteTheme(r.Tags, themes),
 
+		RemoteUpdatedAt: r.Updated,
+
 		RegistrationMode: vestiging.RegistrationNone,
 	}
 	if e.Title == "" {

@@ -17,14 +17,14 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at,
 	COALESCE(e.iri, ''), e.url, e.origin_id, e.place_name, e.place_street, e.place_postal_code, e.place_city,
 	e.place_latitude, e.place_longitude, e.no_waitlist, e.registration_closed, e.participant_count, e.waitlist_count,
-	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), '')`
+	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), ''), e.remote_updated_at`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
 	"time_zone", "branch_id", "online_url", "audience", "theme", "language", "image_url", "image_alt",
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
-	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id"}
+	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at) VALUES (" +
@@ -54,7 +54,8 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 		place = e.Branch
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
-		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID))
+		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID),
+		db.dialect.nullTimeArg(e.RemoteUpdatedAt))
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
@@ -66,7 +67,7 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
-		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName)
+		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt))
 	if err != nil {
 		return nil, err
 	}

@@ -453,16 +453,24 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 		return err
 	}
 	prepareEvent(e)
+	e.RemoteUpdatedAt = e.RemoteUpdatedAt.UTC().Truncate(time.Microsecond)
+	stale := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.refuseDeleted(ctx, tx, e.IRI, "This event was deleted."); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `SELECT id FROM events WHERE iri = $1`, e.IRI).Scan(&e.ID)
+		var stored time.Time
+		err := tx.QueryRowContext(ctx, `SELECT id, remote_updated_at FROM events WHERE iri = $1`, e.IRI).Scan(&e.ID, scanNullTime(&stored))
 		switch {
 		case err == sql.ErrNoRows:
 			return db.insertEvent(ctx, tx, e)
 		case err != nil:
 			return db.mapError(err)
+		case e.RemoteUpdatedAt.IsZero():
+			e.RemoteUpdatedAt = stored
+		case e.RemoteUpdatedAt.Before(stored):
+			stale = true
+			return nil
 		}
 		return db.updateEvent(ctx, tx, e)
 	})
@@ -470,6 +478,9 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 		e.ID = 0
 		return fmt.Errorf("upsert remote event %s: %w", e.IRI, refine(err, vestiging.EINVALID,
 			"The event's origin or theme is not known.", nil))
+	}
+	if stale {
+		return vestiging.Errorf(vestiging.ECONFLICT, "A newer version of the event %s is stored.", e.IRI)
 	}
 	return nil
 }

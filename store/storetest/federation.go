@@ -385,6 +385,39 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("after update: %+v, %v", got, err)
 		}
 	})
+	t.Run("Versions", func(t *testing.T) {
+		// Updates that arrive out of order: an older version than the one
+		// stored changes nothing; one without a time is taken.
+		at := f.origin.Add(-24 * time.Hour)
+		v1, v2, v3 := at.Add(time.Minute), at.Add(2*time.Minute), at.Add(3*time.Minute)
+		for _, tc := range []struct {
+			title   string
+			updated time.Time
+			code    string
+			want    string    // the title stored after
+			version time.Time // and its version
+		}{
+			{"Versie 2", v2, "", "Versie 2", v2},
+			{"Versie 1", v1, vestiging.ECONFLICT, "Versie 2", v2},
+			{"Versie 2 again", v2, "", "Versie 2 again", v2},
+			{"Versie 3", v3, "", "Versie 3", v3},
+			{"Zonder tijd", time.Time{}, "", "Zonder tijd", v3},
+			{"Versie 1 late", v1, vestiging.ECONFLICT, "Zonder tijd", v3},
+		} {
+			t.Run(tc.title, func(t *testing.T) {
+				e := remoteEvent(b, 7, f.origin.Add(time.Hour))
+				e.Title, e.RemoteUpdatedAt = tc.title, tc.updated
+				wantCode(t, db.UpsertRemoteEvent(ctx, e), tc.code)
+				got, err := db.Event(ctx, e.ID)
+				if err != nil || got.Title != tc.want || !got.RemoteUpdatedAt.Equal(tc.version) {
+					t.Errorf("stored %q of %v (%v); want %q of %v", got.Title, got.RemoteUpdatedAt, err, tc.want, tc.version)
+				}
+			})
+		}
+		if err := db.DeleteRemoteObject(ctx, remoteEvent(b, 7, at).IRI); err != nil { // out of the next cases' way
+			t.Fatal(err)
+		}
+	})
 	t.Run("OKConcurrent", func(t *testing.T) {
 		var wg sync.WaitGroup
 		ids := make([]int64, 8)
