@@ -212,8 +212,19 @@ func (s *Server) signupNotice(ctx context.Context, email string) error {
 		para("Was it not you? Then ignore this mail.")), "")
 }
 
+// confirmPage is where the mail's link leads: a button that confirms.
+// Mail scanners open links, and a GET that confirmed would confirm an
+// address for whoever signed up with it.
+func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "confirm_email", s.newPage(r, r.URL.Query().Get("token")))
+}
+
+// confirm spends the confirmation token the button sends.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
+	if !s.parseForm(w, r) {
+		return
+	}
+	token := r.PostForm.Get("token")
 	p, err := s.svc.UseToken(r.Context(), vestiging.HashToken(token), vestiging.TokenConfirm)
 	if err != nil {
 		s.fail(w, r, err)

@@ -94,6 +94,7 @@ func TestAxe(t *testing.T) {
 		{"Network", "/network"},
 		{"Libraries", "/libraries"},
 		{"SignUp", "/signup"},
+		{"ConfirmEmail", "/confirm?token=from-the-mail"},
 		{"SignIn", "/login"},
 	}
 	tab := func() context.Context {

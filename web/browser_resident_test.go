@@ -84,6 +84,7 @@ func TestBrowserResident(t *testing.T) {
 	}
 	err = chromedp.Do(tab,
 		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`form[action="/confirm"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.Search(`//main[contains(., "Je e-mailadres is bevestigd")]`)),
 	)
 	if err != nil {
