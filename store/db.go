@@ -52,7 +52,8 @@ type DB struct {
 	groupMu sync.Mutex // guards group
 	group   *jobGroup  // InsertJob calls waiting to be committed together
 
-	seenPruned atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
+	seenPruned       atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
+	tombstonesPruned atomic.Int64 // when DeleteRemoteObject last forgot old tombstones
 }
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vestiging/vestiging"
@@ -392,25 +393,41 @@ func (db *DB) ActivityByIRI(ctx context.Context, iri string) (*vestiging.Activit
 }
 
 // Incoming activity ids are remembered for seenRetention, long after
-// senders stop redelivering; FirstSeen forgets older ones at most once per
-// pruneSeenEvery, so the table stays small without a job of its own.
+// senders stop redelivering, and the ids of deleted remote objects for
+// tombstoneRetention, long after a late Create of them could come. FirstSeen
+// and DeleteRemoteObject forget older ones at most once per pruneEvery, so
+// the tables stay small without a job of their own.
 const (
-	seenRetention  = 30 * 24 * time.Hour
-	pruneSeenEvery = time.Hour
+	seenRetention      = 30 * 24 * time.Hour
+	tombstoneRetention = 90 * 24 * time.Hour
+	pruneEvery         = time.Hour
 )
+
+// prune deletes the rows of table whose column is older than retention,
+// unless this process did so less than pruneEvery ago (last holds when,
+// in Unix ns). table and column are ours, never input.
+func (db *DB) prune(ctx context.Context, last *atomic.Int64, table, column string, retention time.Duration) error {
+	now := db.now()
+	was := last.Load()
+	if now.Sub(time.Unix(0, was)) < pruneEvery || !last.CompareAndSwap(was, now.UnixNano()) {
+		return nil
+	}
+	defer db.lockWrites()()
+	if _, err := db.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+column+` < $1`, db.dialect.timeArg(now.Add(-retention))); err != nil {
+		return fmt.Errorf("forget old %s: %w", table, db.mapError(err))
+	}
+	return nil
+}
 
 // FirstSeen records an incoming activity id; true the first time only.
 func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 	if activityIRI == "" {
 		return false, vestiging.Errorf(vestiging.EINVALID, "An activity needs an id.")
 	}
-	now := db.now()
-	if last := db.seenPruned.Load(); now.Sub(time.Unix(0, last)) >= pruneSeenEvery &&
-		db.seenPruned.CompareAndSwap(last, now.UnixNano()) {
-		if err := db.pruneSeen(ctx, now.Add(-seenRetention)); err != nil {
-			return false, err
-		}
+	if err := db.prune(ctx, &db.seenPruned, "inbox_seen", "seen_at", seenRetention); err != nil {
+		return false, err
 	}
+	now := db.now()
 	unlock := db.lockWrites()
 	res, err := db.db.ExecContext(ctx, `INSERT INTO inbox_seen (activity_iri, seen_at) VALUES ($1, $2)
 		ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, db.dialect.timeArg(now))
@@ -423,14 +440,6 @@ func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 		return false, fmt.Errorf("first seen %s: %w", activityIRI, db.mapError(err))
 	}
 	return n == 1, nil
-}
-
-func (db *DB) pruneSeen(ctx context.Context, before time.Time) error {
-	defer db.lockWrites()()
-	if _, err := db.db.ExecContext(ctx, `DELETE FROM inbox_seen WHERE seen_at < $1`, db.dialect.timeArg(before)); err != nil {
-		return fmt.Errorf("forget old activity ids: %w", db.mapError(err))
-	}
-	return nil
 }
 
 // UpsertRemoteEvent stores a remote event by IRI, keeping its ID when it is
@@ -502,11 +511,15 @@ func (db *DB) refuseDeleted(ctx context.Context, tx *sql.Tx, iri, msg string) er
 }
 
 // DeleteRemoteObject removes the remote event, offer, reply or actor stored
-// under iri and remembers iri as deleted, so a late Create cannot bring it
-// back. Deleting twice, or what was never stored, is fine.
+// under iri and remembers iri as deleted (for tombstoneRetention), so a
+// late Create cannot bring it back. Deleting twice, or what was never
+// stored, is fine.
 func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
 	if iri == "" {
 		return vestiging.Errorf(vestiging.EINVALID, "Give the id of what to delete.")
+	}
+	if err := db.prune(ctx, &db.tombstonesPruned, "tombstones", "deleted_at", tombstoneRetention); err != nil {
+		return err
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
