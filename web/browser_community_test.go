@@ -121,6 +121,10 @@ func TestAxeCommunity(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	anna := e.confirmed("anna@example.nl", vestiging.RoleResident)
+	anna.Handle = "anna"
+	if err := e.db.UpdatePerson(ctx, anna); err != nil {
+		t.Fatal(err)
+	}
 	e.confirmed("staff@example.org", vestiging.RoleStaff)
 	ev := e.event("Taalcafé", vestiging.StatusPublished, e.branch("Centrale Bibliotheek"), testNow.Add(48*time.Hour))
 	o := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Fietsles", Description: "<p>Op zaterdag.</p>", AuthorID: anna.ID}
@@ -154,7 +158,7 @@ func TestAxeCommunity(t *testing.T) {
 	}{
 		{"anna@example.nl", []string{"/offers", "/offers/new", fmt.Sprintf("/offers/%d", o.ID), "/account/offers",
 			fmt.Sprintf("/account/offers/%d/edit", pending.ID), "/account/messages", fmt.Sprintf("/account/messages/%d", m.ID),
-			fmt.Sprintf("/events/%d", ev.ID)}},
+			fmt.Sprintf("/events/%d", ev.ID), "/users/" + anna.Handle}},
 		{"staff@example.org", []string{"/staff/moderation", "/staff/audit", "/staff/partners", fmt.Sprintf("/events/%d", ev.ID)}},
 		{"partner@example.org", []string{"/partner/events/new"}},
 	} {

@@ -50,8 +50,34 @@ func (s *Server) communityRoutes(r chi.Router) {
 		r.Get("/partner/events/new", s.newPartnerEvent)
 		r.With(offerLimit).Post("/partner/events/new", s.createPartnerEvent)
 	})
+	r.Get("/users/{handle}", s.profile)
 	s.moderationRoutes(r)
 	s.partnerRoutes(r)
+}
+
+type profileData struct {
+	Person *vestiging.Person
+	Handle string // @handle@host, what to search for elsewhere
+	Offers []*vestiging.Offer
+}
+
+// profile is a resident's (or partner's) page, where a browser lands from
+// their name on Mastodon: what their actor document says, and their
+// offers and requests on the board. Servers get the actor document.
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := s.svc.PersonByHandle(ctx, chi.URLParam(r, "handle"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data := profileData{Person: p, Handle: "@" + p.Handle + "@" + s.baseURL.Host}
+	data.Offers, _, err = s.svc.FindOffers(ctx, vestiging.OfferFilter{AuthorID: p.ID, Status: vestiging.OfferApproved, Limit: vestiging.MaxPageSize})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("offers of %s: %w", p.Handle, err))
+		return
+	}
+	s.render(w, r, http.StatusOK, "profile", s.newPage(r, data))
 }
 
 // perResident limits a route per signed-in person (it runs after
@@ -614,8 +640,10 @@ var communityCatalog = map[string]string{
 	"The invitation with a link to choose a password goes here.": "Hierheen gaat de uitnodiging met een link om een wachtwoord te kiezen.",
 	"Name in the network": "Naam in het netwerk",
 	"2 to 30 lower-case letters, digits and _; their offers are published under it.": "2 tot 30 kleine letters, cijfers en _; hun aanbod wordt onder deze naam gepubliceerd.",
-	"Propose an activity":                       "Een activiteit voorstellen",
-	"Your activities":                           "Jullie activiteiten",
+	"Propose an activity": "Een activiteit voorstellen",
+	"Your activities":     "Jullie activiteiten",
+	"Takes part in %s. To follow them from Mastodon or another fediverse server, search there for %s.": "Doet mee bij %s. Volgen vanaf Mastodon of een andere fediverse-server? Zoek daar naar %s.",
+	"Nothing on the board.":                     "Niets op het prikbord.",
 	"Not published":                             "Niet gepubliceerd",
 	"You have not proposed any activities yet.": "Jullie hebben nog geen activiteiten voorgesteld.",
 	"Thank you. The library checks your proposal and publishes it with your organisation as organiser.":                           "Dank je. De bibliotheek controleert je voorstel en publiceert het met jullie organisatie als organisator.",

@@ -106,6 +106,37 @@ func TestContentNegotiation(t *testing.T) {
 		wantContains(t, res, `"Organization"`, `"inbox"`)
 	})
 
+	t.Run("Person", func(t *testing.T) {
+		// A resident's actor is a page for a browser, with their offers on
+		// the board (only those), and the actor document for a server.
+		anna, _ := e.resident("anna@example.nl")
+		offers := []*vestiging.Offer{
+			{Kind: vestiging.OfferKindOffer, Title: "Fietsles", Description: "<p>Op zaterdag.</p>", AuthorID: anna.ID, Status: vestiging.OfferApproved},
+			{Kind: vestiging.OfferKindRequest, Title: "Nog niet goedgekeurd", Description: "<p>Graag.</p>", AuthorID: anna.ID},
+		}
+		for _, o := range offers {
+			if err := e.db.CreateOffer(context.Background(), o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res := e.get(c, "/users/anna", "Accept", browserAccept)
+		wantStatus(t, res, http.StatusOK)
+		wantVary(t, res, "Accept")
+		wantContains(t, res, "<h1>"+anna.DisplayName+"</h1>", "@anna@"+strings.TrimPrefix(e.srv.URL, "http://"),
+			fmt.Sprintf(`<a href="/offers/%d">Fietsles</a>`, offers[0].ID))
+		wantNotContains(t, res, "Nog niet goedgekeurd")
+		res = e.get(c, "/users/anna", "Accept", activityAccept)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `"Person"`, `"preferredUsername":"anna"`)
+		wantStatus(t, e.get(c, "/users/niemand", "Accept", browserAccept), http.StatusNotFound)
+		wantStatus(t, e.get(c, "/users/niemand", "Accept", activityAccept), http.StatusNotFound)
+		// The collections stay the federator's.
+		res = e.get(c, "/users/anna/followers", "Accept", browserAccept)
+		if got := res.Header.Get("Content-Type"); !federation.IsActivityContentType(got) {
+			t.Errorf("followers: content type %q, want AS2", got)
+		}
+	})
+
 	t.Run("WebFinger", func(t *testing.T) {
 		host := strings.TrimPrefix(e.srv.URL, "http://")
 		res := e.get(c, "/.well-known/webfinger?resource=acct:agenda@"+url.QueryEscape(host))

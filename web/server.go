@@ -281,15 +281,18 @@ func isFederationPath(path string) bool {
 	case "/.well-known/webfinger", "/.well-known/host-meta", "/.well-known/nodeinfo", "/nodeinfo/2.1", "/inbox":
 		return true
 	}
-	// A resident's reply has no page of its own: it is shown under what it answers.
-	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/users/") ||
-		strings.HasPrefix(path, "/replies/")
+	// A resident's reply has no page of its own: it is shown under what it
+	// answers. Their actor's inbox and collections are the federator's.
+	if rest, ok := strings.CutPrefix(path, "/users/"); ok {
+		return strings.Contains(rest, "/")
+	}
+	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/replies/")
 }
 
-// isObjectPath reports whether path is an event, course or offer, which
-// have both an HTML page and an AS2 document.
+// isObjectPath reports whether path is an event, course, offer or
+// resident, which have both an HTML page and an AS2 document.
 func isObjectPath(path string) bool {
-	for _, prefix := range []string{"/events/", "/courses/", "/offers/"} {
+	for _, prefix := range []string{"/events/", "/courses/", "/offers/", "/users/"} {
 		if id, ok := strings.CutPrefix(path, prefix); ok {
 			return id != "" && !strings.Contains(id, "/")
 		}
