@@ -110,21 +110,27 @@ func TestCommunityFederation(t *testing.T) {
 		start := time.Now().AddDate(0, 0, 10).In(amsterdam(t))
 		eventIRI := a.publishEvent("Voorlezen aan de Slinge", time.Date(start.Year(), start.Month(), start.Day(), 15, 0, 0, 0, start.Location()))
 		noteID := peer.srv.URL + "/users/fan/statuses/1"
+		// send delivers the fan's Note to A's inbox in an activity.
+		send := func(typ, activityID, text string) {
+			t.Helper()
+			body, err := json.Marshal(map[string]any{
+				"@context": federation.ActivityStreamsContext, "id": activityID, "type": typ, "actor": peer.actorID(),
+				"to": []any{federation.Public},
+				"object": map[string]any{"id": noteID, "type": "Note", "attributedTo": peer.actorID(), "inReplyTo": eventIRI,
+					"content": "<p>" + text + "</p>", "url": peer.srv.URL + "/@fan/1", "to": []any{federation.Public}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, answer, err := peer.do(ctx, http.MethodPost, a.URL+"/inbox", federation.AcceptActivity, body, true)
+			if err != nil || status != http.StatusAccepted {
+				t.Fatalf("%s: %d %v: %s", typ, status, err, answer)
+			}
+		}
 		text := "Wat leuk, wij komen met de kleinkinderen!"
-		create, err := json.Marshal(map[string]any{
-			"@context": federation.ActivityStreamsContext, "id": noteID + "/activity", "type": "Create", "actor": peer.actorID(),
-			"to": []any{federation.Public},
-			"object": map[string]any{"id": noteID, "type": "Note", "attributedTo": peer.actorID(), "inReplyTo": eventIRI,
-				"content": "<p>" + text + "</p>", "url": peer.srv.URL + "/@fan/1", "to": []any{federation.Public}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		status, body, err := peer.do(ctx, http.MethodPost, a.URL+"/inbox", federation.AcceptActivity, create, true)
-		if err != nil || status != http.StatusAccepted {
-			t.Fatalf("reply: %d %v: %s", status, err, body)
-		}
+		send("Create", noteID+"/activity", text)
 		var reply *vestiging.Reply
+		var err error
 		eventually(t, e2eWait, func() error {
 			reply, err = a.DB.ReplyByIRI(ctx, noteID)
 			return err
@@ -146,18 +152,7 @@ func TestCommunityFederation(t *testing.T) {
 		// The fan edits the reply: where replies wait for approval, the
 		// edit waits too, and the page shows neither text meanwhile.
 		edited := "Wij komen met zijn vijven!"
-		update, err := json.Marshal(map[string]any{
-			"@context": federation.ActivityStreamsContext, "id": noteID + "/edit/1", "type": "Update", "actor": peer.actorID(),
-			"to": []any{federation.Public},
-			"object": map[string]any{"id": noteID, "type": "Note", "attributedTo": peer.actorID(), "inReplyTo": eventIRI,
-				"content": "<p>" + edited + "</p>", "url": peer.srv.URL + "/@fan/1", "to": []any{federation.Public}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if status, body, err := peer.do(ctx, http.MethodPost, a.URL+"/inbox", federation.AcceptActivity, update, true); err != nil || status != http.StatusAccepted {
-			t.Fatalf("edit: %d %v: %s", status, err, body)
-		}
+		send("Update", noteID+"/edit/1", edited)
 		eventually(t, e2eWait, func() error {
 			if reply, err = a.DB.ReplyByIRI(ctx, noteID); err != nil {
 				return err
