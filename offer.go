@@ -44,6 +44,8 @@ type Offer struct {
 	Origin        *Actor // filled on read when OriginID is set
 	AuthorActorID *int64
 	AuthorActor   *Actor // filled on read when AuthorActorID is set
+	// RemoteUpdatedAt is the version, as for Event.RemoteUpdatedAt.
+	RemoteUpdatedAt time.Time
 	// Hidden: removed locally by staff, or from a blocked or silenced
 	// actor or domain; hidden offers are on no board.
 	Hidden bool
@@ -111,7 +113,8 @@ type OfferService interface {
 	// transaction. Approving publishes it: the library Announces the Page.
 	SetOfferStatus(ctx context.Context, id int64, status, reason string, by *AuditEntry) error
 	// UpsertRemoteOffer stores an announced remote offer by IRI and fills
-	// its ID; an IRI deleted before stays deleted (ECONFLICT).
+	// its ID; an IRI deleted before stays deleted, and a version older
+	// (RemoteUpdatedAt) than the stored one is not stored (ECONFLICT).
 	UpsertRemoteOffer(ctx context.Context, o *Offer) error
 	// ApprovedPosts counts a person's approved offers and replies, for
 	// Library.FirstPostsReviewed.

@@ -801,6 +801,20 @@ func TestInboxAnnouncedOffer(t *testing.T) {
 				t.Errorf("offers after Update %+v", os)
 			}
 		})
+		t.Run("Overtaken", func(t *testing.T) {
+			// Two edits whose deliveries were retried: the later stays.
+			later, earlier := page("Hulp met je laptop"), page("Hulp met je e-reader")
+			later["updated"], earlier["updated"] = "2026-11-02T10:04:00Z", "2026-11-02T10:03:00Z"
+			deliver(t, anna, anna.activity("Update", "/offers/1/update4", later))
+			deliver(t, anna, anna.activity("Update", "/offers/1/update3", earlier))
+			if os := offers(t); len(os) != 1 || os[0].Title != "Hulp met je laptop" {
+				t.Errorf("offers after Updates out of order %+v", os)
+			}
+			// The page as it is now is the newest version again.
+			now := page("Hulp met je tablet")
+			now["updated"] = "2026-11-02T10:05:00Z"
+			deliver(t, anna, anna.activity("Update", "/offers/1/update5", now))
+		})
 		t.Run("UpdateBySomeoneElse", func(t *testing.T) {
 			p := page("Overgenomen")
 			p["attributedTo"] = lib.actor

@@ -170,7 +170,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		o["published"] = e.CreatedAt.UTC().Format(time.RFC3339)
 		// GoToSocial ignores an Update whose updated is before published.
 		if e.UpdatedAt.After(e.CreatedAt) {
-			o["updated"] = e.UpdatedAt.UTC().Format(time.RFC3339)
+			o["updated"] = e.UpdatedAt.UTC().Format(time.RFC3339Nano)
 		}
 	}
 	if e.Theme != "" {
@@ -410,6 +410,17 @@ type RemoteEvent struct {
 	Updated      time.Time // updated, else published; zero when neither
 }
 
+// versionOf is when an object's version was made: its updated, else its
+// published; zero when neither is a time.
+func versionOf(m map[string]any) time.Time {
+	for _, k := range []string{"updated", "published"} {
+		if t, err := time.Parse(time.RFC3339, str(m[k])); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
 // RemotePlace is where a remote event happens.
 type RemotePlace struct {
 	Name       string
@@ -461,11 +472,7 @@ func parseRemoteEvent(body []byte, withSessions bool) (*RemoteEvent, error) {
 	if r.StartsAt.IsZero() {
 		return nil, vestiging.Errorf(vestiging.EINVALID, "The event %s has no startTime.", r.ID)
 	}
-	if p := ev.GetActivityStreamsUpdated(); p != nil && p.IsXMLSchemaDateTime() {
-		r.Updated = p.Get()
-	} else if p := ev.GetActivityStreamsPublished(); p != nil && p.IsXMLSchemaDateTime() {
-		r.Updated = p.Get()
-	}
+	r.Updated = versionOf(m)
 	if p := ev.GetActivityStreamsUrl(); p != nil {
 		r.URL = firstURL(p)
 	}

@@ -595,6 +595,15 @@ func TestInboxEvents(t *testing.T) {
 				t.Errorf("a deleted event came back: %q", got)
 			}
 		})
+		t.Run("Republished", func(t *testing.T) {
+			// The origin published it again (back from a draft): newer
+			// than the Delete, so it is back.
+			ev["name"], ev["updated"] = "Voorleesuur (weer)", time.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano)
+			deliver(t, p.activity("Create", "/creates/again", ev))
+			if got, want := title(iri), "Voorleesuur (weer)"; got != want {
+				t.Errorf("title = %q, want %q", got, want)
+			}
+		})
 		t.Run("NotFollowed", func(t *testing.T) {
 			q := newInPeer(t, "buren", 1)
 			if got, want := q.post(t, env.inbox, q.activity("Create", "/creates/1", q.event("/events/9", "Ongevraagd", 2))), http.StatusAccepted; got != want {

@@ -77,7 +77,7 @@ func OfferObject(o *vestiging.Offer, author string, base *url.URL) map[string]an
 	if !o.CreatedAt.IsZero() {
 		obj["published"] = o.CreatedAt.UTC().Format(time.RFC3339)
 		if o.UpdatedAt.After(o.CreatedAt) {
-			obj["updated"] = o.UpdatedAt.UTC().Format(time.RFC3339)
+			obj["updated"] = o.UpdatedAt.UTC().Format(time.RFC3339Nano)
 		}
 	}
 	return obj
@@ -120,6 +120,7 @@ type RemoteOffer struct {
 	Content      string // sanitised HTML
 	Theme        string // the slug as sent; kept only when it is one of ours
 	Area         string
+	Updated      time.Time // its version (versionOf); zero when unknown
 }
 
 // ParseRemoteOffer decodes a Page as OfferObject writes it. A Page
@@ -139,6 +140,7 @@ func ParseRemoteOffer(body []byte) (*RemoteOffer, error) {
 	r.Title = strings.TrimSpace(vestiging.PlainText(naturalText(m, "name")))
 	r.Content = vestiging.SanitizeHTML(naturalText(m, "content"))
 	r.Area = strings.TrimSpace(vestiging.PlainText(str(m["areaServed"])))
+	r.Updated = versionOf(m)
 	for _, u := range asList(m["url"]) {
 		if s := str(u); s != "" {
 			r.URL = s
@@ -202,11 +204,12 @@ func (f *Federator) storeOffer(ctx context.Context, raw []byte, sender string, o
 	o := &vestiging.Offer{
 		Kind: r.Kind, Title: r.Title, Description: r.Content, Theme: theme, Area: r.Area,
 		Status: vestiging.OfferApproved, IRI: r.ID, URL: r.URL, OriginID: &origin.ID, AuthorActorID: &author.ID,
+		RemoteUpdatedAt: r.Updated,
 	}
 	err = f.cfg.Services.UpsertRemoteOffer(ctx, o)
 	switch vestiging.ErrorCode(err) {
-	case vestiging.ECONFLICT:
-		f.log.Debug("inbox: deleted offer stays deleted", "iri", r.ID)
+	case vestiging.ECONFLICT: // deleted, or a newer version is stored
+		f.log.Debug("inbox: offer not stored", "iri", r.ID, "why", err)
 		return nil
 	case vestiging.EINVALID:
 		return &permanentError{err}

@@ -184,13 +184,15 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 		if j.Action == "Update" {
 			// updated is when the object was read, so a receiver that keeps
 			// the newest version keeps this state: the job's own time can be
-			// older (a counts Update is stamped with its window). GoToSocial
-			// ignores an Update whose updated precedes published.
+			// older (a counts Update is stamped with its window). To the
+			// microsecond, as the stored time, so versions a second apart
+			// are told apart. GoToSocial ignores an Update whose updated
+			// precedes published.
 			read := f.now()
 			if read.Before(at) {
 				read = at
 			}
-			updated := read.Format(time.RFC3339)
+			updated := read.UTC().Format(time.RFC3339Nano)
 			act["updated"], obj["updated"] = updated, updated
 		}
 		act["object"] = obj

@@ -465,7 +465,7 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	e.RemoteUpdatedAt = e.RemoteUpdatedAt.UTC().Truncate(time.Microsecond)
 	stale := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.refuseDeleted(ctx, tx, e.IRI, "This event was deleted."); err != nil {
+		if err := db.refuseDeleted(ctx, tx, e.IRI, e.RemoteUpdatedAt, "This event was deleted."); err != nil {
 			return err
 		}
 		var stored time.Time
@@ -495,19 +495,27 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 }
 
 // refuseDeleted takes iri's lock for the rest of tx (see lockKey) and
-// returns ECONFLICT with msg when iri was deleted.
-func (db *DB) refuseDeleted(ctx context.Context, tx *sql.Tx, iri, msg string) error {
+// returns ECONFLICT with msg when iri was deleted, unless version (the
+// origin's time of what is being stored) is after the deletion: the
+// origin published it again, as an event back from a draft or an offer
+// approved again after an edit, and the tombstone goes. A late copy from
+// before the deletion stays out.
+func (db *DB) refuseDeleted(ctx context.Context, tx *sql.Tx, iri string, version time.Time, msg string) error {
 	if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
 		return db.mapError(err)
 	}
-	var dead int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tombstones WHERE iri = $1`, iri).Scan(&dead); err != nil {
+	var deletedAt time.Time
+	err := tx.QueryRowContext(ctx, `SELECT deleted_at FROM tombstones WHERE iri = $1`, iri).Scan(scanTime(&deletedAt))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return db.mapError(err)
+	case !version.IsZero() && version.After(deletedAt):
+		_, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE iri = $1`, iri)
 		return db.mapError(err)
 	}
-	if dead > 0 {
-		return vestiging.Errorf(vestiging.ECONFLICT, "%s", msg)
-	}
-	return nil
+	return vestiging.Errorf(vestiging.ECONFLICT, "%s", msg)
 }
 
 // DeleteRemoteObject removes the remote event, offer, reply or actor stored

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
@@ -13,7 +15,8 @@ import (
 // author is blocked or silenced, so a read of one offer agrees with the board.
 var offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''), o.area, o.contact, COALESCE(o.author_id, 0),
 	COALESCE(p.display_name, ''), o.status, o.reason, o.created_at, o.updated_at, COALESCE(o.iri, ''), o.url, o.origin_id,
-	o.author_actor_id, o.hidden OR EXISTS (SELECT 1 FROM (` + hiddenActorsSQL + `) x WHERE x.id IN (o.origin_id, o.author_actor_id))`
+	o.author_actor_id, o.hidden OR EXISTS (SELECT 1 FROM (` + hiddenActorsSQL + `) x WHERE x.id IN (o.origin_id, o.author_actor_id)),
+	o.remote_updated_at`
 
 const offerFrom = ` FROM offers o LEFT JOIN people p ON p.id = o.author_id`
 
@@ -22,7 +25,7 @@ func scanOffer(row scanner) (*vestiging.Offer, error) {
 	var origin, authorActor sql.NullInt64
 	err := row.Scan(&o.ID, &o.Kind, &o.Title, &o.Description, &o.Theme, &o.Area, &o.Contact, &o.AuthorID,
 		&o.AuthorName, &o.Status, &o.Reason, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.IRI, &o.URL, &origin,
-		&authorActor, &o.Hidden)
+		&authorActor, &o.Hidden, scanNullTime(&o.RemoteUpdatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -288,22 +291,32 @@ func (db *DB) UpsertRemoteOffer(ctx context.Context, o *vestiging.Offer) error {
 		return err
 	}
 	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
+	o.RemoteUpdatedAt = o.RemoteUpdatedAt.UTC().Truncate(time.Microsecond)
 	now := db.now()
 	t := db.dialect.timeArg
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.refuseDeleted(ctx, tx, o.IRI, "This offer was deleted."); err != nil {
+		if err := db.refuseDeleted(ctx, tx, o.IRI, o.RemoteUpdatedAt, "This offer was deleted."); err != nil {
 			return err
 		}
+		// A version older than the stored one updates nothing, and so
+		// returns no row.
 		err := tx.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, status, reason,
-			created_at, updated_at, iri, url, origin_id, author_actor_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)
+			created_at, updated_at, iri, url, origin_id, author_actor_id, remote_updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (iri) WHERE iri IS NOT NULL DO UPDATE SET kind = excluded.kind, title = excluded.title,
 			description = excluded.description, theme = excluded.theme, area = excluded.area, contact = excluded.contact,
 			status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at, url = excluded.url,
-			origin_id = excluded.origin_id, author_actor_id = excluded.author_actor_id
-			RETURNING id, created_at, hidden`,
+			origin_id = excluded.origin_id, author_actor_id = excluded.author_actor_id,
+			remote_updated_at = COALESCE(excluded.remote_updated_at, offers.remote_updated_at)
+			WHERE offers.remote_updated_at IS NULL OR excluded.remote_updated_at IS NULL
+				OR excluded.remote_updated_at >= offers.remote_updated_at
+			RETURNING id, created_at, hidden, remote_updated_at`,
 			o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.Status, o.Reason, t(now),
-			o.IRI, o.URL, *o.OriginID, *o.AuthorActorID).Scan(&o.ID, scanTime(&o.CreatedAt), &o.Hidden)
+			o.IRI, o.URL, *o.OriginID, *o.AuthorActorID, db.dialect.nullTimeArg(o.RemoteUpdatedAt)).
+			Scan(&o.ID, scanTime(&o.CreatedAt), &o.Hidden, scanNullTime(&o.RemoteUpdatedAt))
+		if errors.Is(err, sql.ErrNoRows) {
+			return vestiging.Errorf(vestiging.ECONFLICT, "A newer version of the offer %s is stored.", o.IRI)
+		}
 		return db.mapError(err)
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
@@ -83,7 +84,8 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if r.IRI != "" {
-			if err := db.refuseDeleted(ctx, tx, r.IRI, "This reply was deleted."); err != nil {
+			// A reply carries no version: once deleted, it stays so.
+			if err := db.refuseDeleted(ctx, tx, r.IRI, time.Time{}, "This reply was deleted."); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,8 @@
 package main
 
 // End-to-end community and moderation (issue 6): a resident's offer
-// travels from A to B by A's Announce, a Mastodon-like peer's reply (and
+// travels from A to B by A's Announce and comes back there after an edit
+// is reviewed, a Mastodon-like peer's reply (and
 // its edit) waits for A's approval, B's Flag reaches A's report queue, the
 // offer leaves B's board when its author deletes her account, and once A blocks
 // B's domain B's events are gone from A's agenda and B's deliveries are
@@ -73,13 +74,14 @@ func TestCommunityFederation(t *testing.T) {
 	}
 
 	var offerIRI string
+	var offer *vestiging.Offer
 	step("OfferAnnounced", func(t *testing.T) {
 		follow(t, b, a)
 		sanne := &vestiging.Person{Email: "sanne@mail.example", DisplayName: "Sanne Jansen", PasswordHash: "x", Handle: "sanne"}
 		if err := a.DB.CreatePerson(ctx, sanne); err != nil {
 			t.Fatal(err)
 		}
-		offer := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Hulp met je smartphone", Description: "<p>Op dinsdagmiddag.</p>",
+		offer = &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Hulp met je smartphone", Description: "<p>Op dinsdagmiddag.</p>",
 			Theme: "digitale-vaardigheden", Area: "Aalten", AuthorID: sanne.ID}
 		if err := a.DB.CreateOffer(ctx, offer); err != nil {
 			t.Fatal(err)
@@ -104,6 +106,32 @@ func TestCommunityFederation(t *testing.T) {
 		if res := b.do(browser(t), http.MethodGet, "/offers", nil); res.Status != http.StatusOK || !strings.Contains(res.Body, offer.Title) {
 			t.Errorf("B's board: status %d, has the offer: %v", res.Status, strings.Contains(res.Body, offer.Title))
 		}
+	})
+
+	step("EditReviewedAgain", func(t *testing.T) {
+		// Sanne edits her offer. A reviews edits, so it leaves B's board
+		// (a Delete) until A's staff approve it again; then it is back
+		// with the edit, newer than the Delete.
+		offer.Title, offer.Status = "Hulp met je smartphone of tablet", vestiging.OfferPending
+		if err := a.DB.UpdateOffer(ctx, offer); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, e2eWait, func() error {
+			if got, err := remoteOffer(b, offerIRI); got != nil || err != nil {
+				return fmt.Errorf("B still shows the offer under review: %+v, %v", got, err)
+			}
+			return nil
+		})
+		if err := a.DB.SetOfferStatus(ctx, offer.ID, vestiging.OfferApproved, "", audit("offer.approve", offerIRI)); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, e2eWait, func() error {
+			got, err := remoteOffer(b, offerIRI)
+			if err != nil || got == nil || got.Title != offer.Title {
+				return fmt.Errorf("B's copy after the new approval: %+v, %v", got, err)
+			}
+			return nil
+		})
 	})
 
 	step("ReplyAfterApproval", func(t *testing.T) {

@@ -520,6 +520,32 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("deleting what was never stored: %v", err)
 		}
 	})
+	t.Run("Republished", func(t *testing.T) {
+		// The origin took the event back (to a draft) and published it
+		// again: a copy newer than the deletion comes back, an older one
+		// does not.
+		e := remoteEvent(b, 6, f.origin.Add(time.Hour))
+		if err := db.UpsertRemoteEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteRemoteObject(ctx, e.IRI); err != nil {
+			t.Fatal(err)
+		}
+		late := remoteEvent(b, 6, f.origin.Add(time.Hour))
+		late.RemoteUpdatedAt = time.Now().Add(-time.Hour)
+		wantCode(t, db.UpsertRemoteEvent(ctx, late), vestiging.ECONFLICT)
+		again := remoteEvent(b, 6, f.origin.Add(time.Hour))
+		again.Title, again.RemoteUpdatedAt = "Weer gepubliceerd", time.Now().Add(time.Hour)
+		if err := db.UpsertRemoteEvent(ctx, again); err != nil {
+			t.Fatalf("republished: %v", err)
+		}
+		if got, err := db.Event(ctx, again.ID); err != nil || got.Title != "Weer gepubliceerd" {
+			t.Errorf("republished event %+v, %v", got, err)
+		}
+		if err := db.DeleteRemoteObject(ctx, e.IRI); err != nil { // out of the next cases' way
+			t.Fatal(err)
+		}
+	})
 	t.Run("ActorDeleteCascades", func(t *testing.T) {
 		if err := db.DeleteRemoteObject(ctx, c.IRI); err != nil {
 			t.Fatal(err)

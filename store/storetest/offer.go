@@ -258,6 +258,31 @@ func testRemoteOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 	_, _, err = c.db.FindOffers(ctx, vestiging.OfferFilter{Source: "elsewhere"})
 	wantCode(t, err, vestiging.EINVALID)
 
+	// Updates that arrive out of order: an older version changes nothing;
+	// one without a time is taken and keeps the version.
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	v1, v2 := at.Add(time.Minute), at.Add(2*time.Minute)
+	for _, tc := range []struct {
+		title   string
+		updated time.Time
+		code    string
+		want    string    // the title stored after
+		version time.Time // and its version
+	}{
+		{"Versie 2", v2, "", "Versie 2", v2},
+		{"Versie 1", v1, vestiging.ECONFLICT, "Versie 2", v2},
+		{"Versie 2 again", v2, "", "Versie 2 again", v2},
+		{"Zonder tijd", time.Time{}, "", "Zonder tijd", v2},
+		{"Versie 1 late", v1, vestiging.ECONFLICT, "Zonder tijd", v2},
+	} {
+		o.Title, o.RemoteUpdatedAt = tc.title, tc.updated
+		wantCode(t, c.db.UpsertRemoteOffer(ctx, o), tc.code)
+		got, err := c.db.Offer(ctx, id)
+		if err != nil || got.Title != tc.want || !got.RemoteUpdatedAt.Equal(tc.version) {
+			t.Errorf("%s: stored %q of %v (%v); want %q of %v", tc.title, got.Title, got.RemoteUpdatedAt, err, tc.want, tc.version)
+		}
+	}
+
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for name, change := range map[string]func(o *vestiging.Offer){
 			"no IRI":         func(o *vestiging.Offer) { o.IRI = "" },
@@ -289,9 +314,18 @@ func testRemoteOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 		_, err := c.db.Offer(ctx, o.ID)
 		wantCode(t, err, vestiging.ENOTFOUND)
+		o.RemoteUpdatedAt = time.Now().Add(-time.Hour) // a copy from before the Delete
 		wantCode(t, c.db.UpsertRemoteOffer(ctx, o), vestiging.ECONFLICT)
 		if o.ID != 0 {
 			t.Errorf("ID %d after a refused upsert", o.ID)
+		}
+		// Approved again after an edit: newer than the Delete, so back.
+		o.Title, o.RemoteUpdatedAt = "Weer goedgekeurd", time.Now().Add(time.Hour)
+		if err := c.db.UpsertRemoteOffer(ctx, o); err != nil {
+			t.Fatalf("approved again: %v", err)
+		}
+		if got, err := c.db.Offer(ctx, o.ID); err != nil || got.Title != "Weer goedgekeurd" {
+			t.Errorf("offer approved again: %+v, %v", got, err)
 		}
 	})
 }
