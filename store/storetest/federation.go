@@ -386,35 +386,23 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 	})
 	t.Run("Versions", func(t *testing.T) {
-		// Updates that arrive out of order: an older version than the one
-		// stored changes nothing; one without a time is taken.
-		at := f.origin.Add(-24 * time.Hour)
-		v1, v2, v3 := at.Add(time.Minute), at.Add(2*time.Minute), at.Add(3*time.Minute)
-		for _, tc := range []struct {
-			title   string
-			updated time.Time
-			code    string
-			want    string    // the title stored after
-			version time.Time // and its version
-		}{
-			{"Versie 2", v2, "", "Versie 2", v2},
-			{"Versie 1", v1, vestiging.ECONFLICT, "Versie 2", v2},
-			{"Versie 2 again", v2, "", "Versie 2 again", v2},
-			{"Versie 3", v3, "", "Versie 3", v3},
-			{"Zonder tijd", time.Time{}, "", "Zonder tijd", v3},
-			{"Versie 1 late", v1, vestiging.ECONFLICT, "Zonder tijd", v3},
-		} {
-			t.Run(tc.title, func(t *testing.T) {
-				e := remoteEvent(b, 7, f.origin.Add(time.Hour))
-				e.Title, e.RemoteUpdatedAt = tc.title, tc.updated
-				wantCode(t, db.UpsertRemoteEvent(ctx, e), tc.code)
-				got, err := db.Event(ctx, e.ID)
-				if err != nil || got.Title != tc.want || !got.RemoteUpdatedAt.Equal(tc.version) {
-					t.Errorf("stored %q of %v (%v); want %q of %v", got.Title, got.RemoteUpdatedAt, err, tc.want, tc.version)
-				}
-			})
-		}
-		if err := db.DeleteRemoteObject(ctx, remoteEvent(b, 7, at).IRI); err != nil { // out of the next cases' way
+		var id int64
+		checkVersions(t, f.origin.Add(-24*time.Hour), func(title string, version time.Time) error {
+			e := remoteEvent(b, 7, f.origin.Add(time.Hour))
+			e.Title, e.RemoteUpdatedAt = title, version
+			err := db.UpsertRemoteEvent(ctx, e)
+			if e.ID != 0 {
+				id = e.ID
+			}
+			return err
+		}, func() (string, time.Time, error) {
+			got, err := db.Event(ctx, id)
+			if err != nil {
+				return "", time.Time{}, err
+			}
+			return got.Title, got.RemoteUpdatedAt, nil
+		})
+		if err := db.DeleteRemoteObject(ctx, remoteEvent(b, 7, f.origin).IRI); err != nil { // out of the next cases' way
 			t.Fatal(err)
 		}
 	})
@@ -679,4 +667,36 @@ func testDomainRules(t *testing.T, open func(t *testing.T) *store.DB) {
 		wantCode(t, db.SetDomainRule(ctx, &vestiging.DomainRule{Host: "x.example", Mode: "mute"}), vestiging.EINVALID)
 		wantCode(t, db.SetDomainRule(ctx, &vestiging.DomainRule{Host: "", Mode: vestiging.DomainBlock}), vestiging.EINVALID)
 	})
+}
+
+// checkVersions sends copies of one remote object that arrive out of
+// order, as retried deliveries do, through upsert (a copy with a title and
+// version) and checks what read then finds stored: an older version than
+// the stored one changes nothing (ECONFLICT); one without a time is taken
+// and keeps the stored version.
+func checkVersions(t *testing.T, at time.Time, upsert func(title string, version time.Time) error, read func() (string, time.Time, error)) {
+	t.Helper()
+	v1, v2, v3 := at.Add(time.Minute), at.Add(2*time.Minute), at.Add(3*time.Minute)
+	for _, tc := range []struct {
+		title   string
+		updated time.Time
+		code    string
+		want    string    // the title stored after
+		version time.Time // and its version
+	}{
+		{"Versie 2", v2, "", "Versie 2", v2},
+		{"Versie 1", v1, vestiging.ECONFLICT, "Versie 2", v2},
+		{"Versie 2 again", v2, "", "Versie 2 again", v2},
+		{"Versie 3", v3, "", "Versie 3", v3},
+		{"Zonder tijd", time.Time{}, "", "Zonder tijd", v3},
+		{"Versie 1 late", v1, vestiging.ECONFLICT, "Zonder tijd", v3},
+	} {
+		t.Run(tc.title, func(t *testing.T) {
+			wantCode(t, upsert(tc.title, tc.updated), tc.code)
+			title, version, err := read()
+			if err != nil || title != tc.want || !version.Equal(tc.version) {
+				t.Errorf("stored %q of %v (%v); want %q of %v", title, version, err, tc.want, tc.version)
+			}
+		})
+	}
 }
