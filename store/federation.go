@@ -443,7 +443,9 @@ func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 }
 
 // UpsertRemoteEvent stores a remote event by IRI, keeping its ID when it is
-// stored already. A deleted IRI is refused with ECONFLICT and nothing changes.
+// stored already. A deleted IRI (unless published again since) and a
+// version older than the stored one are refused with ECONFLICT, and
+// nothing changes.
 func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	v := vestiging.Validation{}
 	if !e.Remote() {
@@ -463,7 +465,6 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	}
 	prepareEvent(e)
 	e.RemoteUpdatedAt = e.RemoteUpdatedAt.UTC().Truncate(time.Microsecond)
-	stale := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.refuseDeleted(ctx, tx, e.IRI, e.RemoteUpdatedAt, "This event was deleted."); err != nil {
 			return err
@@ -478,8 +479,7 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 		case e.RemoteUpdatedAt.IsZero():
 			e.RemoteUpdatedAt = stored
 		case e.RemoteUpdatedAt.Before(stored):
-			stale = true
-			return nil
+			return vestiging.Errorf(vestiging.ECONFLICT, "A newer version of the event is stored.")
 		}
 		return db.updateEvent(ctx, tx, e)
 	})
@@ -487,9 +487,6 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 		e.ID = 0
 		return fmt.Errorf("upsert remote event %s: %w", e.IRI, refine(err, vestiging.EINVALID,
 			"The event's origin or theme is not known.", nil))
-	}
-	if stale {
-		return vestiging.Errorf(vestiging.ECONFLICT, "A newer version of the event %s is stored.", e.IRI)
 	}
 	return nil
 }

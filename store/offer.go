@@ -315,7 +315,7 @@ func (db *DB) UpsertRemoteOffer(ctx context.Context, o *vestiging.Offer) error {
 			o.IRI, o.URL, *o.OriginID, *o.AuthorActorID, db.dialect.nullTimeArg(o.RemoteUpdatedAt)).
 			Scan(&o.ID, scanTime(&o.CreatedAt), &o.Hidden, scanNullTime(&o.RemoteUpdatedAt))
 		if errors.Is(err, sql.ErrNoRows) {
-			return vestiging.Errorf(vestiging.ECONFLICT, "A newer version of the offer %s is stored.", o.IRI)
+			return vestiging.Errorf(vestiging.ECONFLICT, "A newer version of the offer is stored.")
 		}
 		return db.mapError(err)
 	})
