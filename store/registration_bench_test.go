@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
-	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // BenchmarkRegister measures sign-ups per second on one popular event:
@@ -19,33 +17,22 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkRegister -benchtime 2000x ./store/
 func BenchmarkRegister(b *testing.B) {
-	backends := map[string]func(testing.TB) *store.DB{"sqlite": storetest.SQLite}
-	if os.Getenv(storetest.EnvPostgres) != "" {
-		backends["postgres"] = storetest.Postgres
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		open, ok := backends[name]
-		if !ok {
-			continue
-		}
-		b.Run(name, func(b *testing.B) {
-			db := open(b)
-			people := seedPeople(b, db, b.N)
-			e, _ := popularEvent(b, db, time.Now(), 100, 0)
-			var next atomic.Int64
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					r := &vestiging.Registration{EventID: e.ID, PersonID: people[next.Add(1)-1]}
-					if err := db.Register(context.Background(), r); err != nil {
-						b.Error(err)
-						return
-					}
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		people := seedPeople(b, db, b.N)
+		e, _ := popularEvent(b, db, time.Now(), 100, 0)
+		var next atomic.Int64
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := &vestiging.Registration{EventID: e.ID, PersonID: people[next.Add(1)-1]}
+				if err := db.Register(context.Background(), r); err != nil {
+					b.Error(err)
+					return
 				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signups/s")
+			}
 		})
-	}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signups/s")
+	})
 }
 
 // seedPeople stores n people in one transaction and returns their ids.
