@@ -55,7 +55,7 @@ func (s *Server) link(path string, query url.Values) string {
 // accountMail writes a mail in lang: a greeting, the paragraphs (English
 // catalog keys, each formatted with its args) and the library's name.
 func (s *Server) accountMail(ctx context.Context, lang, to, name, subject string, paras ...mailPara) vestiging.Mail {
-	t := func(k string) string { return translate(lang, k) }
+	t := func(k string) string { return s.locales.T(lang, k) }
 	var b strings.Builder
 	if name != "" {
 		fmt.Fprintf(&b, t("Hello %s,"), name)

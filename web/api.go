@@ -75,12 +75,12 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "Something went wrong on our side. Please try again later."
 	}
-	body := apiErrorBody{Error: apiErrorDetail{Code: code, Message: translate(lang, msg)}}
+	body := apiErrorBody{Error: apiErrorDetail{Code: code, Message: s.locales.T(lang, msg)}}
 	for k, v := range vestiging.FieldErrors(err) {
 		if body.Error.Fields == nil {
 			body.Error.Fields = map[string]string{}
 		}
-		body.Error.Fields[k] = translate(lang, v)
+		body.Error.Fields[k] = s.locales.T(lang, v)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, status, body)

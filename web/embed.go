@@ -41,14 +41,16 @@ type embedData struct {
 	Color     string // a valid hex colour, or "" for the site's
 	AgendaURL string
 	lang      string
-	base      *url.URL
+	s         *Server
 }
 
 // Link is the full event page on this site, absolute: it opens outside the iframe.
-func (d embedData) Link(e *vestiging.Event) string { return d.base.JoinPath(eventPath(e)).String() }
+func (d embedData) Link(e *vestiging.Event) string {
+	return d.s.baseURL.JoinPath(eventPath(e)).String()
+}
 
 // Place is where the event is, in one line.
-func (d embedData) Place(e *vestiging.Event) string { return eventPlace(d.lang, e) }
+func (d embedData) Place(e *vestiging.Event) string { return d.s.eventPlace(d.lang, e) }
 
 func (s *Server) embedAgenda(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -81,7 +83,7 @@ func (s *Server) embedAgenda(w http.ResponseWriter, r *http.Request) {
 	agenda := s.baseURL.JoinPath("agenda")
 	agenda.RawQuery = full.Encode()
 	data := embedData{Events: events, Color: themeColor(q.Get("color")), AgendaURL: agenda.String(),
-		lang: langFrom(r.Context()), base: s.baseURL}
+		lang: langFrom(r.Context()), s: s}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	s.render(w, r, http.StatusOK, "embed", s.newPage(r, data))
 }

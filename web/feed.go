@@ -127,7 +127,7 @@ func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
 	for _, a := range libs {
 		filter.OriginIDs = append(filter.OriginIDs, a.ID)
 	}
-	s.serveICS(w, r, filter, translate(langFrom(ctx), "My agenda"), true)
+	s.serveICS(w, r, filter, s.locales.T(langFrom(ctx), "My agenda"), true)
 }
 
 type accountFeedData struct {
@@ -188,7 +188,7 @@ func (s *Server) serveICS(w http.ResponseWriter, r *http.Request, filter vestigi
 // feedTitle is "Library – Agenda", or "Library – what".
 func (s *Server) feedTitle(r *http.Request, what string) string {
 	if what == "" {
-		what = translate(langFrom(r.Context()), "Agenda")
+		what = s.locales.T(langFrom(r.Context()), "Agenda")
 	}
 	return s.libraryName(r.Context()) + " – " + what
 }
@@ -325,12 +325,12 @@ func (s *Server) agendaAtom(w http.ResponseWriter, r *http.Request) {
 func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
 	when := formatSpan(p.Lang, e.StartsAt, e.EndsAt, e.Location())
 	line := when
-	if where := eventPlace(p.Lang, e); where != "" {
+	if where := s.eventPlace(p.Lang, e); where != "" {
 		line += " · " + where
 	}
 	title := e.Title
 	if e.Status == vestiging.StatusCancelled {
-		title = translate(p.Lang, "Cancelled") + ": " + title
+		title = s.locales.T(p.Lang, "Cancelled") + ": " + title
 	}
 	content := "<p>" + html.EscapeString(line) + "</p>" + vestiging.SanitizeHTML(e.Description)
 	entry := atomEntry{
@@ -355,7 +355,7 @@ func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
 
 // eventPlace is where an event happens in one line: the place and its
 // address, or "Online".
-func eventPlace(lang string, e *vestiging.Event) string {
+func (s *Server) eventPlace(lang string, e *vestiging.Event) string {
 	switch {
 	case e.Branch != nil && e.Branch.Name != "":
 		if a := e.Branch.Address(); a != "" {
@@ -363,7 +363,7 @@ func eventPlace(lang string, e *vestiging.Event) string {
 		}
 		return e.Branch.Name
 	case e.OnlineURL != "":
-		return translate(lang, "Online")
+		return s.locales.T(lang, "Online")
 	}
 	return ""
 }

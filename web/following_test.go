@@ -42,7 +42,7 @@ func TestDirectory(t *testing.T) {
 		res := e.get(e.client(), "/libraries?lang=en")
 		wantStatus(t, res, http.StatusOK)
 		wantContains(t, res, "<h1>Libraries</h1>", "Bibliotheek Elders", "@agenda@bieb.example", "bieb.example",
-			fmt.Sprintf(`<a href="/agenda?library=%d">1 upcoming activities</a>`, actor.ID), `href="/login?next=/libraries"`)
+			fmt.Sprintf(`<a href="/agenda?library=%d">1 upcoming activity</a>`, actor.ID), `href="/login?next=/libraries"`)
 		wantNotContains(t, res, `action="/account/following"`)
 	})
 	t.Run("OKSignedIn", func(t *testing.T) {
@@ -55,7 +55,7 @@ func TestDirectory(t *testing.T) {
 	})
 	t.Run("OKDutch", func(t *testing.T) {
 		res := e.get(e.client(), "/libraries?lang=nl")
-		wantContains(t, res, "<h1>Bibliotheken</h1>", "1 komende activiteiten")
+		wantContains(t, res, "<h1>Bibliotheken</h1>", "1 komende activiteit")
 	})
 }
 

@@ -37,7 +37,7 @@ func TestLayoutAccessible(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			res := e.get(staff, path)
 			body := res.Body
-			for _, want := range []string{`<html lang="nl">`, `<a class="skip" href="#main">`, `<main id="main"`, `<header`, `<nav`, `<footer`,
+			for _, want := range []string{`<html lang="nl" dir="ltr">`, `<a class="skip" href="#main">`, `<main id="main"`, `<header`, `<nav`, `<footer`,
 				`name="viewport"`, `<title>`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("no %s", want)

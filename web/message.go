@@ -147,10 +147,6 @@ type messageMailWorker struct {
 	s *Server
 }
 
-// mailLang is the language of mails written without a visitor's request:
-// the site's first.
-var mailLang = languages[0]
-
 // Work writes the mail: the text, a link to answer on the site, and no
 // sender address, except the offer's author's own when they answer a
 // response to it (see the top of this file).
@@ -184,7 +180,7 @@ func (w *messageMailWorker) Work(ctx context.Context, job *river.Job[vestiging.M
 func (s *Server) messageMail(ctx context.Context, m *vestiging.Message, to *vestiging.Person) (vestiging.Mail, error) {
 	from := m.FromName
 	if from == "" {
-		from = translate(mailLang, "Someone")
+		from = s.locales.T(defaultLang, "Someone")
 	}
 	paras := []mailPara{para("%s sent you a message:", from)}
 	var offer *vestiging.Offer
@@ -210,7 +206,7 @@ func (s *Server) messageMail(ctx context.Context, m *vestiging.Message, to *vest
 	} else {
 		paras = append(paras, para("Your email address has not been shared. Answer on the site; do not reply to this mail."))
 	}
-	return s.accountMail(ctx, mailLang, to.Email, to.DisplayName, "You have a new message", paras...), nil
+	return s.accountMail(ctx, defaultLang, to.Email, to.DisplayName, "You have a new message", paras...), nil
 }
 
 // quote marks every line of a message as quoted, as mail programs do.

@@ -41,7 +41,7 @@ func TestPublicPages(t *testing.T) {
 	t.Run("Home", func(t *testing.T) {
 		res := e.get(c, "/")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, `<html lang="nl">`, "Voorleesuur", "Computercursus", `href="/courses/`)
+		wantContains(t, res, `<html lang="nl" dir="ltr">`, "Voorleesuur", "Computercursus", `href="/courses/`)
 		wantNotContains(t, res, "Geheim concept")
 	})
 	t.Run("Agenda", func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestPublicPages(t *testing.T) {
 	t.Run("EventEnglish", func(t *testing.T) {
 		res := e.get(e.client(), fmt.Sprintf("/events/%d?lang=en", published.ID))
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, `<html lang="en">`, "Sat 5 December 2026, 14:00–16:00", "Reading for pleasure")
+		wantContains(t, res, `<html lang="en" dir="ltr">`, "Sat 5 December 2026, 14:00–16:00", "Reading for pleasure")
 	})
 	t.Run("Cancelled", func(t *testing.T) {
 		res := e.get(e.client(), fmt.Sprintf("/events/%d", cancelled.ID))
@@ -230,7 +230,7 @@ func TestLanguage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res := e.get(e.client(), tt.path, "Accept-Language", tt.acceptLanguage)
 			wantStatus(t, res, http.StatusOK)
-			wantContains(t, res, `<html lang="`+tt.wantLang+`">`, tt.wantText)
+			wantContains(t, res, `<html lang="`+tt.wantLang+`" dir="ltr">`, tt.wantText)
 		})
 	}
 	t.Run("SwitchIsRemembered", func(t *testing.T) {
@@ -240,10 +240,10 @@ func TestLanguage(t *testing.T) {
 		wantContains(t, res, `href="/agenda?lang=en&amp;theme=leesplezier"`, `aria-current="true">Nederlands`)
 		e.get(c, "/agenda?lang=en")
 		res = e.get(c, "/library")
-		wantContains(t, res, `<html lang="en">`, "Branches", `aria-current="true">English`)
+		wantContains(t, res, `<html lang="en" dir="ltr">`, "Branches", `aria-current="true">English`)
 		e.get(c, "/?lang=nl")
 		res = e.get(c, "/library", "Accept-Language", "en")
-		wantContains(t, res, `<html lang="nl">`, "Vestigingen")
+		wantContains(t, res, `<html lang="nl" dir="ltr">`, "Vestigingen")
 	})
 }
 

@@ -86,14 +86,14 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	if e.Language == "en" {
 		lang = "en"
 	}
-	t := func(k string) string { return translate(lang, k) }
+	t := func(k string) string { return s.locales.T(lang, k) }
 	page := s.link(eventPath(e), nil)
 	when := formatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
-	where := eventPlace(lang, e)
+	where := s.eventPlace(lang, e)
 	if e.OnlineURL != "" {
 		where = fmt.Sprintf("%s: %s", t("Online"), e.OnlineURL)
 		if e.Branch != nil && e.Branch.Name != "" {
-			where = eventPlace(lang, e) + "; " + where
+			where = s.eventPlace(lang, e) + "; " + where
 		}
 	}
 	facts := []mailPara{para("%s\n%s: %s\n%s: %s", e.Title, t("When"), when, t("Where"), where)}

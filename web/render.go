@@ -19,7 +19,7 @@ type pageSet struct {
 
 // mustParseTemplates parses every page with the layout and the shared
 // partials (partials.html and each part's partials_*.html), once per language.
-func mustParseTemplates() map[string]*pageSet {
+func mustParseTemplates(l *Locales) map[string]*pageSet {
 	pages, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -31,8 +31,8 @@ func mustParseTemplates() map[string]*pageSet {
 			continue
 		}
 		set := &pageSet{byLang: map[string]*template.Template{}}
-		for _, lang := range languages {
-			t, err := template.New(name).Funcs(templateFuncs(lang)).
+		for _, lang := range l.Languages() {
+			t, err := template.New(name).Funcs(templateFuncs(l, lang)).
 				ParseFS(assets, "templates/layout.html", "templates/partials*.html", p)
 			if err != nil {
 				panic(err)
@@ -44,12 +44,15 @@ func mustParseTemplates() map[string]*pageSet {
 	return sets
 }
 
+// langLink is the language switcher's link to the current page in one language.
+type langLink struct{ Code, Name, Dir, URL string }
+
 // page is the data every template gets; Data holds the page's own.
 type page struct {
 	Lang    string
 	User    *vestiging.Person
 	Library *vestiging.Library
-	LangURL map[string]string // the current address in each language
+	Langs   []langLink // the current address in each language the site speaks
 	Path    string
 	Themes  []*vestiging.Theme
 	Form    *form
@@ -76,7 +79,6 @@ func (s *Server) newPage(r *http.Request, data any) *page {
 	p := &page{
 		Lang:      lang,
 		User:      personFrom(r.Context()),
-		LangURL:   map[string]string{},
 		Path:      r.URL.Path,
 		Data:      data,
 		Federated: s.fed != nil && s.network != nil,
@@ -84,12 +86,12 @@ func (s *Server) newPage(r *http.Request, data any) *page {
 	if s.ap != nil {
 		p.Account = "@" + strings.TrimPrefix(s.ap.Acct(), "acct:")
 	}
-	for _, l := range languages {
+	for _, l := range s.locales.Languages() {
 		u := *r.URL
 		q := u.Query()
 		q.Set("lang", l)
 		u.RawQuery = q.Encode()
-		p.LangURL[l] = u.RequestURI()
+		p.Langs = append(p.Langs, langLink{Code: l, Name: s.locales.Name(l), Dir: Dir(l), URL: u.RequestURI()})
 	}
 	return p
 }

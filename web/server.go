@@ -52,6 +52,9 @@ type Config struct {
 	Metrics      *metrics.Metrics                // counts requests; nil counts nothing
 	ServeMetrics bool                            // serve Metrics at /metrics, to local scrapers only
 
+	// Locales are the translations; nil is the built-in ones (web/locales).
+	Locales *Locales
+
 	// Uploads, optional: nil Media takes none.
 	Media    *media.Store
 	MediaURL *url.URL // where /media/ is seen; nil is the base URL's. Another host serves only uploads.
@@ -89,6 +92,7 @@ type Server struct {
 	secure    bool // the base URL is https: cookies always Secure, HSTS always sent
 	proxies   []netip.Prefix
 	templates map[string]*pageSet
+	locales   *Locales
 	handler   http.Handler
 
 	ready        func(ctx context.Context) error
@@ -125,7 +129,11 @@ func New(cfg Config) *Server {
 		s.mediaHost = s.mediaURL.Host
 	}
 	s.secure = s.baseURL.Scheme == "https"
-	s.templates = mustParseTemplates()
+	s.locales = cfg.Locales
+	if s.locales == nil {
+		s.locales = builtin()
+	}
+	s.templates = mustParseTemplates(s.locales)
 
 	r := chi.NewRouter()
 	r.Use(middleware.GetHead) // HEAD answers like GET, for link checkers and monitors
