@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"code.dny.dev/ssrf"
+
 	"github.com/vestiging/vestiging"
 )
 
@@ -43,10 +45,10 @@ type ClientOptions struct {
 
 // NewClient returns the one HTTP client for all outbound federation traffic
 // (deliveries, fetches, WebFinger, media). It refuses, at dial time, every
-// address that is not public, so neither a hostile DNS answer nor a
-// redirect can reach the internal network; it follows at most MaxRedirects
-// redirects and gives up after ConnectTimeout to connect or RequestTimeout
-// in all. Read bodies with ReadBody to cap them.
+// address that is not global unicast (CheckIP), so neither a hostile DNS
+// answer nor a redirect can reach the internal network; it follows at most
+// MaxRedirects redirects and gives up after ConnectTimeout to connect or
+// RequestTimeout in all. Read bodies with ReadBody to cap them.
 func NewClient(o ClientOptions) *http.Client {
 	dialer := &net.Dialer{
 		Timeout: ConnectTimeout,
@@ -101,54 +103,58 @@ func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
 // BlockedAddressError is the dial error for an address we refuse to reach.
 type BlockedAddressError struct {
 	Addr   netip.Addr
-	Reason string // "loopback", "private", "link-local", …
+	Reason string // "loopback", "private", "link-local" or "special-purpose"
+	Err    error  // the guard's refusal, naming the registry entry
 }
 
 func (e *BlockedAddressError) Error() string {
 	return fmt.Sprintf("refusing to connect to %s address %s", e.Reason, e.Addr)
 }
 
+func (e *BlockedAddressError) Unwrap() error { return e.Err }
+
+// The guards decide from the IANA special-purpose address registries as
+// code.dny.dev/ssrf keeps them: for IPv4 every registry entry is refused,
+// for IPv6 everything outside 2000::/3 (global unicast) and every entry
+// inside it. That covers NAT64 (64:ff9b::/96 and 64:ff9b:1::/48), 6to4
+// (2002::/16), Teredo (2001::/32), IPv4-compatible and IPv4-mapped
+// addresses (::/96, ::ffff:0:0/96), benchmarking (198.18.0.0/15), the
+// documentation ranges and 192.0.0.0/24. Any port is allowed: instances
+// may run on one of their own.
 var (
-	cgnat     = netip.MustParsePrefix("100.64.0.0/10")
-	thisNet   = netip.MustParsePrefix("0.0.0.0/8")
-	reserved4 = netip.MustParsePrefix("240.0.0.0/4") // includes broadcast
-	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	guard         = ssrf.New(ssrf.WithAnyPort(), ssrf.WithDeniedV6Prefixes(srv6SIDs))
+	loopbackGuard = ssrf.New(ssrf.WithAnyPort(), ssrf.WithDeniedV6Prefixes(srv6SIDs),
+		ssrf.WithAllowedV4Prefixes(netip.MustParsePrefix("127.0.0.0/8")),
+		ssrf.WithAllowedV6Prefixes(netip.MustParsePrefix("::1/128")))
 )
 
-// CheckIP returns a *BlockedAddressError unless ip is a public unicast
-// address. With allowLoopback, 127.0.0.0/8 and ::1 are allowed too.
+// srv6SIDs is the one special-purpose block inside 2000::/3 that the
+// registry gained (RFC 9602, 2024) after ssrf v0.3.0 was generated:
+// Segment Routing SIDs, not globally reachable.
+var srv6SIDs = netip.MustParsePrefix("5f00::/16")
+
+// CheckIP returns a *BlockedAddressError unless ip is a global unicast
+// address. With allowLoopback, 127.0.0.0/8 and ::1 are allowed too (tests
+// run peers on loopback listeners); every other address stays refused.
 func CheckIP(ip netip.Addr, allowLoopback bool) error {
-	ip = ip.Unmap() // ::ffff:10.0.0.1 is 10.0.0.1
-	if nat64.Contains(ip) {
-		// The IPv4 address inside a NAT64 address is where the packets go.
-		b := ip.As16()
-		ip = netip.AddrFrom4([4]byte(b[12:]))
+	g := guard
+	if allowLoopback {
+		g = loopbackGuard
 	}
-	reason := ""
-	switch {
-	case !ip.IsValid():
-		reason = "invalid"
-	case ip.IsLoopback():
-		if allowLoopback {
-			return nil
-		}
-		reason = "loopback"
-	case ip.IsUnspecified() || thisNet.Contains(ip):
-		reason = "unspecified"
-	case ip.IsPrivate():
-		reason = "private"
-	case ip.IsLinkLocalUnicast():
-		reason = "link-local"
-	case ip.IsMulticast():
-		reason = "multicast"
-	case cgnat.Contains(ip):
-		reason = "shared (CGNAT)"
-	case reserved4.Contains(ip):
-		reason = "reserved"
-	default:
+	err := g.SafeAddr(ip)
+	if err == nil {
 		return nil
 	}
-	return &BlockedAddressError{Addr: ip, Reason: reason}
+	reason := "special-purpose"
+	switch u := ip.Unmap(); {
+	case u.IsLoopback():
+		reason = "loopback"
+	case u.IsPrivate():
+		reason = "private"
+	case u.IsLinkLocalUnicast():
+		reason = "link-local"
+	}
+	return &BlockedAddressError{Addr: ip, Reason: reason, Err: err}
 }
 
 // ReadBody reads at most limit bytes; a longer body is an ETOOLARGE error.
