@@ -120,7 +120,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if person != nil {
 		hash = person.PasswordHash
 	}
-	if ok := vestiging.CheckPassword(hash, password); !ok || person == nil {
+	ok, err := vestiging.CheckPassword(r.Context(), hash, password)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("login: %w", err))
+		return
+	}
+	if !ok || person == nil {
 		f := newForm(nil)
 		f.Set("email", r.PostForm.Get("email"))
 		f.Set("next", safeNext(r.PostForm.Get("next")))
