@@ -59,8 +59,8 @@ func (p *Person) IsPartner() bool { return p != nil && p.Role == RolePartner }
 // MinPasswordLength follows NIST SP 800-63B's minimum for chosen passwords.
 const MinPasswordLength = 8
 
-// SetPassword validates and hashes a new password.
-func (p *Person) SetPassword(password string) error {
+// SetPassword validates and hashes a new password; see HashPassword for ctx.
+func (p *Person) SetPassword(ctx context.Context, password string) error {
 	if len(password) < MinPasswordLength {
 		return &Error{Code: EINVALID, Message: "Please correct the marked fields.",
 			Fields: map[string]string{"password": "Use at least 8 characters."}}
@@ -69,7 +69,7 @@ func (p *Person) SetPassword(password string) error {
 		return &Error{Code: EINVALID, Message: "Please correct the marked fields.",
 			Fields: map[string]string{"password": "This text is too long."}}
 	}
-	h, err := HashPassword(password)
+	h, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func TestPersonSetPassword(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var p Person
-			err := p.SetPassword(tt.password)
+			err := p.SetPassword(t.Context(), tt.password)
 			if tt.wantErr {
 				assertField(t, err, "password")
 				if p.PasswordHash != "" {
@@ -103,7 +103,7 @@ func TestPersonSetPassword(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !CheckPassword(p.PasswordHash, tt.password) {
+			if ok, err := CheckPassword(t.Context(), p.PasswordHash, tt.password); !ok || err != nil {
 				t.Error("the stored hash does not match the password")
 			}
 		})

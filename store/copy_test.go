@@ -90,7 +90,7 @@ func seedCopy(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	p := &vestiging.Person{Email: "medewerker@aalten.example", DisplayName: "Anna", Role: vestiging.RoleStaff}
-	if err := p.SetPassword("geheim-wachtwoord"); err != nil {
+	if err := p.SetPassword(t.Context(), "geheim-wachtwoord"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CreatePerson(ctx, p); err != nil {

@@ -129,14 +129,30 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkNewPassword validates a new password and its repetition into f and
-// hashes it into p.
-func checkNewPassword(f *form, p *vestiging.Person, field, confirmField string) {
+// hashes it into p. The error is one that is not the password's fault (no
+// hashing slot before the request ended).
+func checkNewPassword(ctx context.Context, f *form, p *vestiging.Person, field, confirmField string) error {
 	password := f.Get(field)
-	if err := p.SetPassword(password); err != nil {
+	err := p.SetPassword(ctx, password)
+	switch {
+	case vestiging.FieldErrors(err) != nil:
 		f.Add(field, vestiging.FieldErrors(err)["password"])
-	} else if f.Get(confirmField) != password {
+	case err != nil:
+		return err
+	case f.Get(confirmField) != password:
 		f.Add(confirmField, "The two passwords are not the same.")
 	}
+	return nil
+}
+
+// passwordMatches checks a password the form was sent with against the
+// person's hash, adding "not correct" to f under field when it does not match.
+func passwordMatches(ctx context.Context, f *form, me *vestiging.Person, field, password string) error {
+	ok, err := vestiging.CheckPassword(ctx, me.PasswordHash, password)
+	if err == nil && !ok {
+		f.Add(field, "The password is not correct.")
+	}
+	return err
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +165,10 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	p := &vestiging.Person{Email: f.Get("email"), DisplayName: f.Get("display_name"), Role: vestiging.RoleResident,
 		Handle: f.Get("handle")}
 	// Hashing first costs a new and a known address the same time.
-	checkNewPassword(f, p, "password", "password_confirm")
+	if err := checkNewPassword(r.Context(), f, p, "password", "password_confirm"); err != nil {
+		s.fail(w, r, fmt.Errorf("sign-up: %w", err))
+		return
+	}
 	if p.PasswordHash == "" {
 		p.PasswordHash = "-" // Validate below then reports only the other fields
 	}
@@ -301,7 +320,10 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := newForm(r.PostForm)
 	var fresh vestiging.Person
-	checkNewPassword(f, &fresh, "password", "password_confirm")
+	if err := checkNewPassword(ctx, f, &fresh, "password", "password_confirm"); err != nil {
+		s.fail(w, r, fmt.Errorf("password reset: %w", err))
+		return
+	}
 	if !f.Valid() {
 		pg := s.newPage(r, nil)
 		pg.Form = f
@@ -382,10 +404,14 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	me := *personFrom(r.Context())
 	f := newForm(r.PostForm)
-	if !vestiging.CheckPassword(me.PasswordHash, f.Get("current_password")) {
-		f.Add("current_password", "The password is not correct.")
+	err := passwordMatches(r.Context(), f, &me, "current_password", f.Get("current_password"))
+	if err == nil {
+		err = checkNewPassword(r.Context(), f, &me, "new_password", "new_password_confirm")
 	}
-	checkNewPassword(f, &me, "new_password", "new_password_confirm")
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("change password: %w", err))
+		return
+	}
 	if !f.Valid() {
 		profile := newForm(url.Values{"display_name": {me.DisplayName}})
 		s.renderAccount(w, r, http.StatusUnprocessableEntity, &accountData{ProfileForm: profile, PasswordForm: f})
@@ -524,8 +550,11 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	me := personFrom(r.Context())
 	f := newForm(nil)
-	if !vestiging.CheckPassword(me.PasswordHash, r.PostForm.Get("password")) {
-		f.Add("password", "The password is not correct.")
+	if err := passwordMatches(r.Context(), f, me, "password", r.PostForm.Get("password")); err != nil {
+		s.fail(w, r, fmt.Errorf("delete account: %w", err))
+		return
+	}
+	if !f.Valid() {
 		p := s.newPage(r, nil)
 		p.Form = f
 		s.render(w, r, http.StatusUnprocessableEntity, "account_delete", p)

@@ -389,7 +389,7 @@ func TestAccountDelete(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	anna := &vestiging.Person{Email: "anna@example.nl", DisplayName: "Anna", Handle: "anna"}
-	if err := anna.SetPassword("correct horse battery"); err != nil {
+	if err := anna.SetPassword(t.Context(), "correct horse battery"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.db.CreatePerson(t.Context(), anna); err != nil {

@@ -341,9 +341,11 @@ func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	// As the event page answers the public: the API is the same to everyone,
+	// staff included, so a cache may keep what it says.
 	e, err := s.svc.Event(ctx, id)
-	if err == nil && !vestiging.IsPublic(e.Status) {
-		err = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	if err == nil {
+		err = shownToPublic(e)
 	}
 	if err != nil {
 		s.apiError(w, r, fmt.Errorf("api event %d: %w", id, err))

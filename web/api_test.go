@@ -291,6 +291,61 @@ func TestAPIEvent(t *testing.T) {
 			t.Errorf("ics q=hier: %s", titlesOf(m))
 		}
 	})
+	t.Run("AsTheEventPage", func(t *testing.T) {
+		// Whatever takes an event off the public site takes it out of the
+		// API with the page's status; staff signed in see the page still,
+		// the API stays the same for everyone. (Last: a block ends the
+		// follow the other cases count on.)
+		ctx := t.Context()
+		staff := e.signIn("staff@example.nl", vestiging.RoleStaff)
+		by := &vestiging.AuditEntry{Reason: "test"}
+		tests := []struct {
+			name      string
+			ev        *vestiging.Event
+			apply     func() error
+			undo      func() error
+			status    int
+			staffPage int
+		}{
+			{"Draft", draft, nil, nil, http.StatusNotFound, http.StatusOK},
+			{"Hidden", remote, func() error { return e.db.HideRemoteObject(ctx, remote.IRI, true, by) },
+				func() error { return e.db.HideRemoteObject(ctx, remote.IRI, false, by) }, http.StatusNotFound, http.StatusOK},
+			{"OriginBlocked", remote, func() error { return e.db.SetActorModeration(ctx, actor.ID, vestiging.ModerationBlock, by) },
+				func() error { return e.db.SetActorModeration(ctx, actor.ID, vestiging.ModerationNone, by) }, http.StatusNotFound, http.StatusOK},
+			{"OriginSilenced", remote, func() error { return e.db.SetActorModeration(ctx, actor.ID, vestiging.ModerationSilence, by) },
+				func() error { return e.db.SetActorModeration(ctx, actor.ID, vestiging.ModerationNone, by) }, http.StatusNotFound, http.StatusOK},
+			{"DomainBlocked", remote, func() error {
+				return e.db.ApplyDomainRule(ctx, &vestiging.DomainRule{Host: "bieb.example", Mode: vestiging.DomainBlock}, by)
+			}, func() error { return e.db.LiftDomainRule(ctx, "bieb.example", by) }, http.StatusNotFound, http.StatusOK},
+			{"Shown", remote, nil, nil, http.StatusOK, http.StatusOK},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if tt.apply != nil {
+					if err := tt.apply(); err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() {
+						if err := tt.undo(); err != nil {
+							t.Fatal(err)
+						}
+					})
+				}
+				api := e.get(e.client(), fmt.Sprintf("/api/v1/events/%d", tt.ev.ID))
+				page := e.get(e.client(), fmt.Sprintf("/events/%d", tt.ev.ID))
+				if api.Status != tt.status || page.Status != tt.status {
+					t.Errorf("API %d, page %d; want both %d", api.Status, page.Status, tt.status)
+				}
+				if tt.status != http.StatusOK {
+					wantNotContains(t, api, tt.ev.Title)
+				}
+				wantStatus(t, e.get(staff, fmt.Sprintf("/events/%d", tt.ev.ID)), tt.staffPage)
+				if got := e.get(staff, fmt.Sprintf("/api/v1/events/%d", tt.ev.ID)); got.Status != tt.status {
+					t.Errorf("API to staff %d, want %d as to everyone", got.Status, tt.status)
+				}
+			})
+		}
+	})
 }
 
 // TestReadBackends serves the API, the feeds and the embed from both

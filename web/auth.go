@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vestiging/vestiging"
 )
@@ -74,10 +76,21 @@ func (s *Server) requireStaff(next http.Handler) http.Handler {
 	})
 }
 
-// safeNext allows only local paths as a post-login destination, so the
-// login form cannot be used to send people to another site.
+// safeNext allows only a path on this site as a destination after a form,
+// so the login form cannot send people to another site; anything else is
+// "" and the caller's default. Browsers drop tabs and newlines from a
+// Location and read a backslash as a slash, so "/\t/evil.example" and
+// "/\\evil.example" would leave the site: a control character or a
+// backslash anywhere refuses the path, as does one that parses with a
+// scheme or a host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, unicode.IsControl) || !utf8.ValidString(next) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(u.Path, "//") {
 		return ""
 	}
 	return next
@@ -107,7 +120,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if person != nil {
 		hash = person.PasswordHash
 	}
-	if ok := vestiging.CheckPassword(hash, password); !ok || person == nil {
+	ok, err := vestiging.CheckPassword(r.Context(), hash, password)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("login: %w", err))
+		return
+	}
+	if !ok || person == nil {
 		f := newForm(nil)
 		f.Set("email", r.PostForm.Get("email"))
 		f.Set("next", safeNext(r.PostForm.Get("next")))

@@ -73,13 +73,57 @@ func TestLogin(t *testing.T) {
 	})
 
 	t.Run("NextStaysOnSite", func(t *testing.T) {
-		for _, next := range []string{"https://evil.example/", "//evil.example/", "/\\evil.example"} {
+		for _, next := range []string{"https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example"} {
 			res := e.post(e.client(), "/login", url.Values{"email": {staff.Email}, "password": {"correct horse battery"}, "next": {next}})
 			if got, want := res.Location, "/staff/"; got != want {
 				t.Errorf("next %q: location %q, want %q", next, got, want)
 			}
 		}
+		// The query string a browser sends for /login?next=/%09/evil.example
+		// reaches the form decoded, with its tab, and is dropped there.
+		res := e.get(e.client(), "/login?next=/%09/evil.example")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `<input type="hidden" name="next" value="">`)
 	})
+}
+
+// TestSafeNext: only a path on this site passes; every way a browser could
+// read a destination as another site's falls back to "".
+func TestSafeNext(t *testing.T) {
+	tests := []struct {
+		next, want string
+	}{
+		{"/staff/themes", "/staff/themes"},
+		{"/events/12?lang=en#replies", "/events/12?lang=en#replies"},
+		{"/agenda?q=a%2Fb", "/agenda?q=a%2Fb"},
+		{"/", "/"},
+		{"", ""},
+		{"staff", ""},
+		{"https://evil.example/", ""},
+		{"https:evil.example", ""},
+		{"HTTPS://evil.example", ""},
+		{"javascript:alert(1)", ""},
+		{"//evil.example", ""},
+		{"///evil.example", ""},
+		{"/\\evil.example", ""},
+		{"\\\\evil.example", ""},
+		{"/\t/evil.example", ""},
+		{"/\n/evil.example", ""},
+		{"/\r\n/evil.example", ""},
+		{"/\x00/evil.example", ""},
+		{"/\x7f/evil.example", ""},
+		{"/\u0085/evil.example", ""},
+		{" //evil.example", ""},
+		{"\t//evil.example", ""},
+		{"/%2F/evil.example", ""},
+		{"/%zz", ""},
+		{"/\xff", ""},
+	}
+	for _, tt := range tests {
+		if got := safeNext(tt.next); got != tt.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tt.next, got, tt.want)
+		}
+	}
 }
 
 func TestSecureCookie(t *testing.T) {

@@ -84,7 +84,7 @@ func (s *Server) invitePartner(w http.ResponseWriter, r *http.Request) {
 		f.Add("handle", "This name is reserved; choose another.")
 	}
 	unusable, _ := vestiging.NewToken()
-	if err := p.SetPassword(unusable); err != nil {
+	if err := p.SetPassword(ctx, unusable); err != nil {
 		s.fail(w, r, fmt.Errorf("partner password: %w", err))
 		return
 	}

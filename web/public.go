@@ -318,12 +318,23 @@ func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A partner's proposal waiting for approval is as private as a draft,
-	// and a remote event taken off this site as gone.
-	if (e.Status == vestiging.StatusDraft || e.Status == vestiging.StatusPending || e.Hidden) && !personFrom(r.Context()).IsStaff() {
-		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	if !personFrom(r.Context()).IsStaff() {
+		if err := shownToPublic(e); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
+}
+
+// shownToPublic is ENOTFOUND for an event the public may not see: a draft,
+// a partner's proposal waiting for approval, or a remote event staff took
+// off this site or whose library or domain is blocked. The event page and
+// the JSON API both ask it, so they answer alike.
+func shownToPublic(e *vestiging.Event) error {
+	if !vestiging.IsPublic(e.Status) || e.Hidden {
+		return vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	return nil
 }
 
 func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {

@@ -112,7 +112,7 @@ func (e *env) post(c *http.Client, path string, form url.Values, header ...strin
 func (e *env) person(email, password, role string) *vestiging.Person {
 	e.t.Helper()
 	p := &vestiging.Person{Email: email, DisplayName: strings.Split(email, "@")[0], Role: role}
-	if err := p.SetPassword(password); err != nil {
+	if err := p.SetPassword(context.Background(), password); err != nil {
 		e.t.Fatal(err)
 	}
 	if err := e.db.CreatePerson(context.Background(), p); err != nil {

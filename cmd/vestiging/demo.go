@@ -341,7 +341,7 @@ func (f *demoFill) people() error {
 		{Email: "joost@voorbeeld.example", DisplayName: "Joost van Dam", Role: vestiging.RoleResident, Handle: "joost"},
 	} {
 		p.ConfirmedAt = &confirmed // the demo's people need no mail to be complete
-		if err := p.SetPassword(demoPassword); err != nil {
+		if err := p.SetPassword(f.ctx, demoPassword); err != nil {
 			return err
 		}
 		if err := f.svc.CreatePerson(f.ctx, p); err != nil {
@@ -395,7 +395,7 @@ func (f *demoFill) partner() error {
 	confirmed := vestiging.Now()
 	p := &vestiging.Person{Email: "info@welzijntiel.example", DisplayName: "Stichting Welzijn Tiel",
 		Role: vestiging.RolePartner, ConfirmedAt: &confirmed}
-	if err := p.SetPassword(demoPassword); err != nil {
+	if err := p.SetPassword(f.ctx, demoPassword); err != nil {
 		return err
 	}
 	if err := f.svc.CreatePerson(f.ctx, p); err != nil {

@@ -296,7 +296,7 @@ func createUser(ctx context.Context, args []string, stdout io.Writer) error {
 	// The administrator vouches for the address: no confirmation mail.
 	now := vestiging.Now()
 	p := &vestiging.Person{Email: *email, DisplayName: *name, Role: *role, ConfirmedAt: &now}
-	if err := p.SetPassword(*password); err != nil {
+	if err := p.SetPassword(ctx, *password); err != nil {
 		return err
 	}
 	if err := p.Validate(); err != nil {

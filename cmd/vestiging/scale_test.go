@@ -50,7 +50,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	storetest.SeedFollowers(t, db, followers, followers, func(i int) string { return rvs[i].inbox() })
 	staff := &vestiging.Person{Email: "medewerker@aalten.test", Role: vestiging.RoleStaff}
-	if err := staff.SetPassword("leesplezier"); err != nil {
+	if err := staff.SetPassword(t.Context(), "leesplezier"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CreatePerson(ctx, staff); err != nil {
