@@ -258,27 +258,6 @@ func locationJSON(b *vestiging.Branch, onlineURL string) map[string]any {
 	return p
 }
 
-var (
-	dutchDays   = [...]string{"zo", "ma", "di", "wo", "do", "vr", "za"}
-	dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
-		"augustus", "september", "oktober", "november", "december"}
-)
-
-// dutchDate formats a date as "za 5 december 2026".
-func dutchDate(t time.Time) string {
-	return fmt.Sprintf("%s %d %s %d", dutchDays[t.Weekday()], t.Day(), dutchMonths[t.Month()-1], t.Year())
-}
-
-// dutchWhen formats a period in loc: "za 5 december 2026, 14:00–16:00",
-// or with both dates when it spans days.
-func dutchWhen(start, end time.Time, loc *time.Location) string {
-	start, end = start.In(loc), end.In(loc)
-	if start.YearDay() == end.YearDay() && start.Year() == end.Year() {
-		return fmt.Sprintf("%s, %s–%s", dutchDate(start), start.Format("15:04"), end.Format("15:04"))
-	}
-	return fmt.Sprintf("%s %s – %s %s", dutchDate(start), start.Format("15:04"), dutchDate(end), end.Format("15:04"))
-}
-
 // placeLine is "Bibliotheek Centrum, Stationsplein 1, Tiel", or "online".
 func placeLine(b *vestiging.Branch, onlineURL string) string {
 	if b == nil {
@@ -302,9 +281,9 @@ func eventWhen(e *vestiging.Event) string {
 	loc := e.Location()
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
 		s := e.Sessions[0]
-		return fmt.Sprintf("%d bijeenkomsten, vanaf %s", len(e.Sessions), dutchWhen(s.StartsAt, s.EndsAt, loc))
+		return fmt.Sprintf("%d bijeenkomsten, vanaf %s", len(e.Sessions), vestiging.FormatSpan("nl", s.StartsAt, s.EndsAt, loc))
 	}
-	return dutchWhen(e.StartsAt, e.EndsAt, loc)
+	return vestiging.FormatSpan("nl", e.StartsAt, e.EndsAt, loc)
 }
 
 // eventSummary is the one line "date, time · place" (plain text).
@@ -345,7 +324,7 @@ func eventContent(e *vestiging.Event) string {
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
 		b.WriteString("<ol>")
 		for _, s := range e.Sessions {
-			line := dutchWhen(s.StartsAt, s.EndsAt, e.Location())
+			line := vestiging.FormatSpan("nl", s.StartsAt, s.EndsAt, e.Location())
 			if p := placeLine(s.Branch, s.OnlineURL); p != "" {
 				line += " · " + p
 			}
