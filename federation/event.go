@@ -166,13 +166,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	if l := locationJSON(e.Branch, e.OnlineURL); l != nil {
 		o["location"] = l
 	}
-	if !e.CreatedAt.IsZero() {
-		o["published"] = e.CreatedAt.UTC().Format(time.RFC3339)
-		// GoToSocial ignores an Update whose updated is before published.
-		if e.UpdatedAt.After(e.CreatedAt) {
-			o["updated"] = e.UpdatedAt.UTC().Format(time.RFC3339Nano)
-		}
-	}
+	publishedTimes(o, e.PublishedAt, e.UpdatedAt)
 	if e.Theme != "" {
 		o["tag"] = []any{map[string]any{"type": "Hashtag", "name": "#" + hashtag(e.Theme), "href": ThemeURL(base, e.Theme)}}
 	}
@@ -212,6 +206,20 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		o["subEvent"] = subs
 	}
 	return o
+}
+
+// publishedTimes sets published, when the object was first made public
+// (GoToSocial dates the post by it, so a draft published late lands
+// now, not in the past), and updated when it changed after that: never
+// before published, or GoToSocial refuses the object.
+func publishedTimes(o map[string]any, published, updated time.Time) {
+	if published.IsZero() {
+		return
+	}
+	o["published"] = published.UTC().Format(time.RFC3339)
+	if updated.After(published) {
+		o["updated"] = updated.UTC().Format(time.RFC3339Nano)
+	}
 }
 
 // organizers are the library and, for an event organised with a partner,

@@ -50,7 +50,8 @@ func testEvent(t *testing.T) *vestiging.Event {
 		BranchID: ptr(int64(1)), Branch: centrum(), Theme: "digitale-vaardigheden", Language: "nl",
 		ImageURL: "https://bieb-tiel.example/media/digicafe.jpg", ImageAlt: "Mensen aan tafel met laptops",
 		Capacity: 20, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished,
-		CreatedAt: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC),
+		CreatedAt: time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC), PublishedAt: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),
+		UpdatedAt: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC),
 	}
 }
 
