@@ -70,6 +70,11 @@ type Event struct {
 	Sessions    []*Session
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// PublishedAt is when a local event was first made public (published
+	// or cancelled), kept through later changes; zero until then. It is
+	// the ActivityPub "published", so a draft published later is not
+	// dated back to when it was written.
+	PublishedAt time.Time
 
 	// Remote events come from libraries this one follows. They keep their
 	// origin; Branch then holds the remote place (ID 0, not one of ours).

@@ -35,6 +35,9 @@ type Offer struct {
 	Reason      string // why staff rejected it, shown to the author
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// PublishedAt is when a local offer was first approved, as
+	// Event.PublishedAt; zero until then.
+	PublishedAt time.Time
 
 	// Remote offers come from libraries this one follows, announced by
 	// them; AuthorID is then 0 and AuthorActorID the resident's actor there.

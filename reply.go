@@ -40,6 +40,9 @@ type Reply struct {
 	Reason    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// PublishedAt is when a resident's reply was first approved, as
+	// Event.PublishedAt; zero until then and for remote replies.
+	PublishedAt time.Time
 
 	// Filled on read.
 	AuthorName   string // the person's display name or the actor's

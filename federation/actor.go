@@ -124,7 +124,7 @@ func openingHoursLine(hours []vestiging.OpeningHours) string {
 			}
 		}
 		if len(periods) > 0 {
-			days = append(days, dutchDays[d]+" "+strings.Join(periods, " en "))
+			days = append(days, vestiging.WeekdayAbbr("nl", d)+" "+strings.Join(periods, " en "))
 		}
 	}
 	return strings.Join(days, ", ")

@@ -166,13 +166,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	if l := locationJSON(e.Branch, e.OnlineURL); l != nil {
 		o["location"] = l
 	}
-	if !e.CreatedAt.IsZero() {
-		o["published"] = e.CreatedAt.UTC().Format(time.RFC3339)
-		// GoToSocial ignores an Update whose updated is before published.
-		if e.UpdatedAt.After(e.CreatedAt) {
-			o["updated"] = e.UpdatedAt.UTC().Format(time.RFC3339Nano)
-		}
-	}
+	publishedTimes(o, e.PublishedAt, e.UpdatedAt)
 	if e.Theme != "" {
 		o["tag"] = []any{map[string]any{"type": "Hashtag", "name": "#" + hashtag(e.Theme), "href": ThemeURL(base, e.Theme)}}
 	}
@@ -212,6 +206,20 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		o["subEvent"] = subs
 	}
 	return o
+}
+
+// publishedTimes sets published, when the object was first made public
+// (GoToSocial dates the post by it, so a draft published late lands
+// now, not in the past), and updated when it changed after that: never
+// before published, or GoToSocial refuses the object.
+func publishedTimes(o map[string]any, published, updated time.Time) {
+	if published.IsZero() {
+		return
+	}
+	o["published"] = published.UTC().Format(time.RFC3339)
+	if updated.After(published) {
+		o["updated"] = updated.UTC().Format(time.RFC3339Nano)
+	}
 }
 
 // organizers are the library and, for an event organised with a partner,
@@ -258,27 +266,6 @@ func locationJSON(b *vestiging.Branch, onlineURL string) map[string]any {
 	return p
 }
 
-var (
-	dutchDays   = [...]string{"zo", "ma", "di", "wo", "do", "vr", "za"}
-	dutchMonths = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli",
-		"augustus", "september", "oktober", "november", "december"}
-)
-
-// dutchDate formats a date as "za 5 december 2026".
-func dutchDate(t time.Time) string {
-	return fmt.Sprintf("%s %d %s %d", dutchDays[t.Weekday()], t.Day(), dutchMonths[t.Month()-1], t.Year())
-}
-
-// dutchWhen formats a period in loc: "za 5 december 2026, 14:00–16:00",
-// or with both dates when it spans days.
-func dutchWhen(start, end time.Time, loc *time.Location) string {
-	start, end = start.In(loc), end.In(loc)
-	if start.YearDay() == end.YearDay() && start.Year() == end.Year() {
-		return fmt.Sprintf("%s, %s–%s", dutchDate(start), start.Format("15:04"), end.Format("15:04"))
-	}
-	return fmt.Sprintf("%s %s – %s %s", dutchDate(start), start.Format("15:04"), dutchDate(end), end.Format("15:04"))
-}
-
 // placeLine is "Bibliotheek Centrum, Stationsplein 1, Tiel", or "online".
 func placeLine(b *vestiging.Branch, onlineURL string) string {
 	if b == nil {
@@ -302,9 +289,9 @@ func eventWhen(e *vestiging.Event) string {
 	loc := e.Location()
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
 		s := e.Sessions[0]
-		return fmt.Sprintf("%d bijeenkomsten, vanaf %s", len(e.Sessions), dutchWhen(s.StartsAt, s.EndsAt, loc))
+		return fmt.Sprintf("%d bijeenkomsten, vanaf %s", len(e.Sessions), vestiging.FormatSpan("nl", s.StartsAt, s.EndsAt, loc))
 	}
-	return dutchWhen(e.StartsAt, e.EndsAt, loc)
+	return vestiging.FormatSpan("nl", e.StartsAt, e.EndsAt, loc)
 }
 
 // eventSummary is the one line "date, time · place" (plain text).
@@ -345,7 +332,7 @@ func eventContent(e *vestiging.Event) string {
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
 		b.WriteString("<ol>")
 		for _, s := range e.Sessions {
-			line := dutchWhen(s.StartsAt, s.EndsAt, e.Location())
+			line := vestiging.FormatSpan("nl", s.StartsAt, s.EndsAt, e.Location())
 			if p := placeLine(s.Branch, s.OnlineURL); p != "" {
 				line += " · " + p
 			}

@@ -50,7 +50,8 @@ func testEvent(t *testing.T) *vestiging.Event {
 		BranchID: ptr(int64(1)), Branch: centrum(), Theme: "digitale-vaardigheden", Language: "nl",
 		ImageURL: "https://bieb-tiel.example/media/digicafe.jpg", ImageAlt: "Mensen aan tafel met laptops",
 		Capacity: 20, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished,
-		CreatedAt: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC),
+		CreatedAt: time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC), PublishedAt: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),
+		UpdatedAt: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC),
 	}
 }
 
@@ -165,7 +166,7 @@ func TestEventJSON(t *testing.T) {
 					e.RegistrationMode, e.RegistrationURL = vestiging.RegistrationExternal, "https://tickets.example/1"
 					e.StartsAt, e.EndsAt = amsterdam(t, "2027-06-26 20:00"), amsterdam(t, "2027-06-27 02:00")
 				},
-				summary: "za 26 juni 2027 20:00 – zo 27 juni 2027 02:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				summary: "za 26 juni 2027, 20:00 – zo 27 juni 2027, 02:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
 				check: func(t *testing.T, m map[string]any) {
 					if m["joinMode"] != "external" || m["externalParticipationUrl"] != "https://tickets.example/1" {
 						t.Errorf("joinMode %v url %v", m["joinMode"], m["externalParticipationUrl"])
@@ -369,7 +370,7 @@ func TestSummaryAlwaysDateAndPlace(t *testing.T) {
 	} {
 		m := eventMap(t, e, 0)
 		s, _ := m["summary"].(string)
-		day := dutchDate(e.StartsAt.In(e.Location()))
+		day := vestiging.FormatDate("nl", e.StartsAt.In(e.Location()))
 		if !strings.Contains(s, day) || !strings.Contains(s, " · "+e.Branch.Name) || strings.Contains(s, "\n") {
 			t.Errorf("summary %q: want one line with %q and %q", s, day, e.Branch.Name)
 		}

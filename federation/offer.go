@@ -74,12 +74,7 @@ func OfferObject(o *vestiging.Offer, author string, base *url.URL) map[string]an
 	if tags != nil {
 		obj["tag"] = tags
 	}
-	if !o.CreatedAt.IsZero() {
-		obj["published"] = o.CreatedAt.UTC().Format(time.RFC3339)
-		if o.UpdatedAt.After(o.CreatedAt) {
-			obj["updated"] = o.UpdatedAt.UTC().Format(time.RFC3339Nano)
-		}
-	}
+	publishedTimes(obj, o.PublishedAt, o.UpdatedAt)
 	return obj
 }
 

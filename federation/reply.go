@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vestiging/vestiging"
 )
@@ -47,9 +46,7 @@ func (f *Federator) replyObject(ctx context.Context, id int64) (map[string]any, 
 		"to":           []any{Public},
 		"cc":           []any{FollowersID(f.cfg.BaseURL)},
 	}
-	if !r.CreatedAt.IsZero() {
-		o["published"] = r.CreatedAt.UTC().Format(time.RFC3339)
-	}
+	publishedTimes(o, r.PublishedAt, r.UpdatedAt)
 	return o, nil
 }
 

@@ -17,7 +17,8 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at,
 	COALESCE(e.iri, ''), e.url, e.origin_id, e.place_name, e.place_street, e.place_postal_code, e.place_city,
 	e.place_latitude, e.place_longitude, e.no_waitlist, e.registration_closed, e.participant_count, e.waitlist_count,
-	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), ''), e.remote_updated_at`
+	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), ''), e.remote_updated_at,
+	e.published_at`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
@@ -27,8 +28,8 @@ var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "de
 	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at"}
 
 var (
-	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at) VALUES (" +
-		placeholders(1, len(eventWriteColumns)+1) + ") RETURNING id"
+	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at, published_at) VALUES (" +
+		placeholders(1, len(eventWriteColumns)+2) + ") RETURNING id"
 	updateEventSQL = func() string {
 		set := make([]string, len(eventWriteColumns))
 		for i, c := range eventWriteColumns {
@@ -39,7 +40,10 @@ var (
 				set[i] = fmt.Sprintf("%[1]s = CASE WHEN iri IS NULL THEN %[1]s ELSE $%[2]d END", c, i+2)
 			}
 		}
-		return "UPDATE events SET " + strings.Join(set, ", ") + " WHERE id = $1 RETURNING created_at, participant_count, waitlist_count"
+		// published_at is set once, when a local event first becomes public.
+		set = append(set, fmt.Sprintf("published_at = COALESCE(published_at, $%d)", len(eventWriteColumns)+2))
+		return "UPDATE events SET " + strings.Join(set, ", ") +
+			" WHERE id = $1 RETURNING created_at, published_at, participant_count, waitlist_count"
 	}()
 )
 
@@ -67,7 +71,8 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
-		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt))
+		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
+		scanNullTime(&e.PublishedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +458,8 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	if !e.Remote() {
 		e.Participants, e.Waitlisted = 0, 0 // counted by the store from here on
 	}
-	args := append(db.eventArgs(e), db.dialect.timeArg(now))
+	e.PublishedAt = firstPublished(e, now)
+	args := append(db.eventArgs(e), db.dialect.timeArg(now), db.dialect.nullTimeArg(e.PublishedAt))
 	if err := tx.QueryRowContext(ctx, insertEventSQL, args...).Scan(&e.ID); err != nil {
 		return eventWriteError(db.mapError(err))
 	}
@@ -482,10 +488,21 @@ func (db *DB) fillPartner(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	return err
 }
 
+// firstPublished is the published_at a write of e offers: now for a
+// public local event, nothing otherwise; a stored time is kept.
+func firstPublished(e *vestiging.Event, now time.Time) time.Time {
+	if e.Remote() || !vestiging.IsPublic(e.Status) {
+		return time.Time{}
+	}
+	return now
+}
+
 func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
 	e.UpdatedAt = db.now()
-	args := append([]any{e.ID}, db.eventArgs(e)...)
-	if err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt), &e.Participants, &e.Waitlisted); err != nil {
+	args := append(append([]any{e.ID}, db.eventArgs(e)...), db.dialect.nullTimeArg(firstPublished(e, e.UpdatedAt)))
+	err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt), scanNullTime(&e.PublishedAt),
+		&e.Participants, &e.Waitlisted)
+	if err != nil {
 		return notFound(eventWriteError(db.mapError(err)), "Event not found.")
 	}
 	if err := db.fillPartner(ctx, tx, e); err != nil {
@@ -626,7 +643,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 	}
 	e.ID, e.CreatedAt = old.ID, old.CreatedAt
 	if sameEvent(old, e) {
-		e.UpdatedAt, e.Participants, e.Waitlisted = old.UpdatedAt, old.Participants, old.Waitlisted
+		e.UpdatedAt, e.PublishedAt, e.Participants, e.Waitlisted = old.UpdatedAt, old.PublishedAt, old.Participants, old.Waitlisted
 		for i, s := range e.Sessions {
 			s.ID = old.Sessions[i].ID
 		}

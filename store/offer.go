@@ -16,7 +16,7 @@ import (
 var offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''), o.area, o.contact, COALESCE(o.author_id, 0),
 	COALESCE(p.display_name, ''), o.status, o.reason, o.created_at, o.updated_at, COALESCE(o.iri, ''), o.url, o.origin_id,
 	o.author_actor_id, o.hidden OR EXISTS (SELECT 1 FROM (` + hiddenActorsSQL + `) x WHERE x.id IN (o.origin_id, o.author_actor_id)),
-	o.remote_updated_at`
+	o.remote_updated_at, o.published_at`
 
 const offerFrom = ` FROM offers o LEFT JOIN people p ON p.id = o.author_id`
 
@@ -25,7 +25,7 @@ func scanOffer(row scanner) (*vestiging.Offer, error) {
 	var origin, authorActor sql.NullInt64
 	err := row.Scan(&o.ID, &o.Kind, &o.Title, &o.Description, &o.Theme, &o.Area, &o.Contact, &o.AuthorID,
 		&o.AuthorName, &o.Status, &o.Reason, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.IRI, &o.URL, &origin,
-		&authorActor, &o.Hidden, scanNullTime(&o.RemoteUpdatedAt))
+		&authorActor, &o.Hidden, scanNullTime(&o.RemoteUpdatedAt), scanNullTime(&o.PublishedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -170,11 +170,12 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 	// Validate measures these trimmed; store them so, for the area filter.
 	o.Area, o.Contact = strings.TrimSpace(o.Area), strings.TrimSpace(o.Contact)
 	now := db.now()
+	o.PublishedAt = offerPublished(o.Status, now)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, author_id, status, reason, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+		err := tx.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, author_id, status, reason,
+			created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
 			o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.AuthorID, o.Status, o.Reason,
-			db.dialect.timeArg(now)).Scan(&o.ID)
+			db.dialect.timeArg(now), db.dialect.nullTimeArg(o.PublishedAt)).Scan(&o.ID)
 		if err != nil {
 			return offerWriteError(db.mapError(err))
 		}
@@ -190,6 +191,15 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 
 // publishOffer is PublishJob.Object for offers.
 const publishOffer = "offer"
+
+// offerPublished is the published_at a write with status offers: now when
+// approved, nothing otherwise; the store keeps the first one.
+func offerPublished(status string, now time.Time) time.Time {
+	if status != vestiging.OfferApproved {
+		return time.Time{}
+	}
+	return now
+}
 
 // changeOffer runs update on local offer id in a transaction, after
 // reading its status under lock, and queues what followers need to hear
@@ -220,9 +230,11 @@ func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
 	now := db.now()
 	err := db.changeOffer(ctx, o.ID, func(tx *sql.Tx) (string, error) {
 		err := tx.QueryRowContext(ctx, `UPDATE offers SET kind = $2, title = $3, description = $4, theme = $5, area = $6,
-			contact = $7, status = $8, reason = $9, updated_at = $10 WHERE id = $1 RETURNING author_id, created_at`,
+			contact = $7, status = $8, reason = $9, updated_at = $10, published_at = COALESCE(published_at, $11)
+			WHERE id = $1 RETURNING author_id, created_at, published_at`,
 			o.ID, o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.Status, o.Reason,
-			db.dialect.timeArg(now)).Scan(&o.AuthorID, scanTime(&o.CreatedAt))
+			db.dialect.timeArg(now), db.dialect.nullTimeArg(offerPublished(o.Status, now))).
+			Scan(&o.AuthorID, scanTime(&o.CreatedAt), scanNullTime(&o.PublishedAt))
 		return o.Status, offerWriteError(db.mapError(err))
 	})
 	if err != nil {
@@ -246,8 +258,10 @@ func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason strin
 			Fields: map[string]string{"reason": "This text is too long."}}
 	}
 	err := db.changeOffer(ctx, id, func(tx *sql.Tx) (string, error) {
-		_, err := tx.ExecContext(ctx, `UPDATE offers SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
-			id, status, reason, db.dialect.timeArg(db.now()))
+		now := db.now()
+		_, err := tx.ExecContext(ctx, `UPDATE offers SET status = $2, reason = $3, updated_at = $4,
+			published_at = COALESCE(published_at, $5) WHERE id = $1`,
+			id, status, reason, db.dialect.timeArg(now), db.dialect.nullTimeArg(offerPublished(status, now)))
 		if err != nil {
 			return "", db.mapError(err)
 		}

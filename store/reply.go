@@ -16,14 +16,14 @@ const publishReply = "reply"
 
 const replyColumns = `r.id, CASE WHEN r.event_id IS NULL THEN 'offer' ELSE 'event' END, COALESCE(r.event_id, r.offer_id),
 	COALESCE(r.iri, ''), r.url, COALESCE(r.actor_id, 0), COALESCE(r.person_id, 0), r.content, r.status, r.reason,
-	r.created_at, r.updated_at, COALESCE(p.display_name, '')`
+	r.created_at, r.updated_at, COALESCE(p.display_name, ''), r.published_at`
 
 const replyFrom = ` FROM replies r LEFT JOIN people p ON p.id = r.person_id`
 
 func scanReply(row scanner) (*vestiging.Reply, error) {
 	r := &vestiging.Reply{}
 	err := row.Scan(&r.ID, &r.ObjectType, &r.ObjectID, &r.IRI, &r.URL, &r.ActorID, &r.PersonID, &r.Content, &r.Status,
-		&r.Reason, scanTime(&r.CreatedAt), scanTime(&r.UpdatedAt), &r.AuthorName)
+		&r.Reason, scanTime(&r.CreatedAt), scanTime(&r.UpdatedAt), &r.AuthorName, scanNullTime(&r.PublishedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +101,11 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 		if r.Status, err = db.firstReplyStatus(ctx, tx, r); err != nil {
 			return err
 		}
+		r.PublishedAt = replyPublished(r.PersonID != 0, r.Status, now)
 		err = tx.QueryRowContext(ctx, `INSERT INTO replies (`+objectColumn(r.ObjectType)+`, iri, url, actor_id, person_id,
-			content, status, reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+			content, status, reason, created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id`,
 			r.ObjectID, nullString(r.IRI), r.URL, nullID(r.ActorID), nullID(r.PersonID), r.Content, r.Status, r.Reason,
-			db.dialect.timeArg(now)).Scan(&r.ID)
+			db.dialect.timeArg(now), db.dialect.nullTimeArg(r.PublishedAt)).Scan(&r.ID)
 		if err != nil {
 			err = refine(db.mapError(err), vestiging.ECONFLICT, "This reply was received before.", nil)
 			return refine(err, vestiging.EINVALID, "The reply's author is not known.", nil)
@@ -120,6 +121,15 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 	}
 	r.CreatedAt, r.UpdatedAt = now, now
 	return nil
+}
+
+// replyPublished is the published_at a write of a reply offers: now for
+// a resident's approved reply, nothing otherwise; the store keeps the first.
+func replyPublished(local bool, status string, now time.Time) time.Time {
+	if !local || status != vestiging.ReplyApproved {
+		return time.Time{}
+	}
+	return now
 }
 
 // EditRemoteReply applies a remote author's edit; see vestiging.ReplyService.
@@ -304,8 +314,10 @@ func (db *DB) SetReplyStatus(ctx context.Context, id int64, status, reason strin
 		if err != nil {
 			return notFound(db.mapError(err), "Reply not found.")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE replies SET status = $2, reason = $3, updated_at = $4 WHERE id = $1`,
-			id, status, reason, db.dialect.timeArg(db.now()))
+		now := db.now()
+		_, err = tx.ExecContext(ctx, `UPDATE replies SET status = $2, reason = $3, updated_at = $4,
+			published_at = COALESCE(published_at, $5) WHERE id = $1`,
+			id, status, reason, db.dialect.timeArg(now), db.dialect.nullTimeArg(replyPublished(local, status, now)))
 		if err != nil {
 			return db.mapError(err)
 		}

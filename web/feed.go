@@ -323,7 +323,7 @@ func (s *Server) agendaAtom(w http.ResponseWriter, r *http.Request) {
 // atomEntry is one event: the summary is the one line "when · where" (what
 // readers show in lists), the content that line and the sanitised text.
 func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
-	when := formatSpan(p.Lang, e.StartsAt, e.EndsAt, e.Location())
+	when := vestiging.FormatSpan(p.Lang, e.StartsAt, e.EndsAt, e.Location())
 	line := when
 	if where := s.eventPlace(p.Lang, e); where != "" {
 		line += " · " + where

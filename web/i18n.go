@@ -82,39 +82,6 @@ func langFrom(ctx context.Context) string {
 	return defaultLang
 }
 
-var (
-	weekdaysNL = []string{"zo", "ma", "di", "wo", "do", "vr", "za"}
-	weekdaysEN = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
-	monthsNL   = []string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-		"september", "oktober", "november", "december"}
-	weekdayNamesNL = []string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
-)
-
-// formatDate writes a date as "za 5 december 2026" or "Sat 5 December 2026".
-func formatDate(lang string, t time.Time) string {
-	if lang == "nl" {
-		return fmt.Sprintf("%s %d %s %d", weekdaysNL[t.Weekday()], t.Day(), monthsNL[t.Month()-1], t.Year())
-	}
-	return fmt.Sprintf("%s %d %s %d", weekdaysEN[t.Weekday()], t.Day(), t.Month(), t.Year())
-}
-
-// formatSpan writes a start and end in loc: "za 5 december 2026, 14:00–16:00",
-// or both dates in full when the end falls on another day.
-func formatSpan(lang string, start, end time.Time, loc *time.Location) string {
-	start, end = start.In(loc), end.In(loc)
-	if start.Format(time.DateOnly) == end.Format(time.DateOnly) {
-		return fmt.Sprintf("%s, %s–%s", formatDate(lang, start), start.Format("15:04"), end.Format("15:04"))
-	}
-	return fmt.Sprintf("%s, %s – %s, %s", formatDate(lang, start), start.Format("15:04"), formatDate(lang, end), end.Format("15:04"))
-}
-
-func weekdayName(lang string, d time.Weekday) string {
-	if lang == "nl" {
-		return weekdayNamesNL[d]
-	}
-	return d.String()
-}
-
 // audienceNames holds the English names; the catalog has the Dutch ones.
 var audienceNames = map[string]string{
 	vestiging.AudienceAll:      "Everyone",
@@ -133,13 +100,13 @@ func templateFuncs(l *Locales, lang string) template.FuncMap {
 		"tn":  func(format string, n int, args ...any) string { return l.N(lang, format, n, args...) },
 		"dir": func() string { return Dir(lang) },
 		"when": func(e *vestiging.Event) string {
-			return formatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
+			return vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
 		},
 		"span": func(start, end time.Time, loc *time.Location) string {
-			return formatSpan(lang, start, end, loc)
+			return vestiging.FormatSpan(lang, start, end, loc)
 		},
-		"date":           func(tm time.Time) string { return formatDate(lang, tm) },
-		"weekday":        func(d time.Weekday) string { return weekdayName(lang, d) },
+		"date":           func(tm time.Time) string { return vestiging.FormatDate(lang, tm) },
+		"weekday":        func(d time.Weekday) string { return vestiging.WeekdayName(lang, d) },
 		"audience":       func(a string) string { return t(audienceNames[a]) },
 		"proposalStatus": func(status string) string { return t(proposalStatus[status]) },
 		"audiences":      func() []string { return vestiging.Audiences },
@@ -149,7 +116,7 @@ func templateFuncs(l *Locales, lang string) template.FuncMap {
 		// stamp is a moment in the site's time zone: "za 5 december 2026, 14:03".
 		"stamp": func(tm time.Time) string {
 			tm = tm.In(defaultLocation())
-			return formatDate(lang, tm) + ", " + tm.Format("15:04")
+			return vestiging.FormatDate(lang, tm) + ", " + tm.Format("15:04")
 		},
 		// dict passes several values to a partial: dict "Key" value ….
 		"dict": func(kv ...any) map[string]any {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -117,30 +116,6 @@ func TestCatalogComplete(t *testing.T) {
 	}
 	for _, m := range missing {
 		t.Errorf("no Dutch for %s", m)
-	}
-}
-
-func TestFormatSpan(t *testing.T) {
-	ams, err := time.LoadLocation("Europe/Amsterdam")
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Date(2026, time.December, 5, 13, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name, lang string
-		end        time.Time
-		want       string
-	}{
-		{"DutchSameDay", "nl", start.Add(2 * time.Hour), "za 5 december 2026, 14:00–16:00"},
-		{"EnglishSameDay", "en", start.Add(2 * time.Hour), "Sat 5 December 2026, 14:00–16:00"},
-		{"DutchTwoDays", "nl", start.Add(24 * time.Hour), "za 5 december 2026, 14:00 – zo 6 december 2026, 14:00"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := formatSpan(tt.lang, start, tt.end, ams); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
 	}
 }
 

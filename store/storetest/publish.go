@@ -59,9 +59,14 @@ func testPublishEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 	draft.Status = vestiging.StatusDraft
 	f.create(t, draft)
 	log.want(t, "create draft")
+	if !draft.PublishedAt.IsZero() {
+		t.Errorf("draft published at %v", draft.PublishedAt)
+	}
 
 	e := f.create(t, f.event("Published", 2))
 	log.want(t, "create published", job(e, "Create"))
+	published := e.PublishedAt
+	same(t, "published at", published, e.CreatedAt)
 
 	for _, tc := range []struct {
 		name, status, action string
@@ -81,7 +86,31 @@ func testPublishEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		} else {
 			log.want(t, tc.name, job(e, tc.action))
 		}
+		// First published once, whatever happens after.
+		got, err := f.db.Event(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, tc.name+": published at", []time.Time{e.PublishedAt, got.PublishedAt}, []time.Time{published, published})
 	}
+
+	t.Run("PublishedLater", func(t *testing.T) {
+		// A draft published later is published then, not when written.
+		before := time.Now()
+		draft.Status = vestiging.StatusPublished
+		if err := f.db.UpdateEvent(ctx, draft); err != nil {
+			t.Fatal(err)
+		}
+		between(t, "published at", draft.PublishedAt, before, time.Now())
+		if !draft.PublishedAt.After(draft.CreatedAt) {
+			t.Errorf("published at %v, not after its creation %v", draft.PublishedAt, draft.CreatedAt)
+		}
+		draft.Status = vestiging.StatusDraft
+		if err := f.db.UpdateEvent(ctx, draft); err != nil {
+			t.Fatal(err)
+		}
+		log.step(t)
+	})
 
 	t.Run("ErrWriteQueuesNothing", func(t *testing.T) {
 		bad := *e
@@ -166,17 +195,34 @@ func testPublishOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Fatalf("status %s: %v", status, err)
 		}
 	}
+	// published is when the offer was first approved, kept after that.
+	publishedAt := func() time.Time {
+		t.Helper()
+		got, err := db.Offer(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.PublishedAt
+	}
+	if at := publishedAt(); !at.IsZero() || !o.PublishedAt.IsZero() {
+		t.Errorf("pending offer published at %v, %v", at, o.PublishedAt)
+	}
+	before := time.Now()
 	setStatus(vestiging.OfferApproved)
 	log.want(t, "approve", job("Create"))
+	published := publishedAt()
+	between(t, "approved: published at", published, before, time.Now())
 	o.Status, o.Title = vestiging.OfferApproved, "Hulp bij de computer en de telefoon"
 	if err := db.UpdateOffer(ctx, o); err != nil {
 		t.Fatal(err)
 	}
 	log.want(t, "edit approved", job("Update"))
+	same(t, "edited: published at", []time.Time{o.PublishedAt, publishedAt()}, []time.Time{published, published})
 	setStatus(vestiging.OfferClosed)
 	log.want(t, "close", job("Delete"))
 	setStatus(vestiging.OfferRejected)
 	log.want(t, "reject closed")
+	same(t, "rejected: published at", publishedAt(), published)
 
 	t.Run("ErrWriteQueuesNothing", func(t *testing.T) {
 		wantCode(t, db.SetOfferStatus(ctx, o.ID+1000, vestiging.OfferApproved, "", nil), vestiging.ENOTFOUND)

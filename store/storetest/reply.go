@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
@@ -348,10 +349,21 @@ func testReplies(t *testing.T, open func(t *testing.T) *store.DB) {
 		held := c.create(t, &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: c.event.ID, PersonID: c.resident.ID,
 			Content: "Nog een vraag"})
 		log.want(t, "pending local reply")
+		if !held.PublishedAt.IsZero() {
+			t.Errorf("pending reply published at %v", held.PublishedAt)
+		}
+		before := time.Now()
 		if err := c.db.SetReplyStatus(ctx, held.ID, vestiging.ReplyApproved, "", nil); err != nil {
 			t.Fatal(err)
 		}
 		log.want(t, "approved", vestiging.PublishJob{Object: "reply", ID: held.ID, Action: "Create"})
+		// Published when approved, not when written.
+		got, err := c.db.Reply(ctx, held.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		between(t, "approved reply published at", got.PublishedAt, before, time.Now())
+		same(t, "approved at once: published at", r.PublishedAt, r.CreatedAt)
 		wantCode(t, c.db.SetReplyStatus(ctx, held.ID, vestiging.ReplyApproved, string(make([]byte, 1001)), nil), vestiging.EINVALID)
 		log.want(t, "failed status")
 	})
