@@ -3,6 +3,7 @@ package vestiging
 import (
 	"context"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -182,6 +183,38 @@ const (
 	NoticeJoin  = "join"
 	NoticeLeave = "leave"
 )
+
+// noticeStates lists, per notice about a registration, the states in which
+// it still holds. Mails and federation both use it: the notice of a
+// registration that has since moved on (a waitlist mail for someone
+// promoted meanwhile, a reminder after cancelling) is dropped, as a later
+// notice tells the news; and a notice to an event's registrants (reminder,
+// change, cancellation) goes to the registrations in these states. Those
+// on the waitlist hear the reminder too, with a line saying they still
+// wait, and guests who have not confirmed yet hear a change.
+var noticeStates = map[string][]string{
+	NoticeConfirmed:  {RegistrationConfirmed},
+	NoticePromoted:   {RegistrationConfirmed},
+	NoticeWaitlisted: {RegistrationWaitlisted},
+	NoticeRejected:   {RegistrationRejected},
+	NoticeCancelled:  {RegistrationCancelled},
+	NoticeGuest:      {RegistrationPending},
+	NoticeReminder:   {RegistrationConfirmed, RegistrationWaitlisted},
+	NoticeChanged:    {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
+	NoticeEventOff:   {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
+}
+
+// NoticeStates returns the states in which notice holds (see noticeStates),
+// and false for a notice that is not about a registration's state.
+func NoticeStates(notice string) ([]string, bool) {
+	states, ok := noticeStates[notice]
+	return slices.Clone(states), ok
+}
+
+// NoticeHolds reports whether notice is still true of a registration in state.
+func NoticeHolds(notice, state string) bool {
+	return slices.Contains(noticeStates[notice], state)
+}
 
 // RegistrationMailJob mails a local person or a guest about their
 // registration. Its worker renders the mail at send time in the person's

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"html"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -298,29 +297,14 @@ func (f *Federator) participate(ctx context.Context, j vestiging.ParticipationJo
 	return err
 }
 
-// noticeStates lists, per notice to a remote actor, the states in which
-// it is still true: a notice that no longer is (the registration changed
-// again before it was sent) is dropped, as a later job tells the news.
-var noticeStates = map[string][]string{
-	vestiging.NoticeConfirmed:  {vestiging.RegistrationConfirmed},
-	vestiging.NoticePromoted:   {vestiging.RegistrationConfirmed},
-	vestiging.NoticeWaitlisted: {vestiging.RegistrationWaitlisted},
-	vestiging.NoticeRejected:   {vestiging.RegistrationRejected},
-	vestiging.NoticeCancelled:  {vestiging.RegistrationCancelled},
-	vestiging.NoticeReminder:   {vestiging.RegistrationConfirmed},
-	vestiging.NoticeChanged:    {vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted},
-	vestiging.NoticeEventOff:   {vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted},
-}
-
 // tellActor sends a remote actor, as the library and to them alone, the
 // answer to their Join (Accept, TentativeAccept, Reject, with the Join as
 // object) or a direct Note for a reminder or a change.
 func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.Registration, e *vestiging.Event, jobID int64) error {
-	states, ok := noticeStates[notice]
-	if !ok {
+	if _, ok := vestiging.NoticeStates(notice); !ok {
 		return vestiging.Errorf(vestiging.EINVALID, "Unknown notice for a remote actor.")
 	}
-	if !slices.Contains(states, r.State) {
+	if !vestiging.NoticeHolds(notice, r.State) {
 		f.log.Debug("participation: notice no longer true", "registration", r.ID, "notice", notice, "state", r.State)
 		return nil
 	}
@@ -339,7 +323,8 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 		if notice == vestiging.NoticeReminder {
 			at = e.StartsAt
 		}
-		return f.sendNotice(ctx, notice, to, e, fmt.Sprintf("%d %s %s", r.ID, notice, at.UTC().Format(time.RFC3339Nano)))
+		return f.sendNotice(ctx, notice, to, e, r.State == vestiging.RegistrationWaitlisted,
+			fmt.Sprintf("%d %s %s", r.ID, notice, at.UTC().Format(time.RFC3339Nano)))
 	}
 	key := r.JoinIRI + " " + notice + " " + strconv.FormatInt(jobID, 10)
 	if r.JoinIRI == "" {
@@ -369,12 +354,17 @@ var noticeLines = map[string]string{
 	vestiging.NoticeEventOff: "%s gaat helaas niet door. Je aanmelding vervalt.",
 }
 
+// waitlistLine tells someone on the waitlist, in a reminder or a change,
+// that they have no place yet.
+const waitlistLine = "Je staat nog op de wachtlijst; je hoort het als er een plaats vrijkomt."
+
 // sendNotice sends a direct Note from the library to one remote actor:
 // addressed to them only and mentioning them, so Mastodon and GoToSocial
-// show it as a direct message. It says what, when and where, links the
-// event, and carries the event's id as its context so the resident's
-// server can file it with their registration.
-func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging.Actor, e *vestiging.Event, key string) error {
+// show it as a direct message. It says what, when and where (and, to
+// someone waitlisted, that they still wait), links the event, and carries
+// the event's id as its context so the resident's server can file it with
+// their registration.
+func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging.Actor, e *vestiging.Event, waitlisted bool, key string) error {
 	base := f.cfg.BaseURL
 	link := EventID(base, e)
 	title := fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(link), html.EscapeString(e.Title))
@@ -383,7 +373,11 @@ func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging
 	if p := placeLine(e.Branch, e.OnlineURL); p != "" {
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(p))
 	}
-	fmt.Fprintf(&b, `</p><p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(link))
+	b.WriteString("</p>")
+	if waitlisted && notice != vestiging.NoticeEventOff {
+		b.WriteString("<p>" + waitlistLine + "</p>")
+	}
+	fmt.Fprintf(&b, `<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(link))
 	return f.sendNote(ctx, 0, ActorID(base), to, f.answerIRI("Note", key), b.String(), "", link)
 }
 
@@ -555,7 +549,8 @@ func (f *Federator) tellRegistrants(ctx context.Context, j vestiging.Registrants
 		return vestiging.Errorf(vestiging.EINVALID, "Unknown notice %q for registrants.", j.Notice)
 	}
 	var jobs []vestiging.JobArgs
-	for _, state := range noticeStates[j.Notice] {
+	states, _ := vestiging.NoticeStates(j.Notice)
+	for _, state := range states {
 		for offset := 0; ; {
 			list, total, err := f.cfg.Services.Registrations(ctx, vestiging.RegistrationFilter{
 				EventID: e.ID, State: state, Offset: offset, Limit: vestiging.MaxPageSize})

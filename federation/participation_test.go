@@ -374,10 +374,11 @@ func testJoinAnswer(t *testing.T, db *store.DB) {
 	})
 }
 
-// TestRegistrants: a reminder reaches those with a place only, as a
-// direct Note to each remote actor alone that mentions them and says
-// what, when and where; a reminder for a start the event no longer has,
-// or for a cancelled event, sends nothing.
+// TestRegistrants: a reminder reaches those with a place and those on
+// the waitlist (who read that they still wait), as a direct Note to each
+// remote actor alone that mentions them and says what, when and where; a
+// reminder for a start the event no longer has, or for a cancelled event,
+// sends nothing.
 func TestRegistrants(t *testing.T) {
 	env := newInEnv(t, storetest.SQLite(t), nil)
 	ada, bea := newInPeer(t, "ada", 0), newInPeer(t, "bea", 1)
@@ -400,8 +401,12 @@ func TestRegistrants(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		sent := reminders(t, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeReminder, StartsAt: e.StartsAt})
-		if len(sent) != 1 || len(sent[ada.inbox]) != 1 {
-			t.Fatalf("sent %v, want one Note to ada alone", sent)
+		if len(sent) != 2 || len(sent[ada.inbox]) != 1 || len(sent[bea.inbox]) != 1 {
+			t.Fatalf("sent %v, want one Note to ada, with the place, and one to bea, on the waitlist", sent)
+		}
+		waiting, _ := sent[bea.inbox][0]["object"].(map[string]any)
+		if content, _ := waiting["content"].(string); !strings.Contains(content, waitlistLine) {
+			t.Errorf("bea's reminder does not say she waits: %s", content)
 		}
 		create := sent[ada.inbox][0]
 		note, _ := create["object"].(map[string]any)
@@ -413,6 +418,9 @@ func TestRegistrants(t *testing.T) {
 			if !strings.Contains(content, want) {
 				t.Errorf("content lacks %q: %s", want, content)
 			}
+		}
+		if strings.Contains(content, waitlistLine) {
+			t.Errorf("ada, with a place, reads she waits: %s", content)
 		}
 		for _, field := range []string{"to", "cc"} {
 			for _, doc := range []map[string]any{create, note} {

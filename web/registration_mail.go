@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -52,17 +51,6 @@ func jobKey(j *rivertype.JobRow) string { return fmt.Sprintf("%s %d", j.Kind, j.
 // reminder for a cancelled registration) or belongs to a remote actor.
 var errNoMail = errors.New("no mail for this registration now")
 
-// noticeStates are the states in which a notice still holds; the others
-// (cancelled, rejected, changed, event cancelled) are sent whatever came after.
-var noticeStates = map[string][]string{
-	vestiging.NoticeConfirmed:  {vestiging.RegistrationConfirmed},
-	vestiging.NoticePromoted:   {vestiging.RegistrationConfirmed},
-	vestiging.NoticeWaitlisted: {vestiging.RegistrationWaitlisted},
-	vestiging.NoticeGuest:      {vestiging.RegistrationPending},
-	vestiging.NoticeReminder:   {vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted},
-	vestiging.NoticeChanged:    {vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted, vestiging.RegistrationPending},
-}
-
 // registrationMail writes the mail of one notice, or errNoMail.
 func (s *Server) registrationMail(ctx context.Context, job vestiging.RegistrationMailJob) (vestiging.Mail, error) {
 	reg, err := s.svc.Registration(ctx, job.RegistrationID)
@@ -72,7 +60,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	if reg.ActorID != 0 || reg.AnonymizedAt != nil || reg.Email == "" {
 		return vestiging.Mail{}, errNoMail
 	}
-	if states, ok := noticeStates[job.Notice]; ok && !slices.Contains(states, reg.State) {
+	if !vestiging.NoticeHolds(job.Notice, reg.State) {
 		return vestiging.Mail{}, errNoMail
 	}
 	e, err := s.svc.Event(ctx, reg.EventID)

@@ -587,7 +587,8 @@ func waitMails(t *testing.T, smtp *mailtest.Server, to string, n int) {
 }
 
 // TestRegistrationMailNotices renders every notice's mail from the worker's
-// own function, so each is checked without waiting on the queue.
+// own function, so each is checked without waiting on the queue
+// (cmd/vestiging's TestWaitlistReminder runs the queue).
 func TestRegistrationMailNotices(t *testing.T) {
 	e := newEnv(t)
 	s := e.srv.Config.Handler.(*Server)
@@ -599,33 +600,58 @@ func TestRegistrationMailNotices(t *testing.T) {
 	if err := e.db.CreateEvent(t.Context(), course); err != nil {
 		t.Fatal(err)
 	}
-	anna, _ := e.registrant("anna@example.nl")
-	reg := &vestiging.Registration{EventID: course.ID, PersonID: anna.ID, CancelToken: "secret"}
-	if err := e.db.Register(t.Context(), reg); err != nil {
+	// Each notice is rendered for a registration in a state it holds in:
+	// anna has a place, dirk cancelled, and bert came when the course was
+	// full and had no waitlist.
+	register := func(email, token, state string) *vestiging.Registration {
+		t.Helper()
+		p := &vestiging.Person{Email: email, DisplayName: strings.Split(email, "@")[0], PasswordHash: "x"}
+		if err := e.db.CreatePerson(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+		reg := &vestiging.Registration{EventID: course.ID, PersonID: p.ID, CancelToken: token}
+		if err := e.db.Register(t.Context(), reg); err != nil {
+			t.Fatal(err)
+		}
+		if reg.State != state {
+			t.Fatalf("%s: %s, want %s", email, reg.State, state)
+		}
+		return reg
+	}
+	reg := register("anna@example.nl", "secret", vestiging.RegistrationConfirmed)
+	cancelled := register("dirk@example.nl", "", vestiging.RegistrationConfirmed)
+	if _, err := e.db.CancelRegistration(t.Context(), cancelled.ID); err != nil {
 		t.Fatal(err)
 	}
+	course.Capacity, course.NoWaitlist = 1, true
+	if err := e.db.UpdateEvent(t.Context(), course); err != nil {
+		t.Fatal(err)
+	}
+	rejected := register("bert@example.nl", "", vestiging.RegistrationRejected)
 	tests := []struct {
 		notice, token, subject string
+		reg                    *vestiging.Registration
+		to                     string
 		ics                    bool
 		says                   []string
 	}{
-		{vestiging.NoticeConfirmed, "secret", "Je bent aangemeld: Computercursus", true,
+		{vestiging.NoticeConfirmed, "secret", "Je bent aangemeld: Computercursus", reg, "anna@example.nl", true,
 			[]string{"/registrations/cancel?token=secret", "Eén aanmelding geldt voor alle bijeenkomsten van deze cursus (2)", "Online: https://meet.example.nl/les1"}},
-		{vestiging.NoticePromoted, "", "Een plaats voor jou: Computercursus", true, []string{"http://localhost/account/registrations"}},
-		{vestiging.NoticeReminder, "", "Morgen: Computercursus", true, []string{"Ter herinnering: Computercursus is morgen."}},
-		{vestiging.NoticeChanged, "", "Gewijzigd: Computercursus", true, []string{"De tijd of plaats van Computercursus is veranderd."}},
-		{vestiging.NoticeRejected, "", "Geen plaats: Computercursus", false, []string{"Helaas is er geen plaats voor je bij Computercursus"}},
-		{vestiging.NoticeCancelled, "", "Aanmelding geannuleerd: Computercursus", false, []string{"is geannuleerd"}},
-		{vestiging.NoticeEventOff, "", "Gaat niet door: Computercursus", false, []string{"Helaas gaat Computercursus niet door."}},
+		{vestiging.NoticePromoted, "", "Een plaats voor jou: Computercursus", reg, "anna@example.nl", true, []string{"http://localhost/account/registrations"}},
+		{vestiging.NoticeReminder, "", "Morgen: Computercursus", reg, "anna@example.nl", true, []string{"Ter herinnering: Computercursus is morgen."}},
+		{vestiging.NoticeChanged, "", "Gewijzigd: Computercursus", reg, "anna@example.nl", true, []string{"De tijd of plaats van Computercursus is veranderd."}},
+		{vestiging.NoticeRejected, "", "Geen plaats: Computercursus", rejected, "bert@example.nl", false, []string{"Helaas is er geen plaats voor je bij Computercursus"}},
+		{vestiging.NoticeCancelled, "", "Aanmelding geannuleerd: Computercursus", cancelled, "dirk@example.nl", false, []string{"is geannuleerd"}},
+		{vestiging.NoticeEventOff, "", "Gaat niet door: Computercursus", reg, "anna@example.nl", false, []string{"Helaas gaat Computercursus niet door."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.notice, func(t *testing.T) {
-			m, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: tt.notice, Token: tt.token})
+			m, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: tt.reg.ID, Notice: tt.notice, Token: tt.token})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m.To != "anna@example.nl" || m.Subject != tt.subject {
-				t.Errorf("mail to %q, subject %q; want anna, %q", m.To, m.Subject, tt.subject)
+			if m.To != tt.to || m.Subject != tt.subject {
+				t.Errorf("mail to %q, subject %q; want %s, %q", m.To, m.Subject, tt.to, tt.subject)
 			}
 			for _, want := range tt.says {
 				if !strings.Contains(m.Text, want) {

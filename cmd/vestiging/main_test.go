@@ -357,7 +357,16 @@ func TestServeFinishesRequestsInFlight(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Shutdown has begun once the listener is closed: a new connection is
+	// refused. Only then does the rest of the request go out.
+	eventually(t, 30*time.Second, func() error {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			return nil
+		}
+		c.Close()
+		return errors.New("the server still accepts connections")
+	})
 	if _, err := conn.Write([]byte(body)); err != nil {
 		t.Fatal(err)
 	}

@@ -130,14 +130,26 @@ func TestTwoProcesses(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(time.Second) // room for a second copy, were one sent
+	// Once the publication and every delivery job are finished, no second
+	// copy can follow the ones counted.
+	check := openStore(t, database)
+	eventually(t, e2eWait, func() error {
+		var open int
+		if err := check.SQL().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind IN ($1, $2) AND finalized_at IS NULL`,
+			federation.DeliverJob{}.Kind(), vestiging.PublishJob{}.Kind()).Scan(&open); err != nil {
+			return err
+		}
+		if open > 0 {
+			return fmt.Errorf("%d publication and delivery jobs not finished", open)
+		}
+		return nil
+	})
 	for i, rv := range rvs {
 		posts, seen := rv.state()
 		if posts != 1 || len(seen) != 1 {
 			t.Errorf("follower %d: %d POSTs of %v, want one", i, posts, seen)
 		}
 	}
-	check := openStore(t, database)
 	var workers int
 	if err := check.SQL().QueryRow(`SELECT COUNT(DISTINCT attempted_by[array_length(attempted_by, 1)]) FROM river_job WHERE kind = $1`,
 		federation.DeliverJob{}.Kind()).Scan(&workers); err != nil {
