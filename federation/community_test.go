@@ -75,7 +75,7 @@ func TestOfferPage(t *testing.T) {
 			if m["type"] != "Page" || m["offerKind"] != "offer" || m["theme"] != "digitale-vaardigheden" || m["areaServed"] != "Tiel-Oost" {
 				t.Errorf("page %v", m)
 			}
-			if got, want := m["summary"], "Aanbod · Digitale vaardigheden · Tiel-Oost"; got != want {
+			if got, want := m["summary"], "Hulp met je telefoon · Aanbod · Digitale vaardigheden · Tiel-Oost"; got != want {
 				t.Errorf("summary = %v, want %q", got, want)
 			}
 		})
@@ -281,7 +281,7 @@ func TestEventPartner(t *testing.T) {
 	if p, _ := orgs[1].(map[string]any); p["type"] != "Organization" || p["name"] != "Taalhuis <Tiel>" {
 		t.Errorf("partner = %v", orgs[1])
 	}
-	if c := eventContent(e); !strings.HasPrefix(c, "<p>Georganiseerd met Taalhuis &lt;Tiel&gt;<br>") {
+	if c := eventContent(e, "https://a.example/events/1"); !strings.HasPrefix(c, "<p>Georganiseerd met Taalhuis &lt;Tiel&gt;<br>") {
 		t.Errorf("content = %q, want the partner first", c)
 	}
 	e.PartnerID, e.PartnerName = nil, ""

@@ -110,7 +110,8 @@ func ThemeURL(base *url.URL, slug string) string { return base.JoinPath("themes"
 //
 // Mastodon shows only name, summary and a link, and GoToSocial shows the
 // summary as a content warning, so summary is always the one line
-// "date, time · place" and content starts with when and where.
+// "title · date, time · place" (summary.go) and content starts with when
+// and where and ends with the link.
 //
 // Events without registration ("just come"), and those whose sign-up staff
 // closed, get joinMode external pointing at the event's own page, which
@@ -126,7 +127,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		"url":          id,
 		"name":         e.Title,
 		"summary":      eventSummary(e),
-		"content":      eventContent(e),
+		"content":      eventContent(e, id),
 		"mediaType":    "text/html",
 		"startTime":    e.StartsAt.In(loc).Format(time.RFC3339),
 		"endTime":      e.EndsAt.In(loc).Format(time.RFC3339),
@@ -194,7 +195,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 			sub := map[string]any{
 				"type":      "Event",
 				"id":        fmt.Sprintf("%s#session-%d", id, n),
-				"name":      fmt.Sprintf("%s (bijeenkomst %d van %d)", e.Title, i+1, len(e.Sessions)),
+				"name":      fmt.Sprintf("%s ("+wordsFor(e.Language).session+")", e.Title, i+1, len(e.Sessions)),
 				"startTime": s.StartsAt.In(loc).Format(time.RFC3339),
 				"endTime":   s.EndsAt.In(loc).Format(time.RFC3339),
 			}
@@ -266,58 +267,46 @@ func locationJSON(b *vestiging.Branch, onlineURL string) map[string]any {
 	return p
 }
 
-// placeLine is "Bibliotheek Centrum, Stationsplein 1, Tiel", or "online".
-func placeLine(b *vestiging.Branch, onlineURL string) string {
-	if b == nil {
-		if onlineURL != "" {
-			return "online"
-		}
-		return ""
-	}
-	var parts []string
-	for _, p := range []string{b.Name, b.Street, b.City} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// eventWhen is the date part of the summary; a course names its first
-// session and how many there are.
-func eventWhen(e *vestiging.Event) string {
+// eventWhen is the date and time of an event in lang, and of a course
+// with more than one session its number of sessions, the first one's time
+// and the last one's date: "8 bijeenkomsten van di 5 januari 2027,
+// 19:00–21:00 tot en met di 23 februari 2027".
+func eventWhen(e *vestiging.Event, lang string) string {
 	loc := e.Location()
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
-		s := e.Sessions[0]
-		return fmt.Sprintf("%d bijeenkomsten, vanaf %s", len(e.Sessions), vestiging.FormatSpan("nl", s.StartsAt, s.EndsAt, loc))
+		w := wordsFor(lang)
+		first, last := e.Sessions[0], e.Sessions[len(e.Sessions)-1]
+		return fmt.Sprintf(w.sessions, len(e.Sessions)) + " " + w.from + " " +
+			vestiging.FormatSpan(lang, first.StartsAt, first.EndsAt, loc) + " " + w.to + " " +
+			vestiging.FormatDate(lang, last.StartsAt.In(loc))
 	}
-	return vestiging.FormatSpan("nl", e.StartsAt, e.EndsAt, loc)
+	return vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, loc)
 }
 
-// eventSummary is the one line "date, time · place" (plain text).
+// eventSummary is the visible line (summary.go): "Voorlezen · za 19
+// december 2026, 14:00–15:30 · Bibliotheek Tiel, Markt 12, Tiel", with
+// "Geannuleerd" in front once cancelled.
 func eventSummary(e *vestiging.Event) string {
-	s := eventWhen(e)
-	if p := placeLine(e.Branch, e.OnlineURL); p != "" {
-		s += " · " + p
-	}
+	cancelled := ""
 	if e.Status == vestiging.StatusCancelled {
-		s = "Geannuleerd: " + s
+		cancelled = wordsFor(e.Language).cancelled
 	}
-	return s
+	return summaryLine(cancelled, e.Title, eventWhen(e, e.Language), placeLine(e.Branch, e.OnlineURL))
 }
 
-// eventContent is a when/where paragraph, the sessions of a course, then
-// the description, sanitised as a whole.
-func eventContent(e *vestiging.Event) string {
+// eventContent is a when/where paragraph, the sessions of a course, the
+// description and the page's link, sanitised as a whole.
+func eventContent(e *vestiging.Event, page string) string {
+	w := wordsFor(e.Language)
 	var b strings.Builder
 	b.WriteString("<p>")
 	if e.Status == vestiging.StatusCancelled {
-		b.WriteString("<strong>Geannuleerd</strong><br>")
+		fmt.Fprintf(&b, "<strong>%s</strong><br>", w.cancelled)
 	}
 	if e.PartnerID != nil && e.PartnerName != "" {
-		fmt.Fprintf(&b, "Georganiseerd met %s<br>", html.EscapeString(e.PartnerName))
+		fmt.Fprintf(&b, w.organisedWith+"<br>", html.EscapeString(e.PartnerName))
 	}
-	b.WriteString(html.EscapeString(eventWhen(e)))
+	b.WriteString(html.EscapeString(eventWhen(e, e.Language)))
 	if e.Branch != nil {
 		where := e.Branch.Name
 		if a := e.Branch.Address(); a != "" {
@@ -332,7 +321,7 @@ func eventContent(e *vestiging.Event) string {
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
 		b.WriteString("<ol>")
 		for _, s := range e.Sessions {
-			line := vestiging.FormatSpan("nl", s.StartsAt, s.EndsAt, e.Location())
+			line := vestiging.FormatSpan(e.Language, s.StartsAt, s.EndsAt, e.Location())
 			if p := placeLine(s.Branch, s.OnlineURL); p != "" {
 				line += " · " + p
 			}
@@ -341,6 +330,7 @@ func eventContent(e *vestiging.Event) string {
 		b.WriteString("</ol>")
 	}
 	b.WriteString(e.Description)
+	b.WriteString(pageLink(page))
 	return vestiging.SanitizeHTML(b.String())
 }
 

@@ -78,7 +78,7 @@ func TestEventJSON(t *testing.T) {
 			"id":                        "https://bieb-tiel.example/events/42",
 			"url":                       "https://bieb-tiel.example/events/42",
 			"name":                      "Digicafé",
-			"summary":                   "za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+			"summary":                   "Digicafé · za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
 			"startTime":                 "2026-12-05T14:00:00+01:00",
 			"endTime":                   "2026-12-05T16:00:00+01:00",
 			"timezone":                  "Europe/Amsterdam",
@@ -118,6 +118,9 @@ func TestEventJSON(t *testing.T) {
 		if strings.Contains(content, "script") || strings.Contains(content, "alert") {
 			t.Errorf("content not sanitised: %q", content)
 		}
+		if wantEnd := `<p><a href="https://bieb-tiel.example/events/42" rel="nofollow noopener">https://bieb-tiel.example/events/42</a></p>`; !strings.HasSuffix(content, wantEnd) {
+			t.Errorf("content = %q, want it to end with the link %q", content, wantEnd)
+		}
 		if _, ok := m["subEvent"]; ok {
 			t.Error("a single event has subEvent")
 		}
@@ -133,7 +136,7 @@ func TestEventJSON(t *testing.T) {
 			{
 				name:    "cancelled",
 				change:  func(e *vestiging.Event) { e.Status = vestiging.StatusCancelled },
-				summary: "Geannuleerd: za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				summary: "Geannuleerd · Digicafé · za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
 				check: func(t *testing.T, m map[string]any) {
 					if m["eventStatus"] != EventCancelled || m["ical:status"] != "CANCELLED" {
 						t.Errorf("status %v %v", m["eventStatus"], m["ical:status"])
@@ -146,7 +149,7 @@ func TestEventJSON(t *testing.T) {
 					e.BranchID, e.Branch, e.OnlineURL = nil, nil, "https://meet.example/digicafe"
 					e.RegistrationMode, e.Capacity = vestiging.RegistrationNone, 0
 				},
-				summary: "za 5 december 2026, 14:00–16:00 · online",
+				summary: "Digicafé · za 5 december 2026, 14:00–16:00 · online",
 				check: func(t *testing.T, m map[string]any) {
 					want := map[string]any{"type": "VirtualLocation", "name": "Online", "url": "https://meet.example/digicafe"}
 					if !reflect.DeepEqual(m["location"], want) {
@@ -166,7 +169,7 @@ func TestEventJSON(t *testing.T) {
 					e.RegistrationMode, e.RegistrationURL = vestiging.RegistrationExternal, "https://tickets.example/1"
 					e.StartsAt, e.EndsAt = amsterdam(t, "2027-06-26 20:00"), amsterdam(t, "2027-06-27 02:00")
 				},
-				summary: "za 26 juni 2027, 20:00 – zo 27 juni 2027, 02:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				summary: "Digicafé · za 26 juni 2027, 20:00 – zo 27 juni 2027, 02:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
 				check: func(t *testing.T, m map[string]any) {
 					if m["joinMode"] != "external" || m["externalParticipationUrl"] != "https://tickets.example/1" {
 						t.Errorf("joinMode %v url %v", m["joinMode"], m["externalParticipationUrl"])
@@ -181,10 +184,34 @@ func TestEventJSON(t *testing.T) {
 				change: func(e *vestiging.Event) {
 					e.Capacity = 3
 				},
-				summary: "za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				summary: "Digicafé · za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
 				check: func(t *testing.T, m map[string]any) {
 					if m["remainingAttendeeCapacity"] != 0.0 {
 						t.Errorf("remainingAttendeeCapacity = %v, want 0", m["remainingAttendeeCapacity"])
+					}
+				},
+			},
+			{
+				name: "held in English",
+				change: func(e *vestiging.Event) {
+					e.Language, e.Title, e.Status = "en", "Digital café", vestiging.StatusCancelled
+				},
+				summary: "Cancelled · Digital café · Sat 5 December 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				check: func(t *testing.T, m map[string]any) {
+					if c := m["content"].(string); !strings.HasPrefix(c, "<p><strong>Cancelled</strong><br>Sat 5 December 2026, 14:00–16:00<br>") {
+						t.Errorf("content = %q, want English", c)
+					}
+				},
+			},
+			{
+				name: "title read as a URL",
+				change: func(e *vestiging.Event) {
+					e.Title = "Lezing: de Waal <1900"
+				},
+				summary: "„Lezing: de Waal &lt;1900” · za 5 december 2026, 14:00–16:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				check: func(t *testing.T, m map[string]any) {
+					if m["name"] != "Lezing: de Waal <1900" {
+						t.Errorf("name = %v", m["name"])
 					}
 				},
 			},
@@ -199,7 +226,7 @@ func TestEventJSON(t *testing.T) {
 					}
 					e.StartsAt, e.EndsAt = e.Sessions[0].StartsAt, e.Sessions[2].EndsAt
 				},
-				summary: "3 bijeenkomsten, vanaf ma 11 januari 2027, 10:00–12:00 · Bibliotheek Centrum, Stationsplein 1, Tiel",
+				summary: "Digicafé · 3 bijeenkomsten van ma 11 januari 2027, 10:00–12:00 tot en met ma 25 januari 2027 · Bibliotheek Centrum, Stationsplein 1, Tiel",
 				check: func(t *testing.T, m map[string]any) {
 					if m["id"] != "https://bieb-tiel.example/courses/7" {
 						t.Errorf("id = %v", m["id"])
@@ -378,7 +405,7 @@ func TestSummaryAlwaysDateAndPlace(t *testing.T) {
 	// In New York the same moment is the morning.
 	e := testEvent(t)
 	e.TimeZone = "America/New_York"
-	if s := eventMap(t, e, 0)["summary"]; !strings.HasPrefix(s.(string), "za 5 december 2026, 08:00–10:00") {
+	if s := eventMap(t, e, 0)["summary"]; !strings.HasPrefix(s.(string), "Digicafé · za 5 december 2026, 08:00–10:00") {
 		t.Errorf("summary = %q, want New York time", s)
 	}
 }

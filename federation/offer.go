@@ -28,9 +28,9 @@ var offerKindLabels = map[string]string{vestiging.OfferKindOffer: "Aanbod", vest
 // OfferObject returns the AS2 Page for an approved offer or request,
 // without @context, attributed to author (an actor id: the resident's
 // Person, or the library for partners and residents without a handle).
-// Mastodon shows name and summary, so the summary is the line
-// "Aanbod · theme · area"; the same words are hashtags, so people following
-// #Tiel find it. Kind, theme and area are also there as declared terms
+// Mastodon shows name and summary and GoToSocial the summary alone, so
+// the summary is the visible line (summary.go) "title · Aanbod · theme ·
+// area"; the same words are hashtags, so people following #Tiel find it. Kind, theme and area are also there as declared terms
 // (offerKind, theme, areaServed) for other libraries to file it by.
 func OfferObject(o *vestiging.Offer, author string, base *url.URL) map[string]any {
 	id := OfferID(base, o.ID)
@@ -51,14 +51,14 @@ func OfferObject(o *vestiging.Offer, author string, base *url.URL) map[string]an
 		parts = append(parts, area)
 		addTag(area, base.JoinPath("offers").String()+"?area="+url.QueryEscape(area))
 	}
-	summary := strings.Join(parts, " · ")
+	what := strings.Join(parts, " · ")
 	obj := map[string]any{
 		"type":         "Page",
 		"id":           id,
 		"url":          id,
 		"name":         o.Title,
-		"summary":      summary,
-		"content":      vestiging.SanitizeHTML("<p>" + html.EscapeString(summary) + "</p>" + o.Description),
+		"summary":      summaryLine(append([]string{o.Title}, parts...)...),
+		"content":      vestiging.SanitizeHTML("<p>" + html.EscapeString(what) + "</p>" + o.Description + pageLink(id)),
 		"mediaType":    "text/html",
 		"attributedTo": author,
 		"to":           []any{Public},

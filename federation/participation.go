@@ -369,7 +369,7 @@ func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging
 	link := EventID(base, e)
 	title := fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(link), html.EscapeString(e.Title))
 	var b strings.Builder
-	fmt.Fprintf(&b, "<p>%s %s</p><p>%s", mentionHTML(to), fmt.Sprintf(noticeLines[notice], title), html.EscapeString(eventWhen(e)))
+	fmt.Fprintf(&b, "<p>%s %s</p><p>%s", mentionHTML(to), fmt.Sprintf(noticeLines[notice], title), html.EscapeString(eventWhen(e, "nl")))
 	if p := placeLine(e.Branch, e.OnlineURL); p != "" {
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(p))
 	}

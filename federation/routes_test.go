@@ -289,7 +289,7 @@ func TestObjects(t *testing.T) {
 			if got, want := m["type"], "Page"; got != want {
 				t.Errorf("type %v, want %v", got, want)
 			}
-			if got, want := m["summary"], "Aanbod · Digitale vaardigheden · Tiel-Oost"; got != want {
+			if got, want := m["summary"], "Hulp met de computer · Aanbod · Digitale vaardigheden · Tiel-Oost"; got != want {
 				t.Errorf("summary %q, want %q", got, want)
 			}
 			tags, _ := json.Marshal(m["tag"])

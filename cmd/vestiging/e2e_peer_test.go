@@ -30,7 +30,8 @@ type mastodonPeer struct {
 	key    *rsa.PrivateKey
 	client *http.Client
 
-	gets atomic.Int64 // GETs of the actor and its key: key fetches by others
+	gets    atomic.Int64 // GETs of the actor and its key: key fetches by others
+	follows atomic.Int64 // Follows sent, for their ids
 
 	mu       sync.Mutex
 	received []peerDelivery            // verified deliveries, in arrival order
@@ -312,4 +313,31 @@ func (p *mastodonPeer) refusals() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.refused...)
+}
+
+// follow sends the fan's Follow of actor (whose inbox is inbox) and waits
+// for its Accept, addressed to the fan's own inbox; it returns the
+// Follow's id.
+func (p *mastodonPeer) follow(t *testing.T, actor, inbox string) string {
+	t.Helper()
+	followID := fmt.Sprintf("%s/follows/%d", p.srv.URL, p.follows.Add(1))
+	follow, err := json.Marshal(map[string]any{"@context": federation.ActivityStreamsContext,
+		"id": followID, "type": "Follow", "actor": p.actorID(), "object": actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body, err := p.do(t.Context(), http.MethodPost, inbox, federation.AcceptActivity, follow, true)
+	if err != nil || status != http.StatusAccepted {
+		t.Fatalf("follow: %d %v: %s", status, err, body)
+	}
+	eventually(t, e2eWait, func() error {
+		for _, d := range p.deliveries("Accept") {
+			obj, _ := d.Activity["object"].(map[string]any)
+			if obj["id"] == followID && d.Activity["actor"] == actor && d.Path == "/users/fan/inbox" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no Accept of the Follow yet (refused: %v)", p.refusals())
+	})
+	return followID
 }

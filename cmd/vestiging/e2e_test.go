@@ -581,26 +581,9 @@ func TestMastodonPeer(t *testing.T) {
 		t.FailNow()
 	}
 
+	var followID string
 	t.Run("Follow", func(t *testing.T) {
-		followID := peer.srv.URL + "/follows/1"
-		follow, err := json.Marshal(map[string]any{"@context": federation.ActivityStreamsContext,
-			"id": followID, "type": "Follow", "actor": peer.actorID(), "object": actor.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		status, body, err := peer.do(ctx, http.MethodPost, actor.Inbox, federation.AcceptActivity, follow, true)
-		if err != nil || status != http.StatusAccepted {
-			t.Fatalf("follow: %d %v: %s", status, err, body)
-		}
-		eventually(t, e2eWait, func() error {
-			for _, d := range peer.deliveries("Accept") {
-				obj, _ := d.Activity["object"].(map[string]any)
-				if obj["id"] == followID && d.Activity["actor"] == actor.ID && d.Path == "/users/fan/inbox" {
-					return nil
-				}
-			}
-			return fmt.Errorf("no Accept of the Follow yet (refused: %v)", peer.refusals())
-		})
+		followID = peer.follow(t, actor.ID, actor.Inbox)
 		fs, n, err := a.DB.Followers(ctx, 0, 10)
 		if err != nil || n != 1 || fs[0].Actor.IRI != peer.actorID() {
 			t.Fatalf("A's followers: %d %v, want the peer", n, err)
@@ -678,8 +661,8 @@ func TestMastodonPeer(t *testing.T) {
 
 	t.Run("Undo", func(t *testing.T) {
 		undo, err := json.Marshal(map[string]any{"@context": federation.ActivityStreamsContext,
-			"id": peer.srv.URL + "/follows/1/undo", "type": "Undo", "actor": peer.actorID(),
-			"object": map[string]any{"id": peer.srv.URL + "/follows/1", "type": "Follow", "actor": peer.actorID(), "object": actor.ID}})
+			"id": followID + "/undo", "type": "Undo", "actor": peer.actorID(),
+			"object": map[string]any{"id": followID, "type": "Follow", "actor": peer.actorID(), "object": actor.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
