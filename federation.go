@@ -194,7 +194,8 @@ type FederationService interface {
 	Actor(ctx context.Context, id int64) (*Actor, error)
 	ActorByIRI(ctx context.Context, iri string) (*Actor, error)
 	ActorByKeyID(ctx context.Context, keyID string) (*Actor, error)
-	// UpsertActor stores a (re)fetched actor by IRI and fills its ID.
+	// UpsertActor stores a (re)fetched actor by IRI and fills its ID. A key
+	// id belongs to one actor: one another actor holds is ECONFLICT.
 	UpsertActor(ctx context.Context, a *Actor) error
 
 	// AddFollower records a follower; doing it twice changes nothing.
@@ -249,14 +250,17 @@ type FederationService interface {
 	// new: an activity delivered twice is applied once.
 	FirstSeen(ctx context.Context, activityIRI string) (bool, error)
 	// UpsertRemoteEvent stores a remote event by IRI (OriginID set) and
-	// fills its ID. An IRI deleted before stays deleted, and a version
-	// older (RemoteUpdatedAt) than the stored one is not stored: both
-	// ECONFLICT, so a Create after its Delete, or an Update overtaken by
-	// a later one, changes nothing.
+	// fills its ID. An IRI its origin deleted before stays deleted, and a
+	// version older (RemoteUpdatedAt) than the stored one is not stored:
+	// both ECONFLICT, so a Create after its Delete, or an Update overtaken
+	// by a later one, changes nothing. An event stored as another origin's
+	// is refused (EFORBIDDEN): nothing moves an event's origin.
 	UpsertRemoteEvent(ctx context.Context, e *Event) error
-	// DeleteRemoteObject removes what is stored under iri and remembers the
-	// iri as deleted.
-	DeleteRemoteObject(ctx context.Context, iri string) error
+	// DeleteRemoteObject removes what by owns under iri (an event it is the
+	// origin of, an offer it wrote or announced, a reply it wrote, or by
+	// itself) and remembers the iri as deleted by by. What others own is
+	// left as it is.
+	DeleteRemoteObject(ctx context.Context, iri string, by *Actor) error
 
 	// InsertJob queues background work outside any other change.
 	InsertJob(ctx context.Context, args JobArgs) error

@@ -33,6 +33,9 @@ type Report struct {
 	ReporterName string
 }
 
+// MaxReportTargets is how many objects one report may name.
+const MaxReportTargets = 50
+
 // Validate checks and normalises a report.
 func (r *Report) Validate() error {
 	v := Validation{}
@@ -42,7 +45,7 @@ func (r *Report) Validate() error {
 	if !isOneOf(r.Status, ReportOpen, ReportResolved) {
 		v.Add("status", "Unknown status.")
 	}
-	if len(r.Targets) == 0 || len(r.Targets) > 50 {
+	if len(r.Targets) == 0 || len(r.Targets) > MaxReportTargets {
 		v.Add("targets", "Say what is reported.")
 	}
 	switch {

@@ -117,7 +117,9 @@ type OfferService interface {
 	SetOfferStatus(ctx context.Context, id int64, status, reason string, by *AuditEntry) error
 	// UpsertRemoteOffer stores an announced remote offer by IRI and fills
 	// its ID; an IRI deleted before stays deleted, and a version older
-	// (RemoteUpdatedAt) than the stored one is not stored (ECONFLICT).
+	// (RemoteUpdatedAt) than the stored one is not stored (ECONFLICT), and
+	// an offer stored with another origin or author is refused
+	// (EFORBIDDEN): nothing moves an offer to another owner.
 	UpsertRemoteOffer(ctx context.Context, o *Offer) error
 	// ApprovedPosts counts a person's approved offers and replies, for
 	// Library.FirstPostsReviewed.

@@ -53,7 +53,7 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillJob]) 
 // events written since the backfill started: a delivery that arrived
 // meanwhile is fresher than the collection's copy.
 func (f *Federator) backfill(ctx context.Context, actorIRI string) (int, error) {
-	origin, err := f.following(ctx, actorIRI)
+	origin, err := f.following(ctx, actorIRI, true)
 	if err != nil || origin == nil {
 		return 0, err
 	}

@@ -186,30 +186,35 @@ type Fetcher struct {
 	Signer *Signer      // every GET is signed: GoToSocial answers 401 otherwise
 }
 
-// Fetch GETs an AS2 document and returns its body. The request is signed
-// (again at every redirect hop, since the signature covers host and path)
-// with Accept AcceptActivity; the answer must be 200 with an
-// activity+json or ld+json content type, at most MaxBodySize, and a JSON
-// object whose id equals the final URL after redirects. The fragment of
-// rawURL (…#main-key) is not part of the document's URL.
-func (f *Fetcher) Fetch(ctx context.Context, rawURL string) ([]byte, error) {
-	body, final, err := f.fetch(ctx, rawURL)
+// Fetch GETs the AS2 document whose id is iri and returns its body. The
+// request is signed (again at every redirect hop, since the signature
+// covers host and path) with Accept AcceptActivity; the answer must be 200
+// with an activity+json or ld+json content type, at most MaxBodySize, and
+// a JSON object whose id is iri itself, whatever redirects led to it: a
+// redirect may move where a document is served, never who or what it is.
+// The fragment of iri (…#main-key) is not part of the document's id.
+// Everything fetched to be stored or acted on comes through here.
+func (f *Fetcher) Fetch(ctx context.Context, iri string) ([]byte, error) {
+	body, asked, err := f.fetch(ctx, iri)
 	if err != nil {
 		return nil, err
 	}
-	if id := documentID(body); !sameURL(id, final) {
-		return nil, fmt.Errorf("fetch %s: document id %q is not the URL it was fetched from", final, id)
+	if id := documentID(body); !sameURL(id, asked) {
+		return nil, &vestiging.Error{Code: vestiging.EFORBIDDEN,
+			Message: fmt.Sprintf("The document fetched for %s is %q.", asked, id)}
 	}
 	return body, nil
 }
 
-// fetch is Fetch without the id check; it returns the final URL.
+// fetch is Fetch without the id check, for a keyId whose document may be
+// another's (FetchKey); it returns the URL asked for, without fragment.
 func (f *Fetcher) fetch(ctx context.Context, rawURL string) ([]byte, *url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, nil, vestiging.Errorf(vestiging.EINVALID, "Not a web address: %q.", rawURL)
 	}
 	u.Fragment, u.RawFragment = "", ""
+	asked := *u
 	client := *f.Client
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	for hop := 0; ; hop++ {
@@ -232,7 +237,7 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string) ([]byte, *url.URL, e
 		}
 		defer resp.Body.Close()
 		body, err := readDocument(resp, u)
-		return body, u, err
+		return body, &asked, err
 	}
 }
 

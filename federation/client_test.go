@@ -186,6 +186,13 @@ func TestFetch(t *testing.T) {
 		id := srvURL + r.URL.Path
 		switch r.URL.Path {
 		case "/redirect":
+			// Served elsewhere, still itself.
+			http.Redirect(w, r, "/cdn/redirect", http.StatusFound)
+			return
+		case "/cdn/redirect":
+			id = srvURL + "/redirect"
+		case "/swap":
+			// A redirect to another actor's document: a change of identity.
 			http.Redirect(w, r, "/users/b", http.StatusFound)
 			return
 		case "/moved":
@@ -239,9 +246,10 @@ func TestFetch(t *testing.T) {
 	}{
 		{name: "ErrUnsigned", path: "/users/a", want: "HTTP 401", fetcher: &Fetcher{Client: f.Client}},
 		{name: "ErrContentType", path: "/html", want: "not ActivityStreams JSON"},
-		{name: "ErrIDMismatch", path: "/other-id", want: "is not the URL it was fetched from"},
-		{name: "ErrNoID", path: "/no-id", want: "is not the URL it was fetched from"},
-		{name: "ErrRedirectOtherID", path: "/moved", want: "is not the URL it was fetched from"},
+		{name: "ErrIDMismatch", path: "/other-id", want: `is "` + srv.URL + `/users/x"`},
+		{name: "ErrNoID", path: "/no-id", want: `is ""`},
+		{name: "ErrRedirectOtherID", path: "/moved", want: `is "` + srv.URL + `/users/c"`},
+		{name: "ErrRedirectOtherActor", path: "/swap", want: `is "` + srv.URL + `/users/b"`},
 		{name: "ErrTooLarge", path: "/big", want: "larger than"},
 		{name: "ErrGone", path: "/gone", want: "HTTP 410"},
 		{name: "ErrRedirectLoop", path: "/loop", want: "more than 5 redirects"},

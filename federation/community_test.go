@@ -384,7 +384,7 @@ func TestInboxReply(t *testing.T) {
 			if r, err := db.ReplyByIRI(t.Context(), p.id("/statuses/5")); err != nil || r.Content != "<p>Gemist</p>" {
 				t.Errorf("reply from an Update: %+v, %v", r, err)
 			}
-			if err := db.DeleteRemoteObject(t.Context(), p.id("/statuses/5")); err != nil {
+			if err := db.DeleteRemoteObject(t.Context(), p.id("/statuses/5"), env.actor(t, p)); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -744,16 +744,7 @@ func TestInboxAnnouncedOffer(t *testing.T) {
 		env := newInEnv(t, db, nil)
 		lib := newInPeer(t, "agenda", 0)
 		env.follow(t, lib, vestiging.FollowAccepted)
-		// The resident, on the library's server.
-		anna := &inPeer{name: "anna", base: lib.base, actor: lib.base + "/users/anna", inbox: lib.base + "/users/anna/inbox", docs: lib.docs}
-		anna.signer = &Signer{KeyID: anna.actor + "#main-key", Key: inKey(t, 2)}
-		pemKey, err := EncodePublicKeyPEM(&inKey(t, 2).PublicKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lib.put("/users/anna", map[string]any{"@context": []any{ActivityStreamsContext, "https://w3id.org/security/v1"},
-			"id": anna.actor, "type": "Person", "preferredUsername": "anna", "name": "Anna", "inbox": anna.inbox,
-			"publicKey": map[string]any{"id": anna.signer.KeyID, "owner": anna.actor, "publicKeyPem": pemKey}})
+		anna := lib.colleague(t, "anna", 2) // the resident, on the library's server
 		base := mustURL(lib.base)
 		page := func(title string) map[string]any {
 			o := OfferObject(&vestiging.Offer{ID: 1, Kind: vestiging.OfferKindOffer, Title: title, Description: "<p>Dinsdag</p>",

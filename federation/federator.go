@@ -23,10 +23,13 @@ type Config struct {
 	Services   vestiging.Services          // the library, events, offers
 	Federation vestiging.FederationService // actors, follows, outbox, hosts
 	BaseURL    *url.URL                    // the public URL; its host is the instance's domain
-	Handle     string                      // the library actor's username; DefaultHandle when empty
-	Client     *http.Client                // from NewClient; every outbound request goes through it
-	Clock      vestiging.Clock
-	Logger     *slog.Logger
+	// MediaURL is where uploads are served when they have a host of their
+	// own; nil when they are under BaseURL. Its host is ours too.
+	MediaURL *url.URL
+	Handle   string       // the library actor's username; DefaultHandle when empty
+	Client   *http.Client // from NewClient; every outbound request goes through it
+	Clock    vestiging.Clock
+	Logger   *slog.Logger
 	// AuthorizedFetch requires a valid signature on GETs of ActivityPub documents.
 	AuthorizedFetch bool
 	// Allowlist mode: only hosts with an allow rule federate.

@@ -117,15 +117,12 @@ func (f *Federator) Resolve(ctx context.Context, target string) (*vestiging.Acto
 	if err != nil {
 		return nil, unavailable(target, err)
 	}
-	if parsed.Inbox == "" || parsed.PublicKey.Owner != parsed.ID || !SameHost(parsed.Inbox, parsed.ID) {
-		return nil, unavailable(target, fmt.Errorf("actor %s has no inbox of its own or a key it does not own", parsed.ID))
+	if parsed.Inbox == "" || parsed.PublicKey.ID == "" || !SameHost(parsed.Inbox, parsed.ID) {
+		return nil, unavailable(target, fmt.Errorf("actor %s has no inbox of its own or no key", parsed.ID))
 	}
-	a, err := storedActor(parsed, f.now())
+	a, err := f.storeActor(ctx, parsed, false)
 	if err != nil {
 		return nil, unavailable(target, err)
-	}
-	if err := f.cfg.Federation.UpsertActor(ctx, a); err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", target, err)
 	}
 	return a, nil
 }

@@ -19,9 +19,10 @@ import (
 )
 
 // InboxJob is an incoming activity that passed every check of the inbox:
-// the inbox worker applies it. Body is the activity exactly as received.
+// the inbox worker applies it as Actor, and only as Actor. Body is the
+// activity exactly as received.
 type InboxJob struct {
-	Actor string          `json:"actor"` // the verified signer, equal to the activity's actor
+	Actor string          `json:"actor"` // the verified signer's id, equal to the activity's actor
 	Body  json.RawMessage `json:"body"`
 }
 
@@ -76,11 +77,14 @@ func refuse(status int, reason string, err error) *inboxError {
 
 // Inbox receives signed POSTs to the shared inbox and the actor's inbox.
 // Checks run cheapest first and change nothing (but the key cache) until
-// the activity is queued: body size; Signature header; domain rules for the keyId's host
-// and actor blocks by the keyId, before any key is fetched; the signature (Digest, Date, key); the
-// activity's JSON; that the signer is the actor and that the ids it creates
-// or changes are on the actor's host. Then the activity is queued durably
-// as an InboxJob and the answer is 202; the worker applies it.
+// the activity is queued: body size; Signature header; that the request
+// was signed for one of our hosts; domain rules for the keyId's host and
+// actor blocks by the keyId, before any key is fetched; the signature
+// (Digest, Date, key from its owner's own document); the activity's JSON,
+// parsed once, with at most MaxObjects objects; that the signer is the
+// actor and that the ids it creates or changes are on the actor's host.
+// Then the activity is queued durably as an InboxJob carrying the signer,
+// and the answer is 202; the worker applies it as that signer.
 func (f *Federator) Inbox(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -133,6 +137,11 @@ func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string)
 	if err != nil {
 		return refuse(http.StatusBadRequest, "signature malformed", err)
 	}
+	// Verify makes sure the Host is signed: a request signed for another
+	// server, replayed here, is not for us.
+	if host := requestHost(r); !f.ourHost(host) {
+		return refuse(http.StatusUnauthorized, "signed for another host", fmt.Errorf("host %q", host))
+	}
 	if err := f.domainAllowed(ctx, p.KeyID); err != nil {
 		return err
 	}
@@ -166,6 +175,9 @@ func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string)
 		f.log.Debug("inbox: unknown type ignored", "actor", owner.IRI, "error", err)
 		f.signedBy(ctx, owner.Host)
 		return nil
+	}
+	if errors.Is(err, ErrTooManyObjects) {
+		return refuse(http.StatusBadRequest, "too many objects", err)
 	}
 	if err != nil {
 		return refuse(http.StatusBadRequest, "invalid activity", err)

@@ -35,7 +35,7 @@ var (
 func inKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
 	inKeysOnce.Do(func() {
-		for range 4 {
+		for range 6 {
 			k, err := GenerateKey()
 			if err != nil {
 				panic(err)
@@ -155,6 +155,16 @@ func (env *inEnv) follow(t testing.TB, p *inPeer, state string) *vestiging.Follo
 	return fl
 }
 
+// actor returns p's stored actor.
+func (env *inEnv) actor(t testing.TB, p *inPeer) *vestiging.Actor {
+	t.Helper()
+	a, err := env.db.ActorByIRI(context.Background(), p.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // remoteEvents lists the stored remote events by IRI.
 func (env *inEnv) remoteEvents(t testing.TB) map[string]*vestiging.Event {
 	t.Helper()
@@ -171,8 +181,9 @@ func (env *inEnv) remoteEvents(t testing.TB) map[string]*vestiging.Event {
 
 // inPeer is a remote ActivityPub server on a loopback listener: it serves
 // its actor document (with a real key) and whatever documents a test puts
-// there, counts the GETs, accepts POSTs to its inbox, and signs its own
-// POSTs with Signer.
+// there (a redirectTo redirects), counts the GETs, accepts POSTs to its
+// inbox, and signs its own POSTs with Signer. Several actors may share
+// one server (colleague).
 type inPeer struct {
 	name, base   string
 	actor, inbox string
@@ -180,7 +191,11 @@ type inPeer struct {
 	fetches      atomic.Int64
 	mu           sync.Mutex
 	docs         map[string]any // path → document
+	server       *inPeer        // the peer whose server this actor is on; nil: its own
 }
+
+// redirectTo, as a peer's document, answers 302 to another URL.
+type redirectTo string
 
 func newInPeer(t testing.TB, name string, key int) *inPeer {
 	t.Helper()
@@ -216,7 +231,21 @@ func (p *inPeer) setKey(t testing.TB, k *rsa.PrivateKey) {
 	p.put("/users/"+p.name, doc)
 }
 
+// colleague is another actor, name, on p's server, with key number key.
+func (p *inPeer) colleague(t testing.TB, name string, key int) *inPeer {
+	t.Helper()
+	c := &inPeer{name: name, base: p.base, actor: p.base + "/users/" + name, server: p}
+	c.inbox = c.actor + "/inbox"
+	c.signer = &Signer{KeyID: c.actor + "#main-key", Key: inKey(t, key)}
+	c.setKey(t, inKey(t, key))
+	return c
+}
+
 func (p *inPeer) put(path string, doc any) {
+	if p.server != nil {
+		p.server.put(path, doc)
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.docs[path] = doc
@@ -237,6 +266,10 @@ func (p *inPeer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if code, ok := doc.(int); ok { // a status for a document that was there
 		w.WriteHeader(code)
+		return
+	}
+	if to, ok := doc.(redirectTo); ok {
+		http.Redirect(w, r, string(to), http.StatusFound)
 		return
 	}
 	w.Header().Set("Content-Type", ContentTypeActivity)
@@ -480,7 +513,9 @@ func TestInboxRiver(t *testing.T) {
 }
 
 // TestInboxGoToSocialDelivery replays a delivery captured from GoToSocial
-// through the real handler, its key seeded in the actors table.
+// through the real handler, its key seeded in the actors table. It was
+// signed for lib-a.test: taken by an instance there, refused by any other
+// (finding 6 of issue 11: a request signed for another server).
 func TestInboxGoToSocialDelivery(t *testing.T) {
 	db := storetest.SQLite(t)
 	d := readDelivery(t)
@@ -500,20 +535,31 @@ func TestInboxGoToSocialDelivery(t *testing.T) {
 	if err := db.UpsertActor(t.Context(), a); err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(d.Method, strings.TrimSuffix(env.inbox, "/inbox")+d.Path, strings.NewReader(d.BodyRaw))
-	if err != nil {
-		t.Fatal(err)
+	replay := func(t *testing.T) int {
+		t.Helper()
+		req, err := http.NewRequest(d.Method, strings.TrimSuffix(env.inbox, "/inbox")+d.Path, strings.NewReader(d.BodyRaw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range d.Headers {
+			req.Header.Set(k, v)
+		}
+		req.Host = d.Headers["Host"]
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
 	}
-	for k, v := range d.Headers {
-		req.Header.Set(k, v)
+	if got, want := replay(t), http.StatusUnauthorized; got != want {
+		t.Fatalf("signed for lib-a.test, sent to %s: status = %d, want %d", env.base.Host, got, want)
 	}
-	req.Host = d.Headers["Host"]
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if n := env.jobs(t, ""); n != 0 {
+		t.Fatalf("%d jobs queued for a request signed for another host", n)
 	}
-	resp.Body.Close()
-	if got, want := resp.StatusCode, http.StatusAccepted; got != want {
+	env.f.cfg.BaseURL = mustURL("http://" + d.Headers["Host"])
+	if got, want := replay(t), http.StatusAccepted; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
 	}
 	if got, want := env.jobs(t, "inbox"), 1; got != want {
@@ -714,9 +760,18 @@ func TestInboxAnnounce(t *testing.T) {
 		}
 	}
 
-	t.Run("OK", func(t *testing.T) {
-		before := author.fetches.Load()
+	t.Run("AuthorNotFollowed", func(t *testing.T) {
+		// The announcer never becomes the origin: residents' Joins would
+		// go to it.
 		deliver(t, announcer.activity("Announce", "/announces/1", forged))
+		if e := env.remoteEvents(t)[author.id("/events/1")]; e != nil {
+			t.Errorf("stored %q as %s's, whose author nobody follows", e.Title, e.Origin.IRI)
+		}
+	})
+	t.Run("OK", func(t *testing.T) {
+		env.follow(t, author, vestiging.FollowAccepted)
+		before := author.fetches.Load()
+		deliver(t, announcer.activity("Announce", "/announces/2", forged))
 		if author.fetches.Load() == before {
 			t.Error("the announced event was not fetched from its origin")
 		}
@@ -724,17 +779,8 @@ func TestInboxAnnounce(t *testing.T) {
 		if e == nil || e.Title != "Echte titel" {
 			t.Fatalf("stored %+v, want the origin's copy", e)
 		}
-		// We do not follow the author: the announcer is the origin.
-		if e.Origin == nil || e.Origin.IRI != announcer.actor {
-			t.Errorf("origin = %+v, want the announcer", e.Origin)
-		}
-	})
-	t.Run("FollowedAuthor", func(t *testing.T) {
-		env.follow(t, author, vestiging.FollowAccepted)
-		deliver(t, announcer.activity("Announce", "/announces/2", author.id("/events/1")))
-		e := env.remoteEvents(t)[author.id("/events/1")]
-		if e == nil || e.Origin == nil || e.Origin.IRI != author.actor {
-			t.Errorf("origin = %+v, want the author", e)
+		if e.Origin == nil || e.Origin.IRI != author.actor {
+			t.Errorf("origin = %+v, want the author", e.Origin)
 		}
 	})
 	t.Run("BlockedOrigin", func(t *testing.T) {

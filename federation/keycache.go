@@ -148,11 +148,8 @@ func (f *Federator) fetchPublicKey(ctx context.Context, keyID string, now time.T
 	if err != nil {
 		return cachedKey{}, err
 	}
-	a, err := storedActor(rk.Actor, now)
+	a, err := f.storeActor(ctx, rk.Actor, true)
 	if err != nil {
-		return cachedKey{}, err
-	}
-	if err := f.cfg.Federation.UpsertActor(ctx, a); err != nil {
 		return cachedKey{}, fmt.Errorf("key %s: %w", keyID, err)
 	}
 	k := cachedKey{key: rk.Key, owner: a, at: now}

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+
+	"github.com/vestiging/vestiging"
 )
 
 // KeyBits is the size of the keys we generate; Mastodon and GoToSocial use the same.
@@ -120,8 +122,9 @@ type RemoteKey struct {
 }
 
 // FetchKey dereferences a keyId the way peers publish keys and returns the
-// key only when its owner's actor document, fetched from the owner's own
-// URL, lists that keyId:
+// key only from its owner's own document, fetched for the owner's id
+// (Fetch: no redirect can swap the owner), which lists that keyId as its
+// key and itself as the key's owner (checkKey):
 //   - Mastodon, Misskey, …: keyId is actor#main-key; the actor comes back.
 //   - GoToSocial: keyId is …/main-key and answers a stub Person whose id is
 //     the actor's, not the URL; the actor is fetched (signed) to confirm.
@@ -130,19 +133,14 @@ type RemoteKey struct {
 //
 // Callers cache the result (a key fetch may cost two requests).
 func (f *Fetcher) FetchKey(ctx context.Context, keyID string) (*RemoteKey, error) {
-	body, final, err := f.fetch(ctx, keyID)
+	body, asked, err := f.fetch(ctx, keyID)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
 	owner := ""
 	if a, err := ParseActor(body); err == nil {
-		if a.PublicKey.ID != keyID {
-			return nil, fmt.Errorf("key %s: the document holds key %q", keyID, a.PublicKey.ID)
-		}
-		if a.PublicKey.Owner != a.ID {
-			return nil, fmt.Errorf("key %s: owned by %q, not by actor %q", keyID, a.PublicKey.Owner, a.ID)
-		}
-		if sameURL(a.ID, final) {
+		if sameURL(a.ID, asked) {
+			// The keyId names the actor's own document.
 			return remoteKey(keyID, a)
 		}
 		owner = a.ID
@@ -164,16 +162,33 @@ func (f *Fetcher) FetchKey(ctx context.Context, keyID string) (*RemoteKey, error
 	if err != nil {
 		return nil, fmt.Errorf("key %s: owner %s: %w", keyID, owner, err)
 	}
-	if a.PublicKey.ID != keyID || a.PublicKey.Owner != a.ID {
-		return nil, fmt.Errorf("key %s: owner %s does not claim it", keyID, owner)
-	}
 	return remoteKey(keyID, a)
 }
 
+// remoteKey is the key keyID from its owner a's own document.
 func remoteKey(keyID string, a *Actor) (*RemoteKey, error) {
+	if a.PublicKey.ID != keyID {
+		return nil, vestiging.Errorf(vestiging.EFORBIDDEN, "The actor %s does not hold the key %s.", a.ID, keyID)
+	}
+	if err := checkKey(a); err != nil {
+		return nil, err
+	}
 	k, err := ParsePublicKeyPEM(a.PublicKey.PEM)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
 	return &RemoteKey{KeyID: keyID, Key: k, Actor: a}, nil
+}
+
+// checkKey checks that an actor document's key, if it has one, is its
+// own: the key names the actor as owner, and its id is on the actor's
+// host. A key id belongs to one actor; no document can claim another's.
+func checkKey(a *Actor) error {
+	if a.PublicKey.ID == "" && a.PublicKey.PEM == "" {
+		return nil
+	}
+	if a.PublicKey.Owner != a.ID || !SameHost(a.ID, a.PublicKey.ID) {
+		return vestiging.Errorf(vestiging.EFORBIDDEN, "The key %q of %s is not its own (owner %q).", a.PublicKey.ID, a.ID, a.PublicKey.Owner)
+	}
+	return nil
 }

@@ -158,6 +158,8 @@ func TestFetchKey(t *testing.T) {
 			fmt.Fprint(w, actor("/users/victim", "/users/evil/main-key", "/users/victim"))
 		case "/users/victim":
 			fmt.Fprint(w, actor("/users/victim", "/users/victim#main-key", "/users/victim"))
+		case "/users/swap": // a redirect to the victim, as if its actor moved
+			http.Redirect(w, r, "/users/victim", http.StatusFound)
 		case "/users/stranger": // a key owned by someone else
 			fmt.Fprint(w, actor("/users/stranger", "/users/stranger#main-key", "/users/m"))
 		case "/keys/orphan":
@@ -188,10 +190,11 @@ func TestFetchKey(t *testing.T) {
 	})
 	t.Run("ErrNotClaimed", func(t *testing.T) {
 		for keyPath, want := range map[string]string{
-			"/users/evil/main-key":     "does not claim it",  // the victim's actor names another key
-			"/users/m#other-key":       "the document holds", // the actor holds a different key
-			"/users/stranger#main-key": "not by actor",       // owner is not the actor
-			"/keys/orphan":             "does not claim it",  // the owner does not list it
+			"/users/evil/main-key":     "does not hold the key", // the victim's actor names another key
+			"/users/swap#main-key":     "does not hold the key", // redirected to the victim's actor
+			"/users/m#other-key":       "does not hold the key", // the actor holds a different key
+			"/users/stranger#main-key": "is not its own",        // owner is not the actor
+			"/keys/orphan":             "does not hold the key", // the owner does not list it
 			"/users/none#main-key":     "HTTP 404",
 		} {
 			rk, err := f.FetchKey(context.Background(), base+keyPath)

@@ -167,16 +167,19 @@ func ParseRemoteOffer(body []byte) (*RemoteOffer, error) {
 
 // storeOffer stores a Page fetched from its origin (raw) as origin's
 // offer, its author's actor fetched too; sender, when set, must be that
-// author. A Page deleted before stays deleted; one that is no offer, or
-// by a blocked actor, is ignored.
+// author. Only what origin's server published is stored: a Page on
+// origin's host (and so its author's, ParseRemoteOffer), never one of
+// ours. A Page deleted before stays deleted, and one stored with another
+// origin or author is not taken over; one that is no offer, or by a
+// blocked actor, is ignored.
 func (f *Federator) storeOffer(ctx context.Context, raw []byte, sender string, origin *vestiging.Actor) error {
 	r, err := ParseRemoteOffer(raw)
 	if err != nil {
 		f.log.Debug("inbox: page ignored", "error", err)
 		return nil
 	}
-	if sender != "" && r.AttributedTo != sender {
-		f.log.Info("inbox: page of someone else than its sender ignored", "actor", sender, "object", r.ID)
+	if sender != "" && r.AttributedTo != sender || f.ours(r.ID) || !SameHost(origin.IRI, r.ID) {
+		f.log.Info("inbox: page of someone else than its sender or origin ignored", "actor", sender, "origin", origin.IRI, "object", r.ID)
 		return nil
 	}
 	if blocked, err := f.actorBlocked(ctx, r.AttributedTo); err != nil || blocked {
@@ -203,8 +206,8 @@ func (f *Federator) storeOffer(ctx context.Context, raw []byte, sender string, o
 	}
 	err = f.cfg.Services.UpsertRemoteOffer(ctx, o)
 	switch vestiging.ErrorCode(err) {
-	case vestiging.ECONFLICT: // deleted, or a newer version is stored
-		f.log.Debug("inbox: offer not stored", "iri", r.ID, "why", err)
+	case vestiging.ECONFLICT, vestiging.EFORBIDDEN: // deleted, a newer version stored, or another's
+		f.log.Info("inbox: offer not stored", "iri", r.ID, "why", err)
 		return nil
 	case vestiging.EINVALID:
 		return &permanentError{err}

@@ -232,18 +232,22 @@ func (f *Federator) ourJoin(ctx context.Context, iri string) (*vestiging.Registr
 }
 
 // joinAnswered sets the state of a resident's registration from the
-// answer of the event's server: the library that published the event, or
-// another actor on the event's host (Mobilizon answers as the organiser).
-// A registration cancelled here stays cancelled (its Leave is on the
-// way), and a refused one stays refused.
+// answer of the event's organiser (organises). A registration cancelled
+// here stays cancelled (its Leave is on the way), and a refused one stays
+// refused.
 func (f *Federator) joinAnswered(ctx context.Context, a *Activity, actor *vestiging.Actor, r *vestiging.Registration) error {
 	e, err := f.cfg.Services.Event(ctx, r.EventID)
 	if err != nil {
 		return err
 	}
-	if !e.Remote() || !(e.OriginID != nil && *e.OriginID == actor.ID || SameHost(actor.IRI, e.IRI)) {
-		f.log.Info("inbox: "+a.Type+" of a Join from another server than the event's", "actor", a.Actor, "event", e.IRI)
+	if !e.Remote() {
 		return nil
+	}
+	if ok, err := f.organises(ctx, e, actor); err != nil || !ok {
+		if err == nil {
+			f.log.Info("inbox: "+a.Type+" of a Join from someone else than the event's organiser", "actor", a.Actor, "event", e.IRI)
+		}
+		return err
 	}
 	state := map[string]string{
 		"Accept":          vestiging.RegistrationConfirmed,
@@ -255,6 +259,29 @@ func (f *Federator) joinAnswered(ctx context.Context, a *Activity, actor *vestig
 	}
 	_, err = f.cfg.Services.SetRegistrationState(ctx, r.ID, state)
 	return err
+}
+
+// organises reports whether actor may answer Joins of the remote event e:
+// it is e's origin, or e's own document (fetched for its id) names it as
+// its author (attributedTo) or, as Mobilizon does for a group's event, as
+// its organiser (actor), who answers Joins. Nobody else on the event's
+// server answers for it.
+func (f *Federator) organises(ctx context.Context, e *vestiging.Event, actor *vestiging.Actor) (bool, error) {
+	if e.OriginID != nil && *e.OriginID == actor.ID {
+		return true, nil
+	}
+	if !SameHost(actor.IRI, e.IRI) {
+		return false, nil
+	}
+	raw, err := f.fetcher.Fetch(ctx, e.IRI)
+	if err != nil {
+		return false, fetchError(err)
+	}
+	var doc struct{ AttributedTo, Actor any }
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return false, &permanentError{err}
+	}
+	return slices.Contains(addressees(doc.AttributedTo), actor.IRI) || slices.Contains(addressees(doc.Actor), actor.IRI), nil
 }
 
 // participationWorker tells the remote side about a registration.

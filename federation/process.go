@@ -74,7 +74,10 @@ func fetchError(err error) error {
 
 // process applies an activity once: FirstSeen claims its id on the first
 // attempt, so a second delivery of it changes nothing. A retried job has
-// claimed the id itself and goes on.
+// claimed the id itself and goes on. Who acts is decided here, once: the
+// signer the job carries, as stored when its key was verified. Nothing is
+// fetched to find it, so no redirect or changed document can make the
+// activity act as anyone else; every handler gets that actor.
 func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) error {
 	a, err := ParseActivity(job.Body)
 	if err != nil {
@@ -96,9 +99,12 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 		f.log.Debug("inbox: duplicate ignored", "id", id)
 		return nil
 	}
-	actor, err := f.remoteActor(ctx, a.Actor)
+	actor, err := f.cfg.Federation.ActorByIRI(ctx, job.Actor)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return &permanentError{fmt.Errorf("inbox job: the signer %s is gone: %w", job.Actor, err)}
+	}
 	if err != nil {
-		return fetchError(err)
+		return fmt.Errorf("inbox %s: %w", id, err)
 	}
 	// Queued before staff blocked the actor or its server: dropped all the same.
 	if blocked, err := f.actorBlocked(ctx, actor.IRI); err != nil || blocked {
@@ -270,9 +276,11 @@ func (f *Federator) onFollowAnswer(ctx context.Context, a *Activity, actor *vest
 	return nil
 }
 
-// following returns the stored actor iri when the library or a resident
-// follows it and the follow was accepted; nil otherwise.
-func (f *Federator) following(ctx context.Context, iri string) (*vestiging.Actor, error) {
+// following returns the stored actor iri when it is followed and the
+// follow was accepted: by the library, or with residents also by a
+// resident; nil otherwise. What only residents follow is theirs: it is
+// stored for their own agenda, never shown or announced as the library's.
+func (f *Federator) following(ctx context.Context, iri string, residents bool) (*vestiging.Actor, error) {
 	a, err := f.cfg.Federation.ActorByIRI(ctx, iri)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		return nil, nil
@@ -280,18 +288,29 @@ func (f *Federator) following(ctx context.Context, iri string) (*vestiging.Actor
 	if err != nil {
 		return nil, err
 	}
-	followed, err := f.cfg.Federation.FollowedLocally(ctx, a.ID)
+	followed := false
+	if residents {
+		followed, err = f.cfg.Federation.FollowedLocally(ctx, a.ID)
+	} else {
+		var fl *vestiging.Following
+		fl, err = f.cfg.Federation.FollowingByActor(ctx, a.ID)
+		followed = err == nil && fl.State == vestiging.FollowAccepted
+		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+			err = nil
+		}
+	}
 	if err != nil || !followed {
 		return nil, err
 	}
 	return a, nil
 }
 
-// onCreate stores an Event created or updated by a library we follow.
-// Other objects (Notes, Pages) and senders we do not follow are ignored,
-// as GoToSocial does. The inbox checked that the object is on the actor's
-// host, so an embedded copy is the actor's own; a bare IRI is fetched.
-// Last write wins: the store keeps whatever came last.
+// onCreate stores an Event created or updated by an actor the library or
+// a resident follows, as that actor's. Other objects (Notes, Pages) and
+// senders nobody follows are ignored, as GoToSocial does. The inbox
+// checked that the object is on the actor's host; a bare IRI is fetched
+// for its id (Fetch), and storeEvent checks whose it is. Last write wins:
+// the store keeps whatever came last.
 func (f *Federator) onCreate(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	o := a.Object()
 	if o.Type == "Note" {
@@ -304,7 +323,7 @@ func (f *Federator) onCreate(ctx context.Context, a *Activity, actor *vestiging.
 		f.log.Debug("inbox: "+a.Type+" of a "+o.Type+" ignored", "object", o.ID)
 		return nil
 	}
-	origin, err := f.following(ctx, actor.IRI)
+	origin, err := f.following(ctx, actor.IRI, true)
 	if err != nil || origin == nil {
 		if origin == nil && err == nil {
 			f.log.Debug("inbox: "+a.Type+" from an actor we do not follow", "actor", actor.IRI)
@@ -336,10 +355,18 @@ func remoteEvent(raw []byte) (*RemoteEvent, error) {
 	return r, nil
 }
 
-// storeEvent stores a remote event as origin's. An Event deleted before
-// stays deleted, and an older version than the one stored is not stored
-// (the store answers ECONFLICT): done, not an error.
+// storeEvent stores a remote event as origin's, on every path (Create,
+// Update, Announce, backfill), and only what origin owns: an event on
+// origin's own host, attributed to origin (or to nobody), and not one of
+// ours. An Event deleted before stays deleted, an older version than the
+// one stored is not stored (the store answers ECONFLICT), and an event
+// stored as another origin's is not taken over (EFORBIDDEN): done, not an
+// error.
 func (f *Federator) storeEvent(ctx context.Context, r *RemoteEvent, origin *vestiging.Actor) error {
+	if f.ours(r.ID) || !SameHost(origin.IRI, r.ID) || r.AttributedTo != "" && r.AttributedTo != origin.IRI {
+		f.log.Info("inbox: event of someone else than its origin ignored", "iri", r.ID, "attributed_to", r.AttributedTo, "origin", origin.IRI)
+		return nil
+	}
 	themes, err := f.cfg.Services.Themes(ctx)
 	if err != nil {
 		return err
@@ -347,8 +374,8 @@ func (f *Federator) storeEvent(ctx context.Context, r *RemoteEvent, origin *vest
 	e := r.Event(themes)
 	e.OriginID = &origin.ID
 	err = f.cfg.Federation.UpsertRemoteEvent(ctx, e)
-	if vestiging.ErrorCode(err) == vestiging.ECONFLICT {
-		f.log.Debug("inbox: event not stored", "iri", r.ID, "why", err)
+	if code := vestiging.ErrorCode(err); code == vestiging.ECONFLICT || code == vestiging.EFORBIDDEN {
+		f.log.Info("inbox: event not stored", "iri", r.ID, "why", err)
 		return nil
 	}
 	return err
@@ -364,16 +391,17 @@ func documentType(body []byte) string {
 	return s
 }
 
-// onDelete removes what the actor deletes (the inbox checked every
-// object is on its host) and remembers it, so a late Create changes
-// nothing. An actor deleting itself stops following the library, gives
-// up its places (the store cancels them) and its key is no longer taken.
+// onDelete removes what the actor deletes and owns (the store leaves
+// what others own: ownership is per actor, not per host) and remembers
+// it, so a late Create of the actor's changes nothing. An actor deleting
+// itself stops following the library, gives up its places (the store
+// cancels them) and its key is no longer taken.
 func (f *Federator) onDelete(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	for _, o := range a.Objects {
 		if !SameHost(a.Actor, o.ID) {
 			continue
 		}
-		if err := f.cfg.Federation.DeleteRemoteObject(ctx, o.ID); err != nil {
+		if err := f.cfg.Federation.DeleteRemoteObject(ctx, o.ID, actor); err != nil {
 			return err
 		}
 		if o.ID == actor.IRI {
@@ -386,16 +414,23 @@ func (f *Federator) onDelete(ctx context.Context, a *Activity, actor *vestiging.
 	return nil
 }
 
-// onAnnounce stores an announced Event or offer (a Page), fetched again
-// from its origin: the embedded copy is never trusted, and an object of a
-// blocked actor is not fetched at all. An Event's origin is the library it
-// is attributed to when we follow that one (the author, on the object's
-// own host); else the announcer when we follow the announcer; else it is
-// ignored. An offer's origin is the announcing library, which we follow.
+// onAnnounce stores an announced Event or offer (a Page) from an actor
+// the library or a resident follows, fetched again for its id from its
+// origin (Fetch): the embedded copy is never trusted, and an object of a
+// blocked actor is not fetched at all. An Announce never makes anyone but
+// the author an object's origin: an Event is stored as its author's (it
+// is attributed to, on its own host) when that author is followed; an
+// offer as the announcing library's, which the library itself follows and
+// on whose server it was written. Our own objects are never fetched back
+// or stored as remote copies.
 func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	id := a.Object().ID
 	if id == "" {
 		return &permanentError{errors.New("Announce without an object id")}
+	}
+	if f.ours(id) {
+		f.log.Debug("inbox: Announce of our own object", "actor", actor.IRI, "object", id)
+		return nil
 	}
 	if blocked, err := f.ownedByBlocked(ctx, id); err != nil || blocked {
 		if blocked {
@@ -403,8 +438,11 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 		}
 		return err
 	}
-	announcer, err := f.following(ctx, actor.IRI)
-	if err != nil {
+	announcer, err := f.following(ctx, actor.IRI, true)
+	if err != nil || announcer == nil {
+		if err == nil {
+			f.log.Debug("inbox: Announce from an actor nobody follows", "actor", actor.IRI, "object", id)
+		}
 		return err
 	}
 	raw, err := f.fetcher.Fetch(ctx, id)
@@ -412,29 +450,25 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 		return fetchError(err)
 	}
 	if documentType(raw) == "Page" {
-		if announcer == nil {
-			f.log.Debug("inbox: Announce of a page from an actor we do not follow", "actor", actor.IRI, "object", id)
-			return nil
+		library, err := f.following(ctx, actor.IRI, false)
+		if err != nil || library == nil {
+			if err == nil {
+				f.log.Debug("inbox: Announce of a page from an actor the library does not follow", "actor", actor.IRI, "object", id)
+			}
+			return err
 		}
-		return f.storeOffer(ctx, raw, "", announcer)
+		return f.storeOffer(ctx, raw, "", library)
 	}
 	r, err := remoteEvent(raw)
 	if err != nil || r == nil {
 		return err
 	}
-	origin := announcer
-	if r.AttributedTo != "" && SameHost(r.AttributedTo, id) {
-		followed, err := f.following(ctx, r.AttributedTo)
-		if err != nil {
-			return err
+	origin, err := f.following(ctx, r.AttributedTo, true)
+	if err != nil || origin == nil {
+		if err == nil {
+			f.log.Debug("inbox: Announce of an event whose author nobody follows", "actor", actor.IRI, "object", id, "author", r.AttributedTo)
 		}
-		if followed != nil {
-			origin = followed
-		}
-	}
-	if origin == nil {
-		f.log.Debug("inbox: Announce from and of actors we do not follow", "actor", actor.IRI, "object", id)
-		return nil
+		return err
 	}
 	return f.storeEvent(ctx, r, origin)
 }

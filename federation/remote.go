@@ -114,11 +114,16 @@ func remoteTheme(tags []string, themes []*vestiging.Theme) string {
 	return ""
 }
 
-// storedActor is a fetched actor in domain terms, ready for UpsertActor.
+// storedActor is an actor document in domain terms, ready for
+// UpsertActor. It is the one way a remote actor, and so a key, enters the
+// store: a document must hold only a key of its own (checkKey).
 func storedActor(a *Actor, fetchedAt time.Time) (*vestiging.Actor, error) {
 	u, err := url.Parse(a.ID)
 	if err != nil || u.Host == "" {
 		return nil, vestiging.Errorf(vestiging.EINVALID, "The actor id %q is not a web address.", a.ID)
+	}
+	if err := checkKey(a); err != nil {
+		return nil, err
 	}
 	return &vestiging.Actor{
 		IRI:          a.ID,
@@ -136,19 +141,20 @@ func storedActor(a *Actor, fetchedAt time.Time) (*vestiging.Actor, error) {
 }
 
 // remoteActor returns the stored actor for iri, fetching (signed) and
-// storing it when unknown or when it has no inbox yet.
+// storing it when unknown.
 func (f *Federator) remoteActor(ctx context.Context, iri string) (*vestiging.Actor, error) {
 	a, err := f.cfg.Federation.ActorByIRI(ctx, iri)
-	if err == nil && a.Inbox != "" {
+	if err == nil {
 		return a, nil
 	}
-	if err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+	if vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 		return nil, fmt.Errorf("actor %s: %w", iri, err)
 	}
 	return f.fetchActor(ctx, iri)
 }
 
-// fetchActor fetches an actor document and stores it.
+// fetchActor fetches the actor document whose id is iri (Fetch) and
+// stores it.
 func (f *Federator) fetchActor(ctx context.Context, iri string) (*vestiging.Actor, error) {
 	body, err := f.fetcher.Fetch(ctx, iri)
 	if err != nil {
@@ -158,14 +164,74 @@ func (f *Federator) fetchActor(ctx context.Context, iri string) (*vestiging.Acto
 	if err != nil {
 		return nil, fmt.Errorf("actor %s: %w", iri, err)
 	}
+	return f.storeActor(ctx, parsed, false)
+}
+
+// storeActor stores an actor document fetched for its own id. Our own
+// actors are never stored as remote ones. A key id belongs to the actor
+// its document names (a keyId is dereferenced to find its owner), so the
+// document's key is taken only when that is this actor: keyConfirmed
+// (FetchKey dereferenced the keyId to this document), or a keyId that is
+// this actor's id with a fragment (…#main-key). Any other key the document
+// names (GoToSocial's …/main-key) waits for the actor's first signed
+// request to be dereferenced; until then the key stored before stays. A
+// confirmed key takes the key id from whoever held it before.
+func (f *Federator) storeActor(ctx context.Context, parsed *Actor, keyConfirmed bool) (*vestiging.Actor, error) {
+	if f.ours(parsed.ID) {
+		return nil, vestiging.Errorf(vestiging.EINVALID, "%s is an actor of this instance.", parsed.ID)
+	}
 	a, err := storedActor(parsed, f.now())
 	if err != nil {
 		return nil, err
 	}
-	if err := f.cfg.Federation.UpsertActor(ctx, a); err != nil {
-		return nil, fmt.Errorf("actor %s: %w", iri, err)
+	if !keyConfirmed && !keyOfDocument(parsed) {
+		a.KeyID, a.PublicKeyPEM = "", ""
+		old, err := f.cfg.Federation.ActorByIRI(ctx, a.IRI)
+		switch {
+		case err == nil:
+			a.KeyID, a.PublicKeyPEM = old.KeyID, old.PublicKeyPEM
+		case vestiging.ErrorCode(err) != vestiging.ENOTFOUND:
+			return nil, fmt.Errorf("actor %s: %w", a.IRI, err)
+		}
+	}
+	err = f.cfg.Federation.UpsertActor(ctx, a)
+	if keyConfirmed && vestiging.ErrorCode(err) == vestiging.ECONFLICT {
+		if holder, herr := f.cfg.Federation.ActorByKeyID(ctx, a.KeyID); herr == nil && holder.IRI != a.IRI {
+			f.log.Info("federation: key id taken back by the actor it names", "key", a.KeyID, "from", holder.IRI, "to", a.IRI)
+			holder.KeyID, holder.PublicKeyPEM = "", ""
+			if err = f.cfg.Federation.UpsertActor(ctx, holder); err == nil {
+				f.in.keys.forget(holder.IRI)
+				err = f.cfg.Federation.UpsertActor(ctx, a)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("actor %s: %w", a.IRI, err)
 	}
 	return a, nil
+}
+
+// keyOfDocument reports whether an actor document's keyId names the
+// document itself: its id with a fragment, as Mastodon's #main-key.
+func keyOfDocument(a *Actor) bool {
+	u, err := url.Parse(a.PublicKey.ID)
+	if err != nil || a.PublicKey.ID == "" {
+		return false
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String() == a.ID
+}
+
+// ours reports whether iri is on this instance: on its base URL's host or
+// its media host. Our own objects are never taken as remote ones.
+func (f *Federator) ours(iri string) bool { return f.ourHost(iriHost(iri)) }
+
+// ourHost reports whether host (host[:port]) is this instance's.
+func (f *Federator) ourHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	return strings.EqualFold(host, f.cfg.BaseURL.Host) || f.cfg.MediaURL != nil && strings.EqualFold(host, f.cfg.MediaURL.Host)
 }
 
 // iriHost is the lower-cased host[:port] of an IRI, "" when it has none.

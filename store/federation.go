@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -82,7 +81,9 @@ func (db *DB) ActorByKeyID(ctx context.Context, keyID string) (*vestiging.Actor,
 }
 
 // UpsertActor stores an actor by IRI, replacing what was stored, and fills
-// its ID. Host defaults to the IRI's host and FetchedAt to now.
+// its ID. Host defaults to the IRI's host and FetchedAt to now. A key id
+// belongs to one actor: one that another actor holds is refused
+// (ECONFLICT), and nothing changes.
 func (db *DB) UpsertActor(ctx context.Context, a *vestiging.Actor) error {
 	u, err := url.Parse(a.IRI)
 	if a.IRI == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -107,7 +108,8 @@ func (db *DB) UpsertActor(ctx context.Context, a *vestiging.Actor) error {
 		a.IRI, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
 		a.KeyID, a.PublicKeyPEM, a.IconURL, db.dialect.timeArg(a.FetchedAt)).Scan(&a.ID)
 	if err != nil {
-		return fmt.Errorf("upsert actor %s: %w", a.IRI, db.mapError(err))
+		return fmt.Errorf("upsert actor %s: %w", a.IRI, refine(db.mapError(err), vestiging.ECONFLICT,
+			fmt.Sprintf("The key %s belongs to another actor.", a.KeyID), nil))
 	}
 	return nil
 }
@@ -444,8 +446,9 @@ func (db *DB) FirstSeen(ctx context.Context, activityIRI string) (bool, error) {
 
 // UpsertRemoteEvent stores a remote event by IRI, keeping its ID when it is
 // stored already. A deleted IRI (unless published again since) and a
-// version older than the stored one are refused with ECONFLICT, and
-// nothing changes.
+// version older than the stored one are refused with ECONFLICT, an event
+// stored as another origin's with EFORBIDDEN (nothing moves an event's
+// origin), and nothing changes.
 func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	v := vestiging.Validation{}
 	if !e.Remote() {
@@ -466,16 +469,20 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	prepareEvent(e)
 	e.RemoteUpdatedAt = e.RemoteUpdatedAt.UTC().Truncate(time.Microsecond)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.refuseDeleted(ctx, tx, e.IRI, e.RemoteUpdatedAt, "This event was deleted."); err != nil {
+		if err := db.refuseDeleted(ctx, tx, e.IRI, e.RemoteUpdatedAt, "This event was deleted.", *e.OriginID); err != nil {
 			return err
 		}
 		var stored time.Time
-		err := tx.QueryRowContext(ctx, `SELECT id, remote_updated_at FROM events WHERE iri = $1`, e.IRI).Scan(&e.ID, scanNullTime(&stored))
+		var origin int64
+		err := tx.QueryRowContext(ctx, `SELECT id, origin_id, remote_updated_at FROM events WHERE iri = $1`, e.IRI).
+			Scan(&e.ID, &origin, scanNullTime(&stored))
 		switch {
 		case err == sql.ErrNoRows:
 			return db.insertEvent(ctx, tx, e)
 		case err != nil:
 			return db.mapError(err)
+		case origin != *e.OriginID:
+			return vestiging.Errorf(vestiging.EFORBIDDEN, "This event belongs to another actor.")
 		case e.RemoteUpdatedAt.IsZero():
 			e.RemoteUpdatedAt = stored
 		case e.RemoteUpdatedAt.Before(stored):
@@ -492,36 +499,50 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 }
 
 // refuseDeleted takes iri's lock for the rest of tx (see lockKey) and
-// returns ECONFLICT with msg when iri was deleted, unless version (the
-// origin's time of what is being stored) is after the deletion: the
-// origin published it again, as an event back from a draft or an offer
-// approved again after an edit, and the tombstone goes. A late copy from
-// before the deletion stays out.
-func (db *DB) refuseDeleted(ctx context.Context, tx *sql.Tx, iri string, version time.Time, msg string) error {
+// returns ECONFLICT with msg when one of owners (actor ids: who is storing
+// iri) deleted it, unless version (the origin's time of what is being
+// stored) is after the deletion: the origin published it again, as an
+// event back from a draft or an offer approved again after an edit, and
+// the tombstone goes. A late copy from before the deletion stays out. A
+// tombstone left by anyone else does not count: nobody deletes another's
+// future objects.
+func (db *DB) refuseDeleted(ctx context.Context, tx *sql.Tx, iri string, version time.Time, msg string, owners ...int64) error {
 	if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
 		return db.mapError(err)
 	}
+	ids := make([]any, 0, len(owners)+1)
+	ids = append(ids, iri)
+	by := `t.iri = $1 AND (t.actor_iri = ''`
+	if len(owners) > 0 {
+		for _, id := range owners {
+			ids = append(ids, id)
+		}
+		by += ` OR t.actor_iri IN (SELECT a.iri FROM actors a WHERE a.id IN (` + placeholders(2, len(owners)) + `))`
+	}
+	by += `)`
 	var deletedAt time.Time
-	err := tx.QueryRowContext(ctx, `SELECT deleted_at FROM tombstones WHERE iri = $1`, iri).Scan(scanTime(&deletedAt))
+	err := tx.QueryRowContext(ctx, `SELECT MAX(t.deleted_at) FROM tombstones t WHERE `+by, ids...).Scan(scanNullTime(&deletedAt))
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil
 	case err != nil:
 		return db.mapError(err)
+	case deletedAt.IsZero():
+		return nil
 	case !version.IsZero() && version.After(deletedAt):
-		_, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE iri = $1`, iri)
+		_, err := tx.ExecContext(ctx, `DELETE FROM tombstones AS t WHERE `+by, ids...)
 		return db.mapError(err)
 	}
 	return vestiging.Errorf(vestiging.ECONFLICT, "%s", msg)
 }
 
 // DeleteRemoteObject removes the remote event, offer, reply or actor stored
-// under iri and remembers iri as deleted (for tombstoneRetention), so a
-// late Create cannot bring it back. Deleting twice, or what was never
-// stored, is fine.
-func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
-	if iri == "" {
-		return vestiging.Errorf(vestiging.EINVALID, "Give the id of what to delete.")
+// under iri that by owns: an event of which it is the origin, an offer it
+// wrote or announced, a reply it wrote, or by itself. It remembers iri as
+// deleted by by (for tombstoneRetention), so a late Create of by's cannot
+// bring it back. What by does not own stays as it is; deleting twice, or
+// what was never stored, is fine.
+func (db *DB) DeleteRemoteObject(ctx context.Context, iri string, by *vestiging.Actor) error {
+	if iri == "" || by == nil || by.ID == 0 || by.IRI == "" {
+		return vestiging.Errorf(vestiging.EINVALID, "Give the id of what to delete, and who deletes it.")
 	}
 	if err := db.prune(ctx, &db.tombstonesPruned, "tombstones", "deleted_at", tombstoneRetention); err != nil {
 		return err
@@ -530,28 +551,27 @@ func (db *DB) DeleteRemoteObject(ctx context.Context, iri string) error {
 		if err := db.dialect.lockKey(ctx, tx, iri); err != nil {
 			return db.mapError(err)
 		}
-		// An actor that goes gives up its places here first.
-		var actor int64
-		switch err := tx.QueryRowContext(ctx, `SELECT id FROM actors WHERE iri = $1`, iri).Scan(&actor); {
-		case err == nil:
-			if _, err := db.cancelAllOf(ctx, tx, "actor_id", actor); err != nil {
+		queries := []string{`DELETE FROM replies WHERE iri = $1 AND actor_id = $2`,
+			`DELETE FROM offers WHERE iri = $1 AND (author_actor_id = $2 OR origin_id = $2)`,
+			`DELETE FROM events WHERE iri = $1 AND origin_id = $2`}
+		if iri == by.IRI {
+			// An actor that goes gives up its places here first.
+			if _, err := db.cancelAllOf(ctx, tx, "actor_id", by.ID); err != nil {
 				return err
 			}
-		case !errors.Is(err, sql.ErrNoRows):
-			return db.mapError(err)
+			queries = append(queries, `DELETE FROM actors WHERE iri = $1 AND id = $2`)
 		}
-		for _, q := range []string{`DELETE FROM replies WHERE iri = $1`, `DELETE FROM offers WHERE iri = $1`,
-			`DELETE FROM events WHERE iri = $1`, `DELETE FROM actors WHERE iri = $1`} {
-			if _, err := tx.ExecContext(ctx, q, iri); err != nil {
+		for _, q := range queries {
+			if _, err := tx.ExecContext(ctx, q, iri, by.ID); err != nil {
 				return db.mapError(err)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO tombstones (iri, deleted_at) VALUES ($1, $2) ON CONFLICT (iri) DO NOTHING`,
-			iri, db.dialect.timeArg(db.now()))
+		_, err := tx.ExecContext(ctx, `INSERT INTO tombstones (iri, actor_iri, deleted_at) VALUES ($1, $2, $3)
+			ON CONFLICT (iri, actor_iri) DO NOTHING`, iri, by.IRI, db.dialect.timeArg(db.now()))
 		return db.mapError(err)
 	})
 	if err != nil {
-		return fmt.Errorf("delete remote %s: %w", iri, err)
+		return fmt.Errorf("delete remote %s by %s: %w", iri, by.IRI, err)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func TestTombstonesForgotten(t *testing.T) {
 		}
 		remove := func(path string) {
 			t.Helper()
-			if err := db.DeleteRemoteObject(ctx, "https://b.example"+path); err != nil {
+			if err := db.DeleteRemoteObject(ctx, "https://b.example"+path, origin); err != nil {
 				t.Fatal(err)
 			}
 		}

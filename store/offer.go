@@ -282,7 +282,8 @@ var offerActions = map[string]string{vestiging.OfferPending: "offer.pending", ve
 
 // UpsertRemoteOffer stores an offer another library announced by IRI,
 // keeping its ID when it is stored already (and whether staff hid it). A
-// deleted IRI is refused with ECONFLICT and nothing changes. An announced
+// deleted IRI is refused with ECONFLICT, one stored with another origin or
+// author with EFORBIDDEN, and nothing changes. An announced
 // offer was approved there: Status defaults to approved.
 func (db *DB) UpsertRemoteOffer(ctx context.Context, o *vestiging.Offer) error {
 	v := vestiging.Validation{}
@@ -309,8 +310,16 @@ func (db *DB) UpsertRemoteOffer(ctx context.Context, o *vestiging.Offer) error {
 	now := db.now()
 	t := db.dialect.timeArg
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := db.refuseDeleted(ctx, tx, o.IRI, o.RemoteUpdatedAt, "This offer was deleted."); err != nil {
+		if err := db.refuseDeleted(ctx, tx, o.IRI, o.RemoteUpdatedAt, "This offer was deleted.", *o.AuthorActorID, *o.OriginID); err != nil {
 			return err
+		}
+		var origin, author int64
+		switch err := tx.QueryRowContext(ctx, `SELECT origin_id, author_actor_id FROM offers WHERE iri = $1`, o.IRI).Scan(&origin, &author); {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return db.mapError(err)
+		case origin != *o.OriginID || author != *o.AuthorActorID:
+			return vestiging.Errorf(vestiging.EFORBIDDEN, "This offer belongs to another actor.")
 		}
 		// A version older than the stored one updates nothing, and so
 		// returns no row.

@@ -85,7 +85,7 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if r.IRI != "" {
 			// A reply carries no version: once deleted, it stays so.
-			if err := db.refuseDeleted(ctx, tx, r.IRI, time.Time{}, "This reply was deleted."); err != nil {
+			if err := db.refuseDeleted(ctx, tx, r.IRI, time.Time{}, "This reply was deleted.", r.ActorID); err != nil {
 				return err
 			}
 		}

@@ -151,6 +151,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		Services:        db,
 		Federation:      db,
 		BaseURL:         cfg.BaseURL,
+		MediaURL:        cfg.MediaURL,
 		Handle:          cfg.Handle,
 		Client:          fl.client(cfg.BaseURL),
 		Clock:           cfg.Clock,

@@ -120,6 +120,29 @@ func testActors(t *testing.T, open func(t *testing.T) *store.DB) {
 		_, err = db.ActorByKeyID(ctx, "")
 		wantCode(t, err, vestiging.ENOTFOUND)
 	})
+	t.Run("ErrKeyOfAnother", func(t *testing.T) {
+		// Another actor's document claims a's key: refused, and a keeps it.
+		owner, err := db.ActorByIRI(ctx, a.IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		thief := actor("evil.example", "Evil")
+		thief.KeyID = owner.KeyID
+		wantCode(t, db.UpsertActor(ctx, thief), vestiging.ECONFLICT)
+		if _, err := db.ActorByIRI(ctx, thief.IRI); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("the thief was stored: %v", err)
+		}
+		got, err := db.ActorByKeyID(ctx, owner.KeyID)
+		if err != nil || got.IRI != a.IRI {
+			t.Errorf("key %s now names %+v, %v; want %s", owner.KeyID, got, err, a.IRI)
+		}
+		// Two actors without a key are fine.
+		for _, host := range []string{"x.example", "y.example"} {
+			keyless := actor(host, "Zonder sleutel")
+			keyless.KeyID, keyless.PublicKeyPEM = "", ""
+			upsertActor(t, db, keyless)
+		}
+	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for _, iri := range []string{"", "b.example/actor", "ftp://b.example/actor"} {
 			wantCode(t, db.UpsertActor(ctx, &vestiging.Actor{IRI: iri}), vestiging.EINVALID)
@@ -135,6 +158,7 @@ func testFollowers(t *testing.T, open func(t *testing.T) *store.DB) {
 	for i := range 3 {
 		a := actor("b.example", "B")
 		a.IRI = fmt.Sprintf("https://b.example/users/%d", i)
+		a.KeyID = a.IRI + "#main-key"
 		actors = append(actors, upsertActor(t, db, a))
 	}
 	c := actor("c.example", "C")
@@ -385,6 +409,37 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("after update: %+v, %v", got, err)
 		}
 	})
+	t.Run("ErrOriginMoves", func(t *testing.T) {
+		// Another actor (an Announce of it, say) cannot take the event over.
+		taken := remoteEvent(b, 1, f.origin.Add(time.Hour))
+		taken.Title, taken.OriginID = "Overgenomen", &c.ID
+		wantCode(t, db.UpsertRemoteEvent(ctx, taken), vestiging.EFORBIDDEN)
+		got, err := db.Event(ctx, rb.ID)
+		if err != nil || got.Title != "Remote 1, moved" || got.OriginID == nil || *got.OriginID != b.ID {
+			t.Errorf("after a take-over: %+v, %v", got, err)
+		}
+	})
+	t.Run("DeleteByAnother", func(t *testing.T) {
+		// c deletes b's event and b itself: nothing of b's goes, and c's
+		// tombstone does not keep b's next version out.
+		for _, iri := range []string{rb.IRI, b.IRI} {
+			if err := db.DeleteRemoteObject(ctx, iri, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Event(ctx, rb.ID); err != nil {
+			t.Errorf("b's event after c's Delete: %v", err)
+		}
+		if _, err := db.Actor(ctx, b.ID); err != nil {
+			t.Errorf("b after c's Delete: %v", err)
+		}
+		again := remoteEvent(b, 1, f.origin.Add(time.Hour))
+		again.Title, again.Status = "Remote 1, moved", vestiging.StatusCancelled
+		if err := db.UpsertRemoteEvent(ctx, again); err != nil || again.ID != rb.ID {
+			t.Errorf("b's update after c's Delete: ID %d, %v", again.ID, err)
+		}
+		wantCode(t, db.DeleteRemoteObject(ctx, rb.IRI, nil), vestiging.EINVALID)
+	})
 	t.Run("Versions", func(t *testing.T) {
 		var id int64
 		checkVersions(t, f.origin.Add(-24*time.Hour), func(title string, version time.Time) error {
@@ -402,7 +457,7 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 			return got.Title, got.RemoteUpdatedAt, nil
 		})
-		if err := db.DeleteRemoteObject(ctx, remoteEvent(b, 7, f.origin).IRI); err != nil { // out of the next cases' way
+		if err := db.DeleteRemoteObject(ctx, remoteEvent(b, 7, f.origin).IRI, b); err != nil { // out of the next cases' way
 			t.Fatal(err)
 		}
 	})
@@ -424,7 +479,7 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 				t.Fatalf("one IRI stored under several IDs: %v", ids)
 			}
 		}
-		if err := db.DeleteRemoteObject(ctx, remoteEvent(c, 9, f.origin).IRI); err != nil {
+		if err := db.DeleteRemoteObject(ctx, remoteEvent(c, 9, f.origin).IRI, c); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -489,7 +544,7 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 	})
 	t.Run("Tombstone", func(t *testing.T) {
 		for range 2 { // idempotent
-			if err := db.DeleteRemoteObject(ctx, rb.IRI); err != nil {
+			if err := db.DeleteRemoteObject(ctx, rb.IRI, b); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -504,7 +559,7 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err != nil || n != 1 {
 			t.Errorf("%d remote events after delete, %v; want 1", n, err)
 		}
-		if err := db.DeleteRemoteObject(ctx, "https://b.example/events/never-seen"); err != nil {
+		if err := db.DeleteRemoteObject(ctx, "https://b.example/events/never-seen", b); err != nil {
 			t.Errorf("deleting what was never stored: %v", err)
 		}
 	})
@@ -516,7 +571,7 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err := db.UpsertRemoteEvent(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.DeleteRemoteObject(ctx, e.IRI); err != nil {
+		if err := db.DeleteRemoteObject(ctx, e.IRI, b); err != nil {
 			t.Fatal(err)
 		}
 		late := remoteEvent(b, 6, f.origin.Add(time.Hour))
@@ -530,12 +585,12 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		if got, err := db.Event(ctx, again.ID); err != nil || got.Title != "Weer gepubliceerd" {
 			t.Errorf("republished event %+v, %v", got, err)
 		}
-		if err := db.DeleteRemoteObject(ctx, e.IRI); err != nil { // out of the next cases' way
+		if err := db.DeleteRemoteObject(ctx, e.IRI, b); err != nil { // out of the next cases' way
 			t.Fatal(err)
 		}
 	})
 	t.Run("ActorDeleteCascades", func(t *testing.T) {
-		if err := db.DeleteRemoteObject(ctx, c.IRI); err != nil {
+		if err := db.DeleteRemoteObject(ctx, c.IRI, c); err != nil {
 			t.Fatal(err)
 		}
 		_, err := db.Event(ctx, rc.ID)

@@ -296,8 +296,31 @@ func testRemoteOffers(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("%d remote offers, want 1", total)
 		}
 	})
+	t.Run("ErrOwnerMoves", func(t *testing.T) {
+		// Another actor on the same server (or another library) cannot
+		// take the offer over, nor delete it.
+		other := upsertActor(t, c.db, &vestiging.Actor{IRI: "https://b.example/users/kees", Type: "Person", Username: "kees"})
+		for name, change := range map[string]func(o *vestiging.Offer){
+			"author": func(o *vestiging.Offer) { o.AuthorActorID = &other.ID },
+			"origin": func(o *vestiging.Offer) { o.OriginID = &other.ID },
+		} {
+			taken := *o
+			taken.ID, taken.Title, taken.RemoteUpdatedAt = 0, "Overgenomen", time.Now()
+			change(&taken)
+			if err := c.db.UpsertRemoteOffer(ctx, &taken); vestiging.ErrorCode(err) != vestiging.EFORBIDDEN {
+				t.Errorf("%s moved: %v, want EFORBIDDEN", name, err)
+			}
+		}
+		if err := c.db.DeleteRemoteObject(ctx, o.IRI, other); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.db.Offer(ctx, id)
+		if err != nil || got.Title == "Overgenomen" || *got.AuthorActorID != c.remote.ID {
+			t.Errorf("after another's Update and Delete: %+v, %v", got, err)
+		}
+	})
 	t.Run("ErrConflict", func(t *testing.T) {
-		if err := c.db.DeleteRemoteObject(ctx, o.IRI); err != nil {
+		if err := c.db.DeleteRemoteObject(ctx, o.IRI, c.remote); err != nil {
 			t.Fatal(err)
 		}
 		_, err := c.db.Offer(ctx, o.ID)

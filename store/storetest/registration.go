@@ -648,7 +648,7 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 		log.next(t)
 		// B's account deletes itself: its place goes to the waitlist, and
 		// nobody answers B.
-		if err := db.DeleteRemoteObject(ctx, b.IRI); err != nil {
+		if err := db.DeleteRemoteObject(ctx, b.IRI, b); err != nil {
 			t.Fatal(err)
 		}
 		s.states(t, []*vestiging.Registration{rb, waiting}, vestiging.RegistrationCancelled, vestiging.RegistrationConfirmed)

@@ -193,8 +193,15 @@ func testReplies(t *testing.T, open func(t *testing.T) *store.DB) {
 		again := *r
 		again.ID = 0
 		wantCode(t, c.db.CreateReply(ctx, &again), vestiging.ECONFLICT)
-		// A Delete removes the reply and keeps a late Create out.
-		if err := c.db.DeleteRemoteObject(ctx, r.IRI); err != nil {
+		// Someone else's Delete leaves it.
+		if err := c.db.DeleteRemoteObject(ctx, r.IRI, c.library); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.db.Reply(ctx, r.ID); err != nil {
+			t.Errorf("reply after another's Delete: %v", err)
+		}
+		// Its author's removes it and keeps a late Create out.
+		if err := c.db.DeleteRemoteObject(ctx, r.IRI, c.remote); err != nil {
 			t.Fatal(err)
 		}
 		_, err := c.db.Reply(ctx, r.ID)

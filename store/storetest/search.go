@@ -196,7 +196,7 @@ func testSearch(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 		}, "taalcafe", []*vestiging.Event{}},
 		{"remote event deleted", func(t *testing.T) {
-			if err := db.DeleteRemoteObject(ctx, remote.IRI); err != nil {
+			if err := db.DeleteRemoteObject(ctx, remote.IRI, eemland); err != nil {
 				t.Fatal(err)
 			}
 		}, "Leusden", []*vestiging.Event{}},

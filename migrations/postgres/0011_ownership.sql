@@ -1,0 +1,17 @@
+-- Ownership per actor (issue 11). A key id belongs to one actor: keys
+-- that two actors claim are dropped, and fetched again from their owner's
+-- own document at the next signed request. A tombstone remembers who
+-- deleted: it keeps out a late copy by that actor only, so one actor
+-- cannot shut another's future objects out.
+
+UPDATE actors SET key_id = '', public_key_pem = ''
+WHERE key_id IN (SELECT key_id FROM actors WHERE key_id <> '' GROUP BY key_id HAVING COUNT(*) > 1);
+DROP INDEX actors_key_id;
+CREATE UNIQUE INDEX actors_key_id ON actors (key_id) WHERE key_id <> '';
+
+-- '' for the tombstones from before this migration: deleted by anyone.
+ALTER TABLE tombstones ADD COLUMN actor_iri TEXT NOT NULL DEFAULT '';
+ALTER TABLE tombstones DROP CONSTRAINT tombstones_pkey;
+ALTER TABLE tombstones ADD PRIMARY KEY (iri, actor_iri);
+-- Old tombstones are forgotten by this.
+CREATE INDEX tombstones_deleted ON tombstones (deleted_at);
