@@ -173,7 +173,7 @@ func templateFuncs(lang string) template.FuncMap {
 // catalog maps every English source string to Dutch: the pages' texts, the
 // web layer's messages and the domain's validation messages.
 // catalogs are searched in order; each part of the site keeps its own.
-var catalogs = []map[string]string{catalog, registrationCatalog, communityCatalog}
+var catalogs = []map[string]string{catalog, registrationCatalog, communityCatalog, adminCatalog}
 
 var catalog = map[string]string{
 	// Residents following libraries, the directory and the agendas.
