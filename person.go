@@ -48,10 +48,16 @@ type Person struct {
 // Confirmed reports whether the person confirmed their email address.
 func (p *Person) Confirmed() bool { return p != nil && p.ConfirmedAt != nil }
 
-// IsStaff reports whether the person may manage the library.
+// IsStaff reports whether the person may run the library's programme and
+// moderation: staff and administrators.
 func (p *Person) IsStaff() bool {
 	return p != nil && (p.Role == RoleStaff || p.Role == RoleAdmin)
 }
+
+// IsAdmin reports whether the person may also change what the library is
+// and who works for it: its profile and branches, partners, domain rules
+// and people's roles.
+func (p *Person) IsAdmin() bool { return p != nil && p.Role == RoleAdmin }
 
 // IsPartner reports whether the person is a partner organisation.
 func (p *Person) IsPartner() bool { return p != nil && p.Role == RolePartner }

@@ -112,17 +112,21 @@ func TestPersonSetPassword(t *testing.T) {
 
 func TestPersonIsStaff(t *testing.T) {
 	tests := []struct {
-		person *Person
-		want   bool
+		person       *Person
+		staff, admin bool
 	}{
-		{nil, false},
-		{&Person{Role: RoleResident}, false},
-		{&Person{Role: RoleStaff}, true},
-		{&Person{Role: RoleAdmin}, true},
+		{nil, false, false},
+		{&Person{Role: RoleResident}, false, false},
+		{&Person{Role: RolePartner}, false, false},
+		{&Person{Role: RoleStaff}, true, false},
+		{&Person{Role: RoleAdmin}, true, true},
 	}
 	for _, tt := range tests {
-		if got := tt.person.IsStaff(); got != tt.want {
-			t.Errorf("%+v: got %v, want %v", tt.person, got, tt.want)
+		if got := tt.person.IsStaff(); got != tt.staff {
+			t.Errorf("%+v: staff %v, want %v", tt.person, got, tt.staff)
+		}
+		if got := tt.person.IsAdmin(); got != tt.admin {
+			t.Errorf("%+v: admin %v, want %v", tt.person, got, tt.admin)
 		}
 	}
 }

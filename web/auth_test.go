@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -188,7 +189,8 @@ func TestStaffAccess(t *testing.T) {
 	resident := e.signIn("inwoner@example.nl", vestiging.RoleResident)
 	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
 	admin := e.signIn("beheer@example.nl", vestiging.RoleAdmin)
-	paths := []string{"/staff/", "/staff/events/new", "/staff/courses/new", "/staff/moderation", "/staff/library", "/staff/branches/new", "/staff/themes"}
+	paths := []string{"/staff/", "/staff/events/new", "/staff/courses/new", "/staff/moderation", "/staff/themes", "/staff/feeds",
+		"/staff/library", "/staff/branches/new", "/staff/partners", "/staff/people"}
 	for _, path := range paths {
 		t.Run(path, func(t *testing.T) {
 			res := e.get(e.client(), path)
@@ -199,12 +201,106 @@ func TestStaffAccess(t *testing.T) {
 			res = e.get(resident, path)
 			wantStatus(t, res, http.StatusForbidden)
 			wantContains(t, res, "alleen voor medewerkers")
-			wantStatus(t, e.get(staff, path), http.StatusOK)
+			if !adminPath(path) {
+				wantStatus(t, e.get(staff, path), http.StatusOK)
+			}
 			wantStatus(t, e.get(admin, path), http.StatusOK)
 		})
 	}
 	t.Run("ResidentCannotPost", func(t *testing.T) {
 		res := e.post(resident, "/staff/themes", url.Values{"slug": {"x"}, "name_nl": {"X"}, "name_en": {"X"}})
 		wantStatus(t, res, http.StatusForbidden)
+	})
+}
+
+// adminPath reports whether path is one of the pages only administrators open.
+func adminPath(path string) bool {
+	for _, p := range []string{"/staff/library", "/staff/branches/", "/staff/partners", "/staff/people", "/staff/network/rules"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAdminAccess: the library profile and branches, partners, domain
+// rules and people's roles are for administrators. Staff get 403 on each
+// of those pages and forms, and what they post changes nothing; the staff
+// pages do not link there for them.
+func TestAdminAccess(t *testing.T) {
+	e := newFedEnv(t)
+	ctx := t.Context()
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	admin := e.signIn("beheer@example.nl", vestiging.RoleAdmin)
+	branch := e.branch("Centrale Bibliotheek")
+	resident := e.person("inwoner@example.nl", "correct horse battery", vestiging.RoleResident)
+	if err := e.db.ApplyDomainRule(ctx, &vestiging.DomainRule{Host: "spam.example", Mode: vestiging.DomainBlock}, &vestiging.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	edit := fmt.Sprintf("/staff/branches/%d/edit", branch.ID)
+	branchForm := url.Values{"name": {"Filiaal Noord"}, "street": {"Markt 1"}, "postal_code": {"1234 AB"}, "city": {"Dorp"}}
+	tests := []struct {
+		method, path string
+		form         url.Values
+	}{
+		{http.MethodGet, "/staff/library", nil},
+		{http.MethodPost, "/staff/library", url.Values{"name": {"Overgenomen"}}},
+		{http.MethodGet, "/staff/branches/new", nil},
+		{http.MethodPost, "/staff/branches/new", branchForm},
+		{http.MethodGet, edit, nil},
+		{http.MethodPost, edit, branchForm},
+		{http.MethodGet, "/staff/partners", nil},
+		{http.MethodPost, "/staff/partners", url.Values{"display_name": {"Taalschool"}, "email": {"info@taalschool.example"}, "handle": {"taalschool"}}},
+		{http.MethodGet, "/staff/people", nil},
+		{http.MethodPost, "/staff/people", url.Values{"email": {resident.Email}, "role": {vestiging.RoleAdmin}}},
+		{http.MethodPost, "/staff/network/rules", url.Values{"host": {"other.example"}, "mode": {"block"}}},
+		{http.MethodPost, "/staff/network/rules/remove", url.Values{"host": {"spam.example"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+tt.path, func(t *testing.T) {
+			if !adminPath(tt.path) {
+				t.Fatalf("%s is not listed in adminPath", tt.path)
+			}
+			var res response
+			if tt.method == http.MethodGet {
+				res = e.get(staff, tt.path)
+			} else {
+				res = e.post(staff, tt.path, tt.form)
+			}
+			wantStatus(t, res, http.StatusForbidden)
+			wantContains(t, res, "alleen voor de beheerders van de bibliotheek")
+		})
+	}
+	t.Run("NothingChanged", func(t *testing.T) {
+		lib, err := e.db.Library(ctx)
+		if err != nil || lib.Name == "Overgenomen" {
+			t.Errorf("library %+v, %v: changed by staff", lib, err)
+		}
+		branches, err := e.db.Branches(ctx)
+		if err != nil || len(branches) != 1 || branches[0].Name != "Centrale Bibliotheek" {
+			t.Errorf("branches %+v, %v: changed by staff", branches, err)
+		}
+		if _, err := e.db.PersonByEmail(ctx, "info@taalschool.example"); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("partner invited by staff: %v", err)
+		}
+		if p, err := e.db.PersonByEmail(ctx, resident.Email); err != nil || p.Role != vestiging.RoleResident {
+			t.Errorf("resident's role changed by staff: %+v, %v", p, err)
+		}
+		rules, err := e.db.DomainRules(ctx)
+		if err != nil || len(rules) != 1 || rules[0].Host != "spam.example" {
+			t.Errorf("domain rules %+v, %v: changed by staff", rules, err)
+		}
+	})
+	t.Run("LinksHidden", func(t *testing.T) {
+		links := []string{`href="/staff/library"`, `href="/staff/partners"`, `href="/staff/people"`}
+		wantNotContains(t, e.get(staff, "/staff/"), links...)
+		wantContains(t, e.get(admin, "/staff/"), links...)
+		wantNotContains(t, e.get(staff, "/staff/moderation"), `href="/staff/partners"`)
+		ruleForms := []string{`action="/staff/network/rules"`, `action="/staff/network/rules/remove"`}
+		network := e.get(staff, "/staff/network")
+		wantStatus(t, network, http.StatusOK)
+		wantContains(t, network, "spam.example", "Beheerders voegen domeinregels toe")
+		wantNotContains(t, network, ruleForms...)
+		wantContains(t, e.get(admin, "/staff/network"), ruleForms...)
 	})
 }

@@ -125,7 +125,7 @@ func TestAxeCommunity(t *testing.T) {
 	if err := e.db.UpdatePerson(ctx, anna); err != nil {
 		t.Fatal(err)
 	}
-	e.confirmed("staff@example.org", vestiging.RoleStaff)
+	e.confirmed("staff@example.org", vestiging.RoleAdmin) // the partners page is for administrators
 	ev := e.event("Taalcafé", vestiging.StatusPublished, e.branch("Centrale Bibliotheek"), testNow.Add(48*time.Hour))
 	o := &vestiging.Offer{Kind: vestiging.OfferKindOffer, Title: "Fietsles", Description: "<p>Op zaterdag.</p>", AuthorID: anna.ID}
 	pending := &vestiging.Offer{Kind: vestiging.OfferKindRequest, Title: "Taalmaatje", Description: "<p>Graag.</p>", AuthorID: anna.ID}
@@ -159,7 +159,7 @@ func TestAxeCommunity(t *testing.T) {
 		{"anna@example.nl", []string{"/offers", "/offers/new", fmt.Sprintf("/offers/%d", o.ID), "/account/offers",
 			fmt.Sprintf("/account/offers/%d/edit", pending.ID), "/account/messages", fmt.Sprintf("/account/messages/%d", m.ID),
 			fmt.Sprintf("/events/%d", ev.ID), "/users/" + anna.Handle}},
-		{"staff@example.org", []string{"/staff/moderation", "/staff/audit", "/staff/partners", fmt.Sprintf("/events/%d", ev.ID)}},
+		{"staff@example.org", []string{"/staff/moderation", "/staff/audit", "/staff/partners", "/staff/people", fmt.Sprintf("/events/%d", ev.ID)}},
 		{"partner@example.org", []string{"/partner/events/new"}},
 	} {
 		tab := newTab()

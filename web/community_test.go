@@ -567,7 +567,8 @@ func TestPartners(t *testing.T) {
 	e := newCommunityEnv(t, nil)
 	ctx := context.Background()
 	b := e.branch("Centrale Bibliotheek")
-	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	// An administrator: the partners, the library profile and domain rules are theirs.
+	staff := e.signIn("beheer@example.nl", vestiging.RoleAdmin)
 	_, resident := e.resident("anna@example.nl")
 
 	invite := url.Values{"display_name": {"Taalschool Noord"}, "email": {"info@taalschool.example"}, "handle": {"taalschool"}}
@@ -718,7 +719,8 @@ func mailsTo(t *testing.T, smtp *mailtest.Server, to string, n int) []mailtest.M
 func TestModerationSettings(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	// An administrator: the partners, the library profile and domain rules are theirs.
+	staff := e.signIn("beheer@example.nl", vestiging.RoleAdmin)
 	library := func() *vestiging.Library {
 		lib, err := e.db.Library(ctx)
 		if err != nil {

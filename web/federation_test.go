@@ -199,7 +199,8 @@ func TestInboxBypassesSiteMiddleware(t *testing.T) {
 func TestNetworkPage(t *testing.T) {
 	a := newFedEnv(t)
 	b := newFedEnv(t)
-	staff := a.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	// An administrator: the partners, the library profile and domain rules are theirs.
+	staff := a.signIn("beheer@example.nl", vestiging.RoleAdmin)
 	bHost := strings.TrimPrefix(b.srv.URL, "http://")
 
 	t.Run("OK", func(t *testing.T) {

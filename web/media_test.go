@@ -188,7 +188,8 @@ func (z *countingZeros) Read(p []byte) (int, error) {
 
 func TestUploadLogo(t *testing.T) {
 	e := newMediaEnv(t, nil)
-	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	// An administrator: the partners, the library profile and domain rules are theirs.
+	staff := e.signIn("beheer@example.nl", vestiging.RoleAdmin)
 	fields := url.Values{"name": {"Bibliotheek Rivierenland"}}
 	t.Run("ErrNoAltText", func(t *testing.T) {
 		res := e.postMultipart(staff, "/staff/library", fields, "logo_file", testPNG(t, 400, 200))

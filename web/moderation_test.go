@@ -199,15 +199,16 @@ func TestModerateRemote(t *testing.T) {
 	})
 
 	t.Run("DomainRules", func(t *testing.T) {
-		res := e.post(staff, "/staff/network/rules", url.Values{"host": {"bieb.example"}, "mode": {"silence"}, "reason": {"Veel spam."}})
+		admin := e.signIn("beheer@example.nl", vestiging.RoleAdmin) // domain rules are for administrators
+		res := e.post(admin, "/staff/network/rules", url.Values{"host": {"bieb.example"}, "mode": {"silence"}, "reason": {"Veel spam."}})
 		wantStatus(t, res, http.StatusSeeOther)
-		wantContains(t, e.get(staff, "/staff/network"), "Gedempt", "Veel spam.")
+		wantContains(t, e.get(admin, "/staff/network"), "Gedempt", "Veel spam.")
 		wantNotContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
 		if a, _ := e.lastAudit(); a.Action != "domain.silence" || a.Target != "bieb.example" || a.Reason != "Veel spam." {
 			t.Errorf("audit: %+v", a)
 		}
-		wantStatus(t, e.post(staff, "/staff/network/rules", url.Values{"host": {"bieb.example"}, "mode": {"mute"}}), http.StatusUnprocessableEntity)
-		wantStatus(t, e.post(staff, "/staff/network/rules/remove", url.Values{"host": {"bieb.example"}}), http.StatusSeeOther)
+		wantStatus(t, e.post(admin, "/staff/network/rules", url.Values{"host": {"bieb.example"}, "mode": {"mute"}}), http.StatusUnprocessableEntity)
+		wantStatus(t, e.post(admin, "/staff/network/rules/remove", url.Values{"host": {"bieb.example"}}), http.StatusSeeOther)
 		wantContains(t, e.get(e.client(), "/offers"), "Fietsen repareren")
 		if a, _ := e.lastAudit(); a.Action != "domain.lift" || a.Target != "bieb.example" {
 			t.Errorf("audit: %+v", a)

@@ -13,7 +13,7 @@ import (
 )
 
 // Partners are local organisations (a welfare group, a language school)
-// with an account: staff invite them, they post offers like residents and
+// with an account: administrators invite them, they post offers like residents and
 // propose activities, which staff approve before the library publishes
 // them with the partner named as organiser.
 
@@ -24,7 +24,7 @@ const inviteLifetime = 7 * 24 * time.Hour
 
 func (s *Server) partnerRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireStaff)
+		r.Use(s.requireAdmin)
 		r.Get("/staff/partners", s.partnersPage)
 		r.Post("/staff/partners", s.invitePartner)
 	})

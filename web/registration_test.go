@@ -898,7 +898,8 @@ func TestMyRegistrations(t *testing.T) {
 
 func TestLibrarySignupSettings(t *testing.T) {
 	e := newEnv(t)
-	staff := e.signIn("staff@example.nl", vestiging.RoleStaff)
+	// An administrator: the partners, the library profile and domain rules are theirs.
+	staff := e.signIn("admin@example.nl", vestiging.RoleAdmin)
 	form := func(guests, days string) url.Values {
 		return url.Values{"name": {"Bibliotheek Dorp"}, "allow_guests": {guests}, "anonymize_after_days": {days}}
 	}

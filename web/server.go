@@ -213,12 +213,15 @@ func New(cfg Config) *Server {
 		r.Post("/courses/{id}/edit", s.updateCourse)
 		// Offers are moderated with everything else now.
 		r.Get("/offers", http.RedirectHandler("/staff/moderation#offers-heading", http.StatusMovedPermanently).ServeHTTP)
-		r.Get("/library", s.editLibrary)
-		r.Post("/library", s.updateLibrary)
-		r.Get("/branches/new", s.newBranch)
-		r.Post("/branches/new", s.createBranch)
-		r.Get("/branches/{id}/edit", s.editBranch)
-		r.Post("/branches/{id}/edit", s.updateBranch)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAdmin)
+			r.Get("/library", s.editLibrary)
+			r.Post("/library", s.updateLibrary)
+			r.Get("/branches/new", s.newBranch)
+			r.Post("/branches/new", s.createBranch)
+			r.Get("/branches/{id}/edit", s.editBranch)
+			r.Post("/branches/{id}/edit", s.updateBranch)
+		})
 		r.Get("/themes", s.themesPage)
 		r.Post("/themes", s.createTheme)
 		r.Get("/feeds", s.staffFeeds)
@@ -226,12 +229,13 @@ func New(cfg Config) *Server {
 			r.Get("/network", s.networkPage)
 			r.Post("/network/follow", s.follow)
 			r.Post("/network/unfollow", s.unfollow)
-			r.Post("/network/rules", s.addDomainRule)
-			r.Post("/network/rules/remove", s.removeDomainRule)
+			r.With(s.requireAdmin).Post("/network/rules", s.addDomainRule)
+			r.With(s.requireAdmin).Post("/network/rules/remove", s.removeDomainRule)
 		}
 	})
 	s.registrationRoutes(r)
 	s.communityRoutes(r)
+	s.adminRoutes(r)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -50,8 +50,10 @@ func fillDemoAndReport(ctx context.Context, svc vestiging.Services, stdout io.Wr
 	return nil
 }
 
+// printLogin prints the sign-in of the demo's one staff account, an
+// administrator, so every staff page opens with it.
 func printLogin(w io.Writer) {
-	fmt.Fprintf(w, "Staff login: %s / %s\n", demoStaffEmail, demoPassword)
+	fmt.Fprintf(w, "Admin login: %s / %s\n", demoStaffEmail, demoPassword)
 }
 
 // isEmpty reports whether the database holds no branches and no events yet.

@@ -290,7 +290,7 @@ func TestServe(t *testing.T) {
 
 	t.Run("DemoLogin", func(t *testing.T) {
 		out := strings.Join(s.stdout, "\n")
-		for _, want := range []string{"Filled the empty database", "Staff login: " + demoStaffEmail + " / " + demoPassword} {
+		for _, want := range []string{"Filled the empty database", "Admin login: " + demoStaffEmail + " / " + demoPassword} {
 			if !strings.Contains(out, want) {
 				t.Errorf("stdout %q lacks %q", out, want)
 			}
@@ -320,8 +320,8 @@ func TestServe(t *testing.T) {
 		if strings.Contains(out, "Filled") {
 			t.Errorf("filled again: %q", out)
 		}
-		if !strings.Contains(out, "Staff login:") {
-			t.Errorf("stdout %q lacks the staff login", out)
+		if !strings.Contains(out, "Admin login:") {
+			t.Errorf("stdout %q lacks the admin login", out)
 		}
 		if got := countEvents(t, data, allStatuses...); got != n {
 			t.Errorf("events: got %d, want %d as before", got, n)
@@ -435,7 +435,7 @@ func TestDemo(t *testing.T) {
 	data := t.TempDir()
 	r := runCmd(t, "demo", "--data", data)
 	wantOK(t, r)
-	if !strings.Contains(r.stdout, "Staff login: "+demoStaffEmail) {
+	if !strings.Contains(r.stdout, "Admin login: "+demoStaffEmail) {
 		t.Errorf("stdout: got %q", r.stdout)
 	}
 	ctx := context.Background()
@@ -508,13 +508,13 @@ func TestDemo(t *testing.T) {
 		}
 	})
 
-	t.Run("StaffLogin", func(t *testing.T) {
+	t.Run("AdminLogin", func(t *testing.T) {
 		p, err := db.PersonByEmail(ctx, demoStaffEmail)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ok, err := vestiging.CheckPassword(t.Context(), p.PasswordHash, demoPassword)
-		if !p.IsStaff() || !ok || err != nil {
+		if !p.IsAdmin() || !ok || err != nil {
 			t.Errorf("got role %q, password ok %v, %v", p.Role, ok, err)
 		}
 	})
