@@ -175,6 +175,20 @@ type PublishJob struct {
 // Kind implements JobArgs.
 func (PublishJob) Kind() string { return "publish" }
 
+// ActorUpdateJob tells federation that what an actor shows changed (the
+// library's profile or a branch; a resident's name or whether they can be
+// found), so its followers get an Update of the actor. The store queues it
+// in the same transaction as the change.
+type ActorUpdateJob struct {
+	// PersonID is the resident whose Person actor changed; 0 is the library.
+	PersonID int64 `json:"person_id,omitempty"`
+	// At is when it changed; it makes each change's activity id unique.
+	At time.Time `json:"at"`
+}
+
+// Kind implements JobArgs.
+func (ActorUpdateJob) Kind() string { return "actor_update" }
+
 // Author is a deleted resident as their published content named them.
 type Author struct {
 	PersonID int64  `json:"person_id"`

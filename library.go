@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,9 +17,13 @@ type Library struct {
 	Email       string
 	Phone       string
 	Website     string
-	LogoURL     string
+	LogoURL     string // the actor's avatar (icon) and the site's logo
 	LogoAlt     string
-	UpdatedAt   time.Time
+	// BannerURL is the library's header picture: the actor's image,
+	// which Mastodon and GoToSocial show above the profile.
+	BannerURL string
+	BannerAlt string
+	UpdatedAt time.Time
 
 	// AllowGuests lets people without an account sign up with name and
 	// email (confirmed by a mailed link).
@@ -57,6 +62,8 @@ func (l *Library) Validate() error {
 	checkURL(v, "website", &l.Website)
 	checkURL(v, "logo_url", &l.LogoURL)
 	checkText(v, "logo_alt", l.LogoAlt, false, 300)
+	checkURL(v, "banner_url", &l.BannerURL)
+	checkText(v, "banner_alt", l.BannerAlt, l.BannerURL != "", 300)
 	if l.AnonymizeAfterDays < 0 || l.AnonymizeAfterDays > 3650 {
 		v.Add("anonymize_after_days", "Give a number of days from 0 to 3650.")
 	}
@@ -128,6 +135,9 @@ func (b *Branch) Validate() error {
 }
 
 // LibraryService reads and changes the library profile and its branches.
+// A change of what the library's actor shows (name, description,
+// website, logo, banner, a branch's name, address or opening hours)
+// queues an ActorUpdateJob in the same transaction.
 type LibraryService interface {
 	Library(ctx context.Context) (*Library, error)
 	UpdateLibrary(ctx context.Context, l *Library) error
@@ -135,6 +145,19 @@ type LibraryService interface {
 	Branch(ctx context.Context, id int64) (*Branch, error)
 	CreateBranch(ctx context.Context, b *Branch) error
 	UpdateBranch(ctx context.Context, b *Branch) error
+}
+
+// SameProfile reports whether l and m show the same on the library's
+// actor: its settings do not count.
+func (l *Library) SameProfile(m *Library) bool {
+	return l.Name == m.Name && l.Description == m.Description && l.Website == m.Website && l.LogoURL == m.LogoURL &&
+		l.LogoAlt == m.LogoAlt && l.BannerURL == m.BannerURL && l.BannerAlt == m.BannerAlt
+}
+
+// SameProfile reports whether b and c show the same on the library's
+// actor: its name, address and opening hours (not where it is on a map).
+func (b *Branch) SameProfile(c *Branch) bool {
+	return b.Name == c.Name && b.Address() == c.Address() && slices.Equal(b.OpeningHours, c.OpeningHours)
 }
 
 // MaxDescription caps descriptions in bytes: long enough for any programme

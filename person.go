@@ -209,7 +209,9 @@ type PersonService interface {
 	// CreatePerson fails with ECONFLICT when the email or handle is taken.
 	CreatePerson(ctx context.Context, p *Person) error
 	// UpdatePerson validates and saves every field but ID and CreatedAt;
-	// ECONFLICT when the email or handle is taken, ENOTFOUND when gone.
+	// ECONFLICT when the email or handle is taken, ENOTFOUND when gone. A
+	// resident's changed display name or discoverability queues an
+	// ActorUpdateJob in the same transaction.
 	UpdatePerson(ctx context.Context, p *Person) error
 	// DeletePerson removes the person and all their personal data (offers,
 	// replies, sessions, tokens, follows), cancels their registrations, and

@@ -70,20 +70,30 @@ func (f *Federator) ActorDocument(ctx context.Context) (map[string]any, error) {
 		// nearest honest date.
 		doc["published"] = lib.UpdatedAt.UTC().Format(time.RFC3339)
 	}
+	// The logo is the avatar, the banner the header above the profile.
 	if lib.LogoURL != "" {
 		alt := lib.LogoAlt
 		if alt == "" {
 			alt = lib.Name
 		}
-		img := map[string]any{"type": "Image", "url": lib.LogoURL, "name": alt}
-		if u, err := url.Parse(lib.LogoURL); err == nil {
-			if mt := mime.TypeByExtension(strings.ToLower(path.Ext(u.Path))); strings.HasPrefix(mt, "image/") {
-				img["mediaType"] = mt
-			}
-		}
-		doc["icon"], doc["image"] = img, img
+		doc["icon"] = imageJSON("Image", lib.LogoURL, alt)
+	}
+	if lib.BannerURL != "" {
+		doc["image"] = imageJSON("Image", lib.BannerURL, lib.BannerAlt)
 	}
 	return doc, nil
+}
+
+// imageJSON is an Image or Document of a picture with its alt text as
+// name, and its media type when the address's extension names one.
+func imageJSON(typ, address, alt string) map[string]any {
+	img := map[string]any{"type": typ, "url": address, "name": alt}
+	if u, err := url.Parse(address); err == nil {
+		if mt := mime.TypeByExtension(strings.ToLower(path.Ext(u.Path))); strings.HasPrefix(mt, "image/") {
+			img["mediaType"] = mt
+		}
+	}
+	return img
 }
 
 // actorAttachments are the profile fields Mastodon shows as a table: each

@@ -54,9 +54,9 @@ func TestActorDocument(t *testing.T) {
 			PublicKey struct {
 				ID, Owner, PublicKeyPem string
 			} `json:"publicKey"`
-			Icon struct {
-				Type, URL, Name string
-			} `json:"icon"`
+			Icon, Image struct {
+				Type, URL, Name, MediaType string
+			}
 			Attachment []struct {
 				Type, Name, Value string
 			} `json:"attachment"`
@@ -78,6 +78,10 @@ func TestActorDocument(t *testing.T) {
 		}
 		if doc.Icon.URL != "https://cdn.example/logo.png" || doc.Icon.Name != "Logo van de bibliotheek" || doc.Icon.Type != "Image" {
 			t.Errorf("icon %+v", doc.Icon)
+		}
+		// The logo is the avatar, the banner the header.
+		if doc.Image.URL != "https://cdn.example/zaal.jpg" || doc.Image.Name != "De leeszaal" || doc.Image.MediaType != "image/jpeg" {
+			t.Errorf("image %+v", doc.Image)
 		}
 		if doc.Following != id+"/following" || doc.Featured != id+"/featured" || doc.UpcomingEvents != id+"/upcoming" {
 			t.Errorf("following %q featured %q upcomingEvents %q", doc.Following, doc.Featured, doc.UpcomingEvents)

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"mime"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -172,18 +170,8 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		o["tag"] = []any{map[string]any{"type": "Hashtag", "name": "#" + hashtag(e.Theme), "href": ThemeURL(base, e.Theme)}}
 	}
 	if e.ImageURL != "" {
-		img := map[string]any{"url": e.ImageURL, "name": e.ImageAlt}
-		if u, err := url.Parse(e.ImageURL); err == nil {
-			if mt := mime.TypeByExtension(strings.ToLower(path.Ext(u.Path))); strings.HasPrefix(mt, "image/") {
-				img["mediaType"] = mt
-			}
-		}
-		doc := map[string]any{"type": "Document"}
-		banner := map[string]any{"type": "Image"}
-		for k, v := range img {
-			doc[k], banner[k] = v, v
-		}
-		o["image"], o["attachment"] = banner, []any{doc}
+		o["image"] = imageJSON("Image", e.ImageURL, e.ImageAlt)
+		o["attachment"] = []any{imageJSON("Document", e.ImageURL, e.ImageAlt)}
 	}
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 0 {
 		subs := make([]any, 0, len(e.Sessions))

@@ -29,6 +29,7 @@ func (f *Federator) addOutboxWorkers(w *river.Workers) {
 	river.AddWorker(w, &deliverWorker{f: f})
 	river.AddWorker(w, &personDeletedWorker{f: f})
 	river.AddWorker(w, &personKeyExpiryWorker{f: f})
+	river.AddWorker(w, &actorUpdateWorker{f: f})
 }
 
 // publishWorker turns a change of a local object into an activity for

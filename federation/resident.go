@@ -353,19 +353,13 @@ func (f *Federator) personDeleted(ctx context.Context, j vestiging.PersonDeleted
 		return err
 	}
 	me := PersonActorID(f.cfg.BaseURL, j.Handle)
-	inboxes := append(make([]string, 0, len(follows)+len(followers)+len(organisers)), organisers...)
+	inboxes := append(organisers, knownBy(follows, followers)...)
 	if j.Posted {
 		readers, err := f.cfg.Federation.FollowerInboxes(ctx)
 		if err != nil {
 			return err
 		}
 		inboxes = append(inboxes, readers...)
-	}
-	for _, fl := range follows {
-		inboxes = append(inboxes, fl.Actor.DeliveryInbox())
-	}
-	for _, fl := range followers {
-		inboxes = append(inboxes, fl.Actor.DeliveryInbox())
 	}
 	// One id per deletion, so a retried job sends it once; a handle taken
 	// again and deleted again gets a new one.

@@ -54,7 +54,8 @@ func startInstance(t testing.TB, db *store.DB, configure func(*Config)) *testIns
 	}
 	ctx := context.Background()
 	lib := &vestiging.Library{Name: "Bibliotheek Rivierenland", Description: "<p>Lezen, leren en <script>x</script>ontmoeten.</p>",
-		Website: "https://www.bibliotheekrivierenland.example/", LogoURL: "https://cdn.example/logo.png", LogoAlt: "Logo van de bibliotheek"}
+		Website: "https://www.bibliotheekrivierenland.example/", LogoURL: "https://cdn.example/logo.png", LogoAlt: "Logo van de bibliotheek",
+		BannerURL: "https://cdn.example/zaal.jpg", BannerAlt: "De leeszaal"}
 	if err := db.UpdateLibrary(ctx, lib); err != nil {
 		t.Fatalf("library: %v", err)
 	}

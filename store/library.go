@@ -9,34 +9,55 @@ import (
 	"github.com/vestiging/vestiging"
 )
 
+const libraryColumns = `id, name, description, email, phone, website, logo_url, logo_alt, banner_url, banner_alt, updated_at,
+	allow_guests, anonymize_after_days, replies_need_approval, offer_edits_need_review, first_posts_reviewed`
+
+func scanLibrary(row scanner) (*vestiging.Library, error) {
+	l := &vestiging.Library{}
+	err := row.Scan(&l.ID, &l.Name, &l.Description, &l.Email, &l.Phone, &l.Website, &l.LogoURL, &l.LogoAlt,
+		&l.BannerURL, &l.BannerAlt, scanTime(&l.UpdatedAt), &l.AllowGuests, &l.AnonymizeAfterDays,
+		&l.RepliesNeedApproval, &l.OfferEditsNeedReview, &l.FirstPostsReviewed)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
 // Library returns the one library profile.
 func (db *DB) Library(ctx context.Context) (*vestiging.Library, error) {
-	l := &vestiging.Library{}
-	err := db.db.QueryRowContext(ctx, `SELECT id, name, description, email, phone, website, logo_url, logo_alt, updated_at,
-		allow_guests, anonymize_after_days, replies_need_approval, offer_edits_need_review, first_posts_reviewed
-		FROM library WHERE id = 1`).Scan(&l.ID, &l.Name, &l.Description, &l.Email, &l.Phone, &l.Website,
-		&l.LogoURL, &l.LogoAlt, scanTime(&l.UpdatedAt), &l.AllowGuests, &l.AnonymizeAfterDays,
-		&l.RepliesNeedApproval, &l.OfferEditsNeedReview, &l.FirstPostsReviewed)
+	l, err := scanLibrary(db.db.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM library WHERE id = 1`))
 	if err != nil {
 		return nil, fmt.Errorf("library: %w", db.mapError(err))
 	}
 	return l, nil
 }
 
-// UpdateLibrary validates and stores the library profile.
+// UpdateLibrary validates and stores the library profile, and queues the
+// Update of the library's actor when what it shows changed.
 func (db *DB) UpdateLibrary(ctx context.Context, l *vestiging.Library) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
 	now := db.now()
-	_, err := db.db.ExecContext(ctx, `UPDATE library SET name = $1, description = $2, email = $3, phone = $4,
-		website = $5, logo_url = $6, logo_alt = $7, updated_at = $8,
-		allow_guests = $9, anonymize_after_days = $10, replies_need_approval = $11, offer_edits_need_review = $12,
-		first_posts_reviewed = $13 WHERE id = 1`,
-		l.Name, l.Description, l.Email, l.Phone, l.Website, l.LogoURL, l.LogoAlt, db.dialect.timeArg(now),
-		l.AllowGuests, l.AnonymizeAfterDays, l.RepliesNeedApproval, l.OfferEditsNeedReview, l.FirstPostsReviewed)
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := scanLibrary(tx.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM library WHERE id = 1`+db.dialect.forUpdate()))
+		if err != nil {
+			return db.mapError(err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE library SET name = $1, description = $2, email = $3, phone = $4,
+			website = $5, logo_url = $6, logo_alt = $7, banner_url = $8, banner_alt = $9, updated_at = $10,
+			allow_guests = $11, anonymize_after_days = $12, replies_need_approval = $13, offer_edits_need_review = $14,
+			first_posts_reviewed = $15 WHERE id = 1`,
+			l.Name, l.Description, l.Email, l.Phone, l.Website, l.LogoURL, l.LogoAlt, l.BannerURL, l.BannerAlt,
+			db.dialect.timeArg(now), l.AllowGuests, l.AnonymizeAfterDays, l.RepliesNeedApproval, l.OfferEditsNeedReview,
+			l.FirstPostsReviewed)
+		if err != nil || old.SameProfile(l) {
+			return db.mapError(err)
+		}
+		return db.insertJobs(ctx, tx, vestiging.ActorUpdateJob{At: now})
+	})
 	if err != nil {
-		return fmt.Errorf("update library: %w", db.mapError(err))
+		return fmt.Errorf("update library: %w", err)
 	}
 	l.ID, l.UpdatedAt = 1, now
 	return nil
@@ -98,7 +119,9 @@ func (db *DB) Branch(ctx context.Context, id int64) (*vestiging.Branch, error) {
 	return b, nil
 }
 
-// CreateBranch validates and stores a new branch, filling its ID.
+// CreateBranch validates and stores a new branch, filling its ID, and
+// queues the Update of the library's actor, which lists its address and
+// opening hours, when it has either.
 func (db *DB) CreateBranch(ctx context.Context, b *vestiging.Branch) error {
 	if err := b.Validate(); err != nil {
 		return err
@@ -110,16 +133,23 @@ func (db *DB) CreateBranch(ctx context.Context, b *vestiging.Branch) error {
 	if err != nil {
 		return err
 	}
-	err = db.db.QueryRowContext(ctx, `INSERT INTO branches (library_id, name, street, postal_code, city, latitude, longitude, opening_hours)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		b.LibraryID, b.Name, b.Street, b.PostalCode, b.City, nullFloat(b.Latitude), nullFloat(b.Longitude), hours).Scan(&b.ID)
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO branches (library_id, name, street, postal_code, city, latitude, longitude, opening_hours)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			b.LibraryID, b.Name, b.Street, b.PostalCode, b.City, nullFloat(b.Latitude), nullFloat(b.Longitude), hours).Scan(&b.ID)
+		if err != nil || b.SameProfile(&vestiging.Branch{Name: b.Name}) {
+			return db.mapError(err)
+		}
+		return db.insertJobs(ctx, tx, vestiging.ActorUpdateJob{At: db.now()})
+	})
 	if err != nil {
-		return fmt.Errorf("create branch: %w", db.mapError(err))
+		return fmt.Errorf("create branch: %w", err)
 	}
 	return nil
 }
 
-// UpdateBranch validates and stores a branch, or returns ENOTFOUND.
+// UpdateBranch validates and stores a branch, or returns ENOTFOUND, and
+// queues the Update of the library's actor when what it shows changed.
 func (db *DB) UpdateBranch(ctx context.Context, b *vestiging.Branch) error {
 	if err := b.Validate(); err != nil {
 		return err
@@ -128,11 +158,22 @@ func (db *DB) UpdateBranch(ctx context.Context, b *vestiging.Branch) error {
 	if err != nil {
 		return err
 	}
-	err = db.db.QueryRowContext(ctx, `UPDATE branches SET name = $2, street = $3, postal_code = $4, city = $5,
-		latitude = $6, longitude = $7, opening_hours = $8 WHERE id = $1 RETURNING library_id`,
-		b.ID, b.Name, b.Street, b.PostalCode, b.City, nullFloat(b.Latitude), nullFloat(b.Longitude), hours).Scan(&b.LibraryID)
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := scanBranch(tx.QueryRowContext(ctx, `SELECT `+branchColumns+` FROM branches WHERE id = $1`+db.dialect.forUpdate(), b.ID))
+		if err != nil {
+			return notFound(db.mapError(err), "Branch not found.")
+		}
+		b.LibraryID = old.LibraryID
+		_, err = tx.ExecContext(ctx, `UPDATE branches SET name = $2, street = $3, postal_code = $4, city = $5,
+			latitude = $6, longitude = $7, opening_hours = $8 WHERE id = $1`,
+			b.ID, b.Name, b.Street, b.PostalCode, b.City, nullFloat(b.Latitude), nullFloat(b.Longitude), hours)
+		if err != nil || old.SameProfile(b) {
+			return db.mapError(err)
+		}
+		return db.insertJobs(ctx, tx, vestiging.ActorUpdateJob{At: db.now()})
+	})
 	if err != nil {
-		return fmt.Errorf("update branch %d: %w", b.ID, notFound(db.mapError(err), "Branch not found."))
+		return fmt.Errorf("update branch %d: %w", b.ID, err)
 	}
 	return nil
 }

@@ -159,11 +159,26 @@ func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
 		if err := db.checkHandle(ctx, tx, p); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `UPDATE people SET email = $2, display_name = $3, password_hash = $4, role = $5,
+		var name string
+		var handle sql.NullString
+		var discoverable bool
+		err := tx.QueryRowContext(ctx, `SELECT display_name, handle, discoverable FROM people WHERE id = $1`+db.dialect.forUpdate(), p.ID).
+			Scan(&name, &handle, &discoverable)
+		if err != nil {
+			return notFound(db.mapError(err), "Person not found.")
+		}
+		err = tx.QueryRowContext(ctx, `UPDATE people SET email = $2, display_name = $3, password_hash = $4, role = $5,
 			handle = $6, discoverable = $7, confirmed_at = $8, feed_token = $9 WHERE id = $1 RETURNING created_at`,
 			p.ID, p.Email, p.DisplayName, p.PasswordHash, p.Role, nullString(p.Handle), p.Discoverable,
 			db.nullTimePtr(p.ConfirmedAt), p.FeedToken).Scan(scanTime(&p.CreatedAt))
-		return notFound(personWriteError(db.mapError(err)), "Person not found.")
+		if err != nil {
+			return notFound(personWriteError(db.mapError(err)), "Person not found.")
+		}
+		// Their actor shows the name and whether they may be found.
+		if p.Handle == "" || handle.String != p.Handle || name == p.DisplayName && discoverable == p.Discoverable {
+			return nil
+		}
+		return db.insertJobs(ctx, tx, vestiging.ActorUpdateJob{PersonID: p.ID, At: db.now()})
 	})
 	if err != nil {
 		return fmt.Errorf("update person %d: %w", p.ID, err)

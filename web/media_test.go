@@ -207,6 +207,25 @@ func TestUploadLogo(t *testing.T) {
 			t.Errorf("logo URL %q", lib.LogoURL)
 		}
 	})
+	t.Run("Banner", func(t *testing.T) {
+		lib, err := e.db.Library(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields.Set("logo_url", lib.LogoURL) // as the form shows it
+		res := e.postMultipart(staff, "/staff/library", fields, "banner_file", testPNG(t, 1500, 500))
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, "Beschrijf de banner voor mensen die hem niet kunnen zien.")
+		fields.Set("banner_alt", "De leeszaal met boekenkasten")
+		wantStatus(t, e.postMultipart(staff, "/staff/library", fields, "banner_file", testPNG(t, 1500, 500)), http.StatusSeeOther)
+		lib, err = e.db.Library(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(lib.BannerURL, "-1280.png") || lib.BannerAlt != "De leeszaal met boekenkasten" || lib.LogoURL == "" {
+			t.Errorf("banner %q %q, logo %q", lib.BannerURL, lib.BannerAlt, lib.LogoURL)
+		}
+	})
 }
 
 // TestMediaHost: with a media host of its own, uploads link there, that

@@ -464,7 +464,7 @@ func (s *Server) setEventStatus(status string) http.HandlerFunc {
 
 type libraryFormData struct {
 	Branches []*vestiging.Branch
-	Uploads  bool // a logo file may be sent
+	Uploads  bool // a logo and a banner file may be sent
 }
 
 func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
@@ -475,7 +475,8 @@ func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm(nil)
 	for name, v := range map[string]string{"name": lib.Name, "description": lib.Description, "email": lib.Email,
-		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt} {
+		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt,
+		"banner_url": lib.BannerURL, "banner_alt": lib.BannerAlt} {
 		f.Set(name, v)
 	}
 	setModerationSettings(f, lib)
@@ -504,19 +505,27 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(r.PostForm)
-	logo, err := s.upload(r, f, "logo_file")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if logo != "" {
-		f.Set("logo_url", logo)
-		if strings.TrimSpace(f.Get("logo_alt")) == "" {
-			f.Add("logo_alt", "Describe the logo for people who cannot see it.")
+	// The logo (the avatar in the fediverse) and the banner (the header
+	// above the profile) may each be uploaded instead of given by address.
+	for _, img := range []struct{ name, describe string }{
+		{"logo", "Describe the logo for people who cannot see it."},
+		{"banner", "Describe the banner for people who cannot see it."},
+	} {
+		address, err := s.upload(r, f, img.name+"_file")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if address != "" {
+			f.Set(img.name+"_url", address)
+			if strings.TrimSpace(f.Get(img.name+"_alt")) == "" {
+				f.Add(img.name+"_alt", img.describe)
+			}
 		}
 	}
 	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
+	lib.BannerURL, lib.BannerAlt = f.Get("banner_url"), f.Get("banner_alt")
 	readModerationSettings(f, lib)
 	readSignupSettings(f, lib)
 	// Every message at once: the upload's and the fields'.

@@ -19,6 +19,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	})
 	t.Run("Library", func(t *testing.T) { testLibrary(t, open) })
 	t.Run("Branches", func(t *testing.T) { testBranches(t, open) })
+	t.Run("ActorUpdates", func(t *testing.T) { testActorUpdates(t, open) })
 	t.Run("Themes", func(t *testing.T) { testThemes(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("FindEvents", func(t *testing.T) { testFindEvents(t, open) })
