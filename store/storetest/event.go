@@ -118,7 +118,7 @@ func testEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			Audience: vestiging.AudienceChildren, Theme: "leesplezier", Language: "nl",
 			ImageURL: "https://example.nl/beeld.jpg", ImageAlt: "Een boek", Capacity: 12,
 			RegistrationMode: vestiging.RegistrationExternal, RegistrationURL: "https://example.nl/aanmelden",
-			Status: vestiging.StatusPublished, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt}
+			Status: vestiging.StatusPublished, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt, PublishedAt: e.CreatedAt}
 		same(t, "event", got, want)
 		same(t, "event as created", e, f.withoutBranches(want))
 	})
