@@ -454,14 +454,54 @@ func TestPublishReply(t *testing.T) {
 	if !slices.Equal(m.To, []string{Public}) || !slices.Equal(m.Cc, []string{FollowersID(in.base)}) {
 		t.Errorf("addressed to %v cc %v", m.To, m.Cc)
 	}
+	// The library shares it, so servers that take a Create only from
+	// actors their users follow show it too.
+	announceID := publishedActivityID(in.base, ReplyID(in.base, r.ID), "Announce", at)
+	announce, err := db.ActivityByIRI(t.Context(), announceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shared struct{ Type, Actor, Object string }
+	if err := json.Unmarshal(announce.JSON, &shared); err != nil || shared.Type != "Announce" || shared.Actor != ActorID(in.base) ||
+		shared.Object != ReplyID(in.base, r.ID) || !announce.Public {
+		t.Errorf("announce %s (%v)", announce.JSON, err)
+	}
 	jobs := storetest.Jobs[DeliverJob](t, db, DeliverJob{}.Kind())
-	if len(jobs) != 1 || jobs[0].ActivityIRI != id || jobs[0].PersonID != anna.ID || jobs[0].Inbox != "https://peer.example/inbox" {
-		t.Errorf("deliveries %+v", jobs)
+	want := []DeliverJob{{ActivityIRI: id, Inbox: "https://peer.example/inbox", PersonID: anna.ID},
+		{ActivityIRI: announceID, Inbox: "https://peer.example/inbox"}}
+	if !slices.Equal(jobs, want) {
+		t.Errorf("deliveries %+v, want %+v", jobs, want)
 	}
 	t.Run("Served", func(t *testing.T) {
 		got := in.getAS2(t, "/replies/"+itoa(r.ID))
 		if got["id"] != ReplyID(in.base, r.ID) || got["inReplyTo"] != EventID(in.base, event) {
 			t.Errorf("served %v", got)
+		}
+	})
+	t.Run("RepliesCollection", func(t *testing.T) {
+		// A pending reply is not in it; the approved one is.
+		pending := &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: event.ID, PersonID: anna.ID, Content: "<p>Nog iets</p>",
+			Status: vestiging.ReplyPending}
+		if err := db.CreateReply(t.Context(), pending); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetReplyStatus(t.Context(), pending.ID, vestiging.ReplyRejected, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		path := "/events/" + itoa(event.ID) + "/replies"
+		if got := in.getAS2(t, "/events/"+itoa(event.ID)); got["replies"] != in.base.String()+path {
+			t.Errorf("event's replies %v", got["replies"])
+		}
+		if got := in.getAS2(t, path); got["totalItems"] != 1.0 || got["first"] != in.base.String()+path+"?page=1" {
+			t.Errorf("collection %v", got)
+		}
+		page := in.getAS2(t, path+"?page=1")
+		if items, _ := page["orderedItems"].([]any); len(items) != 1 || items[0] != ReplyID(in.base, r.ID) {
+			t.Errorf("page %v", page)
+		}
+		resp, _ := in.get(t, "/events/999999/replies", ContentTypeActivity, nil)
+		if got, want := resp.StatusCode, http.StatusNotFound; got != want {
+			t.Errorf("replies of no event: status %d, want %d", got, want)
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {

@@ -131,6 +131,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		"endTime":      e.EndsAt.In(loc).Format(time.RFC3339),
 		"timezone":     loc.String(),
 		"attributedTo": actor,
+		"replies":      RepliesID(id),
 		"organizers":   organizers(e, actor),
 		"to":           []any{Public},
 		"cc":           []any{FollowersID(base)},

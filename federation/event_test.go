@@ -266,7 +266,7 @@ var as2Terms = map[string]bool{
 	"type": true, "id": true, "url": true, "name": true, "summary": true, "content": true, "contentMap": true,
 	"mediaType": true, "startTime": true, "endTime": true, "attributedTo": true, "to": true, "cc": true,
 	"published": true, "updated": true, "tag": true, "href": true, "location": true, "latitude": true,
-	"longitude": true, "attachment": true, "image": true,
+	"longitude": true, "attachment": true, "image": true, "replies": true,
 }
 
 func TestEventJSONContext(t *testing.T) {

@@ -61,6 +61,7 @@ func OfferObject(o *vestiging.Offer, author string, base *url.URL) map[string]an
 		"content":      vestiging.SanitizeHTML("<p>" + html.EscapeString(what) + "</p>" + o.Description + pageLink(id)),
 		"mediaType":    "text/html",
 		"attributedTo": author,
+		"replies":      RepliesID(id),
 		"to":           []any{Public},
 		"cc":           []any{FollowersID(base)},
 		"offerKind":    o.Kind,

@@ -131,7 +131,8 @@ func publishedActivityID(base *url.URL, objectIRI, action string, at time.Time) 
 
 // publish builds the Create, Update or Delete for a change and queues it
 // to every distinct follower inbox. A Create or Update whose object is no
-// longer public is skipped: the change that hid it queued a Delete.
+// longer public is skipped: the change that hid it queued a Delete. A
+// resident's approved reply is also shared (Announce) by the library.
 //
 // An approved offer is not created by the library: the library Announces
 // the resident's Page (DESIGN.md §4), which its followers fetch from us.
@@ -158,15 +159,21 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	if at.IsZero() {
 		at = f.now()
 	}
-	stamp := at.Format(time.RFC3339)
-	typ := j.Action
-	if j.Object == KindOffer && j.Action == "Create" {
-		typ, actor, personID = "Announce", ActorID(base), 0
+	inboxes, err := f.cfg.Federation.FollowerInboxes(ctx)
+	if err != nil {
+		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
 	}
+	if j.Object == KindOffer && j.Action == "Create" {
+		if _, err := f.localObject(ctx, j.Object, j.ID); err != nil {
+			return f.skipGone(ctx, iri, j.Action, err)
+		}
+		return f.announce(ctx, iri, j.Action, at, inboxes)
+	}
+	stamp := at.Format(time.RFC3339)
 	act := map[string]any{
 		"@context":  Context,
 		"id":        publishedActivityID(base, iri, j.Action, at),
-		"type":      typ,
+		"type":      j.Action,
 		"actor":     actor,
 		"published": stamp,
 		"to":        []any{Public},
@@ -175,12 +182,8 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	switch j.Action {
 	case "Create", "Update":
 		obj, err := f.localObject(ctx, j.Object, j.ID)
-		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
-			f.log.InfoContext(ctx, "publish: object no longer public", "object", iri, "action", j.Action)
-			return nil
-		}
 		if err != nil {
-			return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
+			return f.skipGone(ctx, iri, j.Action, err)
 		}
 		if j.Action == "Update" {
 			// updated is when the object was read, so a receiver that keeps
@@ -197,9 +200,6 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 			act["updated"], obj["updated"] = updated, updated
 		}
 		act["object"] = obj
-		if typ == "Announce" {
-			act["object"] = iri
-		}
 	case "Delete":
 		act["object"] = map[string]any{"id": iri, "type": "Tombstone", "formerType": asType, "deleted": stamp}
 	default:
@@ -209,14 +209,49 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	if err != nil {
 		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
 	}
-	inboxes, err := f.cfg.Federation.FollowerInboxes(ctx)
-	if err != nil {
-		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
-	}
-	return f.sendAs(ctx, personID, &vestiging.Activity{
+	err = f.sendAs(ctx, personID, &vestiging.Activity{
 		// The library's outbox lists its own activities, not its residents'.
-		IRI: act["id"].(string), Type: typ, ObjectIRI: iri, JSON: body, Public: personID == 0,
+		IRI: act["id"].(string), Type: j.Action, ObjectIRI: iri, JSON: body, Public: personID == 0,
 	}, inboxes)
+	if err != nil || j.Object != KindReply || j.Action != "Create" {
+		return err
+	}
+	// GoToSocial takes a Create only from an actor one of its users
+	// follows, which a resident seldom is: the library's followers see the
+	// reply because the library shares it.
+	return f.announce(ctx, iri, "Announce", at, inboxes)
+}
+
+// skipGone ends a publish job whose object is no longer public: the
+// change that hid it queued a Delete. Other errors are returned.
+func (f *Federator) skipGone(ctx context.Context, iri, action string, err error) error {
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		f.log.InfoContext(ctx, "publish: object no longer public", "object", iri, "action", action)
+		return nil
+	}
+	return fmt.Errorf("publish %s %s: %w", action, iri, err)
+}
+
+// announce sends the library's Announce of a resident's offer or reply
+// to its followers, whose servers fetch the object from us. Its id comes
+// from the object, the change's action and time, as publishedActivityID.
+func (f *Federator) announce(ctx context.Context, iri, action string, at time.Time, inboxes []string) error {
+	base := f.cfg.BaseURL
+	id := publishedActivityID(base, iri, action, at)
+	body, err := json.Marshal(map[string]any{
+		"@context":  Context,
+		"id":        id,
+		"type":      "Announce",
+		"actor":     ActorID(base),
+		"object":    iri,
+		"published": at.Format(time.RFC3339),
+		"to":        []any{Public},
+		"cc":        []any{FollowersID(base)},
+	})
+	if err != nil {
+		return fmt.Errorf("announce %s: %w", iri, err)
+	}
+	return f.send(ctx, &vestiging.Activity{IRI: id, Type: "Announce", ObjectIRI: iri, JSON: body, Public: true}, inboxes)
 }
 
 // serveObject serves the AS2 form of a local public event, course or offer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,6 +15,47 @@ import (
 // ReplyID is the id of a resident's reply: base/replies/{id}.
 func ReplyID(base *url.URL, id int64) string {
 	return base.JoinPath("replies", strconv.FormatInt(id, 10)).String()
+}
+
+// RepliesID is the replies collection of a local event, course or offer:
+// the approved replies, which peers fetch to show the conversation.
+func RepliesID(objectIRI string) string { return objectIRI + "/replies" }
+
+// serveReplies serves the replies collection of a public local event,
+// course or offer (kind), oldest first: the ids of its approved replies,
+// remote Notes and residents' alike.
+func (f *Federator) serveReplies(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		var obj map[string]any
+		if err == nil {
+			obj, err = f.localObject(r.Context(), kind, id)
+		}
+		if err != nil {
+			f.serveError(w, r, err)
+			return
+		}
+		typ := vestiging.ReplyToEvent
+		if kind == KindOffer {
+			typ = vestiging.ReplyToOffer
+		}
+		f.serveCollection(w, r, RepliesID(obj["id"].(string)), func(ctx context.Context, offset, limit int) ([]any, int, error) {
+			replies, total, err := f.cfg.Services.Replies(ctx, vestiging.ReplyFilter{
+				ObjectType: typ, ObjectID: id, Status: vestiging.ReplyApproved, Offset: offset, Limit: limit})
+			if err != nil {
+				return nil, 0, fmt.Errorf("replies of %s %d: %w", kind, id, err)
+			}
+			items := make([]any, 0, len(replies))
+			for _, reply := range replies {
+				if reply.IRI != "" {
+					items = append(items, reply.IRI)
+				} else {
+					items = append(items, ReplyID(f.cfg.BaseURL, reply.ID))
+				}
+			}
+			return items, total, nil
+		})
+	}
 }
 
 // replyObject is the Note of an approved reply by a resident here, in

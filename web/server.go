@@ -298,7 +298,12 @@ func isFederationPath(path string) bool {
 	if rest, ok := strings.CutPrefix(path, "/users/"); ok {
 		return strings.Contains(rest, "/")
 	}
-	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/replies/")
+	if strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/replies/") {
+		return true
+	}
+	// The replies collection of an event, course or offer.
+	rest, ok := strings.CutSuffix(path, "/replies")
+	return ok && isObjectPath(rest) && !strings.HasPrefix(rest, "/users/")
 }
 
 // isObjectPath reports whether path is an event, course, offer or

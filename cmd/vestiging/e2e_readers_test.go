@@ -136,9 +136,11 @@ func e2eDatabases(t *testing.T) map[string]func(t *testing.T) string {
 
 // TestWhatFollowersSee: a Mastodon-like peer follows library A; A publishes
 // an event (written as a draft two days before), a course and a resident's
-// offer, and what a GoToSocial reader and a Mastodon reader see of each,
-// without opening anything, names the title, when, where and links the
-// page. The event is dated when it was published, not when it was written.
+// offer, and a resident's reply, and what a GoToSocial reader and a
+// Mastodon reader see of each, without opening anything, names the title,
+// when, where and links the page (of a reply: its text, and the event it
+// answers). The event is dated when it was published, not when it was
+// written.
 func TestWhatFollowersSee(t *testing.T) {
 	for name, database := range e2eDatabases(t) {
 		t.Run(name, func(t *testing.T) { testWhatFollowersSee(t, database(t)) })
@@ -223,17 +225,57 @@ func testWhatFollowersSee(t *testing.T, database string) {
 		iri := federation.OfferID(a.cfg.BaseURL, o.ID)
 		peer.await(t, "Announce", iri)
 		// Both servers fetch an announced object from its origin, signed.
-		body, err := peer.get(ctx, iri)
+		seen(t, fetched(t, peer, iri), iri, "Hulp met je smartphone", "Aanbod", "Digitale vaardigheden", "Aalten")
+	})
+
+	t.Run("Reply", func(t *testing.T) {
+		// Anna answers the event; the library shares her reply, so servers
+		// that take a Create only from actors their users follow show it.
+		anna, err := a.DB.PersonByHandle(ctx, "anna")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var obj map[string]any
-		if err := json.Unmarshal(body, &obj); err != nil {
+		eventIRI := a.URL + draft.Location
+		id, _ := strconv.ParseInt(localID(t, eventIRI), 10, 64)
+		r := &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: id, PersonID: anna.ID, Content: "<p>Wij komen met de hele klas!</p>"}
+		if err := a.DB.CreateReply(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		seen(t, obj, iri, "Hulp met je smartphone", "Aanbod", "Digitale vaardigheden", "Aalten")
+		if r.Status != vestiging.ReplyApproved {
+			if err := a.DB.SetReplyStatus(ctx, r.ID, vestiging.ReplyApproved, "", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		noteIRI := federation.ReplyID(a.cfg.BaseURL, r.ID)
+		peer.await(t, "Announce", noteIRI)
+		note := fetched(t, peer, noteIRI)
+		seen(t, note, noteIRI, "Wij komen met de hele klas!")
+		// What it answers is the event, whose line says what, when, where.
+		if note["inReplyTo"] != eventIRI {
+			t.Fatalf("inReplyTo %v, want %s", note["inReplyTo"], eventIRI)
+		}
+		event := fetched(t, peer, eventIRI)
+		seen(t, event, eventIRI, "Voorlezen aan de Slinge", date(start), branch.Name)
+		page := fetched(t, peer, fmt.Sprint(event["replies"])+"?page=1")
+		if items, _ := page["orderedItems"].([]any); !slices.Contains(items, any(noteIRI)) {
+			t.Errorf("the event's replies %v lack the reply %s", page, noteIRI)
+		}
 	})
 	if r := peer.refusals(); len(r) > 0 {
 		t.Errorf("the peer refused: %v", r)
 	}
+}
+
+// fetched is what peer gets for a signed GET of iri, decoded.
+func fetched(t *testing.T, peer *mastodonPeer, iri string) map[string]any {
+	t.Helper()
+	body, err := peer.get(t.Context(), iri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
