@@ -142,7 +142,7 @@ func TestLock(t *testing.T) {
 }
 
 // latestSchema is the number of the newest migration.
-const latestSchema = 11
+const latestSchema = 13
 
 func TestMigrate(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
