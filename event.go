@@ -2,6 +2,7 @@ package vestiging
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -31,20 +32,31 @@ const (
 // Event is an activity in the agenda: a single event, one occurrence of a
 // repeating event (SeriesID set), or a course (Kind course, with Sessions).
 type Event struct {
-	ID               int64
-	LibraryID        int64
-	Kind             string
-	SeriesID         *int64
-	Title            string
-	Description      string // sanitised HTML
-	StartsAt         time.Time
-	EndsAt           time.Time
-	TimeZone         string
-	BranchID         *int64
-	Branch           *Branch // filled on read when BranchID is set
-	OnlineURL        string
-	Audience         string
-	Theme            string // Theme.Slug
+	ID          int64
+	LibraryID   int64
+	Kind        string
+	SeriesID    *int64
+	Title       string
+	Description string // sanitised HTML
+	StartsAt    time.Time
+	EndsAt      time.Time
+	TimeZone    string
+	BranchID    *int64
+	Branch      *Branch // filled on read when BranchID is set
+	// PlaceID is a place that is not a branch (PlaceService); Place is
+	// filled on read. A local event with Place set and PlaceID nil brings a
+	// new place, stored with it (or the stored one with the same name and
+	// address). A remote event's Place is its origin's (ID 0).
+	PlaceID   *int64
+	Place     *Place
+	OnlineURL string
+	// Audiences are who the activity is for (see Audiences), in their
+	// order there; AudienceAll, the default, stands alone.
+	Audiences []string
+	// Themes are Theme.Slugs, the main one first.
+	Themes []string
+	// Price is what taking part costs; nil when the event does not say.
+	Price            *Price
 	Language         string // BCP 47, "nl" by default
 	ImageURL         string
 	ImageAlt         string
@@ -77,7 +89,7 @@ type Event struct {
 	PublishedAt time.Time
 
 	// Remote events come from libraries this one follows. They keep their
-	// origin; Branch then holds the remote place (ID 0, not one of ours).
+	// origin; Place then holds the remote place (ID 0, not one of ours).
 	IRI      string // ActivityPub id; "" for local events
 	URL      string // the original page
 	OriginID *int64 // Actor.ID of the library that published it
@@ -95,18 +107,42 @@ type Event struct {
 // Remote reports whether the event came from another server.
 func (e *Event) Remote() bool { return e.IRI != "" }
 
-// Session is one meeting of a course, with its own time and place.
+// Session is one meeting of a course, with its own time and place: a
+// branch, another place (PlaceID, or a new Place as for Event), or online.
 type Session struct {
 	ID        int64
 	StartsAt  time.Time
 	EndsAt    time.Time
 	BranchID  *int64
 	Branch    *Branch // filled on read
+	PlaceID   *int64
+	Place     *Place // filled on read
 	OnlineURL string
 }
 
+// Venue is where the session meets: its branch or other place as a
+// Place, nil when it meets online only.
+func (s *Session) Venue() *Place { return venue(s.Branch, s.Place) }
+
 // Online reports whether the event takes place online only.
-func (e *Event) Online() bool { return e.BranchID == nil && e.OnlineURL != "" }
+func (e *Event) Online() bool {
+	return e.BranchID == nil && e.PlaceID == nil && e.Place == nil && e.OnlineURL != ""
+}
+
+// Venue is where the event takes place: its branch or other place as a
+// Place, nil when it is online only or a remote event names no place.
+// Pages, feeds and federation show this, so branches and places look alike.
+func (e *Event) Venue() *Place { return venue(e.Branch, e.Place) }
+
+func venue(b *Branch, p *Place) *Place {
+	if b != nil {
+		return b.Place()
+	}
+	return p
+}
+
+// Free reports whether the event says that taking part costs nothing.
+func (e *Event) Free() bool { return e.Price.Free() }
 
 // Location returns the time zone of the event, falling back to the default.
 func (e *Event) Location() *time.Location {
@@ -135,9 +171,6 @@ func (e *Event) Validate() error {
 	if e.Language == "" {
 		e.Language = "nl"
 	}
-	if e.Audience == "" {
-		e.Audience = AudienceAll
-	}
 	if e.RegistrationMode == "" {
 		e.RegistrationMode = RegistrationNone
 	}
@@ -151,8 +184,10 @@ func (e *Event) Validate() error {
 	if !isOneOf(e.Status, StatusDraft, StatusPending, StatusPublished, StatusCancelled) {
 		v.Add("status", "Unknown status.")
 	}
-	if !isOneOf(e.Audience, Audiences...) {
-		v.Add("audience", "Choose an audience from the list.")
+	e.Audiences = normalizeAudiences(v, e.Audiences)
+	e.Themes = normalizeThemes(v, e.Themes)
+	if e.Price != nil {
+		e.Price.validate(v)
 	}
 	if !isOneOf(e.RegistrationMode, RegistrationNone, RegistrationOpen, RegistrationExternal) {
 		v.Add("registration_mode", "Choose a registration mode from the list.")
@@ -178,13 +213,16 @@ func (e *Event) Validate() error {
 		checkURL(v, "iri", &e.IRI)
 		checkURL(v, "url", &e.URL)
 	}
+	if !e.Remote() {
+		validatePlace(v, e.BranchID, e.PlaceID, e.Place)
+	}
 	if e.Kind == KindCourse {
 		e.validateSessions(v)
 	} else {
 		e.Sessions = nil
 		// A remote event may name a place we only know as text, or none.
-		if e.BranchID == nil && e.OnlineURL == "" && !e.Remote() {
-			v.Add("branch_id", "Choose a branch or give an online link.")
+		if e.BranchID == nil && e.PlaceID == nil && e.Place == nil && e.OnlineURL == "" && !e.Remote() {
+			v.Add("branch_id", "Choose a branch or another place, or give an online link.")
 		}
 	}
 	if e.StartsAt.IsZero() {
@@ -213,8 +251,11 @@ func (e *Event) validateSessions(v Validation) {
 		if s.StartsAt.IsZero() || !s.EndsAt.After(s.StartsAt) {
 			v.Add("sessions", "Every session needs a start and an end after it.")
 		}
-		if s.BranchID == nil && s.OnlineURL == "" && !e.Remote() {
-			v.Add("sessions", "Every session needs a branch or an online link.")
+		if !e.Remote() {
+			if s.BranchID == nil && s.PlaceID == nil && s.Place == nil && s.OnlineURL == "" {
+				v.Add("sessions", "Every session needs a branch, another place or an online link.")
+			}
+			validatePlace(v, s.BranchID, s.PlaceID, s.Place)
 		}
 		s.StartsAt, s.EndsAt = s.StartsAt.UTC(), s.EndsAt.UTC()
 	}
@@ -229,9 +270,69 @@ func (e *Event) validateSessions(v Validation) {
 			e.EndsAt = s.EndsAt
 		}
 	}
-	if e.BranchID == nil && e.OnlineURL == "" {
-		e.BranchID, e.OnlineURL = e.Sessions[0].BranchID, e.Sessions[0].OnlineURL
+	if e.BranchID == nil && e.PlaceID == nil && e.Place == nil && e.OnlineURL == "" {
+		first := e.Sessions[0]
+		e.BranchID, e.PlaceID, e.Place, e.OnlineURL = first.BranchID, first.PlaceID, first.Place, first.OnlineURL
 	}
+}
+
+// validatePlace checks where a local event or session is: a branch or
+// another place, not both; a new place (Place without PlaceID) as its own
+// fields, named place_….
+func validatePlace(v Validation, branchID, placeID *int64, p *Place) {
+	if branchID != nil && (placeID != nil || p != nil) {
+		v.Add("place_id", "Choose a branch or another place, not both.")
+	}
+	if placeID == nil && p != nil {
+		p.validate(v, "place_")
+	}
+}
+
+// MaxThemes caps the themes of one activity.
+const MaxThemes = 10
+
+// normalizeThemes drops empty and repeated slugs, keeping the order, and
+// checks the rest are slugs; whether each is a theme is the store's to say.
+func normalizeThemes(v Validation, themes []string) []string {
+	var out []string
+	for _, t := range themes {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	for _, t := range out {
+		if !slugRE.MatchString(t) || len(t) > 60 {
+			v.Add("themes", "Choose themes from the list.")
+		}
+	}
+	if len(out) > MaxThemes {
+		v.Add("themes", "Choose at most 10 themes.")
+	}
+	return out
+}
+
+// normalizeAudiences puts the audiences in the order of Audiences without
+// repeats; none means AudienceAll, which stands alone.
+func normalizeAudiences(v Validation, audiences []string) []string {
+	var out []string
+	for _, a := range audiences {
+		if !isOneOf(a, Audiences...) {
+			v.Add("audiences", "Choose an audience from the list.")
+			return audiences
+		}
+	}
+	for _, a := range Audiences {
+		if slices.Contains(audiences, a) {
+			out = append(out, a)
+		}
+	}
+	switch {
+	case len(out) == 0:
+		out = []string{AudienceAll}
+	case len(out) > 1 && out[0] == AudienceAll:
+		v.Add("audiences", "Choose everyone, or the audiences it is meant for.")
+	}
+	return out
 }
 
 // SortSessions orders sessions by start time.

@@ -1,6 +1,8 @@
 package vestiging
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +33,7 @@ func TestEventValidate(t *testing.T) {
 			{"Status", e.Status, StatusDraft},
 			{"TimeZone", e.TimeZone, DefaultTimeZone},
 			{"Language", e.Language, "nl"},
-			{"Audience", e.Audience, AudienceAll},
+			{"Audiences", strings.Join(e.Audiences, ","), AudienceAll},
 			{"RegistrationMode", e.RegistrationMode, RegistrationNone},
 			{"Title", e.Title, "Voorleesuurtje"},
 			{"Description", e.Description, "<p>Hallo</p>"},
@@ -65,6 +67,57 @@ func TestEventValidate(t *testing.T) {
 		}
 	})
 
+	t.Run("AtPlace", func(t *testing.T) {
+		e := validEvent()
+		e.BranchID, e.PlaceID = nil, ptr(int64(7))
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if e.Online() {
+			t.Error("an event at a place is not online only")
+		}
+		e.PlaceID, e.Place = nil, &Place{Name: " Buurthuis De Kom ", City: "Tiel", Latitude: ptr(51.88), Longitude: ptr(5.43)}
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Venue(); got != e.Place || got.Name != "Buurthuis De Kom" || !got.HasCoordinates() {
+			t.Errorf("venue %+v", got)
+		}
+	})
+
+	t.Run("Labels", func(t *testing.T) {
+		e := validEvent()
+		e.Audiences = []string{AudienceSeniors, AudienceChildren, AudienceSeniors}
+		e.Themes = []string{"leven-lang-leren", " ", "leesplezier", "leven-lang-leren"}
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := e.Audiences, []string{AudienceChildren, AudienceSeniors}; !slices.Equal(got, want) {
+			t.Errorf("audiences: got %q, want %q (in the list's order, once)", got, want)
+		}
+		if got, want := e.Themes, []string{"leven-lang-leren", "leesplezier"}; !slices.Equal(got, want) {
+			t.Errorf("themes: got %q, want %q (as given, once)", got, want)
+		}
+	})
+
+	t.Run("Price", func(t *testing.T) {
+		e := validEvent()
+		if e.Free() {
+			t.Error("an event without a price is not free")
+		}
+		e.Price = &Price{Cents: 750, MemberCents: ptr(int64(750)), Note: " incl. materiaal "}
+		if err := e.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if e.Free() || e.Price.MemberCents != nil || e.Price.Note != "incl. materiaal" {
+			t.Errorf("price %+v: a member price equal to the price says nothing", e.Price)
+		}
+		e.Price = &Price{}
+		if err := e.Validate(); err != nil || !e.Free() {
+			t.Errorf("free: %v, %v", e.Free(), err)
+		}
+	})
+
 	tests := []struct {
 		name   string
 		change func(e *Event)
@@ -89,7 +142,30 @@ func TestEventValidate(t *testing.T) {
 		}, "registration_url"},
 		{"BadKind", func(e *Event) { e.Kind = "party" }, "kind"},
 		{"BadStatus", func(e *Event) { e.Status = "secret" }, "status"},
-		{"BadAudience", func(e *Event) { e.Audience = "cats" }, "audience"},
+		{"BadAudience", func(e *Event) { e.Audiences = []string{AudienceChildren, "cats"} }, "audiences"},
+		{"EveryoneAndChildren", func(e *Event) { e.Audiences = []string{AudienceChildren, AudienceAll} }, "audiences"},
+		{"BadThemeSlug", func(e *Event) { e.Themes = []string{"Lees Plezier"} }, "themes"},
+		{"TooManyThemes", func(e *Event) {
+			for i := range MaxThemes + 1 {
+				e.Themes = append(e.Themes, fmt.Sprintf("thema-%d", i))
+			}
+		}, "themes"},
+		{"NegativePrice", func(e *Event) { e.Price = &Price{Cents: -1} }, "price"},
+		{"HugePrice", func(e *Event) { e.Price = &Price{Cents: MaxPriceCents + 1} }, "price"},
+		{"NegativeMemberPrice", func(e *Event) { e.Price = &Price{Cents: 500, MemberCents: ptr(int64(-1))} }, "member_price"},
+		{"MemberPriceAbovePrice", func(e *Event) { e.Price = &Price{Cents: 500, MemberCents: ptr(int64(750))} }, "member_price"},
+		{"MemberPriceOnFree", func(e *Event) { e.Price = &Price{MemberCents: ptr(int64(100))} }, "member_price"},
+		{"LongPriceNote", func(e *Event) { e.Price = &Price{Cents: 500, Note: strings.Repeat("x", 101)} }, "price_note"},
+		{"BranchAndPlace", func(e *Event) { e.PlaceID = ptr(int64(2)) }, "place_id"},
+		{"NewPlaceWithoutName", func(e *Event) { e.BranchID, e.Place = nil, &Place{City: "Tiel"} }, "place_name"},
+		{"NewPlaceLatitude", func(e *Event) {
+			e.BranchID, e.Place = nil, &Place{Name: "Buurthuis", Latitude: ptr(91.0), Longitude: ptr(5.0)}
+		}, "place_latitude"},
+		{"NewPlaceOnlyLongitude", func(e *Event) { e.BranchID, e.Place = nil, &Place{Name: "Buurthuis", Longitude: ptr(5.0)} }, "place_latitude"},
+		{"SessionBranchAndPlace", func(e *Event) {
+			e.Kind = KindCourse
+			e.Sessions = []*Session{{StartsAt: t0, EndsAt: t1, BranchID: ptr(int64(1)), PlaceID: ptr(int64(2))}}
+		}, "place_id"},
 		{"BadRegistrationMode", func(e *Event) { e.RegistrationMode = "lottery" }, "registration_mode"},
 		{"BadTimeZone", func(e *Event) { e.TimeZone = "Mars/Olympus" }, "time_zone"},
 		{"LocalTimeZone", func(e *Event) { e.TimeZone = "Local" }, "time_zone"},

@@ -97,33 +97,20 @@ type Branch struct {
 }
 
 // Address returns the one-line postal address.
-func (b *Branch) Address() string {
-	parts := []string{}
-	for _, p := range []string{b.Street, strings.TrimSpace(b.PostalCode + " " + b.City)} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
-	return strings.Join(parts, ", ")
+func (b *Branch) Address() string { return b.Place().Address() }
+
+// Place returns the branch as a Place, for what shows branches and other
+// places alike. Its ID is 0: it is no row of the places.
+func (b *Branch) Place() *Place {
+	return &Place{Name: b.Name, Street: b.Street, PostalCode: b.PostalCode, City: b.City,
+		Latitude: b.Latitude, Longitude: b.Longitude}
 }
 
 // Validate checks and normalises a branch.
 func (b *Branch) Validate() error {
 	v := Validation{}
 	b.Name = strings.TrimSpace(b.Name)
-	checkText(v, "name", b.Name, true, 200)
-	checkText(v, "street", b.Street, false, 200)
-	checkText(v, "postal_code", b.PostalCode, false, 20)
-	checkText(v, "city", b.City, false, 100)
-	if (b.Latitude == nil) != (b.Longitude == nil) {
-		v.Add("latitude", "Give both latitude and longitude, or neither.")
-	}
-	if b.Latitude != nil && (*b.Latitude < -90 || *b.Latitude > 90) {
-		v.Add("latitude", "Latitude must be between -90 and 90.")
-	}
-	if b.Longitude != nil && (*b.Longitude < -180 || *b.Longitude > 180) {
-		v.Add("longitude", "Longitude must be between -180 and 180.")
-	}
+	checkAddress(v, "", b.Name, b.Street, b.PostalCode, b.City, b.Latitude, b.Longitude)
 	for _, h := range b.OpeningHours {
 		o, err1 := time.Parse("15:04", h.Opens)
 		c, err2 := time.Parse("15:04", h.Closes)

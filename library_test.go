@@ -122,3 +122,41 @@ func assertField(t *testing.T, err error, field string) {
 		t.Errorf("fields: got %v, want one for %q", FieldErrors(err), field)
 	}
 }
+
+func TestPlaceValidate(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		p := &Place{Name: " OBS De Regenboog ", Street: "Schoolstraat 1", PostalCode: "4001 AA", City: "Tiel",
+			Latitude: ptr(51.89), Longitude: ptr(5.43)}
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != "OBS De Regenboog" || p.Address() != "Schoolstraat 1, 4001 AA Tiel" {
+			t.Errorf("got %q at %q", p.Name, p.Address())
+		}
+	})
+	tests := []struct {
+		name   string
+		change func(p *Place)
+		field  string
+	}{
+		{"MissingName", func(p *Place) { p.Name = " " }, "name"},
+		{"OnlyLongitude", func(p *Place) { p.Longitude = ptr(5.0) }, "latitude"},
+		{"LatitudeRange", func(p *Place) { p.Latitude, p.Longitude = ptr(-90.5), ptr(5.0) }, "latitude"},
+		{"LongitudeRange", func(p *Place) { p.Latitude, p.Longitude = ptr(52.0), ptr(180.5) }, "longitude"},
+		{"LongCity", func(p *Place) { p.City = strings.Repeat("x", 101) }, "city"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Place{Name: "Buurthuis"}
+			tt.change(p)
+			assertField(t, p.Validate(), tt.field)
+		})
+	}
+	t.Run("BranchAsPlace", func(t *testing.T) {
+		b := &Branch{ID: 3, Name: "Bibliotheek Tiel", City: "Tiel", Latitude: ptr(51.88), Longitude: ptr(5.43)}
+		p := b.Place()
+		if p.ID != 0 || p.Name != b.Name || p.Address() != "Tiel" || !p.HasCoordinates() {
+			t.Errorf("got %+v", p)
+		}
+	})
+}

@@ -24,6 +24,7 @@ const DefaultTimeZone = "Europe/Amsterdam"
 // Services bundles what the web and the CLI need from storage.
 type Services interface {
 	LibraryService
+	PlaceService
 	ThemeService
 	EventService
 	OfferService

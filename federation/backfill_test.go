@@ -193,7 +193,7 @@ func TestBackfillFromVestiging(t *testing.T) {
 	got := remote()
 	for _, e := range published {
 		r := got[EventID(b.base, e)]
-		if r == nil || r.Title != e.Title || r.Branch == nil || r.Branch.Name != branches[0].Name {
+		if r == nil || r.Title != e.Title || r.Place == nil || r.Place.Name != branches[0].Name {
 			t.Errorf("%s: backfilled %+v", e.Title, r)
 		}
 	}

@@ -138,7 +138,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		"isOnline":     e.Online(),
 		"eventStatus":  EventScheduled,
 		"ical:status":  "CONFIRMED",
-		"category":     themeCategory(e.Theme),
+		"category":     themeCategory(e.Themes),
 		"joinMode":     JoinFree,
 		// Mobilizon reads 0 as "no limit".
 		"maximumAttendeeCapacity": e.Capacity,
@@ -163,12 +163,16 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	if e.Capacity > 0 {
 		o["remainingAttendeeCapacity"] = max(0, e.Capacity-e.Participants)
 	}
-	if l := locationJSON(e.Branch, e.OnlineURL); l != nil {
+	if l := locationJSON(e.Venue(), e.OnlineURL); l != nil {
 		o["location"] = l
 	}
 	publishedTimes(o, e.PublishedAt, e.UpdatedAt)
-	if e.Theme != "" {
-		o["tag"] = []any{map[string]any{"type": "Hashtag", "name": "#" + hashtag(e.Theme), "href": ThemeURL(base, e.Theme)}}
+	if len(e.Themes) > 0 {
+		tags := make([]any, len(e.Themes))
+		for i, t := range e.Themes {
+			tags[i] = map[string]any{"type": "Hashtag", "name": "#" + hashtag(t), "href": ThemeURL(base, t)}
+		}
+		o["tag"] = tags
 	}
 	if e.ImageURL != "" {
 		o["image"] = imageJSON("Image", e.ImageURL, e.ImageAlt)
@@ -188,7 +192,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 				"startTime": s.StartsAt.In(loc).Format(time.RFC3339),
 				"endTime":   s.EndsAt.In(loc).Format(time.RFC3339),
 			}
-			if l := locationJSON(s.Branch, s.OnlineURL); l != nil {
+			if l := locationJSON(s.Venue(), s.OnlineURL); l != nil {
 				sub["location"] = l
 			}
 			subs = append(subs, sub)
@@ -234,9 +238,10 @@ func EventJSON(e *vestiging.Event, base *url.URL) ([]byte, error) {
 	return b, nil
 }
 
-// locationJSON is a Place with a PostalAddress for a branch, or a
-// VirtualLocation for an online meeting; nil when neither is known.
-func locationJSON(b *vestiging.Branch, onlineURL string) map[string]any {
+// locationJSON is a Place with a PostalAddress for a branch or another
+// place, or a VirtualLocation for an online meeting; nil when neither is
+// known.
+func locationJSON(b *vestiging.Place, onlineURL string) map[string]any {
 	if b == nil {
 		if onlineURL == "" {
 			return nil
@@ -280,7 +285,7 @@ func eventSummary(e *vestiging.Event) string {
 	if e.Status == vestiging.StatusCancelled {
 		cancelled = wordsFor(e.Language).cancelled
 	}
-	return summaryLine(cancelled, e.Title, eventWhen(e, e.Language), placeLine(e.Branch, e.OnlineURL))
+	return summaryLine(cancelled, e.Title, eventWhen(e, e.Language), placeLine(e.Venue(), e.OnlineURL))
 }
 
 // eventContent is a when/where paragraph, the sessions of a course, the
@@ -296,9 +301,9 @@ func eventContent(e *vestiging.Event, page string) string {
 		fmt.Fprintf(&b, w.organisedWith+"<br>", html.EscapeString(e.PartnerName))
 	}
 	b.WriteString(html.EscapeString(eventWhen(e, e.Language)))
-	if e.Branch != nil {
-		where := e.Branch.Name
-		if a := e.Branch.Address(); a != "" {
+	if v := e.Venue(); v != nil {
+		where := v.Name
+		if a := v.Address(); a != "" {
 			where += ", " + a
 		}
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(where))
@@ -311,7 +316,7 @@ func eventContent(e *vestiging.Event, page string) string {
 		b.WriteString("<ol>")
 		for _, s := range e.Sessions {
 			line := vestiging.FormatSpan(e.Language, s.StartsAt, s.EndsAt, e.Location())
-			if p := placeLine(s.Branch, s.OnlineURL); p != "" {
+			if p := placeLine(s.Venue(), s.OnlineURL); p != "" {
 				line += " · " + p
 			}
 			fmt.Fprintf(&b, "<li>%s</li>", html.EscapeString(line))
@@ -337,9 +342,13 @@ func hashtag(slug string) string {
 	return b.String()
 }
 
-// themeCategory maps a theme onto Mobilizon's fixed category list.
-func themeCategory(slug string) string {
-	switch slug {
+// themeCategory maps the main theme onto Mobilizon's fixed category
+// list, which has room for one.
+func themeCategory(themes []string) string {
+	if len(themes) == 0 {
+		return "MEETING"
+	}
+	switch themes[0] {
 	case "leesplezier":
 		return "BOOK_CLUBS"
 	case "digitale-vaardigheden", "leven-lang-leren":

@@ -47,7 +47,7 @@ func testEvent(t *testing.T) *vestiging.Event {
 	return &vestiging.Event{
 		ID: 42, Kind: vestiging.KindEvent, Title: "Digicafé", Description: `<p>Hulp bij je telefoon.</p><script>alert(1)</script>`,
 		StartsAt: amsterdam(t, "2026-12-05 14:00"), EndsAt: amsterdam(t, "2026-12-05 16:00"), TimeZone: "Europe/Amsterdam",
-		BranchID: ptr(int64(1)), Branch: centrum(), Theme: "digitale-vaardigheden", Language: "nl",
+		BranchID: ptr(int64(1)), Branch: centrum(), Themes: []string{"digitale-vaardigheden"}, Language: "nl",
 		ImageURL: "https://bieb-tiel.example/media/digicafe.jpg", ImageAlt: "Mensen aan tafel met laptops",
 		Capacity: 20, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished,
 		CreatedAt: time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC), PublishedAt: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),

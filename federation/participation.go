@@ -398,7 +398,7 @@ func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging
 	title := fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(link), html.EscapeString(e.Title))
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p>%s %s</p><p>%s", mentionHTML(to), fmt.Sprintf(noticeLines[notice], title), html.EscapeString(eventWhen(e, "nl")))
-	if p := placeLine(e.Branch, e.OnlineURL); p != "" {
+	if p := placeLine(e.Venue(), e.OnlineURL); p != "" {
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(p))
 	}
 	b.WriteString("</p>")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,9 @@ const defaultRemoteDuration = time.Hour
 
 // Event converts a remote event into a vestiging.Event to store with
 // UpsertRemoteEvent (the caller sets OriginID). themes are this library's
-// themes: a hashtag that names one of them (its slug or its CamelCase
-// hashtag) sets Theme. The place becomes Branch with ID 0, a place known by
-// name and address only. Registration happens at the origin: joinMode free
+// themes: each hashtag that names one of them (its slug or its CamelCase
+// hashtag) adds it to Themes, in the order of the tags. The place becomes
+// Place with ID 0, a place known by name and address only. Registration happens at the origin: joinMode free
 // or restricted makes RegistrationOpen (a resident's Join goes there and
 // its answer sets the state), external makes RegistrationExternal with the
 // origin's link. Participants is the origin's participantCount.
@@ -40,8 +41,8 @@ func (r *RemoteEvent) Event(themes []*vestiging.Theme) *vestiging.Event {
 		Capacity:     r.Capacity,
 		Participants: r.Participants,
 		Status:       r.Status,
-		Branch:       remoteBranch(r.Place),
-		Theme:        remoteTheme(r.Tags, themes),
+		Place:        remotePlace(r.Place),
+		Themes:       remoteThemes(r.Tags, themes),
 
 		RemoteUpdatedAt: r.Updated,
 
@@ -69,7 +70,7 @@ func (r *RemoteEvent) Event(themes []*vestiging.Theme) *vestiging.Event {
 			e.Sessions = append(e.Sessions, &vestiging.Session{
 				StartsAt:  s.StartsAt,
 				EndsAt:    remoteEnd(s.StartsAt, s.EndsAt),
-				Branch:    remoteBranch(s.Place),
+				Place:     remotePlace(s.Place),
 				OnlineURL: s.OnlineURL,
 			})
 		}
@@ -84,13 +85,13 @@ func remoteEnd(start, end time.Time) time.Time {
 	return start.Add(defaultRemoteDuration)
 }
 
-// remoteBranch is the remote place as a Branch that is not one of ours
+// remotePlace is the remote place as a Place that is not one of ours
 // (ID 0), or nil when the event names no place.
-func remoteBranch(p RemotePlace) *vestiging.Branch {
+func remotePlace(p RemotePlace) *vestiging.Place {
 	if p.Name == "" && p.Address == "" {
 		return nil
 	}
-	b := &vestiging.Branch{Name: p.Name, Street: p.Street, PostalCode: p.PostalCode, City: p.City,
+	b := &vestiging.Place{Name: p.Name, Street: p.Street, PostalCode: p.PostalCode, City: p.City,
 		Latitude: p.Latitude, Longitude: p.Longitude}
 	if b.Street == "" && b.PostalCode == "" && b.City == "" {
 		// Gancio sends the address as one string.
@@ -102,16 +103,18 @@ func remoteBranch(p RemotePlace) *vestiging.Branch {
 	return b
 }
 
-// remoteTheme returns the slug of the first of our themes a tag names.
-func remoteTheme(tags []string, themes []*vestiging.Theme) string {
+// remoteThemes returns the slugs of our themes the tags name, in the
+// tags' order, each once.
+func remoteThemes(tags []string, themes []*vestiging.Theme) []string {
+	var out []string
 	for _, tag := range tags {
 		for _, th := range themes {
-			if strings.EqualFold(tag, th.Slug) || strings.EqualFold(tag, hashtag(th.Slug)) {
-				return th.Slug
+			if (strings.EqualFold(tag, th.Slug) || strings.EqualFold(tag, hashtag(th.Slug))) && !slices.Contains(out, th.Slug) {
+				out = append(out, th.Slug)
 			}
 		}
 	}
-	return ""
+	return out
 }
 
 // storedActor is an actor document in domain terms, ready for

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -44,16 +45,16 @@ func TestRemoteEventEvent(t *testing.T) {
 		if !e.StartsAt.Equal(want.StartsAt) || !e.EndsAt.Equal(want.EndsAt) || e.TimeZone != "Europe/Amsterdam" {
 			t.Errorf("times %s–%s zone %q", e.StartsAt, e.EndsAt, e.TimeZone)
 		}
-		if e.Theme != "digitale-vaardigheden" || e.Capacity != 20 || e.Status != vestiging.StatusPublished {
-			t.Errorf("theme %q capacity %d status %q", e.Theme, e.Capacity, e.Status)
+		if !slices.Equal(e.Themes, []string{"digitale-vaardigheden"}) || e.Capacity != 20 || e.Status != vestiging.StatusPublished {
+			t.Errorf("themes %q capacity %d status %q", e.Themes, e.Capacity, e.Status)
 		}
 		// joinMode free: residents sign up here and their Join goes to the origin.
 		if e.RegistrationMode != vestiging.RegistrationOpen || e.Participants != 0 {
 			t.Errorf("registration %q participants %d", e.RegistrationMode, e.Participants)
 		}
-		if e.Branch == nil || e.Branch.ID != 0 || e.BranchID != nil || e.Branch.Name != "Bibliotheek Centrum" ||
-			e.Branch.Street != "Stationsplein 1" || e.Branch.City != "Tiel" || e.Branch.Latitude == nil {
-			t.Errorf("branch = %+v", e.Branch)
+		if e.Place == nil || e.Place.ID != 0 || e.BranchID != nil || e.Place.Name != "Bibliotheek Centrum" ||
+			e.Place.Street != "Stationsplein 1" || e.Place.City != "Tiel" || e.Place.Latitude == nil {
+			t.Errorf("place = %+v", e.Place)
 		}
 		if e.ImageURL != want.ImageURL || e.ImageAlt != want.ImageAlt || e.Description == "" {
 			t.Errorf("image %q %q description %q", e.ImageURL, e.ImageAlt, e.Description)
@@ -79,8 +80,8 @@ func TestRemoteEventEvent(t *testing.T) {
 	})
 	t.Run("Online", func(t *testing.T) {
 		e := parse(t, ours(t, func(e *vestiging.Event) { e.BranchID, e.Branch, e.OnlineURL = nil, nil, "https://meet.example/x" }))
-		if e.Branch != nil || e.OnlineURL != "https://meet.example/x" || !e.Online() {
-			t.Errorf("branch %+v online %q", e.Branch, e.OnlineURL)
+		if e.Place != nil || e.OnlineURL != "https://meet.example/x" || !e.Online() {
+			t.Errorf("place %+v online %q", e.Place, e.OnlineURL)
 		}
 	})
 	t.Run("Course", func(t *testing.T) {
@@ -95,7 +96,7 @@ func TestRemoteEventEvent(t *testing.T) {
 		if e.Kind != vestiging.KindCourse || len(e.Sessions) != 2 {
 			t.Fatalf("kind %q with %d sessions", e.Kind, len(e.Sessions))
 		}
-		if s := e.Sessions[1]; s.Branch == nil || s.Branch.Name != "Bibliotheek Centrum" || !s.EndsAt.Equal(e.EndsAt) {
+		if s := e.Sessions[1]; s.Place == nil || s.Place.Name != "Bibliotheek Centrum" || !s.EndsAt.Equal(e.EndsAt) {
 			t.Errorf("second session %+v", s)
 		}
 	})
@@ -107,17 +108,17 @@ func TestRemoteEventEvent(t *testing.T) {
 	})
 	t.Run("Mobilizon", func(t *testing.T) {
 		e := parse(t, readFixture(t, "mobilizon/event.json"))
-		if e.Theme != "" {
-			t.Errorf("theme = %q, want none: its tags name none of ours", e.Theme)
+		if len(e.Themes) != 0 {
+			t.Errorf("themes = %q, want none: its tags name none of ours", e.Themes)
 		}
-		if e.Branch == nil || e.Branch.Name != "The Kenn Centre" || e.Branch.PostalCode != "EX6 7TW" || e.TimeZone != "Europe/London" {
-			t.Errorf("branch %+v zone %q", e.Branch, e.TimeZone)
+		if e.Place == nil || e.Place.Name != "The Kenn Centre" || e.Place.PostalCode != "EX6 7TW" || e.TimeZone != "Europe/London" {
+			t.Errorf("place %+v zone %q", e.Place, e.TimeZone)
 		}
 	})
 	t.Run("AddressOnly", func(t *testing.T) {
 		e := parse(t, readFixture(t, "gancio/event.json"))
-		if e.Branch == nil || e.Branch.Name != "Colosseo" || e.Branch.Street != "Piazza del Colosseo, Rome" {
-			t.Errorf("branch = %+v", e.Branch)
+		if e.Place == nil || e.Place.Name != "Colosseo" || e.Place.Street != "Piazza del Colosseo, Rome" {
+			t.Errorf("place = %+v", e.Place)
 		}
 		// Gancio gives no end: the agenda needs one.
 		if got, want := e.EndsAt.Sub(e.StartsAt), defaultRemoteDuration; got != want {
@@ -126,21 +127,22 @@ func TestRemoteEventEvent(t *testing.T) {
 	})
 }
 
-func TestRemoteTheme(t *testing.T) {
+func TestRemoteThemes(t *testing.T) {
 	themes := []*vestiging.Theme{{Slug: "leesplezier"}, {Slug: "digitale-vaardigheden"}}
 	tests := []struct {
 		tags []string
-		want string
+		want []string
 	}{
-		{[]string{"Leesplezier"}, "leesplezier"},
-		{[]string{"koffie", "DigitaleVaardigheden"}, "digitale-vaardigheden"},
-		{[]string{"digitale-vaardigheden"}, "digitale-vaardigheden"},
-		{[]string{"Digitale"}, ""},
-		{nil, ""},
+		{[]string{"Leesplezier"}, []string{"leesplezier"}},
+		{[]string{"koffie", "DigitaleVaardigheden"}, []string{"digitale-vaardigheden"}},
+		{[]string{"digitale-vaardigheden"}, []string{"digitale-vaardigheden"}},
+		{[]string{"DigitaleVaardigheden", "leesplezier", "digitale-vaardigheden"}, []string{"digitale-vaardigheden", "leesplezier"}},
+		{[]string{"Digitale"}, nil},
+		{nil, nil},
 	}
 	for _, tt := range tests {
-		if got := remoteTheme(tt.tags, themes); got != tt.want {
-			t.Errorf("remoteTheme(%q) = %q, want %q", tt.tags, got, tt.want)
+		if got := remoteThemes(tt.tags, themes); !slices.Equal(got, tt.want) {
+			t.Errorf("remoteThemes(%q) = %q, want %q", tt.tags, got, tt.want)
 		}
 	}
 }

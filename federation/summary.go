@@ -69,7 +69,7 @@ func pageLink(page string) string {
 
 // placeLine is "Bibliotheek Centrum, Stationsplein 1, Tiel", or
 // "online", a word Dutch and English share.
-func placeLine(b *vestiging.Branch, onlineURL string) string {
+func placeLine(b *vestiging.Place, onlineURL string) string {
 	if b == nil {
 		if onlineURL != "" {
 			return "online"

@@ -160,15 +160,15 @@ func PageURL(base *url.URL, e *vestiging.Event) string {
 func (enc *encoder) event(e *vestiging.Event) []*goical.Component {
 	uid := UID(enc.opts.BaseURL, e)
 	if e.Kind != vestiging.KindCourse || len(e.Sessions) == 0 {
-		return []*goical.Component{enc.vevent(e, uid, e.StartsAt, e.EndsAt, e.Branch, e.OnlineURL)}
+		return []*goical.Component{enc.vevent(e, uid, e.StartsAt, e.EndsAt, e.Venue(), e.OnlineURL)}
 	}
 	out := make([]*goical.Component, 0, len(e.Sessions))
 	for i, s := range e.Sessions {
-		branch, online := s.Branch, s.OnlineURL
-		if branch == nil && online == "" {
-			branch, online = e.Branch, e.OnlineURL
+		place, online := s.Venue(), s.OnlineURL
+		if place == nil && online == "" {
+			place, online = e.Venue(), e.OnlineURL
 		}
-		c := enc.vevent(e, fmt.Sprintf("%s#session-%d", uid, i+1), s.StartsAt, s.EndsAt, branch, online)
+		c := enc.vevent(e, fmt.Sprintf("%s#session-%d", uid, i+1), s.StartsAt, s.EndsAt, place, online)
 		c.Props.SetText(goical.PropSummary, fmt.Sprintf("%s (%d/%d)", lines.Replace(e.Title), i+1, len(e.Sessions)))
 		c.Props.SetText(goical.PropRelatedTo, uid)
 		out = append(out, c)
@@ -176,7 +176,7 @@ func (enc *encoder) event(e *vestiging.Event) []*goical.Component {
 	return out
 }
 
-func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time, branch *vestiging.Branch, online string) *goical.Component {
+func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time, place *vestiging.Place, online string) *goical.Component {
 	c := goical.NewEvent()
 	c.Props.SetText(goical.PropUID, uid)
 	stamp := e.UpdatedAt
@@ -191,10 +191,10 @@ func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time,
 		c.Props.SetText(goical.PropDescription, lines.Replace(d))
 	}
 	switch {
-	case branch != nil && branch.Name != "":
-		c.Props.SetText(goical.PropLocation, lines.Replace(strings.Join(nonEmpty(branch.Name, branch.Address()), ", ")))
-		if branch.Latitude != nil && branch.Longitude != nil {
-			setRaw(c.Component, goical.PropGeo, goical.Params{}, fmt.Sprintf("%.6f;%.6f", *branch.Latitude, *branch.Longitude))
+	case place != nil && place.Name != "":
+		c.Props.SetText(goical.PropLocation, lines.Replace(strings.Join(nonEmpty(place.Name, place.Address()), ", ")))
+		if place.HasCoordinates() {
+			setRaw(c.Component, goical.PropGeo, goical.Params{}, fmt.Sprintf("%.6f;%.6f", *place.Latitude, *place.Longitude))
 		}
 	case online != "":
 		c.Props.SetText(goical.PropLocation, online)
@@ -206,13 +206,15 @@ func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time,
 	} else {
 		c.Props.SetText(goical.PropStatus, string(goical.EventConfirmed))
 	}
-	if e.Theme != "" {
-		name := enc.themes[e.Theme]
-		if name == "" {
-			name = e.Theme
+	if len(e.Themes) > 0 {
+		names := make([]string, len(e.Themes))
+		for i, t := range e.Themes {
+			if names[i] = enc.themes[t]; names[i] == "" {
+				names[i] = t
+			}
 		}
 		cat := goical.NewProp(goical.PropCategories)
-		cat.SetTextList([]string{name})
+		cat.SetTextList(names)
 		c.Props.Set(cat)
 	}
 	return c.Component

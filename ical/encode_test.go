@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,12 +30,12 @@ func encodeEvents() []*vestiging.Event {
 	return []*vestiging.Event{
 		{ID: 1, Kind: vestiging.KindEvent, Title: "Voorleesuur; met, tekens\\", Description: "<p>Voor kinderen.</p><p>Gratis &amp; leuk.</p>",
 			StartsAt: at(10, 3, 14), EndsAt: at(10, 3, 16), TimeZone: "Europe/Amsterdam", BranchID: &tiel.ID, Branch: tiel,
-			Theme: "leesplezier", Status: vestiging.StatusPublished, UpdatedAt: updated},
+			Themes: []string{"leesplezier"}, Status: vestiging.StatusPublished, UpdatedAt: updated},
 		{ID: 2, Kind: vestiging.KindEvent, Title: "Winteravond", Description: "<p>" + long + "</p>",
 			StartsAt: at(12, 5, 19), EndsAt: at(12, 5, 21), TimeZone: "Europe/Amsterdam", BranchID: &tiel.ID, Branch: tiel,
-			Theme: "leven-lang-leren", Status: vestiging.StatusPublished, UpdatedAt: updated},
+			Themes: []string{"leven-lang-leren"}, Status: vestiging.StatusPublished, UpdatedAt: updated},
 		{ID: 3, Kind: vestiging.KindEvent, Title: "Online spreekuur", StartsAt: at(10, 6, 10), EndsAt: at(10, 6, 11),
-			TimeZone: "Europe/Amsterdam", OnlineURL: "https://meet.example.nl/spreekuur?a=1,2", Theme: "digitale-vaardigheden",
+			TimeZone: "Europe/Amsterdam", OnlineURL: "https://meet.example.nl/spreekuur?a=1,2", Themes: []string{"digitale-vaardigheden"},
 			Status: vestiging.StatusCancelled, UpdatedAt: updated},
 		{ID: 4, Kind: vestiging.KindCourse, Title: "Computercursus", StartsAt: at(11, 2, 9), EndsAt: at(11, 9, 11),
 			TimeZone: "Europe/Amsterdam", BranchID: &tiel.ID, Branch: tiel, Status: vestiging.StatusPublished, UpdatedAt: updated,
@@ -45,7 +46,7 @@ func encodeEvents() []*vestiging.Event {
 		{ID: 5, Kind: vestiging.KindEvent, Title: "Lezing bij de buren", StartsAt: at(10, 8, 20), EndsAt: at(10, 8, 21),
 			TimeZone: "Europe/Amsterdam", Status: vestiging.StatusPublished, UpdatedAt: updated,
 			IRI: "https://buren.example/events/9", URL: "https://buren.example/agenda/lezing",
-			Branch: &vestiging.Branch{Name: "Bibliotheek Culemborg", City: "Culemborg"}},
+			Place: &vestiging.Place{Name: "Bibliotheek Culemborg", City: "Culemborg"}},
 		{ID: 6, Kind: vestiging.KindEvent, Title: "Livestream uit Lissabon", StartsAt: time.Date(2026, 10, 9, 18, 0, 0, 0, time.UTC),
 			EndsAt: time.Date(2026, 10, 9, 19, 0, 0, 0, time.UTC), TimeZone: "Europe/Lisbon", OnlineURL: "https://meet.example.nl/lissabon",
 			Status: vestiging.StatusPublished, UpdatedAt: updated},
@@ -126,13 +127,13 @@ func TestEncode(t *testing.T) {
 			if got, want := e.Status, src.Status; got != want {
 				t.Errorf("%s status: got %q, want %q", uid, got, want)
 			}
-			if got, want := e.Theme, src.Theme; got != want {
-				t.Errorf("%s theme: got %q, want %q", uid, got, want)
+			if got, want := e.Themes, src.Themes; !slices.Equal(got, want) {
+				t.Errorf("%s themes: got %q, want %q", uid, got, want)
 			}
-			if got, want := e.OnlineURL, src.OnlineURL; src.Branch == nil && got != want {
+			if got, want := e.OnlineURL, src.OnlineURL; src.Venue() == nil && got != want {
 				t.Errorf("%s online: got %q, want %q", uid, got, want)
 			}
-			if got, want := vestiging.PlainText(e.Description), vestiging.PlainText(src.Description); src.Branch == nil && got != want {
+			if got, want := vestiging.PlainText(e.Description), vestiging.PlainText(src.Description); src.Venue() == nil && got != want {
 				t.Errorf("%s description: got %q, want %q", uid, got, want)
 			}
 		}

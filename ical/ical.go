@@ -17,7 +17,8 @@
 //     branch name it contains). Otherwise an http(s) LOCATION, or URL when
 //     LOCATION is empty or says "online", makes an online event; anything
 //     else goes to the default branch and the place is kept in the text.
-//   - CATEGORIES pick the theme whose slug or Dutch or English name matches.
+//   - CATEGORIES pick the themes whose slug or Dutch or English name matches,
+//     in their order.
 //   - STATUS:CANCELLED imports as cancelled, everything else as published.
 //
 // Errors name the line of the file they concern ("line 12: …"), because
@@ -373,7 +374,7 @@ func (d *decoder) event(c *component, uid, zone string, replaced map[string]bool
 	if err := d.place(c, e); err != nil {
 		return nil, err
 	}
-	if err := d.theme(c, e); err != nil {
+	if err := d.themes(c, e); err != nil {
 		return nil, err
 	}
 	status, err := c.text(goical.PropStatus)
@@ -566,8 +567,8 @@ func matchBranch(branches []*vestiging.Branch, where string) *vestiging.Branch {
 	return best
 }
 
-// theme picks the first category that names a theme.
-func (d *decoder) theme(c *component, e *vestiging.Event) error {
+// themes picks the categories that name a theme.
+func (d *decoder) themes(c *component, e *vestiging.Event) error {
 	for _, p := range c.all(goical.PropCategories) {
 		cats, err := p.TextList()
 		if err != nil {
@@ -577,8 +578,7 @@ func (d *decoder) theme(c *component, e *vestiging.Event) error {
 			cat = strings.TrimSpace(cat)
 			for _, t := range d.opts.Themes {
 				if strings.EqualFold(cat, t.Slug) || strings.EqualFold(cat, t.NameNL) || strings.EqualFold(cat, t.NameEN) {
-					e.Theme = t.Slug
-					return nil
+					e.Themes = append(e.Themes, t.Slug)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestDecode(t *testing.T) {
 		if v.BranchID == nil || *v.BranchID != 1 {
 			t.Errorf("branch: got %v, want 1", v.BranchID)
 		}
-		if got, want := v.Theme, "leesplezier"; got != want {
+		if got, want := v.Themes, []string{"leesplezier"}; !slices.Equal(got, want) {
 			t.Errorf("theme: got %q, want %q", got, want)
 		}
 		if got, want := v.Status, vestiging.StatusPublished; got != want {
@@ -96,7 +97,7 @@ func TestDecode(t *testing.T) {
 		if got, want := w.EndsAt.Sub(w.StartsAt), 90*time.Minute; got != want {
 			t.Errorf("webinar duration: got %v, want %v", got, want)
 		}
-		if got, want := w.Theme, "digitale-vaardigheden"; got != want {
+		if got, want := w.Themes, []string{"digitale-vaardigheden"}; !slices.Equal(got, want) {
 			t.Errorf("webinar theme: got %q, want %q", got, want)
 		}
 
@@ -121,7 +122,7 @@ func TestDecode(t *testing.T) {
 		if got, want := x.EndsAt, time.Date(2026, 12, 6, 23, 59, 0, 0, ams); !got.Equal(want) {
 			t.Errorf("all-day end: got %v, want %v", got, want)
 		}
-		if got, want := x.Theme, "leven-lang-leren"; got != want {
+		if got, want := x.Themes, []string{"leven-lang-leren"}; !slices.Equal(got, want) {
 			t.Errorf("expositie theme: got %q, want %q", got, want)
 		}
 	})

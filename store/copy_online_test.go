@@ -37,7 +37,7 @@ func TestExportWhileWriting(t *testing.T) {
 		go func() {
 			for i := 0; ctx.Err() == nil; i++ {
 				e := &vestiging.Event{Title: fmt.Sprintf("Spreekuur %d", i), StartsAt: time.Now().Add(24 * time.Hour).Truncate(time.Hour),
-					BranchID: &branches[i%len(branches)].ID, Status: vestiging.StatusPublished, Audience: vestiging.Audiences[0]}
+					BranchID: &branches[i%len(branches)].ID, Status: vestiging.StatusPublished, Audiences: vestiging.Audiences[:1]}
 				e.EndsAt = e.StartsAt.Add(time.Hour)
 				if err := src.CreateEvent(ctx, e); err != nil {
 					if ctx.Err() == nil {

@@ -84,9 +84,17 @@ func seedCopy(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	e := &vestiging.Event{Title: "Voorleesontbijt", StartsAt: time.Now().Add(48 * time.Hour).Truncate(time.Hour),
-		BranchID: &b.ID, Status: vestiging.StatusPublished, Audience: vestiging.Audiences[0]}
+		BranchID: &b.ID, Status: vestiging.StatusPublished, Audiences: vestiging.Audiences[:1]}
 	e.EndsAt = e.StartsAt.Add(time.Hour)
 	if err := db.CreateEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	// An activity at a place that is no branch, with a price and two themes.
+	school := &vestiging.Event{Title: "Voorlezen op school", StartsAt: e.StartsAt.Add(24 * time.Hour), EndsAt: e.EndsAt.Add(24 * time.Hour),
+		Place:  &vestiging.Place{Name: "OBS De Klimop", City: "Lichtenvoorde", Latitude: ptr(51.99), Longitude: ptr(6.56)},
+		Themes: []string{"leesplezier", "leven-lang-leren"}, Price: &vestiging.Price{Cents: 250, MemberCents: ptr(int64(0))},
+		Status: vestiging.StatusPublished}
+	if err := db.CreateEvent(ctx, school); err != nil {
 		t.Fatal(err)
 	}
 	p := &vestiging.Person{Email: "medewerker@aalten.example", DisplayName: "Anna", Role: vestiging.RoleStaff}
@@ -220,7 +228,8 @@ func TestBackupRestore(t *testing.T) {
 			if !reflect.DeepEqual(got.jobs, want.jobs) || len(want.jobs) == 0 {
 				t.Errorf("jobs:\ngot  %q\nwant %q", got.jobs, want.jobs)
 			}
-			for _, table := range []string{"library", "branches", "events", "people", "login_sessions", "instance_key", "followers", "actors",
+			for _, table := range []string{"library", "branches", "places", "events", "event_themes", "event_audiences", "people",
+				"login_sessions", "instance_key", "followers", "actors",
 				"offers", "replies", "reports", "audit_log", "registrations", "messages"} {
 				if len(want.tables[table]) < 2 {
 					t.Errorf("the seed left %s empty", table)
@@ -314,3 +323,5 @@ func (s schemaBump) Header(h store.CopyHeader) error {
 	h.Schema += 100
 	return s.CopySink.Header(h)
 }
+
+func ptr[T any](v T) *T { return &v }

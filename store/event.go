@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,16 +14,20 @@ import (
 )
 
 const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.description, e.starts_at, e.ends_at,
-	e.time_zone, e.branch_id, e.online_url, e.audience, COALESCE(e.theme, ''), e.language, e.image_url, e.image_alt,
+	e.time_zone, e.branch_id, e.place_id, e.online_url, e.price_cents, e.member_price_cents, e.price_note,
+	e.language, e.image_url, e.image_alt,
 	e.capacity, e.registration_mode, e.registration_url, e.status, COALESCE(e.uid, ''), e.created_at, e.updated_at,
 	COALESCE(e.iri, ''), e.url, e.origin_id, e.place_name, e.place_street, e.place_postal_code, e.place_city,
 	e.place_latitude, e.place_longitude, e.no_waitlist, e.registration_closed, e.participant_count, e.waitlist_count,
 	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), ''), e.remote_updated_at,
-	e.published_at`
+	e.published_at,
+	COALESCE((SELECT string_agg(t.theme, ',' ORDER BY t.position) FROM event_themes t WHERE t.event_id = e.id), ''),
+	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), '')`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
-	"time_zone", "branch_id", "online_url", "audience", "theme", "language", "image_url", "image_alt",
+	"time_zone", "branch_id", "place_id", "online_url", "price_cents", "member_price_cents", "price_note",
+	"language", "image_url", "image_alt",
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
 	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at"}
@@ -49,13 +54,19 @@ var (
 
 func (db *DB) eventArgs(e *vestiging.Event) []any {
 	t := db.dialect.timeArg
+	price, member, note := any(nil), any(nil), ""
+	if e.Price != nil {
+		price, member, note = e.Price.Cents, nullInt(e.Price.MemberCents), e.Price.Note
+	}
 	args := []any{e.LibraryID, e.Kind, nullInt(e.SeriesID), e.Title, e.Description, t(e.StartsAt), t(e.EndsAt),
-		e.TimeZone, nullInt(e.BranchID), e.OnlineURL, e.Audience, nullString(e.Theme), e.Language, e.ImageURL, e.ImageAlt,
+		e.TimeZone, nullInt(e.BranchID), nullInt(e.PlaceID), e.OnlineURL, price, member, note,
+		e.Language, e.ImageURL, e.ImageAlt,
 		e.Capacity, e.RegistrationMode, e.RegistrationURL, e.Status, nullString(e.UID), t(e.UpdatedAt)}
-	// A remote event's place is text of its own; a local one is at a branch.
-	place := &vestiging.Branch{}
-	if e.Remote() && e.Branch != nil {
-		place = e.Branch
+	// A remote event's place is text of its own; a local one is at a
+	// branch or a place of ours.
+	place := &vestiging.Place{}
+	if e.Remote() && e.Place != nil {
+		place = e.Place
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
 		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID),
@@ -64,24 +75,36 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
 	e := &vestiging.Event{}
-	var series, branch, origin, partner sql.NullInt64
+	var series, branch, placeID, origin, partner, price, member sql.NullInt64
 	var lat, lon sql.NullFloat64
-	place := &vestiging.Branch{}
+	var note, themes, audiences string
+	place := &vestiging.Place{}
 	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
-		&e.TimeZone, &branch, &e.OnlineURL, &e.Audience, &e.Theme, &e.Language, &e.ImageURL, &e.ImageAlt,
+		&e.TimeZone, &branch, &placeID, &e.OnlineURL, &price, &member, &note, &e.Language, &e.ImageURL, &e.ImageAlt,
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
 		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
-		scanNullTime(&e.PublishedAt))
+		scanNullTime(&e.PublishedAt), &themes, &audiences)
 	if err != nil {
 		return nil, err
 	}
-	e.SeriesID, e.BranchID, e.OriginID, e.PartnerID = intPtr(series), intPtr(branch), intPtr(origin), intPtr(partner)
+	e.SeriesID, e.BranchID, e.PlaceID = intPtr(series), intPtr(branch), intPtr(placeID)
+	e.OriginID, e.PartnerID = intPtr(origin), intPtr(partner)
+	// Slugs and audiences hold no commas.
+	if themes != "" {
+		e.Themes = strings.Split(themes, ",")
+	}
+	if audiences != "" {
+		e.Audiences = strings.Split(audiences, ",")
+	}
+	if price.Valid {
+		e.Price = &vestiging.Price{Cents: price.Int64, MemberCents: intPtr(member), Note: note}
+	}
 	if lat.Valid && lon.Valid {
 		place.Latitude, place.Longitude = &lat.Float64, &lon.Float64
 	}
 	if e.Remote() && (place.Name != "" || place.Street != "" || place.City != "" || place.Latitude != nil) {
-		e.Branch = place
+		e.Place = place
 	}
 	return e, nil
 }
@@ -132,11 +155,12 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	if !f.To.IsZero() {
 		w.add("e.starts_at < ?", t(f.To))
 	}
+	// Each looks up the (event_id, value) key of the candidate events.
 	if f.Theme != "" {
-		w.add("e.theme = ?", f.Theme)
+		w.add("EXISTS (SELECT 1 FROM event_themes t WHERE t.event_id = e.id AND t.theme = ?)", f.Theme)
 	}
 	if f.Audience != "" {
-		w.add("e.audience = ?", f.Audience)
+		w.add("EXISTS (SELECT 1 FROM event_audiences a WHERE a.event_id = e.id AND a.audience = ?)", f.Audience)
 	}
 	if f.BranchID != 0 {
 		// A course counts for every branch one of its sessions is at.
@@ -144,7 +168,7 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 			f.BranchID, f.BranchID)
 	}
 	if f.OnlineOnly {
-		w.add("e.branch_id IS NULL AND e.online_url <> ''")
+		w.add("e.branch_id IS NULL AND e.place_id IS NULL AND e.place_name = '' AND e.online_url <> ''")
 	}
 	if f.Kind != "" {
 		w.add("e.kind = ?", f.Kind)
@@ -190,20 +214,22 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 			w.add(or[0])
 		}
 	}
-	if city, postcode := vestiging.ParsePlace(f.Place); city != "" {
+	if city, postcode := vestiging.ParsePlace(f.Place); city != "" || postcode != "" {
 		// A remote event's place is its own text; a local one's is its
-		// branch's, or a session's branch for courses.
+		// branch's or place's, or a session's for courses.
 		// The subqueries do not depend on the row: each runs once.
-		w.add(`(LOWER(e.place_city) = LOWER(?) OR e.branch_id IN (SELECT b.id FROM branches b WHERE LOWER(b.city) = LOWER(?))
-			OR e.id IN (SELECT s.event_id FROM event_sessions s JOIN branches b ON b.id = s.branch_id WHERE LOWER(b.city) = LOWER(?)))`,
-			city, city, city)
-	} else if postcode != "" {
-		// ParsePlace leaves only digits and letters, so no LIKE wildcard.
-		w.add(`(REPLACE(UPPER(e.place_postal_code), ' ', '') LIKE ?
-			OR e.branch_id IN (SELECT b.id FROM branches b WHERE REPLACE(UPPER(b.postal_code), ' ', '') LIKE ?)
-			OR e.id IN (SELECT s.event_id FROM event_sessions s JOIN branches b ON b.id = s.branch_id
-				WHERE REPLACE(UPPER(b.postal_code), ' ', '') LIKE ?))`,
-			postcode+"%", postcode+"%", postcode+"%")
+		cond, arg := func(prefix string) string { return "LOWER(" + prefix + "city) = LOWER(?)" }, city
+		if postcode != "" {
+			// ParsePlace leaves only digits and letters, so no LIKE wildcard.
+			cond = func(prefix string) string { return "REPLACE(UPPER(" + prefix + "postal_code), ' ', '') LIKE ?" }
+			arg = postcode + "%"
+		}
+		w.add(`(`+cond("e.place_")+`
+			OR e.branch_id IN (SELECT b.id FROM branches b WHERE `+cond("b.")+`)
+			OR e.place_id IN (SELECT p.id FROM places p WHERE `+cond("p.")+`)
+			OR e.id IN (SELECT s.event_id FROM event_sessions s JOIN branches b ON b.id = s.branch_id WHERE `+cond("b.")+`)
+			OR e.id IN (SELECT s.event_id FROM event_sessions s JOIN places p ON p.id = s.place_id WHERE `+cond("p.")+`))`,
+			arg, arg, arg, arg, arg)
 	}
 	statuses := make([]any, len(f.Statuses))
 	for i, s := range f.Statuses {
@@ -280,8 +306,9 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	return events, total, nil
 }
 
-// fillEvents loads the sessions of courses and sets Branch on events and
-// sessions, with one query for all branches and one for all sessions.
+// fillEvents loads the sessions of courses and sets Branch and Place on
+// events and sessions, with one query for all branches and one for the
+// places named.
 func (db *DB) fillEvents(ctx context.Context, q querier, events []*vestiging.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -297,13 +324,34 @@ func (db *DB) fillEvents(ctx context.Context, q querier, events []*vestiging.Eve
 	for _, b := range branches {
 		byID[b.ID] = b
 	}
+	var placeIDs []int64
+	for _, e := range events {
+		if e.PlaceID != nil {
+			placeIDs = append(placeIDs, *e.PlaceID)
+		}
+		for _, s := range e.Sessions {
+			if s.PlaceID != nil {
+				placeIDs = append(placeIDs, *s.PlaceID)
+			}
+		}
+	}
+	places, err := db.placesByID(ctx, q, placeIDs)
+	if err != nil {
+		return err
+	}
 	for _, e := range events {
 		if e.BranchID != nil {
 			e.Branch = byID[*e.BranchID]
 		}
+		if e.PlaceID != nil {
+			e.Place = places[*e.PlaceID]
+		}
 		for _, s := range e.Sessions {
 			if s.BranchID != nil {
 				s.Branch = byID[*s.BranchID]
+			}
+			if s.PlaceID != nil {
+				s.Place = places[*s.PlaceID]
 			}
 		}
 	}
@@ -343,7 +391,7 @@ func (db *DB) loadSessions(ctx context.Context, q querier, events []*vestiging.E
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT event_id, id, starts_at, ends_at, branch_id, online_url FROM event_sessions
+	rows, err := q.QueryContext(ctx, `SELECT event_id, id, starts_at, ends_at, branch_id, place_id, online_url FROM event_sessions
 		WHERE event_id IN (`+placeholders(1, len(ids))+`) ORDER BY event_id, starts_at, id`, ids...)
 	if err != nil {
 		return fmt.Errorf("sessions: %w", db.mapError(err))
@@ -352,15 +400,48 @@ func (db *DB) loadSessions(ctx context.Context, q querier, events []*vestiging.E
 	for rows.Next() {
 		s := &vestiging.Session{}
 		var eventID int64
-		var branch sql.NullInt64
-		if err := rows.Scan(&eventID, &s.ID, scanTime(&s.StartsAt), scanTime(&s.EndsAt), &branch, &s.OnlineURL); err != nil {
+		var branch, place sql.NullInt64
+		if err := rows.Scan(&eventID, &s.ID, scanTime(&s.StartsAt), scanTime(&s.EndsAt), &branch, &place, &s.OnlineURL); err != nil {
 			return fmt.Errorf("sessions: %w", db.mapError(err))
 		}
-		s.BranchID = intPtr(branch)
+		s.BranchID, s.PlaceID = intPtr(branch), intPtr(place)
 		courses[eventID].Sessions = append(courses[eventID].Sessions, s)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sessions: %w", db.mapError(err))
+	}
+	return nil
+}
+
+// eventLabels are the lists an event keeps in tables of their own: its
+// themes and its audiences. eventColumns reads them with the row.
+var eventLabels = []struct {
+	table, column string
+	list          func(e *vestiging.Event) *[]string
+	// field names the list in a validation error, unknown says why.
+	field, unknown string
+}{
+	{"event_themes", "theme", func(e *vestiging.Event) *[]string { return &e.Themes }, "themes", "Choose themes from the list."},
+	{"event_audiences", "audience", func(e *vestiging.Event) *[]string { return &e.Audiences }, "audiences", "Choose an audience from the list."},
+}
+
+// writeLabels replaces e's themes and audiences; a theme that does not
+// exist is EINVALID, with the field named.
+func (db *DB) writeLabels(ctx context.Context, tx *sql.Tx, e *vestiging.Event, replace bool) error {
+	for _, l := range eventLabels {
+		if replace {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+l.table+` WHERE event_id = $1`, e.ID); err != nil {
+				return fmt.Errorf("%s: %w", l.table, db.mapError(err))
+			}
+		}
+		for i, value := range *l.list(e) {
+			_, err := tx.ExecContext(ctx, `INSERT INTO `+l.table+` (event_id, `+l.column+`, position) VALUES ($1, $2, $3)`,
+				e.ID, value, i)
+			if err != nil {
+				return fmt.Errorf("%s: %w", l.table, refine(db.mapError(err), vestiging.EINVALID,
+					"Please correct the marked fields.", map[string]string{l.field: l.unknown}))
+			}
+		}
 	}
 	return nil
 }
@@ -459,11 +540,17 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 		e.Participants, e.Waitlisted = 0, 0 // counted by the store from here on
 	}
 	e.PublishedAt = firstPublished(e, now)
+	if err := db.storePlaces(ctx, tx, e); err != nil {
+		return err
+	}
 	args := append(db.eventArgs(e), db.dialect.timeArg(now), db.dialect.nullTimeArg(e.PublishedAt))
 	if err := tx.QueryRowContext(ctx, insertEventSQL, args...).Scan(&e.ID); err != nil {
 		return eventWriteError(db.mapError(err))
 	}
 	if err := db.fillPartner(ctx, tx, e); err != nil {
+		return err
+	}
+	if err := db.writeLabels(ctx, tx, e, false); err != nil {
 		return err
 	}
 	return db.insertSessions(ctx, tx, e)
@@ -499,6 +586,9 @@ func firstPublished(e *vestiging.Event, now time.Time) time.Time {
 
 func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
 	e.UpdatedAt = db.now()
+	if err := db.storePlaces(ctx, tx, e); err != nil {
+		return err
+	}
 	args := append(append([]any{e.ID}, db.eventArgs(e)...), db.dialect.nullTimeArg(firstPublished(e, e.UpdatedAt)))
 	err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt), scanNullTime(&e.PublishedAt),
 		&e.Participants, &e.Waitlisted)
@@ -506,6 +596,9 @@ func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 		return notFound(eventWriteError(db.mapError(err)), "Event not found.")
 	}
 	if err := db.fillPartner(ctx, tx, e); err != nil {
+		return err
+	}
+	if err := db.writeLabels(ctx, tx, e, true); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_sessions WHERE event_id = $1`, e.ID); err != nil {
@@ -516,12 +609,12 @@ func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 
 func (db *DB) insertSessions(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
 	for _, s := range e.Sessions {
-		err := tx.QueryRowContext(ctx, `INSERT INTO event_sessions (event_id, starts_at, ends_at, branch_id, online_url)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`, e.ID, db.dialect.timeArg(s.StartsAt), db.dialect.timeArg(s.EndsAt),
-			nullInt(s.BranchID), s.OnlineURL).Scan(&s.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO event_sessions (event_id, starts_at, ends_at, branch_id, place_id, online_url)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.ID, db.dialect.timeArg(s.StartsAt), db.dialect.timeArg(s.EndsAt),
+			nullInt(s.BranchID), nullInt(s.PlaceID), s.OnlineURL).Scan(&s.ID)
 		if err != nil {
 			return fmt.Errorf("session: %w", refine(db.mapError(err), vestiging.EINVALID,
-				"A session's branch does not exist.", map[string]string{"sessions": "Choose an existing branch."}))
+				"A session's branch or place does not exist.", map[string]string{"sessions": "Choose an existing branch or place."}))
 		}
 	}
 	return nil
@@ -531,7 +624,7 @@ func (db *DB) insertSessions(ctx context.Context, tx *sql.Tx, e *vestiging.Event
 func eventWriteError(err error) error {
 	err = refine(err, vestiging.ECONFLICT, "An event with this UID already exists.",
 		map[string]string{"uid": "This UID is taken."})
-	return refine(err, vestiging.EINVALID, "The chosen branch, theme, series or partner does not exist.", nil)
+	return refine(err, vestiging.EINVALID, "The chosen branch, place, series or partner does not exist.", nil)
 }
 
 // CreateSeries stores the series and one event per occurrence of first,
@@ -642,6 +735,11 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 		return false, false, err
 	}
 	e.ID, e.CreatedAt = old.ID, old.CreatedAt
+	// A place the calendar names is stored (or found) first, so an
+	// unchanged event compares equal.
+	if err := db.storePlaces(ctx, tx, e); err != nil {
+		return false, false, err
+	}
 	if sameEvent(old, e) {
 		e.UpdatedAt, e.PublishedAt, e.Participants, e.Waitlisted = old.UpdatedAt, old.PublishedAt, old.Participants, old.Waitlisted
 		for i, s := range e.Sessions {
@@ -656,8 +754,9 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 func sameEvent(a, b *vestiging.Event) bool {
 	if a.LibraryID != b.LibraryID || a.Kind != b.Kind || !sameID(a.SeriesID, b.SeriesID) || a.Title != b.Title ||
 		a.Description != b.Description || !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) ||
-		a.TimeZone != b.TimeZone || !sameID(a.BranchID, b.BranchID) || a.OnlineURL != b.OnlineURL ||
-		a.Audience != b.Audience || a.Theme != b.Theme || a.Language != b.Language || a.ImageURL != b.ImageURL ||
+		a.TimeZone != b.TimeZone || !sameID(a.BranchID, b.BranchID) || !sameID(a.PlaceID, b.PlaceID) || a.OnlineURL != b.OnlineURL ||
+		!slices.Equal(a.Audiences, b.Audiences) || !slices.Equal(a.Themes, b.Themes) || !samePrice(a.Price, b.Price) ||
+		a.Language != b.Language || a.ImageURL != b.ImageURL ||
 		a.ImageAlt != b.ImageAlt || a.Capacity != b.Capacity || a.RegistrationMode != b.RegistrationMode ||
 		a.RegistrationURL != b.RegistrationURL || a.Status != b.Status || a.UID != b.UID ||
 		a.NoWaitlist != b.NoWaitlist || a.RegistrationClosed != b.RegistrationClosed || !sameID(a.PartnerID, b.PartnerID) ||
@@ -666,7 +765,8 @@ func sameEvent(a, b *vestiging.Event) bool {
 	}
 	for i, s := range a.Sessions {
 		t := b.Sessions[i]
-		if !s.StartsAt.Equal(t.StartsAt) || !s.EndsAt.Equal(t.EndsAt) || !sameID(s.BranchID, t.BranchID) || s.OnlineURL != t.OnlineURL {
+		if !s.StartsAt.Equal(t.StartsAt) || !s.EndsAt.Equal(t.EndsAt) || !sameID(s.BranchID, t.BranchID) ||
+			!sameID(s.PlaceID, t.PlaceID) || s.OnlineURL != t.OnlineURL {
 			return false
 		}
 	}
@@ -674,6 +774,10 @@ func sameEvent(a, b *vestiging.Event) bool {
 }
 
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+func samePrice(a, b *vestiging.Price) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && a.Cents == b.Cents && sameID(a.MemberCents, b.MemberCents) && a.Note == b.Note)
+}
 
 // DeleteEvent removes a local event and its sessions, and queues the
 // Delete for followers when it was public. The kind is read as the row

@@ -457,8 +457,8 @@ func (db *DB) UpsertRemoteEvent(ctx context.Context, e *vestiging.Event) error {
 	if e.OriginID == nil {
 		v.Add("origin_id", "A remote event needs its origin.")
 	}
-	if e.BranchID != nil {
-		v.Add("branch_id", "A remote event takes place at no branch of ours.")
+	if e.BranchID != nil || e.PlaceID != nil {
+		v.Add("branch_id", "A remote event takes place at no branch or place of ours.")
 	}
 	if err := v.Err(); err != nil {
 		return err

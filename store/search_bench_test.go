@@ -75,7 +75,7 @@ func seedSearch(b *testing.B, db *store.DB, n int, start time.Time) {
 		}
 		e := &vestiging.Event{Title: searchTopics[i%len(searchTopics)], Description: desc,
 			StartsAt: start.Add(time.Duration(i) * 2 * time.Hour), BranchID: &branches[i%len(branches)],
-			Theme: vestiging.DefaultThemes[i%len(vestiging.DefaultThemes)].Slug, Status: vestiging.StatusPublished}
+			Themes: []string{vestiging.DefaultThemes[i%len(vestiging.DefaultThemes)].Slug}, Status: vestiging.StatusPublished}
 		e.EndsAt = e.StartsAt.Add(90 * time.Minute)
 		if events = append(events, e); len(events) == cap(events) || i == n-1 {
 			if _, _, err := db.ImportEvents(ctx, events); err != nil {

@@ -101,30 +101,35 @@ func apiOK(w http.ResponseWriter, v any) {
 }
 
 type apiEventJSON struct {
-	ID              int64           `json:"id"`
-	UID             string          `json:"uid"`
-	Kind            string          `json:"kind"`
-	Title           string          `json:"title"`
-	DescriptionHTML string          `json:"description_html"`
-	DescriptionText string          `json:"description_text"`
-	StartsAt        string          `json:"starts_at"`
-	EndsAt          string          `json:"ends_at"`
-	TimeZone        string          `json:"time_zone"`
-	Status          string          `json:"status"`
-	Theme           *apiTheme       `json:"theme"`
-	Audience        string          `json:"audience"`
-	Language        string          `json:"language"`
-	Online          bool            `json:"online"`
-	OnlineURL       string          `json:"online_url"`
-	Place           *apiPlace       `json:"place"`
-	Image           *apiImage       `json:"image"`
-	Registration    apiRegistration `json:"registration"`
-	Sessions        []apiSession    `json:"sessions"`
-	Library         apiLibraryRef   `json:"library"`
-	URL             string          `json:"url"`
-	OriginalURL     string          `json:"original_url"`
-	CreatedAt       string          `json:"created_at"`
-	UpdatedAt       string          `json:"updated_at"`
+	ID              int64      `json:"id"`
+	UID             string     `json:"uid"`
+	Kind            string     `json:"kind"`
+	Title           string     `json:"title"`
+	DescriptionHTML string     `json:"description_html"`
+	DescriptionText string     `json:"description_text"`
+	StartsAt        string     `json:"starts_at"`
+	EndsAt          string     `json:"ends_at"`
+	TimeZone        string     `json:"time_zone"`
+	Status          string     `json:"status"`
+	Themes          []apiTheme `json:"themes"`
+	Audiences       []string   `json:"audiences"`
+	// Theme and Audience are the first of Themes and Audiences, as
+	// before an activity could have several (deprecated).
+	Theme        *apiTheme       `json:"theme"`
+	Audience     string          `json:"audience"`
+	Price        *apiPrice       `json:"price"`
+	Language     string          `json:"language"`
+	Online       bool            `json:"online"`
+	OnlineURL    string          `json:"online_url"`
+	Place        *apiPlace       `json:"place"`
+	Image        *apiImage       `json:"image"`
+	Registration apiRegistration `json:"registration"`
+	Sessions     []apiSession    `json:"sessions"`
+	Library      apiLibraryRef   `json:"library"`
+	URL          string          `json:"url"`
+	OriginalURL  string          `json:"original_url"`
+	CreatedAt    string          `json:"created_at"`
+	UpdatedAt    string          `json:"updated_at"`
 }
 
 type apiTheme struct {
@@ -133,8 +138,20 @@ type apiTheme struct {
 	NameEN string `json:"name_en"`
 }
 
+// apiPrice is what taking part costs, in euro cents.
+type apiPrice struct {
+	Free              bool   `json:"free"`
+	AmountCents       int64  `json:"amount_cents"`
+	MemberAmountCents *int64 `json:"member_amount_cents"`
+	Currency          string `json:"currency"`
+	Note              string `json:"note"`
+}
+
+// apiPlace is a branch (branch_id set), another place of this library
+// (place_id set) or a remote event's place (neither).
 type apiPlace struct {
 	BranchID   *int64   `json:"branch_id"`
+	PlaceID    *int64   `json:"place_id"`
 	Name       string   `json:"name"`
 	Street     string   `json:"street"`
 	PostalCode string   `json:"postal_code"`
@@ -180,12 +197,31 @@ func apiTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(time.RFC3339)
 }
 
-func placeJSON(b *vestiging.Branch, id *int64) *apiPlace {
-	if b == nil {
+// placeJSON is where an event or session is (its Venue), with the id of
+// its branch or place.
+func placeJSON(v *vestiging.Place, branchID, placeID *int64) *apiPlace {
+	if v == nil {
 		return nil
 	}
-	return &apiPlace{BranchID: id, Name: b.Name, Street: b.Street, PostalCode: b.PostalCode, City: b.City,
-		Latitude: b.Latitude, Longitude: b.Longitude}
+	return &apiPlace{BranchID: branchID, PlaceID: placeID, Name: v.Name, Street: v.Street, PostalCode: v.PostalCode,
+		City: v.City, Latitude: v.Latitude, Longitude: v.Longitude}
+}
+
+func priceJSON(p *vestiging.Price) *apiPrice {
+	if p == nil {
+		return nil
+	}
+	return &apiPrice{Free: p.Free(), AmountCents: p.Cents, MemberAmountCents: p.MemberCents, Currency: vestiging.Currency,
+		Note: p.Note}
+}
+
+// theme is the theme named by slug, or one named by its slug when it no
+// longer exists.
+func (c *apiContext) theme(slug string) apiTheme {
+	if t := c.themes[slug]; t != nil {
+		return apiTheme{Slug: t.Slug, NameNL: t.NameNL, NameEN: t.NameEN}
+	}
+	return apiTheme{Slug: slug, NameNL: slug, NameEN: slug}
 }
 
 // apiContext is what every event in a response shares.
@@ -221,8 +257,8 @@ func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
 		ID: e.ID, UID: ical.UID(s.baseURL, e), Kind: e.Kind, Title: e.Title,
 		DescriptionHTML: vestiging.SanitizeHTML(e.Description), DescriptionText: vestiging.PlainText(e.Description),
 		StartsAt: apiTime(e.StartsAt, loc), EndsAt: apiTime(e.EndsAt, loc), TimeZone: loc.String(),
-		Status: e.Status, Audience: e.Audience, Language: e.Language,
-		Online: e.Online(), OnlineURL: e.OnlineURL, Place: placeJSON(e.Branch, e.BranchID),
+		Status: e.Status, Themes: []apiTheme{}, Audiences: e.Audiences, Price: priceJSON(e.Price), Language: e.Language,
+		Online: e.Online(), OnlineURL: e.OnlineURL, Place: placeJSON(e.Venue(), e.BranchID, e.PlaceID),
 		Registration: apiRegistration{Mode: e.RegistrationMode, URL: e.RegistrationURL, Capacity: e.Capacity},
 		Sessions:     []apiSession{},
 		Library:      c.self,
@@ -230,17 +266,21 @@ func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
 		OriginalURL:  ical.PageURL(s.baseURL, e),
 		CreatedAt:    apiTime(e.CreatedAt, time.UTC), UpdatedAt: apiTime(e.UpdatedAt, time.UTC),
 	}
-	if t := c.themes[e.Theme]; t != nil {
-		out.Theme = &apiTheme{Slug: t.Slug, NameNL: t.NameNL, NameEN: t.NameEN}
-	} else if e.Theme != "" {
-		out.Theme = &apiTheme{Slug: e.Theme, NameNL: e.Theme, NameEN: e.Theme}
+	for _, slug := range e.Themes {
+		out.Themes = append(out.Themes, c.theme(slug))
+	}
+	if len(out.Themes) > 0 {
+		out.Theme = &out.Themes[0]
+	}
+	if len(e.Audiences) > 0 {
+		out.Audience = e.Audiences[0]
 	}
 	if e.ImageURL != "" {
 		out.Image = &apiImage{URL: e.ImageURL, Alt: e.ImageAlt}
 	}
 	for _, ss := range e.Sessions {
 		out.Sessions = append(out.Sessions, apiSession{StartsAt: apiTime(ss.StartsAt, loc), EndsAt: apiTime(ss.EndsAt, loc),
-			Place: placeJSON(ss.Branch, ss.BranchID), OnlineURL: ss.OnlineURL})
+			Place: placeJSON(ss.Venue(), ss.BranchID, ss.PlaceID), OnlineURL: ss.OnlineURL})
 	}
 	if e.Remote() {
 		out.Library = apiLibraryRef{ID: e.OriginID}

@@ -102,7 +102,8 @@ func TestBrowserPublishEvent(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("start_time"), "10:30"),
 		chromedp.SetValue(chromedp.ID("end_time"), "11:15"),
 		chromedp.SetValue(chromedp.ID("branch_id"), strconv.FormatInt(b.ID, 10)),
-		chromedp.SetValue(chromedp.ID("audience"), vestiging.AudienceChildren),
+		chromedp.Click(chromedp.ID("audiences-"+vestiging.AudienceChildren)),
+		chromedp.Click(chromedp.ID("audiences-"+vestiging.AudienceAll)),
 		chromedp.Click(chromedp.CSS(`button[name=action][value=publish]`)),
 	)
 	if err != nil {

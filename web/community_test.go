@@ -616,7 +616,7 @@ func TestPartners(t *testing.T) {
 		wantStatus(t, e.get(e.client(), "/partner/events/new"), http.StatusSeeOther)
 	})
 	form := url.Values{"title": {"Oefenen met Nederlands"}, "description": {"Voor beginners."}, "start_date": {"2026-03-10"},
-		"start_time": {"14:00"}, "end_time": {"15:30"}, "branch_id": {fmt.Sprint(b.ID)}, "audience": {"adults"}, "theme": {""},
+		"start_time": {"14:00"}, "end_time": {"15:30"}, "branch_id": {fmt.Sprint(b.ID)}, "audiences": {"adults"},
 		"capacity": {"5"}, "registration_mode": {"open"}}
 	t.Run("ErrInvalidEvent", func(t *testing.T) {
 		bad := url.Values{}

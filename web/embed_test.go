@@ -16,7 +16,7 @@ func TestEmbedAgenda(t *testing.T) {
 	b := e.branch("Bibliotheek Tiel")
 	local := e.event("Voorleesuur", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
 	e.event("Schrijfcafé", vestiging.StatusCancelled, b, testNow.Add(26*time.Hour), func(ev *vestiging.Event) {
-		ev.Theme = "digitale-vaardigheden"
+		ev.Themes = []string{"digitale-vaardigheden"}
 	})
 	e.event("Concept", vestiging.StatusDraft, b, testNow.Add(27*time.Hour))
 	remote, actor := e.remoteEvent("Lezing elders", testNow.Add(48*time.Hour))

@@ -333,7 +333,7 @@ func (e *env) remoteEvent(title string, start time.Time) (*vestiging.Event, *ves
 	ev := &vestiging.Event{Kind: vestiging.KindEvent, Title: title, Description: "<p>Elders</p>", StartsAt: start, EndsAt: start.Add(time.Hour),
 		Status: vestiging.StatusPublished, IRI: "https://bieb.example/events/7", URL: "https://bieb.example/events/7", OriginID: &a.ID,
 		RegistrationMode: vestiging.RegistrationExternal, RegistrationURL: "https://bieb.example/events/7/aanmelden",
-		Branch: &vestiging.Branch{Name: "Bibliotheek Elders", Street: "Kerkstraat 2", City: "Elders"}}
+		Place: &vestiging.Place{Name: "Bibliotheek Elders", Street: "Kerkstraat 2", City: "Elders"}}
 	if err := ev.Validate(); err != nil {
 		e.t.Fatalf("validate: %v", err)
 	}

@@ -347,8 +347,8 @@ func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
 	if e.Remote() && e.Origin != nil {
 		entry.Author = &atomPerson{Name: e.Origin.DisplayName(), URI: e.Origin.URL}
 	}
-	if e.Theme != "" {
-		entry.Category = []atomCategory{{Term: e.Theme, Label: p.ThemeName(e.Theme)}}
+	for _, t := range e.Themes {
+		entry.Category = append(entry.Category, atomCategory{Term: t, Label: p.ThemeName(t)})
 	}
 	return entry
 }
@@ -356,12 +356,12 @@ func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
 // eventPlace is where an event happens in one line: the place and its
 // address, or "Online".
 func (s *Server) eventPlace(lang string, e *vestiging.Event) string {
-	switch {
-	case e.Branch != nil && e.Branch.Name != "":
-		if a := e.Branch.Address(); a != "" {
-			return e.Branch.Name + ", " + a
+	switch v := e.Venue(); {
+	case v != nil && v.Name != "":
+		if a := v.Address(); a != "" {
+			return v.Name + ", " + a
 		}
-		return e.Branch.Name
+		return v.Name
 	case e.OnlineURL != "":
 		return s.locales.T(lang, "Online")
 	}

@@ -34,12 +34,12 @@ func newFeedEnv(t *testing.T) *feedEnv {
 	// 14:00 in Amsterdam: summer time (UTC+2) and winter time (UTC+1).
 	e.summer = e.event("Zomerlezen", vestiging.StatusPublished, e.tiel, time.Date(2026, 6, 6, 12, 0, 0, 0, time.UTC))
 	e.winter = e.event("Winterlezen", vestiging.StatusPublished, e.tiel, time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC), func(ev *vestiging.Event) {
-		ev.Theme = "digitale-vaardigheden"
+		ev.Themes = []string{"digitale-vaardigheden"}
 	})
 	e.cancelled = e.event("Afgelast", vestiging.StatusCancelled, e.culemborg, time.Date(2026, 4, 1, 13, 0, 0, 0, time.UTC))
 	e.draft = e.event("Geheim concept", vestiging.StatusDraft, e.culemborg, time.Date(2026, 4, 2, 13, 0, 0, 0, time.UTC))
 	start := time.Date(2026, 5, 4, 17, 0, 0, 0, time.UTC)
-	e.cc = &vestiging.Event{Kind: vestiging.KindCourse, Title: "Cursus", Status: vestiging.StatusPublished, Theme: "leven-lang-leren",
+	e.cc = &vestiging.Event{Kind: vestiging.KindCourse, Title: "Cursus", Status: vestiging.StatusPublished, Themes: []string{"leven-lang-leren"},
 		Sessions: []*vestiging.Session{
 			{StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &e.tiel.ID},
 			{StartsAt: start.AddDate(0, 0, 7), EndsAt: start.AddDate(0, 0, 7).Add(time.Hour), BranchID: &e.culemborg.ID},

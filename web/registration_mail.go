@@ -80,7 +80,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	where := s.eventPlace(lang, e)
 	if e.OnlineURL != "" {
 		where = fmt.Sprintf("%s: %s", t("Online"), e.OnlineURL)
-		if e.Branch != nil && e.Branch.Name != "" {
+		if v := e.Venue(); v != nil && v.Name != "" {
 			where = s.eventPlace(lang, e) + "; " + where
 		}
 	}

@@ -24,7 +24,7 @@ func TestAgendaSearch(t *testing.T) {
 		ev.Description = "<p>Met fietsen en schaken.</p>"
 	})
 	e.event("Fietsen voor beginners", vestiging.StatusPublished, b, testNow.Add(48*time.Hour), func(ev *vestiging.Event) {
-		ev.Theme = "digitale-vaardigheden"
+		ev.Themes = []string{"digitale-vaardigheden"}
 	})
 	e.event("Voorleesuur", vestiging.StatusPublished, b, testNow.Add(72*time.Hour))
 	storetest.SeedEvents(t, e.db, 25, testNow.Add(96*time.Hour)) // "Activiteit 1" to "Activiteit 25"

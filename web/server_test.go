@@ -147,7 +147,7 @@ func (e *env) branch(name string) *vestiging.Branch {
 func (e *env) event(title, status string, branch *vestiging.Branch, start time.Time, change ...func(*vestiging.Event)) *vestiging.Event {
 	e.t.Helper()
 	ev := &vestiging.Event{Title: title, Description: "<p>Over " + title + "</p>", StartsAt: start, EndsAt: start.Add(2 * time.Hour),
-		BranchID: &branch.ID, Status: status, Theme: "leesplezier"}
+		BranchID: &branch.ID, Status: status, Themes: []string{"leesplezier"}}
 	for _, f := range change {
 		f(ev)
 	}

@@ -139,7 +139,7 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f
 func newEventDefaults() *form {
 	f := newForm(nil)
 	f.Set("time_zone", vestiging.DefaultTimeZone)
-	f.Set("audience", vestiging.AudienceAll)
+	f.Set("audiences", vestiging.AudienceAll)
 	f.Set("language", "nl")
 	f.Set("registration_mode", vestiging.RegistrationNone)
 	f.Set("repeat", "none")
@@ -211,8 +211,8 @@ func eventValues(e *vestiging.Event) *form {
 		set("branch_id", strconv.FormatInt(*e.BranchID, 10))
 	}
 	set("online_url", e.OnlineURL)
-	set("audience", e.Audience)
-	set("theme", e.Theme)
+	f.Values["audiences"] = e.Audiences
+	f.Values["themes"] = e.Themes
 	set("language", e.Language)
 	set("image_url", e.ImageURL)
 	set("image_alt", e.ImageAlt)
@@ -247,8 +247,8 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 		f.Add("time_zone", "Unknown time zone.")
 		loc = defaultLocation()
 	}
-	e.Audience = get("audience")
-	e.Theme = get("theme")
+	e.Audiences = f.Values["audiences"]
+	e.Themes = f.Values["themes"]
 	e.Language = get("language")
 	e.ImageURL = get("image_url")
 	e.ImageAlt = get("image_alt")

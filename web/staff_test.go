@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ func eventForm(b *vestiging.Branch, change func(url.Values)) url.Values {
 		"title": {"Voorlezen voor peuters"}, "description": {"<p>Met <em>prentenboeken</em>.</p>"},
 		"time_zone": {"Europe/Amsterdam"}, "start_date": {"2026-03-14"}, "start_time": {"10:30"},
 		"end_date": {""}, "end_time": {"11:15"}, "branch_id": {strconv.FormatInt(b.ID, 10)},
-		"audience": {"children"}, "theme": {"leesplezier"}, "language": {"nl"}, "capacity": {"12"},
+		"audiences": {"children"}, "themes": {"leesplezier"}, "language": {"nl"}, "capacity": {"12"},
 		"registration_mode": {"none"}, "repeat": {"none"}, "action": {"draft"},
 	}
 	if change != nil {
@@ -37,10 +38,14 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 	res := e.get(staff, "/staff/events/new")
 	wantStatus(t, res, http.StatusOK)
 	for _, id := range []string{"title", "description", "start_date", "start_time", "end_date", "end_time", "branch_id",
-		"online_url", "audience", "theme", "language", "image_url", "image_alt", "capacity", "registration_mode",
+		"online_url", "language", "image_url", "image_alt", "capacity", "registration_mode",
 		"registration_url", "time_zone", "repeat", "repeat_until", "repeat_skip"} {
 		wantContains(t, res, fmt.Sprintf(`id="%s" name="%s"`, id, id), fmt.Sprintf(`<label for="%s">`, id))
 	}
+	// Audiences and themes are checkboxes in a fieldset named like the field.
+	wantContains(t, res, `<fieldset id="audiences"`, `<fieldset id="themes"`,
+		`<label for="audiences-children"><input type="checkbox" id="audiences-children" name="audiences" value="children">`,
+		`<label for="themes-leesplezier"><input type="checkbox" id="themes-leesplezier" name="themes" value="leesplezier">`)
 
 	res = e.post(staff, "/staff/events/new", eventForm(b, nil))
 	wantStatus(t, res, http.StatusSeeOther)
@@ -59,7 +64,7 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 	if got, want := ev.EndsAt, time.Date(2026, time.March, 14, 10, 15, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("ends: got %v, want %v", got, want)
 	}
-	if ev.Status != vestiging.StatusDraft || ev.Capacity != 12 || ev.Audience != "children" || ev.BranchID == nil || *ev.BranchID != b.ID {
+	if ev.Status != vestiging.StatusDraft || ev.Capacity != 12 || !slices.Equal(ev.Audiences, []string{"children"}) || ev.BranchID == nil || *ev.BranchID != b.ID {
 		t.Errorf("stored event: %+v", ev)
 	}
 	eventPath := fmt.Sprintf("/events/%d", ev.ID)
@@ -127,7 +132,7 @@ func TestStaffEventValidation(t *testing.T) {
 		{"LongDescription", func(f url.Values) { f.Set("description", strings.Repeat("a", 30000)) }, "description", "Deze tekst is te lang."},
 		{"BadDate", func(f url.Values) { f.Set("start_date", "14-03-2026") }, "start_date", "Geef de datum als JJJJ-MM-DD en de tijd als UU:MM."},
 		{"BadCapacity", func(f url.Values) { f.Set("capacity", "twaalf") }, "capacity", "Geef een geheel getal."},
-		{"NoPlace", func(f url.Values) { f.Del("branch_id") }, "branch_id", "Kies een vestiging of geef een online link."},
+		{"NoPlace", func(f url.Values) { f.Del("branch_id") }, "branch_id", "Kies een vestiging of een andere plek, of geef een online link."},
 		{"BadBranch", func(f url.Values) { f.Set("branch_id", "x") }, "branch_id", "Kies een vestiging uit de lijst."},
 		{"BadZone", func(f url.Values) { f.Set("time_zone", "Mars/Olympus") }, "time_zone", "Onbekende tijdzone."},
 		{"JavascriptLink", func(f url.Values) { f.Set("online_url", "javascript:alert(1)") }, "online_url", "Vul een webadres in dat begint met http:// of https://."},

@@ -251,7 +251,7 @@ func (f *demoFill) event(d demoEvent, w int) *vestiging.Event {
 	e := &vestiging.Event{
 		LibraryID: f.libraryID, Kind: vestiging.KindEvent, Title: d.title, Description: vestiging.TextToHTML(d.text),
 		StartsAt: start, EndsAt: start.Add(time.Duration(d.minutes) * time.Minute), TimeZone: vestiging.DefaultTimeZone,
-		Audience: d.audience, Theme: d.theme, Language: "nl", Capacity: d.capacity,
+		Audiences: []string{d.audience}, Themes: []string{d.theme}, Language: "nl", Capacity: d.capacity,
 		RegistrationMode: d.registration, Status: d.status,
 	}
 	switch {
@@ -307,7 +307,7 @@ func (f *demoFill) courses() error {
 	course := func(title, text string, weekday, hour, minute, minutes, sessions int, branch *int64, audience, theme string, capacity int) *vestiging.Event {
 		c := &vestiging.Event{
 			LibraryID: f.libraryID, Kind: vestiging.KindCourse, Title: title, Description: vestiging.TextToHTML(text),
-			TimeZone: vestiging.DefaultTimeZone, BranchID: branch, Audience: audience, Theme: theme, Language: "nl",
+			TimeZone: vestiging.DefaultTimeZone, BranchID: branch, Audiences: []string{audience}, Themes: []string{theme}, Language: "nl",
 			Capacity: capacity, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished,
 		}
 		for w := 1; w <= sessions; w++ {

@@ -221,7 +221,7 @@ func (n *node) eventForm(title string, start time.Time) url.Values {
 		"title": {title}, "description": {"<p>Verhalen over de rivier, voor jong en oud.</p>"},
 		"time_zone": {"Europe/Amsterdam"}, "start_date": {start.Format(time.DateOnly)}, "start_time": {start.Format("15:04")},
 		"end_date": {""}, "end_time": {start.Add(90 * time.Minute).Format("15:04")},
-		"branch_id": {strconv.FormatInt(branches[0].ID, 10)}, "audience": {vestiging.AudienceAll}, "theme": {""},
+		"branch_id": {strconv.FormatInt(branches[0].ID, 10)}, "audiences": {vestiging.AudienceAll},
 		"language": {"nl"}, "capacity": {"0"}, "registration_mode": {vestiging.RegistrationNone}, "repeat": {"none"},
 		"action": {"publish"},
 	}

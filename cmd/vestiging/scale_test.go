@@ -117,7 +117,7 @@ func TestTwoProcesses(t *testing.T) {
 		"title": {"Taalcafé"}, "description": {"<p>Samen Nederlands oefenen.</p>"},
 		"time_zone": {"Europe/Amsterdam"}, "start_date": {start.Format(time.DateOnly)}, "start_time": {start.Format("15:04")},
 		"end_date": {""}, "end_time": {start.Add(90 * time.Minute).Format("15:04")},
-		"branch_id": {strconv.FormatInt(branch.ID, 10)}, "audience": {vestiging.AudienceAll}, "theme": {""},
+		"branch_id": {strconv.FormatInt(branch.ID, 10)}, "audiences": {vestiging.AudienceAll},
 		"language": {"nl"}, "capacity": {"0"}, "registration_mode": {vestiging.RegistrationNone}, "repeat": {"none"},
 		"action": {"publish"},
 	}

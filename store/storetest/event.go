@@ -92,7 +92,7 @@ func testEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		f := newFixture(t, open)
 		e := f.event("  Voorleesuurtje ", 0)
 		e.Description = `<p>Voor <a href="https://example.nl">peuters</a></p><img src=x onerror=alert(1)>`
-		e.Theme, e.Audience, e.Capacity = "leesplezier", vestiging.AudienceChildren, 12
+		e.Themes, e.Audiences, e.Capacity = []string{"leesplezier"}, []string{vestiging.AudienceChildren}, 12
 		e.ImageURL, e.ImageAlt = "https://example.nl/beeld.jpg", "Een boek"
 		e.RegistrationMode, e.RegistrationURL = vestiging.RegistrationExternal, "https://example.nl/aanmelden"
 		before := time.Now()
@@ -115,7 +115,7 @@ func testEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		want := &vestiging.Event{ID: e.ID, LibraryID: 1, Kind: vestiging.KindEvent, Title: "Voorleesuurtje",
 			Description: `<p>Voor <a href="https://example.nl" rel="nofollow noopener">peuters</a></p>`,
 			StartsAt:    start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Amsterdam", BranchID: &f.a.ID, Branch: f.a,
-			Audience: vestiging.AudienceChildren, Theme: "leesplezier", Language: "nl",
+			Audiences: []string{vestiging.AudienceChildren}, Themes: []string{"leesplezier"}, Language: "nl",
 			ImageURL: "https://example.nl/beeld.jpg", ImageAlt: "Een boek", Capacity: 12,
 			RegistrationMode: vestiging.RegistrationExternal, RegistrationURL: "https://example.nl/aanmelden",
 			Status: vestiging.StatusPublished, CreatedAt: e.CreatedAt, UpdatedAt: e.CreatedAt, PublishedAt: e.CreatedAt}
@@ -233,7 +233,7 @@ func testEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			"end before start":   func(e *vestiging.Event) { e.EndsAt = e.StartsAt.Add(-time.Hour) },
 			"no place":           func(e *vestiging.Event) { e.BranchID = nil },
 			"unknown branch":     func(e *vestiging.Event) { e.BranchID = &missing },
-			"unknown theme":      func(e *vestiging.Event) { e.Theme = "bestaat-niet" },
+			"unknown theme":      func(e *vestiging.Event) { e.Themes = []string{"bestaat-niet"} },
 			"unknown time zone":  func(e *vestiging.Event) { e.TimeZone = "Mars/Olympus" },
 			"course no sessions": func(e *vestiging.Event) { e.Kind = vestiging.KindCourse },
 			"session at unknown branch": func(e *vestiging.Event) {

@@ -358,7 +358,7 @@ func remoteEvent(origin *vestiging.Actor, n int, start time.Time) *vestiging.Eve
 	iri := fmt.Sprintf("https://%s/events/%d", origin.Host, n)
 	return &vestiging.Event{Title: fmt.Sprintf("Remote %d", n), StartsAt: start, EndsAt: start.Add(time.Hour),
 		Status: vestiging.StatusPublished, IRI: iri, URL: iri, OriginID: &origin.ID,
-		Branch: &vestiging.Branch{Name: "Bibliotheek " + origin.Name, Street: "Kerkstraat 1", PostalCode: "1234 AB",
+		Place: &vestiging.Place{Name: "Bibliotheek " + origin.Name, Street: "Kerkstraat 1", PostalCode: "1234 AB",
 			City: "Elders", Latitude: ptr(52.1), Longitude: ptr(5.1)}}
 }
 
@@ -375,7 +375,7 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 	c := upsertActor(t, db, actor("c.example", "C"))
 	rb := remoteEvent(b, 1, f.origin.Add(time.Hour))
 	rc := remoteEvent(c, 1, f.origin.Add(2*time.Hour))
-	rc.Branch = nil
+	rc.Place = nil
 	rc.OnlineURL = "https://c.example/stream"
 	for _, e := range []*vestiging.Event{rb, rc} {
 		if err := db.UpsertRemoteEvent(ctx, e); err != nil {
@@ -390,8 +390,8 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Fatal(err)
 		}
 		same(t, "remote event", got, rb)
-		if got.Branch == nil || got.Branch.ID != 0 || got.Origin == nil || got.Origin.Name != "B" {
-			t.Errorf("branch %+v, origin %+v", got.Branch, got.Origin)
+		if got.Place == nil || got.Place.ID != 0 || got.Origin == nil || got.Origin.Name != "B" {
+			t.Errorf("place %+v, origin %+v", got.Place, got.Origin)
 		}
 	})
 	t.Run("OKUpdateKeepsID", func(t *testing.T) {
@@ -515,8 +515,8 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 					t.Errorf("got %q, want %q", titles(got), tc.want)
 				}
 				for _, e := range got {
-					if e.Remote() != (e.Origin != nil) || (e.ID == rb.ID && (e.Branch == nil || e.Branch.City != "Elders")) {
-						t.Errorf("%q: origin %+v, branch %+v", e.Title, e.Origin, e.Branch)
+					if e.Remote() != (e.Origin != nil) || (e.ID == rb.ID && (e.Place == nil || e.Place.City != "Elders")) {
+						t.Errorf("%q: origin %+v, place %+v", e.Title, e.Origin, e.Place)
 					}
 				}
 			})

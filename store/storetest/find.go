@@ -15,19 +15,19 @@ func testFindEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 
 	past := f.event("past", -5) // at A
 	storytime := f.event("storytime", 0)
-	storytime.Theme, storytime.Audience = "leesplezier", vestiging.AudienceChildren
+	storytime.Themes, storytime.Audiences = []string{"leesplezier"}, []string{vestiging.AudienceChildren}
 	webinar := f.event("webinar", 1)
 	webinar.BranchID, webinar.OnlineURL = nil, "https://meet.example.nl/w"
-	webinar.Theme, webinar.Audience = "digitale-vaardigheden", vestiging.AudienceAdults
+	webinar.Themes, webinar.Audiences = []string{"digitale-vaardigheden"}, []string{vestiging.AudienceAdults}
 	course := &vestiging.Event{Kind: vestiging.KindCourse, Title: "course", Status: vestiging.StatusPublished,
-		Theme: "leven-lang-leren", Audience: vestiging.AudienceAdults, Sessions: []*vestiging.Session{
+		Themes: []string{"leven-lang-leren"}, Audiences: []string{vestiging.AudienceAdults}, Sessions: []*vestiging.Session{
 			{StartsAt: day(2), EndsAt: day(2).Add(time.Hour), BranchID: &f.a.ID},
 			{StartsAt: day(9), EndsAt: day(9).Add(time.Hour), BranchID: &f.b.ID},
 		}}
 	draft := f.event("draft", 3)
 	draft.BranchID, draft.Status = &f.b.ID, vestiging.StatusDraft
 	cancelled := f.event("cancelled", 4)
-	cancelled.BranchID, cancelled.Status, cancelled.Audience = &f.b.ID, vestiging.StatusCancelled, vestiging.AudienceSeniors
+	cancelled.BranchID, cancelled.Status, cancelled.Audiences = &f.b.ID, vestiging.StatusCancelled, []string{vestiging.AudienceSeniors}
 	// Created out of order, so the result order comes from the query.
 	for _, e := range []*vestiging.Event{cancelled, storytime, draft, course, past, webinar} {
 		f.create(t, e)

@@ -285,8 +285,8 @@ func SeedEvents(tb testing.TB, db *store.DB, n int, start time.Time) {
 			Title:       fmt.Sprintf("Activiteit %d", i+1),
 			Description: "<p>Een activiteit in de bibliotheek.</p>",
 			StartsAt:    start.Add(time.Duration(i) * 2 * time.Hour),
-			Theme:       vestiging.DefaultThemes[i%len(vestiging.DefaultThemes)].Slug,
-			Audience:    vestiging.Audiences[i%len(vestiging.Audiences)],
+			Themes:      []string{vestiging.DefaultThemes[i%len(vestiging.DefaultThemes)].Slug},
+			Audiences:   []string{vestiging.Audiences[i%len(vestiging.Audiences)]},
 			Status:      vestiging.StatusPublished,
 		}
 		e.EndsAt = e.StartsAt.Add(90 * time.Minute)
@@ -418,7 +418,7 @@ func SeedRemoteEvents(tb testing.TB, db *store.DB, n, origins int, start time.Ti
 		e := &vestiging.Event{Title: fmt.Sprintf("Elders %d", i+1), Description: "<p>Bij de buren.</p>",
 			StartsAt: start.Add(time.Duration(i) * 2 * time.Hour), Status: vestiging.StatusPublished,
 			IRI: iri, URL: iri, OriginID: &origin.ID,
-			Branch: &vestiging.Branch{Name: origin.Name, Street: "Markt 1", PostalCode: "1234 AB", City: "Elders"}}
+			Place: &vestiging.Place{Name: origin.Name, Street: "Markt 1", PostalCode: "1234 AB", City: "Elders"}}
 		e.EndsAt = e.StartsAt.Add(time.Hour)
 		if err := db.UpsertRemoteEvent(ctx, e); err != nil {
 			tb.Fatalf("seed remote event %d: %v", i, err)

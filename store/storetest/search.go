@@ -32,7 +32,7 @@ func testSearch(t *testing.T, open func(t *testing.T) *store.DB) {
 	beginners := f.event("Fietsen voor beginners", 2)
 	beginners.Description = "<p>Leer <strong>veilig</strong> fietsen in het verkeer.</p>"
 	tour := f.event("Fietstocht langs de Linge", 4)
-	tour.Theme = "leesplezier"
+	tour.Themes = []string{"leesplezier"}
 	oldTour := f.event("Fietstocht in de winter", -30)
 	secret := f.event("Fietsgeheim", 3)
 	secret.Status = vestiging.StatusDraft
@@ -50,7 +50,7 @@ func testSearch(t *testing.T, open func(t *testing.T) *store.DB) {
 	}
 	eemland := upsertActor(t, db, actor("eemland.example", "Bibliotheek Eemland"))
 	remote := remoteEvent(eemland, 1, day(9))
-	remote.Title, remote.Branch.Name, remote.Branch.City = "Codeclub", "De Observant", "Amersfoort"
+	remote.Title, remote.Place.Name, remote.Place.City = "Codeclub", "De Observant", "Amersfoort"
 	if err := db.UpsertRemoteEvent(ctx, remote); err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +141,8 @@ func testSearch(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err != nil || len(got) != 1 {
 			t.Fatalf("find: %v, %v", got, err)
 		}
-		if got[0].Origin == nil || got[0].Origin.Name != "Bibliotheek Eemland" || got[0].Branch == nil {
-			t.Errorf("origin %+v, branch %+v", got[0].Origin, got[0].Branch)
+		if got[0].Origin == nil || got[0].Origin.Name != "Bibliotheek Eemland" || got[0].Place == nil {
+			t.Errorf("origin %+v, place %+v", got[0].Origin, got[0].Place)
 		}
 	})
 	// The index follows every write: changes of an event, its sessions, a
