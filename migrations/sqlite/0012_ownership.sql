@@ -11,11 +11,12 @@ CREATE UNIQUE INDEX actors_key_id ON actors (key_id) WHERE key_id <> '';
 
 CREATE TABLE tombstones_by_actor (
 	iri        TEXT NOT NULL,
-	actor_iri  TEXT NOT NULL, -- who deleted it; '' from before this migration: anyone
 	deleted_at TEXT NOT NULL,
+	-- Last, as PostgreSQL adds it, so backups list the columns alike.
+	actor_iri  TEXT NOT NULL, -- who deleted it; '' from before this migration: anyone
 	PRIMARY KEY (iri, actor_iri)
 );
-INSERT INTO tombstones_by_actor (iri, actor_iri, deleted_at) SELECT iri, '', deleted_at FROM tombstones;
+INSERT INTO tombstones_by_actor (iri, deleted_at, actor_iri) SELECT iri, deleted_at, '' FROM tombstones;
 DROP TABLE tombstones;
 ALTER TABLE tombstones_by_actor RENAME TO tombstones;
 -- Old tombstones are forgotten by this.
