@@ -298,19 +298,19 @@ func isFederationPath(path string) bool {
 	if rest, ok := strings.CutPrefix(path, "/users/"); ok {
 		return strings.Contains(rest, "/")
 	}
-	if strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/replies/") {
-		return true
-	}
-	// The replies collection of an event, course or offer.
-	rest, ok := strings.CutSuffix(path, "/replies")
-	return ok && isObjectPath(rest) && !strings.HasPrefix(rest, "/users/")
+	return strings.HasPrefix(path, "/actor/") || strings.HasPrefix(path, "/activities/") || strings.HasPrefix(path, "/replies/")
 }
 
 // isObjectPath reports whether path is an event, course, offer or
-// resident, which have both an HTML page and an AS2 document.
+// resident, which have both an HTML page and an AS2 document, or the
+// replies of an event, course or offer: AS2 for servers, where residents
+// post their replies.
 func isObjectPath(path string) bool {
 	for _, prefix := range []string{"/events/", "/courses/", "/offers/", "/users/"} {
 		if id, ok := strings.CutPrefix(path, prefix); ok {
+			if replies, ok := strings.CutSuffix(id, "/replies"); ok && prefix != "/users/" {
+				id = replies
+			}
 			return id != "" && !strings.Contains(id, "/")
 		}
 	}
