@@ -30,6 +30,7 @@ type Services interface {
 	OfferService
 	RegistrationService
 	ReplyService
+	ReactionService
 	MessageService
 	ModerationService
 	PersonService

@@ -321,15 +321,7 @@ func TestInboxReply(t *testing.T) {
 		draft := localEvent(t, db, "Concept", vestiging.StatusDraft)
 		p := newInPeer(t, "mastodon", 0)
 		other := newInPeer(t, "ander", 1)
-		deliver := func(t *testing.T, from *inPeer, body []byte) {
-			t.Helper()
-			if got, want := from.post(t, env.inbox, body), http.StatusAccepted; got != want {
-				t.Fatalf("status = %d, want %d", got, want)
-			}
-			if cancelled := env.work(t); len(cancelled) != 0 {
-				t.Fatalf("cancelled: %v", cancelled)
-			}
-		}
+		deliver := env.deliver
 		eventIRI := EventID(env.base, event)
 
 		t.Run("OK", func(t *testing.T) {
@@ -801,15 +793,7 @@ func TestInboxAnnouncedOffer(t *testing.T) {
 			}
 			return os
 		}
-		deliver := func(t *testing.T, from *inPeer, body []byte) {
-			t.Helper()
-			if got, want := from.post(t, env.inbox, body), http.StatusAccepted; got != want {
-				t.Fatalf("status = %d, want %d", got, want)
-			}
-			if cancelled := env.work(t); len(cancelled) != 0 {
-				t.Fatalf("cancelled: %v", cancelled)
-			}
-		}
+		deliver := env.deliver
 		t.Run("OK", func(t *testing.T) {
 			forged := page("Vervalst")
 			deliver(t, lib, lib.activity("Announce", "/announces/1", forged))

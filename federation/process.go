@@ -142,7 +142,7 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	case "Flag":
 		err = f.onFlag(ctx, a, actor, job.Body)
 	case "Like":
-		f.log.Info("inbox: Like received", "actor", a.Actor, "object", a.Object().ID)
+		err = f.react(ctx, a, actor, vestiging.ReactionLike)
 	default:
 		f.log.Debug("inbox: ignored", "type", a.Type, "id", a.ID)
 	}
@@ -205,12 +205,15 @@ func (f *Federator) answerIRI(typ, objectID string) string {
 }
 
 // onUndo handles Undo{Follow}: the actor stops following the library;
-// Undo{Join} is a Leave. Undo of Announce or Like has nothing stored to
-// undo yet.
+// Undo{Join} is a Leave; Undo of a Like or Announce (embedded, or named
+// by its id alone) takes back what it counted.
 func (f *Federator) onUndo(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	o := a.Object()
-	if o.Type == "Join" {
+	switch o.Type {
+	case "Join":
 		return f.onUndoJoin(ctx, a, actor, o)
+	case "Like", "Announce", "":
+		return f.onUndoReaction(ctx, a, actor)
 	}
 	if o.Type != "Follow" {
 		f.log.Debug("inbox: Undo ignored", "object", o.ID, "type", o.Type)
@@ -429,8 +432,8 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 		return &permanentError{errors.New("Announce without an object id")}
 	}
 	if f.ours(id) {
-		f.log.Debug("inbox: Announce of our own object", "actor", actor.IRI, "object", id)
-		return nil
+		// A boost of one of our events or offers: counted, nothing to store.
+		return f.react(ctx, a, actor, vestiging.ReactionShare)
 	}
 	if blocked, err := f.ownedByBlocked(ctx, id); err != nil || blocked {
 		if blocked {

@@ -301,7 +301,8 @@ type offerData struct {
 	CanRespond  bool  // a signed-in person who is not the author
 	RespondForm *form // the response field and its error
 	Replies     *repliesView
-	Back        string // this page, for the staff's forms to return to
+	Fediverse   *fediverseView // for the library's own approved offers
+	Back        string         // this page, for the staff's forms to return to
 }
 
 // visibleOffer loads the offer in the path as the visitor may see it: an
@@ -344,6 +345,10 @@ func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int,
 	var err error
 	if o.Status == vestiging.OfferApproved && !o.Remote() {
 		if data.Replies, err = s.replies(r, vestiging.ReplyToOffer, o.ID, data.Back, reply); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToOffer, o.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}

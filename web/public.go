@@ -293,9 +293,10 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 type eventData struct {
-	Event   *vestiging.Event
-	Replies *repliesView // for the library's own published events
-	Signup  *signupView  // the sign-up part (registration.go)
+	Event     *vestiging.Event
+	Replies   *repliesView   // for the library's own published events
+	Signup    *signupView    // the sign-up part (registration.go)
+	Fediverse *fediverseView // for the library's own public events
 }
 
 // pathEvent loads the event whose id is in the path.
@@ -371,6 +372,12 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int,
 	}
 	if !e.Remote() && e.Status == vestiging.StatusPublished {
 		if data.Replies, err = s.replies(r, vestiging.ReplyToEvent, e.ID, eventPath(e), reply); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if !e.Remote() && vestiging.IsPublic(e.Status) {
+		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToEvent, e.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}

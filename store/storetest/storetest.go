@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("PublishEvents", func(t *testing.T) { testPublishEvents(t, open) })
 	t.Run("PublishOffers", func(t *testing.T) { testPublishOffers(t, open) })
 	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
+	t.Run("Reactions", func(t *testing.T) { testReactions(t, open) })
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
