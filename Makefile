@@ -14,7 +14,12 @@ FUZZTIME ?= 30000x
 # The store's tests and benchmarks use PostgreSQL when this is set.
 export VESTIGING_TEST_POSTGRES
 
-.PHONY: run build test lint bench clean
+# Leaflet, the map's library, is vendored into web/static/leaflet from npm so
+# the instance serves it itself (CSP script-src 'self'); `make leaflet` brings
+# that version again. The files are committed: building needs no npm.
+LEAFLET ?= 1.9.4
+
+.PHONY: run build test lint bench clean audit leaflet
 
 run: build
 	./$(BIN) serve --demo --listen 127.0.0.1:8080 --base-url http://localhost:8080 --data ./data
@@ -35,6 +40,20 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# audit starts a demo instance and prints Lighthouse's scores (mobile) for the
+# home page, the agenda, an event, a course and the offers board.
+audit:
+	bash .ci/audit
+
+leaflet:
+	npm install --no-save --no-audit --no-fund --prefix .ci/node leaflet@$(LEAFLET)
+	rm -rf web/static/leaflet && mkdir -p web/static/leaflet/images
+	cp .ci/node/node_modules/leaflet/dist/leaflet.js .ci/node/node_modules/leaflet/dist/leaflet.css web/static/leaflet/
+	sed -i "/sourceMappingURL/d" web/static/leaflet/leaflet.js # the map is not shipped
+	cp .ci/node/node_modules/leaflet/dist/images/*.png web/static/leaflet/images/
+	cp .ci/node/node_modules/leaflet/LICENSE web/static/leaflet/LICENSE
+	echo "Leaflet $(LEAFLET) from npm (make leaflet); BSD 2-Clause, see LICENSE." > web/static/leaflet/README
 
 # clean keeps ./data: it holds the demo database, which may have your changes.
 clean:

@@ -98,6 +98,10 @@ type Event struct {
 	// else published); zero when it gave none. UpsertRemoteEvent keeps a
 	// newer stored version over an older one that arrives late.
 	RemoteUpdatedAt time.Time
+	// PreviousStartsAt is where a published event started before staff
+	// moved it (schema.org's previousStartDate: it was rescheduled); zero
+	// when it never moved. Filled by Event, not FindEvents.
+	PreviousStartsAt time.Time
 	// Hidden (filled by Event, not FindEvents, which leaves such events
 	// out): staff removed the remote event here, or its library or domain is
 	// blocked or silenced. Only staff still see its page.

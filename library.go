@@ -23,6 +23,9 @@ type Library struct {
 	// which Mastodon and GoToSocial show above the profile.
 	BannerURL string
 	BannerAlt string
+	// Colour is the house colour, "#rrggbb"; "" is DefaultColour. Pages
+	// use the shades of its Palette.
+	Colour    string
 	UpdatedAt time.Time
 
 	// AllowGuests lets people without an account sign up with name and
@@ -40,6 +43,16 @@ type Library struct {
 	// FirstPostsReviewed: a resident's first this-many posts (offers and
 	// replies) always wait for approval; 0 turns this off.
 	FirstPostsReviewed int
+}
+
+// Palette is the library's house colour and its shades; a stored colour
+// was checked, so only a row written by hand falls back to the default.
+func (l *Library) Palette() Palette {
+	p, err := NewPalette(l.Colour)
+	if err != nil {
+		p, _ = NewPalette(DefaultColour)
+	}
+	return p
 }
 
 // DefaultAnonymizeAfterDays is how long registrations keep who signed up.
@@ -64,6 +77,15 @@ func (l *Library) Validate() error {
 	checkText(v, "logo_alt", l.LogoAlt, false, 300)
 	checkURL(v, "banner_url", &l.BannerURL)
 	checkText(v, "banner_alt", l.BannerAlt, l.BannerURL != "", 300)
+	if l.Colour = strings.TrimSpace(l.Colour); l.Colour != "" {
+		if c, err := ParseColour(l.Colour); err != nil {
+			v.Add("colour", ErrorMessage(err))
+		} else if _, err := NewPalette(c); err != nil {
+			v.Add("colour", ErrorMessage(err))
+		} else {
+			l.Colour = c
+		}
+	}
 	if l.AnonymizeAfterDays < 0 || l.AnonymizeAfterDays > 3650 {
 		v.Add("anonymize_after_days", "Give a number of days from 0 to 3650.")
 	}

@@ -15,6 +15,7 @@ var (
 	weekdayAbbrNL = [...]string{"zo", "ma", "di", "wo", "do", "vr", "za"}
 	weekdayAbbrEN = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 	weekdayNameNL = [...]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
+	monthAbbrNL   = [...]string{"jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"}
 	monthNL       = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
 		"september", "oktober", "november", "december"}
 )
@@ -33,6 +34,33 @@ func FormatDate(lang string, t time.Time) string {
 		return fmt.Sprintf("%s %d %s %d", weekdayAbbrEN[t.Weekday()], t.Day(), t.Month(), t.Year())
 	}
 	return fmt.Sprintf("%s %d %s %d", weekdayAbbrNL[t.Weekday()], t.Day(), monthNL[t.Month()-1], t.Year())
+}
+
+// FormatDay writes a day as the agenda's headings do: "zaterdag 19
+// december", or "Saturday 19 December"; withYear adds the year.
+func FormatDay(lang string, t time.Time, withYear bool) string {
+	s := fmt.Sprintf("%s %d %s", WeekdayName(lang, t.Weekday()), t.Day(), MonthName(lang, t.Month()))
+	if withYear {
+		s += fmt.Sprintf(" %d", t.Year())
+	}
+	return s
+}
+
+// MonthName is a month in full: "december", "December".
+func MonthName(lang string, m time.Month) string {
+	if English(lang) {
+		return m.String()
+	}
+	return monthNL[m-1]
+}
+
+// MonthAbbr is a month in three letters, as a date badge shows it: "mrt",
+// "Mar".
+func MonthAbbr(lang string, m time.Month) string {
+	if English(lang) {
+		return m.String()[:3]
+	}
+	return monthAbbrNL[m-1]
 }
 
 // FormatSpan writes a start and end in loc: "za 5 december 2026,

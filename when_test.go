@@ -44,3 +44,26 @@ func TestWeekday(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatDay(t *testing.T) {
+	day := time.Date(2026, time.December, 19, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		lang     string
+		withYear bool
+		want     string
+	}{
+		{"nl", false, "zaterdag 19 december"},
+		{"nl", true, "zaterdag 19 december 2026"},
+		{"en", false, "Saturday 19 December"},
+	} {
+		if got := FormatDay(tc.lang, day, tc.withYear); got != tc.want {
+			t.Errorf("FormatDay(%s, %v) = %q, want %q", tc.lang, tc.withYear, got, tc.want)
+		}
+	}
+	if got, want := MonthAbbr("nl", time.March), "mrt"; got != want {
+		t.Errorf("MonthAbbr(nl, March) = %q, want %q", got, want)
+	}
+	if got, want := MonthAbbr("en", time.March), "Mar"; got != want {
+		t.Errorf("MonthAbbr(en, March) = %q, want %q", got, want)
+	}
+}

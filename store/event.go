@@ -130,6 +130,10 @@ func (db *DB) Event(ctx context.Context, id int64) (*vestiging.Event, error) {
 	if err := db.fillEvents(ctx, db.db, []*vestiging.Event{e}); err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
 	}
+	if err := db.db.QueryRowContext(ctx, `SELECT previous_starts_at FROM events WHERE id = $1`, id).
+		Scan(scanNullTime(&e.PreviousStartsAt)); err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, db.mapError(err))
+	}
 	if e.OriginID != nil {
 		err := db.db.QueryRowContext(ctx, `SELECT e.hidden OR e.origin_id IN (`+hiddenActorsSQL+`) FROM events e WHERE e.id = $1`,
 			id).Scan(&e.Hidden)
@@ -523,6 +527,14 @@ func (db *DB) insertLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e, old *vestiging.Event) error {
 	if err := db.updateEvent(ctx, tx, e); err != nil {
 		return err
+	}
+	if vestiging.IsPublic(old.Status) && !old.StartsAt.Equal(e.StartsAt) {
+		// Moved in public: a rescheduled event, which pages say as such.
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET previous_starts_at = $1 WHERE id = $2`,
+			db.dialect.timeArg(old.StartsAt), e.ID); err != nil {
+			return fmt.Errorf("previous start: %w", db.mapError(err))
+		}
+		e.PreviousStartsAt = old.StartsAt
 	}
 	if err := db.queueRegistrants(ctx, tx, old, e); err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,31 +13,29 @@ import (
 
 // The embeddable agenda: /embed/agenda is a compact list for an iframe on
 // the library's own website. Only /embed/ pages may be framed by other
-// sites (headers.go). The theme colour reaches the page as a stylesheet,
-// /embed/style.css?color=…, since the CSP allows no inline style or script.
+// sites (headers.go). The library's colour, or the one in ?color=, reaches
+// the page through the stylesheet, /style.css?color=… (look.go), since the
+// CSP allows no inline style or script.
 
 const (
 	embedDefaultLimit = 10
 	embedMaxLimit     = 50
-	// defaultAccent is the site's own accent colour (static/style.css).
-	defaultAccent = "#0b5394"
 )
 
-// hexColor is the only colour syntax accepted: #rgb or #rrggbb. Anything
-// else is ignored, so nothing a visitor types ends up in the stylesheet.
-var hexColor = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}){1,2}$`)
-
-// themeColor returns the colour lower-cased, or "" when it is not a hex colour.
-func themeColor(v string) string {
-	if !hexColor.MatchString(v) {
+// embedColour reads ?color=: #rgb or #rrggbb, as the shade of it that text
+// and buttons can use, or "" for the library's own colour. Anything else is
+// ignored, so nothing a visitor types ends up in the stylesheet.
+func embedColour(v string) string {
+	c, err := vestiging.ParseColour(v)
+	if err != nil {
 		return ""
 	}
-	return strings.ToLower(v)
+	return vestiging.AccessibleShade(c)
 }
 
 type embedData struct {
 	Events    []*vestiging.Event
-	Color     string // a valid hex colour, or "" for the site's
+	Color     string // "#rrggbb", or "" for the library's own
 	AgendaURL string
 	lang      string
 	s         *Server
@@ -82,37 +79,11 @@ func (s *Server) embedAgenda(w http.ResponseWriter, r *http.Request) {
 	}
 	agenda := s.baseURL.JoinPath("agenda")
 	agenda.RawQuery = full.Encode()
-	data := embedData{Events: events, Color: themeColor(q.Get("color")), AgendaURL: agenda.String(),
+	data := embedData{Events: events, Color: embedColour(q.Get("color")), AgendaURL: agenda.String(),
 		lang: langFrom(r.Context()), s: s}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	s.render(w, r, http.StatusOK, "embed", s.newPage(r, data))
 }
-
-// embedStyle is the embed's stylesheet in the chosen colour.
-func (s *Server) embedStyle(w http.ResponseWriter, r *http.Request) {
-	color := themeColor(r.URL.Query().Get("color"))
-	if color == "" {
-		color = defaultAccent
-	}
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	fmt.Fprintf(w, embedCSS, color)
-}
-
-// embedCSS sets the accent and lays out the compact list; the rest comes
-// from the site's stylesheet.
-const embedCSS = `:root { --accent: %s; --accent-dark: color-mix(in srgb, var(--accent) 70%%, black); }
-body.embed { background: transparent; }
-body.embed main { padding: .5rem; }
-body.embed h1 { font-size: 1.3rem; margin: 0 0 .5rem; color: var(--accent-dark); }
-.embed-library { font-weight: 400; }
-.embed-list { list-style: none; margin: 0; padding: 0; }
-.embed-list li { border-left: 4px solid var(--accent); padding: .25rem .75rem; margin: 0 0 .75rem; }
-.embed-list li a { font-weight: 700; }
-.embed-list li p { margin: .15rem 0; }
-.embed-list li.cancelled a { text-decoration: line-through; }
-.embed-list .badge { margin: 0 0 0 .5rem; font-size: .85rem; }
-`
 
 type staffFeedsData struct {
 	Base     string

@@ -28,7 +28,7 @@ func TestEmbedAgenda(t *testing.T) {
 		wantContains(t, res, "Voorleesuur", "Schrijfcafé", "Geannuleerd", "Lezing elders", "Van Bibliotheek Elders",
 			fmt.Sprintf(`<a href="%s/events/%d" target="_blank" rel="noopener">Voorleesuur`, e.srv.URL, local.ID),
 			fmt.Sprintf(`<a href="%s/events/%d" target="_blank" rel="noopener">Lezing elders`, e.srv.URL, remote.ID),
-			"(opent in een nieuw tabblad)", `<main id="main">`, `<link rel="stylesheet" href="/embed/style.css">`,
+			"(opent in een nieuw tabblad)", `<main id="main">`, `<link rel="stylesheet" href="/style.css?v=`,
 			fmt.Sprintf(`href="%s/agenda" target="_blank" rel="noopener">De hele agenda`, e.srv.URL))
 		wantNotContains(t, res, "Concept", `<header`, `<footer`, `<nav`, "<script", "style=")
 		if got := strings.Count(res.Body, "<h1"); got != 1 {
@@ -50,12 +50,13 @@ func TestEmbedAgenda(t *testing.T) {
 		tests := []struct {
 			color, link string
 		}{
-			{"#005A9C", `href="/embed/style.css?color=%23005a9c"`},
-			{"#fc0", `href="/embed/style.css?color=%23fc0"`},
-			{"red;}</style><script>alert(1)</script>", `href="/embed/style.css"`},
-			{"red", `href="/embed/style.css"`},
-			{"#12345", `href="/embed/style.css"`},
-			{"url(javascript:alert(1))", `href="/embed/style.css"`},
+			{"#005A9C", `href="/style.css?color=%23005a9c"`},
+			// Too light for text: the nearest darker shade.
+			{"#fc0", `href="/style.css?color=` + url.QueryEscape(vestiging.AccessibleShade("#ffcc00")) + `"`},
+			{"red;}</style><script>alert(1)</script>", `href="/style.css?v=`},
+			{"red", `href="/style.css?v=`},
+			{"#12345", `href="/style.css?v=`},
+			{"url(javascript:alert(1))", `href="/style.css?v=`},
 		}
 		for _, tt := range tests {
 			res := e.get(c, "/embed/agenda?color="+url.QueryEscape(tt.color))
@@ -65,14 +66,14 @@ func TestEmbedAgenda(t *testing.T) {
 		}
 	})
 	t.Run("Style", func(t *testing.T) {
-		res := e.get(c, "/embed/style.css?color=%23005A9C")
+		res := e.get(c, "/style.css?color=%23005A9C")
 		wantStatus(t, res, http.StatusOK)
 		if got := res.Header.Get("Content-Type"); got != "text/css; charset=utf-8" {
 			t.Errorf("content type %q", got)
 		}
 		wantContains(t, res, "--accent: #005a9c;")
-		res = e.get(c, "/embed/style.css?color="+url.QueryEscape("red;}</style><script>"))
-		wantContains(t, res, "--accent: "+defaultAccent+";")
+		res = e.get(c, "/style.css?color="+url.QueryEscape("red;}</style><script>"))
+		wantContains(t, res, "--accent: "+vestiging.DefaultColour+";")
 		wantNotContains(t, res, "script", "red;")
 	})
 	t.Run("Framing", func(t *testing.T) {

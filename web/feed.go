@@ -376,7 +376,6 @@ func (s *Server) feedRoutes(r chi.Router) {
 	r.Get("/themes/{slug}/agenda.ics", s.themeICS)
 	r.Route("/api/v1", s.apiRoutes)
 	r.Get("/embed/agenda", s.embedAgenda)
-	r.Get("/embed/style.css", s.embedStyle)
 	r.Get("/feeds/{token}.ics", s.personalICS)
 	r.With(s.requireAccount).Get("/account/feed", s.accountFeed)
 	r.With(s.requireAccount).Post("/account/feed", s.revokeFeed)

@@ -7,9 +7,16 @@ import (
 
 // The security headers of every response are decided here, and only here.
 const (
-	// csp allows the site's own styles and forms, images from anywhere
-	// (remote libraries' banners, a media host) and no script at all.
-	csp = "default-src 'self'; img-src 'self' https: http:; style-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+	// csp allows the site's own styles, scripts and forms, and images from
+	// anywhere (remote libraries' banners, a media host, the map's tiles).
+	// The scripts (the map, copying a link) only enhance pages that work
+	// without them.
+	csp = "default-src 'self'; img-src 'self' https: http:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'"
+	// formSelf keeps forms on the site; an event's page has one more: its
+	// share form's answer sends the reader on to their own server's share
+	// page (travel.go), which browsers check against form-action too.
+	formSelf  = "; form-action 'self'"
+	formShare = "; form-action 'self' https:"
 	// hsts: a year; browsers then refuse plain http to this host.
 	hsts = "max-age=31536000"
 )
@@ -27,10 +34,14 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		form := formSelf
+		if isObjectPath(r.URL.Path) && (strings.HasPrefix(r.URL.Path, "/events/") || strings.HasPrefix(r.URL.Path, "/courses/")) {
+			form = formShare
+		}
 		if embedPath(r.URL.Path) {
-			h.Set("Content-Security-Policy", csp+"; frame-ancestors *")
+			h.Set("Content-Security-Policy", csp+form+"; frame-ancestors *")
 		} else {
-			h.Set("Content-Security-Policy", csp+"; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", csp+form+"; frame-ancestors 'none'")
 			h.Set("X-Frame-Options", "DENY")
 		}
 		if s.secure || r.TLS != nil {

@@ -149,6 +149,7 @@ func TestSecurityHeaders(t *testing.T) {
 		name, base, path string
 		wantStatus       int
 		wantFrame        string // the CSP's frame-ancestors
+		wantForm         string // its form-action: formSelf unless set
 		wantHSTS         bool
 	}{
 		{name: "home", base: "http://localhost", path: "/", wantStatus: http.StatusOK, wantFrame: "frame-ancestors 'none'"},
@@ -157,6 +158,8 @@ func TestSecurityHeaders(t *testing.T) {
 		{name: "health", base: "http://localhost", path: "/healthz", wantStatus: http.StatusOK, wantFrame: "frame-ancestors 'none'"},
 		{name: "not found", base: "http://localhost", path: "/nothing", wantStatus: http.StatusNotFound, wantFrame: "frame-ancestors 'none'"},
 		{name: "embed may be framed", base: "http://localhost", path: "/embed/agenda", wantFrame: "frame-ancestors *"},
+		// The share form sends the reader on to their own server.
+		{name: "event page", base: "http://localhost", path: "/events/1", wantFrame: "frame-ancestors 'none'", wantForm: formShare},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +169,11 @@ func TestSecurityHeaders(t *testing.T) {
 				wantStatus(t, res, tt.wantStatus)
 			}
 			h := res.Header
-			if got, want := h.Get("Content-Security-Policy"), csp+"; "+tt.wantFrame; got != want {
+			form := tt.wantForm
+			if form == "" {
+				form = formSelf
+			}
+			if got, want := h.Get("Content-Security-Policy"), csp+form+"; "+tt.wantFrame; got != want {
 				t.Errorf("CSP %q, want %q", got, want)
 			}
 			if got, want := h.Get("X-Content-Type-Options"), "nosniff"; got != want {

@@ -15,24 +15,61 @@ import (
 )
 
 type homeData struct {
-	Events  []*vestiging.Event
-	Courses []*vestiging.Event
+	Today, Weekend []*vestiging.Event // what is on today and this weekend
+	Soon           []*vestiging.Event // the next ones, when today and the weekend are empty
+	Courses        []*vestiging.Event // courses starting soon
+	Network        []*vestiging.Event // highlights from the libraries followed
+	Offers         []*vestiging.Offer // the newest on the board
+	Themes         []*vestiging.Theme // the statutory themes
 }
+
+// homeCards is how many cards each row of the home page shows.
+const homeCards = 4
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	now := s.now()
-	events, _, err := s.svc.FindEvents(ctx, vestiging.EventFilter{From: now, Kind: vestiging.KindEvent, Limit: 5})
+	now, loc := s.now(), defaultLocation()
+	p := s.newPage(r, nil)
+	var err error
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("home themes: %w", err))
+		return
+	}
+	data := homeData{}
+	find := func(into *[]*vestiging.Event, f vestiging.EventFilter) {
+		if err == nil {
+			*into, _, err = s.svc.FindEvents(ctx, f)
+		}
+	}
+	todayFrom, todayTo, _ := period(whenToday, now, loc)
+	weekendFrom, weekendTo, _ := period(whenWeekend, now, loc)
+	find(&data.Today, vestiging.EventFilter{From: todayFrom, To: todayTo, Limit: homeCards})
+	if weekendFrom.Before(todayTo) {
+		weekendFrom = todayTo // today is already shown
+	}
+	find(&data.Weekend, vestiging.EventFilter{From: weekendFrom, To: weekendTo, Limit: homeCards})
+	if len(data.Today) == 0 && len(data.Weekend) == 0 {
+		find(&data.Soon, vestiging.EventFilter{From: now, Limit: homeCards})
+	}
+	find(&data.Courses, vestiging.EventFilter{From: now, Kind: vestiging.KindCourse, Limit: homeCards})
+	if s.fed != nil {
+		find(&data.Network, vestiging.EventFilter{From: now, Source: vestiging.SourceRemote, Limit: homeCards})
+	}
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("home events: %w", err))
 		return
 	}
-	courses, _, err := s.svc.FindEvents(ctx, vestiging.EventFilter{From: now, Kind: vestiging.KindCourse, Limit: 5})
-	if err != nil {
-		s.fail(w, r, fmt.Errorf("home courses: %w", err))
+	if data.Offers, _, err = s.svc.FindOffers(ctx, vestiging.OfferFilter{Status: vestiging.OfferApproved, Limit: 3}); err != nil {
+		s.fail(w, r, fmt.Errorf("home offers: %w", err))
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", s.newPage(r, homeData{Events: events, Courses: courses}))
+	for _, t := range p.Themes {
+		if placeholders[t.Slug] {
+			data.Themes = append(data.Themes, t)
+		}
+	}
+	p.Data = data
+	s.render(w, r, http.StatusOK, "home", p)
 }
 
 // paging is the state of one list page and the links to its neighbours,
@@ -92,19 +129,38 @@ func pageNumber(q url.Values, limit int) (page, offset int, err error) {
 
 type agendaData struct {
 	Events    []*vestiging.Event
+	Days      []dayView // Events under their days, in the list view
 	Total     int
 	MoreThan  int // set when Total stopped at the count's cap: more than this many match
 	Branches  []*vestiging.Branch
 	Libraries []*vestiging.Actor // followed libraries, for the library filter; nil without federation
 	Paging    paging
 	Path      string // "/agenda", or "/my/agenda" for a resident's own
+	View      string // "" (the list), "month" or "map"
+	Views     []quickLink
+	Periods   []quickLink // the quick filters
+	// ThemeLinks are the quick filters per theme.
+	ThemeLinks []quickLink
+	Filtered   bool       // a filter of the folded form is set: show it open
+	Month      *monthView // the month view
+	Map        *mapView   // the map view
 }
+
+// dayView is one day of the list, under its heading.
+type dayView struct {
+	ID, Heading, Date string // Date is set under "Today" and "Tomorrow"
+	Events            []*vestiging.Event
+}
+
+// agendaViews are the agenda's views, English catalog keys.
+var agendaViews = []struct{ value, label string }{{"", "List"}, {"month", "Month"}, {"map", "Map"}}
 
 func (s *Server) agenda(w http.ResponseWriter, r *http.Request) { s.renderAgenda(w, r, nil) }
 
 // renderAgenda shows the network agenda (me nil): every event this
 // instance knows, or a resident's own: the library's events and those of
-// the libraries the resident follows. Both take the same filters.
+// the libraries the resident follows. Both take the same filters, and show
+// them as a list by day, a month or a map.
 func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestiging.Person) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -124,7 +180,7 @@ func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestig
 		s.fail(w, r, fmt.Errorf("agenda themes: %w", err))
 		return
 	}
-	data := agendaData{Path: "/agenda"}
+	data := agendaData{Path: "/agenda", View: q.Get("view")}
 	if data.Branches, err = s.svc.Branches(ctx); err != nil {
 		s.fail(w, r, fmt.Errorf("agenda branches: %w", err))
 		return
@@ -143,19 +199,71 @@ func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestig
 		s.fail(w, r, fmt.Errorf("agenda libraries: %w", err))
 		return
 	}
+	for _, v := range agendaViews {
+		u := cloneValues(q)
+		u.Del("view")
+		u.Del("month")
+		if v.value != "" {
+			u.Set("view", v.value)
+		}
+		link := quickLink{Label: v.label, URL: data.Path, Current: data.View == v.value}
+		if len(u) > 0 {
+			link.URL += "?" + u.Encode()
+		}
+		data.Views = append(data.Views, link)
+	}
+	data.Periods, data.ThemeLinks = quickFilters(data.Path, q, p)
+	for _, k := range []string{"from", "to", "audience", "branch", "library", "place", "online", "archive"} {
+		data.Filtered = data.Filtered || q.Get(k) != ""
+	}
+	switch data.View {
+	case "", "month", "map":
+	default:
+		f.Add("view", "Choose the list, the month or the map.")
+	}
+	var month time.Time
+	if data.View == "month" {
+		month = s.agendaMonth(q, f, &filter)
+	}
+	data.Filtered = data.Filtered || !f.Valid()
 	if !f.Valid() {
 		p.Data = data
 		s.render(w, r, http.StatusBadRequest, "agenda", p)
 		return
 	}
-	if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
-		s.fail(w, r, fmt.Errorf("agenda: %w", err))
-		return
+	switch data.View {
+	case "month":
+		events, err := s.feedEvents(ctx, filter, vestiging.MaxFeedSize)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("agenda month: %w", err))
+			return
+		}
+		data.Month = s.monthOf(p.Lang, data.Path, q, month, events)
+	case "map":
+		events, err := s.feedEvents(ctx, filter, vestiging.MaxFeedSize)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("agenda map: %w", err))
+			return
+		}
+		data.Map = s.mapOf(data.Path, q, events)
+	default:
+		if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
+			s.fail(w, r, fmt.Errorf("agenda: %w", err))
+			return
+		}
+		if filter.CountCapped(data.Total) {
+			data.MoreThan = data.Total - 1
+		}
+		data.Paging = newPaging(data.Path, q, page, filter.Limit, data.Total)
+		now := s.now()
+		for _, g := range groupByDay(data.Events, now) {
+			d := dayView{ID: "day-" + g.Date.Format(time.DateOnly), Heading: s.dayHeading(p.Lang, g.Date, now), Events: g.Events}
+			if days := g.Date.Sub(midnight(now.In(g.Date.Location()))).Hours() / 24; days > -1.5 && days < 1.5 {
+				d.Date = vestiging.FormatDay(p.Lang, g.Date, false)
+			}
+			data.Days = append(data.Days, d)
+		}
 	}
-	if filter.CountCapped(data.Total) {
-		data.MoreThan = data.Total - 1
-	}
-	data.Paging = newPaging(data.Path, q, page, filter.Limit, data.Total)
 	p.Data = data
 	s.render(w, r, http.StatusOK, "agenda", p)
 }
@@ -171,6 +279,13 @@ func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
 		filter.From = time.Time{}
 	}
 	loc := defaultLocation()
+	if v := q.Get("when"); v != "" {
+		if from, to, ok := period(v, s.now(), loc); ok {
+			filter.From, filter.To = from, to
+		} else {
+			f.Add("when", "Choose today, tomorrow, this weekend or this week.")
+		}
+	}
 	if v := q.Get("from"); v != "" {
 		if d, err := time.ParseInLocation(time.DateOnly, v, loc); err != nil {
 			f.Add("from", "Give the date as YYYY-MM-DD.")
@@ -297,6 +412,8 @@ type eventData struct {
 	Replies   *repliesView   // for the library's own published events
 	Signup    *signupView    // the sign-up part (registration.go)
 	Fediverse *fediverseView // for the library's own public events
+	Travel    travelView     // to a calendar, to share (travel.go)
+	Share     *form          // the Mastodon share form, with its error
 }
 
 // pathEvent loads the event whose id is in the path.
@@ -364,7 +481,7 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request, kind string) 
 // renderEvent renders an event or course page; reply holds a refused
 // reply's text and error, or nil.
 func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int, e *vestiging.Event, reply *form) {
-	data := eventData{Event: e}
+	data := eventData{Event: e, Travel: s.travelOf(langFrom(r.Context()), e), Share: shareFormFrom(r.Context())}
 	var err error
 	if data.Signup, err = s.signupFor(r, e); err != nil {
 		s.fail(w, r, err)
@@ -387,6 +504,11 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, fmt.Errorf("themes: %w", err))
 		return
 	}
+	if p.Library, err = s.svc.Library(r.Context()); err != nil {
+		s.fail(w, r, fmt.Errorf("library: %w", err))
+		return
+	}
+	p.Meta = s.eventMeta(r, p.Library, e, p.Themes)
 	s.render(w, r, status, e.Kind, p)
 }
 

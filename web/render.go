@@ -19,7 +19,8 @@ type pageSet struct {
 
 // mustParseTemplates parses every page with the layout and the shared
 // partials (partials.html and each part's partials_*.html), once per language.
-func mustParseTemplates(l *Locales) map[string]*pageSet {
+func (s *Server) mustParseTemplates() map[string]*pageSet {
+	l := s.locales
 	pages, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -32,7 +33,7 @@ func mustParseTemplates(l *Locales) map[string]*pageSet {
 		}
 		set := &pageSet{byLang: map[string]*template.Template{}}
 		for _, lang := range l.Languages() {
-			t, err := template.New(name).Funcs(templateFuncs(l, lang)).
+			t, err := template.New(name).Funcs(templateFuncs(l, lang)).Funcs(s.siteFuncs()).
 				ParseFS(assets, "templates/layout.html", "templates/partials*.html", p)
 			if err != nil {
 				panic(err)
@@ -61,6 +62,8 @@ type page struct {
 	// agenda's library filter.
 	Federated bool
 	Account   string // the library's fediverse handle, "@agenda@host"; "" without federation
+	Look      look   // filled by render from Library
+	Meta      *pageMeta
 }
 
 // ThemeName returns the theme's name in the page's language, or the slug
@@ -107,6 +110,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		} else if vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			s.log.Error("library for layout", "err", err)
 		}
+	}
+	p.Look = s.lookOf(p.Library)
+	if p.Meta == nil {
+		p.Meta = s.defaultMeta(r, p.Library, p.Look)
 	}
 	set, ok := s.templates[name]
 	if !ok {

@@ -177,9 +177,16 @@ func TestRemoteContentSafe(t *testing.T) {
 // that merely shows such markup, escaped, does not match.
 var active = regexp.MustCompile(`(?i)<(script|img|iframe|object|embed|style|svg)\b|<[^>]*\s(on\w+|style)\s*=|<[^>]*=\s*["']?\s*javascript:`)
 
+// ownMarkup is what the site itself puts on its pages that active would
+// match: the drawings of activities without an image, its own scripts, the
+// JSON-LD (whose JSON has no "<"), and meta tags (whose escaped content has
+// none either).
+var ownMarkup = regexp.MustCompile(`<svg class="placeholder tint-\d" viewBox="0 0 160 90" aria-hidden="true" focusable="false"><use href="/static/placeholders\.svg#[a-z-]+"></use></svg>` +
+	`|<script src="/static/[a-z/.]+" defer></script>|<script type="application/ld\+json">[^<]*</script>|<meta (?:name|property)="[^"]+" content="[^"<>]*">`)
+
 func wantInert(t *testing.T, res response) {
 	t.Helper()
-	if m := active.FindAllString(res.Body, -1); len(m) > 0 {
+	if m := active.FindAllString(ownMarkup.ReplaceAllString(res.Body, ""), -1); len(m) > 0 {
 		t.Errorf("active markup on the page: %q", m)
 	}
 }

@@ -55,6 +55,12 @@ type Config struct {
 	// Locales are the translations; nil is the built-in ones (web/locales).
 	Locales *Locales
 
+	// MapTiles is the address of the map's tiles, {z}/{x}/{y} in it;
+	// empty is OpenStreetMap's. MapAttribution credits them ("" with the
+	// default tiles: OpenStreetMap's contributors).
+	MapTiles       string
+	MapAttribution string
+
 	// Uploads, optional: nil Media takes none.
 	Media    *media.Store
 	MediaURL *url.URL // where /media/ is seen; nil is the base URL's. Another host serves only uploads.
@@ -102,6 +108,9 @@ type Server struct {
 	media     *media.Store
 	mediaURL  *url.URL // the base of uploads' addresses, ending in /media/
 	mediaHost string   // set when uploads have a host of their own
+	icons     iconCache
+
+	tiles, tilesAttribution string // the map's tiles and whose they are
 }
 
 // New builds the server and its routes. It panics when the embedded
@@ -128,12 +137,19 @@ func New(cfg Config) *Server {
 	} else if !strings.EqualFold(s.mediaURL.Host, s.baseURL.Host) {
 		s.mediaHost = s.mediaURL.Host
 	}
+	s.tiles, s.tilesAttribution = cfg.MapTiles, cfg.MapAttribution
+	if s.tiles == "" {
+		s.tiles = DefaultMapTiles
+	}
+	if s.tiles == DefaultMapTiles && s.tilesAttribution == "" {
+		s.tilesAttribution = osmAttribution
+	}
 	s.secure = s.baseURL.Scheme == "https"
 	s.locales = cfg.Locales
 	if s.locales == nil {
 		s.locales = builtin()
 	}
-	s.templates = mustParseTemplates(s.locales)
+	s.templates = s.mustParseTemplates()
 
 	r := chi.NewRouter()
 	r.Use(middleware.GetHead) // HEAD answers like GET, for link checkers and monitors
@@ -150,10 +166,15 @@ func New(cfg Config) *Server {
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 
 	r.Get("/", s.home)
+	s.lookRoutes(r)
 	s.feedRoutes(r)
 	r.Get("/agenda", s.agenda)
 	r.Get("/events/{id}", s.eventPage)
 	r.Get("/courses/{id}", s.coursePage)
+	r.Get("/events/{id}.ics", s.eventICS)
+	r.Get("/courses/{id}.ics", s.eventICS)
+	r.Post("/events/{id}/share", s.shareEvent)
+	r.Post("/courses/{id}/share", s.shareEvent)
 	r.Get("/offers", s.offers)
 	r.Get("/offers/{id}", s.offerPage)
 	r.Get("/library", s.libraryPage)

@@ -476,7 +476,7 @@ func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
 	f := newForm(nil)
 	for name, v := range map[string]string{"name": lib.Name, "description": lib.Description, "email": lib.Email,
 		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt,
-		"banner_url": lib.BannerURL, "banner_alt": lib.BannerAlt} {
+		"banner_url": lib.BannerURL, "banner_alt": lib.BannerAlt, "colour": lib.Colour} {
 		f.Set(name, v)
 	}
 	setModerationSettings(f, lib)
@@ -526,10 +526,15 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
 	lib.BannerURL, lib.BannerAlt = f.Get("banner_url"), f.Get("banner_alt")
+	lib.Colour = f.Get("colour")
 	readModerationSettings(f, lib)
 	readSignupSettings(f, lib)
 	// Every message at once: the upload's and the fields'.
 	f.AddDomain(vestiging.FieldErrors(lib.Validate()))
+	if f.Err("colour") == vestiging.MsgColourTooLight {
+		// The message says the field now offers a shade that can be used.
+		f.Set("colour", vestiging.AccessibleShade(f.Get("colour")))
+	}
 	if !f.Valid() {
 		s.libraryForm(w, r, http.StatusUnprocessableEntity, f)
 		return

@@ -352,6 +352,9 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	if _, err := parseMediaURL(*o.mediaURL); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if err := checkMapTiles(*o.mapTiles, *o.mapAttribution); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if _, err := newLogger(io.Discard, *o.logFormat, *o.logLevel); err != nil {
 		problems = append(problems, err.Error())
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vestiging/vestiging/metrics"
 	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/web"
 )
 
 // newLogger builds the process's logger from --log-format and --log-level.
@@ -54,4 +55,19 @@ func newMetrics(db *store.DB) *metrics.Metrics {
 			return out, err
 		},
 	})
+}
+
+// checkMapTiles checks --map-tiles: an https address (or http, for a tile
+// server on this machine) with the {z}, {x} and {y} Leaflet fills in, and
+// with other tiles than OpenStreetMap's whose they are.
+func checkMapTiles(tiles, attribution string) error {
+	u, err := url.Parse(tiles)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		!strings.Contains(tiles, "{z}") || !strings.Contains(tiles, "{x}") || !strings.Contains(tiles, "{y}") {
+		return fmt.Errorf("--map-tiles %q must be an https:// address with {z}, {x} and {y}, such as %s", tiles, web.DefaultMapTiles)
+	}
+	if tiles != web.DefaultMapTiles && strings.TrimSpace(attribution) == "" {
+		return fmt.Errorf("--map-tiles: say whose tiles they are with --map-attribution")
+	}
+	return nil
 }

@@ -95,6 +95,9 @@ type serveConfig struct {
 	// where they are linked, nil: the base URL's /media/.
 	MediaDir string
 	MediaURL *url.URL
+	// MapTiles and MapAttribution: the map's tiles and their credit; ""
+	// is OpenStreetMap's.
+	MapTiles, MapAttribution string
 	// Mail sends the mails' jobs; nil writes them to the log.
 	Mail mail.Sender
 }
@@ -184,6 +187,8 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		ServeMetrics:   cfg.MetricsListener == nil,
 		Media:          uploads,
 		MediaURL:       cfg.MediaURL,
+		MapTiles:       cfg.MapTiles,
+		MapAttribution: cfg.MapAttribution,
 	})
 	workers := river.NewWorkers()
 	fed.AddWorkers(workers)
@@ -262,6 +267,8 @@ type serveOptions struct {
 	logLevel        *string
 	metricsListen   *string
 	mediaURL        *string
+	mapTiles        *string
+	mapAttribution  *string
 	mail            mailFlags
 }
 
@@ -280,6 +287,8 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.logLevel = fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
 	o.metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
 	o.mediaURL = fs.String("media-url", "", "a separate host for uploaded images, e.g. https://media.example.org (served there at /media/, and no longer by --base-url's host); empty: --base-url")
+	o.mapTiles = fs.String("map-tiles", web.DefaultMapTiles, "the map's tiles, an https:// address with {z}, {x} and {y}")
+	o.mapAttribution = fs.String("map-attribution", "", "who the map's tiles are from, shown on the map; required with other tiles than OpenStreetMap's")
 	o.net.register(fs)
 	o.mail.register(fs)
 	return fs, o
@@ -339,6 +348,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
 		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL, Mail: mailer,
+		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution,
 	}, ln)
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ func testLibrary(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 		before := time.Now()
 		l.Name, l.Description, l.Email, l.Website = " Bibliotheek Rivierenland ", "<p>Welkom<script>x</script></p>", "info@example.nl", "https://example.nl"
+		l.Colour = " #E4007C "
 		if err := db.UpdateLibrary(t.Context(), l); err != nil {
 			t.Fatalf("update: %v", err)
 		}
@@ -28,17 +29,17 @@ func testLibrary(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err != nil {
 			t.Fatalf("library: %v", err)
 		}
-		if got.Name != "Bibliotheek Rivierenland" || got.Description != "<p>Welkom</p>" {
-			t.Errorf("name %q description %q: not normalised", got.Name, got.Description)
+		if got.Name != "Bibliotheek Rivierenland" || got.Description != "<p>Welkom</p>" || got.Colour != "#e4007c" {
+			t.Errorf("name %q description %q colour %q: not normalised", got.Name, got.Description, got.Colour)
 		}
 		same(t, "library", got, l)
 	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		db := open(t)
-		err := db.UpdateLibrary(t.Context(), &vestiging.Library{Name: " ", Email: "not an address"})
+		err := db.UpdateLibrary(t.Context(), &vestiging.Library{Name: " ", Email: "not an address", Colour: "#ffff00"})
 		wantCode(t, err, vestiging.EINVALID)
-		if f := vestiging.FieldErrors(err); f["name"] == "" || f["email"] == "" {
-			t.Errorf("fields %v, want name and email", f)
+		if f := vestiging.FieldErrors(err); f["name"] == "" || f["email"] == "" || f["colour"] != vestiging.MsgColourTooLight {
+			t.Errorf("fields %v, want name, email and colour", f)
 		}
 		l, err := db.Library(t.Context())
 		if err != nil || l.Name != "Bibliotheek" {
