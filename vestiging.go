@@ -35,6 +35,8 @@ type Services interface {
 	ModerationService
 	PersonService
 	SessionService
+	APIService
+	WebhookService
 	// InsertJob queues background work, such as a MailJob.
 	InsertJob(ctx context.Context, args JobArgs) error
 	Ping(ctx context.Context) error

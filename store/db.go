@@ -52,8 +52,10 @@ type DB struct {
 	groupMu sync.Mutex // guards group
 	group   *jobGroup  // InsertJob calls waiting to be committed together
 
-	seenPruned       atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
-	tombstonesPruned atomic.Int64 // when DeleteRemoteObject last forgot old tombstones
+	seenPruned        atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
+	tombstonesPruned  atomic.Int64 // when DeleteRemoteObject last forgot old tombstones
+	idempotencyPruned atomic.Int64 // when SaveIdempotentResponse last forgot old keys
+	deliveriesPruned  atomic.Int64 // when RecordWebhookAttempt last forgot old deliveries
 }
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.

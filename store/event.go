@@ -518,6 +518,9 @@ func (db *DB) insertLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 	if err := db.queueRegistrants(ctx, tx, nil, e); err != nil {
 		return err
 	}
+	if err := db.eventHook(ctx, tx, nil, e); err != nil {
+		return err
+	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, false, vestiging.IsPublic(e.Status))
 }
 
@@ -540,6 +543,9 @@ func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e, old *vestigin
 		return err
 	}
 	if err := db.promoteAfterEdit(ctx, tx, e); err != nil {
+		return err
+	}
+	if err := db.eventHook(ctx, tx, old, e); err != nil {
 		return err
 	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, vestiging.IsPublic(old.Status), vestiging.IsPublic(e.Status))

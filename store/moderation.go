@@ -160,6 +160,11 @@ func (db *DB) CreateReport(ctx context.Context, r *vestiging.Report, by *vestigi
 			err = refine(db.mapError(err), vestiging.ECONFLICT, "This report was received before.", nil)
 			return refine(err, vestiging.EINVALID, "The reporter or the reported server is not known.", nil)
 		}
+		if !r.Outgoing {
+			if err := db.queueHook(ctx, tx, vestiging.HookReportReceived, vestiging.HookData{Report: &vestiging.HookReport{ID: r.ID}}); err != nil {
+				return err
+			}
+		}
 		if by == nil {
 			return nil
 		}

@@ -179,6 +179,9 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 		if err != nil {
 			return offerWriteError(db.mapError(err))
 		}
+		if err := db.offerHook(ctx, tx, o.ID, "", o.Status); err != nil {
+			return err
+		}
 		return db.queuePublish(ctx, tx, publishOffer, o.ID, false, o.Status == vestiging.OfferApproved)
 	})
 	if err != nil {
@@ -214,6 +217,9 @@ func (db *DB) changeOffer(ctx context.Context, id int64, update func(tx *sql.Tx)
 		}
 		status, err := update(tx)
 		if err != nil {
+			return err
+		}
+		if err := db.offerHook(ctx, tx, id, old, status); err != nil {
 			return err
 		}
 		return db.queuePublish(ctx, tx, publishOffer, id, old == vestiging.OfferApproved, status == vestiging.OfferApproved)

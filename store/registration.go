@@ -151,6 +151,9 @@ func (db *DB) Register(ctx context.Context, r *vestiging.Registration) error {
 		}
 		if r.State == vestiging.RegistrationConfirmed || r.State == vestiging.RegistrationWaitlisted {
 			jobs = append(jobs, countsJob(e.id, now))
+			if err := db.registrationHook(ctx, tx, vestiging.HookRegistrationCreated, r, e); err != nil {
+				return err
+			}
 		}
 		return db.insertJobs(ctx, tx, jobs...)
 	})
@@ -266,6 +269,11 @@ func (db *DB) ConfirmGuest(ctx context.Context, tokenHash string) (*vestiging.Re
 		}
 		if err := db.setState(ctx, tx, r, state, now); err != nil { // takePlace counted it
 			return err
+		}
+		if state != vestiging.RegistrationRejected {
+			if err := db.registrationHook(ctx, tx, vestiging.HookRegistrationCreated, r, e); err != nil {
+				return err
+			}
 		}
 		return db.insertJobs(ctx, tx, jobs...)
 	})
@@ -426,6 +434,11 @@ func (db *DB) move(ctx context.Context, tx *sql.Tx, r *vestiging.Registration, s
 		jobs = append(jobs, noticeJob(r, notice, ""))
 	}
 	if !e.remote {
+		hook := map[string]string{vestiging.NoticeCancelled: vestiging.HookRegistrationCancelled,
+			vestiging.NoticePromoted: vestiging.HookRegistrationPromoted}[notice]
+		if err := db.registrationHook(ctx, tx, hook, r, e); err != nil {
+			return err
+		}
 		promoted, err := db.promote(ctx, tx, e.id, now)
 		if err != nil {
 			return err
@@ -516,6 +529,9 @@ func (db *DB) promote(ctx context.Context, tx *sql.Tx, eventID int64, now time.T
 	var jobs []vestiging.JobArgs
 	for _, r := range next {
 		if err := db.writeState(ctx, tx, r, vestiging.RegistrationConfirmed, now); err != nil {
+			return nil, err
+		}
+		if err := db.registrationHook(ctx, tx, vestiging.HookRegistrationPromoted, r, e); err != nil {
 			return nil, err
 		}
 		jobs = append(jobs, noticeJob(r, vestiging.NoticePromoted, ""))

@@ -52,6 +52,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
+	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, open) })
+	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 }
 
 // wantCode fails the test unless err carries the domain error code.
