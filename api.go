@@ -96,8 +96,8 @@ func checkChoices(v Validation, field string, list *[]string, allowed []string, 
 	*list = slices.Compact(*list)
 }
 
-// Has reports whether the token carries scope.
-func (t *APIToken) Has(scope string) bool { return slices.Contains(t.Scopes, scope) }
+// Has reports whether the token carries scope; a nil token has none.
+func (t *APIToken) Has(scope string) bool { return t != nil && slices.Contains(t.Scopes, scope) }
 
 // Check refuses a revoked or expired token (EUNAUTHORIZED, saying which).
 func (t *APIToken) Check(now time.Time) error {

@@ -16,11 +16,13 @@ import (
 	"github.com/vestiging/vestiging/ical"
 )
 
-// The JSON read API, /api/v1, documented in static/openapi.yaml. Field
-// names are part of the contract: add fields, never rename or drop them.
+// The JSON API, /api/v1, documented in static/openapi.yaml: reading the
+// agenda is open to all; writing (apiwrite.go) takes an API token
+// (apiauth.go). Field names are part of the contract: add fields, never
+// rename or drop them.
 
 func (s *Server) apiRoutes(r chi.Router) {
-	r.Use(cors)
+	r.Use(cors, s.bearer, s.tokenLimit())
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, vestiging.Errorf(vestiging.ENOTFOUND, "We could not find this page. It may have been moved or removed."))
 	})
@@ -31,6 +33,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.Get("/events/{id}", s.apiEvent)
 	r.Get("/libraries", s.apiLibraries)
 	r.Get("/openapi.yaml", s.openAPI)
+	s.apiWriteRoutes(r)
 }
 
 // cors lets any website read the API with a plain GET (no credentials:
@@ -71,6 +74,9 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case code == "method_not_allowed":
 		status = http.StatusMethodNotAllowed
+	case code == vestiging.EINVALID && len(vestiging.FieldErrors(err)) > 0 && r.Method != http.MethodGet && r.Method != http.MethodHead:
+		// What was sent is understood but not valid, as a form's 422.
+		status = http.StatusUnprocessableEntity
 	case status >= 500:
 		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "Something went wrong on our side. Please try again later."
@@ -94,9 +100,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the status is sent; a client that went away is no error of ours
 }
 
-// apiOK answers a successful read, cacheable for a minute.
+// apiOK answers a successful read, cacheable for a minute when public.
 func apiOK(w http.ResponseWriter, v any) {
-	w.Header().Set("Cache-Control", "public, max-age=60")
+	if w.Header().Get("Cache-Control") == "" { // a token's answers are private (bearer)
+		w.Header().Set("Cache-Control", "public, max-age=60")
+	}
 	writeJSON(w, http.StatusOK, v)
 }
 
@@ -354,6 +362,13 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	if v := q.Get("status"); v != "" {
+		if filter.Statuses, err = s.apiStatuses(r, v); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		filter.Source = vestiging.SourceLocal
+	}
 	filter.Offset, filter.Limit = offset, limit
 	events, total, err := s.svc.FindEvents(ctx, filter)
 	if err != nil {
@@ -382,9 +397,10 @@ func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// As the event page answers the public: the API is the same to everyone,
-	// staff included, so a cache may keep what it says.
+	// staff included, so a cache may keep what it says. A token that may
+	// read events sees this library's drafts too, in private answers.
 	e, err := s.svc.Event(ctx, id)
-	if err == nil {
+	if err == nil && (e.Remote() || !tokenFrom(ctx).Has(vestiging.ScopeEventsRead)) {
 		err = shownToPublic(e)
 	}
 	if err != nil {
@@ -397,6 +413,28 @@ func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	apiOK(w, c.event(s, e))
+}
+
+// apiStatuses reads ?status=, a comma-separated list of statuses; any but
+// published and cancelled needs a token that may read events.
+func (s *Server) apiStatuses(r *http.Request, v string) ([]string, error) {
+	var out []string
+	for st := range strings.SplitSeq(v, ",") {
+		switch st = strings.TrimSpace(st); st {
+		case vestiging.StatusPublished, vestiging.StatusCancelled:
+		case vestiging.StatusDraft, vestiging.StatusPending:
+			if !tokenFrom(r.Context()).Has(vestiging.ScopeEventsRead) {
+				lang := langFrom(r.Context())
+				return nil, vestiging.Errorf(vestiging.EFORBIDDEN, s.locales.T(lang, "This request needs an API token with the scope %s."),
+					vestiging.ScopeEventsRead)
+			}
+		default:
+			return nil, &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
+				Fields: map[string]string{"status": "Unknown status."}}
+		}
+		out = append(out, st)
+	}
+	return out, nil
 }
 
 type apiLibrary struct {

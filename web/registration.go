@@ -547,14 +547,20 @@ func (s *Server) renderAttendees(w http.ResponseWriter, r *http.Request, status 
 // a guest may call themselves "=HYPERLINK(…)").
 func (s *Server) attendeesCSV(w http.ResponseWriter, r *http.Request) {
 	e, err := s.staffOpenEvent(r)
+	if err == nil {
+		err = s.writeAttendeesCSV(w, r, e)
+	}
 	if err != nil {
 		s.fail(w, r, err)
-		return
 	}
+}
+
+// writeAttendeesCSV writes e's attendee list as CSV, for the staff page
+// and the API alike.
+func (s *Server) writeAttendeesCSV(w http.ResponseWriter, r *http.Request, e *vestiging.Event) error {
 	d, err := s.attendeeList(r.Context(), e)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	lang := langFrom(r.Context())
 	t := func(k string) string { return s.locales.T(lang, k) }
@@ -589,14 +595,14 @@ func (s *Server) attendeesCSV(w http.ResponseWriter, r *http.Request) {
 	write(d.Cancelled, false)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		s.fail(w, r, fmt.Errorf("attendees csv of event %d: %w", e.ID, err))
-		return
+		return fmt.Errorf("attendees csv of event %d: %w", e.ID, err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="attendees-%d.csv"`, e.ID))
 	h.Set("Cache-Control", "private, no-store")
 	_, _ = w.Write(buf.Bytes())
+	return nil
 }
 
 // csvSafe defuses cells a spreadsheet would read as a formula (OWASP's

@@ -257,6 +257,7 @@ func New(cfg Config) *Server {
 	s.registrationRoutes(r)
 	s.communityRoutes(r)
 	s.adminRoutes(r)
+	s.integrationRoutes(r)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
