@@ -142,8 +142,7 @@ func (s *Server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
-		k := &vestiging.Idempotency{TokenID: tok.ID, Key: key, Fingerprint: hex.EncodeToString(sum[:])}
+		k := &vestiging.Idempotency{TokenID: tok.ID, Key: key, Fingerprint: fingerprint(r, body)}
 		if err := k.Validate(); err != nil {
 			s.apiError(w, r, err)
 			return
@@ -161,6 +160,12 @@ func (s *Server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			s.log.Error("save idempotent answer", "path", r.URL.Path, "err", err)
 		}
 	}
+}
+
+// fingerprint is what an Idempotency-Key is bound to: method, address and body.
+func fingerprint(r *http.Request, body []byte) string {
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
+	return hex.EncodeToString(sum[:])
 }
 
 // replay answers with what the key got before, and reports whether it did.

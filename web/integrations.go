@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,7 +46,7 @@ type tokensData struct {
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 	f := newForm(nil)
-	f.Set("days", "90")
+	f.Set("expires", "90")
 	s.renderTokens(w, r, http.StatusOK, f, "", "")
 }
 
@@ -68,16 +69,17 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(r.PostForm)
-	days, err := strconv.Atoi(f.Get("days"))
-	if err != nil || days < 1 || days > 730 {
-		f.Add("days", "Choose when the token expires.")
-	}
 	token, hash := vestiging.NewAPIToken()
 	now := s.now()
 	t := &vestiging.APIToken{Name: f.Get("name"), Scopes: r.PostForm["scopes"], Hash: hash, CreatedBy: personFrom(r.Context()).ID,
-		CreatedAt: now, ExpiresAt: now.AddDate(0, 0, days)}
+		CreatedAt: now}
+	if days, err := strconv.Atoi(f.Get("expires")); err == nil && slices.Contains(tokenLifetimes, days) {
+		t.ExpiresAt = now.AddDate(0, 0, days)
+	}
+	// Every message at once, as the event form shows them.
+	f.AddDomain(vestiging.FieldErrors(t.Validate()))
 	if f.Valid() {
-		err = s.svc.CreateAPIToken(r.Context(), t, s.auditEntry(r, "", "", ""))
+		err := s.svc.CreateAPIToken(r.Context(), t, s.auditEntry(r, "", "", ""))
 		if vestiging.ErrorCode(err) != vestiging.EINVALID && err != nil {
 			s.fail(w, r, err)
 			return
@@ -89,7 +91,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fresh := newForm(nil)
-	fresh.Set("days", "90")
+	fresh.Set("expires", "90")
 	s.renderTokens(w, r, http.StatusCreated, fresh, token, t.Name)
 }
 
