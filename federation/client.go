@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,6 +42,11 @@ type ClientOptions struct {
 	// peers on loopback listeners. Other private addresses stay refused.
 	AllowLoopback bool
 	UserAgent     string // e.g. "Vestiging/0.1.0 (+https://bieb.example)"
+	// IntranetHost is the one host name (as written in URLs) whose private
+	// addresses (RFC 1918, IPv6 ULA) may be reached, for webhooks to a
+	// system on the library's own network. Loopback, link-local and the
+	// other special addresses stay refused for it too.
+	IntranetHost string
 }
 
 // NewClient returns the one HTTP client for all outbound federation traffic
@@ -62,9 +68,28 @@ func NewClient(o ClientOptions) *http.Client {
 			return CheckIP(ap.Addr(), o.AllowLoopback)
 		},
 	}
+	dial := dialer.DialContext
+	if o.IntranetHost != "" {
+		intranet := &net.Dialer{
+			Timeout: ConnectTimeout,
+			Control: func(network, address string, _ syscall.RawConn) error {
+				ap, err := netip.ParseAddrPort(address)
+				if err != nil {
+					return fmt.Errorf("dial %s: %w", address, err)
+				}
+				return CheckIntranetIP(ap.Addr(), o.AllowLoopback)
+			},
+		}
+		dial = func(ctx context.Context, network, address string) (net.Conn, error) {
+			if host, _, err := net.SplitHostPort(address); err == nil && strings.EqualFold(strings.TrimSuffix(host, "."), o.IntranetHost) {
+				return intranet.DialContext(ctx, network, address)
+			}
+			return dialer.DialContext(ctx, network, address)
+		}
+	}
 	transport := &http.Transport{
 		Proxy:               nil, // a proxy would dial on our behalf, unchecked
-		DialContext:         dialer.DialContext,
+		DialContext:         dial,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: ConnectTimeout,
 		MaxIdleConns:        100,
@@ -155,6 +180,18 @@ func CheckIP(ip netip.Addr, allowLoopback bool) error {
 		reason = "link-local"
 	}
 	return &BlockedAddressError{Addr: ip, Reason: reason, Err: err}
+}
+
+// CheckIntranetIP is CheckIP that also allows the private ranges (RFC 1918
+// and IPv6 unique local addresses), for the one intranet host an admin
+// named; loopback (unless allowLoopback), link-local and the rest stay
+// refused, so the server itself and cloud metadata remain out of reach.
+func CheckIntranetIP(ip netip.Addr, allowLoopback bool) error {
+	err := CheckIP(ip, allowLoopback)
+	if err != nil && ip.Unmap().IsPrivate() {
+		return nil
+	}
+	return err
 }
 
 // ReadBody reads at most limit bytes; a longer body is an ETOOLARGE error.

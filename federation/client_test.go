@@ -366,3 +366,30 @@ func TestDeliver(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckIntranetIP(t *testing.T) {
+	tests := []struct {
+		ip      string
+		allowed bool
+	}{
+		{"10.1.2.3", true},
+		{"172.16.5.4", true},
+		{"192.168.1.1", true},
+		{"fd12:3456::1", true},
+		{"93.184.216.34", true},
+		{"127.0.0.1", false},
+		{"::1", false},
+		{"169.254.169.254", false},
+		{"fe80::1", false},
+		{"0.0.0.0", false},
+		{"100.64.0.1", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ip, func(t *testing.T) {
+			err := CheckIntranetIP(netip.MustParseAddr(tt.ip), false)
+			if got := err == nil; got != tt.allowed {
+				t.Errorf("allowed %v (%v), want %v", got, err, tt.allowed)
+			}
+		})
+	}
+}

@@ -59,7 +59,13 @@ type deliverWorker struct {
 }
 
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverJob]) time.Time {
-	return time.Now().Add(jitter(deliveryBackoff(job.Attempt), rand.Float64()))
+	return time.Now().Add(RetryDelay(job.Attempt))
+}
+
+// RetryDelay is how long a delivery that failed its attempt-th try waits
+// for the next: the policy above, jitter included. Webhooks retry on it too.
+func RetryDelay(attempt int) time.Duration {
+	return jitter(deliveryBackoff(attempt), rand.Float64())
 }
 
 // Timeout bounds a job by the client's own time-out, with room to record

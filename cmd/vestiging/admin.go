@@ -32,6 +32,8 @@ func admin(ctx context.Context, args []string, stdout io.Writer) error {
 			return adminDomainRule(ctx, rest, stdout, vestiging.DomainAllow)
 		case "unblock":
 			return adminUnblock(ctx, rest, stdout)
+		case "token":
+			return adminToken(ctx, rest, stdout)
 		}
 	}
 	return &usageError{`unknown admin command; run "vestiging help" for the list`}

@@ -29,6 +29,8 @@ Commands:
   admin unfollow HANDLE stop following it
   admin block DOMAIN    refuse a server (--reason R); admin unblock DOMAIN undoes it
   admin allow DOMAIN    allow a server, for serve --allowlist
+  admin token create    make an API token, printed once (--name, --scope S[,S], --expires 90d)
+  admin token list      list the API tokens; admin token revoke ID revokes one
   import ics FILE       import events from an iCalendar file (--branch ID)
   demo                  fill an empty database with a demo library
   config check          check the settings serve would use and print them

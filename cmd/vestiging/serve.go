@@ -26,6 +26,7 @@ import (
 	"github.com/vestiging/vestiging/media"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/web"
+	"github.com/vestiging/vestiging/webhook"
 )
 
 // shutdownTimeout is how long requests and jobs in flight may take to
@@ -198,6 +199,8 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		cfg.Mail = mail.Log{Logger: cfg.Logger}
 	}
 	mail.Register(workers, cfg.Mail, cfg.Logger)
+	webhook.Register(workers, webhook.Config{Services: db, AllowLoopback: cfg.AllowLoopback, UserAgent: federation.UserAgent(cfg.BaseURL),
+		Clock: cfg.Clock, Logger: cfg.Logger})
 	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
