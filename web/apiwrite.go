@@ -42,7 +42,8 @@ func (s *Server) apiWriteRoutes(r chi.Router) {
 
 // apiFields names the domain's field errors as the JSON names them.
 var apiFields = map[string]string{
-	"description": "description_html", "theme": "theme.slug", "branch_id": "place.branch_id",
+	"description": "description_html", "branch_id": "place.branch_id", "place_id": "place.place_id",
+	"price": "price.amount_cents", "member_price": "price.member_amount_cents", "price_note": "price.note",
 	"image_url": "image.url", "image_alt": "image.alt", "registration_mode": "registration.mode",
 	"registration_url": "registration.url", "capacity": "registration.capacity",
 }
@@ -103,14 +104,28 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 // library, …) are ignored, so a client may send back what it read.
 func readAPIEvent(in *apiEventJSON, e *vestiging.Event, v vestiging.Validation) {
 	e.Kind, e.Title, e.Description, e.Status = in.Kind, in.Title, in.DescriptionHTML, in.Status
-	e.TimeZone, e.Audience, e.Language, e.OnlineURL = in.TimeZone, in.Audience, in.Language, in.OnlineURL
-	e.Theme = ""
-	if in.Theme != nil {
-		e.Theme = in.Theme.Slug
+	e.TimeZone, e.Language, e.OnlineURL = in.TimeZone, in.Language, in.OnlineURL
+	// themes and audiences are the lists; theme and audience, their first
+	// items, are still read when the lists are not sent (PATCH clears a
+	// list sent alone as its single form).
+	e.Themes = nil
+	for _, t := range in.Themes {
+		e.Themes = append(e.Themes, t.Slug)
 	}
-	e.BranchID = nil
+	if len(e.Themes) == 0 && in.Theme != nil && in.Theme.Slug != "" {
+		e.Themes = []string{in.Theme.Slug}
+	}
+	e.Audiences = in.Audiences
+	if len(e.Audiences) == 0 && in.Audience != "" {
+		e.Audiences = []string{in.Audience}
+	}
+	e.Price = nil
+	if p := in.Price; p != nil {
+		e.Price = &vestiging.Price{Cents: p.AmountCents, MemberCents: p.MemberAmountCents, Note: p.Note}
+	}
+	e.BranchID, e.PlaceID, e.Place = nil, nil, nil
 	if in.Place != nil {
-		e.BranchID = in.Place.BranchID
+		e.BranchID, e.PlaceID = in.Place.BranchID, in.Place.PlaceID
 	}
 	e.ImageURL, e.ImageAlt = "", ""
 	if in.Image != nil {
@@ -125,7 +140,7 @@ func readAPIEvent(in *apiEventJSON, e *vestiging.Event, v vestiging.Validation) 
 		session := &vestiging.Session{StartsAt: apiReadTime(v, field+".starts_at", ss.StartsAt),
 			EndsAt: apiReadTime(v, field+".ends_at", ss.EndsAt), OnlineURL: ss.OnlineURL}
 		if ss.Place != nil {
-			session.BranchID = ss.Place.BranchID
+			session.BranchID, session.PlaceID = ss.Place.BranchID, ss.Place.PlaceID
 		}
 		e.Sessions = append(e.Sessions, session)
 	}
@@ -256,6 +271,17 @@ func (s *Server) apiUpdateEvent(w http.ResponseWriter, r *http.Request) {
 	in := c.event(s, e)
 	if _, ok := sent["sessions"]; ok {
 		in.Sessions = nil // replaced whole, not merged item by item
+	}
+	// The single forms of the lists, sent alone, replace them.
+	if _, ok := sent["themes"]; !ok {
+		if _, single := sent["theme"]; single {
+			in.Themes = nil
+		}
+	}
+	if _, ok := sent["audiences"]; !ok {
+		if _, single := sent["audience"]; single {
+			in.Audiences = nil
+		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := decodeJSON(r, &in); err != nil {

@@ -201,6 +201,25 @@ func TestAPICreateEvent(t *testing.T) {
 			t.Errorf("course %+v", got)
 		}
 	})
+	t.Run("ListsAndPrice", func(t *testing.T) {
+		body := fmt.Sprintf(`{"title": "Digicafé", "starts_at": "2026-03-10T14:00:00+01:00", "ends_at": "2026-03-10T16:00:00+01:00",
+			"place": {"branch_id": %d}, "themes": [{"slug": "digitale-vaardigheden"}, {"slug": "leesplezier"}],
+			"audiences": ["adults", "seniors"], "price": {"amount_cents": 500, "member_amount_cents": 300, "note": "incl. koffie"}}`, b.ID)
+		res := e.apiDo(http.MethodPost, "/api/v1/events", token, body)
+		wantStatus(t, res, http.StatusCreated)
+		got := apiJSON[apiEventJSON](t, res)
+		if len(got.Themes) != 2 || got.Themes[0].Slug != "digitale-vaardigheden" || got.Theme.Slug != "digitale-vaardigheden" ||
+			strings.Join(got.Audiences, ",") != "adults,seniors" || got.Price == nil || got.Price.AmountCents != 500 ||
+			*got.Price.MemberAmountCents != 300 || got.Price.Note != "incl. koffie" {
+			t.Errorf("created %+v", got)
+		}
+		// The single form, sent alone, replaces the list.
+		res = e.apiDo(http.MethodPatch, fmt.Sprintf("/api/v1/events/%d", got.ID), token, `{"audience": "children", "price": null}`)
+		wantStatus(t, res, http.StatusOK)
+		if got := apiJSON[apiEventJSON](t, res); strings.Join(got.Audiences, ",") != "children" || got.Price != nil || len(got.Themes) != 2 {
+			t.Errorf("patched %+v", got)
+		}
+	})
 	t.Run("ErrInvalid", func(t *testing.T) {
 		before := len(e.events())
 		tests := []struct {
@@ -210,7 +229,7 @@ func TestAPICreateEvent(t *testing.T) {
 		}{
 			{"Fields", `{"title": "", "starts_at": "10 maart", "registration": {"mode": "external"}}`, "en", 422, map[string]string{
 				"title": "This field is required.", "starts_at": "Give the time as RFC 3339 with its offset, such as 2026-12-05T14:00:00+01:00.",
-				"ends_at": "Give an end date and time.", "place.branch_id": "Choose a branch or give an online link.",
+				"ends_at": "Give an end date and time.", "place.branch_id": "Choose a branch or another place, or give an online link.",
 				"registration.url": "Give the address where people register."}},
 			{"Dutch", `{"title": ""}`, "nl", 422, map[string]string{"title": "Dit veld is verplicht."}},
 			{"UnknownField", `{"titel": "x"}`, "en", 422, map[string]string{"titel": "Unknown field."}},
