@@ -259,6 +259,9 @@ type FederationService interface {
 	SaveActivity(ctx context.Context, a *Activity, jobs []JobArgs) (saved bool, err error)
 	Activities(ctx context.Context, offset, limit int) ([]*Activity, int, error)
 	ActivityByIRI(ctx context.Context, iri string) (*Activity, error)
+	// LastActivity returns the newest activity of type typ about objectIRI
+	// (the Delete that made an object a tombstone), or ENOTFOUND.
+	LastActivity(ctx context.Context, objectIRI, typ string) (*Activity, error)
 
 	// FirstSeen records an incoming activity id and reports whether it is
 	// new: an activity delivered twice is applied once.

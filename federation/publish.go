@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -254,7 +255,10 @@ func (f *Federator) announce(ctx context.Context, iri, action string, at time.Ti
 	return f.send(ctx, &vestiging.Activity{IRI: id, Type: "Announce", ObjectIRI: iri, JSON: body, Public: true}, inboxes)
 }
 
-// serveObject serves the AS2 form of a local public event, course or offer.
+// serveObject serves the AS2 form of a local public event, course, offer
+// or reply. One that followers were told is deleted (its last Delete is in
+// the outbox: deleted, or no longer public) answers 410 Gone with that
+// Tombstone, so peers drop their copy rather than retry.
 func (f *Federator) serveObject(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r)
@@ -265,8 +269,52 @@ func (f *Federator) serveObject(kind string) http.HandlerFunc {
 				return
 			}
 		}
+		if iri, _, kindErr := objectIRI(f.cfg.BaseURL, kind, id); vestiging.ErrorCode(err) == vestiging.ENOTFOUND && kindErr == nil {
+			tombstone, tombErr := f.tombstone(r.Context(), iri)
+			if tombErr == nil {
+				f.writeActivityStatus(w, r, http.StatusGone, tombstone)
+				return
+			}
+			if vestiging.ErrorCode(tombErr) != vestiging.ENOTFOUND {
+				err = tombErr
+			}
+		}
 		f.serveError(w, r, err)
 	}
+}
+
+// tombstone is the Tombstone of the last Delete of iri that we sent;
+// ENOTFOUND when none was sent.
+func (f *Federator) tombstone(ctx context.Context, iri string) (map[string]any, error) {
+	a, err := f.cfg.Federation.LastActivity(ctx, iri, "Delete")
+	if err != nil {
+		return nil, err
+	}
+	var del struct {
+		Object map[string]any `json:"object"`
+	}
+	if err := json.Unmarshal(a.JSON, &del); err != nil || del.Object == nil {
+		return nil, fmt.Errorf("tombstone of %s: the Delete %s has no object (%v)", iri, a.IRI, err)
+	}
+	return del.Object, nil
+}
+
+// activityPage is where a browser opening a published activity's id goes:
+// the page of its object (a boost's link in Mastodon is its Announce's id).
+func (f *Federator) activityPage(r *http.Request) (string, error) {
+	a, err := f.cfg.Federation.ActivityByIRI(r.Context(), activityIRI(f.cfg.BaseURL, chi.URLParam(r, "id")))
+	if err == nil && (!a.Public || a.ObjectIRI == "") {
+		err = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	if err != nil {
+		return "", err
+	}
+	if rest, ok := strings.CutPrefix(a.ObjectIRI, f.cfg.BaseURL.JoinPath("replies").String()+"/"); ok {
+		if id, err := strconv.ParseInt(rest, 10, 64); err == nil {
+			return f.replyPageOf(r.Context(), id)
+		}
+	}
+	return a.ObjectIRI, nil
 }
 
 // serveActivity serves a published activity by its id, as it was sent.

@@ -92,6 +92,33 @@ func (f *Federator) replyObject(ctx context.Context, id int64) (map[string]any, 
 	return o, nil
 }
 
+// replyPage is where a browser opening a resident's reply by its id goes:
+// the reply under what it answers.
+func (f *Federator) replyPage(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	return f.replyPageOf(r.Context(), id)
+}
+
+// replyPageOf is the page of a resident's approved reply: the page of what
+// it answers, at the reply.
+func (f *Federator) replyPageOf(ctx context.Context, id int64) (string, error) {
+	r, err := f.cfg.Services.Reply(ctx, id)
+	if err == nil && (r.PersonID == 0 || r.Status != vestiging.ReplyApproved) {
+		err = vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
+	}
+	if err != nil {
+		return "", err
+	}
+	target, err := f.replyTarget(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	return target + "#reply-" + strconv.FormatInt(r.ID, 10), nil
+}
+
 // replyTarget is the id of the local event, course or offer r answers.
 func (f *Federator) replyTarget(ctx context.Context, r *vestiging.Reply) (string, error) {
 	if r.ObjectType == vestiging.ReplyToOffer {

@@ -90,10 +90,12 @@ func (f *Federator) PersonDocument(ctx context.Context, p *vestiging.Person) (ma
 		"id":                        id,
 		"preferredUsername":         p.Handle,
 		"name":                      name,
+		"url":                       id, // browsers get the resident's page there
 		"inbox":                     id + "/inbox",
 		"outbox":                    id + "/outbox",
 		"followers":                 id + "/followers",
 		"following":                 id + "/following",
+		"featured":                  id + "/featured", // GoToSocial logs an error for an actor without one
 		"endpoints":                 map[string]any{"sharedInbox": sharedInbox(base)},
 		"publicKey":                 map[string]any{"id": personKeyID(base, p.Handle), "owner": id, "publicKeyPem": pemKey},
 		"manuallyApprovesFollowers": false,
@@ -117,7 +119,8 @@ func (f *Federator) servePerson(w http.ResponseWriter, r *http.Request) {
 }
 
 // servePersonCollection serves a resident's outbox, followers or following
-// as a count without items: who follows whom is the resident's to know.
+// as a count without items: who follows whom is the resident's to know;
+// and their featured (pinned) posts, of which there are none.
 func (f *Federator) servePersonCollection(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := f.resident(r.Context(), chi.URLParam(r, "handle"))

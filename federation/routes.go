@@ -48,6 +48,11 @@ func (f *Federator) router() http.Handler {
 	// need its key to check our signatures, including those on our GETs.
 	r.Get("/actor", f.serveActor)
 	r.Get("/users/{handle}", f.servePerson)
+	// A boost's link in Mastodon is the Announce's id, and a resident's
+	// reply has no page of its own: browsers are sent to the page of what
+	// they are about, servers get the document.
+	r.With(f.browsersTo(f.activityPage), f.requireSignedFetch).Get("/activities/{id}", f.serveActivity)
+	r.With(f.browsersTo(f.replyPage), f.requireSignedFetch).Get("/replies/{id}", f.serveObject(KindReply))
 	r.Group(func(r chi.Router) {
 		r.Use(f.requireSignedFetch)
 		r.Get("/actor/outbox", f.serveOutbox)
@@ -61,11 +66,10 @@ func (f *Federator) router() http.Handler {
 		r.Get("/events/{id}/replies", f.serveReplies(vestiging.KindEvent))
 		r.Get("/courses/{id}/replies", f.serveReplies(vestiging.KindCourse))
 		r.Get("/offers/{id}/replies", f.serveReplies(KindOffer))
-		r.Get("/replies/{id}", f.serveObject(KindReply))
-		r.Get("/activities/{id}", f.serveActivity)
 		r.Get("/users/{handle}/outbox", f.servePersonCollection("outbox"))
 		r.Get("/users/{handle}/followers", f.servePersonCollection("followers"))
 		r.Get("/users/{handle}/following", f.servePersonCollection("following"))
+		r.Get("/users/{handle}/featured", f.servePersonCollection("featured"))
 	})
 	r.Post("/inbox", f.Inbox)
 	r.Post("/actor/inbox", f.Inbox)
@@ -148,6 +152,26 @@ func hasAS2Profile(profile string) bool {
 	return false
 }
 
+// browsersTo redirects a request that does not ask for ActivityStreams
+// (a browser following a link) to the page page finds for it.
+func (f *Federator) browsersTo(page func(r *http.Request) (string, error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Add("Vary", "Accept")
+			if f.WantsActivity(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			to, err := page(r)
+			if err != nil {
+				f.serveError(w, r, err)
+				return
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
+		})
+	}
+}
+
 // requireSignedFetch refuses unsigned or badly signed GETs with 401 when
 // Config.AuthorizedFetch is set, and signers from hosts the domain rules
 // refuse with 403.
@@ -205,6 +229,11 @@ func (f *Federator) checkDomain(ctx context.Context, host string) error {
 
 // writeActivity writes an AS2 document; a map gets the @context.
 func (f *Federator) writeActivity(w http.ResponseWriter, r *http.Request, doc any) {
+	f.writeActivityStatus(w, r, http.StatusOK, doc)
+}
+
+// writeActivityStatus is writeActivity with another status than 200.
+func (f *Federator) writeActivityStatus(w http.ResponseWriter, r *http.Request, status int, doc any) {
 	if m, ok := doc.(map[string]any); ok {
 		if _, has := m["@context"]; !has {
 			m["@context"] = Context
@@ -217,6 +246,7 @@ func (f *Federator) writeActivity(w http.ResponseWriter, r *http.Request, doc an
 	}
 	w.Header().Set("Content-Type", ContentTypeActivityJSON)
 	w.Header().Set("Vary", "Accept")
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 

@@ -394,6 +394,17 @@ func (db *DB) ActivityByIRI(ctx context.Context, iri string) (*vestiging.Activit
 	return a, nil
 }
 
+// LastActivity returns the newest activity of type typ about objectIRI,
+// or ENOTFOUND.
+func (db *DB) LastActivity(ctx context.Context, objectIRI, typ string) (*vestiging.Activity, error) {
+	a, err := scanActivity(db.db.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities a
+		WHERE a.object_iri = $1 AND a.type = $2 ORDER BY a.created_at DESC, a.id DESC LIMIT 1`, objectIRI, typ))
+	if err != nil {
+		return nil, fmt.Errorf("%s of %s: %w", typ, objectIRI, notFound(db.mapError(err), "Activity not found."))
+	}
+	return a, nil
+}
+
 // Incoming activity ids are remembered for seenRetention, long after
 // senders stop redelivering, and the ids of deleted remote objects for
 // tombstoneRetention, long after a late Create of them could come. FirstSeen

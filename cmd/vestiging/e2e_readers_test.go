@@ -9,6 +9,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -226,6 +227,15 @@ func testWhatFollowersSee(t *testing.T, database string) {
 		peer.await(t, "Announce", iri)
 		// Both servers fetch an announced object from its origin, signed.
 		seen(t, fetched(t, peer, iri), iri, "Hulp met je smartphone", "Aanbod", "Digitale vaardigheden", "Aalten")
+		// Mastodon links a boost to the Announce's id: a browser gets the page.
+		for _, d := range peer.deliveries("Announce") {
+			if d.Activity["object"] == iri {
+				id := fmt.Sprint(d.Activity["id"])
+				if res := a.do(browser(t), http.MethodGet, strings.TrimPrefix(id, a.URL), nil); res.Status != http.StatusSeeOther || res.Location != iri {
+					t.Errorf("a browser opening the boost %s: %d to %q, want 303 to %s", id, res.Status, res.Location, iri)
+				}
+			}
+		}
 	})
 
 	t.Run("Reply", func(t *testing.T) {

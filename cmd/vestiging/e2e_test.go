@@ -532,7 +532,8 @@ func TestFederationThreeInstances(t *testing.T) {
 // fetches its actor with signed GETs (A requires them: authorized fetch),
 // follows it and is accepted, and receives A's new event as a Create whose
 // signature and Digest it verifies, with the one-line summary Mastodon
-// shows, then its Update and Delete; its Undo ends the follow.
+// shows, then its Update and Delete, after which the event answers 410
+// with its Tombstone; its Undo ends the follow.
 func TestMastodonPeer(t *testing.T) {
 	ctx := context.Background()
 	a := startNode(t, "A", "", false, func(c *serveConfig) { c.AuthorizedFetch = true })
@@ -656,6 +657,12 @@ func TestMastodonPeer(t *testing.T) {
 		}
 		if obj := peer.await(t, "Delete", eventIRI); obj["type"] != "Tombstone" {
 			t.Errorf("deleted object: %v, want a Tombstone", obj)
+		}
+		// Fetched again, it is gone, not missing.
+		status, body, err := peer.do(ctx, http.MethodGet, eventIRI, federation.AcceptActivity, nil, true)
+		var doc map[string]any
+		if err != nil || status != http.StatusGone || json.Unmarshal(body, &doc) != nil || doc["type"] != "Tombstone" || doc["id"] != eventIRI {
+			t.Errorf("GET of the deleted event: %d %v: %s, want 410 with its Tombstone", status, err, body)
 		}
 	})
 

@@ -318,6 +318,22 @@ func testActivities(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 		same(t, "by IRI", one, follow)
 	})
+	t.Run("LastActivity", func(t *testing.T) {
+		object := "https://a.example/events/1"
+		for i, typ := range []string{"Delete", "Create", "Delete"} {
+			a := &vestiging.Activity{IRI: fmt.Sprintf("https://a.example/activities/last-%d", i), Type: typ, ObjectIRI: object,
+				JSON: []byte(`{}`), CreatedAt: at.Add(time.Duration(2+i) * time.Hour)}
+			if _, err := db.SaveActivity(ctx, a, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := db.LastActivity(ctx, object, "Delete")
+		if err != nil || got.IRI != "https://a.example/activities/last-2" {
+			t.Errorf("last Delete: %+v, %v", got, err)
+		}
+		_, err = db.LastActivity(ctx, "https://a.example/events/2", "Delete")
+		wantCode(t, err, vestiging.ENOTFOUND)
+	})
 	t.Run("OKTwiceQueuesOnce", func(t *testing.T) {
 		again := *public[0]
 		again.JSON = []byte(`{"changed":true}`)
