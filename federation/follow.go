@@ -139,8 +139,7 @@ func (f *Federator) actorURL(ctx context.Context, target string) (string, error)
 		return u.String(), nil
 	}
 	user, host, ok := strings.Cut(strings.TrimPrefix(target, "@"), "@")
-	if hu, err := url.Parse("//" + host); !ok || user == "" || strings.ContainsAny(user, "/?#@ ") ||
-		err != nil || hu.Host != host || hu.Host == "" || hu.Path != "" || hu.User != nil {
+	if !ok || !validHandle(user, host) {
 		return "", vestiging.Errorf(vestiging.EINVALID, "Give a handle such as @agenda@bibliotheek.example or an actor address.")
 	}
 	if strings.EqualFold(user, f.cfg.Handle) && strings.EqualFold(host, f.cfg.BaseURL.Host) {
@@ -159,6 +158,14 @@ func (f *Federator) actorURL(ctx context.Context, target string) (string, error)
 		}
 	}
 	return "", vestiging.Errorf(vestiging.ENOTFOUND, "%s has no ActivityPub account.", target)
+}
+
+// validHandle reports whether user@host is a handle: a user without
+// separators on a host[:port] and nothing more.
+func validHandle(user, host string) bool {
+	hu, err := url.Parse("//" + host)
+	return user != "" && !strings.ContainsAny(user, "/?#@ ") && err == nil && hu.Host == host && hu.Host != "" &&
+		hu.Path == "" && hu.User == nil
 }
 
 // webFinger looks a resource up on host with a signed GET (GoToSocial

@@ -21,11 +21,13 @@ type JRD struct {
 	Links   []JRDLink `json:"links"`
 }
 
-// JRDLink is one link of a JRD.
+// JRDLink is one link of a JRD: an address (Href), or a Template with
+// {uri} in it.
 type JRDLink struct {
-	Rel  string `json:"rel"`
-	Type string `json:"type,omitempty"`
-	Href string `json:"href,omitempty"`
+	Rel      string `json:"rel"`
+	Type     string `json:"type,omitempty"`
+	Href     string `json:"href,omitempty"`
+	Template string `json:"template,omitempty"`
 }
 
 // Acct is the library actor's acct: URI, "acct:agenda@bieb.example".
@@ -52,6 +54,7 @@ func (f *Federator) serveWebFinger(w http.ResponseWriter, r *http.Request) {
 		Links: []JRDLink{
 			{Rel: relSelf, Type: ContentTypeActivity, Href: id},
 			{Rel: relProfilePage, Type: "text/html", Href: LibraryURL(f.cfg.BaseURL)},
+			f.subscribeLink(),
 		},
 	}
 	writeJSON(w, "application/jrd+json; charset=utf-8", jrd)
@@ -83,8 +86,14 @@ func (f *Federator) serveResidentWebFinger(w http.ResponseWriter, r *http.Reques
 	writeJSON(w, "application/jrd+json; charset=utf-8", JRD{
 		Subject: "acct:" + p.Handle + "@" + f.cfg.BaseURL.Host,
 		Aliases: []string{id},
-		Links:   []JRDLink{{Rel: relSelf, Type: ContentTypeActivity, Href: id}},
+		Links:   []JRDLink{{Rel: relSelf, Type: ContentTypeActivity, Href: id}, f.subscribeLink()},
 	})
+}
+
+// subscribeLink points people who come the other way, from an account
+// elsewhere, at our interaction page (InteractionPath).
+func (f *Federator) subscribeLink() JRDLink {
+	return JRDLink{Rel: relSubscribe, Template: f.cfg.BaseURL.JoinPath(InteractionPath).String() + "?uri={uri}"}
 }
 
 // hostMeta is the XRD that points older clients at WebFinger.

@@ -348,7 +348,7 @@ func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int,
 			s.fail(w, r, err)
 			return
 		}
-		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToOffer, o.ID); err != nil {
+		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToOffer, o.ID, data.Back); err != nil {
 			s.fail(w, r, err)
 			return
 		}

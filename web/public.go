@@ -494,7 +494,7 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	if !e.Remote() && vestiging.IsPublic(e.Status) {
-		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToEvent, e.ID); err != nil {
+		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToEvent, e.ID, eventPath(e)); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -571,7 +571,8 @@ func (s *Server) offers(w http.ResponseWriter, r *http.Request) {
 }
 
 type libraryData struct {
-	Branches []branchView
+	Branches  []branchView
+	Fediverse *fediverseView // following the library from one's own server
 }
 
 type branchView struct {
@@ -613,6 +614,9 @@ func (s *Server) libraryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := libraryData{}
+	if s.network != nil {
+		data.Fediverse = &fediverseView{URI: s.baseURL.JoinPath("actor").String(), Interact: true}
+	}
 	for _, b := range branches {
 		data.Branches = append(data.Branches, branchView{Branch: b, Days: weekHours(b.OpeningHours)})
 	}

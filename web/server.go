@@ -83,6 +83,9 @@ type Network interface {
 	Unfollow(ctx context.Context, actorID int64) error
 	FollowAs(ctx context.Context, p *vestiging.Person, target string) (*vestiging.PersonFollowing, error)
 	UnfollowAs(ctx context.Context, p *vestiging.Person, actorID int64) error
+	// InteractionURL is where a reader with account (a handle, or their
+	// server) follows or answers uri, one of ours, on their own server.
+	InteractionURL(ctx context.Context, account, uri string) (string, error)
 }
 
 // Server is the HTTP handler of the whole site.
@@ -183,6 +186,10 @@ func New(cfg Config) *Server {
 		r.Get("/libraries", s.directory)
 	}
 	r.With(s.requireAccount).Get("/my/agenda", s.myAgenda)
+	if s.network != nil {
+		r.Post("/interact", s.interact)
+		r.Get(interactionPath, s.authorizeInteraction)
+	}
 	if s.network != nil && s.fed != nil {
 		r.Route("/account/following", func(r chi.Router) {
 			r.Use(s.requireAccount)
