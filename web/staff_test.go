@@ -280,7 +280,8 @@ func TestStaffCourse(t *testing.T) {
 
 func TestStaffLibraryAndBranches(t *testing.T) {
 	e := newEnv(t)
-	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	// The library profile and branches are the administrators'.
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleAdmin)
 
 	t.Run("Profile", func(t *testing.T) {
 		res := e.post(staff, "/staff/library", url.Values{"name": {"Bibliotheek Dorp"}, "email": {"geen adres"}})
