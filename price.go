@@ -95,3 +95,38 @@ func ParseCents(s string) (int64, error) {
 	}
 	return cents, nil
 }
+
+// FormatEuro writes an amount as people read it: "€ 7,50", in English
+// "€7.50" (see English).
+func FormatEuro(lang string, cents int64) string {
+	if English(lang) {
+		return "€" + FormatCents(cents)
+	}
+	return "€ " + strings.Replace(FormatCents(cents), ".", ",", 1)
+}
+
+// FormatPrice writes a price in one line, as pages, feeds and posts show
+// it: "Gratis", "€ 7,50", "€ 7,50, leden € 5,00 (incl. materiaal)",
+// "€ 2,50, leden gratis"; "" for nil.
+func FormatPrice(lang string, p *Price) string {
+	if p == nil {
+		return ""
+	}
+	free, members := "Gratis", "leden"
+	if English(lang) {
+		free, members = "Free", "members"
+	}
+	s := free
+	if !p.Free() {
+		s = FormatEuro(lang, p.Cents)
+	}
+	if m := p.MemberCents; m != nil && *m == 0 {
+		s += ", " + members + " " + strings.ToLower(free)
+	} else if m != nil {
+		s += ", " + members + " " + FormatEuro(lang, *m)
+	}
+	if p.Note != "" {
+		s += " (" + p.Note + ")"
+	}
+	return s
+}

@@ -45,3 +45,25 @@ func TestFormatCents(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatPrice(t *testing.T) {
+	member := int64(500)
+	tests := []struct {
+		lang string
+		p    *Price
+		want string
+	}{
+		{"nl", nil, ""},
+		{"nl", &Price{}, "Gratis"},
+		{"en", &Price{Note: "sign up first"}, "Free (sign up first)"},
+		{"nl", &Price{Cents: 750}, "€ 7,50"},
+		{"nl", &Price{Cents: 750, MemberCents: &member, Note: "incl. materiaal"}, "€ 7,50, leden € 5,00 (incl. materiaal)"},
+		{"en-GB", &Price{Cents: 1250, MemberCents: &member}, "€12.50, members €5.00"},
+		{"nl", &Price{Cents: 250, MemberCents: new(int64)}, "€ 2,50, leden gratis"},
+	}
+	for _, tt := range tests {
+		if got := FormatPrice(tt.lang, tt.p); got != tt.want {
+			t.Errorf("FormatPrice(%q, %+v) = %q, want %q", tt.lang, tt.p, got, tt.want)
+		}
+	}
+}

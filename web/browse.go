@@ -155,32 +155,6 @@ type seats struct {
 	Left     int  // places left, when few (fewThreshold or fewer); else 0
 }
 
-// priceText writes a price for people: "Gratis", "€ 7,50", "€ 7,50,
-// leden € 5,00" (with its note); "" for none.
-func (s *Server) priceText(lang string, p *vestiging.Price) string {
-	if p == nil {
-		return ""
-	}
-	euro := func(cents int64) string {
-		a := vestiging.FormatCents(cents)
-		if !vestiging.English(lang) {
-			a = strings.Replace(a, ".", ",", 1)
-		}
-		return "€ " + a
-	}
-	text := s.locales.T(lang, "Free")
-	if p.Cents > 0 {
-		text = euro(p.Cents)
-	}
-	if p.MemberCents != nil {
-		text = fmt.Sprintf(s.locales.T(lang, "%s, members %s"), text, euro(*p.MemberCents))
-	}
-	if p.Note != "" {
-		text += " (" + p.Note + ")"
-	}
-	return text
-}
-
 // fewThreshold: from this many places left a card says how many.
 const fewThreshold = 5
 
@@ -279,7 +253,7 @@ func (c cardView) ThemeNames() []string {
 }
 
 // Price is what taking part costs, in words; "" when the event does not say.
-func (c cardView) Price() string { return c.s.priceText(c.p.Lang, c.Event.Price) }
+func (c cardView) Price() string { return vestiging.FormatPrice(c.p.Lang, c.Event.Price) }
 
 // mainTheme is an event's first theme, which its drawing shows.
 func mainTheme(e *vestiging.Event) string {

@@ -252,6 +252,7 @@ func New(cfg Config) *Server {
 		})
 		r.Get("/themes", s.themesPage)
 		r.Post("/themes", s.createTheme)
+		s.placeRoutes(r)
 		r.Get("/feeds", s.staffFeeds)
 		if s.network != nil && s.fed != nil {
 			r.Get("/network", s.networkPage)

@@ -95,6 +95,7 @@ type eventFormData struct {
 	Uploads   bool             // an image file may be sent
 	Course    bool
 	Branches  []*vestiging.Branch
+	Places    []*vestiging.Place // to choose from; a new one is entered in the form
 	Zones     []string
 	Languages []struct{ Code, Name string }
 	Rows      []int
@@ -111,6 +112,10 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f
 	var err error
 	if data.Branches, err = s.svc.Branches(ctx); err != nil {
 		s.fail(w, r, fmt.Errorf("event form branches: %w", err))
+		return
+	}
+	if data.Places, err = s.svc.Places(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("event form places: %w", err))
 		return
 	}
 	rows, _ := strconv.Atoi(f.Get("rows"))
@@ -210,7 +215,11 @@ func eventValues(e *vestiging.Event) *form {
 	if e.BranchID != nil {
 		set("branch_id", strconv.FormatInt(*e.BranchID, 10))
 	}
+	if e.PlaceID != nil && e.Kind != vestiging.KindCourse {
+		set("place_id", strconv.FormatInt(*e.PlaceID, 10))
+	}
 	set("online_url", e.OnlineURL)
+	priceValues(f, e.Price)
 	f.Values["audiences"] = e.Audiences
 	f.Values["themes"] = e.Themes
 	set("language", e.Language)
@@ -228,6 +237,9 @@ func eventValues(e *vestiging.Event) *form {
 		set(p+"end", ss.EndsAt.In(loc).Format("15:04"))
 		if ss.BranchID != nil {
 			set(p+"branch_id", strconv.FormatInt(*ss.BranchID, 10))
+		}
+		if ss.PlaceID != nil {
+			set(p+"place_id", strconv.FormatInt(*ss.PlaceID, 10))
 		}
 		set(p+"online_url", ss.OnlineURL)
 	}
@@ -254,6 +266,7 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.ImageAlt = get("image_alt")
 	e.RegistrationMode = get("registration_mode")
 	e.RegistrationURL = get("registration_url")
+	e.Price = readPrice(f)
 	e.Capacity = 0
 	if v := strings.TrimSpace(get("capacity")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -267,14 +280,20 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	} else {
 		e.Status = vestiging.StatusDraft
 	}
+	// A new place is entered once; the event or its sessions choose it.
+	entered := enteredPlace(f)
 	if course {
 		e.Kind = vestiging.KindCourse
-		e.BranchID, e.OnlineURL = nil, ""
-		e.Sessions = readSessions(f, loc)
+		e.BranchID, e.PlaceID, e.Place, e.OnlineURL = nil, nil, nil, ""
+		e.Sessions = readSessions(f, loc, entered)
 		return
 	}
 	e.Kind = vestiging.KindEvent
 	e.BranchID = readBranch(f, "branch_id")
+	if e.PlaceID, e.Place = readPlaceChoice(f, "place_id", entered); e.PlaceID == nil && e.Place == nil && e.BranchID == nil {
+		// Typed in without choosing "another place" from the list.
+		e.Place = entered
+	}
 	e.OnlineURL = get("online_url")
 	e.StartsAt = readTime(f, "start_date", get("start_date"), get("start_time"), loc)
 	endDate := get("end_date")
@@ -314,13 +333,14 @@ func readBranch(f *form, field string) *int64 {
 }
 
 // readSessions reads the course form's rows; rows left empty are ignored.
-func readSessions(f *form, loc *time.Location) []*vestiging.Session {
+// A row may meet at the new place entered in the form.
+func readSessions(f *form, loc *time.Location, entered *vestiging.Place) []*vestiging.Session {
 	var out []*vestiging.Session
 	for i := range maxSessionRows {
 		p := fmt.Sprintf("s%d_", i)
 		date, start, end := f.Get(p+"date"), f.Get(p+"start"), f.Get(p+"end")
-		branch, online := f.Get(p+"branch_id"), f.Get(p+"online_url")
-		if strings.TrimSpace(date+start+end+branch+online) == "" {
+		branch, place, online := f.Get(p+"branch_id"), f.Get(p+"place_id"), f.Get(p+"online_url")
+		if strings.TrimSpace(date+start+end+branch+place+online) == "" {
 			continue
 		}
 		ss := &vestiging.Session{
@@ -329,6 +349,7 @@ func readSessions(f *form, loc *time.Location) []*vestiging.Session {
 			BranchID:  readBranch(f, p+"branch_id"),
 			OnlineURL: online,
 		}
+		ss.PlaceID, ss.Place = readPlaceChoice(f, p+"place_id", entered)
 		out = append(out, ss)
 	}
 	return out
