@@ -30,7 +30,13 @@ import (
 //     each with RELATED-TO the course's UID, so apps show every meeting.
 //   - DTSTAMP is the event's last change (RFC 5545 3.8.7.2: without METHOD
 //     it means LAST-MODIFIED; with PUBLISH apps read it the same way).
-//   - DESCRIPTION is plain text; the HTML stays on the site.
+//   - DESCRIPTION is plain text; the HTML stays on the site. A stated price
+//     is its first line ("Prijs: € 7,50, leden € 5,00"), for people, and
+//     in X-VESTIGING-PRICE, X-VESTIGING-MEMBER-PRICE (euros, "7.50") and
+//     X-VESTIGING-PRICE-NOTE, for a Vestiging that imports the feed:
+//     iCalendar has no property for a price.
+//   - LOCATION is the branch or other place with its address, GEO its
+//     coordinates; CATEGORIES the themes, the main one first.
 type EncodeOptions struct {
 	// Name is the calendar's name, shown by calendar apps (X-WR-CALNAME).
 	Name string
@@ -44,6 +50,13 @@ type EncodeOptions struct {
 
 // amsterdam is the one zone written with TZID; see EncodeOptions.
 const amsterdam = "Europe/Amsterdam"
+
+// The price's properties of our own (see EncodeOptions); Decode reads them.
+const (
+	propPrice       = "X-VESTIGING-PRICE"
+	propMemberPrice = "X-VESTIGING-MEMBER-PRICE"
+	propPriceNote   = "X-VESTIGING-PRICE-NOTE"
+)
 
 // Encode writes events as one iCalendar (RFC 5545) calendar to w. Lines are
 // folded at 75 octets as the RFC asks, which go-ical's encoder leaves to us.
@@ -187,8 +200,19 @@ func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time,
 	c.Props.SetDateTime(goical.PropDateTimeStart, enc.time(e, start))
 	c.Props.SetDateTime(goical.PropDateTimeEnd, enc.time(e, end))
 	c.Props.SetText(goical.PropSummary, lines.Replace(e.Title))
-	if d := vestiging.PlainText(e.Description); d != "" {
-		c.Props.SetText(goical.PropDescription, lines.Replace(d))
+	desc := vestiging.PlainText(e.Description)
+	if p := e.Price; p != nil {
+		desc = strings.TrimSpace(priceWord(e.Language) + ": " + vestiging.FormatPrice(e.Language, p) + "\n\n" + desc)
+		setRaw(c.Component, propPrice, goical.Params{}, vestiging.FormatCents(p.Cents))
+		if p.MemberCents != nil {
+			setRaw(c.Component, propMemberPrice, goical.Params{}, vestiging.FormatCents(*p.MemberCents))
+		}
+		if p.Note != "" {
+			setRaw(c.Component, propPriceNote, goical.Params{}, escapeText(p.Note))
+		}
+	}
+	if desc != "" {
+		c.Props.SetText(goical.PropDescription, lines.Replace(desc))
 	}
 	switch {
 	case place != nil && place.Name != "":

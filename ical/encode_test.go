@@ -47,6 +47,12 @@ func encodeEvents() []*vestiging.Event {
 			TimeZone: "Europe/Amsterdam", Status: vestiging.StatusPublished, UpdatedAt: updated,
 			IRI: "https://buren.example/events/9", URL: "https://buren.example/agenda/lezing",
 			Place: &vestiging.Place{Name: "Bibliotheek Culemborg", City: "Culemborg"}},
+		{ID: 7, Kind: vestiging.KindEvent, Title: "Voorlezen op school", Description: "<p>In de aula.</p>",
+			StartsAt: at(10, 13, 9), EndsAt: at(10, 13, 10), TimeZone: "Europe/Amsterdam", PlaceID: ptr(int64(3)),
+			Place: &vestiging.Place{ID: 3, Name: "OBS De Regenboog", Street: "Schoolstraat 1", PostalCode: "4001 AA", City: "Tiel",
+				Latitude: ptr(51.8901), Longitude: ptr(5.4312)},
+			Themes: []string{"leesplezier", "leven-lang-leren"}, Price: &vestiging.Price{Cents: 250, MemberCents: ptr(int64(0)), Note: "incl. boekje"},
+			Status: vestiging.StatusPublished, UpdatedAt: updated},
 		{ID: 6, Kind: vestiging.KindEvent, Title: "Livestream uit Lissabon", StartsAt: time.Date(2026, 10, 9, 18, 0, 0, 0, time.UTC),
 			EndsAt: time.Date(2026, 10, 9, 19, 0, 0, 0, time.UTC), TimeZone: "Europe/Lisbon", OnlineURL: "https://meet.example.nl/lissabon",
 			Status: vestiging.StatusPublished, UpdatedAt: updated},
@@ -84,7 +90,10 @@ func TestEncode(t *testing.T) {
 			"DTSTAMP:20260901T080000Z\r\n", "STATUS:CANCELLED\r\n", "CATEGORIES:Leesplezier\r\n",
 			"SUMMARY:Voorleesuur\\; met\\, tekens\\\\\r\n", "GEO:51.886000;5.430000\r\n",
 			"UID:https://bibliotheek.example/courses/4#session-2\r\n", "RELATED-TO:https://bibliotheek.example/courses/4\r\n",
-			"SUMMARY:Computercursus (2/2)\r\n", "UID:https://buren.example/events/9\r\n", "URL:https://buren.example/agenda/lezing\r\n",
+			"SUMMARY:Computercursus (2/2)\r\n", "LOCATION:OBS De Regenboog\\, Schoolstraat 1\\, 4001 AA Tiel\r\n",
+			"GEO:51.890100;5.431200\r\n", "CATEGORIES:Leesplezier,Leven lang leren\r\n", "X-VESTIGING-PRICE:2.50\r\n",
+			"X-VESTIGING-MEMBER-PRICE:0.00\r\n", "X-VESTIGING-PRICE-NOTE:incl. boekje\r\n",
+			"DESCRIPTION:Prijs: € 2\\,50\\, leden gratis (incl. boekje)\\n\\n", "UID:https://buren.example/events/9\r\n", "URL:https://buren.example/agenda/lezing\r\n",
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("calendar lacks %q:\n%s", want, out)
@@ -99,7 +108,7 @@ func TestEncode(t *testing.T) {
 			t.Fatalf("decode: %v\n%s", err, out)
 		}
 		m := byUID(t, got)
-		if got, want := len(m), 7; got != want { // five events, two sessions
+		if got, want := len(m), 8; got != want { // six events, two sessions
 			t.Fatalf("decoded %d events, want %d", got, want)
 		}
 		for _, src := range encodeEvents() {
@@ -133,7 +142,17 @@ func TestEncode(t *testing.T) {
 			if got, want := e.OnlineURL, src.OnlineURL; src.Venue() == nil && got != want {
 				t.Errorf("%s online: got %q, want %q", uid, got, want)
 			}
-			if got, want := vestiging.PlainText(e.Description), vestiging.PlainText(src.Description); src.Venue() == nil && got != want {
+			if got, want := e.Price, src.Price; (got == nil) != (want == nil) || got != nil && (got.Cents != want.Cents ||
+				(got.MemberCents == nil) != (want.MemberCents == nil) || got.Note != want.Note) {
+				t.Errorf("%s price: got %+v, want %+v", uid, got, want)
+			}
+			if v := src.Venue(); v != nil && src.BranchID == nil && !src.Remote() {
+				if p := e.Place; p == nil || p.Name != v.Name || p.Street != v.Street || p.PostalCode != v.PostalCode ||
+					p.City != v.City || !p.HasCoordinates() || *p.Latitude != *v.Latitude || *p.Longitude != *v.Longitude {
+					t.Errorf("%s place: got %+v, want %+v", uid, e.Place, v)
+				}
+			}
+			if got, want := vestiging.PlainText(e.Description), vestiging.PlainText(src.Description); got != want {
 				t.Errorf("%s description: got %q, want %q", uid, got, want)
 			}
 		}

@@ -14,9 +14,14 @@
 //     vestiging.MaxOccurrences, each with UID "<UID>#<start in UTC>"; a
 //     VEVENT with RECURRENCE-ID replaces the occurrence it names.
 //   - LOCATION is matched to a branch by name (case-insensitive, the longest
-//     branch name it contains). Otherwise an http(s) LOCATION, or URL when
-//     LOCATION is empty or says "online", makes an online event; anything
-//     else goes to the default branch and the place is kept in the text.
+//     branch name it contains), then to one of the library's other places.
+//     Otherwise an http(s) LOCATION, or URL when LOCATION is empty or says
+//     "online", makes an online event; any other LOCATION is a new place:
+//     "Name, Street, 4001 AB City" as feeds write it, with GEO for its
+//     coordinates. An event without LOCATION or URL goes to the default
+//     branch.
+//   - The price comes from X-VESTIGING-PRICE, X-VESTIGING-MEMBER-PRICE and
+//     X-VESTIGING-PRICE-NOTE, as Encode writes them.
 //   - CATEGORIES pick the themes whose slug or Dutch or English name matches,
 //     in their order.
 //   - STATUS:CANCELLED imports as cancelled, everything else as published.
@@ -31,7 +36,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +58,8 @@ const Horizon = 365 * 24 * time.Hour
 // Options say how calendar entries map onto the library.
 type Options struct {
 	Branches []*vestiging.Branch
+	// Places are the library's other places, matched by name like branches.
+	Places []*vestiging.Place
 	// BranchID is the branch for entries whose LOCATION names none; nil means the first branch.
 	BranchID *int64
 	Themes   []*vestiging.Theme
@@ -354,7 +363,10 @@ func (d *decoder) event(c *component, uid, zone string, replaced map[string]bool
 	if err != nil {
 		return nil, err
 	}
-	e.Description = vestiging.TextToHTML(desc)
+	if e.Price, err = price(c); err != nil {
+		return nil, err
+	}
+	e.Description = vestiging.TextToHTML(withoutPriceLine(desc, e.Price))
 
 	dtstart := c.get(goical.PropDateTimeStart)
 	if dtstart == nil {
@@ -517,8 +529,12 @@ func (d *decoder) place(c *component, e *vestiging.Event) error {
 	if err != nil {
 		return err
 	}
-	if b := matchBranch(d.opts.Branches, where); b != nil {
+	if b := matchName(d.opts.Branches, where, func(b *vestiging.Branch) string { return b.Name }); b != nil {
 		e.BranchID = &b.ID
+		return nil
+	}
+	if p := matchName(d.opts.Places, where, func(p *vestiging.Place) string { return p.Name }); p != nil {
+		e.PlaceID = &p.ID
 		return nil
 	}
 	if u, err := url.Parse(where); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
@@ -533,38 +549,127 @@ func (d *decoder) place(c *component, e *vestiging.Event) error {
 		e.OnlineURL = link
 		return nil
 	}
+	if where != "" {
+		p, err := newPlace(c, where)
+		if err != nil {
+			return err
+		}
+		e.Place = p
+		return nil
+	}
 	switch {
 	case d.opts.BranchID != nil:
 		e.BranchID = d.opts.BranchID
 	case len(d.opts.Branches) > 0:
 		e.BranchID = &d.opts.Branches[0].ID
 	default:
-		return lineError(c.line, "event %q has no online link and the library has no branch to hold it", e.UID)
-	}
-	if where != "" {
-		e.Description += vestiging.TextToHTML("Locatie: " + where)
+		return lineError(c.line, "event %q has no place, no online link and the library has no branch to hold it", e.UID)
 	}
 	return nil
 }
 
-// matchBranch returns the branch whose name is, or is contained in, where;
-// the longest name wins so "Bibliotheek Tiel-Oost" beats "Bibliotheek Tiel".
-func matchBranch(branches []*vestiging.Branch, where string) *vestiging.Branch {
+// matchName returns the branch or place whose name is, or is contained
+// in, where; the longest name wins so "Bibliotheek Tiel-Oost" beats
+// "Bibliotheek Tiel".
+func matchName[T any](list []T, where string, name func(T) string) T {
 	w := strings.ToLower(where)
-	if w == "" {
-		return nil
-	}
-	var best *vestiging.Branch
-	for _, b := range branches {
-		name := strings.ToLower(strings.TrimSpace(b.Name))
-		if name == "" || !strings.Contains(w, name) {
+	var best T
+	bestLen := 0
+	for _, x := range list {
+		n := strings.ToLower(strings.TrimSpace(name(x)))
+		if w == "" || n == "" || !strings.Contains(w, n) || len(n) <= bestLen {
 			continue
 		}
-		if best == nil || len(name) > len(best.Name) {
-			best = b
-		}
+		best, bestLen = x, len(n)
 	}
 	return best
+}
+
+// postalCity is a Dutch postal code and the city after it: "4001 AB Tiel".
+var postalCity = regexp.MustCompile(`^([0-9]{4} ?[A-Za-z]{2})\s+(.+)$`)
+
+// newPlace reads a LOCATION the library does not know as a place, written
+// as feeds write it ("Name, Street, 4001 AB City"; the parts after the
+// name are optional), with GEO's coordinates.
+func newPlace(c *component, where string) (*vestiging.Place, error) {
+	parts := strings.Split(where, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	p := &vestiging.Place{Name: parts[0]}
+	rest := parts[1:]
+	if n := len(rest); n > 0 {
+		if m := postalCity.FindStringSubmatch(rest[n-1]); m != nil {
+			p.PostalCode, p.City, rest = strings.ToUpper(m[1]), m[2], rest[:n-1]
+		} else if n > 1 || !strings.ContainsAny(rest[0], "0123456789") {
+			p.City, rest = rest[n-1], rest[:n-1]
+		}
+	}
+	p.Street = strings.Join(rest, ", ")
+	if geo := c.get(goical.PropGeo); geo != nil {
+		lat, lon, ok := strings.Cut(geo.Value, ";")
+		la, err1 := strconv.ParseFloat(strings.TrimSpace(lat), 64)
+		lo, err2 := strconv.ParseFloat(strings.TrimSpace(lon), 64)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, lineError(geo.line, "GEO: %q is not latitude;longitude", geo.Value)
+		}
+		p.Latitude, p.Longitude = &la, &lo
+	}
+	return p, nil
+}
+
+// withoutPriceLine drops the price line Encode puts before the text, so a
+// feed imported again does not say its price twice.
+func withoutPriceLine(desc string, p *vestiging.Price) string {
+	if p == nil {
+		return desc
+	}
+	for _, lang := range []string{"nl", "en"} {
+		line := priceWord(lang) + ": " + vestiging.FormatPrice(lang, p)
+		if rest, ok := strings.CutPrefix(desc, line); ok && (rest == "" || strings.HasPrefix(rest, "\n")) {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return desc
+}
+
+// priceWord starts the price line in lang.
+func priceWord(lang string) string {
+	if vestiging.English(lang) {
+		return "Price"
+	}
+	return "Prijs"
+}
+
+// price reads the price properties Encode writes; nil when there are none.
+func price(c *component) (*vestiging.Price, error) {
+	amount, member := c.get(propPrice), c.get(propMemberPrice)
+	if amount == nil {
+		return nil, nil
+	}
+	cents := func(p *property) (int64, error) {
+		n, err := vestiging.ParseCents(p.Value)
+		if err != nil {
+			return 0, lineError(p.line, "%s: %q is not an amount of euros", p.Name, p.Value)
+		}
+		return n, nil
+	}
+	out := &vestiging.Price{}
+	var err error
+	if out.Cents, err = cents(amount); err != nil {
+		return nil, err
+	}
+	if member != nil {
+		n, err := cents(member)
+		if err != nil {
+			return nil, err
+		}
+		out.MemberCents = &n
+	}
+	if out.Note, err = c.text(propPriceNote); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // themes picks the categories that name a theme.

@@ -55,7 +55,7 @@ func TestDecode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := len(events), 4; got != want {
+		if got, want := len(events), 6; got != want {
 			t.Fatalf("got %d events, want %d", got, want)
 		}
 		m := byUID(t, events)
@@ -105,11 +105,25 @@ func TestDecode(t *testing.T) {
 		if got, want := l.Status, vestiging.StatusCancelled; got != want {
 			t.Errorf("lezing status: got %q, want %q", got, want)
 		}
-		if l.BranchID == nil || *l.BranchID != 1 {
-			t.Errorf("lezing: unknown place should fall back to the first branch, got %v", l.BranchID)
+		if l.BranchID != nil || l.PlaceID != nil || l.Place == nil || l.Place.Name != "Dorpshuis De Linge" || l.Place.City != "" {
+			t.Errorf("lezing: an unknown place is a new place, got branch %v place %+v", l.BranchID, l.Place)
 		}
-		if !strings.Contains(l.Description, "Locatie: Dorpshuis De Linge") {
-			t.Errorf("lezing: place not kept in %q", l.Description)
+
+		s := m["school-2026-12-08@rivierenland.example"]
+		want := &vestiging.Place{Name: "OBS De Regenboog", Street: "Schoolstraat 1", PostalCode: "4001 AA", City: "Tiel",
+			Latitude: ptr(51.8901), Longitude: ptr(5.4312)}
+		if p := s.Place; p == nil || p.Name != want.Name || p.Street != want.Street || p.PostalCode != want.PostalCode ||
+			p.City != want.City || !p.HasCoordinates() || *p.Latitude != *want.Latitude || *p.Longitude != *want.Longitude {
+			t.Errorf("school place: got %+v, want %+v", s.Place, want)
+		}
+		if got, want := s.Themes, []string{"leesplezier", "leven-lang-leren"}; !slices.Equal(got, want) {
+			t.Errorf("school themes: got %q, want %q", got, want)
+		}
+		if p := s.Price; p == nil || p.Cents != 250 || p.MemberCents == nil || *p.MemberCents != 0 || p.Note != "incl. boekje" {
+			t.Errorf("school price: %+v", p)
+		}
+		if v.Price != nil {
+			t.Errorf("voorlezen states no price, got %+v", v.Price)
 		}
 
 		x := m["expositie-2026-12@rivierenland.example"]
@@ -134,9 +148,22 @@ func TestDecode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := byUID(t, events)["lezing-2026-12-04@rivierenland.example"]
+		l := byUID(t, events)["inloop-2026-12-04@rivierenland.example"]
 		if l.BranchID == nil || *l.BranchID != 2 {
 			t.Errorf("got branch %v, want 2", l.BranchID)
+		}
+	})
+
+	t.Run("KnownPlace", func(t *testing.T) {
+		opts := testOptions()
+		opts.Places = []*vestiging.Place{{ID: 7, Name: "Dorpshuis De Linge"}, {ID: 8, Name: "Dorpshuis"}}
+		events, err := decodeFile(t, "agenda.ics", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := byUID(t, events)["lezing-2026-12-04@rivierenland.example"]
+		if l.PlaceID == nil || *l.PlaceID != 7 || l.Place != nil {
+			t.Errorf("got place %v %+v, want 7 (the longest name it contains)", l.PlaceID, l.Place)
 		}
 	})
 
@@ -209,6 +236,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"Hourly", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nRRULE:FREQ=HOURLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 7: RRULE: events repeating more often than daily"},
 		{"DuplicateUID", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:y\r\nDTSTART:20261203T150000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 8: UID \"a\" appears twice (first on line 3)"},
 		{"BadUTF8", head + "UID:a\r\nSUMMARY:\xff\r\n", "line 5: not valid UTF-8"},
+		{"BadGeo", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nLOCATION:Buurthuis\r\nGEO:noord\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 8: GEO: \"noord\" is not latitude;longitude"},
+		{"GeoOutOfRange", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nLOCATION:Buurthuis\r\nGEO:95;5\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: event \"a\": place_latitude: Latitude must be between -90 and 90."},
+		{"BadPrice", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nX-VESTIGING-PRICE:vijf\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 7: X-VESTIGING-PRICE: \"vijf\" is not an amount of euros"},
+		{"MemberPriceAbovePrice", head + "UID:a\r\nSUMMARY:x\r\nDTSTART:20261202T150000Z\r\nX-VESTIGING-PRICE:5\r\nX-VESTIGING-MEMBER-PRICE:7\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: event \"a\": member_price: The member price cannot be higher than the price."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,7 +277,7 @@ func TestDecodeErrors(t *testing.T) {
 		opts := testOptions()
 		opts.Branches = nil
 		_, err := decodeFile(t, "agenda.ics", opts)
-		if got, want := vestiging.ErrorMessage(err), "line 13: event \"voorlezen-2026-12-02@rivierenland.example\" has no online link"; !strings.HasPrefix(got, want) {
+		if got, want := vestiging.ErrorMessage(err), "line 41: event \"inloop-2026-12-04@rivierenland.example\" has no place, no online link"; !strings.HasPrefix(got, want) {
 			t.Errorf("got %q, want prefix %q", got, want)
 		}
 	})

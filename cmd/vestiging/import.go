@@ -41,6 +41,9 @@ func importICS(ctx context.Context, args []string, stdout io.Writer) error {
 	if opts.Themes, err = db.Themes(ctx); err != nil {
 		return err
 	}
+	if opts.Places, err = db.Places(ctx); err != nil {
+		return err
+	}
 	if *branch != 0 {
 		b, err := db.Branch(ctx, *branch)
 		if err != nil {
