@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +51,20 @@ var Context = []any{
 		"joinModeType":              map[string]any{"@id": "mz:joinModeType", "@type": "rdfs:Class"},
 		"externalParticipationUrl":  map[string]any{"@id": "mz:externalParticipationUrl", "@type": "sc:URL"},
 		"participantCount":          map[string]any{"@id": "mz:participantCount", "@type": "sc:Integer"},
+		// The price (offersJSON): schema.org's offers, the member price as an
+		// Offer for members; Mobilizon's link to a price sheet is a
+		// PropertyValue of the Event.
+		"Offer":               "sc:Offer",
+		"offers":              "sc:offers",
+		"price":               "sc:price",
+		"priceCurrency":       "sc:priceCurrency",
+		"description":         "sc:description",
+		"validForMemberTier":  "sc:validForMemberTier",
+		"MemberProgramTier":   "sc:MemberProgramTier",
+		"isAccessibleForFree": "sc:isAccessibleForFree",
+		"propertyID":          "sc:propertyID",
+		// Who an activity is for, as Vestiging says it (vestiging.Audiences).
+		"audiences": "vs:audiences",
 		// An offer's terms (OfferObject): what it is, its theme and its area.
 		"vs":         VestigingNamespace,
 		"offerKind":  "vs:offerKind",
@@ -166,6 +182,9 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	if l := locationJSON(e.Venue(), e.OnlineURL); l != nil {
 		o["location"] = l
 	}
+	if !slices.Equal(e.Audiences, []string{vestiging.AudienceAll}) && len(e.Audiences) > 0 {
+		o["audiences"] = e.Audiences
+	}
 	publishedTimes(o, e.PublishedAt, e.UpdatedAt)
 	if len(e.Themes) > 0 {
 		tags := make([]any, len(e.Themes))
@@ -174,9 +193,19 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		}
 		o["tag"] = tags
 	}
+	var attachments []any
 	if e.ImageURL != "" {
 		o["image"] = imageJSON("Image", e.ImageURL, e.ImageAlt)
-		o["attachment"] = []any{imageJSON("Document", e.ImageURL, e.ImageAlt)}
+		attachments = append(attachments, imageJSON("Document", e.ImageURL, e.ImageAlt))
+	}
+	if e.Price != nil {
+		o["offers"] = offersJSON(e.Price, id, e.Language)
+		o["isAccessibleForFree"] = e.Price.Free()
+		// Mobilizon shows a link to the page that says the price.
+		attachments = append(attachments, map[string]any{"type": "PropertyValue", "propertyID": mobilizonPriceURL, "value": id})
+	}
+	if attachments != nil {
+		o["attachment"] = attachments
 	}
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 0 {
 		subs := make([]any, 0, len(e.Sessions))
@@ -261,6 +290,86 @@ func locationJSON(b *vestiging.Place, onlineURL string) map[string]any {
 	return p
 }
 
+// mobilizonPriceURL is the key of Mobilizon's event metadata that links
+// to a page with the prices; Mobilizon federates no amount.
+const mobilizonPriceURL = "mz:ticket:price_url"
+
+// offersJSON is the price as schema.org Offers: what everyone pays (its
+// description the note), and the member price as an Offer valid for the
+// library's members (validForMemberTier).
+func offersJSON(p *vestiging.Price, page, lang string) []any {
+	offer := map[string]any{"type": "Offer", "price": vestiging.FormatCents(p.Cents), "priceCurrency": vestiging.Currency,
+		"url": page}
+	if p.Note != "" {
+		offer["description"] = p.Note
+	}
+	offers := []any{offer}
+	if p.MemberCents != nil {
+		offers = append(offers, map[string]any{"type": "Offer", "name": wordsFor(lang).memberPrice,
+			"price": vestiging.FormatCents(*p.MemberCents), "priceCurrency": vestiging.Currency, "url": page,
+			"validForMemberTier": map[string]any{"type": "MemberProgramTier", "name": wordsFor(lang).members}})
+	}
+	return offers
+}
+
+// readPrice reads offers (an Offer or a list): the first one without
+// validForMemberTier is the price, one with it the member price; an event
+// that says only isAccessibleForFree is free. Amounts in another currency,
+// negative, beyond vestiging.MaxPriceCents, or a member price above the
+// price are left out rather than refusing the event.
+func readPrice(m map[string]any) *vestiging.Price {
+	var p *vestiging.Price
+	var member *int64
+	for _, o := range asList(m["offers"]) {
+		o, ok := o.(map[string]any)
+		if !ok || (str(o["priceCurrency"]) != "" && str(o["priceCurrency"]) != vestiging.Currency) {
+			continue
+		}
+		cents, ok := amount(o["price"])
+		switch {
+		case !ok:
+		case o["validForMemberTier"] != nil:
+			if member == nil {
+				member = &cents
+			}
+		case p == nil:
+			p = &vestiging.Price{Cents: cents}
+			if note := strings.TrimSpace(vestiging.PlainText(str(o["description"]))); len(note) <= 100 {
+				p.Note = note
+			}
+		}
+	}
+	if p == nil && m["isAccessibleForFree"] == true {
+		p = &vestiging.Price{}
+	}
+	if p != nil && member != nil && *member < p.Cents {
+		p.MemberCents = member
+	}
+	return p
+}
+
+// amount reads a price: a JSON number or a decimal string ("7.50"), in
+// cents from 0 to vestiging.MaxPriceCents.
+func amount(v any) (int64, bool) {
+	var cents int64
+	switch v := v.(type) {
+	case float64:
+		cents = int64(math.Round(v * 100))
+		if v < 0 || v > vestiging.MaxPriceCents/100 {
+			return 0, false
+		}
+	case string:
+		n, err := vestiging.ParseCents(v)
+		if err != nil {
+			return 0, false
+		}
+		cents = n
+	default:
+		return 0, false
+	}
+	return cents, cents >= 0 && cents <= vestiging.MaxPriceCents
+}
+
 // eventWhen is the date and time of an event in lang, and of a course
 // with more than one session its number of sessions, the first one's time
 // and the last one's date: "8 bijeenkomsten van di 5 januari 2027,
@@ -310,6 +419,9 @@ func eventContent(e *vestiging.Event, page string) string {
 	}
 	if e.OnlineURL != "" {
 		fmt.Fprintf(&b, `<br>Online: <a href="%s">%s</a>`, html.EscapeString(e.OnlineURL), html.EscapeString(e.OnlineURL))
+	}
+	if e.Price != nil {
+		fmt.Fprintf(&b, "<br>%s", html.EscapeString(vestiging.FormatPrice(e.Language, e.Price)))
 	}
 	b.WriteString("</p>")
 	if e.Kind == vestiging.KindCourse && len(e.Sessions) > 1 {
@@ -381,6 +493,8 @@ type RemoteEvent struct {
 	ImageURL     string
 	ImageAlt     string
 	Tags         []string // hashtag names without "#"
+	Audiences    []string // vestiging.Audiences it names (another Vestiging's "audiences")
+	Price        *vestiging.Price
 	Sessions     []*RemoteEvent
 	Updated      time.Time // updated, else published; zero when neither
 }
@@ -482,6 +596,19 @@ func parseRemoteEvent(body []byte, withSessions bool) (*RemoteEvent, error) {
 		r.Remaining = &n
 	}
 	r.readImage(m)
+	r.Price = readPrice(m)
+	for _, a := range asList(m["audiences"]) {
+		if a := str(a); slices.Contains(vestiging.Audiences, a) && !slices.Contains(r.Audiences, a) {
+			r.Audiences = append(r.Audiences, a)
+		}
+	}
+	if len(r.Audiences) > 1 {
+		// "all" stands alone (vestiging.Event.Audiences).
+		r.Audiences = slices.DeleteFunc(r.Audiences, func(a string) bool { return a == vestiging.AudienceAll })
+	}
+	if r.OnlineURL == "" {
+		r.OnlineURL = onlineAddress(m)
+	}
 	for _, t := range asList(m["tag"]) {
 		if t, ok := t.(map[string]any); ok && t["type"] == "Hashtag" {
 			if name := strings.TrimPrefix(str(t["name"]), "#"); name != "" {
@@ -541,6 +668,19 @@ func (r *RemoteEvent) readLocation(l map[string]any) {
 	if okLat && okLon && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
 		p.Latitude, p.Longitude = &lat, &lon
 	}
+}
+
+// onlineAddress is where Mobilizon says an event happens online: an
+// attachment Link named "Website".
+func onlineAddress(m map[string]any) string {
+	for _, a := range asList(m["attachment"]) {
+		if a, ok := a.(map[string]any); ok && a["type"] == "Link" && a["name"] == "Website" {
+			if u, err := url.Parse(str(a["href"])); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+				return u.String()
+			}
+		}
+	}
+	return ""
 }
 
 // readImage takes the banner: image, else the first image attachment.

@@ -274,6 +274,8 @@ func TestEventJSONContext(t *testing.T) {
 	e.Kind = vestiging.KindCourse
 	e.RegistrationMode, e.RegistrationURL = vestiging.RegistrationExternal, "https://tickets.example/1"
 	e.Sessions = []*vestiging.Session{{StartsAt: e.StartsAt, EndsAt: e.EndsAt, OnlineURL: "https://meet.example/c"}}
+	e.Price = &vestiging.Price{Cents: 500, MemberCents: ptr(int64(300)), Note: "incl. koffie"}
+	e.Audiences = []string{vestiging.AudienceChildren, vestiging.AudienceSeniors}
 	m := eventMap(t, e, 0)
 	declared := Context[2].(map[string]any)
 	var walk func(path string, v any)
@@ -298,7 +300,7 @@ func TestEventJSONContext(t *testing.T) {
 	}
 	walk("event", m)
 	// Every "type" value we use outside AS2 is declared too.
-	for _, typ := range []string{"PostalAddress", "VirtualLocation", "Hashtag"} {
+	for _, typ := range []string{"PostalAddress", "VirtualLocation", "Hashtag", "Offer", "MemberProgramTier", "PropertyValue"} {
 		if declared[typ] == nil {
 			t.Errorf("type %s not declared", typ)
 		}

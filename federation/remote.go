@@ -20,7 +20,8 @@ const defaultRemoteDuration = time.Hour
 // UpsertRemoteEvent (the caller sets OriginID). themes are this library's
 // themes: each hashtag that names one of them (its slug or its CamelCase
 // hashtag) adds it to Themes, in the order of the tags. The place becomes
-// Place with ID 0, a place known by name and address only. Registration happens at the origin: joinMode free
+// Place with ID 0, a place known by name and address only. Price and
+// Audiences are what the origin said, when it said them. Registration happens at the origin: joinMode free
 // or restricted makes RegistrationOpen (a resident's Join goes there and
 // its answer sets the state), external makes RegistrationExternal with the
 // origin's link. Participants is the origin's participantCount.
@@ -43,6 +44,8 @@ func (r *RemoteEvent) Event(themes []*vestiging.Theme) *vestiging.Event {
 		Status:       r.Status,
 		Place:        remotePlace(r.Place),
 		Themes:       remoteThemes(r.Tags, themes),
+		Audiences:    r.Audiences,
+		Price:        r.Price,
 
 		RemoteUpdatedAt: r.Updated,
 
@@ -104,12 +107,13 @@ func remotePlace(p RemotePlace) *vestiging.Place {
 }
 
 // remoteThemes returns the slugs of our themes the tags name, in the
-// tags' order, each once.
+// tags' order, each once, at most vestiging.MaxThemes.
 func remoteThemes(tags []string, themes []*vestiging.Theme) []string {
 	var out []string
 	for _, tag := range tags {
 		for _, th := range themes {
-			if (strings.EqualFold(tag, th.Slug) || strings.EqualFold(tag, hashtag(th.Slug))) && !slices.Contains(out, th.Slug) {
+			if (strings.EqualFold(tag, th.Slug) || strings.EqualFold(tag, hashtag(th.Slug))) && !slices.Contains(out, th.Slug) &&
+				len(out) < vestiging.MaxThemes {
 				out = append(out, th.Slug)
 			}
 		}

@@ -1,7 +1,9 @@
 package federation
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +102,57 @@ func TestRemoteEventEvent(t *testing.T) {
 			t.Errorf("second session %+v", s)
 		}
 	})
+	t.Run("PlacePriceThemesAudiences", func(t *testing.T) {
+		school := &vestiging.Place{ID: 4, Name: "OBS De Regenboog", Street: "Schoolstraat 1", PostalCode: "4001 AA", City: "Tiel",
+			Latitude: ptr(51.8901), Longitude: ptr(5.4312)}
+		price := &vestiging.Price{Cents: 750, MemberCents: ptr(int64(500)), Note: "incl. materiaal"}
+		themes := []string{"leesplezier", "leven-lang-leren"}
+		audiences := []string{vestiging.AudienceChildren, vestiging.AudienceAdults}
+		body := ours(t, func(e *vestiging.Event) {
+			e.BranchID, e.Branch, e.PlaceID, e.Place = nil, nil, &school.ID, school
+			e.Price, e.Themes, e.Audiences = price, themes, audiences
+		})
+		e := parse(t, body)
+		if p := e.Place; p == nil || p.ID != 0 || p.Name != school.Name || p.Street != school.Street || p.PostalCode != school.PostalCode ||
+			p.City != school.City || !p.HasCoordinates() || *p.Latitude != *school.Latitude || *p.Longitude != *school.Longitude {
+			t.Errorf("place %+v, want %+v", e.Place, school)
+		}
+		if p := e.Price; p == nil || p.Cents != price.Cents || p.MemberCents == nil || *p.MemberCents != *price.MemberCents || p.Note != price.Note {
+			t.Errorf("price %+v, want %+v", e.Price, price)
+		}
+		if !slices.Equal(e.Themes, themes) || !slices.Equal(e.Audiences, audiences) {
+			t.Errorf("themes %q audiences %q", e.Themes, e.Audiences)
+		}
+		// As schema.org and Mobilizon say it.
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		offers, _ := m["offers"].([]any)
+		if len(offers) != 2 {
+			t.Fatalf("offers %v", m["offers"])
+		}
+		first, member := offers[0].(map[string]any), offers[1].(map[string]any)
+		if first["price"] != "7.50" || first["priceCurrency"] != "EUR" || first["description"] != "incl. materiaal" ||
+			member["price"] != "5.00" || member["validForMemberTier"] == nil || m["isAccessibleForFree"] != false {
+			t.Errorf("offers %v, isAccessibleForFree %v", offers, m["isAccessibleForFree"])
+		}
+		if !strings.Contains(string(body), `{"propertyID":"mz:ticket:price_url","type":"PropertyValue","value":"`+EventID(testBase, testEvent(t))+`"}`) {
+			t.Errorf("no price sheet for Mobilizon in %s", body)
+		}
+		if !strings.Contains(m["content"].(string), "€ 7,50, leden € 5,00 (incl. materiaal)") {
+			t.Errorf("content does not say the price: %s", m["content"])
+		}
+	})
+	t.Run("Free", func(t *testing.T) {
+		e := parse(t, ours(t, func(e *vestiging.Event) { e.Price = &vestiging.Price{} }))
+		if !e.Free() || e.Price.MemberCents != nil {
+			t.Errorf("price %+v, want free", e.Price)
+		}
+		if e := parse(t, ours(t, func(e *vestiging.Event) { e.Price = nil })); e.Price != nil {
+			t.Errorf("price %+v, want none said", e.Price)
+		}
+	})
 	t.Run("ExternalRegistration", func(t *testing.T) {
 		e := parse(t, readFixture(t, "wordpress/event.json"))
 		if got, want := e.RegistrationURL, "https://wp-test.event-federation.eu/event/test-event/"; e.RegistrationMode != vestiging.RegistrationExternal || got != want {
@@ -108,6 +161,11 @@ func TestRemoteEventEvent(t *testing.T) {
 	})
 	t.Run("Mobilizon", func(t *testing.T) {
 		e := parse(t, readFixture(t, "mobilizon/event.json"))
+		// Mobilizon federates no price ("£6 each." is in the text) and says the
+		// place with its coordinates.
+		if e.Price != nil || e.Place == nil || !e.Place.HasCoordinates() || *e.Place.Latitude != 50.66881615 {
+			t.Errorf("price %+v place %+v", e.Price, e.Place)
+		}
 		if len(e.Themes) != 0 {
 			t.Errorf("themes = %q, want none: its tags name none of ours", e.Themes)
 		}
@@ -117,6 +175,9 @@ func TestRemoteEventEvent(t *testing.T) {
 	})
 	t.Run("AddressOnly", func(t *testing.T) {
 		e := parse(t, readFixture(t, "gancio/event.json"))
+		if e.Place == nil || e.Place.HasCoordinates() || e.Price != nil || len(e.Themes) != 0 {
+			t.Errorf("Gancio's null coordinates, no price, no theme of ours: %+v %+v %q", e.Place, e.Price, e.Themes)
+		}
 		if e.Place == nil || e.Place.Name != "Colosseo" || e.Place.Street != "Piazza del Colosseo, Rome" {
 			t.Errorf("place = %+v", e.Place)
 		}
@@ -154,5 +215,66 @@ func TestRemoteEnd(t *testing.T) {
 	}
 	if got, want := remoteEnd(start, start.Add(-time.Hour)), start.Add(defaultRemoteDuration); !got.Equal(want) {
 		t.Errorf("end before start = %s, want %s", got, want)
+	}
+}
+
+// TestReadPrice: schema.org offers as other servers send them; what cannot
+// be a price here is left out, and the event stays.
+func TestReadPrice(t *testing.T) {
+	member := func(n int64) *int64 { return &n }
+	tests := []struct {
+		name string
+		json string
+		want *vestiging.Price
+	}{
+		{"None", `{}`, nil},
+		{"Number", `{"offers": {"type": "Offer", "price": 6, "priceCurrency": "EUR"}}`, &vestiging.Price{Cents: 600}},
+		{"String", `{"offers": [{"type": "Offer", "price": "12.5", "priceCurrency": "EUR", "description": "<b>incl.</b> lunch"}]}`,
+			&vestiging.Price{Cents: 1250, Note: "incl. lunch"}},
+		{"NoCurrency", `{"offers": {"price": "3.00"}}`, &vestiging.Price{Cents: 300}},
+		{"OtherCurrency", `{"offers": {"price": "6.00", "priceCurrency": "GBP"}}`, nil},
+		{"Negative", `{"offers": {"price": -1, "priceCurrency": "EUR"}}`, nil},
+		{"TooHigh", `{"offers": {"price": 1e12, "priceCurrency": "EUR"}}`, nil},
+		{"NotAmount", `{"offers": {"price": "gratis", "priceCurrency": "EUR"}}`, nil},
+		{"Member", `{"offers": [{"price": "5", "validForMemberTier": {"name": "Leden"}}, {"price": "7.50"}]}`,
+			&vestiging.Price{Cents: 750, MemberCents: member(500)}},
+		{"MemberAbovePrice", `{"offers": [{"price": "5"}, {"price": "9", "validForMemberTier": {}}]}`, &vestiging.Price{Cents: 500}},
+		{"FreeFlag", `{"isAccessibleForFree": true}`, &vestiging.Price{}},
+		{"FreeOffer", `{"offers": {"price": 0}, "isAccessibleForFree": true}`, &vestiging.Price{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(tt.json), &m); err != nil {
+				t.Fatal(err)
+			}
+			got := readPrice(m)
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(tt.want)
+			if string(g) != string(w) {
+				t.Errorf("got %s, want %s", g, w)
+			}
+		})
+	}
+}
+
+// TestMobilizonOnline: Mobilizon says where an event happens online with an
+// attachment Link named "Website" (its Event converter), not a
+// VirtualLocation.
+func TestMobilizonOnline(t *testing.T) {
+	body := []byte(`{"@context": "https://www.w3.org/ns/activitystreams", "type": "Event",
+		"id": "https://mobilizon.example/events/1", "name": "Online lezing", "startTime": "2026-12-05T19:00:00+01:00",
+		"isOnline": true, "attachment": [
+			{"type": "PropertyValue", "propertyID": "mz:ticket:price_url", "value": "https://mobilizon.example/prijzen"},
+			{"type": "Link", "href": "https://meet.example/lezing", "mediaType": "text/html", "name": "Website"}]}`)
+	r, err := ParseRemoteEvent(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OnlineURL != "https://meet.example/lezing" || r.Price != nil {
+		t.Errorf("online %q price %+v", r.OnlineURL, r.Price)
+	}
+	if e := r.Event(nil); !e.Online() {
+		t.Errorf("event %+v is not online", e)
 	}
 }

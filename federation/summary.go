@@ -23,13 +23,14 @@ import (
 // English dates; everything else, offers included, Dutch ones.
 type words struct {
 	cancelled, organisedWith    string
+	memberPrice, members        string
 	sessions, session, from, to string // "%d bijeenkomsten", "bijeenkomst %d van %d", …
 }
 
 var (
-	dutchWords = words{cancelled: "Geannuleerd", organisedWith: "Georganiseerd met %s",
+	dutchWords = words{cancelled: "Geannuleerd", organisedWith: "Georganiseerd met %s", memberPrice: "Ledenprijs", members: "Leden",
 		sessions: "%d bijeenkomsten", session: "bijeenkomst %d van %d", from: "van", to: "tot en met"}
-	englishWords = words{cancelled: "Cancelled", organisedWith: "Organised with %s",
+	englishWords = words{cancelled: "Cancelled", organisedWith: "Organised with %s", memberPrice: "Member price", members: "Members",
 		sessions: "%d sessions", session: "session %d of %d", from: "from", to: "to"}
 )
 
