@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func TestAPIEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, key := range []string{"id", "uid", "kind", "title", "description_html", "description_text", "starts_at", "ends_at",
-			"time_zone", "status", "theme", "audience", "language", "online", "online_url", "place", "image", "registration",
+			"time_zone", "status", "themes", "audiences", "theme", "audience", "price", "language", "online", "online_url", "place", "image", "registration",
 			"sessions", "library", "url", "original_url", "created_at", "updated_at"} {
 			if _, ok := ev[key]; !ok {
 				t.Errorf("event lacks %q: %s", key, got.Events[0])
@@ -199,6 +200,63 @@ func TestAPIEvent(t *testing.T) {
 		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
 		t.Fatal(err)
 	}
+	t.Run("PlacePriceThemes", func(t *testing.T) {
+		e := newFedEnv(t) // its events stay out of the other subtests' counts
+		b := e.branch("Centrale Bibliotheek")
+		local := e.event("Hier", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
+		school := &vestiging.Place{Name: "OBS De Regenboog", City: "Tiel", Latitude: ptr(51.89), Longitude: ptr(5.43)}
+		ev := e.event("Op school", vestiging.StatusPublished, b, testNow.Add(24*time.Hour), func(ev *vestiging.Event) {
+			ev.BranchID, ev.Place = nil, school
+			ev.Themes = []string{"leesplezier", "leven-lang-leren"}
+			ev.Audiences = []string{vestiging.AudienceChildren, vestiging.AudienceAdults}
+			ev.Price = &vestiging.Price{Cents: 750, MemberCents: ptr(int64(500)), Note: "incl. materiaal"}
+		})
+		var got struct {
+			Themes []struct {
+				Slug   string `json:"slug"`
+				NameNL string `json:"name_nl"`
+			} `json:"themes"`
+			Theme struct {
+				Slug string `json:"slug"`
+			} `json:"theme"`
+			Audiences []string `json:"audiences"`
+			Audience  string   `json:"audience"`
+			Price     struct {
+				Free              bool   `json:"free"`
+				AmountCents       int64  `json:"amount_cents"`
+				MemberAmountCents *int64 `json:"member_amount_cents"`
+				Currency          string `json:"currency"`
+				Note              string `json:"note"`
+			} `json:"price"`
+			Place struct {
+				BranchID *int64   `json:"branch_id"`
+				PlaceID  *int64   `json:"place_id"`
+				Name     string   `json:"name"`
+				Latitude *float64 `json:"latitude"`
+			} `json:"place"`
+		}
+		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", ev.ID), http.StatusOK, &got)
+		if len(got.Themes) != 2 || got.Themes[1].Slug != "leven-lang-leren" || got.Themes[1].NameNL != "Leven lang leren" ||
+			got.Theme.Slug != "leesplezier" {
+			t.Errorf("themes %+v theme %+v", got.Themes, got.Theme)
+		}
+		if !slices.Equal(got.Audiences, []string{"children", "adults"}) || got.Audience != "children" {
+			t.Errorf("audiences %q audience %q", got.Audiences, got.Audience)
+		}
+		if p := got.Price; p.Free || p.AmountCents != 750 || p.MemberAmountCents == nil || *p.MemberAmountCents != 500 ||
+			p.Currency != "EUR" || p.Note != "incl. materiaal" {
+			t.Errorf("price %+v", p)
+		}
+		if p := got.Place; p.BranchID != nil || p.PlaceID == nil || *p.PlaceID != *ev.PlaceID || p.Name != "OBS De Regenboog" ||
+			p.Latitude == nil || *p.Latitude != 51.89 {
+			t.Errorf("place %+v", p)
+		}
+		var none map[string]any
+		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", local.ID), http.StatusOK, &none)
+		if none["price"] != nil {
+			t.Errorf("price of an event that states none: %v", none["price"])
+		}
+	})
 	t.Run("Local", func(t *testing.T) {
 		var got map[string]any
 		apiGet(t, e, fmt.Sprintf("/api/v1/events/%d", local.ID), http.StatusOK, &got)

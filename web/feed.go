@@ -320,13 +320,17 @@ func (s *Server) agendaAtom(w http.ResponseWriter, r *http.Request) {
 	serveFeed(w, r, "application/atom+xml; charset=utf-8", buf.Bytes(), false)
 }
 
-// atomEntry is one event: the summary is the one line "when · where" (what
-// readers show in lists), the content that line and the sanitised text.
+// atomEntry is one event: the summary is the one line "when · where ·
+// price" (what readers show in lists), the content that line and the
+// sanitised text; the themes are its categories.
 func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
 	when := vestiging.FormatSpan(p.Lang, e.StartsAt, e.EndsAt, e.Location())
 	line := when
 	if where := s.eventPlace(p.Lang, e); where != "" {
 		line += " · " + where
+	}
+	if e.Price != nil {
+		line += " · " + vestiging.FormatPrice(p.Lang, e.Price)
 	}
 	title := e.Title
 	if e.Status == vestiging.StatusCancelled {

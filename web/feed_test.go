@@ -204,10 +204,31 @@ func TestAtomFeed(t *testing.T) {
 	if got, want := summer.Content.Type, "html"; got != want || !strings.Contains(summer.Content.Body, "<p>Over Zomerlezen</p>") {
 		t.Errorf("content: %+v", summer.Content)
 	}
+	t.Run("PlacePriceThemes", func(t *testing.T) {
+		e.event("Op school", vestiging.StatusPublished, e.tiel, time.Date(2026, 6, 8, 12, 0, 0, 0, time.UTC), func(ev *vestiging.Event) {
+			ev.BranchID, ev.Place = nil, &vestiging.Place{Name: "OBS De Regenboog", City: "Tiel"}
+			ev.Themes = []string{"leesplezier", "digitale-vaardigheden"}
+			ev.Price = &vestiging.Price{Cents: 250}
+		})
+		var feed atomFeed
+		res := e.get(c, "/agenda.atom?theme=digitale-vaardigheden")
+		if err := xml.Unmarshal([]byte(res.Body), &feed); err != nil || len(feed.Entries) != 2 {
+			t.Fatalf("got %d entries, %v", len(feed.Entries), err)
+		}
+		school := feed.Entries[0]
+		if got, want := school.Summary.Body, "ma 8 juni 2026, 14:00–16:00 · OBS De Regenboog, Tiel · € 2,50"; got != want {
+			t.Errorf("summary: got %q, want %q", got, want)
+		}
+		if len(school.Category) != 2 || school.Category[1].Term != "digitale-vaardigheden" || school.Category[1].Label != "Digitale vaardigheden" {
+			t.Errorf("categories %+v", school.Category)
+		}
+		ics := e.get(c, "/agenda.ics?theme=leesplezier")
+		wantContains(t, ics, "LOCATION:OBS De Regenboog\\, Tiel", "CATEGORIES:Leesplezier,Digitale vaardigheden", "X-VESTIGING-PRICE:2.50")
+	})
 	t.Run("Filtered", func(t *testing.T) {
 		var feed atomFeed
 		res := e.get(c, "/agenda.atom?theme=digitale-vaardigheden")
-		if err := xml.Unmarshal([]byte(res.Body), &feed); err != nil || len(feed.Entries) != 1 {
+		if err := xml.Unmarshal([]byte(res.Body), &feed); err != nil || len(feed.Entries) != 2 {
 			t.Fatalf("got %d entries, %v", len(feed.Entries), err)
 		}
 	})
