@@ -173,17 +173,43 @@ func (f *demoFill) branches() error {
 
 // demoEvent is one line of the demo agenda; weeks lists the weeks it recurs in.
 type demoEvent struct {
-	weeks           []int
-	weekday         int // Monday is 0
-	hour, minute    int
-	minutes         int
-	title, text     string
-	tiel, online    bool // else Culemborg
-	audience, theme string
-	capacity        int
-	registration    string
-	status          string
+	weeks        []int
+	weekday      int // Monday is 0
+	hour, minute int
+	minutes      int
+	title, text  string
+	tiel, online bool   // else Culemborg
+	place        string // a demoPlaces key: there, not at a branch
+	audiences    []string
+	themes       []string
+	price        *vestiging.Price
+	capacity     int
+	registration string
+	status       string
 }
+
+// The places of the demo that are no branch of the library.
+const (
+	regenboog = "regenboog"
+	kastanje  = "kastanje"
+)
+
+var demoPlaces = map[string]*vestiging.Place{
+	regenboog: {Name: "OBS De Regenboog", Street: "Rijnstraat 20", PostalCode: "4001 AC", City: "Tiel",
+		Latitude: ptr(51.8893), Longitude: ptr(5.4190)},
+	kastanje: {Name: "Buurthuis De Kastanje", Street: "Kastanjelaan 4", PostalCode: "4102 BE", City: "Culemborg",
+		Latitude: ptr(51.9496), Longitude: ptr(5.2352)},
+}
+
+// Prices of the demo: free, and amounts with a member price.
+var (
+	free         = &vestiging.Price{}
+	lezingPrice  = &vestiging.Price{Cents: 500, MemberCents: ptr(int64(350))}
+	workshopFee  = &vestiging.Price{Cents: 750, MemberCents: ptr(int64(500)), Note: "incl. materiaal"}
+	leesclubFee  = &vestiging.Price{Cents: 250, MemberCents: ptr(int64(0)), Note: "koffie en thee inbegrepen"}
+	auteurTicket = &vestiging.Price{Cents: 1250, MemberCents: ptr(int64(1000))}
+	stamboomFee  = &vestiging.Price{Cents: 2500, MemberCents: ptr(int64(1500)), Note: "vier avonden"}
+)
 
 const (
 	leesplezier = "leesplezier"
@@ -195,54 +221,65 @@ const (
 var demoAgenda = []demoEvent{
 	{weeks: []int{0, 1, 2, 3}, weekday: 2, hour: 15, minutes: 45, title: "Voorleesuurtje",
 		text: "Spannende, grappige en mooie verhalen voor kinderen van 4 tot 7 jaar. Ouders en opa's en oma's zijn ook welkom.",
-		tiel: true, audience: vestiging.AudienceChildren, theme: leesplezier},
+		tiel: true, audiences: []string{vestiging.AudienceChildren}, themes: []string{leesplezier}, price: free},
 	{weeks: []int{0, 2, 4}, weekday: 4, hour: 10, minutes: 45, title: "Dreumesuurtje: voorlezen voor peuters",
-		text:     "Prentenboeken, liedjes en versjes voor kinderen van 1 tot 4 jaar, samen met hun ouder of verzorger.",
-		audience: vestiging.AudienceChildren, theme: leesplezier},
+		text:      "Prentenboeken, liedjes en versjes voor kinderen van 1 tot 4 jaar, samen met hun ouder of verzorger.",
+		audiences: []string{vestiging.AudienceChildren}, themes: []string{leesplezier}, price: free},
 	{weeks: []int{0, 1, 2, 3, 4}, weekday: 1, hour: 10, minutes: 120, title: "Digicafé",
 		text: "Vragen over je telefoon, tablet of laptop? Vrijwilligers helpen je op weg. Neem je eigen apparaat mee.\n\nGratis, aanmelden is niet nodig.",
-		tiel: true, audience: vestiging.AudienceSeniors, theme: digitaal},
+		tiel: true, audiences: []string{vestiging.AudienceAdults, vestiging.AudienceSeniors}, themes: []string{digitaal, leren}, price: free},
 	{weeks: []int{1, 3}, weekday: 0, hour: 13, minute: 30, minutes: 120, title: "Klik & Tik inloop",
-		text:     "Oefen in je eigen tempo met de computer, met begeleiding. Voor beginners.",
-		audience: vestiging.AudienceSeniors, theme: digitaal},
+		text:      "Oefen in je eigen tempo met de computer, met begeleiding. Voor beginners.",
+		audiences: []string{vestiging.AudienceSeniors}, themes: []string{digitaal}, price: free},
 	{weeks: []int{0, 2, 4}, weekday: 3, hour: 14, minutes: 90, title: "Informatiepunt Digitale Overheid",
-		text:     "Hulp bij DigiD, toeslagen, je belastingaangifte en andere zaken met de overheid. Neem je DigiD-gegevens mee.",
-		audience: vestiging.AudienceAdults, theme: digitaal},
+		text:      "Hulp bij DigiD, toeslagen, je belastingaangifte en andere zaken met de overheid. Neem je DigiD-gegevens mee.",
+		audiences: []string{vestiging.AudienceAdults}, themes: []string{digitaal}, price: free},
 	{weeks: []int{1, 4}, weekday: 3, hour: 20, minutes: 90, title: "Leesclub: Nederlandse romans",
-		text:     "We bespreken deze maand een roman die zich in de Betuwe afspeelt. Lees het boek vooraf; de bibliotheek heeft leesclubexemplaren.",
-		audience: vestiging.AudienceAdults, theme: leesplezier, capacity: 12, registration: vestiging.RegistrationOpen},
+		text:      "We bespreken deze maand een roman die zich in de Betuwe afspeelt. Lees het boek vooraf; de bibliotheek heeft leesclubexemplaren.",
+		audiences: []string{vestiging.AudienceAdults}, themes: []string{leesplezier}, price: leesclubFee, capacity: 12,
+		registration: vestiging.RegistrationOpen},
 	{weeks: []int{2}, weekday: 3, hour: 20, minutes: 90, title: "Lezing: de geschiedenis van de Linge",
 		text: "Streekhistoricus Jan van Wijk vertelt over de rivier die de Betuwe vormde: dijken, overstromingen en scheepvaart.",
-		tiel: true, audience: vestiging.AudienceAdults, theme: leren, capacity: 60, registration: vestiging.RegistrationOpen},
+		tiel: true, audiences: []string{vestiging.AudienceAdults, vestiging.AudienceSeniors}, themes: []string{leren, leesplezier},
+		price: lezingPrice, capacity: 60, registration: vestiging.RegistrationOpen},
 	{weeks: []int{1}, weekday: 5, hour: 15, minutes: 90, title: "Opening expositie Rivierlandschappen",
 		text: "Schilders uit de regio tonen het rivierenlandschap door de seizoenen. De expositie is zes weken te zien.",
-		tiel: true, audience: vestiging.AudienceAll, theme: leren},
+		tiel: true, audiences: []string{vestiging.AudienceAll}, themes: []string{leren}, price: free},
 	{weeks: []int{2}, weekday: 2, hour: 19, minute: 30, minutes: 60, title: "Webinar: veilig online bankieren",
 		text:   "Hoe herken je nepberichten en phishing? Een expert legt het uit en beantwoordt je vragen. Je kijkt thuis mee.",
-		online: true, audience: vestiging.AudienceAdults, theme: digitaal},
+		online: true, audiences: []string{vestiging.AudienceAdults}, themes: []string{digitaal}},
 	{weeks: []int{3}, weekday: 1, hour: 19, minute: 30, minutes: 60, title: "Webinar: je pensioen digitaal regelen",
 		text:   "Waar vind je je pensioenoverzicht en hoe regel je zaken online? Live webinar met vragen.",
-		online: true, audience: vestiging.AudienceSeniors, theme: digitaal},
+		online: true, audiences: []string{vestiging.AudienceSeniors}, themes: []string{digitaal}},
 	{weeks: []int{1}, weekday: 2, hour: 14, minutes: 120, title: "Minecraft-middag",
-		text:     "Bouw samen met andere kinderen de bibliotheek van de toekomst na in Minecraft. Voor 9 tot 13 jaar.",
-		audience: vestiging.AudienceYouth, theme: digitaal, capacity: 16, registration: vestiging.RegistrationOpen},
+		text:  "Bouw samen met andere kinderen de bibliotheek van de toekomst na in Minecraft. Voor 9 tot 13 jaar.",
+		place: kastanje, audiences: []string{vestiging.AudienceYouth}, themes: []string{digitaal}, price: free, capacity: 16,
+		registration: vestiging.RegistrationOpen},
 	{weeks: []int{3}, weekday: 5, hour: 13, minutes: 120, title: "Schrijfworkshop voor jongeren",
 		text: "Schrijf je eigen kort verhaal met hulp van een jonge schrijver. Voor 12 tot 18 jaar.",
-		tiel: true, audience: vestiging.AudienceYouth, theme: leesplezier, capacity: 15, registration: vestiging.RegistrationOpen},
+		tiel: true, audiences: []string{vestiging.AudienceYouth}, themes: []string{leesplezier, leren}, price: workshopFee, capacity: 15,
+		registration: vestiging.RegistrationOpen},
 	{weeks: []int{3}, weekday: 4, hour: 19, minute: 30, minutes: 90, title: "Auteur te gast: Marieke de Wit",
-		text:     "Een avond over schrijven, de Betuwe en haar nieuwe roman. Kaarten via de boekhandel.",
-		audience: vestiging.AudienceAdults, theme: leesplezier, registration: vestiging.RegistrationExternal},
+		text:      "Een avond over schrijven, de Betuwe en haar nieuwe roman. Kaarten via de boekhandel.",
+		audiences: []string{vestiging.AudienceAdults}, themes: []string{leesplezier}, price: auteurTicket,
+		registration: vestiging.RegistrationExternal},
 	{weeks: []int{0}, weekday: 5, hour: 11, minutes: 60, title: "Rondleiding voor nieuwe leden",
 		text: "Maak kennis met de bibliotheek: waar staat wat, hoe reserveer je, en wat kun je allemaal lenen?",
-		tiel: true, audience: vestiging.AudienceAll, theme: leren},
+		tiel: true, audiences: []string{vestiging.AudienceAll}, themes: []string{leren}},
+	{weeks: []int{1}, weekday: 3, hour: 9, minute: 30, minutes: 60, title: "Kinderboekenweek: voorlezen op school",
+		text:  "De bibliotheek leest voor in de aula van OBS De Regenboog. Ouders en grootouders van de kinderen zijn welkom.",
+		place: regenboog, audiences: []string{vestiging.AudienceChildren}, themes: []string{leesplezier}, price: free},
+	{weeks: []int{2}, weekday: 1, hour: 14, minutes: 90, title: "Taalspreekuur in de wijk",
+		text:  "Vragen over een brief of een formulier? Vrijwilligers van het Taalhuis helpen je, in het buurthuis bij jou in de buurt.",
+		place: kastanje, audiences: []string{vestiging.AudienceAdults}, themes: []string{leren, digitaal}, price: free},
 	{weeks: []int{1}, weekday: 3, hour: 20, minutes: 90, title: "Poëzieavond",
 		text: "Dichters uit de regio lezen voor. Helaas gaat deze avond niet door wegens ziekte.",
-		tiel: true, audience: vestiging.AudienceAdults, theme: leesplezier, status: vestiging.StatusCancelled},
+		tiel: true, audiences: []string{vestiging.AudienceAdults}, themes: []string{leesplezier}, status: vestiging.StatusCancelled},
 	{weeks: []int{6}, weekday: 2, hour: 14, minutes: 120, title: "Kick-off Zomerlezen",
-		text: "Concept: programma volgt nog.", tiel: true, audience: vestiging.AudienceChildren, theme: leesplezier,
+		text: "Concept: programma volgt nog.", tiel: true, audiences: []string{vestiging.AudienceChildren}, themes: []string{leesplezier},
 		status: vestiging.StatusDraft},
 	{weeks: []int{5}, weekday: 3, hour: 20, minutes: 90, title: "Filosofiecafé",
-		text: "Concept: spreker nog bevestigen.", audience: vestiging.AudienceAdults, theme: leren,
+		text: "Concept: spreker nog bevestigen.", audiences: []string{vestiging.AudienceAdults}, themes: []string{leren},
 		status: vestiging.StatusDraft},
 }
 
@@ -251,10 +288,17 @@ func (f *demoFill) event(d demoEvent, w int) *vestiging.Event {
 	e := &vestiging.Event{
 		LibraryID: f.libraryID, Kind: vestiging.KindEvent, Title: d.title, Description: vestiging.TextToHTML(d.text),
 		StartsAt: start, EndsAt: start.Add(time.Duration(d.minutes) * time.Minute), TimeZone: vestiging.DefaultTimeZone,
-		Audiences: []string{d.audience}, Themes: []string{d.theme}, Language: "nl", Capacity: d.capacity,
+		Audiences: d.audiences, Themes: d.themes, Language: "nl", Capacity: d.capacity,
 		RegistrationMode: d.registration, Status: d.status,
 	}
+	if d.price != nil {
+		p := *d.price // each event its own copy: the store normalises it
+		e.Price = &p
+	}
 	switch {
+	case d.place != "":
+		p := *demoPlaces[d.place] // the store finds the stored place by its name and address
+		e.Place = &p
 	case d.online:
 		e.OnlineURL = webinarURL
 	case d.tiel:
@@ -291,7 +335,7 @@ func (f *demoFill) events() error {
 func (f *demoFill) series() error {
 	first := f.event(demoEvent{weekday: 2, hour: 19, minutes: 90, title: "Taalcafé",
 		text: "Oefen Nederlands praten in een ontspannen sfeer, met koffie en thee. Elke week een ander onderwerp. Iedereen die Nederlands leert is welkom.",
-		tiel: true, audience: vestiging.AudienceAdults, theme: leren}, 0)
+		tiel: true, audiences: []string{vestiging.AudienceAdults}, themes: []string{leren}, price: free}, 0)
 	s := &vestiging.Series{
 		Frequency: vestiging.FrequencyWeekly,
 		Until:     f.at(7, 2, 0, 0).Format(time.DateOnly),
@@ -304,11 +348,13 @@ func (f *demoFill) series() error {
 }
 
 func (f *demoFill) courses() error {
-	course := func(title, text string, weekday, hour, minute, minutes, sessions int, branch *int64, audience, theme string, capacity int) *vestiging.Event {
+	course := func(title, text string, weekday, hour, minute, minutes, sessions int, branch *int64, audience, theme string, capacity int,
+		price *vestiging.Price) *vestiging.Event {
+		p := *price
 		c := &vestiging.Event{
 			LibraryID: f.libraryID, Kind: vestiging.KindCourse, Title: title, Description: vestiging.TextToHTML(text),
 			TimeZone: vestiging.DefaultTimeZone, BranchID: branch, Audiences: []string{audience}, Themes: []string{theme}, Language: "nl",
-			Capacity: capacity, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished,
+			Capacity: capacity, RegistrationMode: vestiging.RegistrationOpen, Status: vestiging.StatusPublished, Price: &p,
 		}
 		for w := 1; w <= sessions; w++ {
 			start := f.at(w, weekday, hour, minute)
@@ -316,13 +362,17 @@ func (f *demoFill) courses() error {
 		}
 		return c
 	}
+	stamboom := course("Cursus stamboomonderzoek",
+		"Zoek uit waar je familie vandaan komt. In vier avonden leer je werken met archieven, WieWasWie en de burgerlijke stand.\n\n"+
+			"De derde avond zijn we in Buurthuis De Kastanje, bij de werkgroep oud-Culemborg.",
+		1, 19, 30, 120, 4, f.culem, vestiging.AudienceAdults, leren, 14, stamboomFee)
+	third := *demoPlaces[kastanje]
+	stamboom.Sessions[2].BranchID, stamboom.Sessions[2].Place = nil, &third
 	for _, c := range []*vestiging.Event{
 		course("Cursus Klik & Tik: de basis",
 			"In vijf lessen leer je werken met de computer: de muis en het toetsenbord, internet, e-mail en veilig wachtwoorden kiezen.\n\nVoor absolute beginners. Laptops zijn aanwezig.",
-			0, 10, 0, 120, 5, f.tiel, vestiging.AudienceSeniors, digitaal, 8),
-		course("Cursus stamboomonderzoek",
-			"Zoek uit waar je familie vandaan komt. In vier avonden leer je werken met archieven, WieWasWie en de burgerlijke stand.",
-			1, 19, 30, 120, 4, f.culem, vestiging.AudienceAdults, leren, 14),
+			0, 10, 0, 120, 5, f.tiel, vestiging.AudienceSeniors, digitaal, 8, free),
+		stamboom,
 	} {
 		if err := f.svc.CreateEvent(f.ctx, c); err != nil {
 			return fmt.Errorf("course %q: %w", c.Title, err)
@@ -406,10 +456,11 @@ func (f *demoFill) partner() error {
 	for _, d := range []demoEvent{
 		{weeks: []int{2}, weekday: 0, hour: 14, minutes: 90, title: "Spreekuur geldzaken",
 			text: "Vrijwilligers van Stichting Welzijn Tiel helpen je met je post, rekeningen en toeslagen. Gratis en vertrouwelijk.",
-			tiel: true, audience: vestiging.AudienceAdults, theme: leren, capacity: 6, registration: vestiging.RegistrationOpen},
+			tiel: true, audiences: []string{vestiging.AudienceAdults}, themes: []string{leren}, price: free, capacity: 6,
+			registration: vestiging.RegistrationOpen},
 		{weeks: []int{4}, weekday: 0, hour: 14, minutes: 90, title: "Workshop formulieren van de gemeente",
-			text: "Samen oefenen met de formulieren van de gemeente Tiel.", tiel: true, audience: vestiging.AudienceAdults,
-			theme: leren, status: vestiging.StatusPending},
+			text: "Samen oefenen met de formulieren van de gemeente Tiel.", tiel: true, audiences: []string{vestiging.AudienceAdults},
+			themes: []string{leren}, status: vestiging.StatusPending},
 	} {
 		e := f.event(d, d.weeks[0])
 		e.PartnerID = &p.ID
@@ -426,7 +477,7 @@ func (f *demoFill) partner() error {
 func (f *demoFill) registrations() error {
 	workshop := f.event(demoEvent{weekday: 4, hour: 14, minutes: 120, title: "Workshop 3D-printen",
 		text: "Ontwerp en print je eigen sleutelhanger. Met maar twee printers is er plek voor twee deelnemers.",
-		tiel: true, audience: vestiging.AudienceYouth, theme: digitaal, capacity: 2, registration: vestiging.RegistrationOpen}, 1)
+		tiel: true, audiences: []string{vestiging.AudienceYouth}, themes: []string{digitaal}, capacity: 2, registration: vestiging.RegistrationOpen}, 1)
 	if err := f.svc.CreateEvent(f.ctx, workshop); err != nil {
 		return fmt.Errorf("event %q: %w", workshop.Title, err)
 	}

@@ -52,6 +52,37 @@ func TestDemoCommunity(t *testing.T) {
 		}
 	})
 
+	t.Run("WhatLibrariesSay", func(t *testing.T) {
+		var free, memberPrice, twoThemes, atPlace, notStated int
+		for _, e := range byTitle {
+			switch {
+			case e.Price == nil:
+				notStated++
+			case e.Free():
+				free++
+			case e.Price.MemberCents != nil:
+				memberPrice++
+			}
+			if len(e.Themes) > 1 {
+				twoThemes++
+			}
+			if e.PlaceID != nil && e.Place != nil && e.Place.HasCoordinates() && e.BranchID == nil {
+				atPlace++
+			}
+		}
+		if free < 5 || memberPrice < 3 || twoThemes < 3 || atPlace < 2 || notStated < 2 {
+			t.Errorf("free %d, with a member price %d, two themes %d, at a place with coordinates %d, no price stated %d",
+				free, memberPrice, twoThemes, atPlace, notStated)
+		}
+		places, err := db.Places(ctx)
+		if err != nil || len(places) != 2 {
+			t.Errorf("places %d, %v; want the school and the community centre once each", len(places), err)
+		}
+		course := byTitle["Cursus stamboomonderzoek"]
+		if course == nil || len(course.Sessions) != 4 || course.Sessions[2].Place == nil || course.Sessions[1].BranchID == nil {
+			t.Errorf("course sessions at a branch and a place: %+v", course)
+		}
+	})
 	t.Run("PendingReply", func(t *testing.T) {
 		_, n, err := db.Replies(ctx, vestiging.ReplyFilter{Status: vestiging.ReplyPending})
 		if err != nil {
