@@ -57,8 +57,8 @@ func (s *Server) lookMail(ctx context.Context, lang string, m *vestiging.Mail) {
 	p := lib.Palette()
 	data := struct {
 		Lang, Library, Logo string
-		Palette                      vestiging.Palette
-		Paras                        []template.HTML
+		Palette             vestiging.Palette
+		Paras               []template.HTML
 	}{Lang: lang, Library: lib.Name, Palette: p}
 	if strings.HasPrefix(lib.LogoURL, "https://") || strings.HasPrefix(lib.LogoURL, "http://") {
 		data.Logo = lib.LogoURL
