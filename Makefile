@@ -16,8 +16,9 @@ export VESTIGING_TEST_POSTGRES
 
 # Leaflet, the map's library, is vendored into web/static/leaflet from npm so
 # the instance serves it itself (CSP script-src 'self'); `make leaflet` brings
-# that version again. The files are committed: building needs no npm.
-LEAFLET ?= 1.9.4
+# the version in .ci/npm-packages again. The files are committed: building
+# needs no npm.
+LEAFLET := $(shell sed -n 's/^leaflet@//p' .ci/npm-packages)
 
 .PHONY: run build test lint bench clean audit leaflet
 
@@ -47,7 +48,7 @@ audit:
 	bash .ci/audit
 
 leaflet:
-	npm install --no-save --no-audit --no-fund --prefix .ci/node leaflet@$(LEAFLET)
+	npm install --no-save --no-audit --no-fund --prefix .ci/node $$(cat .ci/npm-packages)
 	rm -rf web/static/leaflet && mkdir -p web/static/leaflet/images
 	cp .ci/node/node_modules/leaflet/dist/leaflet.js .ci/node/node_modules/leaflet/dist/leaflet.css web/static/leaflet/
 	sed -i "/sourceMappingURL/d" web/static/leaflet/leaflet.js # the map is not shipped

@@ -71,7 +71,9 @@ func (s *Server) accountMail(ctx context.Context, lang, to, name, subject string
 	b.WriteString("\n")
 	b.WriteString(s.libraryName(ctx))
 	b.WriteString("\n")
-	return vestiging.Mail{To: to, Subject: t(subject), Text: b.String()}
+	m := vestiging.Mail{To: to, Subject: t(subject), Text: b.String()}
+	s.lookMail(ctx, lang, &m)
+	return m
 }
 
 type mailPara struct {

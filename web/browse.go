@@ -240,9 +240,10 @@ func (c cardView) Clock() string {
 	return start.Format("15:04") + "–" + end.Format("15:04")
 }
 
-func (c cardView) Path() string      { return eventPath(c.Event) }
-func (c cardView) Seats() seats      { return seatsOf(c.Event) }
-func (c cardView) Srcset() string    { return c.s.srcset(c.ImageURL) }
+func (c cardView) Path() string   { return eventPath(c.Event) }
+func (c cardView) Seats() seats   { return seatsOf(c.Event) }
+func (c cardView) Srcset() string { return c.s.srcset(c.ImageURL) }
+
 // ThemeNames are the event's themes in the page's language.
 func (c cardView) ThemeNames() []string {
 	names := make([]string, 0, len(c.Themes))
@@ -262,7 +263,7 @@ func mainTheme(e *vestiging.Event) string {
 	}
 	return e.Themes[0]
 }
-func (c cardView) Place() string     { return c.s.eventPlace(c.p.Lang, c.Event) }
+func (c cardView) Place() string { return c.s.eventPlace(c.p.Lang, c.Event) }
 
 // Placeholder is the drawing shown for an event without an image.
 func (c cardView) Placeholder() drawing { return placeholder(mainTheme(c.Event)) }

@@ -46,8 +46,11 @@ func (s *Server) lookOf(lib *vestiging.Library) look {
 	return look{Palette: p, StyleURL: "/style.css?v=" + styleVersion(p), Icons: "/icons/" + s.iconVersion(lib)}
 }
 
+// staticStyleHash names this build's style.css, hashed once.
+var staticStyleHash = sync.OnceValue(func() string { return shortHash(string(staticStyle())) })
+
 func styleVersion(p vestiging.Palette) string {
-	return shortHash(string(staticStyle()), p.Brand, p.Accent, p.AccentDark, p.Soft)
+	return shortHash(staticStyleHash(), p.Brand, p.Accent, p.AccentDark, p.Soft)
 }
 
 // shortHash names a version of something made of parts.

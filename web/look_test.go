@@ -119,3 +119,29 @@ func TestLook(t *testing.T) {
 		}
 	})
 }
+
+func TestMailLook(t *testing.T) {
+	e := newEnv(t)
+	e.setColour("#2e7d32")
+	lib, err := e.db.Library(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib.LogoURL, lib.LogoAlt = "https://bieb.example.nl/logo.png", "Logo"
+	if err := e.db.UpdateLibrary(context.Background(), lib); err != nil {
+		t.Fatal(err)
+	}
+	s := e.srv.Config.Handler.(*Server)
+	m := s.accountMail(context.Background(), "nl", "anna@example.nl", "Anna <b>", "Confirm your email address",
+		para("Bevestig met deze link: %s.", "https://localhost/confirm?token=a&b=<c>"), para("Tot ziens"))
+	p := lib.Palette()
+	for _, want := range []string{`background:` + p.AccentDark, `<img src="https://bieb.example.nl/logo.png"`,
+		`<a href="https://localhost/confirm?token=a&amp;b=" style="color:#2e7d32">https://localhost/confirm?token=a&amp;b=</a>&lt;c&gt;.`, "Hallo Anna &lt;b&gt;,", "<p style=\"margin:0 0 16px\">Tot ziens</p>"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("mail HTML lacks %q:\n%s", want, m.HTML)
+		}
+	}
+	if !strings.Contains(m.Text, "Hallo Anna <b>,") {
+		t.Errorf("mail text changed:\n%s", m.Text)
+	}
+}
