@@ -12,14 +12,26 @@ const (
 	// The scripts (the map, copying a link) only enhance pages that work
 	// without them.
 	csp = "default-src 'self'; img-src 'self' https: http:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'"
-	// formSelf keeps forms on the site; an event's page has one more: its
-	// share form's answer sends the reader on to their own server's share
-	// page (travel.go), which browsers check against form-action too.
+	// formSelf keeps forms on the site; the pages of events, courses,
+	// offers and the library have one more: their share form's and their
+	// "follow or reply from your own server" form's answers send the reader
+	// on to their own server (travel.go, fediverse.go), which browsers check
+	// against form-action too.
 	formSelf  = "; form-action 'self'"
 	formShare = "; form-action 'self' https:"
 	// hsts: a year; browsers then refuse plain http to this host.
 	hsts = "max-age=31536000"
 )
+
+// sendsOnward reports whether the page at path has a form whose answer
+// sends the reader to their own server: an event's, course's or offer's,
+// the library's, and the interaction form shown again.
+func sendsOnward(path string) bool {
+	if path == "/library" || path == "/interact" {
+		return true
+	}
+	return isObjectPath(path) && !strings.HasPrefix(path, "/users/")
+}
 
 // embedPath reports whether path is an embeddable page (the agenda that
 // libraries show inside their own websites): only those may be framed.
@@ -35,7 +47,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		form := formSelf
-		if isObjectPath(r.URL.Path) && (strings.HasPrefix(r.URL.Path, "/events/") || strings.HasPrefix(r.URL.Path, "/courses/")) {
+		if sendsOnward(r.URL.Path) {
 			form = formShare
 		}
 		if embedPath(r.URL.Path) {

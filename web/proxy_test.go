@@ -160,6 +160,10 @@ func TestSecurityHeaders(t *testing.T) {
 		{name: "embed may be framed", base: "http://localhost", path: "/embed/agenda", wantFrame: "frame-ancestors *"},
 		// The share form sends the reader on to their own server.
 		{name: "event page", base: "http://localhost", path: "/events/1", wantFrame: "frame-ancestors 'none'", wantForm: formShare},
+		// So does the form to follow or reply from one's own server.
+		{name: "offer page", base: "http://localhost", path: "/offers/1", wantFrame: "frame-ancestors 'none'", wantForm: formShare},
+		{name: "library page", base: "http://localhost", path: "/library", wantFrame: "frame-ancestors 'none'", wantForm: formShare},
+		{name: "resident's page", base: "http://localhost", path: "/users/anna", wantFrame: "frame-ancestors 'none'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,6 +56,7 @@ func newMastodonPeer(t *testing.T) *mastodonPeer {
 	p := &mastodonPeer{t: t, key: key, keys: map[string]*rsa.PublicKey{}, owners: map[string]string{},
 		client: federation.NewClient(federation.ClientOptions{AllowLoopback: true, UserAgent: "MastodonLikePeer/4.3"})}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/webfinger", p.serveWebFinger)
 	mux.HandleFunc("GET /users/fan", p.serveActor)
 	mux.HandleFunc("GET /users/fan/main-key", p.serveKeyStub)
 	mux.HandleFunc("POST /users/fan/inbox", p.serveInbox)
@@ -99,6 +101,23 @@ func (p *mastodonPeer) serveActor(w http.ResponseWriter, r *http.Request) {
 		"endpoints":         map[string]any{"sharedInbox": p.srv.URL + "/inbox"},
 		"publicKey":         p.publicKey(),
 	})
+}
+
+// serveWebFinger knows the fan and the server's own account
+// (host@host), as Mastodon does, each with Mastodon's subscribe template:
+// its page for following or answering what a URI names.
+func (p *mastodonPeer) serveWebFinger(w http.ResponseWriter, r *http.Request) {
+	host := strings.TrimPrefix(p.srv.URL, "http://")
+	resource := r.URL.Query().Get("resource")
+	if resource != "acct:fan@"+host && resource != "acct:"+host+"@"+host {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jrd+json")
+	_ = json.NewEncoder(w).Encode(federation.JRD{Subject: resource, Links: []federation.JRDLink{
+		{Rel: "self", Type: federation.ContentTypeActivity, Href: p.actorID()},
+		{Rel: "http://ostatus.org/schema/1.0/subscribe", Template: p.srv.URL + "/authorize_interaction?uri={uri}"},
+	}})
 }
 
 // serveKeyStub is GoToSocial's public key URL: a stub whose id is the actor's.
