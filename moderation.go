@@ -75,10 +75,13 @@ const DomainSilence = "silence"
 // AuditEntry records one moderation action: who (a staff member; 0 for the
 // command line), what (Action, Target), when and why.
 type AuditEntry struct {
-	ID        int64
-	PersonID  int64
-	Action    string // e.g. "offer.approve", "reply.reject", "actor.block", "domain.silence", "report.resolve"
-	Target    string // what it was done to: a URL, IRI, host or "offer 12"
+	ID       int64
+	PersonID int64
+	Action   string // e.g. "offer.approve", "reply.reject", "actor.block", "domain.silence", "report.resolve"
+	Target   string // what it was done to: a URL, IRI, host or "offer 12"
+	// Title names the target as people know it (an activity's title, an
+	// account's name), kept when the target itself is deleted.
+	Title     string
 	Reason    string
 	CreatedAt time.Time
 

@@ -22,7 +22,8 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), ''), e.remote_updated_at,
 	e.published_at,
 	COALESCE((SELECT string_agg(t.theme, ',' ORDER BY t.position) FROM event_themes t WHERE t.event_id = e.id), ''),
-	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), '')`
+	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), ''),
+	e.description_source, e.cancel_reason`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
@@ -30,7 +31,8 @@ var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "de
 	"language", "image_url", "image_alt",
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
-	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at"}
+	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at",
+	"description_source", "cancel_reason"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at, published_at) VALUES (" +
@@ -70,7 +72,7 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
 		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID),
-		db.dialect.nullTimeArg(e.RemoteUpdatedAt))
+		db.dialect.nullTimeArg(e.RemoteUpdatedAt), e.DescriptionSource, e.CancelReason)
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
@@ -84,7 +86,7 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
 		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
-		scanNullTime(&e.PublishedAt), &themes, &audiences)
+		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason)
 	if err != nil {
 		return nil, err
 	}
@@ -771,7 +773,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 // sameEvent reports whether a and b hold the same stored fields.
 func sameEvent(a, b *vestiging.Event) bool {
 	if a.LibraryID != b.LibraryID || a.Kind != b.Kind || !sameID(a.SeriesID, b.SeriesID) || a.Title != b.Title ||
-		a.Description != b.Description || !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) ||
+		a.Description != b.Description || a.DescriptionSource != b.DescriptionSource || a.CancelReason != b.CancelReason || !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) ||
 		a.TimeZone != b.TimeZone || !sameID(a.BranchID, b.BranchID) || !sameID(a.PlaceID, b.PlaceID) || a.OnlineURL != b.OnlineURL ||
 		!slices.Equal(a.Audiences, b.Audiences) || !slices.Equal(a.Themes, b.Themes) || !samePrice(a.Price, b.Price) ||
 		a.Language != b.Language || a.ImageURL != b.ImageURL ||

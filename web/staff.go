@@ -206,7 +206,7 @@ func eventValues(e *vestiging.Event) *form {
 	loc := e.Location()
 	set := f.Set
 	set("title", e.Title)
-	set("description", e.Description)
+	set("description", e.DescriptionSource)
 	set("time_zone", e.TimeZone)
 	set("start_date", e.StartsAt.In(loc).Format(time.DateOnly))
 	set("start_time", e.StartsAt.In(loc).Format("15:04"))
@@ -252,7 +252,7 @@ func eventValues(e *vestiging.Event) *form {
 func readEvent(f *form, e *vestiging.Event, course bool) {
 	get := f.Get
 	e.Title = get("title")
-	e.Description = get("description")
+	e.DescriptionSource, e.Description = get("description"), ""
 	e.TimeZone = get("time_zone")
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil || e.TimeZone == "" || e.TimeZone == "Local" {
@@ -413,6 +413,10 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		f.Set("image_url", image)
 	}
 	readEvent(f, e, course)
+	if f.Preview() {
+		s.eventForm(w, r, http.StatusOK, f, existing, course)
+		return
+	}
 	// Validate here as well as in the store so every message, parse errors
 	// and the domain's, is shown at once.
 	f.AddDomain(vestiging.FieldErrors(e.Validate()))
@@ -495,7 +499,7 @@ func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(nil)
-	for name, v := range map[string]string{"name": lib.Name, "description": lib.Description, "email": lib.Email,
+	for name, v := range map[string]string{"name": lib.Name, "description": lib.DescriptionSource, "email": lib.Email,
 		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt,
 		"banner_url": lib.BannerURL, "banner_alt": lib.BannerAlt, "colour": lib.Colour} {
 		f.Set(name, v)
@@ -544,12 +548,16 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
+	lib.Name, lib.DescriptionSource, lib.Description, lib.Email = f.Get("name"), f.Get("description"), "", f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
 	lib.BannerURL, lib.BannerAlt = f.Get("banner_url"), f.Get("banner_alt")
 	lib.Colour = f.Get("colour")
 	readModerationSettings(f, lib)
 	readSignupSettings(f, lib)
+	if f.Preview() {
+		s.libraryForm(w, r, http.StatusOK, f)
+		return
+	}
 	// Every message at once: the upload's and the fields'.
 	f.AddDomain(vestiging.FieldErrors(lib.Validate()))
 	if f.Err("colour") == vestiging.MsgColourTooLight {
