@@ -71,8 +71,13 @@ func Markdown(source string) string {
 		// Rendering into a buffer cannot fail; the text is kept as text.
 		return TextToHTML(source)
 	}
-	return SanitizeHTML(buf.String())
+	return SanitizeHTML(compact.Replace(buf.String()))
 }
+
+// compact drops the newlines goldmark writes between tags, so the HTML
+// reads as the site's HTML always has. Text in <pre> keeps its own: there
+// < and > are escaped, so ">\n<" never occurs.
+var compact = strings.NewReplacer(">\n<", "><", "<br>\n", "<br>")
 
 // MarkdownFromHTML writes sanitised HTML (as SanitizeHTML leaves it) as
 // Markdown that Markdown renders back to the same elements and text. It

@@ -88,6 +88,23 @@ type AuditEntry struct {
 	PersonName string // filled on read
 }
 
+type staffKey struct{}
+
+// ActingStaff returns ctx saying that staff member personID makes the
+// changes done with it. The store then writes the audit entries of the
+// programme (publishing, cancelling, deleting, changing time, place or
+// capacity, moving registrations) in each change's own transaction;
+// changes without one (the federation, an import) are not logged.
+func ActingStaff(ctx context.Context, personID int64) context.Context {
+	return context.WithValue(ctx, staffKey{}, personID)
+}
+
+// StaffActing returns the staff member ActingStaff set, if any.
+func StaffActing(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(staffKey{}).(int64)
+	return id, ok
+}
+
 // ModerationService keeps the moderation state: reports, actor rules,
 // local removal of remote content and the audit log. Every change writes
 // its AuditEntry in the same transaction.

@@ -178,6 +178,9 @@ const (
 	NoticeReminder   = "reminder"   // the activity is tomorrow
 	NoticeChanged    = "changed"    // time or place changed
 	NoticeEventOff   = "event_cancelled"
+	// NoticeEventBack: a cancelled activity takes place after all, and
+	// whoever had a place (or a waitlist spot) still has it.
+	NoticeEventBack = "event_back"
 	// For a resident's registration at another library: send the Join, or
 	// the Leave when it is cancelled here.
 	NoticeJoin  = "join"
@@ -202,6 +205,7 @@ var noticeStates = map[string][]string{
 	NoticeReminder:   {RegistrationConfirmed, RegistrationWaitlisted},
 	NoticeChanged:    {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
 	NoticeEventOff:   {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
+	NoticeEventBack:  {RegistrationConfirmed, RegistrationWaitlisted},
 }
 
 // NoticeStates returns the states in which notice holds (see noticeStates),

@@ -523,7 +523,63 @@ func (db *DB) insertLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 	if err := db.eventHook(ctx, tx, nil, e); err != nil {
 		return err
 	}
+	if err := db.auditProgramme(ctx, tx, nil, e); err != nil {
+		return err
+	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, false, vestiging.IsPublic(e.Status))
+}
+
+// auditProgramme writes, when staff act (vestiging.ActingStaff), the audit
+// entries of a change of e from old (nil: created): published, cancelled
+// (with its reason), a new time, place or capacity.
+func (db *DB) auditProgramme(ctx context.Context, tx *sql.Tx, old, e *vestiging.Event) error {
+	staff, ok := vestiging.StaffActing(ctx)
+	if !ok {
+		return nil
+	}
+	target := fmt.Sprintf("event %d", e.ID)
+	type entry struct{ action, reason string }
+	var entries []entry
+	switch {
+	case e.Status == vestiging.StatusPublished && (old == nil || old.Status != vestiging.StatusPublished):
+		entries = append(entries, entry{"event.publish", ""})
+	case e.Status == vestiging.StatusCancelled && (old == nil || old.Status != vestiging.StatusCancelled):
+		entries = append(entries, entry{"event.cancel", e.CancelReason})
+	}
+	if old != nil {
+		loc := e.Location()
+		span := func(x *vestiging.Event) string {
+			return x.StartsAt.In(loc).Format("2006-01-02 15:04") + "–" + x.EndsAt.In(loc).Format("2006-01-02 15:04")
+		}
+		if a, b := span(old), span(e); moved(old, e) {
+			entries = append(entries, entry{"event.time", a + " → " + b})
+		}
+		if elsewhere(old, e) {
+			entries = append(entries, entry{"event.place", ""})
+		}
+		if old.Capacity != e.Capacity || old.NoWaitlist != e.NoWaitlist {
+			entries = append(entries, entry{"event.capacity", capacityText(old) + " → " + capacityText(e)})
+		}
+	}
+	for _, x := range entries {
+		by := &vestiging.AuditEntry{PersonID: staff, Title: e.Title}
+		if err := db.audit(ctx, tx, by, x.action, target, x.reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// capacityText says an event's places for the audit log.
+func capacityText(e *vestiging.Event) string {
+	s := "∞"
+	if e.Capacity > 0 {
+		s = strconv.Itoa(e.Capacity)
+	}
+	if e.NoWaitlist {
+		s += " (no waitlist)"
+	}
+	return s
 }
 
 // updateLocalEvent updates e, which was old (with its sessions), and
@@ -548,6 +604,9 @@ func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e, old *vestigin
 		return err
 	}
 	if err := db.eventHook(ctx, tx, old, e); err != nil {
+		return err
+	}
+	if err := db.auditProgramme(ctx, tx, old, e); err != nil {
 		return err
 	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, vestiging.IsPublic(old.Status), vestiging.IsPublic(e.Status))
@@ -814,10 +873,17 @@ func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
 			return vestiging.Errorf(vestiging.ECONFLICT,
 				"People are signed up for this activity. Cancel it instead, so that they are told; it can be deleted once it is over.")
 		}
-		var kind, status string
-		err = tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status`, id).Scan(&kind, &status)
+		var kind, status, title string
+		err = tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status, title`, id).
+			Scan(&kind, &status, &title)
 		if err != nil {
 			return notFound(db.mapError(err), "Event not found.")
+		}
+		if staff, ok := vestiging.StaffActing(ctx); ok {
+			by := &vestiging.AuditEntry{PersonID: staff, Title: title}
+			if err := db.audit(ctx, tx, by, "event.delete", fmt.Sprintf("event %d", id), ""); err != nil {
+				return err
+			}
 		}
 		return db.queuePublish(ctx, tx, kind, id, vestiging.IsPublic(status), false)
 	})

@@ -163,7 +163,7 @@ func TestPostOffer(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		o := e.postOffer(c, anna, nil)
 		if o.Status != vestiging.OfferPending || o.Title != "Hulp met je smartphone" || o.Area != "Noord" ||
-			o.Description != "<p>Elke dinsdag.</p>\n<p>In de leeszaal.</p>" || o.Theme != "digitale-vaardigheden" {
+			o.Description != "<p>Elke dinsdag.</p><p>In de leeszaal.</p>" || o.Theme != "digitale-vaardigheden" {
 			t.Errorf("stored offer: %+v", o)
 		}
 		res := e.get(c, "/account/offers")

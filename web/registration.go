@@ -659,6 +659,7 @@ func (s *Server) checkIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("check in registration %d: %w", reg.ID, err))
 		return
 	}
+	s.flash(w, "checkin", e.Title)
 	http.Redirect(w, r, fmt.Sprintf("%s#reg-%d", attendeesPath(e), reg.ID), http.StatusSeeOther)
 }
 
@@ -678,10 +679,11 @@ func (s *Server) moveAttendee(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Choose a place, the waitlist or cancel."))
 		return
 	}
-	if _, err := s.svc.SetRegistrationState(r.Context(), reg.ID, state); err != nil {
+	if _, err := s.svc.SetRegistrationState(asStaff(r), reg.ID, state); err != nil {
 		s.fail(w, r, fmt.Errorf("move registration %d to %s: %w", reg.ID, state, err))
 		return
 	}
+	s.flash(w, "moved", e.Title)
 	http.Redirect(w, r, fmt.Sprintf("%s#reg-%d", attendeesPath(e), reg.ID), http.StatusSeeOther)
 }
 
@@ -708,7 +710,7 @@ func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request) {
 	}
 	changed.NoWaitlist = f.Get("no_waitlist") != ""
 	if f.Valid() {
-		err = s.svc.UpdateEvent(r.Context(), &changed)
+		err = s.svc.UpdateEvent(asStaff(r), &changed)
 		if vestiging.ErrorCode(err) == vestiging.EINVALID && vestiging.FieldErrors(err)["capacity"] != "" {
 			f.AddDomain(vestiging.FieldErrors(err))
 		} else if err != nil {
@@ -720,6 +722,7 @@ func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request) {
 		s.renderAttendees(w, r, http.StatusUnprocessableEntity, e, f)
 		return
 	}
+	s.flash(w, "capacity", e.Title)
 	http.Redirect(w, r, attendeesPath(e), http.StatusSeeOther)
 }
 
@@ -744,10 +747,11 @@ func (s *Server) openOrClose(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Choose to open or close sign-up."))
 		return
 	}
-	if err := s.svc.UpdateEvent(r.Context(), &changed); err != nil {
+	if err := s.svc.UpdateEvent(asStaff(r), &changed); err != nil {
 		s.fail(w, r, fmt.Errorf("open or close sign-up of event %d: %w", e.ID, err))
 		return
 	}
+	s.flash(w, "signup", e.Title)
 	http.Redirect(w, r, attendeesPath(e), http.StatusSeeOther)
 }
 

@@ -5,17 +5,20 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	goical "github.com/emersion/go-ical"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -642,7 +645,6 @@ func TestRegistrationMailNotices(t *testing.T) {
 		{vestiging.NoticeChanged, "", "Gewijzigd: Computercursus", reg, "anna@example.nl", true, []string{"De tijd of plaats van Computercursus is veranderd."}},
 		{vestiging.NoticeRejected, "", "Geen plaats: Computercursus", rejected, "bert@example.nl", false, []string{"Helaas is er geen plaats voor je bij Computercursus"}},
 		{vestiging.NoticeCancelled, "", "Aanmelding geannuleerd: Computercursus", cancelled, "dirk@example.nl", false, []string{"is geannuleerd"}},
-		{vestiging.NoticeEventOff, "", "Gaat niet door: Computercursus", reg, "anna@example.nl", false, []string{"Helaas gaat Computercursus niet door."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.notice, func(t *testing.T) {
@@ -665,6 +667,60 @@ func TestRegistrationMailNotices(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("EventOffAndBack", func(t *testing.T) {
+		mail := func(notice string) vestiging.Mail {
+			t.Helper()
+			m, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: notice})
+			if err != nil {
+				t.Fatalf("%s: %v", notice, err)
+			}
+			return m
+		}
+		if _, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID,
+			Notice: vestiging.NoticeEventOff}); !errors.Is(err, errNoMail) {
+			t.Errorf("a cancellation mail for an activity that is on: %v", err)
+		}
+		course.Status, course.CancelReason = vestiging.StatusCancelled, "De docent is ziek."
+		if err := e.db.UpdateEvent(t.Context(), course); err != nil {
+			t.Fatal(err)
+		}
+		off := mail(vestiging.NoticeEventOff)
+		if off.Subject != "Gaat niet door: Computercursus" || !strings.Contains(off.Text, "Helaas gaat Computercursus niet door.") ||
+			!strings.Contains(off.Text, "De docent is ziek.") {
+			t.Errorf("cancellation mail %q:\n%s", off.Subject, off.Text)
+		}
+		if len(off.Attachments) != 1 || !strings.Contains(off.Attachments[0].ContentType, "method=CANCEL") {
+			t.Fatalf("cancellation mail attachments: %+v", off.Attachments)
+		}
+		cal := decodeCalendar(t, off.Attachments[0].Data)
+		if got := cal.Props.Get(goical.PropMethod).Value; got != "CANCEL" {
+			t.Errorf("METHOD %q, want CANCEL", got)
+		}
+		uids := []string{}
+		for _, ev := range cal.Events() {
+			uid, _ := ev.Props.Text(goical.PropUID)
+			status, _ := ev.Props.Text(goical.PropStatus)
+			uids = append(uids, uid)
+			if status != "CANCELLED" || ev.Props.Get(goical.PropSequence) == nil {
+				t.Errorf("event %s: status %q, sequence %v", uid, status, ev.Props.Get(goical.PropSequence))
+			}
+		}
+		want := []string{fmt.Sprintf("http://localhost/courses/%d#session-1", course.ID), fmt.Sprintf("http://localhost/courses/%d#session-2", course.ID)}
+		if !slices.Equal(uids, want) {
+			t.Errorf("UIDs %v, want the sign-up mail's %v", uids, want)
+		}
+
+		course.Status = vestiging.StatusPublished
+		if err := e.db.UpdateEvent(t.Context(), course); err != nil {
+			t.Fatal(err)
+		}
+		back := mail(vestiging.NoticeEventBack)
+		if back.Subject != "Gaat toch door: Computercursus" || !strings.Contains(back.Text, "je hebt je plaats nog") ||
+			len(back.Attachments) != 1 || !strings.Contains(back.Attachments[0].ContentType, "method=PUBLISH") {
+			t.Errorf("back-on mail %q:\n%s", back.Subject, back.Text)
+		}
+	})
 
 	t.Run("ErrNoMail", func(t *testing.T) {
 		// A waitlist mail for someone with a place, a guest mail without its
@@ -992,4 +1048,14 @@ func BenchmarkRegisterHTTP(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signups/s")
 		})
 	}
+}
+
+// decodeCalendar parses an .ics file as calendar apps do.
+func decodeCalendar(t *testing.T, data []byte) *goical.Calendar {
+	t.Helper()
+	cal, err := goical.NewDecoder(bytes.NewReader(data)).Decode()
+	if err != nil {
+		t.Fatalf("calendar file: %v\n%s", err, data)
+	}
+	return cal
 }

@@ -444,16 +444,17 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		return
 	}
 
+	acting := asStaff(r)
 	switch {
 	case existing != nil:
-		err = s.svc.UpdateEvent(ctx, e)
+		err = s.svc.UpdateEvent(acting, e)
 	case series != nil:
 		var events []*vestiging.Event
-		if events, err = s.svc.CreateSeries(ctx, series, e); err == nil && len(events) > 0 {
+		if events, err = s.svc.CreateSeries(acting, series, e); err == nil && len(events) > 0 {
 			e = events[0]
 		}
 	default:
-		err = s.svc.CreateEvent(ctx, e)
+		err = s.svc.CreateEvent(acting, e)
 	}
 	if vestiging.ErrorCode(err) == vestiging.EINVALID {
 		f.AddDomain(vestiging.FieldErrors(err))
@@ -467,24 +468,104 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		s.fail(w, r, fmt.Errorf("save event %q: %w", e.Title, err))
 		return
 	}
+	switch {
+	case e.Status == vestiging.StatusDraft:
+		s.flash(w, "draft", e.Title)
+	case existing == nil || existing.Status != vestiging.StatusPublished:
+		s.flash(w, "published", e.Title)
+	default:
+		s.flash(w, "saved", e.Title)
+	}
 	http.Redirect(w, r, eventPath(e), http.StatusSeeOther)
 }
 
-// setEventStatus returns a handler for the dashboard's publish and cancel buttons.
-func (s *Server) setEventStatus(status string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		e, err := s.staffEvent(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		e.Status = status
-		if err := s.svc.UpdateEvent(r.Context(), e); err != nil {
-			s.fail(w, r, fmt.Errorf("event %d to %s: %w", e.ID, status, err))
-			return
-		}
-		http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+// publishEvent is the dashboard's Publish button: a draft goes public, a
+// cancelled activity is on again (and its registrants hear so).
+func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	e.Status = vestiging.StatusPublished
+	if err := s.svc.UpdateEvent(asStaff(r), e); err != nil {
+		s.fail(w, r, fmt.Errorf("publish event %d: %w", e.ID, err))
+		return
+	}
+	s.flash(w, "published", e.Title)
+	http.Redirect(w, r, backToDashboard(r), http.StatusSeeOther)
+}
+
+// backToDashboard is the dashboard with the filters the action was sent
+// from (its "back" field), or the plain dashboard.
+func backToDashboard(r *http.Request) string {
+	if b := safeNext(r.PostFormValue("back")); strings.HasPrefix(b, "/staff/") {
+		return b
+	}
+	return "/staff/"
+}
+
+type cancelData struct {
+	Event *vestiging.Event
+	Told  int // people with a place or on the waitlist, who are told
+}
+
+// confirmCancel asks for the reason and says how many people will be told.
+func (s *Server) confirmCancel(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.cancelForm(w, r, http.StatusOK, e, newForm(nil))
+}
+
+func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request, status int, e *vestiging.Event, f *form) {
+	if e.Status == vestiging.StatusCancelled {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "This activity is cancelled already."))
+		return
+	}
+	p := s.newPage(r, cancelData{Event: e, Told: e.Participants + e.Waitlisted})
+	p.Form = f
+	s.render(w, r, status, "staff_cancel", p)
+}
+
+// cancelEvent calls an activity off with the reason staff gave. The
+// registrations stay: published again, the activity is on for them again.
+func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	changed := *e
+	changed.Status, changed.CancelReason = vestiging.StatusCancelled, strings.TrimSpace(f.Get("reason"))
+	if changed.CancelReason == "" {
+		f.Add("reason", "Say why the activity is cancelled: everyone who signed up reads it.")
+	}
+	if f.Valid() {
+		err = s.svc.UpdateEvent(asStaff(r), &changed)
+		if vestiging.ErrorCode(err) == vestiging.EINVALID {
+			msg := vestiging.FieldErrors(err)["cancel_reason"]
+			if msg == "" {
+				msg = vestiging.ErrorMessage(err)
+			}
+			f.Add("reason", msg)
+		} else if err != nil {
+			s.fail(w, r, fmt.Errorf("cancel event %d: %w", e.ID, err))
+			return
+		}
+	}
+	if !f.Valid() {
+		s.cancelForm(w, r, http.StatusUnprocessableEntity, e, f)
+		return
+	}
+	s.flash(w, "cancelled", e.Title)
+	http.Redirect(w, r, "/staff/", http.StatusSeeOther)
 }
 
 type libraryFormData struct {
@@ -577,6 +658,7 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("update library: %w", err))
 		return
 	}
+	s.flash(w, "library", "")
 	http.Redirect(w, r, "/library", http.StatusSeeOther)
 }
 

@@ -106,9 +106,21 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 		wantContains(t, res, "Sat 14 March 2026, 10:30–11:15", "(America/Curacao)")
 	})
 	t.Run("Cancel", func(t *testing.T) {
-		wantStatus(t, e.post(staff, fmt.Sprintf("/staff/events/%d/cancel", ev.ID), nil), http.StatusSeeOther)
-		res := e.get(public, eventPath)
-		wantContains(t, res, "Geannuleerd")
+		cancel := fmt.Sprintf("/staff/events/%d/cancel", ev.ID)
+		wantContains(t, e.get(staff, cancel), "Er heeft zich niemand aangemeld", `name="reason"`)
+		res := e.post(staff, cancel, url.Values{"reason": {"  "}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, "Zeg waarom de activiteit niet doorgaat")
+		if got, _ := e.db.Event(t.Context(), ev.ID); got.Status != vestiging.StatusPublished {
+			t.Fatalf("cancelled without a reason: %s", got.Status)
+		}
+		wantStatus(t, e.post(staff, cancel, url.Values{"reason": {"De voorlezer is ziek."}}), http.StatusSeeOther)
+		wantContains(t, e.get(public, eventPath), "Geannuleerd", "Reden: De voorlezer is ziek.")
+		wantContains(t, e.get(staff, "/staff/"), "„Voorlezen voor dreumesen” is geannuleerd.")
+		log, _, err := e.db.AuditLog(t.Context(), 0, 10)
+		if err != nil || len(log) == 0 || log[0].Action != "event.cancel" || log[0].Reason != "De voorlezer is ziek." {
+			t.Errorf("audit log %+v, %v", log, err)
+		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		wantStatus(t, e.get(staff, "/staff/events/999/edit"), http.StatusNotFound)
