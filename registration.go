@@ -57,8 +57,11 @@ type Registration struct {
 	// Filled on read.
 	Name  string // the person's, actor's or guest's name
 	Email string // local people and guests only; "" for remote actors
-	Actor *Actor // when ActorID is set
-	Event *Event // the event, on reads that list a person's registrations
+	// Handle is a local person's name in the network, without the host
+	// (Person.Handle); "" for guests and remote actors (see Actor).
+	Handle string
+	Actor  *Actor // when ActorID is set
+	Event  *Event // the event, on reads that list a person's registrations
 }
 
 // Holds reports whether the registration counts against the capacity.

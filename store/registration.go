@@ -23,7 +23,7 @@ const registrationColumns = `r.id, r.event_id, r.person_id, r.actor_id, r.guest_
 	r.updated_at, r.anonymized_at,
 	CASE WHEN r.person_id IS NOT NULL THEN COALESCE(NULLIF(p.display_name, ''), p.handle, p.email)
 		WHEN r.actor_id IS NOT NULL THEN COALESCE(NULLIF(a.name, ''), a.username) ELSE r.guest_name END,
-	CASE WHEN r.person_id IS NOT NULL THEN p.email ELSE r.guest_email END`
+	CASE WHEN r.person_id IS NOT NULL THEN p.email ELSE r.guest_email END, COALESCE(p.handle, '')`
 
 const registrationFrom = ` FROM registrations r LEFT JOIN people p ON p.id = r.person_id LEFT JOIN actors a ON a.id = r.actor_id`
 
@@ -33,7 +33,7 @@ func scanRegistration(row scanner) (*vestiging.Registration, error) {
 	var checkedIn, waitlisted, anonymized time.Time
 	err := row.Scan(&r.ID, &r.EventID, &person, &actor, &r.GuestName, &r.GuestEmail, &r.State, &r.JoinIRI,
 		&r.CancelTokenHash, scanNullTime(&checkedIn), scanNullTime(&waitlisted), scanTime(&r.CreatedAt),
-		scanTime(&r.UpdatedAt), scanNullTime(&anonymized), &r.Name, &r.Email)
+		scanTime(&r.UpdatedAt), scanNullTime(&anonymized), &r.Name, &r.Email, &r.Handle)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 
 	goical "github.com/emersion/go-ical"
 	"github.com/riverqueue/river"
+	"github.com/xuri/excelize/v2"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vestiging/vestiging"
@@ -754,6 +755,10 @@ func TestAttendees(t *testing.T) {
 	other := e.openEvent("Schaakclub", 0)
 	base := fmt.Sprintf("/staff/events/%d", ev.ID)
 	anna, ac := e.registrant("anna@example.nl")
+	anna.Handle = "anna"
+	if err := e.db.UpdatePerson(t.Context(), anna); err != nil {
+		t.Fatal(err)
+	}
 	_, bc := e.registrant("bert@example.nl")
 	e.allowGuests()
 	for _, c := range []*http.Client{ac, bc} {
@@ -866,19 +871,57 @@ func TestAttendees(t *testing.T) {
 		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
 			t.Errorf("content disposition %q", cd)
 		}
-		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
+		body, ok := strings.CutPrefix(res.Body, "\ufeff")
+		if !ok || !strings.HasPrefix(body, "Naam;E-mailadres;") {
+			t.Errorf("not a BOM and ;-separated cells, which Dutch Excel opens as columns:\n%q", res.Body)
+		}
+		r := csv.NewReader(strings.NewReader(body))
+		r.Comma = ';'
+		rows, err := r.ReadAll()
 		if err != nil {
 			t.Fatalf("not CSV: %v\n%s", err, res.Body)
 		}
 		want := [][]string{
 			{"Naam", "E-mailadres", "Naam in het netwerk", "Status", "Nummer op de wachtlijst", "Aangemeld op", "Aanwezig"},
-			{"anna", "anna@example.nl", "", "Heeft een plaats", "", "2026-03-02 10:00", ""},
+			{"anna", "anna@example.nl", "anna@localhost", "Heeft een plaats", "", "2026-03-02 10:00", ""},
 			{"bert", "bert@example.nl", "", "Heeft een plaats", "", "2026-03-02 10:00", ""},
 			{"dirk", "dirk@example.nl", "", "Heeft een plaats", "", "2026-03-02 10:00", ""},
 			{`'=HYPERLINK("http://evil.example")`, "gast@example.nl", "", "Nog niet bevestigd", "", "2026-03-02 10:00", ""},
 		}
 		if fmt.Sprint(rows) != fmt.Sprint(want) {
 			t.Errorf("rows:\n%q\nwant:\n%q", rows, want)
+		}
+	})
+
+	t.Run("XLSX", func(t *testing.T) {
+		res := e.get(staff, base+"/attendees.xlsx")
+		wantStatus(t, res, http.StatusOK)
+		if ct := res.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+			t.Errorf("content type %q", ct)
+		}
+		x, err := excelize.OpenReader(strings.NewReader(res.Body))
+		if err != nil {
+			t.Fatalf("not a workbook: %v", err)
+		}
+		defer x.Close()
+		if sheets := x.GetSheetList(); len(sheets) != 1 || sheets[0] != "Deelnemers" {
+			t.Fatalf("sheets %v", sheets)
+		}
+		for cell, want := range map[string]string{"A1": "Naam", "C1": "Naam in het netwerk", "A2": "anna", "B2": "anna@example.nl",
+			"C2": "anna@localhost", "D2": "Heeft een plaats", "F2": "2026-03-02 10:00",
+			"A5": `=HYPERLINK("http://evil.example")`, "D5": "Nog niet bevestigd"} {
+			got, err := x.GetCellValue("Deelnemers", cell)
+			if err != nil || got != want {
+				t.Errorf("%s: %q, %v; want %q", cell, got, err, want)
+			}
+		}
+		// Text, never a formula: a guest's name cannot run in Excel.
+		if f, _ := x.GetCellFormula("Deelnemers", "A5"); f != "" {
+			t.Errorf("A5 is the formula %q", f)
+		}
+		rows, err := x.GetRows("Deelnemers")
+		if err != nil || len(rows) != 5 {
+			t.Errorf("%d rows, %v; want the heading and 4", len(rows), err)
 		}
 	})
 
