@@ -20,8 +20,8 @@ import (
 
 	goical "github.com/emersion/go-ical"
 	"github.com/riverqueue/river"
-	"github.com/xuri/excelize/v2"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/ical"
