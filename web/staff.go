@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,25 +14,58 @@ import (
 )
 
 type dashboardData struct {
-	Events []*vestiging.Event
-	Total  int
-	Past   bool
-	Paging paging
+	Events   []*vestiging.Event
+	Total    int
+	Past     bool
+	Paging   paging
+	Branches []*vestiging.Branch
+	Statuses []struct{ Value, Label string }
+	Back     string // this page with its filters, for the row actions to return to
+	// Waiting counts what waits for moderation; SignUps the places taken
+	// and waitlist spots of the listed page.
+	Waiting            moderationCounts
+	SignUps, Waitlists int
 }
 
-// dashboard lists every event, drafts included: upcoming ones by default,
-// all of them newest first with ?past=1.
+// moderationCounts is what waits in the moderation queue.
+type moderationCounts struct{ Offers, Replies, Events, Reports int }
+
+// Any reports whether anything waits.
+func (c moderationCounts) Any() bool { return c.Offers+c.Replies+c.Events+c.Reports > 0 }
+
+// dashboardStatuses are the status filter's choices; "" is every status
+// but a partner's proposal, which waits in the moderation queue.
+var dashboardStatuses = []struct{ Value, Label string }{
+	{"", "Every status"}, {vestiging.StatusDraft, "Drafts"}, {vestiging.StatusPublished, "Published"},
+	{vestiging.StatusCancelled, "Cancelled"}, {vestiging.StatusPending, "Proposed by a partner"},
+}
+
+// dashboard lists the library's own activities, drafts included: upcoming
+// ones by default, all of them newest first with ?past=1; searched and
+// filtered as the agenda is, and by status.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	q := r.URL.Query()
-	filter := vestiging.EventFilter{
-		Statuses: []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled},
-		From:     s.now(),
-		Source:   vestiging.SourceLocal,
-		Limit:    vestiging.DefaultPageSize,
+	f := newForm(q)
+	aq := cloneValues(q)
+	aq.Del("library")
+	aq.Del("online")
+	if q.Get("past") != "" {
+		aq.Set("archive", "1")
 	}
-	data := dashboardData{Past: q.Get("past") != ""}
+	filter := s.agendaFilter(aq, f)
+	filter.Source, filter.Limit = vestiging.SourceLocal, vestiging.DefaultPageSize
+	filter.Statuses = []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled}
+	switch st := q.Get("status"); st {
+	case "":
+	case vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled, vestiging.StatusPending:
+		filter.Statuses = []string{st}
+	default:
+		f.Add("status", "Choose a status from the list.")
+	}
+	data := dashboardData{Past: q.Get("past") != "", Statuses: dashboardStatuses, Back: r.URL.RequestURI()}
 	if data.Past {
-		filter.From, filter.Descending = time.Time{}, true
+		filter.Descending = true
 	}
 	page, offset, err := pageNumber(q, filter.Limit)
 	if err != nil {
@@ -39,12 +73,56 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter.Offset = offset
-	if data.Events, data.Total, err = s.svc.FindEvents(r.Context(), filter); err != nil {
-		s.fail(w, r, fmt.Errorf("dashboard: %w", err))
+	if f.Valid() {
+		if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
+			s.fail(w, r, fmt.Errorf("dashboard: %w", err))
+			return
+		}
+	}
+	for _, e := range data.Events {
+		data.SignUps += e.Participants
+		data.Waitlists += e.Waitlisted
+	}
+	if data.Waiting, err = s.waiting(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if data.Branches, err = s.svc.Branches(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("dashboard branches: %w", err))
 		return
 	}
 	data.Paging = newPaging("/staff/", q, page, filter.Limit, data.Total)
-	s.render(w, r, http.StatusOK, "staff", s.newPage(r, data))
+	p := s.newPage(r, data)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("dashboard themes: %w", err))
+		return
+	}
+	status := http.StatusOK
+	if !f.Valid() {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "staff", p)
+}
+
+// waiting counts what waits in the moderation queue, one count each.
+func (s *Server) waiting(ctx context.Context) (moderationCounts, error) {
+	var c moderationCounts
+	var err error
+	if _, c.Offers, err = s.svc.FindOffers(ctx, vestiging.OfferFilter{Status: vestiging.OfferPending, Limit: 1}); err != nil {
+		return c, fmt.Errorf("waiting offers: %w", err)
+	}
+	if _, c.Replies, err = s.svc.Replies(ctx, vestiging.ReplyFilter{Status: vestiging.ReplyPending, Limit: 1}); err != nil {
+		return c, fmt.Errorf("waiting replies: %w", err)
+	}
+	if _, c.Events, err = s.svc.FindEvents(ctx, vestiging.EventFilter{Statuses: []string{vestiging.StatusPending},
+		Source: vestiging.SourceLocal, Limit: 1}); err != nil {
+		return c, fmt.Errorf("waiting activities: %w", err)
+	}
+	if _, c.Reports, err = s.svc.Reports(ctx, vestiging.ReportOpen, 0, 1); err != nil {
+		return c, fmt.Errorf("waiting reports: %w", err)
+	}
+	return c, nil
 }
 
 // parseForm parses a POST body, plain or with files; a body over the limit
