@@ -164,7 +164,7 @@ var eventLanguages = []struct{ Code, Name string }{
 
 // maxSessionRows bounds the course form; the domain allows 100 sessions.
 const (
-	minSessionRows = 8
+	minSessionRows = 1
 	maxSessionRows = 100
 )
 
@@ -197,6 +197,13 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f
 		return
 	}
 	rows, _ := strconv.Atoi(f.Get("rows"))
+	for i := range maxSessionRows { // every row sent with something in it is shown again
+		for _, n := range sessionFields {
+			if strings.TrimSpace(f.Get(fmt.Sprintf("s%d_%s", i, n))) != "" {
+				rows = max(rows, i+1)
+			}
+		}
+	}
 	for i := range min(max(rows, minSessionRows), maxSessionRows) {
 		data.Rows = append(data.Rows, i)
 	}
@@ -321,7 +328,7 @@ func eventValues(e *vestiging.Event) *form {
 		}
 		set(p+"online_url", ss.OnlineURL)
 	}
-	set("rows", strconv.Itoa(len(e.Sessions)+2))
+	set("rows", strconv.Itoa(len(e.Sessions)))
 	return f
 }
 
@@ -410,6 +417,76 @@ func readBranch(f *form, field string) *int64 {
 	return &id
 }
 
+// editsSessions reports whether the course form was sent with one of its
+// session buttons (fill in, add, remove): then it is shown again with the
+// rows changed, keeping what was typed, and nothing is saved.
+func (f *form) editsSessions() bool {
+	return f.Get("fill") != "" || f.Get("add_session") != "" || f.Get("remove_session") != ""
+}
+
+// sessionFields are the inputs of one session row, after its "sN_" prefix.
+var sessionFields = []string{"date", "start", "end", "branch_id", "online_url"}
+
+// editSessions applies the session button the course form was sent with;
+// false when the helper's fields need correcting (their messages are in f).
+func editSessions(f *form) bool {
+	rows, _ := strconv.Atoi(f.Get("rows"))
+	rows = min(max(rows, minSessionRows), maxSessionRows)
+	row := func(i int, name string) string { return fmt.Sprintf("s%d_%s", i, name) }
+	switch {
+	case f.Get("add_session") != "":
+		rows = min(rows+1, maxSessionRows)
+	case f.Get("remove_session") != "":
+		gone, err := strconv.Atoi(f.Get("remove_session"))
+		if err != nil || gone < 0 || gone >= maxSessionRows {
+			break
+		}
+		for i := gone; i < maxSessionRows-1; i++ {
+			for _, n := range sessionFields {
+				f.Set(row(i, n), f.Get(row(i+1, n)))
+			}
+		}
+		for _, n := range sessionFields {
+			f.Values.Del(row(maxSessionRows-1, n))
+		}
+		rows = max(rows-1, minSessionRows)
+	default: // fill: every week, N times, from a date
+		from, err := time.Parse(time.DateOnly, strings.TrimSpace(f.Get("fill_from")))
+		if err != nil {
+			f.Add("fill_from", "Give the date as YYYY-MM-DD.")
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(f.Get("fill_count")))
+		if err != nil || n < 1 || n > maxSessionRows {
+			f.Add("fill_count", "Give a number of sessions from 1 to 100.")
+		}
+		start, err1 := time.Parse("15:04", strings.TrimSpace(f.Get("fill_start")))
+		end, err2 := time.Parse("15:04", strings.TrimSpace(f.Get("fill_end")))
+		if err1 != nil || err2 != nil {
+			f.Add("fill_start", "Give the times as HH:MM.")
+		} else if !end.After(start) {
+			f.Add("fill_end", "The end must be after the start.")
+		}
+		if !f.Valid() {
+			return false
+		}
+		for i := range maxSessionRows {
+			for _, name := range sessionFields {
+				f.Values.Del(row(i, name))
+			}
+		}
+		for i := range n {
+			f.Set(row(i, "date"), from.AddDate(0, 0, 7*i).Format(time.DateOnly))
+			f.Set(row(i, "start"), start.Format("15:04"))
+			f.Set(row(i, "end"), end.Format("15:04"))
+			f.Set(row(i, "branch_id"), f.Get("fill_branch_id"))
+			f.Set(row(i, "online_url"), f.Get("fill_online_url"))
+		}
+		rows = n
+	}
+	f.Set("rows", strconv.Itoa(rows))
+	return true
+}
+
 // readSessions reads the course form's rows; rows left empty are ignored.
 // A row may meet at the new place entered in the form.
 func readSessions(f *form, loc *time.Location, entered *vestiging.Place) []*vestiging.Session {
@@ -489,6 +566,14 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 	}
 	if image != "" {
 		f.Set("image_url", image)
+	}
+	if course && f.editsSessions() {
+		status := http.StatusOK
+		if !editSessions(f) {
+			status = http.StatusUnprocessableEntity
+		}
+		s.eventForm(w, r, status, f, existing, course)
+		return
 	}
 	readEvent(f, e, course)
 	if f.Preview() {

@@ -218,8 +218,8 @@ func TestStaffCourse(t *testing.T) {
 	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
 	res := e.get(staff, "/staff/courses/new")
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res, `id="s0_date" name="s0_date"`, `id="s7_online_url"`, "Bijeenkomst 8")
-	wantNotContains(t, res, `id="s8_date"`, `id="start_date"`)
+	wantContains(t, res, `id="s0_date" name="s0_date"`, `id="s0_online_url"`, "Bijeenkomst 1", "Bijeenkomst toevoegen", "Bijeenkomsten invullen")
+	wantNotContains(t, res, `id="s1_date"`, `id="start_date"`)
 
 	form := eventForm(b, func(f url.Values) {
 		f.Set("title", "Digisterker")
@@ -367,4 +367,62 @@ func TestStaffThemes(t *testing.T) {
 	}
 	res := e.get(e.client(), "/agenda")
 	wantContains(t, res, `<option value="taalcafe">Taalcafé</option>`)
+}
+
+// TestStaffCourseSessions: the course form's session buttons change the
+// rows without saving, keeping what was typed: fill in every week N times
+// from a date, add a row, remove one.
+func TestStaffCourseSessions(t *testing.T) {
+	e := newEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	branch := strconv.FormatInt(b.ID, 10)
+	form := eventForm(b, func(f url.Values) {
+		f.Set("title", "Digisterker")
+		f.Set("fill_from", "2026-03-10")
+		f.Set("fill_count", "4")
+		f.Set("fill_start", "14:00")
+		f.Set("fill_end", "16:00")
+		f.Set("fill_branch_id", branch)
+	})
+	t.Run("Fill", func(t *testing.T) {
+		f := cloneValues(form)
+		f.Set("fill", "1")
+		res := e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `value="Digisterker"`, `id="s0_date" name="s0_date" type="date" value="2026-03-10"`,
+			`id="s3_date" name="s3_date" type="date" value="2026-03-31"`, `id="s3_end" name="s3_end" type="time" value="16:00"`)
+		wantNotContains(t, res, `id="s4_date"`)
+		if n := len(e.events()); n != 0 {
+			t.Errorf("events saved: %d", n)
+		}
+	})
+	t.Run("AddAndRemove", func(t *testing.T) {
+		f := cloneValues(form)
+		for i, d := range []string{"2026-03-10", "2026-03-17", "2026-03-24"} {
+			f.Set(fmt.Sprintf("s%d_date", i), d)
+			f.Set(fmt.Sprintf("s%d_start", i), "10:00")
+			f.Set(fmt.Sprintf("s%d_end", i), "11:00")
+		}
+		f.Set("rows", "3")
+		f.Set("add_session", "1")
+		res := e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `id="s3_date"`, `value="2026-03-24"`)
+		f.Del("add_session")
+		f.Set("remove_session", "1")
+		res = e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `id="s1_date" name="s1_date" type="date" value="2026-03-24"`)
+		wantNotContains(t, res, `value="2026-03-17"`, `id="s2_date"`)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		f := cloneValues(form)
+		f.Set("fill", "1")
+		f.Set("fill_count", "0")
+		f.Set("fill_end", "13:00")
+		res := e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, `id="fill_count-error"`, `id="fill_end-error"`)
+	})
 }
