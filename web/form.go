@@ -122,6 +122,7 @@ var fieldLabels = []struct{ name, label string }{
 	{"language", "Language"},
 	{"image_url", "Image address"},
 	{"image_alt", "Image description (alt text)"},
+	{"confirm_past", "Start in the past"},
 	{"capacity", "Capacity"},
 	{"registration_mode", "Registration"},
 	{"registration_url", "Registration address"},

@@ -799,8 +799,8 @@ func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request) {
 	changed.Capacity = 0
 	if v := strings.TrimSpace(f.Get("capacity")); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			f.Add("capacity", "Give a whole number of 0 or more; leave empty for no limit.")
+		if err != nil || n < 1 || n > 1_000_000 {
+			f.Add("capacity", "Give a number of places of 1 or more; leave the field empty for no limit.")
 		}
 		changed.Capacity = n
 	}

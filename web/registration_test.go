@@ -833,10 +833,10 @@ func TestAttendees(t *testing.T) {
 	})
 
 	t.Run("Capacity", func(t *testing.T) {
-		for _, bad := range []string{"abc", "-1", "2.5"} {
+		for _, bad := range []string{"abc", "-1", "2.5", "0"} {
 			res := e.post(staff, base+"/capacity", url.Values{"capacity": {bad}})
 			wantStatus(t, res, http.StatusUnprocessableEntity)
-			wantContains(t, res, `id="capacity-error"`, "Geef een heel getal van 0 of meer")
+			wantContains(t, res, `id="capacity-error"`, "Geef een aantal plaatsen van 1 of meer; laat het veld leeg voor geen limiet.")
 		}
 		if got, err := e.db.Event(t.Context(), ev.ID); err != nil || got.Capacity != 1 {
 			t.Fatalf("after refused changes: %+v, %v", got, err)

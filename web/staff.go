@@ -233,6 +233,7 @@ func newEventDefaults() *form {
 	f.Set("language", "nl")
 	f.Set("registration_mode", vestiging.RegistrationNone)
 	f.Set("repeat", "none")
+	f.Set("places", "unlimited")
 	return f
 }
 
@@ -310,7 +311,9 @@ func eventValues(e *vestiging.Event) *form {
 	set("language", e.Language)
 	set("image_url", e.ImageURL)
 	set("image_alt", e.ImageAlt)
+	set("places", "unlimited")
 	if e.Capacity > 0 {
+		set("places", "limited")
 		set("capacity", strconv.Itoa(e.Capacity))
 	}
 	set("registration_mode", e.RegistrationMode)
@@ -352,14 +355,7 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.RegistrationMode = get("registration_mode")
 	e.RegistrationURL = get("registration_url")
 	e.Price = readPrice(f)
-	e.Capacity = 0
-	if v := strings.TrimSpace(get("capacity")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			f.Add("capacity", "Give a whole number.")
-		}
-		e.Capacity = n
-	}
+	e.Capacity = readPlaces(f)
 	if get("action") == "publish" {
 		e.Status = vestiging.StatusPublished
 	} else {
@@ -387,6 +383,30 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 		endDate = get("start_date")
 	}
 	e.EndsAt = readTime(f, "end_date", endDate, get("end_time"), loc)
+}
+
+// readPlaces reads the number of places. "No limit" is a choice of its
+// own (places=unlimited); a number must be 1 or more: 0 places is
+// refused, never taken as no limit (the domain stores no limit as 0).
+// A form without the choice (an older page) leaves no limit to an empty
+// field.
+func readPlaces(f *form) int {
+	v := strings.TrimSpace(f.Get("capacity"))
+	switch {
+	case f.Get("places") == "unlimited":
+		return 0
+	case v == "" && f.Get("places") == "limited":
+		f.Add("capacity", "Give the number of places, or choose no limit.")
+		return 0
+	case v == "":
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		f.Add("capacity", "Give a number of places of 1 or more, or choose no limit.")
+		return 0
+	}
+	return n
 }
 
 // readTime parses a date and a time in loc; empty input gives the zero time,
@@ -601,6 +621,12 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		default:
 			f.Add("repeat", "Choose weekly or monthly.")
 		}
+	}
+	// A start in the past is usually a typing error: it is saved only
+	// once confirmed. An unchanged start of an older activity is not asked.
+	if f.Valid() && e.StartsAt.Before(s.now()) && (existing == nil || !existing.StartsAt.Equal(e.StartsAt)) &&
+		f.Get("confirm_past") == "" {
+		f.Add("confirm_past", "This activity starts in the past. Check the date, or confirm that it is right.")
 	}
 	if !f.Valid() {
 		s.eventForm(w, r, http.StatusUnprocessableEntity, f, existing, course)

@@ -38,7 +38,7 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 	res := e.get(staff, "/staff/events/new")
 	wantStatus(t, res, http.StatusOK)
 	for _, id := range []string{"title", "description", "start_date", "start_time", "end_date", "end_time", "branch_id",
-		"online_url", "language", "image_url", "image_alt", "capacity", "registration_mode",
+		"online_url", "language", "image_url", "image_alt", "registration_mode",
 		"registration_url", "time_zone", "repeat", "repeat_until", "repeat_skip"} {
 		wantContains(t, res, fmt.Sprintf(`id="%s" name="%s"`, id, id), fmt.Sprintf(`<label for="%s">`, id))
 	}
@@ -46,6 +46,7 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 	wantContains(t, res, `<fieldset id="audiences"`, `<fieldset id="themes"`,
 		`<label for="audiences-children"><input type="checkbox" id="audiences-children" name="audiences" value="children">`,
 		`<label for="themes-leesplezier"><input type="checkbox" id="themes-leesplezier" name="themes" value="leesplezier">`)
+	wantContains(t, res, `id="capacity" name="capacity"`, `<label for="places-unlimited">Geen limiet</label>`)
 
 	res = e.post(staff, "/staff/events/new", eventForm(b, nil))
 	wantStatus(t, res, http.StatusSeeOther)
@@ -143,7 +144,11 @@ func TestStaffEventValidation(t *testing.T) {
 		{"MissingTitle", func(f url.Values) { f.Set("title", "  ") }, "title", "Dit veld is verplicht."},
 		{"LongDescription", func(f url.Values) { f.Set("description", strings.Repeat("a", 30000)) }, "description", "Deze tekst is te lang."},
 		{"BadDate", func(f url.Values) { f.Set("start_date", "14-03-2026") }, "start_date", "Geef de datum als JJJJ-MM-DD en de tijd als UU:MM."},
-		{"BadCapacity", func(f url.Values) { f.Set("capacity", "twaalf") }, "capacity", "Geef een geheel getal."},
+		{"BadCapacity", func(f url.Values) { f.Set("capacity", "twaalf") }, "capacity", "Geef een aantal plaatsen van 1 of meer, of kies geen limiet."},
+		// 0 places is refused, never taken as no limit.
+		{"ZeroCapacity", func(f url.Values) { f.Set("places", "limited"); f.Set("capacity", "0") }, "capacity", "Geef een aantal plaatsen van 1 of meer, of kies geen limiet."},
+		{"NoCapacity", func(f url.Values) { f.Set("places", "limited"); f.Del("capacity") }, "capacity", "Geef het aantal plaatsen, of kies geen limiet."},
+		{"PastStart", func(f url.Values) { f.Set("start_date", "2026-03-01") }, "confirm_past", "Deze activiteit begint in het verleden. Controleer de datum, of bevestig dat die klopt."},
 		{"NoPlace", func(f url.Values) { f.Del("branch_id") }, "branch_id", "Kies een vestiging of een andere plek, of geef een online link."},
 		{"BadBranch", func(f url.Values) { f.Set("branch_id", "x") }, "branch_id", "Kies een vestiging uit de lijst."},
 		{"BadZone", func(f url.Values) { f.Set("time_zone", "Mars/Olympus") }, "time_zone", "Onbekende tijdzone."},
@@ -172,7 +177,7 @@ func TestStaffEventValidation(t *testing.T) {
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		res := e.post(staff, "/staff/events/new", eventForm(b, func(f url.Values) { f.Set("description", strings.Repeat("a", 2<<20)) }))
 		wantStatus(t, res, http.StatusRequestEntityTooLarge)
-		wantContains(t, res, "Wat u verstuurde is te groot (hoogstens 1 MB).")
+		wantContains(t, res, "Wat je verstuurde is te groot (hoogstens 1 MB).")
 		if n := len(e.events()); n != 0 {
 			t.Errorf("events saved: %d", n)
 		}
