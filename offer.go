@@ -132,3 +132,19 @@ type OfferService interface {
 	// Library.FirstPostsReviewed.
 	ApprovedPosts(ctx context.Context, personID int64) (int, error)
 }
+
+// OfferMailJob tells a resident here that staff approved or rejected
+// their offer (with the reason). SetOfferStatus queues it in the
+// moderation's transaction; its worker writes the mail when it runs.
+type OfferMailJob struct {
+	OfferID int64  `json:"offer_id"`
+	Status  string `json:"status"`
+	// Key names the moderation (its audit entry), so the job is queued once.
+	Key string `json:"key,omitempty" river:"unique"`
+}
+
+// Kind implements JobArgs.
+func (OfferMailJob) Kind() string { return "offer_mail" }
+
+// OnceKey implements Once.
+func (j OfferMailJob) OnceKey() string { return j.Key }

@@ -272,8 +272,15 @@ func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason strin
 		if err != nil {
 			return "", db.mapError(err)
 		}
-		if by != nil {
-			return status, db.audit(ctx, tx, by, offerActions[status], fmt.Sprintf("offer %d", id), reason)
+		if by == nil {
+			return status, nil
+		}
+		if err := db.audit(ctx, tx, by, offerActions[status], fmt.Sprintf("offer %d", id), reason); err != nil {
+			return "", err
+		}
+		// The author (changeOffer's offers are local) hears of staff's decision.
+		if status == vestiging.OfferApproved || status == vestiging.OfferRejected {
+			return status, db.insertJobs(ctx, tx, vestiging.OfferMailJob{OfferID: id, Status: status, Key: fmt.Sprintf("audit %d", by.ID)})
 		}
 		return status, nil
 	})

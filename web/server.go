@@ -353,6 +353,7 @@ func isObjectPath(path string) bool {
 func (s *Server) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &registrationMailWorker{s: s})
 	river.AddWorker(w, &messageMailWorker{s: s})
+	river.AddWorker(w, &offerMailWorker{s: s})
 }
 
 // ServeHTTP makes Server an http.Handler.
