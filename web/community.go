@@ -355,6 +355,7 @@ func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int,
 			s.fail(w, r, err)
 			return
 		}
+		data.Replies.Private = true
 		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToOffer, o.ID, data.Back); err != nil {
 			s.fail(w, r, err)
 			return
@@ -419,6 +420,9 @@ type repliesView struct {
 	Form    *form
 	// Status is the state of the visitor's reply just sent: pending or approved.
 	Status string
+	// Private: the page also takes private messages (an offer's), so the
+	// replies are marked public, lest someone posts a phone number there.
+	Private bool
 }
 
 // maxReplies is how many replies a page shows: a conversation, not an archive.

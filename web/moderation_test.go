@@ -330,6 +330,12 @@ func TestOfferMail(t *testing.T) {
 		&vestiging.AuditEntry{PersonID: staff.ID}); err != nil {
 		t.Fatal(err)
 	}
+	// On the approved offer's page the private message and the public
+	// replies are told apart.
+	_, bert := e.resident("bert@example.nl")
+	res := e.get(bert, fmt.Sprintf("/offers/%d", approved.ID))
+	wantContains(t, res, "Privébericht aan", "Alleen de schrijver leest dit.", "Privébericht versturen",
+		"Openbare reacties (0)", "Zet hier geen telefoonnummer of adres", "Openbare reactie plaatsen")
 	// Closing by the author is not moderation: no mail.
 	if err := e.db.SetOfferStatus(t.Context(), approved.ID, vestiging.OfferClosed, "", nil); err != nil {
 		t.Fatal(err)
