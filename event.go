@@ -41,11 +41,11 @@ type Event struct {
 	// DescriptionSource is the Markdown staff wrote, kept as typed;
 	// Validate renders Description from it. "" for remote events.
 	DescriptionSource string
-	StartsAt    time.Time
-	EndsAt      time.Time
-	TimeZone    string
-	BranchID    *int64
-	Branch      *Branch // filled on read when BranchID is set
+	StartsAt          time.Time
+	EndsAt            time.Time
+	TimeZone          string
+	BranchID          *int64
+	Branch            *Branch // filled on read when BranchID is set
 	// PlaceID is a place that is not a branch (PlaceService); Place is
 	// filled on read. A local event with Place set and PlaceID nil brings a
 	// new place, stored with it (or the stored one with the same name and

@@ -17,11 +17,11 @@ type Library struct {
 	Description string // sanitised HTML
 	// DescriptionSource is the Markdown staff wrote, kept as typed.
 	DescriptionSource string
-	Email       string
-	Phone       string
-	Website     string
-	LogoURL     string // the actor's avatar (icon) and the site's logo
-	LogoAlt     string
+	Email             string
+	Phone             string
+	Website           string
+	LogoURL           string // the actor's avatar (icon) and the site's logo
+	LogoAlt           string
 	// BannerURL is the library's header picture: the actor's image,
 	// which Mastodon and GoToSocial show above the profile.
 	BannerURL string
