@@ -38,11 +38,14 @@ type Event struct {
 	SeriesID    *int64
 	Title       string
 	Description string // sanitised HTML
-	StartsAt    time.Time
-	EndsAt      time.Time
-	TimeZone    string
-	BranchID    *int64
-	Branch      *Branch // filled on read when BranchID is set
+	// DescriptionSource is the Markdown staff wrote, kept as typed;
+	// Validate renders Description from it. "" for remote events.
+	DescriptionSource string
+	StartsAt          time.Time
+	EndsAt            time.Time
+	TimeZone          string
+	BranchID          *int64
+	Branch            *Branch // filled on read when BranchID is set
 	// PlaceID is a place that is not a branch (PlaceService); Place is
 	// filled on read. A local event with Place set and PlaceID nil brings a
 	// new place, stored with it (or the stored one with the same name and
@@ -78,10 +81,13 @@ type Event struct {
 	PartnerID   *int64
 	PartnerName string
 	Status      string
-	UID         string // iCalendar UID for imported events; unique when set
-	Sessions    []*Session
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// CancelReason is why staff cancelled it (StatusCancelled only),
+	// shown on its page, in the mails and in the federated Update.
+	CancelReason string
+	UID          string // iCalendar UID for imported events; unique when set
+	Sessions     []*Session
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 	// PublishedAt is when a local event was first made public (published
 	// or cancelled), kept through later changes; zero until then. It is
 	// the ActivityPub "published", so a draft published later is not
@@ -180,8 +186,13 @@ func (e *Event) Validate() error {
 	}
 	e.Title = strings.TrimSpace(e.Title)
 	checkText(v, "title", e.Title, true, 200)
-	e.Description = SanitizeHTML(e.Description)
-	checkText(v, "description", e.Description, false, MaxDescription)
+	if e.Remote() {
+		e.Description, e.DescriptionSource = SanitizeHTML(e.Description), ""
+	} else {
+		renderWritten(&e.DescriptionSource, &e.Description)
+	}
+	checkText(v, "description", e.DescriptionSource, false, MaxDescription)
+	checkText(v, "description", e.Description, false, 2*MaxDescription)
 	if !isOneOf(e.Kind, KindEvent, KindCourse) {
 		v.Add("kind", "Unknown kind.")
 	}
@@ -213,6 +224,11 @@ func (e *Event) Validate() error {
 		v.Add("capacity", "Capacity cannot be negative.")
 	}
 	checkText(v, "uid", e.UID, false, 500)
+	e.CancelReason = strings.TrimSpace(e.CancelReason)
+	if e.Status != StatusCancelled {
+		e.CancelReason = ""
+	}
+	checkText(v, "cancel_reason", e.CancelReason, false, MaxReason)
 	if e.Remote() {
 		checkURL(v, "iri", &e.IRI)
 		checkURL(v, "url", &e.URL)
@@ -338,6 +354,9 @@ func normalizeAudiences(v Validation, audiences []string) []string {
 	}
 	return out
 }
+
+// MaxReason caps a reason staff give (a cancellation, a rejection) in characters.
+const MaxReason = 1000
 
 // SortSessions orders sessions by start time.
 func SortSessions(s []*Session) {

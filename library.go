@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Library is the local library this instance belongs to. There is one.
@@ -14,11 +15,13 @@ type Library struct {
 	ID          int64
 	Name        string
 	Description string // sanitised HTML
-	Email       string
-	Phone       string
-	Website     string
-	LogoURL     string // the actor's avatar (icon) and the site's logo
-	LogoAlt     string
+	// DescriptionSource is the Markdown staff wrote, kept as typed.
+	DescriptionSource string
+	Email             string
+	Phone             string
+	Website           string
+	LogoURL           string // the actor's avatar (icon) and the site's logo
+	LogoAlt           string
 	// BannerURL is the library's header picture: the actor's image,
 	// which Mastodon and GoToSocial show above the profile.
 	BannerURL string
@@ -63,8 +66,9 @@ func (l *Library) Validate() error {
 	v := Validation{}
 	l.Name = strings.TrimSpace(l.Name)
 	checkText(v, "name", l.Name, true, 200)
-	l.Description = SanitizeHTML(l.Description)
-	checkText(v, "description", l.Description, false, MaxDescription)
+	renderWritten(&l.DescriptionSource, &l.Description)
+	checkText(v, "description", l.DescriptionSource, false, MaxDescription)
+	checkText(v, "description", l.Description, false, 2*MaxDescription)
 	l.Email = strings.TrimSpace(l.Email)
 	if l.Email != "" {
 		if _, err := mail.ParseAddress(l.Email); err != nil {
@@ -169,15 +173,16 @@ func (b *Branch) SameProfile(c *Branch) bool {
 	return b.Name == c.Name && b.Address() == c.Address() && slices.Equal(b.OpeningHours, c.OpeningHours)
 }
 
-// MaxDescription caps descriptions in bytes: long enough for any programme
-// text, short enough that a pasted document is refused with a message.
+// MaxDescription caps descriptions in characters: long enough for any
+// programme text, short enough that a pasted document is refused with a
+// message. The forms state it beside the field.
 const MaxDescription = 20000
 
 func checkText(v Validation, field, s string, required bool, max int) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		v.Add(field, "This field is required.")
-	case len(s) > max:
+	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "This text is too long.")
 	}
 }

@@ -75,14 +75,34 @@ const DomainSilence = "silence"
 // AuditEntry records one moderation action: who (a staff member; 0 for the
 // command line), what (Action, Target), when and why.
 type AuditEntry struct {
-	ID        int64
-	PersonID  int64
-	Action    string // e.g. "offer.approve", "reply.reject", "actor.block", "domain.silence", "report.resolve"
-	Target    string // what it was done to: a URL, IRI, host or "offer 12"
+	ID       int64
+	PersonID int64
+	Action   string // e.g. "offer.approve", "reply.reject", "actor.block", "domain.silence", "report.resolve"
+	Target   string // what it was done to: a URL, IRI, host or "offer 12"
+	// Title names the target as people know it (an activity's title, an
+	// account's name), kept when the target itself is deleted.
+	Title     string
 	Reason    string
 	CreatedAt time.Time
 
 	PersonName string // filled on read
+}
+
+type staffKey struct{}
+
+// ActingStaff returns ctx saying that staff member personID makes the
+// changes done with it. The store then writes the audit entries of the
+// programme (publishing, cancelling, deleting, changing time, place or
+// capacity, moving registrations) in each change's own transaction;
+// changes without one (the federation, an import) are not logged.
+func ActingStaff(ctx context.Context, personID int64) context.Context {
+	return context.WithValue(ctx, staffKey{}, personID)
+}
+
+// StaffActing returns the staff member ActingStaff set, if any.
+func StaffActing(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(staffKey{}).(int64)
+	return id, ok
 }
 
 // ModerationService keeps the moderation state: reports, actor rules,

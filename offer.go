@@ -26,15 +26,17 @@ type Offer struct {
 	Kind        string
 	Title       string
 	Description string // sanitised HTML
-	Theme       string
-	Area        string // neighbourhood or town
-	Contact     string // how to respond, as the author wrote it
-	AuthorID    int64
-	AuthorName  string // filled on read
-	Status      string
-	Reason      string // why staff rejected it, shown to the author
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// DescriptionSource is the Markdown the author wrote; "" for remote offers.
+	DescriptionSource string
+	Theme             string
+	Area              string // neighbourhood or town
+	Contact           string // how to respond, as the author wrote it
+	AuthorID          int64
+	AuthorName        string // filled on read
+	Status            string
+	Reason            string // why staff rejected it, shown to the author
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 	// PublishedAt is when a local offer was first approved, as
 	// Event.PublishedAt; zero until then.
 	PublishedAt time.Time
@@ -71,8 +73,13 @@ func (o *Offer) Validate() error {
 	}
 	o.Title = strings.TrimSpace(o.Title)
 	checkText(v, "title", o.Title, true, 200)
-	o.Description = SanitizeHTML(o.Description)
-	checkText(v, "description", o.Description, true, MaxDescription)
+	if o.Remote() {
+		o.Description, o.DescriptionSource = SanitizeHTML(o.Description), ""
+	} else {
+		renderWritten(&o.DescriptionSource, &o.Description)
+	}
+	checkText(v, "description", o.DescriptionSource, !o.Remote(), MaxDescription)
+	checkText(v, "description", o.Description, true, 2*MaxDescription)
 	checkText(v, "area", strings.TrimSpace(o.Area), false, 100)
 	checkText(v, "contact", strings.TrimSpace(o.Contact), false, 300)
 	checkText(v, "reason", o.Reason, false, 1000)
@@ -125,3 +132,19 @@ type OfferService interface {
 	// Library.FirstPostsReviewed.
 	ApprovedPosts(ctx context.Context, personID int64) (int, error)
 }
+
+// OfferMailJob tells a resident here that staff approved or rejected
+// their offer (with the reason). SetOfferStatus queues it in the
+// moderation's transaction; its worker writes the mail when it runs.
+type OfferMailJob struct {
+	OfferID int64  `json:"offer_id"`
+	Status  string `json:"status"`
+	// Key names the moderation (its audit entry), so the job is queued once.
+	Key string `json:"key,omitempty" river:"unique"`
+}
+
+// Kind implements JobArgs.
+func (OfferMailJob) Kind() string { return "offer_mail" }
+
+// OnceKey implements Once.
+func (j OfferMailJob) OnceKey() string { return j.Key }

@@ -57,8 +57,11 @@ type Registration struct {
 	// Filled on read.
 	Name  string // the person's, actor's or guest's name
 	Email string // local people and guests only; "" for remote actors
-	Actor *Actor // when ActorID is set
-	Event *Event // the event, on reads that list a person's registrations
+	// Handle is a local person's name in the network, without the host
+	// (Person.Handle); "" for guests and remote actors (see Actor).
+	Handle string
+	Actor  *Actor // when ActorID is set
+	Event  *Event // the event, on reads that list a person's registrations
 }
 
 // Holds reports whether the registration counts against the capacity.
@@ -178,6 +181,9 @@ const (
 	NoticeReminder   = "reminder"   // the activity is tomorrow
 	NoticeChanged    = "changed"    // time or place changed
 	NoticeEventOff   = "event_cancelled"
+	// NoticeEventBack: a cancelled activity takes place after all, and
+	// whoever had a place (or a waitlist spot) still has it.
+	NoticeEventBack = "event_back"
 	// For a resident's registration at another library: send the Join, or
 	// the Leave when it is cancelled here.
 	NoticeJoin  = "join"
@@ -202,6 +208,7 @@ var noticeStates = map[string][]string{
 	NoticeReminder:   {RegistrationConfirmed, RegistrationWaitlisted},
 	NoticeChanged:    {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
 	NoticeEventOff:   {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
+	NoticeEventBack:  {RegistrationConfirmed, RegistrationWaitlisted},
 }
 
 // NoticeStates returns the states in which notice holds (see noticeStates),

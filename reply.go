@@ -35,7 +35,9 @@ type Reply struct {
 	ActorID  int64  // remote author
 	PersonID int64  // local author
 	Content  string // sanitised HTML
-	Status   string
+	// ContentSource is the Markdown a resident here wrote; "" for remote replies.
+	ContentSource string
+	Status        string
 	// Reason is why staff rejected or removed it.
 	Reason    string
 	CreatedAt time.Time
@@ -65,12 +67,20 @@ func (r *Reply) Validate() error {
 	if !isOneOf(r.Status, ReplyPending, ReplyApproved, ReplyRejected, ReplyRemoved) {
 		v.Add("status", "Unknown status.")
 	}
-	r.Content = SanitizeHTML(r.Content)
-	checkText(v, "content", r.Content, true, 5000)
+	if r.ActorID != 0 {
+		r.Content, r.ContentSource = SanitizeHTML(r.Content), ""
+	} else {
+		renderWritten(&r.ContentSource, &r.Content)
+	}
+	checkText(v, "content", r.ContentSource, r.ActorID == 0, MaxReply)
+	checkText(v, "content", r.Content, true, 2*MaxReply)
 	r.Reason = strings.TrimSpace(r.Reason)
 	checkText(v, "reason", r.Reason, false, 1000)
 	return v.Err()
 }
+
+// MaxReply caps a reply's text in characters.
+const MaxReply = 5000
 
 // ReplyFilter selects replies; zero values mean "any".
 type ReplyFilter struct {

@@ -393,6 +393,9 @@ func eventSummary(e *vestiging.Event) string {
 	cancelled := ""
 	if e.Status == vestiging.StatusCancelled {
 		cancelled = wordsFor(e.Language).cancelled
+		if e.CancelReason != "" {
+			cancelled += " (" + e.CancelReason + ")"
+		}
 	}
 	return summaryLine(cancelled, e.Title, eventWhen(e, e.Language), placeLine(e.Venue(), e.OnlineURL))
 }
@@ -404,7 +407,11 @@ func eventContent(e *vestiging.Event, page string) string {
 	var b strings.Builder
 	b.WriteString("<p>")
 	if e.Status == vestiging.StatusCancelled {
-		fmt.Fprintf(&b, "<strong>%s</strong><br>", w.cancelled)
+		fmt.Fprintf(&b, "<strong>%s</strong>", w.cancelled)
+		if e.CancelReason != "" {
+			b.WriteString(": " + html.EscapeString(e.CancelReason))
+		}
+		b.WriteString("<br>")
 	}
 	if e.PartnerID != nil && e.PartnerName != "" {
 		fmt.Fprintf(&b, w.organisedWith+"<br>", html.EscapeString(e.PartnerName))

@@ -344,7 +344,7 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 		}
 	}
 	switch notice {
-	case vestiging.NoticeReminder, vestiging.NoticeChanged, vestiging.NoticeEventOff:
+	case vestiging.NoticeReminder, vestiging.NoticeChanged, vestiging.NoticeEventOff, vestiging.NoticeEventBack:
 		// Named by the event's state rather than the job, so a fan-out
 		// that ran twice (its RegistrantsJob retried) sends each Note once.
 		at := e.UpdatedAt
@@ -377,9 +377,10 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 // noticeLines are the Dutch opening lines of the library's direct Notes;
 // %s is the activity's linked title.
 var noticeLines = map[string]string{
-	vestiging.NoticeReminder: "Herinnering: morgen is %s, waarvoor je je hebt aangemeld.",
-	vestiging.NoticeChanged:  "De tijd of plaats van %s, waarvoor je je hebt aangemeld, is gewijzigd. Zo is het nu:",
-	vestiging.NoticeEventOff: "%s gaat helaas niet door. Je aanmelding vervalt.",
+	vestiging.NoticeReminder:  "Herinnering: morgen is %s, waarvoor je je hebt aangemeld.",
+	vestiging.NoticeChanged:   "De tijd of plaats van %s, waarvoor je je hebt aangemeld, is gewijzigd. Zo is het nu:",
+	vestiging.NoticeEventOff:  "%s gaat helaas niet door. Je hoeft niets te doen.",
+	vestiging.NoticeEventBack: "%s gaat toch door, en je aanmelding staat nog. Zo is het:",
 }
 
 // waitlistLine tells someone on the waitlist, in a reminder or a change,
@@ -397,7 +398,11 @@ func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging
 	link := EventID(base, e)
 	title := fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(link), html.EscapeString(e.Title))
 	var b strings.Builder
-	fmt.Fprintf(&b, "<p>%s %s</p><p>%s", mentionHTML(to), fmt.Sprintf(noticeLines[notice], title), html.EscapeString(eventWhen(e, "nl")))
+	fmt.Fprintf(&b, "<p>%s %s</p>", mentionHTML(to), fmt.Sprintf(noticeLines[notice], title))
+	if notice == vestiging.NoticeEventOff && e.CancelReason != "" {
+		fmt.Fprintf(&b, "<p>Reden: %s</p>", html.EscapeString(e.CancelReason))
+	}
+	fmt.Fprintf(&b, "<p>%s", html.EscapeString(eventWhen(e, "nl")))
 	if p := placeLine(e.Venue(), e.OnlineURL); p != "" {
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(p))
 	}
@@ -572,7 +577,7 @@ func (f *Federator) tellRegistrants(ctx context.Context, j vestiging.Registrants
 		if !e.StartsAt.Equal(j.StartsAt) {
 			return nil
 		}
-	case vestiging.NoticeEventOff:
+	case vestiging.NoticeEventOff, vestiging.NoticeEventBack:
 	default:
 		return vestiging.Errorf(vestiging.EINVALID, "Unknown notice %q for registrants.", j.Notice)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,13 @@ type EncodeOptions struct {
 	Themes []*vestiging.Theme
 	// Now stamps events without a change time.
 	Now time.Time
+	// Cancel writes METHOD:CANCEL (RFC 5546) instead of PUBLISH: the mail
+	// that tells people an activity is off takes the same UIDs out of
+	// their calendars. Each VEVENT is then CANCELLED, with the organiser
+	// calendar apps ask for.
+	Cancel bool
+	// Organizer names the library for Cancel: its name and mail address.
+	OrganizerName, OrganizerEmail string
 }
 
 // amsterdam is the one zone written with TZID; see EncodeOptions.
@@ -75,7 +83,11 @@ func Encode(w io.Writer, events []*vestiging.Event, opts EncodeOptions) error {
 	cal.Props.SetText(goical.PropVersion, "2.0")
 	cal.Props.SetText(goical.PropProductID, "-//Vestiging//Vestiging "+vestiging.Version+"//NL")
 	cal.Props.SetText(goical.PropCalendarScale, "GREGORIAN")
-	cal.Props.SetText(goical.PropMethod, "PUBLISH")
+	method := "PUBLISH"
+	if opts.Cancel {
+		method = "CANCEL"
+	}
+	cal.Props.SetText(goical.PropMethod, method)
 	if opts.Name != "" {
 		setRaw(cal.Component, "X-WR-CALNAME", goical.Params{}, escapeText(opts.Name))
 	}
@@ -225,7 +237,28 @@ func (enc *encoder) vevent(e *vestiging.Event, uid string, start, end time.Time,
 	}
 	page := PageURL(enc.opts.BaseURL, e)
 	setRaw(c.Component, goical.PropURL, goical.Params{}, page)
-	if e.Status == vestiging.StatusCancelled {
+	// SEQUENCE counts the seconds a local event has been changed since it
+	// was made: it grows with every change, so a calendar app takes a
+	// cancellation, and a later "it is on again", over what it holds. A
+	// cancellation is at least 1, above a first PUBLISH's implied 0.
+	var seq int64
+	if !e.Remote() && !e.CreatedAt.IsZero() && e.UpdatedAt.After(e.CreatedAt) {
+		seq = int64(e.UpdatedAt.Sub(e.CreatedAt) / time.Second)
+	}
+	if enc.opts.Cancel {
+		seq = max(seq, 1)
+	}
+	if seq > 0 {
+		setRaw(c.Component, goical.PropSequence, goical.Params{}, strconv.FormatInt(seq, 10))
+	}
+	if enc.opts.Cancel && enc.opts.OrganizerEmail != "" {
+		params := goical.Params{}
+		if enc.opts.OrganizerName != "" {
+			params.Set(goical.ParamCommonName, enc.opts.OrganizerName)
+		}
+		setRaw(c.Component, goical.PropOrganizer, params, "mailto:"+enc.opts.OrganizerEmail)
+	}
+	if e.Status == vestiging.StatusCancelled || enc.opts.Cancel {
 		c.Props.SetText(goical.PropStatus, string(goical.EventCancelled))
 	} else {
 		c.Props.SetText(goical.PropStatus, string(goical.EventConfirmed))

@@ -22,7 +22,8 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.partner_id, COALESCE((SELECT p.display_name FROM people p WHERE p.id = e.partner_id), ''), e.remote_updated_at,
 	e.published_at,
 	COALESCE((SELECT string_agg(t.theme, ',' ORDER BY t.position) FROM event_themes t WHERE t.event_id = e.id), ''),
-	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), '')`
+	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), ''),
+	e.description_source, e.cancel_reason`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
@@ -30,7 +31,8 @@ var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "de
 	"language", "image_url", "image_alt",
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
-	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at"}
+	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at",
+	"description_source", "cancel_reason"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at, published_at) VALUES (" +
@@ -70,7 +72,7 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
 		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID),
-		db.dialect.nullTimeArg(e.RemoteUpdatedAt))
+		db.dialect.nullTimeArg(e.RemoteUpdatedAt), e.DescriptionSource, e.CancelReason)
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
@@ -84,7 +86,7 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
 		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
-		scanNullTime(&e.PublishedAt), &themes, &audiences)
+		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason)
 	if err != nil {
 		return nil, err
 	}
@@ -521,7 +523,63 @@ func (db *DB) insertLocalEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 	if err := db.eventHook(ctx, tx, nil, e); err != nil {
 		return err
 	}
+	if err := db.auditProgramme(ctx, tx, nil, e); err != nil {
+		return err
+	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, false, vestiging.IsPublic(e.Status))
+}
+
+// auditProgramme writes, when staff act (vestiging.ActingStaff), the audit
+// entries of a change of e from old (nil: created): published, cancelled
+// (with its reason), a new time, place or capacity.
+func (db *DB) auditProgramme(ctx context.Context, tx *sql.Tx, old, e *vestiging.Event) error {
+	staff, ok := vestiging.StaffActing(ctx)
+	if !ok {
+		return nil
+	}
+	target := fmt.Sprintf("event %d", e.ID)
+	type entry struct{ action, reason string }
+	var entries []entry
+	switch {
+	case e.Status == vestiging.StatusPublished && (old == nil || old.Status != vestiging.StatusPublished):
+		entries = append(entries, entry{"event.publish", ""})
+	case e.Status == vestiging.StatusCancelled && (old == nil || old.Status != vestiging.StatusCancelled):
+		entries = append(entries, entry{"event.cancel", e.CancelReason})
+	}
+	if old != nil {
+		loc := e.Location()
+		span := func(x *vestiging.Event) string {
+			return x.StartsAt.In(loc).Format("2006-01-02 15:04") + "–" + x.EndsAt.In(loc).Format("2006-01-02 15:04")
+		}
+		if a, b := span(old), span(e); moved(old, e) {
+			entries = append(entries, entry{"event.time", a + " → " + b})
+		}
+		if elsewhere(old, e) {
+			entries = append(entries, entry{"event.place", ""})
+		}
+		if old.Capacity != e.Capacity || old.NoWaitlist != e.NoWaitlist {
+			entries = append(entries, entry{"event.capacity", capacityText(old) + " → " + capacityText(e)})
+		}
+	}
+	for _, x := range entries {
+		by := &vestiging.AuditEntry{PersonID: staff, Title: e.Title}
+		if err := db.audit(ctx, tx, by, x.action, target, x.reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// capacityText says an event's places for the audit log.
+func capacityText(e *vestiging.Event) string {
+	s := "∞"
+	if e.Capacity > 0 {
+		s = strconv.Itoa(e.Capacity)
+	}
+	if e.NoWaitlist {
+		s += " (no waitlist)"
+	}
+	return s
 }
 
 // updateLocalEvent updates e, which was old (with its sessions), and
@@ -546,6 +604,9 @@ func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e, old *vestigin
 		return err
 	}
 	if err := db.eventHook(ctx, tx, old, e); err != nil {
+		return err
+	}
+	if err := db.auditProgramme(ctx, tx, old, e); err != nil {
 		return err
 	}
 	return db.queuePublish(ctx, tx, e.Kind, e.ID, vestiging.IsPublic(old.Status), vestiging.IsPublic(e.Status))
@@ -771,7 +832,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 // sameEvent reports whether a and b hold the same stored fields.
 func sameEvent(a, b *vestiging.Event) bool {
 	if a.LibraryID != b.LibraryID || a.Kind != b.Kind || !sameID(a.SeriesID, b.SeriesID) || a.Title != b.Title ||
-		a.Description != b.Description || !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) ||
+		a.Description != b.Description || a.DescriptionSource != b.DescriptionSource || a.CancelReason != b.CancelReason || !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) ||
 		a.TimeZone != b.TimeZone || !sameID(a.BranchID, b.BranchID) || !sameID(a.PlaceID, b.PlaceID) || a.OnlineURL != b.OnlineURL ||
 		!slices.Equal(a.Audiences, b.Audiences) || !slices.Equal(a.Themes, b.Themes) || !samePrice(a.Price, b.Price) ||
 		a.Language != b.Language || a.ImageURL != b.ImageURL ||
@@ -812,10 +873,17 @@ func (db *DB) DeleteEvent(ctx context.Context, id int64) error {
 			return vestiging.Errorf(vestiging.ECONFLICT,
 				"People are signed up for this activity. Cancel it instead, so that they are told; it can be deleted once it is over.")
 		}
-		var kind, status string
-		err = tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status`, id).Scan(&kind, &status)
+		var kind, status, title string
+		err = tx.QueryRowContext(ctx, `DELETE FROM events WHERE id = $1 AND iri IS NULL RETURNING kind, status, title`, id).
+			Scan(&kind, &status, &title)
 		if err != nil {
 			return notFound(db.mapError(err), "Event not found.")
+		}
+		if staff, ok := vestiging.StaffActing(ctx); ok {
+			by := &vestiging.AuditEntry{PersonID: staff, Title: title}
+			if err := db.audit(ctx, tx, by, "event.delete", fmt.Sprintf("event %d", id), ""); err != nil {
+				return err
+			}
 		}
 		return db.queuePublish(ctx, tx, kind, id, vestiging.IsPublic(status), false)
 	})

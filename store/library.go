@@ -10,13 +10,14 @@ import (
 )
 
 const libraryColumns = `id, name, description, email, phone, website, logo_url, logo_alt, banner_url, banner_alt, updated_at,
-	allow_guests, anonymize_after_days, replies_need_approval, offer_edits_need_review, first_posts_reviewed, colour`
+	allow_guests, anonymize_after_days, replies_need_approval, offer_edits_need_review, first_posts_reviewed, colour,
+	description_source`
 
 func scanLibrary(row scanner) (*vestiging.Library, error) {
 	l := &vestiging.Library{}
 	err := row.Scan(&l.ID, &l.Name, &l.Description, &l.Email, &l.Phone, &l.Website, &l.LogoURL, &l.LogoAlt,
 		&l.BannerURL, &l.BannerAlt, scanTime(&l.UpdatedAt), &l.AllowGuests, &l.AnonymizeAfterDays,
-		&l.RepliesNeedApproval, &l.OfferEditsNeedReview, &l.FirstPostsReviewed, &l.Colour)
+		&l.RepliesNeedApproval, &l.OfferEditsNeedReview, &l.FirstPostsReviewed, &l.Colour, &l.DescriptionSource)
 	if err != nil {
 		return nil, err
 	}
@@ -47,10 +48,10 @@ func (db *DB) UpdateLibrary(ctx context.Context, l *vestiging.Library) error {
 		_, err = tx.ExecContext(ctx, `UPDATE library SET name = $1, description = $2, email = $3, phone = $4,
 			website = $5, logo_url = $6, logo_alt = $7, banner_url = $8, banner_alt = $9, updated_at = $10,
 			allow_guests = $11, anonymize_after_days = $12, replies_need_approval = $13, offer_edits_need_review = $14,
-			first_posts_reviewed = $15, colour = $16 WHERE id = 1`,
+			first_posts_reviewed = $15, colour = $16, description_source = $17 WHERE id = 1`,
 			l.Name, l.Description, l.Email, l.Phone, l.Website, l.LogoURL, l.LogoAlt, l.BannerURL, l.BannerAlt,
 			db.dialect.timeArg(now), l.AllowGuests, l.AnonymizeAfterDays, l.RepliesNeedApproval, l.OfferEditsNeedReview,
-			l.FirstPostsReviewed, l.Colour)
+			l.FirstPostsReviewed, l.Colour, l.DescriptionSource)
 		if err != nil || old.SameProfile(l) {
 			return db.mapError(err)
 		}

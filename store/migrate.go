@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"path"
@@ -85,6 +86,9 @@ func (db *DB) migrateUpTo(ctx context.Context, upTo int) error {
 			return fmt.Errorf("migrate %s: %w", m.name, db.mapError(err))
 		}
 		_, err = tx.ExecContext(ctx, m.sql)
+		if step := migrationSteps[m.version]; err == nil && step != nil {
+			err = step(ctx, tx)
+		}
 		if err == nil {
 			_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
 				m.version, m.name, db.dialect.timeArg(db.now()))
@@ -101,6 +105,52 @@ func (db *DB) migrateUpTo(ctx context.Context, upTo int) error {
 	// River's tables come after ours, still under the lock, so two
 	// processes starting together do not race over them.
 	return db.migrateJobs(ctx)
+}
+
+// migrationSteps do in Go, after the SQL of their version and in its
+// transaction, what SQL cannot.
+var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	16: writeMarkdownSources,
+}
+
+// writeMarkdownSources gives the text written here before Markdown its
+// source, converted from its HTML (vestiging.MarkdownFromHTML), so the
+// forms show it as text to edit; the HTML shown stays as it was. Remote
+// events, offers and replies keep no source.
+func writeMarkdownSources(ctx context.Context, tx *sql.Tx) error {
+	for _, t := range []struct{ table, html, source, local string }{
+		{"events", "description", "description_source", "iri IS NULL"},
+		{"offers", "description", "description_source", "iri IS NULL"},
+		{"replies", "content", "content_source", "person_id IS NOT NULL"},
+		{"library", "description", "description_source", "1 = 1"},
+	} {
+		// Read all first: a transaction's connection runs one statement at a time.
+		rows, err := tx.QueryContext(ctx, `SELECT id, `+t.html+` FROM `+t.table+` WHERE `+t.local+` AND `+t.html+` <> ''`)
+		if err != nil {
+			return fmt.Errorf("markdown sources of %s: %w", t.table, err)
+		}
+		texts := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var h string
+			if err := rows.Scan(&id, &h); err != nil {
+				rows.Close()
+				return fmt.Errorf("markdown sources of %s: %w", t.table, err)
+			}
+			texts[id] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("markdown sources of %s: %w", t.table, err)
+		}
+		for id, h := range texts {
+			_, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET `+t.source+` = $1 WHERE id = $2`, vestiging.MarkdownFromHTML(h), id)
+			if err != nil {
+				return fmt.Errorf("markdown source of %s %d: %w", t.table, id, err)
+			}
+		}
+	}
+	return nil
 }
 
 // SchemaVersion returns the newest applied migration, 0 for an empty database.

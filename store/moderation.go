@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/vestiging/vestiging"
@@ -60,13 +61,59 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, by *vestiging.AuditEntry, a
 	if by.PersonID != 0 {
 		person = by.PersonID
 	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (person_id, action, target, reason, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, person, by.Action, by.Target, by.Reason,
-		db.dialect.timeArg(by.CreatedAt)).Scan(&by.ID)
+	if by.Title == "" {
+		var err error
+		if by.Title, err = db.auditTitle(ctx, tx, by.Target); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO audit_log (person_id, action, target, reason, created_at, title)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, person, by.Action, by.Target, by.Reason,
+		db.dialect.timeArg(by.CreatedAt), by.Title).Scan(&by.ID)
 	if err != nil {
 		return fmt.Errorf("audit: %w", refine(db.mapError(err), vestiging.EINVALID, "The staff member does not exist.", nil))
 	}
 	return nil
+}
+
+// auditTitle names an audit target: the title of the event or offer
+// ("event 12", "offer 3" or its IRI), the start of a reply, the name of
+// an actor; "" for anything else (a host, a report).
+func (db *DB) auditTitle(ctx context.Context, tx *sql.Tx, target string) (string, error) {
+	var q string
+	var arg any = target
+	kind, num, _ := strings.Cut(target, " ")
+	if id, err := strconv.ParseInt(num, 10, 64); err == nil {
+		arg = id
+		switch kind {
+		case "event":
+			q = `SELECT title FROM events WHERE id = $1`
+		case "offer":
+			q = `SELECT title FROM offers WHERE id = $1`
+		case "reply":
+			q = `SELECT content FROM replies WHERE id = $1`
+		}
+	} else if strings.HasPrefix(target, "http") {
+		q = `SELECT title FROM events WHERE iri = $1 UNION ALL SELECT title FROM offers WHERE iri = $1
+			UNION ALL SELECT COALESCE(NULLIF(name, ''), username) FROM actors WHERE iri = $1`
+	}
+	if q == "" {
+		return "", nil
+	}
+	var title string
+	err := tx.QueryRowContext(ctx, q+` LIMIT 1`, arg).Scan(&title)
+	if err = db.mapError(err); vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return "", nil
+	} else if err != nil {
+		return "", err
+	}
+	if kind == "reply" {
+		title = vestiging.PlainText(title)
+		if r := []rune(title); len(r) > 80 {
+			title = string(r[:80]) + "…"
+		}
+	}
+	return title, nil
 }
 
 // orCommandLine is who acts when by is nil: the command line.
@@ -428,11 +475,13 @@ func (db *DB) ReviewEvent(ctx context.Context, id int64, approve bool, by *vesti
 // AuditLog lists the audit entries, newest first, with the staff member's name.
 func (db *DB) AuditLog(ctx context.Context, offset, limit int) ([]*vestiging.AuditEntry, int, error) {
 	out := []*vestiging.AuditEntry{}
-	total, err := db.page(ctx, "audit log", `l.id, COALESCE(l.person_id, 0), COALESCE(p.display_name, ''), l.action, l.target, l.reason, l.created_at`,
+	total, err := db.page(ctx, "audit log", `l.id, COALESCE(l.person_id, 0), COALESCE(p.display_name, ''), l.action, l.target,
+		l.reason, l.created_at, l.title`,
 		`FROM audit_log l LEFT JOIN people p ON p.id = l.person_id`, `l.created_at DESC, l.id DESC`, offset, limit,
 		func(row scanner) error {
 			e := &vestiging.AuditEntry{}
-			if err := row.Scan(&e.ID, &e.PersonID, &e.PersonName, &e.Action, &e.Target, &e.Reason, scanTime(&e.CreatedAt)); err != nil {
+			if err := row.Scan(&e.ID, &e.PersonID, &e.PersonName, &e.Action, &e.Target, &e.Reason, scanTime(&e.CreatedAt),
+				&e.Title); err != nil {
 				return err
 			}
 			out = append(out, e)

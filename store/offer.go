@@ -16,7 +16,7 @@ import (
 var offerColumns = `o.id, o.kind, o.title, o.description, COALESCE(o.theme, ''), o.area, o.contact, COALESCE(o.author_id, 0),
 	COALESCE(p.display_name, ''), o.status, o.reason, o.created_at, o.updated_at, COALESCE(o.iri, ''), o.url, o.origin_id,
 	o.author_actor_id, o.hidden OR EXISTS (SELECT 1 FROM (` + hiddenActorsSQL + `) x WHERE x.id IN (o.origin_id, o.author_actor_id)),
-	o.remote_updated_at, o.published_at`
+	o.remote_updated_at, o.published_at, o.description_source`
 
 const offerFrom = ` FROM offers o LEFT JOIN people p ON p.id = o.author_id`
 
@@ -25,7 +25,7 @@ func scanOffer(row scanner) (*vestiging.Offer, error) {
 	var origin, authorActor sql.NullInt64
 	err := row.Scan(&o.ID, &o.Kind, &o.Title, &o.Description, &o.Theme, &o.Area, &o.Contact, &o.AuthorID,
 		&o.AuthorName, &o.Status, &o.Reason, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt), &o.IRI, &o.URL, &origin,
-		&authorActor, &o.Hidden, scanNullTime(&o.RemoteUpdatedAt), scanNullTime(&o.PublishedAt))
+		&authorActor, &o.Hidden, scanNullTime(&o.RemoteUpdatedAt), scanNullTime(&o.PublishedAt), &o.DescriptionSource)
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +173,10 @@ func (db *DB) CreateOffer(ctx context.Context, o *vestiging.Offer) error {
 	o.PublishedAt = offerPublished(o.Status, now)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO offers (kind, title, description, theme, area, contact, author_id, status, reason,
-			created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id`,
+			created_at, updated_at, published_at, description_source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
+			RETURNING id`,
 			o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.AuthorID, o.Status, o.Reason,
-			db.dialect.timeArg(now), db.dialect.nullTimeArg(o.PublishedAt)).Scan(&o.ID)
+			db.dialect.timeArg(now), db.dialect.nullTimeArg(o.PublishedAt), o.DescriptionSource).Scan(&o.ID)
 		if err != nil {
 			return offerWriteError(db.mapError(err))
 		}
@@ -236,10 +237,10 @@ func (db *DB) UpdateOffer(ctx context.Context, o *vestiging.Offer) error {
 	now := db.now()
 	err := db.changeOffer(ctx, o.ID, func(tx *sql.Tx) (string, error) {
 		err := tx.QueryRowContext(ctx, `UPDATE offers SET kind = $2, title = $3, description = $4, theme = $5, area = $6,
-			contact = $7, status = $8, reason = $9, updated_at = $10, published_at = COALESCE(published_at, $11)
-			WHERE id = $1 RETURNING author_id, created_at, published_at`,
+			contact = $7, status = $8, reason = $9, updated_at = $10, published_at = COALESCE(published_at, $11),
+			description_source = $12 WHERE id = $1 RETURNING author_id, created_at, published_at`,
 			o.ID, o.Kind, o.Title, o.Description, nullString(o.Theme), o.Area, o.Contact, o.Status, o.Reason,
-			db.dialect.timeArg(now), db.dialect.nullTimeArg(offerPublished(o.Status, now))).
+			db.dialect.timeArg(now), db.dialect.nullTimeArg(offerPublished(o.Status, now)), o.DescriptionSource).
 			Scan(&o.AuthorID, scanTime(&o.CreatedAt), scanNullTime(&o.PublishedAt))
 		return o.Status, offerWriteError(db.mapError(err))
 	})
@@ -271,8 +272,15 @@ func (db *DB) SetOfferStatus(ctx context.Context, id int64, status, reason strin
 		if err != nil {
 			return "", db.mapError(err)
 		}
-		if by != nil {
-			return status, db.audit(ctx, tx, by, offerActions[status], fmt.Sprintf("offer %d", id), reason)
+		if by == nil {
+			return status, nil
+		}
+		if err := db.audit(ctx, tx, by, offerActions[status], fmt.Sprintf("offer %d", id), reason); err != nil {
+			return "", err
+		}
+		// The author (changeOffer's offers are local) hears of staff's decision.
+		if status == vestiging.OfferApproved || status == vestiging.OfferRejected {
+			return status, db.insertJobs(ctx, tx, vestiging.OfferMailJob{OfferID: id, Status: status, Key: fmt.Sprintf("audit %d", by.ID)})
 		}
 		return status, nil
 	})

@@ -23,7 +23,7 @@ const registrationColumns = `r.id, r.event_id, r.person_id, r.actor_id, r.guest_
 	r.updated_at, r.anonymized_at,
 	CASE WHEN r.person_id IS NOT NULL THEN COALESCE(NULLIF(p.display_name, ''), p.handle, p.email)
 		WHEN r.actor_id IS NOT NULL THEN COALESCE(NULLIF(a.name, ''), a.username) ELSE r.guest_name END,
-	CASE WHEN r.person_id IS NOT NULL THEN p.email ELSE r.guest_email END`
+	CASE WHEN r.person_id IS NOT NULL THEN p.email ELSE r.guest_email END, COALESCE(p.handle, '')`
 
 const registrationFrom = ` FROM registrations r LEFT JOIN people p ON p.id = r.person_id LEFT JOIN actors a ON a.id = r.actor_id`
 
@@ -33,7 +33,7 @@ func scanRegistration(row scanner) (*vestiging.Registration, error) {
 	var checkedIn, waitlisted, anonymized time.Time
 	err := row.Scan(&r.ID, &r.EventID, &person, &actor, &r.GuestName, &r.GuestEmail, &r.State, &r.JoinIRI,
 		&r.CancelTokenHash, scanNullTime(&checkedIn), scanNullTime(&waitlisted), scanTime(&r.CreatedAt),
-		scanTime(&r.UpdatedAt), scanNullTime(&anonymized), &r.Name, &r.Email)
+		scanTime(&r.UpdatedAt), scanNullTime(&anonymized), &r.Name, &r.Email, &r.Handle)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +391,17 @@ func (db *DB) changeState(ctx context.Context, id int64, state string, by mover)
 		if r, err = db.lockRegistration(ctx, tx, "r.id = $1", id); err != nil {
 			return err
 		}
-		return db.move(ctx, tx, r, state, by)
+		old := r.State
+		if err := db.move(ctx, tx, r, state, by); err != nil {
+			return err
+		}
+		// A move staff make is in the audit log (vestiging.ActingStaff);
+		// the registration by number, as names go when it is anonymised.
+		if staff, ok := vestiging.StaffActing(ctx); ok && by == byStaff && old != r.State {
+			return db.audit(ctx, tx, &vestiging.AuditEntry{PersonID: staff}, "registration.move",
+				fmt.Sprintf("event %d", r.EventID), fmt.Sprintf("registration %d: %s → %s", r.ID, old, r.State))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -807,17 +817,22 @@ func (db *DB) queueRegistrants(ctx context.Context, tx *sql.Tx, old, e *vestigin
 	var jobs []vestiging.JobArgs
 	published := e.Status == vestiging.StatusPublished
 	wasPublished := old != nil && old.Status == vestiging.StatusPublished
+	// A cancellation keeps the registrations (and the reminder queued
+	// before it, which waits for the activity to be on again).
+	wasCancelled := old != nil && old.Status == vestiging.StatusCancelled
 	takes := published && e.RegistrationMode == vestiging.RegistrationOpen
-	took := wasPublished && old.RegistrationMode == vestiging.RegistrationOpen
+	took := (wasPublished || wasCancelled) && old.RegistrationMode == vestiging.RegistrationOpen
 	if takes && e.StartsAt.After(now) && (!took || !old.StartsAt.Equal(e.StartsAt)) {
 		jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeReminder, StartsAt: e.StartsAt,
 			RunAt: e.StartsAt.Add(-vestiging.ReminderLead)})
 	}
-	if wasPublished && e.Participants+e.Waitlisted > 0 && e.EndsAt.After(now) {
+	if e.Participants+e.Waitlisted > 0 && e.EndsAt.After(now) {
 		switch {
-		case e.Status == vestiging.StatusCancelled:
+		case wasPublished && e.Status == vestiging.StatusCancelled:
 			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeEventOff, StartsAt: e.StartsAt})
-		case published && movedOrElsewhere(old, e):
+		case wasCancelled && published:
+			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeEventBack, StartsAt: e.StartsAt})
+		case wasPublished && published && movedOrElsewhere(old, e):
 			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeChanged, StartsAt: e.StartsAt})
 		}
 	}
@@ -826,14 +841,28 @@ func (db *DB) queueRegistrants(ctx context.Context, tx *sql.Tx, old, e *vestigin
 
 // movedOrElsewhere reports whether b takes place at another time or
 // place than a, a course's sessions included.
-func movedOrElsewhere(a, b *vestiging.Event) bool {
-	if !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) || !sameID(a.BranchID, b.BranchID) ||
-		a.OnlineURL != b.OnlineURL || len(a.Sessions) != len(b.Sessions) {
+func movedOrElsewhere(a, b *vestiging.Event) bool { return moved(a, b) || elsewhere(a, b) }
+
+// moved reports whether b takes place at another time than a.
+func moved(a, b *vestiging.Event) bool {
+	if !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt) || len(a.Sessions) != len(b.Sessions) {
 		return true
 	}
 	for i, s := range a.Sessions {
-		t := b.Sessions[i]
-		if !s.StartsAt.Equal(t.StartsAt) || !s.EndsAt.Equal(t.EndsAt) || !sameID(s.BranchID, t.BranchID) || s.OnlineURL != t.OnlineURL {
+		if t := b.Sessions[i]; !s.StartsAt.Equal(t.StartsAt) || !s.EndsAt.Equal(t.EndsAt) {
+			return true
+		}
+	}
+	return false
+}
+
+// elsewhere reports whether b takes place at another place than a.
+func elsewhere(a, b *vestiging.Event) bool {
+	if !sameID(a.BranchID, b.BranchID) || a.OnlineURL != b.OnlineURL || len(a.Sessions) != len(b.Sessions) {
+		return true
+	}
+	for i, s := range a.Sessions {
+		if t := b.Sessions[i]; !sameID(s.BranchID, t.BranchID) || s.OnlineURL != t.OnlineURL {
 			return true
 		}
 	}

@@ -16,14 +16,14 @@ const publishReply = "reply"
 
 const replyColumns = `r.id, CASE WHEN r.event_id IS NULL THEN 'offer' ELSE 'event' END, COALESCE(r.event_id, r.offer_id),
 	COALESCE(r.iri, ''), r.url, COALESCE(r.actor_id, 0), COALESCE(r.person_id, 0), r.content, r.status, r.reason,
-	r.created_at, r.updated_at, COALESCE(p.display_name, ''), r.published_at`
+	r.created_at, r.updated_at, COALESCE(p.display_name, ''), r.published_at, r.content_source`
 
 const replyFrom = ` FROM replies r LEFT JOIN people p ON p.id = r.person_id`
 
 func scanReply(row scanner) (*vestiging.Reply, error) {
 	r := &vestiging.Reply{}
 	err := row.Scan(&r.ID, &r.ObjectType, &r.ObjectID, &r.IRI, &r.URL, &r.ActorID, &r.PersonID, &r.Content, &r.Status,
-		&r.Reason, scanTime(&r.CreatedAt), scanTime(&r.UpdatedAt), &r.AuthorName, scanNullTime(&r.PublishedAt))
+		&r.Reason, scanTime(&r.CreatedAt), scanTime(&r.UpdatedAt), &r.AuthorName, scanNullTime(&r.PublishedAt), &r.ContentSource)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +103,10 @@ func (db *DB) CreateReply(ctx context.Context, r *vestiging.Reply) error {
 		}
 		r.PublishedAt = replyPublished(r.PersonID != 0, r.Status, now)
 		err = tx.QueryRowContext(ctx, `INSERT INTO replies (`+objectColumn(r.ObjectType)+`, iri, url, actor_id, person_id,
-			content, status, reason, created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id`,
+			content, status, reason, created_at, updated_at, published_at, content_source)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING id`,
 			r.ObjectID, nullString(r.IRI), r.URL, nullID(r.ActorID), nullID(r.PersonID), r.Content, r.Status, r.Reason,
-			db.dialect.timeArg(now), db.dialect.nullTimeArg(r.PublishedAt)).Scan(&r.ID)
+			db.dialect.timeArg(now), db.dialect.nullTimeArg(r.PublishedAt), r.ContentSource).Scan(&r.ID)
 		if err != nil {
 			err = refine(db.mapError(err), vestiging.ECONFLICT, "This reply was received before.", nil)
 			return refine(err, vestiging.EINVALID, "The reply's author is not known.", nil)

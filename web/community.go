@@ -140,11 +140,10 @@ func (s *Server) newOfferForm(w http.ResponseWriter, r *http.Request) {
 	s.offerForm(w, r, http.StatusOK, f, nil)
 }
 
-// readOffer copies the form into o. Residents write plain text; it is
-// stored as paragraphs, which PlainText turns back for editing.
+// readOffer copies the form into o; the description is Markdown.
 func readOffer(f *form, o *vestiging.Offer) {
 	o.Kind, o.Title, o.Theme = f.Get("kind"), f.Get("title"), f.Get("theme")
-	o.Description = vestiging.TextToHTML(f.Get("description"))
+	o.DescriptionSource, o.Description = f.Get("description"), ""
 	o.Area, o.Contact = strings.TrimSpace(f.Get("area")), strings.TrimSpace(f.Get("contact"))
 }
 
@@ -156,6 +155,10 @@ func (s *Server) createOffer(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r.PostForm)
 	o := &vestiging.Offer{AuthorID: me.ID, Status: vestiging.OfferPending}
 	readOffer(f, o)
+	if f.Preview() {
+		s.offerForm(w, r, http.StatusOK, f, nil)
+		return
+	}
 	switch err := s.saveOffer(r, f, o, true); {
 	case err != nil:
 		s.fail(w, r, err)
@@ -241,7 +244,7 @@ func (s *Server) editOfferForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(nil)
-	for k, v := range map[string]string{"kind": o.Kind, "title": o.Title, "description": vestiging.PlainText(o.Description),
+	for k, v := range map[string]string{"kind": o.Kind, "title": o.Title, "description": o.DescriptionSource,
 		"theme": o.Theme, "area": o.Area, "contact": o.Contact} {
 		f.Set(k, v)
 	}
@@ -267,6 +270,10 @@ func (s *Server) updateOffer(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r.PostForm)
 	changed := *o
 	readOffer(f, &changed)
+	if f.Preview() {
+		s.offerForm(w, r, http.StatusOK, f, o)
+		return
+	}
 	if o.Status == vestiging.OfferRejected || (o.Status == vestiging.OfferApproved && lib.OfferEditsNeedReview) {
 		changed.Status, changed.Reason = vestiging.OfferPending, ""
 	}
@@ -348,6 +355,7 @@ func (s *Server) renderOffer(w http.ResponseWriter, r *http.Request, status int,
 			s.fail(w, r, err)
 			return
 		}
+		data.Replies.Private = true
 		if data.Fediverse, err = s.fediverse(r, vestiging.ReplyToOffer, o.ID, data.Back); err != nil {
 			s.fail(w, r, err)
 			return
@@ -412,6 +420,9 @@ type repliesView struct {
 	Form    *form
 	// Status is the state of the visitor's reply just sent: pending or approved.
 	Status string
+	// Private: the page also takes private messages (an offer's), so the
+	// replies are marked public, lest someone posts a phone number there.
+	Private bool
 }
 
 // maxReplies is how many replies a page shows: a conversation, not an archive.
@@ -452,7 +463,7 @@ func (s *Server) replyToEvent(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, &vestiging.Reply{ObjectType: vestiging.ReplyToEvent, ObjectID: e.ID, PersonID: me.ID},
 		replyTarget{
 			open: !e.Remote() && e.Status == vestiging.StatusPublished, closed: "Replies to this activity are closed.",
-			page: eventPath(e), again: func(f *form) { s.renderEvent(w, r, http.StatusUnprocessableEntity, e, f) },
+			page: eventPath(e), again: func(status int, f *form) { s.renderEvent(w, r, status, e, f) },
 		})
 }
 
@@ -471,7 +482,7 @@ func (s *Server) replyToOffer(w http.ResponseWriter, r *http.Request) {
 		replyTarget{
 			open: !o.Remote() && o.Status == vestiging.OfferApproved, closed: "Replies to this offer are closed.",
 			page:  fmt.Sprintf("/offers/%d", o.ID),
-			again: func(f *form) { s.renderOffer(w, r, http.StatusUnprocessableEntity, o, newForm(nil), f) },
+			again: func(status int, f *form) { s.renderOffer(w, r, status, o, newForm(nil), f) },
 		})
 }
 
@@ -480,7 +491,7 @@ type replyTarget struct {
 	open   bool   // it takes replies
 	closed string // why not
 	page   string
-	again  func(f *form) // renders the page with the form's errors
+	again  func(status int, f *form) // renders the page with the form (its errors, or a preview)
 }
 
 // reply validates and stores reply with the posted content, then leads
@@ -494,7 +505,11 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, reply *vestiging.
 		return
 	}
 	f := newForm(r.PostForm)
-	reply.Content = vestiging.TextToHTML(f.Get("content"))
+	if f.Preview() {
+		t.again(http.StatusOK, f)
+		return
+	}
+	reply.ContentSource = f.Get("content")
 	err := reply.Validate()
 	if err == nil {
 		err = s.svc.CreateReply(r.Context(), reply)
@@ -503,7 +518,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, reply *vestiging.
 	case err != nil:
 		s.fail(w, r, err)
 	case !f.Valid():
-		t.again(f)
+		t.again(http.StatusUnprocessableEntity, f)
 	default:
 		http.Redirect(w, r, replyDone(t.page, reply), http.StatusSeeOther)
 	}

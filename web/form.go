@@ -1,9 +1,13 @@
 package web
 
 import (
+	"html/template"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/vestiging/vestiging"
 )
 
 // form carries what a visitor typed and the messages per field, so an
@@ -60,6 +64,13 @@ func (f *form) AddDomain(fields map[string]string) {
 
 func (f *form) Valid() bool { return len(f.Errors) == 0 }
 
+// Preview reports whether the form was sent with a Markdown field's
+// Preview button: then it is shown again, rendered, and nothing is saved.
+func (f *form) Preview() bool { return f.Get("preview") != "" }
+
+// Previews reports whether the preview asked for is of the field name.
+func (f *form) Previews(name string) bool { return f.Get("preview") == name }
+
 type summaryItem struct {
 	ID      string
 	Label   string
@@ -99,6 +110,10 @@ var fieldLabels = []struct{ name, label string }{
 	{"start_time", "Start time"},
 	{"end_date", "End date"},
 	{"end_time", "End time"},
+	{"fill_from", "First date"},
+	{"fill_count", "Number of sessions"},
+	{"fill_start", "Start time"},
+	{"fill_end", "End time"},
 	{"sessions", "Sessions"},
 	{"branch_id", "Branch"},
 	{"online_url", "Online link"},
@@ -107,6 +122,7 @@ var fieldLabels = []struct{ name, label string }{
 	{"language", "Language"},
 	{"image_url", "Image address"},
 	{"image_alt", "Image description (alt text)"},
+	{"confirm_past", "Start in the past"},
 	{"capacity", "Capacity"},
 	{"registration_mode", "Registration"},
 	{"registration_url", "Registration address"},
@@ -164,14 +180,22 @@ type field struct {
 	// Autocomplete helps browsers and password managers fill the input
 	// (WCAG 1.3.5): "email", "new-password", …
 	Autocomplete string
+	// Max is the most characters the field takes, stated beside it.
+	Max int
+	// Preview is a Markdown field's text rendered, when the form was sent
+	// with its Preview button.
+	Preview template.HTML
 }
 
 // newField builds a field for the partials. extras are "required",
-// "hint=…" (an English catalog key) or "autocomplete=…".
+// "hint=…" (an English catalog key), "autocomplete=…" or "max=N".
 func newField(f *form, name, label, typ string, extras ...string) field {
 	fl := field{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Err(name)}
 	if typ == "password" {
 		fl.Value = "" // a password is never sent back to the browser
+	}
+	if typ == "markdown" && f.Previews(name) {
+		fl.Preview = template.HTML(vestiging.Markdown(fl.Value))
 	}
 	for _, x := range extras {
 		if x == "required" {
@@ -180,6 +204,8 @@ func newField(f *form, name, label, typ string, extras ...string) field {
 			fl.Hint = h
 		} else if a, ok := strings.CutPrefix(x, "autocomplete="); ok {
 			fl.Autocomplete = a
+		} else if m, ok := strings.CutPrefix(x, "max="); ok {
+			fl.Max, _ = strconv.Atoi(m)
 		}
 	}
 	return fl

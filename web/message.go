@@ -213,3 +213,50 @@ func (s *Server) messageMail(ctx context.Context, m *vestiging.Message, to *vest
 func quote(text string) string {
 	return "> " + strings.ReplaceAll(text, "\n", "\n> ")
 }
+
+// offerMailWorker tells a resident that staff approved or rejected their
+// offer, with the reason of a rejection.
+type offerMailWorker struct {
+	river.WorkerDefaults[vestiging.OfferMailJob]
+	s *Server
+}
+
+func (w *offerMailWorker) Work(ctx context.Context, job *river.Job[vestiging.OfferMailJob]) error {
+	m, err := w.s.offerMail(ctx, job.Args)
+	switch {
+	case vestiging.ErrorCode(err) == vestiging.ENOTFOUND:
+		return river.JobCancel(err) // the offer or its author is gone: nobody to tell
+	case err != nil:
+		return err
+	}
+	return w.s.queueMail(ctx, m, jobKey(job.JobRow))
+}
+
+// offerMail writes the mail of an OfferMailJob, in Dutch (a person keeps
+// no language; see registrationMailWorker).
+func (s *Server) offerMail(ctx context.Context, job vestiging.OfferMailJob) (vestiging.Mail, error) {
+	o, err := s.svc.Offer(ctx, job.OfferID)
+	if err != nil {
+		return vestiging.Mail{}, fmt.Errorf("offer mail %d: %w", job.OfferID, err)
+	}
+	to, err := s.svc.Person(ctx, o.AuthorID)
+	if err != nil {
+		return vestiging.Mail{}, fmt.Errorf("offer mail %d author: %w", job.OfferID, err)
+	}
+	var subject string
+	var paras []mailPara
+	if job.Status == vestiging.OfferApproved {
+		subject = "Your offer is on the board: %s"
+		paras = []mailPara{para("The library has approved “%s”. It is on the board now: %s", o.Title, s.link(fmt.Sprintf("/offers/%d", o.ID), nil))}
+	} else {
+		subject = "Your offer was not approved: %s"
+		paras = []mailPara{para("The library has not approved “%s”.", o.Title)}
+		if o.Reason != "" {
+			paras = append(paras, para("The library says why: %s", o.Reason))
+		}
+		paras = append(paras, para("You can change it and send it again on %s.", s.link("/account/offers", nil)))
+	}
+	m := s.accountMail(ctx, defaultLang, to.Email, to.DisplayName, subject, paras...)
+	m.Subject = fmt.Sprintf(s.locales.T(defaultLang, subject), o.Title)
+	return m, nil
+}

@@ -424,7 +424,23 @@ type auditData struct {
 	Paging  paging
 }
 
-// auditPage is the log of moderation: who did what, when and why.
+// Link is the page of what an entry concerns, when it has one here.
+func (auditData) Link(e *vestiging.AuditEntry) string {
+	kind, id, _ := strings.Cut(e.Target, " ")
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil || e.Action == "event.delete" {
+		return ""
+	}
+	switch kind {
+	case "event":
+		return "/events/" + id // a course's page redirects from there
+	case "offer":
+		return "/offers/" + id
+	}
+	return ""
+}
+
+// auditPage is the log of moderation and of the programme: who did what,
+// when and why.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, offset, err := pageNumber(q, vestiging.DefaultPageSize)
@@ -444,24 +460,31 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 
 // auditActions names the logged actions for the audit page (English catalog keys).
 var auditActions = map[string]string{
-	"offer.approve":  "Offer approved",
-	"offer.reject":   "Offer rejected",
-	"reply.approve":  "Reply approved",
-	"reply.reject":   "Reply rejected",
-	"reply.remove":   "Reply removed",
-	"event.approve":  "Partner activity approved",
-	"event.reject":   "Partner activity rejected",
-	"report.resolve": "Report resolved",
-	"report.send":    "Reported to another server",
-	"actor.block":    "Account blocked",
-	"actor.silence":  "Account silenced",
-	"actor.lift":     "Block or silence lifted",
-	"remote.hide":    "Removed from this site",
-	"remote.show":    "Shown again on this site",
-	"domain.block":   "Domain blocked",
-	"domain.silence": "Domain silenced",
-	"domain.allow":   "Domain allowed",
-	"domain.lift":    "Domain rule removed",
+	"offer.approve":     "Offer approved",
+	"offer.reject":      "Offer rejected",
+	"reply.approve":     "Reply approved",
+	"reply.reject":      "Reply rejected",
+	"reply.remove":      "Reply removed",
+	"event.approve":     "Partner activity approved",
+	"event.reject":      "Partner activity rejected",
+	"report.resolve":    "Report resolved",
+	"report.send":       "Reported to another server",
+	"actor.block":       "Account blocked",
+	"actor.silence":     "Account silenced",
+	"actor.lift":        "Block or silence lifted",
+	"remote.hide":       "Removed from this site",
+	"remote.show":       "Shown again on this site",
+	"domain.block":      "Domain blocked",
+	"domain.silence":    "Domain silenced",
+	"domain.allow":      "Domain allowed",
+	"domain.lift":       "Domain rule removed",
+	"event.publish":     "Activity published",
+	"event.cancel":      "Activity cancelled",
+	"event.delete":      "Activity deleted",
+	"event.time":        "Time changed",
+	"event.place":       "Place changed",
+	"event.capacity":    "Places changed",
+	"registration.move": "Registration moved",
 }
 
 // setModerationSettings fills the library form's moderation settings.

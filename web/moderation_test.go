@@ -312,3 +312,50 @@ func (e *env) reportSent(target string) vestiging.Report {
 	e.t.Fatalf("no report about %s", target)
 	return vestiging.Report{}
 }
+
+// TestOfferMail: approving or rejecting an offer queues its author's mail
+// in the moderation's transaction; the mail names the offer, and a
+// rejection says why.
+func TestOfferMail(t *testing.T) {
+	e := newEnv(t)
+	s := e.srv.Config.Handler.(*Server)
+	anna, c := e.resident("anna@example.nl")
+	staff := e.person("staff@example.nl", "correct horse battery", vestiging.RoleStaff)
+	approved := e.postOffer(c, anna, nil)
+	rejected := e.postOffer(c, anna, func(f url.Values) { f.Set("title", "Bel me op 06-12345678") })
+	if err := e.db.SetOfferStatus(t.Context(), approved.ID, vestiging.OfferApproved, "", &vestiging.AuditEntry{PersonID: staff.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetOfferStatus(t.Context(), rejected.ID, vestiging.OfferRejected, "Zet je nummer niet openbaar.",
+		&vestiging.AuditEntry{PersonID: staff.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// On the approved offer's page the private message and the public
+	// replies are told apart.
+	_, bert := e.resident("bert@example.nl")
+	res := e.get(bert, fmt.Sprintf("/offers/%d", approved.ID))
+	wantContains(t, res, "Privébericht aan", "Alleen de schrijver leest dit.", "Privébericht versturen",
+		"Openbare reacties (0)", "Zet hier geen telefoonnummer of adres", "Openbare reactie plaatsen")
+	// Closing by the author is not moderation: no mail.
+	if err := e.db.SetOfferStatus(t.Context(), approved.ID, vestiging.OfferClosed, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	jobs := storetest.Jobs[vestiging.OfferMailJob](t, e.db, vestiging.OfferMailJob{}.Kind())
+	if len(jobs) != 2 || jobs[0].OfferID != approved.ID || jobs[0].Status != vestiging.OfferApproved ||
+		jobs[1].OfferID != rejected.ID || jobs[1].Status != vestiging.OfferRejected {
+		t.Fatalf("offer mail jobs %+v", jobs)
+	}
+	m, err := s.offerMail(t.Context(), jobs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.To != "anna@example.nl" || m.Subject != "Je aanbod is niet goedgekeurd: Bel me op 06-12345678" ||
+		!strings.Contains(m.Text, "Zet je nummer niet openbaar.") || !strings.Contains(m.Text, "/account/offers") {
+		t.Errorf("rejection mail to %s, %q:\n%s", m.To, m.Subject, m.Text)
+	}
+	m, err = s.offerMail(t.Context(), jobs[0])
+	if err != nil || !strings.HasPrefix(m.Subject, "Je aanbod staat op het prikbord: ") ||
+		!strings.Contains(m.Text, fmt.Sprintf("/offers/%d", approved.ID)) {
+		t.Errorf("approval mail %q, %v:\n%s", m.Subject, err, m.Text)
+	}
+}

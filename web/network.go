@@ -191,9 +191,10 @@ func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.svc.DeleteEvent(r.Context(), e.ID); err != nil {
+	if err := s.svc.DeleteEvent(asStaff(r), e.ID); err != nil {
 		s.fail(w, r, fmt.Errorf("delete event %d: %w", e.ID, err))
 		return
 	}
+	s.flash(w, "deleted", e.Title)
 	http.Redirect(w, r, "/staff/", http.StatusSeeOther)
 }

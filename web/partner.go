@@ -196,6 +196,10 @@ func (s *Server) createPartnerEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	e := &vestiging.Event{LibraryID: lib.ID}
 	readEvent(f, e, false)
+	if f.Preview() {
+		s.partnerEventForm(w, r, http.StatusOK, f, false)
+		return
+	}
 	e.Status, e.PartnerID = vestiging.StatusPending, &me.ID
 	f.AddDomain(vestiging.FieldErrors(e.Validate()))
 	if f.Valid() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/vestiging/vestiging"
 )
@@ -45,6 +46,7 @@ func (s *Server) registrationRoutes(r chi.Router) {
 	staff := r.With(s.requireStaff)
 	staff.Get("/staff/events/{id}/attendees", s.attendees)
 	staff.Get("/staff/events/{id}/attendees.csv", s.attendeesCSV)
+	staff.Get("/staff/events/{id}/attendees.xlsx", s.attendeesXLSX)
 	staff.Post("/staff/events/{id}/attendees/{rid}/checkin", s.checkIn)
 	staff.Post("/staff/events/{id}/attendees/{rid}/move", s.moveAttendee)
 	staff.Post("/staff/events/{id}/capacity", s.setCapacity)
@@ -542,9 +544,51 @@ func (s *Server) renderAttendees(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, "attendees", p)
 }
 
-// attendeesCSV exports the list for a spreadsheet. Cells that a
-// spreadsheet would run as a formula are prefixed with ' (CSV injection:
-// a guest may call themselves "=HYPERLINK(…)").
+// attendeeTable is e's attendee list as rows of cells for the exports,
+// headings first: places, then the waitlist in order, the unconfirmed
+// and the cancelled. The network name is the resident's here
+// (name@this-host) or the remote participant's, written without the
+// leading @, which a spreadsheet would take for the start of a formula.
+func (s *Server) attendeeTable(r *http.Request, e *vestiging.Event) ([][]string, error) {
+	d, err := s.attendeeList(r.Context(), e)
+	if err != nil {
+		return nil, err
+	}
+	lang := langFrom(r.Context())
+	t := func(k string) string { return s.locales.T(lang, k) }
+	rows := [][]string{{t("Name"), t("Email address"), t("Network name"), t("Status"), t("Waitlist number"),
+		t("Registered on"), t("Checked in")}}
+	loc := e.Location()
+	stamp := func(tm *time.Time) string {
+		if tm == nil {
+			return ""
+		}
+		return tm.In(loc).Format("2006-01-02 15:04")
+	}
+	add := func(regs []*vestiging.Registration, numbered bool) {
+		for i, reg := range regs {
+			number, handle := "", ""
+			if numbered {
+				number = strconv.Itoa(i + 1)
+			}
+			switch {
+			case reg.Actor != nil:
+				handle = strings.TrimPrefix(reg.Actor.Handle(), "@")
+			case reg.Handle != "":
+				handle = reg.Handle + "@" + s.baseURL.Host
+			}
+			rows = append(rows, []string{reg.Name, reg.Email, handle, t(stateNames[reg.State]), number,
+				stamp(&reg.CreatedAt), stamp(reg.CheckedInAt)})
+		}
+	}
+	add(d.Confirmed, false)
+	add(d.Waitlisted, true)
+	add(d.Pending, false)
+	add(d.Cancelled, false)
+	return rows, nil
+}
+
+// attendeesCSV exports the list as CSV.
 func (s *Server) attendeesCSV(w http.ResponseWriter, r *http.Request) {
 	e, err := s.staffOpenEvent(r)
 	if err == nil {
@@ -555,54 +599,106 @@ func (s *Server) attendeesCSV(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writeAttendeesCSV writes e's attendee list as CSV, for the staff page
-// and the API alike.
+// writeAttendeesCSV writes e's attendee list, for the staff page and the
+// API alike, as CSV that Excel opens as columns in a Dutch setting: a BOM
+// so it reads UTF-8, and ";" between cells, as Excel expects where the
+// comma is the decimal sign. Cells that a spreadsheet would run as a
+// formula are prefixed with ' (CSV injection: a guest may call themselves
+// "=HYPERLINK(…)").
 func (s *Server) writeAttendeesCSV(w http.ResponseWriter, r *http.Request, e *vestiging.Event) error {
-	d, err := s.attendeeList(r.Context(), e)
+	rows, err := s.attendeeTable(r, e)
 	if err != nil {
 		return err
 	}
-	lang := langFrom(r.Context())
-	t := func(k string) string { return s.locales.T(lang, k) }
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff") // so spreadsheets read the names as UTF-8
+	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
-	_ = cw.Write([]string{t("Name"), t("Email address"), t("Network name"), t("Status"), t("Waitlist number"),
-		t("Registered on"), t("Checked in")})
-	loc := e.Location()
-	stamp := func(tm *time.Time) string {
-		if tm == nil {
-			return ""
-		}
-		return tm.In(loc).Format("2006-01-02 15:04")
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	for _, row := range rows {
+		_ = cw.Write(csvSafe(row...))
 	}
-	write := func(regs []*vestiging.Registration, numbered bool) {
-		for i, reg := range regs {
-			number, handle := "", ""
-			if numbered {
-				number = strconv.Itoa(i + 1)
-			}
-			if reg.Actor != nil {
-				handle = reg.Actor.Handle()
-			}
-			_ = cw.Write(csvSafe(reg.Name, reg.Email, handle, t(stateNames[reg.State]), number,
-				stamp(&reg.CreatedAt), stamp(reg.CheckedInAt)))
-		}
-	}
-	write(d.Confirmed, false)
-	write(d.Waitlisted, true)
-	write(d.Pending, false)
-	write(d.Cancelled, false)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("attendees csv of event %d: %w", e.ID, err)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="attendees-%d.csv"`, e.ID))
-	h.Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(buf.Bytes())
+	s.download(w, "text/csv; charset=utf-8", fmt.Sprintf("attendees-%d.csv", e.ID), buf.Bytes())
 	return nil
+}
+
+// attendeesXLSX exports the list as an Excel workbook (excelize): real
+// columns whatever the spreadsheet's language, the headings bold and the
+// top row frozen. Cells are written as text, so none runs as a formula.
+func (s *Server) attendeesXLSX(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffOpenEvent(r)
+	var rows [][]string
+	if err == nil {
+		rows, err = s.attendeeTable(r, e)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data, err := workbook(s.locales.T(langFrom(r.Context()), "Attendees"), rows)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("attendees xlsx of event %d: %w", e.ID, err))
+		return
+	}
+	s.download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fmt.Sprintf("attendees-%d.xlsx", e.ID), data)
+}
+
+// workbook writes rows, headings first, as one sheet named sheet.
+func workbook(sheet string, rows [][]string) ([]byte, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	if err := x.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	sw, err := x.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	bold, err := x.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	for i, row := range rows {
+		cells := make([]any, len(row))
+		for j, v := range row {
+			c := excelize.Cell{Value: v}
+			if i == 0 {
+				c.StyleID = bold
+			}
+			cells[j] = c
+		}
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			return nil, err
+		}
+		if err := sw.SetRow(cell, cells); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// download sends an export for staff as a file to save.
+func (s *Server) download(w http.ResponseWriter, contentType, name string, data []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	h.Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(data)
 }
 
 // csvSafe defuses cells a spreadsheet would read as a formula (OWASP's
@@ -659,6 +755,7 @@ func (s *Server) checkIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("check in registration %d: %w", reg.ID, err))
 		return
 	}
+	s.flash(w, "checkin", e.Title)
 	http.Redirect(w, r, fmt.Sprintf("%s#reg-%d", attendeesPath(e), reg.ID), http.StatusSeeOther)
 }
 
@@ -678,10 +775,11 @@ func (s *Server) moveAttendee(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Choose a place, the waitlist or cancel."))
 		return
 	}
-	if _, err := s.svc.SetRegistrationState(r.Context(), reg.ID, state); err != nil {
+	if _, err := s.svc.SetRegistrationState(asStaff(r), reg.ID, state); err != nil {
 		s.fail(w, r, fmt.Errorf("move registration %d to %s: %w", reg.ID, state, err))
 		return
 	}
+	s.flash(w, "moved", e.Title)
 	http.Redirect(w, r, fmt.Sprintf("%s#reg-%d", attendeesPath(e), reg.ID), http.StatusSeeOther)
 }
 
@@ -701,14 +799,14 @@ func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request) {
 	changed.Capacity = 0
 	if v := strings.TrimSpace(f.Get("capacity")); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			f.Add("capacity", "Give a whole number of 0 or more; leave empty for no limit.")
+		if err != nil || n < 1 || n > 1_000_000 {
+			f.Add("capacity", "Give a number of places of 1 or more; leave the field empty for no limit.")
 		}
 		changed.Capacity = n
 	}
 	changed.NoWaitlist = f.Get("no_waitlist") != ""
 	if f.Valid() {
-		err = s.svc.UpdateEvent(r.Context(), &changed)
+		err = s.svc.UpdateEvent(asStaff(r), &changed)
 		if vestiging.ErrorCode(err) == vestiging.EINVALID && vestiging.FieldErrors(err)["capacity"] != "" {
 			f.AddDomain(vestiging.FieldErrors(err))
 		} else if err != nil {
@@ -720,6 +818,7 @@ func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request) {
 		s.renderAttendees(w, r, http.StatusUnprocessableEntity, e, f)
 		return
 	}
+	s.flash(w, "capacity", e.Title)
 	http.Redirect(w, r, attendeesPath(e), http.StatusSeeOther)
 }
 
@@ -744,10 +843,11 @@ func (s *Server) openOrClose(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "Choose to open or close sign-up."))
 		return
 	}
-	if err := s.svc.UpdateEvent(r.Context(), &changed); err != nil {
+	if err := s.svc.UpdateEvent(asStaff(r), &changed); err != nil {
 		s.fail(w, r, fmt.Errorf("open or close sign-up of event %d: %w", e.ID, err))
 		return
 	}
+	s.flash(w, "signup", e.Title)
 	http.Redirect(w, r, attendeesPath(e), http.StatusSeeOther)
 }
 

@@ -70,6 +70,9 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	if e.Status == vestiging.StatusCancelled && job.Notice != vestiging.NoticeEventOff && job.Notice != vestiging.NoticeCancelled {
 		return vestiging.Mail{}, errNoMail
 	}
+	if job.Notice == vestiging.NoticeEventOff && e.Status != vestiging.StatusCancelled {
+		return vestiging.Mail{}, errNoMail // on again before this was sent: that mail says so
+	}
 	lang := "nl"
 	if e.Language == "en" {
 		lang = "en"
@@ -104,7 +107,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 
 	var subject string
 	var paras []mailPara
-	withICS := false
+	withICS, cancelICS := false, false
 	switch job.Notice {
 	case vestiging.NoticeConfirmed:
 		subject = "You are registered: %s"
@@ -152,32 +155,60 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 		withICS = true
 	case vestiging.NoticeEventOff:
 		subject = "Cancelled: %s"
-		paras = append([]mailPara{para("Unfortunately %s will not take place. Your registration has lapsed; you need not do anything.", e.Title)}, facts...)
+		paras = []mailPara{para("Unfortunately %s will not take place. You need not do anything.", e.Title)}
+		if e.CancelReason != "" {
+			paras = append(paras, para("The library says why: %s", e.CancelReason))
+		}
+		paras = append(paras, facts...)
+		paras = append(paras, para("The attached calendar file takes the activity out of your calendar. Should it take place after all, we mail you again."))
+		cancelICS = true
+	case vestiging.NoticeEventBack:
+		subject = "On again: %s"
+		first := para("Good news: %s takes place after all, and you still have your place.", e.Title)
+		if reg.State == vestiging.RegistrationWaitlisted {
+			first = para("Good news: %s takes place after all. You are still on the waitlist; we mail you if a place frees up.", e.Title)
+		}
+		paras = append([]mailPara{first}, facts...)
+		paras = append(paras, para("The attached calendar file puts the activity back in your calendar."), cancel)
+		withICS = true
 	default:
 		return vestiging.Mail{}, fmt.Errorf("registration %d: notice %q has no mail: %w", reg.ID, job.Notice, errNoMail)
 	}
 	m := s.accountMail(ctx, lang, reg.Email, reg.Name, subject, paras...)
 	m.Subject = fmt.Sprintf(t(subject), e.Title)
-	if withICS {
-		data, err := s.eventCalendar(ctx, e)
+	if withICS || cancelICS {
+		data, err := s.eventCalendar(ctx, e, cancelICS)
 		if err != nil {
 			return vestiging.Mail{}, err
 		}
-		m.Attachments = []vestiging.MailAttachment{{Name: t("activity.ics"), ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: data}}
+		method := "PUBLISH"
+		if cancelICS {
+			method = "CANCEL"
+		}
+		m.Attachments = []vestiging.MailAttachment{{Name: t("activity.ics"),
+			ContentType: "text/calendar; charset=utf-8; method=" + method, Data: data}}
 	}
 	return m, nil
 }
 
 // eventCalendar is one event as an iCalendar file, the same as in the
-// feeds, so a later change or feed updates the same entry (same UID).
-func (s *Server) eventCalendar(ctx context.Context, e *vestiging.Event) ([]byte, error) {
+// feeds, so a later change or feed updates the same entry (same UID);
+// with cancel it is the METHOD:CANCEL that takes it out of a calendar.
+func (s *Server) eventCalendar(ctx context.Context, e *vestiging.Event, cancel bool) ([]byte, error) {
 	themes, err := s.svc.Themes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("themes for the calendar file: %w", err)
 	}
+	opts := ical.EncodeOptions{Name: e.Title, BaseURL: s.baseURL, Themes: themes, Now: s.now(), Cancel: cancel}
+	if cancel {
+		lib, err := s.svc.Library(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("library for the calendar file: %w", err)
+		}
+		opts.OrganizerName, opts.OrganizerEmail = lib.Name, lib.Email
+	}
 	var buf bytes.Buffer
-	if err := ical.Encode(&buf, []*vestiging.Event{e}, ical.EncodeOptions{Name: e.Title, BaseURL: s.baseURL,
-		Themes: themes, Now: s.now()}); err != nil {
+	if err := ical.Encode(&buf, []*vestiging.Event{e}, opts); err != nil {
 		return nil, fmt.Errorf("calendar file of event %d: %w", e.ID, err)
 	}
 	return buf.Bytes(), nil

@@ -5,19 +5,23 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	goical "github.com/emersion/go-ical"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/ical"
@@ -642,7 +646,6 @@ func TestRegistrationMailNotices(t *testing.T) {
 		{vestiging.NoticeChanged, "", "Gewijzigd: Computercursus", reg, "anna@example.nl", true, []string{"De tijd of plaats van Computercursus is veranderd."}},
 		{vestiging.NoticeRejected, "", "Geen plaats: Computercursus", rejected, "bert@example.nl", false, []string{"Helaas is er geen plaats voor je bij Computercursus"}},
 		{vestiging.NoticeCancelled, "", "Aanmelding geannuleerd: Computercursus", cancelled, "dirk@example.nl", false, []string{"is geannuleerd"}},
-		{vestiging.NoticeEventOff, "", "Gaat niet door: Computercursus", reg, "anna@example.nl", false, []string{"Helaas gaat Computercursus niet door."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.notice, func(t *testing.T) {
@@ -665,6 +668,60 @@ func TestRegistrationMailNotices(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("EventOffAndBack", func(t *testing.T) {
+		mail := func(notice string) vestiging.Mail {
+			t.Helper()
+			m, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: notice})
+			if err != nil {
+				t.Fatalf("%s: %v", notice, err)
+			}
+			return m
+		}
+		if _, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID,
+			Notice: vestiging.NoticeEventOff}); !errors.Is(err, errNoMail) {
+			t.Errorf("a cancellation mail for an activity that is on: %v", err)
+		}
+		course.Status, course.CancelReason = vestiging.StatusCancelled, "De docent is ziek."
+		if err := e.db.UpdateEvent(t.Context(), course); err != nil {
+			t.Fatal(err)
+		}
+		off := mail(vestiging.NoticeEventOff)
+		if off.Subject != "Gaat niet door: Computercursus" || !strings.Contains(off.Text, "Helaas gaat Computercursus niet door.") ||
+			!strings.Contains(off.Text, "De docent is ziek.") {
+			t.Errorf("cancellation mail %q:\n%s", off.Subject, off.Text)
+		}
+		if len(off.Attachments) != 1 || !strings.Contains(off.Attachments[0].ContentType, "method=CANCEL") {
+			t.Fatalf("cancellation mail attachments: %+v", off.Attachments)
+		}
+		cal := decodeCalendar(t, off.Attachments[0].Data)
+		if got := cal.Props.Get(goical.PropMethod).Value; got != "CANCEL" {
+			t.Errorf("METHOD %q, want CANCEL", got)
+		}
+		uids := []string{}
+		for _, ev := range cal.Events() {
+			uid, _ := ev.Props.Text(goical.PropUID)
+			status, _ := ev.Props.Text(goical.PropStatus)
+			uids = append(uids, uid)
+			if status != "CANCELLED" || ev.Props.Get(goical.PropSequence) == nil {
+				t.Errorf("event %s: status %q, sequence %v", uid, status, ev.Props.Get(goical.PropSequence))
+			}
+		}
+		want := []string{fmt.Sprintf("http://localhost/courses/%d#session-1", course.ID), fmt.Sprintf("http://localhost/courses/%d#session-2", course.ID)}
+		if !slices.Equal(uids, want) {
+			t.Errorf("UIDs %v, want the sign-up mail's %v", uids, want)
+		}
+
+		course.Status = vestiging.StatusPublished
+		if err := e.db.UpdateEvent(t.Context(), course); err != nil {
+			t.Fatal(err)
+		}
+		back := mail(vestiging.NoticeEventBack)
+		if back.Subject != "Gaat toch door: Computercursus" || !strings.Contains(back.Text, "je hebt je plaats nog") ||
+			len(back.Attachments) != 1 || !strings.Contains(back.Attachments[0].ContentType, "method=PUBLISH") {
+			t.Errorf("back-on mail %q:\n%s", back.Subject, back.Text)
+		}
+	})
 
 	t.Run("ErrNoMail", func(t *testing.T) {
 		// A waitlist mail for someone with a place, a guest mail without its
@@ -698,6 +755,10 @@ func TestAttendees(t *testing.T) {
 	other := e.openEvent("Schaakclub", 0)
 	base := fmt.Sprintf("/staff/events/%d", ev.ID)
 	anna, ac := e.registrant("anna@example.nl")
+	anna.Handle = "anna"
+	if err := e.db.UpdatePerson(t.Context(), anna); err != nil {
+		t.Fatal(err)
+	}
 	_, bc := e.registrant("bert@example.nl")
 	e.allowGuests()
 	for _, c := range []*http.Client{ac, bc} {
@@ -772,10 +833,10 @@ func TestAttendees(t *testing.T) {
 	})
 
 	t.Run("Capacity", func(t *testing.T) {
-		for _, bad := range []string{"abc", "-1", "2.5"} {
+		for _, bad := range []string{"abc", "-1", "2.5", "0"} {
 			res := e.post(staff, base+"/capacity", url.Values{"capacity": {bad}})
 			wantStatus(t, res, http.StatusUnprocessableEntity)
-			wantContains(t, res, `id="capacity-error"`, "Geef een heel getal van 0 of meer")
+			wantContains(t, res, `id="capacity-error"`, "Geef een aantal plaatsen van 1 of meer; laat het veld leeg voor geen limiet.")
 		}
 		if got, err := e.db.Event(t.Context(), ev.ID); err != nil || got.Capacity != 1 {
 			t.Fatalf("after refused changes: %+v, %v", got, err)
@@ -810,19 +871,57 @@ func TestAttendees(t *testing.T) {
 		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
 			t.Errorf("content disposition %q", cd)
 		}
-		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
+		body, ok := strings.CutPrefix(res.Body, "\ufeff")
+		if !ok || !strings.HasPrefix(body, "Naam;E-mailadres;") {
+			t.Errorf("not a BOM and ;-separated cells, which Dutch Excel opens as columns:\n%q", res.Body)
+		}
+		r := csv.NewReader(strings.NewReader(body))
+		r.Comma = ';'
+		rows, err := r.ReadAll()
 		if err != nil {
 			t.Fatalf("not CSV: %v\n%s", err, res.Body)
 		}
 		want := [][]string{
 			{"Naam", "E-mailadres", "Naam in het netwerk", "Status", "Nummer op de wachtlijst", "Aangemeld op", "Aanwezig"},
-			{"anna", "anna@example.nl", "", "Heeft een plaats", "", "2026-03-02 10:00", ""},
+			{"anna", "anna@example.nl", "anna@localhost", "Heeft een plaats", "", "2026-03-02 10:00", ""},
 			{"bert", "bert@example.nl", "", "Heeft een plaats", "", "2026-03-02 10:00", ""},
 			{"dirk", "dirk@example.nl", "", "Heeft een plaats", "", "2026-03-02 10:00", ""},
 			{`'=HYPERLINK("http://evil.example")`, "gast@example.nl", "", "Nog niet bevestigd", "", "2026-03-02 10:00", ""},
 		}
 		if fmt.Sprint(rows) != fmt.Sprint(want) {
 			t.Errorf("rows:\n%q\nwant:\n%q", rows, want)
+		}
+	})
+
+	t.Run("XLSX", func(t *testing.T) {
+		res := e.get(staff, base+"/attendees.xlsx")
+		wantStatus(t, res, http.StatusOK)
+		if ct := res.Header.Get("Content-Type"); ct != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+			t.Errorf("content type %q", ct)
+		}
+		x, err := excelize.OpenReader(strings.NewReader(res.Body))
+		if err != nil {
+			t.Fatalf("not a workbook: %v", err)
+		}
+		defer x.Close()
+		if sheets := x.GetSheetList(); len(sheets) != 1 || sheets[0] != "Deelnemers" {
+			t.Fatalf("sheets %v", sheets)
+		}
+		for cell, want := range map[string]string{"A1": "Naam", "C1": "Naam in het netwerk", "A2": "anna", "B2": "anna@example.nl",
+			"C2": "anna@localhost", "D2": "Heeft een plaats", "F2": "2026-03-02 10:00",
+			"A5": `=HYPERLINK("http://evil.example")`, "D5": "Nog niet bevestigd"} {
+			got, err := x.GetCellValue("Deelnemers", cell)
+			if err != nil || got != want {
+				t.Errorf("%s: %q, %v; want %q", cell, got, err, want)
+			}
+		}
+		// Text, never a formula: a guest's name cannot run in Excel.
+		if f, _ := x.GetCellFormula("Deelnemers", "A5"); f != "" {
+			t.Errorf("A5 is the formula %q", f)
+		}
+		rows, err := x.GetRows("Deelnemers")
+		if err != nil || len(rows) != 5 {
+			t.Errorf("%d rows, %v; want the heading and 4", len(rows), err)
 		}
 	})
 
@@ -992,4 +1091,14 @@ func BenchmarkRegisterHTTP(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signups/s")
 		})
 	}
+}
+
+// decodeCalendar parses an .ics file as calendar apps do.
+func decodeCalendar(t *testing.T, data []byte) *goical.Calendar {
+	t.Helper()
+	cal, err := goical.NewDecoder(bytes.NewReader(data)).Decode()
+	if err != nil {
+		t.Fatalf("calendar file: %v\n%s", err, data)
+	}
+	return cal
 }

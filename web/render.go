@@ -64,6 +64,8 @@ type page struct {
 	Account   string // the library's fediverse handle, "@agenda@host"; "" without federation
 	Look      look   // filled by render from Library
 	Meta      *pageMeta
+	// Flash says what the action before this page did (see flash.go).
+	Flash string
 }
 
 // ThemeName returns the theme's name in the page's language, or the slug
@@ -89,6 +91,7 @@ func (s *Server) newPage(r *http.Request, data any) *page {
 	if s.ap != nil {
 		p.Account = "@" + strings.TrimPrefix(s.ap.Acct(), "acct:")
 	}
+	p.Flash = s.flashFrom(r, lang)
 	for _, l := range s.locales.Languages() {
 		u := *r.URL
 		q := u.Query()
@@ -136,6 +139,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Content-Language", p.Lang)
 	if p.User != nil {
 		h.Set("Cache-Control", "private, no-store")
+	}
+	if p.Flash != "" {
+		s.clearFlash(w)
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())

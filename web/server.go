@@ -231,8 +231,9 @@ func New(cfg Config) *Server {
 		r.Post("/events/new", s.createEvent)
 		r.Get("/events/{id}/edit", s.editEvent)
 		r.Post("/events/{id}/edit", s.updateEvent)
-		r.Post("/events/{id}/publish", s.setEventStatus(vestiging.StatusPublished))
-		r.Post("/events/{id}/cancel", s.setEventStatus(vestiging.StatusCancelled))
+		r.Post("/events/{id}/publish", s.publishEvent)
+		r.Get("/events/{id}/cancel", s.confirmCancel)
+		r.Post("/events/{id}/cancel", s.cancelEvent)
 		r.Get("/events/{id}/delete", s.confirmDeleteEvent)
 		r.Post("/events/{id}/delete", s.deleteEvent)
 		r.Get("/courses/new", s.newCourse)
@@ -352,6 +353,7 @@ func isObjectPath(path string) bool {
 func (s *Server) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &registrationMailWorker{s: s})
 	river.AddWorker(w, &messageMailWorker{s: s})
+	river.AddWorker(w, &offerMailWorker{s: s})
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,25 +14,58 @@ import (
 )
 
 type dashboardData struct {
-	Events []*vestiging.Event
-	Total  int
-	Past   bool
-	Paging paging
+	Events   []*vestiging.Event
+	Total    int
+	Past     bool
+	Paging   paging
+	Branches []*vestiging.Branch
+	Statuses []struct{ Value, Label string }
+	Back     string // this page with its filters, for the row actions to return to
+	// Waiting counts what waits for moderation; SignUps the places taken
+	// and waitlist spots of the listed page.
+	Waiting            moderationCounts
+	SignUps, Waitlists int
 }
 
-// dashboard lists every event, drafts included: upcoming ones by default,
-// all of them newest first with ?past=1.
+// moderationCounts is what waits in the moderation queue.
+type moderationCounts struct{ Offers, Replies, Events, Reports int }
+
+// Any reports whether anything waits.
+func (c moderationCounts) Any() bool { return c.Offers+c.Replies+c.Events+c.Reports > 0 }
+
+// dashboardStatuses are the status filter's choices; "" is every status
+// but a partner's proposal, which waits in the moderation queue.
+var dashboardStatuses = []struct{ Value, Label string }{
+	{"", "Every status"}, {vestiging.StatusDraft, "Drafts"}, {vestiging.StatusPublished, "Published"},
+	{vestiging.StatusCancelled, "Cancelled"}, {vestiging.StatusPending, "Proposed by a partner"},
+}
+
+// dashboard lists the library's own activities, drafts included: upcoming
+// ones by default, all of them newest first with ?past=1; searched and
+// filtered as the agenda is, and by status.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	q := r.URL.Query()
-	filter := vestiging.EventFilter{
-		Statuses: []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled},
-		From:     s.now(),
-		Source:   vestiging.SourceLocal,
-		Limit:    vestiging.DefaultPageSize,
+	f := newForm(q)
+	aq := cloneValues(q)
+	aq.Del("library")
+	aq.Del("online")
+	if q.Get("past") != "" {
+		aq.Set("archive", "1")
 	}
-	data := dashboardData{Past: q.Get("past") != ""}
+	filter := s.agendaFilter(aq, f)
+	filter.Source, filter.Limit = vestiging.SourceLocal, vestiging.DefaultPageSize
+	filter.Statuses = []string{vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled}
+	switch st := q.Get("status"); st {
+	case "":
+	case vestiging.StatusDraft, vestiging.StatusPublished, vestiging.StatusCancelled, vestiging.StatusPending:
+		filter.Statuses = []string{st}
+	default:
+		f.Add("status", "Choose a status from the list.")
+	}
+	data := dashboardData{Past: q.Get("past") != "", Statuses: dashboardStatuses, Back: r.URL.RequestURI()}
 	if data.Past {
-		filter.From, filter.Descending = time.Time{}, true
+		filter.Descending = true
 	}
 	page, offset, err := pageNumber(q, filter.Limit)
 	if err != nil {
@@ -39,12 +73,56 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	filter.Offset = offset
-	if data.Events, data.Total, err = s.svc.FindEvents(r.Context(), filter); err != nil {
-		s.fail(w, r, fmt.Errorf("dashboard: %w", err))
+	if f.Valid() {
+		if data.Events, data.Total, err = s.svc.FindEvents(ctx, filter); err != nil {
+			s.fail(w, r, fmt.Errorf("dashboard: %w", err))
+			return
+		}
+	}
+	for _, e := range data.Events {
+		data.SignUps += e.Participants
+		data.Waitlists += e.Waitlisted
+	}
+	if data.Waiting, err = s.waiting(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if data.Branches, err = s.svc.Branches(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("dashboard branches: %w", err))
 		return
 	}
 	data.Paging = newPaging("/staff/", q, page, filter.Limit, data.Total)
-	s.render(w, r, http.StatusOK, "staff", s.newPage(r, data))
+	p := s.newPage(r, data)
+	p.Form = f
+	if p.Themes, err = s.svc.Themes(ctx); err != nil {
+		s.fail(w, r, fmt.Errorf("dashboard themes: %w", err))
+		return
+	}
+	status := http.StatusOK
+	if !f.Valid() {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "staff", p)
+}
+
+// waiting counts what waits in the moderation queue, one count each.
+func (s *Server) waiting(ctx context.Context) (moderationCounts, error) {
+	var c moderationCounts
+	var err error
+	if _, c.Offers, err = s.svc.FindOffers(ctx, vestiging.OfferFilter{Status: vestiging.OfferPending, Limit: 1}); err != nil {
+		return c, fmt.Errorf("waiting offers: %w", err)
+	}
+	if _, c.Replies, err = s.svc.Replies(ctx, vestiging.ReplyFilter{Status: vestiging.ReplyPending, Limit: 1}); err != nil {
+		return c, fmt.Errorf("waiting replies: %w", err)
+	}
+	if _, c.Events, err = s.svc.FindEvents(ctx, vestiging.EventFilter{Statuses: []string{vestiging.StatusPending},
+		Source: vestiging.SourceLocal, Limit: 1}); err != nil {
+		return c, fmt.Errorf("waiting activities: %w", err)
+	}
+	if _, c.Reports, err = s.svc.Reports(ctx, vestiging.ReportOpen, 0, 1); err != nil {
+		return c, fmt.Errorf("waiting reports: %w", err)
+	}
+	return c, nil
 }
 
 // parseForm parses a POST body, plain or with files; a body over the limit
@@ -86,7 +164,7 @@ var eventLanguages = []struct{ Code, Name string }{
 
 // maxSessionRows bounds the course form; the domain allows 100 sessions.
 const (
-	minSessionRows = 8
+	minSessionRows = 1
 	maxSessionRows = 100
 )
 
@@ -119,6 +197,13 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f
 		return
 	}
 	rows, _ := strconv.Atoi(f.Get("rows"))
+	for i := range maxSessionRows { // every row sent with something in it is shown again
+		for _, n := range sessionFields {
+			if strings.TrimSpace(f.Get(fmt.Sprintf("s%d_%s", i, n))) != "" {
+				rows = max(rows, i+1)
+			}
+		}
+	}
 	for i := range min(max(rows, minSessionRows), maxSessionRows) {
 		data.Rows = append(data.Rows, i)
 	}
@@ -148,6 +233,7 @@ func newEventDefaults() *form {
 	f.Set("language", "nl")
 	f.Set("registration_mode", vestiging.RegistrationNone)
 	f.Set("repeat", "none")
+	f.Set("places", "unlimited")
 	return f
 }
 
@@ -206,7 +292,7 @@ func eventValues(e *vestiging.Event) *form {
 	loc := e.Location()
 	set := f.Set
 	set("title", e.Title)
-	set("description", e.Description)
+	set("description", e.DescriptionSource)
 	set("time_zone", e.TimeZone)
 	set("start_date", e.StartsAt.In(loc).Format(time.DateOnly))
 	set("start_time", e.StartsAt.In(loc).Format("15:04"))
@@ -225,7 +311,9 @@ func eventValues(e *vestiging.Event) *form {
 	set("language", e.Language)
 	set("image_url", e.ImageURL)
 	set("image_alt", e.ImageAlt)
+	set("places", "unlimited")
 	if e.Capacity > 0 {
+		set("places", "limited")
 		set("capacity", strconv.Itoa(e.Capacity))
 	}
 	set("registration_mode", e.RegistrationMode)
@@ -243,7 +331,7 @@ func eventValues(e *vestiging.Event) *form {
 		}
 		set(p+"online_url", ss.OnlineURL)
 	}
-	set("rows", strconv.Itoa(len(e.Sessions)+2))
+	set("rows", strconv.Itoa(len(e.Sessions)))
 	return f
 }
 
@@ -252,7 +340,7 @@ func eventValues(e *vestiging.Event) *form {
 func readEvent(f *form, e *vestiging.Event, course bool) {
 	get := f.Get
 	e.Title = get("title")
-	e.Description = get("description")
+	e.DescriptionSource, e.Description = get("description"), ""
 	e.TimeZone = get("time_zone")
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil || e.TimeZone == "" || e.TimeZone == "Local" {
@@ -267,14 +355,7 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.RegistrationMode = get("registration_mode")
 	e.RegistrationURL = get("registration_url")
 	e.Price = readPrice(f)
-	e.Capacity = 0
-	if v := strings.TrimSpace(get("capacity")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			f.Add("capacity", "Give a whole number.")
-		}
-		e.Capacity = n
-	}
+	e.Capacity = readPlaces(f)
 	if get("action") == "publish" {
 		e.Status = vestiging.StatusPublished
 	} else {
@@ -304,6 +385,30 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.EndsAt = readTime(f, "end_date", endDate, get("end_time"), loc)
 }
 
+// readPlaces reads the number of places. "No limit" is a choice of its
+// own (places=unlimited); a number must be 1 or more: 0 places is
+// refused, never taken as no limit (the domain stores no limit as 0).
+// A form without the choice (an older page) leaves no limit to an empty
+// field.
+func readPlaces(f *form) int {
+	v := strings.TrimSpace(f.Get("capacity"))
+	switch {
+	case f.Get("places") == "unlimited":
+		return 0
+	case v == "" && f.Get("places") == "limited":
+		f.Add("capacity", "Give the number of places, or choose no limit.")
+		return 0
+	case v == "":
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		f.Add("capacity", "Give a number of places of 1 or more, or choose no limit.")
+		return 0
+	}
+	return n
+}
+
 // readTime parses a date and a time in loc; empty input gives the zero time,
 // which the domain reports as missing.
 func readTime(f *form, field, date, clock string, loc *time.Location) time.Time {
@@ -330,6 +435,76 @@ func readBranch(f *form, field string) *int64 {
 		return nil
 	}
 	return &id
+}
+
+// editsSessions reports whether the course form was sent with one of its
+// session buttons (fill in, add, remove): then it is shown again with the
+// rows changed, keeping what was typed, and nothing is saved.
+func (f *form) editsSessions() bool {
+	return f.Get("fill") != "" || f.Get("add_session") != "" || f.Get("remove_session") != ""
+}
+
+// sessionFields are the inputs of one session row, after its "sN_" prefix.
+var sessionFields = []string{"date", "start", "end", "branch_id", "online_url"}
+
+// editSessions applies the session button the course form was sent with;
+// false when the helper's fields need correcting (their messages are in f).
+func editSessions(f *form) bool {
+	rows, _ := strconv.Atoi(f.Get("rows"))
+	rows = min(max(rows, minSessionRows), maxSessionRows)
+	row := func(i int, name string) string { return fmt.Sprintf("s%d_%s", i, name) }
+	switch {
+	case f.Get("add_session") != "":
+		rows = min(rows+1, maxSessionRows)
+	case f.Get("remove_session") != "":
+		gone, err := strconv.Atoi(f.Get("remove_session"))
+		if err != nil || gone < 0 || gone >= maxSessionRows {
+			break
+		}
+		for i := gone; i < maxSessionRows-1; i++ {
+			for _, n := range sessionFields {
+				f.Set(row(i, n), f.Get(row(i+1, n)))
+			}
+		}
+		for _, n := range sessionFields {
+			f.Values.Del(row(maxSessionRows-1, n))
+		}
+		rows = max(rows-1, minSessionRows)
+	default: // fill: every week, N times, from a date
+		from, err := time.Parse(time.DateOnly, strings.TrimSpace(f.Get("fill_from")))
+		if err != nil {
+			f.Add("fill_from", "Give the date as YYYY-MM-DD.")
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(f.Get("fill_count")))
+		if err != nil || n < 1 || n > maxSessionRows {
+			f.Add("fill_count", "Give a number of sessions from 1 to 100.")
+		}
+		start, err1 := time.Parse("15:04", strings.TrimSpace(f.Get("fill_start")))
+		end, err2 := time.Parse("15:04", strings.TrimSpace(f.Get("fill_end")))
+		if err1 != nil || err2 != nil {
+			f.Add("fill_start", "Give the times as HH:MM.")
+		} else if !end.After(start) {
+			f.Add("fill_end", "The end must be after the start.")
+		}
+		if !f.Valid() {
+			return false
+		}
+		for i := range maxSessionRows {
+			for _, name := range sessionFields {
+				f.Values.Del(row(i, name))
+			}
+		}
+		for i := range n {
+			f.Set(row(i, "date"), from.AddDate(0, 0, 7*i).Format(time.DateOnly))
+			f.Set(row(i, "start"), start.Format("15:04"))
+			f.Set(row(i, "end"), end.Format("15:04"))
+			f.Set(row(i, "branch_id"), f.Get("fill_branch_id"))
+			f.Set(row(i, "online_url"), f.Get("fill_online_url"))
+		}
+		rows = n
+	}
+	f.Set("rows", strconv.Itoa(rows))
+	return true
 }
 
 // readSessions reads the course form's rows; rows left empty are ignored.
@@ -412,7 +587,19 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 	if image != "" {
 		f.Set("image_url", image)
 	}
+	if course && f.editsSessions() {
+		status := http.StatusOK
+		if !editSessions(f) {
+			status = http.StatusUnprocessableEntity
+		}
+		s.eventForm(w, r, status, f, existing, course)
+		return
+	}
 	readEvent(f, e, course)
+	if f.Preview() {
+		s.eventForm(w, r, http.StatusOK, f, existing, course)
+		return
+	}
 	// Validate here as well as in the store so every message, parse errors
 	// and the domain's, is shown at once.
 	f.AddDomain(vestiging.FieldErrors(e.Validate()))
@@ -435,21 +622,28 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 			f.Add("repeat", "Choose weekly or monthly.")
 		}
 	}
+	// A start in the past is usually a typing error: it is saved only
+	// once confirmed. An unchanged start of an older activity is not asked.
+	if f.Valid() && e.StartsAt.Before(s.now()) && (existing == nil || !existing.StartsAt.Equal(e.StartsAt)) &&
+		f.Get("confirm_past") == "" {
+		f.Add("confirm_past", "This activity starts in the past. Check the date, or confirm that it is right.")
+	}
 	if !f.Valid() {
 		s.eventForm(w, r, http.StatusUnprocessableEntity, f, existing, course)
 		return
 	}
 
+	acting := asStaff(r)
 	switch {
 	case existing != nil:
-		err = s.svc.UpdateEvent(ctx, e)
+		err = s.svc.UpdateEvent(acting, e)
 	case series != nil:
 		var events []*vestiging.Event
-		if events, err = s.svc.CreateSeries(ctx, series, e); err == nil && len(events) > 0 {
+		if events, err = s.svc.CreateSeries(acting, series, e); err == nil && len(events) > 0 {
 			e = events[0]
 		}
 	default:
-		err = s.svc.CreateEvent(ctx, e)
+		err = s.svc.CreateEvent(acting, e)
 	}
 	if vestiging.ErrorCode(err) == vestiging.EINVALID {
 		f.AddDomain(vestiging.FieldErrors(err))
@@ -463,24 +657,104 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		s.fail(w, r, fmt.Errorf("save event %q: %w", e.Title, err))
 		return
 	}
+	switch {
+	case e.Status == vestiging.StatusDraft:
+		s.flash(w, "draft", e.Title)
+	case existing == nil || existing.Status != vestiging.StatusPublished:
+		s.flash(w, "published", e.Title)
+	default:
+		s.flash(w, "saved", e.Title)
+	}
 	http.Redirect(w, r, eventPath(e), http.StatusSeeOther)
 }
 
-// setEventStatus returns a handler for the dashboard's publish and cancel buttons.
-func (s *Server) setEventStatus(status string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		e, err := s.staffEvent(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		e.Status = status
-		if err := s.svc.UpdateEvent(r.Context(), e); err != nil {
-			s.fail(w, r, fmt.Errorf("event %d to %s: %w", e.ID, status, err))
-			return
-		}
-		http.Redirect(w, r, "/staff/", http.StatusSeeOther)
+// publishEvent is the dashboard's Publish button: a draft goes public, a
+// cancelled activity is on again (and its registrants hear so).
+func (s *Server) publishEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	e.Status = vestiging.StatusPublished
+	if err := s.svc.UpdateEvent(asStaff(r), e); err != nil {
+		s.fail(w, r, fmt.Errorf("publish event %d: %w", e.ID, err))
+		return
+	}
+	s.flash(w, "published", e.Title)
+	http.Redirect(w, r, backToDashboard(r), http.StatusSeeOther)
+}
+
+// backToDashboard is the dashboard with the filters the action was sent
+// from (its "back" field), or the plain dashboard.
+func backToDashboard(r *http.Request) string {
+	if b := safeNext(r.PostFormValue("back")); strings.HasPrefix(b, "/staff/") {
+		return b
+	}
+	return "/staff/"
+}
+
+type cancelData struct {
+	Event *vestiging.Event
+	Told  int // people with a place or on the waitlist, who are told
+}
+
+// confirmCancel asks for the reason and says how many people will be told.
+func (s *Server) confirmCancel(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.cancelForm(w, r, http.StatusOK, e, newForm(nil))
+}
+
+func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request, status int, e *vestiging.Event, f *form) {
+	if e.Status == vestiging.StatusCancelled {
+		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "This activity is cancelled already."))
+		return
+	}
+	p := s.newPage(r, cancelData{Event: e, Told: e.Participants + e.Waitlisted})
+	p.Form = f
+	s.render(w, r, status, "staff_cancel", p)
+}
+
+// cancelEvent calls an activity off with the reason staff gave. The
+// registrations stay: published again, the activity is on for them again.
+func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := s.staffEvent(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
+	changed := *e
+	changed.Status, changed.CancelReason = vestiging.StatusCancelled, strings.TrimSpace(f.Get("reason"))
+	if changed.CancelReason == "" {
+		f.Add("reason", "Say why the activity is cancelled: everyone who signed up reads it.")
+	}
+	if f.Valid() {
+		err = s.svc.UpdateEvent(asStaff(r), &changed)
+		if vestiging.ErrorCode(err) == vestiging.EINVALID {
+			msg := vestiging.FieldErrors(err)["cancel_reason"]
+			if msg == "" {
+				msg = vestiging.ErrorMessage(err)
+			}
+			f.Add("reason", msg)
+		} else if err != nil {
+			s.fail(w, r, fmt.Errorf("cancel event %d: %w", e.ID, err))
+			return
+		}
+	}
+	if !f.Valid() {
+		s.cancelForm(w, r, http.StatusUnprocessableEntity, e, f)
+		return
+	}
+	s.flash(w, "cancelled", e.Title)
+	http.Redirect(w, r, "/staff/", http.StatusSeeOther)
 }
 
 type libraryFormData struct {
@@ -495,7 +769,7 @@ func (s *Server) editLibrary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(nil)
-	for name, v := range map[string]string{"name": lib.Name, "description": lib.Description, "email": lib.Email,
+	for name, v := range map[string]string{"name": lib.Name, "description": lib.DescriptionSource, "email": lib.Email,
 		"phone": lib.Phone, "website": lib.Website, "logo_url": lib.LogoURL, "logo_alt": lib.LogoAlt,
 		"banner_url": lib.BannerURL, "banner_alt": lib.BannerAlt, "colour": lib.Colour} {
 		f.Set(name, v)
@@ -544,12 +818,16 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	lib.Name, lib.Description, lib.Email = f.Get("name"), f.Get("description"), f.Get("email")
+	lib.Name, lib.DescriptionSource, lib.Description, lib.Email = f.Get("name"), f.Get("description"), "", f.Get("email")
 	lib.Phone, lib.Website, lib.LogoURL, lib.LogoAlt = f.Get("phone"), f.Get("website"), f.Get("logo_url"), f.Get("logo_alt")
 	lib.BannerURL, lib.BannerAlt = f.Get("banner_url"), f.Get("banner_alt")
 	lib.Colour = f.Get("colour")
 	readModerationSettings(f, lib)
 	readSignupSettings(f, lib)
+	if f.Preview() {
+		s.libraryForm(w, r, http.StatusOK, f)
+		return
+	}
 	// Every message at once: the upload's and the fields'.
 	f.AddDomain(vestiging.FieldErrors(lib.Validate()))
 	if f.Err("colour") == vestiging.MsgColourTooLight {
@@ -569,6 +847,7 @@ func (s *Server) updateLibrary(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("update library: %w", err))
 		return
 	}
+	s.flash(w, "library", "")
 	http.Redirect(w, r, "/library", http.StatusSeeOther)
 }
 

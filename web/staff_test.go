@@ -38,7 +38,7 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 	res := e.get(staff, "/staff/events/new")
 	wantStatus(t, res, http.StatusOK)
 	for _, id := range []string{"title", "description", "start_date", "start_time", "end_date", "end_time", "branch_id",
-		"online_url", "language", "image_url", "image_alt", "capacity", "registration_mode",
+		"online_url", "language", "image_url", "image_alt", "registration_mode",
 		"registration_url", "time_zone", "repeat", "repeat_until", "repeat_skip"} {
 		wantContains(t, res, fmt.Sprintf(`id="%s" name="%s"`, id, id), fmt.Sprintf(`<label for="%s">`, id))
 	}
@@ -46,6 +46,7 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 	wantContains(t, res, `<fieldset id="audiences"`, `<fieldset id="themes"`,
 		`<label for="audiences-children"><input type="checkbox" id="audiences-children" name="audiences" value="children">`,
 		`<label for="themes-leesplezier"><input type="checkbox" id="themes-leesplezier" name="themes" value="leesplezier">`)
+	wantContains(t, res, `id="capacity" name="capacity"`, `<label for="places-unlimited">Geen limiet</label>`)
 
 	res = e.post(staff, "/staff/events/new", eventForm(b, nil))
 	wantStatus(t, res, http.StatusSeeOther)
@@ -106,9 +107,21 @@ func TestStaffCreateAndPublishEvent(t *testing.T) {
 		wantContains(t, res, "Sat 14 March 2026, 10:30–11:15", "(America/Curacao)")
 	})
 	t.Run("Cancel", func(t *testing.T) {
-		wantStatus(t, e.post(staff, fmt.Sprintf("/staff/events/%d/cancel", ev.ID), nil), http.StatusSeeOther)
-		res := e.get(public, eventPath)
-		wantContains(t, res, "Geannuleerd")
+		cancel := fmt.Sprintf("/staff/events/%d/cancel", ev.ID)
+		wantContains(t, e.get(staff, cancel), "Er heeft zich niemand aangemeld", `name="reason"`)
+		res := e.post(staff, cancel, url.Values{"reason": {"  "}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, "Zeg waarom de activiteit niet doorgaat")
+		if got, _ := e.db.Event(t.Context(), ev.ID); got.Status != vestiging.StatusPublished {
+			t.Fatalf("cancelled without a reason: %s", got.Status)
+		}
+		wantStatus(t, e.post(staff, cancel, url.Values{"reason": {"De voorlezer is ziek."}}), http.StatusSeeOther)
+		wantContains(t, e.get(public, eventPath), "Geannuleerd", "Reden: De voorlezer is ziek.")
+		wantContains(t, e.get(staff, "/staff/"), "„Voorlezen voor dreumesen” is geannuleerd.")
+		log, _, err := e.db.AuditLog(t.Context(), 0, 10)
+		if err != nil || len(log) == 0 || log[0].Action != "event.cancel" || log[0].Reason != "De voorlezer is ziek." {
+			t.Errorf("audit log %+v, %v", log, err)
+		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		wantStatus(t, e.get(staff, "/staff/events/999/edit"), http.StatusNotFound)
@@ -131,7 +144,11 @@ func TestStaffEventValidation(t *testing.T) {
 		{"MissingTitle", func(f url.Values) { f.Set("title", "  ") }, "title", "Dit veld is verplicht."},
 		{"LongDescription", func(f url.Values) { f.Set("description", strings.Repeat("a", 30000)) }, "description", "Deze tekst is te lang."},
 		{"BadDate", func(f url.Values) { f.Set("start_date", "14-03-2026") }, "start_date", "Geef de datum als JJJJ-MM-DD en de tijd als UU:MM."},
-		{"BadCapacity", func(f url.Values) { f.Set("capacity", "twaalf") }, "capacity", "Geef een geheel getal."},
+		{"BadCapacity", func(f url.Values) { f.Set("capacity", "twaalf") }, "capacity", "Geef een aantal plaatsen van 1 of meer, of kies geen limiet."},
+		// 0 places is refused, never taken as no limit.
+		{"ZeroCapacity", func(f url.Values) { f.Set("places", "limited"); f.Set("capacity", "0") }, "capacity", "Geef een aantal plaatsen van 1 of meer, of kies geen limiet."},
+		{"NoCapacity", func(f url.Values) { f.Set("places", "limited"); f.Del("capacity") }, "capacity", "Geef het aantal plaatsen, of kies geen limiet."},
+		{"PastStart", func(f url.Values) { f.Set("start_date", "2026-03-01") }, "confirm_past", "Deze activiteit begint in het verleden. Controleer de datum, of bevestig dat die klopt."},
 		{"NoPlace", func(f url.Values) { f.Del("branch_id") }, "branch_id", "Kies een vestiging of een andere plek, of geef een online link."},
 		{"BadBranch", func(f url.Values) { f.Set("branch_id", "x") }, "branch_id", "Kies een vestiging uit de lijst."},
 		{"BadZone", func(f url.Values) { f.Set("time_zone", "Mars/Olympus") }, "time_zone", "Onbekende tijdzone."},
@@ -160,7 +177,7 @@ func TestStaffEventValidation(t *testing.T) {
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		res := e.post(staff, "/staff/events/new", eventForm(b, func(f url.Values) { f.Set("description", strings.Repeat("a", 2<<20)) }))
 		wantStatus(t, res, http.StatusRequestEntityTooLarge)
-		wantContains(t, res, "Wat u verstuurde is te groot (hoogstens 1 MB).")
+		wantContains(t, res, "Wat je verstuurde is te groot (hoogstens 1 MB).")
 		if n := len(e.events()); n != 0 {
 			t.Errorf("events saved: %d", n)
 		}
@@ -206,8 +223,8 @@ func TestStaffCourse(t *testing.T) {
 	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
 	res := e.get(staff, "/staff/courses/new")
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res, `id="s0_date" name="s0_date"`, `id="s7_online_url"`, "Bijeenkomst 8")
-	wantNotContains(t, res, `id="s8_date"`, `id="start_date"`)
+	wantContains(t, res, `id="s0_date" name="s0_date"`, `id="s0_online_url"`, "Bijeenkomst 1", "Bijeenkomst toevoegen", "Bijeenkomsten invullen")
+	wantNotContains(t, res, `id="s1_date"`, `id="start_date"`)
 
 	form := eventForm(b, func(f url.Values) {
 		f.Set("title", "Digisterker")
@@ -355,4 +372,62 @@ func TestStaffThemes(t *testing.T) {
 	}
 	res := e.get(e.client(), "/agenda")
 	wantContains(t, res, `<option value="taalcafe">Taalcafé</option>`)
+}
+
+// TestStaffCourseSessions: the course form's session buttons change the
+// rows without saving, keeping what was typed: fill in every week N times
+// from a date, add a row, remove one.
+func TestStaffCourseSessions(t *testing.T) {
+	e := newEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	branch := strconv.FormatInt(b.ID, 10)
+	form := eventForm(b, func(f url.Values) {
+		f.Set("title", "Digisterker")
+		f.Set("fill_from", "2026-03-10")
+		f.Set("fill_count", "4")
+		f.Set("fill_start", "14:00")
+		f.Set("fill_end", "16:00")
+		f.Set("fill_branch_id", branch)
+	})
+	t.Run("Fill", func(t *testing.T) {
+		f := cloneValues(form)
+		f.Set("fill", "1")
+		res := e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `value="Digisterker"`, `id="s0_date" name="s0_date" type="date" value="2026-03-10"`,
+			`id="s3_date" name="s3_date" type="date" value="2026-03-31"`, `id="s3_end" name="s3_end" type="time" value="16:00"`)
+		wantNotContains(t, res, `id="s4_date"`)
+		if n := len(e.events()); n != 0 {
+			t.Errorf("events saved: %d", n)
+		}
+	})
+	t.Run("AddAndRemove", func(t *testing.T) {
+		f := cloneValues(form)
+		for i, d := range []string{"2026-03-10", "2026-03-17", "2026-03-24"} {
+			f.Set(fmt.Sprintf("s%d_date", i), d)
+			f.Set(fmt.Sprintf("s%d_start", i), "10:00")
+			f.Set(fmt.Sprintf("s%d_end", i), "11:00")
+		}
+		f.Set("rows", "3")
+		f.Set("add_session", "1")
+		res := e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `id="s3_date"`, `value="2026-03-24"`)
+		f.Del("add_session")
+		f.Set("remove_session", "1")
+		res = e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `id="s1_date" name="s1_date" type="date" value="2026-03-24"`)
+		wantNotContains(t, res, `value="2026-03-17"`, `id="s2_date"`)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		f := cloneValues(form)
+		f.Set("fill", "1")
+		f.Set("fill_count", "0")
+		f.Set("fill_end", "13:00")
+		res := e.post(staff, "/staff/courses/new", f)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res, `id="fill_count-error"`, `id="fill_end-error"`)
+	})
 }

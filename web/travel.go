@@ -332,7 +332,7 @@ func (s *Server) eventICS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := s.eventCalendar(r.Context(), e)
+	data, err := s.eventCalendar(r.Context(), e, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return

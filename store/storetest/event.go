@@ -113,8 +113,9 @@ func testEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		// defaults are what is stored, not whatever the store made of them.
 		start := f.origin.UTC()
 		want := &vestiging.Event{ID: e.ID, LibraryID: 1, Kind: vestiging.KindEvent, Title: "Voorleesuurtje",
-			Description: `<p>Voor <a href="https://example.nl" rel="nofollow noopener">peuters</a></p>`,
-			StartsAt:    start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Amsterdam", BranchID: &f.a.ID, Branch: f.a,
+			Description:       `<p>Voor <a href="https://example.nl" rel="nofollow noopener">peuters</a></p>`,
+			DescriptionSource: "Voor [peuters](<https://example.nl>)",
+			StartsAt:          start, EndsAt: start.Add(time.Hour), TimeZone: "Europe/Amsterdam", BranchID: &f.a.ID, Branch: f.a,
 			Audiences: []string{vestiging.AudienceChildren}, Themes: []string{"leesplezier"}, Language: "nl",
 			ImageURL: "https://example.nl/beeld.jpg", ImageAlt: "Een boek", Capacity: 12,
 			RegistrationMode: vestiging.RegistrationExternal, RegistrationURL: "https://example.nl/aanmelden",

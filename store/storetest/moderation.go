@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -457,4 +458,64 @@ func testModeration(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("entries %+v %+v", entries[0], entries[1])
 		}
 	})
+}
+
+// testProgrammeAudit: changes staff make to the programme are in the audit
+// log, written in the change's transaction, with who and the title; the
+// same changes without a staff member (an import, the federation) are not.
+func testProgrammeAudit(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	s := newSignUps(t, db)
+	staff := s.people(t, 1)[0]
+	acting := vestiging.ActingStaff(t.Context(), staff.ID)
+
+	e := s.event(t, 10, func(e *vestiging.Event) { e.Status = vestiging.StatusDraft })
+	wantAuditEntries(t, db, 0)
+	e.Status = vestiging.StatusPublished
+	if err := db.UpdateEvent(acting, e); err != nil {
+		t.Fatal(err)
+	}
+	e.StartsAt, e.EndsAt, e.Capacity = e.StartsAt.Add(time.Hour), e.EndsAt.Add(time.Hour), 12
+	if err := db.UpdateEvent(acting, e); err != nil {
+		t.Fatal(err)
+	}
+	reg := s.register(t, e, s.people(t, 1)[0])
+	if _, err := db.SetRegistrationState(acting, reg.ID, vestiging.RegistrationWaitlisted); err != nil {
+		t.Fatal(err)
+	}
+	e.Status, e.CancelReason = vestiging.StatusCancelled, "De spreker is ziek."
+	if err := db.UpdateEvent(acting, e); err != nil {
+		t.Fatal(err)
+	}
+	e.Title = "Zonder staf"
+	if err := db.UpdateEvent(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	entries := wantAuditEntries(t, db, 5)
+	want := []struct{ action, reason string }{
+		{"event.cancel", "De spreker is ziek."},
+		{"registration.move", fmt.Sprintf("registration %d: confirmed → waitlisted", reg.ID)},
+		{"event.capacity", "10 → 12"},
+		{"event.time", ""},
+		{"event.publish", ""},
+	}
+	for i, w := range want {
+		got := entries[i]
+		if got.Action != w.action || (w.reason != "" && got.Reason != w.reason) || got.PersonID != staff.ID ||
+			got.Target != fmt.Sprintf("event %d", e.ID) || !strings.HasPrefix(got.Title, "Taalcafé") {
+			t.Errorf("entry %d: %+v, want %s (%q) by %d about %q", i, got, w.action, w.reason, staff.ID, "Taalcafé …")
+		}
+	}
+	if r := entries[3].Reason; !strings.Contains(r, "→") {
+		t.Errorf("time change reason %q: want from → to", r)
+	}
+
+	gone := s.event(t, 0)
+	if err := db.DeleteEvent(acting, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	entries = wantAuditEntries(t, db, 6)
+	if entries[0].Action != "event.delete" || entries[0].Title != gone.Title {
+		t.Errorf("delete: %+v", entries[0])
+	}
 }

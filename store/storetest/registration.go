@@ -770,6 +770,17 @@ func testEventNotices(t *testing.T, open func(t *testing.T) *store.DB) {
 		t.Fatal(err)
 	}
 	same(t, "cancelled", next(t), []vestiging.RegistrantsJob{{EventID: draft.ID, Notice: vestiging.NoticeEventOff, StartsAt: draft.StartsAt}})
+	if got, err := db.Event(ctx, draft.ID); err != nil || got.Participants != 1 {
+		t.Fatalf("cancelled: %d places kept, %v; want 1", got.Participants, err)
+	}
+
+	// On again: the places are still held, their holders hear so, and the
+	// reminder queued before the cancellation still stands.
+	draft.Status = vestiging.StatusPublished
+	if err := db.UpdateEvent(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	same(t, "on again", next(t), []vestiging.RegistrantsJob{{EventID: draft.ID, Notice: vestiging.NoticeEventBack, StartsAt: draft.StartsAt}})
 
 	// River holds the reminder until a day before the start.
 	var scheduled int

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
 	t.Run("Reactions", func(t *testing.T) { testReactions(t, open) })
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
+	t.Run("ProgrammeAudit", func(t *testing.T) { testProgrammeAudit(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
 	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, open) })
