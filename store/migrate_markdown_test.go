@@ -25,9 +25,9 @@ func TestMigrateMarkdown(t *testing.T) {
 			}
 			at := "2026-03-01T10:00:00.000000Z"
 			html := "<p>Een <strong>vette</strong> alinea.</p><ul><li>een</li><li>twee</li></ul>"
-			insertEvent := `INSERT INTO events (kind, title, description, starts_at, ends_at, time_zone, audience, language,
+			insertEvent := `INSERT INTO events (kind, title, description, starts_at, ends_at, time_zone, language,
 				registration_mode, status, online_url, created_at, updated_at, iri)
-				VALUES ('event', $1, $2, $3, $3, 'Europe/Amsterdam', 'all', 'nl', 'none', 'published', 'https://meet.example/x', $3, $3, $4)`
+				VALUES ('event', $1, $2, $3, $3, 'Europe/Amsterdam', 'nl', 'none', 'published', 'https://meet.example/x', $3, $3, $4)`
 			exec(insertEvent, "Taalcafé", html, at, nil)
 			exec(insertEvent, "Elders", "<p>Van **ver**</p>", at, "https://b.example/events/9")
 			exec(`UPDATE library SET description = '<p>Welkom<br>in Tiel</p>'`)

@@ -199,7 +199,7 @@ func testWhatFollowersSee(t *testing.T, database string) {
 
 	t.Run("Course", func(t *testing.T) {
 		form := url.Values{"title": {"Digitaal de baas"}, "description": {"<p>Drie ochtenden oefenen.</p>"},
-			"time_zone": {"Europe/Amsterdam"}, "audience": {vestiging.AudienceAll}, "language": {"nl"}, "capacity": {"0"},
+			"time_zone": {"Europe/Amsterdam"}, "audiences": {vestiging.AudienceAll}, "language": {"nl"}, "places": {"unlimited"},
 			"registration_mode": {vestiging.RegistrationNone}, "action": {"publish"}, "rows": {"3"}}
 		for i := range 3 {
 			p := fmt.Sprintf("s%d_", i)

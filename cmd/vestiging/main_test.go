@@ -533,7 +533,7 @@ func TestImportICS(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		r := runCmd(t, "import", "ics", agenda, "--data", data)
 		wantOK(t, r)
-		if got, want := r.stdout, "created 4, updated 0\n"; got != want {
+		if got, want := r.stdout, "created 6, updated 0\n"; got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
@@ -603,7 +603,7 @@ func TestPostgres(t *testing.T) {
 	if got := countEvents(t, db, vestiging.StatusPublished); got < 30 {
 		t.Errorf("published events: got %d, want at least 30", got)
 	}
-	for i, want := range []string{"created 4, updated 0\n", "created 0, updated 0\n"} {
+	for i, want := range []string{"created 6, updated 0\n", "created 0, updated 0\n"} {
 		r := runCmd(t, "import", "ics", agenda, "--database", db)
 		wantOK(t, r)
 		if r.stdout != want {

@@ -118,7 +118,7 @@ func TestTwoProcesses(t *testing.T) {
 		"time_zone": {"Europe/Amsterdam"}, "start_date": {start.Format(time.DateOnly)}, "start_time": {start.Format("15:04")},
 		"end_date": {""}, "end_time": {start.Add(90 * time.Minute).Format("15:04")},
 		"branch_id": {strconv.FormatInt(branch.ID, 10)}, "audiences": {vestiging.AudienceAll},
-		"language": {"nl"}, "capacity": {"0"}, "registration_mode": {vestiging.RegistrationNone}, "repeat": {"none"},
+		"language": {"nl"}, "places": {"unlimited"}, "registration_mode": {vestiging.RegistrationNone}, "repeat": {"none"},
 		"action": {"publish"},
 	}
 	if status, loc, body := send(procs[1], http.MethodPost, "/staff/events/new", form); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/events/") {
