@@ -412,7 +412,7 @@ func TestAPIRegistrations(t *testing.T) {
 
 	csv := e.apiDo(http.MethodGet, path+".csv", reader, "", "Accept-Language", "en")
 	wantStatus(t, csv, http.StatusOK)
-	wantContains(t, csv, "Name,Email address", "anna@example.nl", "bert@example.nl")
+	wantContains(t, csv, "Name;Email address", "anna@example.nl", "bert@example.nl")
 
 	checkIn := fmt.Sprintf("%s/%d/check-in", path, first.ID)
 	wantStatus(t, e.apiDo(http.MethodPost, checkIn, reader, ""), http.StatusForbidden)

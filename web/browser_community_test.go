@@ -59,7 +59,7 @@ func TestBrowserOfferModeration(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("description"), "Ik zoek iemand die mij WhatsApp uitlegt."),
 		chromedp.SetValue(chromedp.ID("theme"), "digitale-vaardigheden"),
 		chromedp.SendKeys(chromedp.ID("area"), "Noord"),
-		chromedp.Click(chromedp.CSS(`form[action="/offers/new"] button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/offers/new"] .actions button[type=submit]`)),
 	)
 	if err != nil {
 		t.Fatalf("post the offer: %v", err)

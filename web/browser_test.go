@@ -76,7 +76,11 @@ func waitForPath(t *testing.T, ctx context.Context, pattern string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("tab did not reach a path like %s; last at %s", pattern, last)
+	// The page's messages say why, when a form was shown again.
+	shot, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	errs, _ := chromedp.Run(shot, chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".field-error, .error-summary, [role=alert]")).map(e => e.textContent.trim()).join(" | ")`))
+	t.Fatalf("tab did not reach a path like %s; last at %s; the page says: %s", pattern, last, errs)
 }
 
 // TestBrowserPublishEvent: staff signs in, creates and publishes an event in
@@ -104,7 +108,7 @@ func TestBrowserPublishEvent(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("branch_id"), strconv.FormatInt(b.ID, 10)),
 		chromedp.Click(chromedp.ID("audiences-"+vestiging.AudienceChildren)),
 		chromedp.Click(chromedp.ID("audiences-"+vestiging.AudienceAll)),
-		chromedp.Click(chromedp.CSS(`button[name=action][value=publish]`)),
+		chromedp.Click(chromedp.CSS(`button[name=action][value=publish]:not(.visually-hidden)`)),
 	)
 	if err != nil {
 		t.Fatalf("staff publishes event: %v", err)
@@ -164,7 +168,7 @@ func TestBrowserPublishEvent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read Dutch agenda: %v", err)
 	}
-	if !strings.Contains(agendaNL, "7 maart 2026") {
+	if !strings.Contains(agendaNL, "zaterdag 7 maart") {
 		t.Errorf("Dutch agenda lacks the Dutch date:\n%s", agendaNL)
 	}
 }

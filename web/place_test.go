@@ -38,7 +38,7 @@ func TestStaffEventDetails(t *testing.T) {
 		wantContains(t, res, `id="`+id+`" name="`+id+`"`, `<label for="`+id+`">`)
 	}
 	wantContains(t, res, `<fieldset id="price_kind"`, `id="price_kind-amount" name="price_kind" value="amount"`,
-		`data-latitude="place_latitude" data-longitude="place_longitude"`)
+		`<div class="pin-picker"`)
 
 	res = e.post(staff, "/staff/events/new", eventForm(b, func(f url.Values) {
 		f.Del("branch_id")
@@ -76,7 +76,7 @@ func TestStaffEventDetails(t *testing.T) {
 	page := e.get(e.client(), "/events/"+strconv.FormatInt(ev.ID, 10))
 	wantStatus(t, page, http.StatusOK)
 	wantContains(t, page, "Buurthuis De Kom, Kerkstraat 5, 4101 AB Culemborg", "Thema&#39;s", "Leesplezier, Leven lang leren",
-		"Kinderen, Volwassenen", `<dd class="price">€ 7,50, leden € 5,00 (incl. materiaal)</dd>`)
+		"Kinderen, Volwassenen", `<dt>Prijs</dt><dd>€ 7,50, leden € 5,00 (incl. materiaal)</dd>`)
 
 	// The edit form holds what was stored; a second event chooses the
 	// place from the list and is free.

@@ -173,7 +173,7 @@ func TestDescriptionSanitised(t *testing.T) {
 	})
 	res := e.get(e.client(), fmt.Sprintf("/events/%d", ev.ID))
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res, "<b>iedereen</b>", `<a href="https://example.nl/" rel="nofollow noopener">goed</a>`,
+	wantContains(t, res, "<strong>iedereen</strong>", `<a href="https://example.nl/" rel="nofollow noopener">goed</a>`,
 		"&lt;script&gt;alert(&#34;titel&#34;)&lt;/script&gt;")
 	// The page's own scripts and JSON-LD aside, nothing that runs.
 	wantNotContains(t, res, "<script>", "javascript:", "onerror")
