@@ -258,6 +258,7 @@ type Actor struct {
 	SharedInbox       string // endpoints.sharedInbox, or Misskey's top-level sharedInbox; "" when none
 	Outbox            string
 	Followers         string
+	Icon              string // the avatar's address (a library's logo), http(s) only
 	PublicKey         PublicKey
 }
 
@@ -308,6 +309,7 @@ func ParseActor(body []byte) (*Actor, error) {
 	if a.SharedInbox == "" {
 		a.SharedInbox, _ = m["sharedInbox"].(string)
 	}
+	a.Icon = iconAddress(m["icon"])
 	if p := t.GetW3IDSecurityV1PublicKey(); p != nil {
 		for it := p.Begin(); it != nil; it = it.Next() {
 			k := it.Get()
@@ -328,6 +330,27 @@ func ParseActor(body []byte) (*Actor, error) {
 		return nil, vestiging.Errorf(vestiging.EINVALID, "The actor has no id.")
 	}
 	return a, nil
+}
+
+// iconAddress is the address of an actor's icon: an Image whose url is a
+// string or a Link, or the address itself; only absolute http(s)
+// addresses, which pages may show as images.
+func iconAddress(v any) string {
+	for _, c := range asList(v) {
+		if img, ok := c.(map[string]any); ok {
+			c = img["url"]
+		}
+		for _, u := range asList(c) {
+			if link, ok := u.(map[string]any); ok {
+				u = link["href"]
+			}
+			p, err := url.Parse(str(u))
+			if err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.User == nil {
+				return p.String()
+			}
+		}
+	}
+	return ""
 }
 
 // actorType is what Person, Group, Application, Organization and Service

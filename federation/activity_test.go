@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -137,6 +138,32 @@ func TestParseActivity(t *testing.T) {
 	})
 }
 
+func TestIconAddress(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		icon string
+		want string
+	}{
+		{"Image", `{"type":"Image","mediaType":"image/png","url":"https://bieb.example/media/logo.png"}`, "https://bieb.example/media/logo.png"},
+		{"Link", `{"type":"Image","url":{"type":"Link","href":"http://localhost:8081/media/logo.png"}}`, "http://localhost:8081/media/logo.png"},
+		{"List", `[{"type":"Image","url":"data:image/png;base64,AAAA"},"https://bieb.example/logo.png"]`, "https://bieb.example/logo.png"},
+		{"ErrScheme", `{"type":"Image","url":"javascript:alert(1)"}`, ""},
+		{"ErrUser", `{"type":"Image","url":"https://bieb.example@evil.example/logo.png"}`, ""},
+		{"ErrRelative", `{"type":"Image","url":"/logo.png"}`, ""},
+		{"None", `null`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var v any
+			if err := json.Unmarshal([]byte(tt.icon), &v); err != nil {
+				t.Fatal(err)
+			}
+			if got := iconAddress(v); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseActor(t *testing.T) {
 	tests := []struct {
 		file string
@@ -152,6 +179,7 @@ func TestParseActor(t *testing.T) {
 			ID: "https://misskey.io/users/83ssedkv53", Type: "Person", PreferredUsername: "aimu", Name: "あいむ",
 			URL: "https://misskey.io/@aimu", Inbox: "https://misskey.io/users/83ssedkv53/inbox", SharedInbox: "https://misskey.io/inbox",
 			Outbox: "https://misskey.io/users/83ssedkv53/outbox", Followers: "https://misskey.io/users/83ssedkv53/followers",
+			Icon:      "https://s3.arkjp.net/misskey/webpublic-3f7e93c0-34f5-443c-acc0-f415cb2342b4.jpg",
 			PublicKey: PublicKey{ID: "https://misskey.io/users/83ssedkv53#main-key", Owner: "https://misskey.io/users/83ssedkv53"},
 		}},
 	}

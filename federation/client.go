@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +42,10 @@ type ClientOptions struct {
 	// AllowLoopback also permits 127.0.0.0/8 and ::1, for tests that run
 	// peers on loopback listeners. Other private addresses stay refused.
 	AllowLoopback bool
+	// LoopbackPorts permits 127.0.0.0/8 and ::1 on these ports only: the
+	// demo's libraries, which run side by side on one machine, reach each
+	// other and nothing else there.
+	LoopbackPorts []uint16
 	UserAgent     string // e.g. "Vestiging/0.1.0 (+https://bieb.example)"
 	// IntranetHost is the one host name (as written in URLs) whose private
 	// addresses (RFC 1918, IPv6 ULA) may be reached, for webhooks to a
@@ -64,6 +69,9 @@ func NewClient(o ClientOptions) *http.Client {
 			ap, err := netip.ParseAddrPort(address)
 			if err != nil {
 				return fmt.Errorf("dial %s: %w", address, err)
+			}
+			if ap.Addr().Unmap().IsLoopback() && slices.Contains(o.LoopbackPorts, ap.Port()) {
+				return nil
 			}
 			return CheckIP(ap.Addr(), o.AllowLoopback)
 		},

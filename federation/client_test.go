@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +129,29 @@ func TestClient(t *testing.T) {
 		}
 		if got, want := string(b), "Vestiging/test"; got != want {
 			t.Errorf("User-Agent = %q, want %q", got, want)
+		}
+	})
+	t.Run("LoopbackPorts", func(t *testing.T) {
+		u, err := url.Parse(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		port, err := strconv.ParseUint(u.Port(), 10, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		localhost := "http://localhost:" + u.Port() + "/ua"
+		for _, addr := range []string{srv.URL + "/ua", localhost} {
+			resp, err := NewClient(ClientOptions{LoopbackPorts: []uint16{uint16(port)}}).Get(addr)
+			if err != nil {
+				t.Fatalf("GET %s: %v", addr, err)
+			}
+			resp.Body.Close()
+		}
+		_, err = NewClient(ClientOptions{LoopbackPorts: []uint16{uint16(port) + 1}}).Get(localhost)
+		var b *BlockedAddressError
+		if !errors.As(err, &b) || b.Reason != "loopback" {
+			t.Errorf("another port: got %v, want a loopback refusal", err)
 		}
 	})
 	t.Run("ErrRedirectToLinkLocal", func(t *testing.T) {

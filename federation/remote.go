@@ -143,6 +143,7 @@ func storedActor(a *Actor, fetchedAt time.Time) (*vestiging.Actor, error) {
 		SharedInbox:  a.SharedInbox,
 		KeyID:        a.PublicKey.ID,
 		PublicKeyPEM: a.PublicKey.PEM,
+		IconURL:      a.Icon,
 		FetchedAt:    fetchedAt,
 	}, nil
 }
