@@ -105,7 +105,6 @@ func TestAxe(t *testing.T) {
 		{"RemoteEvent", fmt.Sprintf("/events/%d", remote.ID)},
 		{"EventSignUp", fmt.Sprintf("/events/%d", open.ID)},
 		{"Library", "/library"},
-		{"Network", "/network"},
 		{"Libraries", "/libraries"},
 		{"SignUp", "/signup"},
 		{"ConfirmEmail", "/confirm?token=from-the-mail"},

@@ -326,7 +326,8 @@ func (e *env) remoteEvent(title string, start time.Time) (*vestiging.Event, *ves
 	e.t.Helper()
 	ctx := context.Background()
 	a := &vestiging.Actor{IRI: "https://bieb.example/actor", Type: "Organization", Username: "agenda", Host: "bieb.example",
-		Name: "Bibliotheek Elders", URL: "https://bieb.example/library", Inbox: "https://bieb.example/actor/inbox", FetchedAt: testNow}
+		Name: "Bibliotheek Elders", URL: "https://bieb.example/library", Inbox: "https://bieb.example/actor/inbox",
+		IconURL: "https://bieb.example/media/logo-320.png", FetchedAt: testNow}
 	if err := e.db.UpsertActor(ctx, a); err != nil {
 		e.t.Fatalf("actor: %v", err)
 	}
@@ -357,7 +358,8 @@ func TestRemoteEvents(t *testing.T) {
 	t.Run("Agenda", func(t *testing.T) {
 		res := e.get(c, "/agenda?lang=en")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, "Hier", "Daar", "From Bibliotheek Elders", `href="https://bieb.example/events/7"`, "Kerkstraat 2")
+		wantContains(t, res, "Hier", "Daar", "From Bibliotheek Elders", `href="https://bieb.example/events/7"`, "Kerkstraat 2",
+			`<img class="origin-logo" src="https://bieb.example/media/logo-320.png" alt=""`)
 	})
 
 	t.Run("EventPage", func(t *testing.T) {
@@ -410,17 +412,27 @@ func TestPublicNetwork(t *testing.T) {
 	account := "@agenda@" + strings.TrimPrefix(e.srv.URL, "http://")
 	c := e.client()
 
-	res := e.get(c, "/network")
-	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res, account, "Bibliotheek Elders", "@agenda@bieb.example", fmt.Sprintf(`href="/agenda?library=%d"`, actor.ID))
-	res = e.get(c, "/library")
-	wantContains(t, res, `href="/network"`, account)
-
+	t.Run("OK", func(t *testing.T) {
+		res := e.get(c, "/libraries")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res, `<h2 id="mastodon">`, account, "Bibliotheek Elders", fmt.Sprintf(`href="/agenda?library=%d"`, actor.ID))
+		res = e.get(c, "/library")
+		wantContains(t, res, `href="/libraries#mastodon"`, account)
+	})
+	// The network page and the libraries page became one.
+	t.Run("OldAddress", func(t *testing.T) {
+		res := e.get(c, "/network")
+		wantStatus(t, res, http.StatusMovedPermanently)
+		if got, want := res.Location, "/libraries"; got != want {
+			t.Errorf("Location: got %q, want %q", got, want)
+		}
+	})
 	t.Run("WithoutFederation", func(t *testing.T) {
 		e := newEnv(t)
-		res := e.get(e.client(), "/network")
-		wantStatus(t, res, http.StatusNotFound)
-		res = e.get(e.client(), "/library")
-		wantNotContains(t, res, `href="/network"`)
+		for _, path := range []string{"/network", "/libraries"} {
+			wantStatus(t, e.get(e.client(), path), http.StatusNotFound)
+		}
+		res := e.get(e.client(), "/library")
+		wantNotContains(t, res, `href="/libraries`)
 	})
 }

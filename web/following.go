@@ -52,8 +52,10 @@ type directoryData struct {
 	Following map[int64]bool // actor ids the signed-in resident follows (any state)
 }
 
-// directory lists the libraries this instance knows: those the library
-// follows and those following it, with a follow button for residents.
+// directory is the page about the libraries one can follow: those the
+// library follows (their activities are in its agenda) and those following
+// it, with a follow button for residents, and how to follow this library
+// from Mastodon.
 func (s *Server) directory(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	libs, err := s.fed.KnownLibraries(ctx, s.now())

@@ -41,9 +41,20 @@ func TestDirectory(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		res := e.get(e.client(), "/libraries?lang=en")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, "<h1>Libraries</h1>", "Bibliotheek Elders", "@agenda@bieb.example", "bieb.example",
-			fmt.Sprintf(`<a href="/agenda?library=%d">1 upcoming activity</a>`, actor.ID), `href="/login?next=/libraries"`)
+		wantContains(t, res, "<h1>Libraries</h1>", "Bibliotheek Elders", `<img class="logo" src="https://bieb.example/media/logo-320.png" alt=""`,
+			"Our library follows this library.", fmt.Sprintf(`<a href="/agenda?library=%d">1 upcoming activity</a>`, actor.ID),
+			`href="/login?next=/libraries"`, "Follow this library on Mastodon")
 		wantNotContains(t, res, `action="/account/following"`)
+		// In plain words: no handles, servers or fediverse but for Mastodon users.
+		i := strings.Index(res.Body, `<h2 id="mastodon">`)
+		if i < 0 {
+			t.Fatal("no Mastodon part")
+		}
+		for _, word := range []string{"@agenda@bieb.example", "server", "handle", "fediverse", "network"} {
+			if strings.Contains(strings.ToLower(res.Body[strings.Index(res.Body, "<main"):i]), word) {
+				t.Errorf("the page says %q before its Mastodon part", word)
+			}
+		}
 	})
 	t.Run("OKSignedIn", func(t *testing.T) {
 		c := e.signIn("anna@example.nl", vestiging.RoleResident)
@@ -55,7 +66,7 @@ func TestDirectory(t *testing.T) {
 	})
 	t.Run("OKDutch", func(t *testing.T) {
 		res := e.get(e.client(), "/libraries?lang=nl")
-		wantContains(t, res, "<h1>Bibliotheken</h1>", "1 komende activiteit")
+		wantContains(t, res, "<h1>Bibliotheken</h1>", "1 komende activiteit", "Onze bibliotheek volgt deze bibliotheek.", "Zit je op Mastodon")
 	})
 }
 

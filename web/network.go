@@ -17,21 +17,6 @@ const followTimeout = 10 * time.Second
 // followersPageSize keeps the followers list short: it is for checking, not reading.
 const followersPageSize = 50
 
-type publicNetworkData struct {
-	Libraries []*vestiging.Actor
-}
-
-// publicNetwork shows the libraries whose events the agenda carries, and
-// how to follow this one.
-func (s *Server) publicNetwork(w http.ResponseWriter, r *http.Request) {
-	libs, err := s.followedLibraries(r.Context())
-	if err != nil {
-		s.fail(w, r, fmt.Errorf("network: %w", err))
-		return
-	}
-	s.render(w, r, http.StatusOK, "network", s.newPage(r, publicNetworkData{Libraries: libs}))
-}
-
 type networkData struct {
 	Followings     []*vestiging.Following
 	FollowingTotal int

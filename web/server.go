@@ -182,7 +182,9 @@ func New(cfg Config) *Server {
 	r.Get("/offers/{id}", s.offerPage)
 	r.Get("/library", s.libraryPage)
 	if s.ap != nil && s.fed != nil {
-		r.Get("/network", s.publicNetwork)
+		// One page about the libraries one can follow; the network page was
+		// merged into it.
+		r.Get("/network", http.RedirectHandler("/libraries", http.StatusMovedPermanently).ServeHTTP)
 		r.Get("/libraries", s.directory)
 	}
 	r.With(s.requireAccount).Get("/my/agenda", s.myAgenda)
