@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
@@ -92,4 +93,63 @@ func TestDemoCommunity(t *testing.T) {
 			t.Errorf("pending replies: got %d, want 1", n)
 		}
 	})
+}
+
+// TestDemoToday: whatever day the demo starts, the demo library has
+// something on that day, when it is no holiday.
+func TestDemoToday(t *testing.T) {
+	var on [7]bool
+	for _, d := range rivierenland.agenda {
+		if d.weeks[0] == 0 && d.status == "" {
+			on[d.weekday] = true
+		}
+	}
+	for weekday, ok := range on {
+		if !ok {
+			t.Errorf("nothing in the first week on weekday %d (Monday is 0)", weekday)
+		}
+	}
+}
+
+// TestDemoDates fills each demo library as if it were the Monday before
+// Christmas: its agenda starts that day and plans nothing on a public
+// holiday, and a one-off activity of the holiday week moves a week on.
+func TestDemoDates(t *testing.T) {
+	loc := amsterdam(t)
+	now := time.Date(2026, time.December, 21, 8, 0, 0, 0, loc)
+	for _, lib := range append([]*demoLibrary{&rivierenland}, demoNeighbours...) {
+		t.Run(lib.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := openDB(ctx, t.TempDir(), "", nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if filled, err := fillDemo(ctx, db, now, lib, nil); !filled || err != nil {
+				t.Fatalf("filled %v, %v", filled, err)
+			}
+			events, _, err := db.FindEvents(ctx, vestiging.EventFilter{Statuses: allStatuses, Limit: vestiging.MaxPageSize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := events[0].StartsAt
+			for _, e := range events {
+				starts := []time.Time{e.StartsAt}
+				for _, s := range e.Sessions {
+					starts = append(starts, s.StartsAt)
+				}
+				for _, start := range starts {
+					if start.Before(first) {
+						first = start
+					}
+					if holiday(start.In(loc)) {
+						t.Errorf("%q on %s, a holiday", e.Title, start.In(loc).Format(time.DateOnly))
+					}
+				}
+			}
+			if got := first.In(loc).Format(time.DateOnly); got < "2026-12-21" || (lib == &rivierenland && got != "2026-12-21") {
+				t.Errorf("first activity on %s, want today, 2026-12-21", got)
+			}
+		})
+	}
 }

@@ -47,6 +47,7 @@ type fedFlags struct {
 	baseURL       string
 	handle        string
 	allowLoopback bool
+	loopbackPorts []uint16 // the demo's libraries: loopback on these ports only
 }
 
 func (f *fedFlags) register(fs *flag.FlagSet) {
@@ -69,7 +70,8 @@ func (f *fedFlags) parse(cmd string) (*url.URL, error) {
 
 // client is the one outbound HTTP client for federation.
 func (f *fedFlags) client(base *url.URL) *http.Client {
-	return federation.NewClient(federation.ClientOptions{AllowLoopback: f.allowLoopback, UserAgent: federation.UserAgent(base)})
+	return federation.NewClient(federation.ClientOptions{AllowLoopback: f.allowLoopback, LoopbackPorts: f.loopbackPorts,
+		UserAgent: federation.UserAgent(base)})
 }
 
 // serveConfig is everything one running instance needs; tests fill it to
@@ -84,11 +86,15 @@ type serveConfig struct {
 	Workers         int           // River workers; 0 is defaultWorkers
 	PollInterval    time.Duration // how often idle workers look for jobs; 0 is River's default
 	Demo            bool          // fill an empty database with the demo library first
-	Clock           vestiging.Clock
-	Logger          *slog.Logger
-	Stdout          io.Writer // the demo's report; nil discards it
-	TrustedProxies  []netip.Prefix
-	TLS             *tls.Config // serve https with it; nil serves http
+	DemoLibrary     *demoLibrary  // which one; nil is Bibliotheek Rivierenland
+	// LoopbackPorts lets federation reach loopback addresses on these
+	// ports only, without AllowLoopback: the demo's neighbouring libraries.
+	LoopbackPorts  []uint16
+	Clock          vestiging.Clock
+	Logger         *slog.Logger
+	Stdout         io.Writer // the demo's report; nil discards it
+	TrustedProxies []netip.Prefix
+	TLS            *tls.Config // serve https with it; nil serves http
 	// MetricsListener serves /metrics apart from the site; nil serves it
 	// on the site's listener to local scrapers only.
 	MetricsListener net.Listener
@@ -114,10 +120,8 @@ type instance struct {
 	msrv   *http.Server // /metrics on its own listener, if any
 }
 
-// startInstance opens and migrates the database, builds the federator,
-// starts the job workers and serves HTTP on ln. It returns once all of it
-// runs; Close stops it.
-func startInstance(ctx context.Context, cfg serveConfig, ln net.Listener) (*instance, error) {
+// defaults fills in the clock, the logger and the number of workers.
+func (cfg *serveConfig) defaults() {
 	if cfg.Clock == nil {
 		cfg.Clock = vestiging.Now
 	}
@@ -127,6 +131,13 @@ func startInstance(ctx context.Context, cfg serveConfig, ln net.Listener) (*inst
 	if cfg.Workers <= 0 {
 		cfg.Workers = defaultWorkers
 	}
+}
+
+// startInstance opens and migrates the database, builds the federator,
+// starts the job workers and serves HTTP on ln. It returns once all of it
+// runs; Close stops it.
+func startInstance(ctx context.Context, cfg serveConfig, ln net.Listener) (*instance, error) {
+	cfg.defaults()
 	db, err := openDB(ctx, cfg.Data, cfg.Database, cfg.Clock, true)
 	if err != nil {
 		return nil, err
@@ -140,16 +151,34 @@ func startInstance(ctx context.Context, cfg serveConfig, ln net.Listener) (*inst
 }
 
 func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener) (*instance, error) {
+	var uploads *media.Store
+	var err error
+	if cfg.MediaDir != "" {
+		if uploads, err = media.Open(cfg.MediaDir); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Demo {
 		out := cfg.Stdout
 		if out == nil {
 			out = io.Discard
 		}
-		if err := fillDemoAndReport(ctx, db, out); err != nil {
+		lib := cfg.DemoLibrary
+		if lib == nil {
+			lib = &rivierenland
+		}
+		var img *demoMedia
+		if uploads != nil {
+			img = &demoMedia{store: uploads, url: cfg.MediaURL}
+			if img.url == nil {
+				img.url = cfg.BaseURL.JoinPath("/media/")
+			}
+		}
+		if err := fillDemoAndReport(ctx, db, lib, img, out); err != nil {
 			return nil, err
 		}
 	}
-	fl := fedFlags{allowLoopback: cfg.AllowLoopback}
+	fl := fedFlags{allowLoopback: cfg.AllowLoopback, loopbackPorts: cfg.LoopbackPorts}
 	m := newMetrics(db)
 	fed, err := federation.New(ctx, federation.Config{
 		Services:        db,
@@ -166,12 +195,6 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	})
 	if err != nil {
 		return nil, fmt.Errorf("federation: %w", err)
-	}
-	var uploads *media.Store
-	if cfg.MediaDir != "" {
-		if uploads, err = media.Open(cfg.MediaDir); err != nil {
-			return nil, err
-		}
 	}
 	handler := web.New(web.Config{
 		TrustedProxies: cfg.TrustedProxies,
@@ -345,7 +368,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		defer mln.Close()
 	}
 
-	inst, err := startInstance(ctx, serveConfig{
+	inst, neighbours, err := startServing(ctx, serveConfig{
 		Data: o.d.data, Database: o.d.database, BaseURL: base, Handle: o.ff.handle,
 		AllowLoopback: o.ff.allowLoopback, AuthorizedFetch: *o.authorizedFetch, Allowlist: *o.allowlist,
 		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
@@ -355,6 +378,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	}, ln)
 	if err != nil {
 		return err
+	}
+	switch {
+	case neighbours != nil:
+		neighbours.report(stdout)
+	case *o.withDemo:
+		fmt.Fprintf(stdout, "The demo's neighbouring libraries start only when --base-url is http://localhost:PORT with --listen's port.\n")
 	}
 	fmt.Fprintf(stdout, "Follow this library from Mastodon or another library as @%s@%s.\n", o.ff.handle, base.Host)
 	fmt.Fprintf(stdout, "Vestiging %s is running on %s (listening on %s). Stop with Ctrl-C.\n", vestiging.Version, base, inst.URL)
@@ -370,6 +399,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	stop()
 	logger.Info("shutting down; finishing requests and jobs in flight (signal again to hurry)")
 	closeErr := inst.Close(sctx)
+	if neighbours != nil {
+		closeErr = errors.Join(closeErr, neighbours.Close(sctx))
+	}
 	if served != nil {
 		return fmt.Errorf("server stopped: %w", served)
 	}
