@@ -92,7 +92,7 @@ var lingeland = demoLibrary{
 		{weeks: []int{0, 2, 4}, weekday: 4, hour: 10, minutes: 45, title: "BoekStart: peuterochtend",
 			text:  "Liedjes, versjes en prentenboeken voor kinderen tot 4 jaar en hun ouders. Met koffie voor de grote mensen.",
 			first: true, audiences: []string{vestiging.AudienceChildren}, themes: []string{leesplezier}, price: free},
-		{weeks: []int{0, 1, 2, 3}, weekday: 0, hour: 14, minutes: 120, title: "Klik & Tik inloop",
+		{weeks: []int{0, 1, 2, 3}, weekday: 0, hour: 14, minutes: 120, title: "Computerinloop",
 			text:      "Oefen in je eigen tempo met de computer. Een vrijwilliger helpt je als je vastloopt.",
 			audiences: []string{vestiging.AudienceSeniors}, themes: []string{digitaal}, price: free},
 		{weeks: []int{0, 1, 2, 3}, weekday: 1, hour: 10, minutes: 120, title: "Spreekuur Digitale Overheid",
