@@ -130,8 +130,8 @@ func TestBrowserResident(t *testing.T) {
 			t.Fatalf("B's event not in my agenda after 20 s:\n%s", agenda)
 		}
 	}
-	if !strings.Contains(agenda, bHandle) {
-		t.Errorf("my agenda does not say the event comes from %s:\n%s", bHandle, agenda)
+	if !strings.Contains(agenda, "Van Bibliotheek · Op de site van die bibliotheek") {
+		t.Errorf("my agenda does not say the event comes from B, the library named Bibliotheek:\n%s", agenda)
 	}
 
 	// Search from the agenda's own search box, with a word of the title.
