@@ -258,6 +258,7 @@ type Actor struct {
 	SharedInbox       string // endpoints.sharedInbox, or Misskey's top-level sharedInbox; "" when none
 	Outbox            string
 	Followers         string
+	Summary           string // as sent: HTML to sanitise before use
 	Icon              string // the avatar's address (a library's logo), http(s) only
 	PublicKey         PublicKey
 }
@@ -290,6 +291,7 @@ func ParseActor(body []byte) (*Actor, error) {
 		a.PreferredUsername = p.GetXMLSchemaString()
 	}
 	a.Name = naturalText(m, "name")
+	a.Summary = naturalText(m, "summary")
 	if p := t.GetActivityStreamsUrl(); p != nil {
 		a.URL = firstURL(p)
 	}

@@ -179,7 +179,9 @@ func TestParseActor(t *testing.T) {
 			ID: "https://misskey.io/users/83ssedkv53", Type: "Person", PreferredUsername: "aimu", Name: "あいむ",
 			URL: "https://misskey.io/@aimu", Inbox: "https://misskey.io/users/83ssedkv53/inbox", SharedInbox: "https://misskey.io/inbox",
 			Outbox: "https://misskey.io/users/83ssedkv53/outbox", Followers: "https://misskey.io/users/83ssedkv53/followers",
-			Icon:      "https://s3.arkjp.net/misskey/webpublic-3f7e93c0-34f5-443c-acc0-f415cb2342b4.jpg",
+			Icon: "https://s3.arkjp.net/misskey/webpublic-3f7e93c0-34f5-443c-acc0-f415cb2342b4.jpg",
+			Summary: `<p><span>わずかな作曲要素 巣穴で独り言<br>Twitter </span><a href="https://twitter.com/aimu_53">https://twitter.com/aimu_53</a>` +
+				`<span><br>Soundcloud </span><a href="https://soundcloud.com/aimu-53">https://soundcloud.com/aimu-53</a></p>`,
 			PublicKey: PublicKey{ID: "https://misskey.io/users/83ssedkv53#main-key", Owner: "https://misskey.io/users/83ssedkv53"},
 		}},
 	}

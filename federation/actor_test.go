@@ -25,7 +25,7 @@ func TestActorDocument(t *testing.T) {
 		want := Actor{
 			ID: id, Type: "Organization", PreferredUsername: "agenda", Name: "Bibliotheek Rivierenland",
 			URL: in.srv.URL + "/library", Inbox: id + "/inbox", SharedInbox: in.srv.URL + "/inbox",
-			Outbox: id + "/outbox", Followers: id + "/followers", Icon: "https://cdn.example/logo.png",
+			Outbox: id + "/outbox", Followers: id + "/followers", Icon: "https://cdn.example/logo.png", Summary: "<p>Lezen, leren en ontmoeten.</p>",
 			PublicKey: PublicKey{ID: id + "#main-key", Owner: id, PEM: a.PublicKey.PEM},
 		}
 		if *a != want {

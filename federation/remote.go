@@ -138,6 +138,7 @@ func storedActor(a *Actor, fetchedAt time.Time) (*vestiging.Actor, error) {
 		Username:     a.PreferredUsername,
 		Host:         strings.ToLower(u.Host),
 		Name:         a.Name,
+		Summary:      vestiging.SanitizeHTML(a.Summary),
 		URL:          a.URL,
 		Inbox:        a.Inbox,
 		SharedInbox:  a.SharedInbox,

@@ -327,7 +327,7 @@ func (e *env) remoteEvent(title string, start time.Time) (*vestiging.Event, *ves
 	ctx := context.Background()
 	a := &vestiging.Actor{IRI: "https://bieb.example/actor", Type: "Organization", Username: "agenda", Host: "bieb.example",
 		Name: "Bibliotheek Elders", URL: "https://bieb.example/library", Inbox: "https://bieb.example/actor/inbox",
-		IconURL: "https://bieb.example/media/logo-320.png", FetchedAt: testNow}
+		IconURL: "https://bieb.example/media/logo-320.png", Summary: "<p>De bibliotheek van Elders.</p>", FetchedAt: testNow}
 	if err := e.db.UpsertActor(ctx, a); err != nil {
 		e.t.Fatalf("actor: %v", err)
 	}

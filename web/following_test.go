@@ -42,7 +42,7 @@ func TestDirectory(t *testing.T) {
 		res := e.get(e.client(), "/libraries?lang=en")
 		wantStatus(t, res, http.StatusOK)
 		wantContains(t, res, "<h1>Libraries</h1>", "Bibliotheek Elders", `<img class="logo" src="https://bieb.example/media/logo-320.png" alt=""`,
-			"Our library follows this library.", fmt.Sprintf(`<a href="/agenda?library=%d">1 upcoming activity</a>`, actor.ID),
+			`<div class="summary"><p>De bibliotheek van Elders.</p></div>`, "Our library follows this library.", fmt.Sprintf(`<a href="/agenda?library=%d">1 upcoming activity</a>`, actor.ID),
 			`href="/login?next=/libraries"`, "Follow this library on Mastodon")
 		wantNotContains(t, res, `action="/account/following"`)
 		// In plain words: no handles, servers or fediverse but for Mastodon users.

@@ -110,7 +110,9 @@ func TestRemoteContentSafe(t *testing.T) {
 	ctx := context.Background()
 	a := &vestiging.Actor{IRI: "https://bieb.example/actor", Type: "Organization", Username: "agenda", Host: "bieb.example",
 		Name: `Bibliotheek <i onclick="alert(7)">Elders</i>`, URL: "https://bieb.example/library",
-		Inbox: "https://bieb.example/actor/inbox", FetchedAt: testNow}
+		// A row written by another path than the federation, which sanitises it.
+		Summary: `<p onclick="alert(8)">Over ons<script>alert(9)</script></p>`,
+		Inbox:   "https://bieb.example/actor/inbox", FetchedAt: testNow}
 	if err := e.db.UpsertActor(ctx, a); err != nil {
 		t.Fatal(err)
 	}

@@ -116,6 +116,10 @@ func (r *demoRun) networkShown(t *testing.T) {
 		}
 		return shows(r.inst.URL+"/?lang=en", "From Bibliotheek ") // the network's highlights
 	})
+	// Each library says who it is, in its own words.
+	if err := shows(r.inst.URL+"/libraries", "is de bibliotheek van Zaltbommel", "is er voor Geldermalsen"); err != nil {
+		t.Error(err)
+	}
 	names := map[string]string{r.inst.URL: rivierenland.name}
 	for _, n := range r.nw.neighbours {
 		names[n.inst.URL] = n.lib.name
