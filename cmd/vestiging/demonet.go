@@ -186,8 +186,7 @@ const neighbourTries = 20
 // listenNeighbours opens the neighbours' listeners: each on the address it
 // had before, kept in its folder, so that its address (and so who it is
 // to the others) stays the same; else on the first free port after
-// mainPort; on any free port when mainPort is 0 (tests). A neighbour that
-// cannot listen is left out with a warning.
+// mainPort. A neighbour that cannot listen is left out with a warning.
 func listenNeighbours(data string, mainPort int, logger *slog.Logger) *demoNetwork {
 	nw := &demoNetwork{}
 	next := mainPort + 1
@@ -199,9 +198,6 @@ func listenNeighbours(data string, mainPort int, logger *slog.Logger) *demoNetwo
 				return net.Listen("tcp", strings.TrimSpace(string(b)))
 			} else if !errors.Is(err, os.ErrNotExist) {
 				return nil, err
-			}
-			if mainPort == 0 {
-				return net.Listen("tcp", "127.0.0.1:0")
 			}
 			for ; next < mainPort+1+neighbourTries; next++ {
 				if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(next)); err == nil {
