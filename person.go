@@ -40,9 +40,10 @@ type Person struct {
 	Discoverable bool
 	// ConfirmedAt is when the email address was confirmed; nil: not yet.
 	ConfirmedAt *time.Time
-	// FeedToken is the secret in the personal iCalendar feed's URL; the
-	// store fills a random one on create, and a new one revokes the old.
-	FeedToken string
+	// FeedTokenHash is the hash (HashToken) of the secret in the personal
+	// iCalendar feed's URL, "" while the person has made none. The token
+	// itself is shown once, when it is made (PersonService.SetFeedHash).
+	FeedTokenHash string
 }
 
 // Confirmed reports whether the person confirmed their email address.
@@ -201,15 +202,20 @@ type PersonService interface {
 	PersonByEmail(ctx context.Context, email string) (*Person, error)
 	// PersonByHandle finds a person by handle, or ENOTFOUND.
 	PersonByHandle(ctx context.Context, handle string) (*Person, error)
-	// PersonByFeedToken finds the owner of a personal feed, or ENOTFOUND.
-	PersonByFeedToken(ctx context.Context, token string) (*Person, error)
+	// PersonByFeedHash finds the owner of the personal feed whose token
+	// has this hash, or ENOTFOUND.
+	PersonByFeedHash(ctx context.Context, hash string) (*Person, error)
+	// SetFeedHash gives the person a new personal feed token (its hash);
+	// the old one stops working. ENOTFOUND when the person is gone.
+	SetFeedHash(ctx context.Context, personID int64, hash string) error
 	// PeopleByRole lists everyone with a role (the partner organisations
 	// for the staff), by name; at most MaxPageSize.
 	PeopleByRole(ctx context.Context, role string) ([]*Person, error)
 	// CreatePerson fails with ECONFLICT when the email or handle is taken.
 	CreatePerson(ctx context.Context, p *Person) error
-	// UpdatePerson validates and saves every field but ID and CreatedAt;
-	// ECONFLICT when the email or handle is taken, ENOTFOUND when gone. A
+	// UpdatePerson validates and saves every field but ID, CreatedAt and
+	// FeedTokenHash; ECONFLICT when the email or handle is taken, ENOTFOUND
+	// when gone. A
 	// resident's changed display name or discoverability queues an
 	// ActorUpdateJob in the same transaction.
 	UpdatePerson(ctx context.Context, p *Person) error

@@ -111,6 +111,43 @@ func (db *DB) migrateUpTo(ctx context.Context, upTo int) error {
 // transaction, what SQL cannot.
 var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
 	16: writeMarkdownSources,
+	17: hashFeedTokens,
+}
+
+// readTexts reads a query's (id, text) rows, all of them first: a
+// transaction's connection runs one statement at a time.
+func readTexts(ctx context.Context, tx *sql.Tx, query string) (map[int64]string, error) {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	texts := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, err
+		}
+		texts[id] = text
+	}
+	return texts, rows.Err()
+}
+
+// hashFeedTokens replaces each personal feed token with its hash
+// (vestiging.HashToken), which SQLite cannot compute in SQL; the addresses
+// people subscribed to keep working.
+func hashFeedTokens(ctx context.Context, tx *sql.Tx) error {
+	tokens, err := readTexts(ctx, tx, `SELECT id, feed_token_hash FROM people WHERE feed_token_hash IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("hash feed tokens: %w", err)
+	}
+	for id, token := range tokens {
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET feed_token_hash = $1 WHERE id = $2`, vestiging.HashToken(token), id); err != nil {
+			return fmt.Errorf("hash feed token of person %d: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // writeMarkdownSources gives the text written here before Markdown its
@@ -124,23 +161,8 @@ func writeMarkdownSources(ctx context.Context, tx *sql.Tx) error {
 		{"replies", "content", "content_source", "person_id IS NOT NULL"},
 		{"library", "description", "description_source", "1 = 1"},
 	} {
-		// Read all first: a transaction's connection runs one statement at a time.
-		rows, err := tx.QueryContext(ctx, `SELECT id, `+t.html+` FROM `+t.table+` WHERE `+t.local+` AND `+t.html+` <> ''`)
+		texts, err := readTexts(ctx, tx, `SELECT id, `+t.html+` FROM `+t.table+` WHERE `+t.local+` AND `+t.html+` <> ''`)
 		if err != nil {
-			return fmt.Errorf("markdown sources of %s: %w", t.table, err)
-		}
-		texts := map[int64]string{}
-		for rows.Next() {
-			var id int64
-			var h string
-			if err := rows.Scan(&id, &h); err != nil {
-				rows.Close()
-				return fmt.Errorf("markdown sources of %s: %w", t.table, err)
-			}
-			texts[id] = h
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return fmt.Errorf("markdown sources of %s: %w", t.table, err)
 		}
 		for id, h := range texts {

@@ -11,13 +11,13 @@ import (
 )
 
 const personColumns = `p.id, p.email, p.display_name, p.password_hash, p.role, p.created_at,
-	COALESCE(p.handle, ''), p.discoverable, p.confirmed_at, COALESCE(p.feed_token, '')`
+	COALESCE(p.handle, ''), p.discoverable, p.confirmed_at, COALESCE(p.feed_token_hash, '')`
 
 func scanPerson(row scanner) (*vestiging.Person, error) {
 	p := &vestiging.Person{}
 	var confirmed time.Time
 	if err := row.Scan(&p.ID, &p.Email, &p.DisplayName, &p.PasswordHash, &p.Role, scanTime(&p.CreatedAt),
-		&p.Handle, &p.Discoverable, scanNullTime(&confirmed), &p.FeedToken); err != nil {
+		&p.Handle, &p.Discoverable, scanNullTime(&confirmed), &p.FeedTokenHash); err != nil {
 		return nil, err
 	}
 	if !confirmed.IsZero() {
@@ -77,12 +77,25 @@ func (db *DB) PeopleByRole(ctx context.Context, role string) ([]*vestiging.Perso
 	return people, nil
 }
 
-// PersonByFeedToken finds the owner of a personal feed.
-func (db *DB) PersonByFeedToken(ctx context.Context, token string) (*vestiging.Person, error) {
-	if token == "" {
+// PersonByFeedHash finds the owner of a personal feed by its token's hash.
+func (db *DB) PersonByFeedHash(ctx context.Context, hash string) (*vestiging.Person, error) {
+	if hash == "" {
 		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "Unknown feed.")
 	}
-	return db.personWhere(ctx, "person by feed token", "Unknown feed.", `p.feed_token = $1`, token)
+	return db.personWhere(ctx, "person by feed token", "Unknown feed.", `p.feed_token_hash = $1`, hash)
+}
+
+// SetFeedHash replaces a person's feed token (its hash).
+func (db *DB) SetFeedHash(ctx context.Context, personID int64, hash string) error {
+	if hash == "" {
+		return vestiging.Errorf(vestiging.EINVALID, "A feed token is required.")
+	}
+	var id int64
+	err := db.db.QueryRowContext(ctx, `UPDATE people SET feed_token_hash = $2 WHERE id = $1 RETURNING id`, personID, hash).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("set feed token of person %d: %w", personID, notFound(db.mapError(err), "Person not found."))
+	}
+	return nil
 }
 
 // handleTaken is the conflict of a handle someone else has.
@@ -112,13 +125,10 @@ func personWriteError(err error) error {
 }
 
 // CreatePerson validates and stores a person; a taken email or handle is
-// ECONFLICT. An empty FeedToken gets a random one.
+// ECONFLICT. They have no personal feed until they make one (SetFeedHash).
 func (db *DB) CreatePerson(ctx context.Context, p *vestiging.Person) error {
 	if err := p.Validate(); err != nil {
 		return err
-	}
-	if p.FeedToken == "" {
-		p.FeedToken, _ = vestiging.NewToken()
 	}
 	now := db.now()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -126,10 +136,10 @@ func (db *DB) CreatePerson(ctx context.Context, p *vestiging.Person) error {
 			return err
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO people (email, display_name, password_hash, role, created_at,
-			handle, discoverable, confirmed_at, feed_token)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			handle, discoverable, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			p.Email, p.DisplayName, p.PasswordHash, p.Role, db.dialect.timeArg(now),
-			nullString(p.Handle), p.Discoverable, db.nullTimePtr(p.ConfirmedAt), p.FeedToken).Scan(&p.ID)
+			nullString(p.Handle), p.Discoverable, db.nullTimePtr(p.ConfirmedAt)).Scan(&p.ID)
 		return personWriteError(db.mapError(err))
 	})
 	if err != nil {
@@ -152,9 +162,6 @@ func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if p.FeedToken == "" {
-		p.FeedToken, _ = vestiging.NewToken()
-	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.checkHandle(ctx, tx, p); err != nil {
 			return err
@@ -168,9 +175,9 @@ func (db *DB) UpdatePerson(ctx context.Context, p *vestiging.Person) error {
 			return notFound(db.mapError(err), "Person not found.")
 		}
 		err = tx.QueryRowContext(ctx, `UPDATE people SET email = $2, display_name = $3, password_hash = $4, role = $5,
-			handle = $6, discoverable = $7, confirmed_at = $8, feed_token = $9 WHERE id = $1 RETURNING created_at`,
+			handle = $6, discoverable = $7, confirmed_at = $8 WHERE id = $1 RETURNING created_at, COALESCE(feed_token_hash, '')`,
 			p.ID, p.Email, p.DisplayName, p.PasswordHash, p.Role, nullString(p.Handle), p.Discoverable,
-			db.nullTimePtr(p.ConfirmedAt), p.FeedToken).Scan(scanTime(&p.CreatedAt))
+			db.nullTimePtr(p.ConfirmedAt)).Scan(scanTime(&p.CreatedAt), &p.FeedTokenHash)
 		if err != nil {
 			return notFound(personWriteError(db.mapError(err)), "Person not found.")
 		}

@@ -165,6 +165,11 @@ func TestBrowserResident(t *testing.T) {
 		t.Fatalf("open the feed page: %v", err)
 	}
 	waitForPath(t, tab, `^/account/feed$`)
+	// The address is shown once, after making it.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`main form[action="/account/feed"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`main a[href^='http'][href$='.ics']`))); err != nil {
+		t.Fatalf("make the feed address: %v\n%s", err, textOf(t, tab))
+	}
 	feedURL, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector("main a[href^='http'][href$='.ics']").href`))
 	if err != nil {
 		t.Fatalf("feed link: %v", err)

@@ -101,7 +101,7 @@ func (s *Server) themeICS(w http.ResponseWriter, r *http.Request) {
 // personalICS serves a resident's "my agenda" at their secret address:
 // this library's events and those of the libraries they follow, with the
 // agenda's filters. The address is the only key, so any calendar app can
-// poll it; a new address (revokeFeed) makes this one answer 404.
+// poll it; a new address (renewFeed) makes this one answer 404.
 func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
 	filter, ok := s.feedFilter(w, r)
 	if !ok {
@@ -113,7 +113,7 @@ func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	me, err := s.svc.PersonByFeedToken(ctx, token)
+	me, err := s.svc.PersonByFeedHash(ctx, vestiging.HashToken(token))
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("personal feed: %w", err))
 		return
@@ -131,35 +131,32 @@ func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
 }
 
 type accountFeedData struct {
-	URL     string
+	Has     bool         // the person has an address; the store keeps only its hash
+	URL     string       // the address, only right after it was made
 	Webcal  template.URL // webcal://…: calendar apps subscribe on a click
-	Revoked bool
 }
 
-// accountFeed shows the resident their personal feed's address.
+// accountFeed shows the resident whether they have a personal feed. Its
+// address is shown only when it is made (renewFeed): the store keeps only a
+// hash of the token, as it does of sessions.
 func (s *Server) accountFeed(w http.ResponseWriter, r *http.Request) {
 	me := personFrom(r.Context())
-	u := s.baseURL.JoinPath("feeds", me.FeedToken+".ics")
-	webcal := *u
-	webcal.Scheme = "webcal"
-	data := accountFeedData{URL: u.String(), Webcal: template.URL(webcal.String()), Revoked: r.URL.Query().Get("revoked") != ""}
-	s.render(w, r, http.StatusOK, "account_feed", s.newPage(r, data))
+	s.render(w, r, http.StatusOK, "account_feed", s.newPage(r, accountFeedData{Has: me.FeedTokenHash != ""}))
 }
 
-// revokeFeed gives the resident a new feed address; the old one stops working.
-func (s *Server) revokeFeed(w http.ResponseWriter, r *http.Request) {
+// renewFeed gives the resident a new feed address and shows it this once;
+// the old one stops working.
+func (s *Server) renewFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	me, err := s.svc.Person(ctx, personFrom(ctx).ID)
-	if err != nil {
-		s.fail(w, r, fmt.Errorf("revoke feed: %w", err))
+	token, hash := vestiging.NewToken()
+	if err := s.svc.SetFeedHash(ctx, personFrom(ctx).ID, hash); err != nil {
+		s.fail(w, r, fmt.Errorf("renew feed: %w", err))
 		return
 	}
-	me.FeedToken = "" // the store makes a new random one
-	if err := s.svc.UpdatePerson(ctx, me); err != nil {
-		s.fail(w, r, fmt.Errorf("revoke feed: %w", err))
-		return
-	}
-	http.Redirect(w, r, "/account/feed?revoked=1", http.StatusSeeOther)
+	u := s.baseURL.JoinPath("feeds", token+".ics")
+	webcal := *u
+	webcal.Scheme = "webcal"
+	s.render(w, r, http.StatusOK, "account_feed", s.newPage(r, accountFeedData{Has: true, URL: u.String(), Webcal: template.URL(webcal.String())}))
 }
 
 // serveICS writes the events of filter as an iCalendar feed named after
@@ -382,5 +379,5 @@ func (s *Server) feedRoutes(r chi.Router) {
 	r.Get("/embed/agenda", s.embedAgenda)
 	r.Get("/feeds/{token}.ics", s.personalICS)
 	r.With(s.requireAccount).Get("/account/feed", s.accountFeed)
-	r.With(s.requireAccount).Post("/account/feed", s.revokeFeed)
+	r.With(s.requireAccount).Post("/account/feed", s.renewFeed)
 }

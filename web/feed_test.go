@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -263,6 +264,23 @@ func BenchmarkICSFeed(b *testing.B) {
 	}
 }
 
+// makeFeed presses the button on the account's feed page and returns the
+// address the answer shows, once.
+func makeFeed(t *testing.T, e *env, c *http.Client) string {
+	t.Helper()
+	res := e.post(c, "/account/feed", nil)
+	wantStatus(t, res, http.StatusOK)
+	if got := res.Header.Get("Cache-Control"); !strings.Contains(got, "no-store") {
+		t.Errorf("cache control of the new address: %q, want no-store", got)
+	}
+	m := regexp.MustCompile(`value="` + regexp.QuoteMeta(e.srv.URL) + `(/feeds/[A-Za-z0-9_-]{43}\.ics)"`).FindStringSubmatch(res.Body)
+	if m == nil {
+		t.Fatalf("no feed address on the page:\n%s", res.Body)
+	}
+	wantContains(t, res, `href="webcal://`, "maar één keer")
+	return m[1]
+}
+
 func TestPersonalFeed(t *testing.T) {
 	e := newFedEnv(t)
 	ctx := t.Context()
@@ -278,7 +296,14 @@ func TestPersonalFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.client()
-	feed := "/feeds/" + me.FeedToken + ".ics"
+	resident := e.client()
+	wantStatus(t, e.post(resident, "/login", url.Values{"email": {me.Email}, "password": {"correct horse battery"}}), http.StatusSeeOther)
+	// The address is shown once, when it is made.
+	res := e.get(resident, "/account/feed")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res, "Maak mijn adres", `action="/account/feed"`)
+	wantNotContains(t, res, "/feeds/")
+	feed := makeFeed(t, e, resident)
 
 	t.Run("OK", func(t *testing.T) {
 		res := e.get(c, feed)
@@ -291,24 +316,27 @@ func TestPersonalFeed(t *testing.T) {
 			t.Errorf("got %s, want Hier and Daar", titlesOf(m))
 		}
 	})
-	t.Run("Revoke", func(t *testing.T) {
-		resident := e.client()
-		wantStatus(t, e.post(resident, "/login", url.Values{"email": {me.Email}, "password": {"correct horse battery"}}), http.StatusSeeOther)
-		res := e.get(resident, "/account/feed")
-		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, e.srv.URL+feed, `href="webcal://`, `action="/account/feed"`)
-		res = e.post(resident, "/account/feed", nil)
-		wantStatus(t, res, http.StatusSeeOther)
-		wantStatus(t, e.get(c, feed), http.StatusNotFound)
+	t.Run("HashOnly", func(t *testing.T) {
+		token := strings.TrimSuffix(strings.TrimPrefix(feed, "/feeds/"), ".ics")
+		var n int
+		if err := e.db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM people WHERE feed_token_hash = $1`, token).Scan(&n); err != nil || n != 0 {
+			t.Errorf("the database holds the token in the clear (%d rows, %v)", n, err)
+		}
 		fresh, err := e.db.Person(ctx, me.ID)
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || fresh.FeedTokenHash != vestiging.HashToken(token) {
+			t.Errorf("stored %q, %v; want the token's hash", fresh.FeedTokenHash, err)
 		}
-		if fresh.FeedToken == me.FeedToken || fresh.FeedToken == "" {
-			t.Fatalf("token not renewed: %q", fresh.FeedToken)
+		res := e.get(resident, "/account/feed")
+		wantContains(t, res, "Maak een nieuw adres")
+		wantNotContains(t, res, token)
+	})
+	t.Run("Renew", func(t *testing.T) {
+		renewed := makeFeed(t, e, resident)
+		if renewed == feed {
+			t.Fatalf("address not renewed: %s", renewed)
 		}
-		wantStatus(t, e.get(c, "/feeds/"+fresh.FeedToken+".ics"), http.StatusOK)
-		wantContains(t, e.get(resident, "/account/feed?revoked=1"), e.srv.URL+"/feeds/"+fresh.FeedToken+".ics")
+		wantStatus(t, e.get(c, feed), http.StatusNotFound)
+		wantStatus(t, e.get(c, renewed), http.StatusOK)
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		for _, path := range []string{"/feeds/x.ics", "/feeds/" + strings.Repeat("a", 43) + ".ics", "/feeds/.ics"} {

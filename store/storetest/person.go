@@ -160,15 +160,15 @@ func testResidents(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("OK", func(t *testing.T) {
 		db := open(t)
 		staff := person(t, db, "balie@example.nl", "Balie")
-		if staff.Handle != "" || staff.Discoverable || staff.ConfirmedAt != nil || len(staff.FeedToken) < 40 {
-			t.Errorf("staff after create: %+v, want no handle, not discoverable, unconfirmed, a feed token", staff)
+		if staff.Handle != "" || staff.Discoverable || staff.ConfirmedAt != nil || staff.FeedTokenHash != "" {
+			t.Errorf("staff after create: %+v, want no handle, not discoverable, unconfirmed, no feed", staff)
 		}
 		anna := &vestiging.Person{Email: "anna@example.nl", DisplayName: "Anna", PasswordHash: "x", Handle: " @Anna_1"}
 		if err := db.CreatePerson(t.Context(), anna); err != nil {
 			t.Fatalf("create: %v", err)
 		}
-		if anna.Handle != "anna_1" || anna.FeedToken == staff.FeedToken {
-			t.Errorf("after create: handle %q, feed token %q (staff's %q)", anna.Handle, anna.FeedToken, staff.FeedToken)
+		if anna.Handle != "anna_1" {
+			t.Errorf("after create: handle %q", anna.Handle)
 		}
 		for _, handle := range []string{"anna_1", "@ANNA_1"} {
 			got, err := db.PersonByHandle(t.Context(), handle)
@@ -177,29 +177,43 @@ func testResidents(t *testing.T, open func(t *testing.T) *store.DB) {
 			}
 			same(t, "person by handle", got, anna)
 		}
-		got, err := db.PersonByFeedToken(t.Context(), anna.FeedToken)
+		_, old := vestiging.NewToken()
+		if err := db.SetFeedHash(t.Context(), anna.ID, old); err != nil {
+			t.Fatalf("set feed: %v", err)
+		}
+		anna.FeedTokenHash = old
+		got, err := db.PersonByFeedHash(t.Context(), old)
 		if err != nil {
 			t.Fatalf("by feed token: %v", err)
 		}
 		same(t, "person by feed token", got, anna)
 
+		// An update keeps the feed, whatever the person it is given holds.
 		confirmed := time.Now().UTC().Truncate(time.Microsecond)
-		old := anna.FeedToken
 		anna.Email, anna.DisplayName, anna.Handle, anna.Discoverable = "anna@voorbeeld.nl", "Anna J.", "anna", true
-		anna.ConfirmedAt, anna.FeedToken, anna.PasswordHash = &confirmed, "", "y"
+		anna.ConfirmedAt, anna.FeedTokenHash, anna.PasswordHash = &confirmed, "", "y"
 		if err := db.UpdatePerson(t.Context(), anna); err != nil {
 			t.Fatalf("update: %v", err)
 		}
-		if anna.FeedToken == "" || anna.FeedToken == old {
-			t.Errorf("feed token after update: %q, want a new one", anna.FeedToken)
+		if anna.FeedTokenHash != old {
+			t.Errorf("feed token after update: %q, want %q", anna.FeedTokenHash, old)
 		}
 		got, err = db.Person(t.Context(), anna.ID)
 		if err != nil {
 			t.Fatalf("person: %v", err)
 		}
 		same(t, "updated person", got, anna)
-		_, err = db.PersonByFeedToken(t.Context(), old)
+
+		// A new token: the old one finds no one.
+		_, renewed := vestiging.NewToken()
+		if err := db.SetFeedHash(t.Context(), anna.ID, renewed); err != nil {
+			t.Fatalf("renew feed: %v", err)
+		}
+		_, err = db.PersonByFeedHash(t.Context(), old)
 		wantCode(t, err, vestiging.ENOTFOUND)
+		if got, err = db.PersonByFeedHash(t.Context(), renewed); err != nil || got.ID != anna.ID {
+			t.Errorf("by renewed feed token: %v, %v", got, err)
+		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		db := open(t)
@@ -208,8 +222,9 @@ func testResidents(t *testing.T, open func(t *testing.T) *store.DB) {
 			_, err := db.PersonByHandle(t.Context(), handle)
 			wantCode(t, err, vestiging.ENOTFOUND)
 		}
-		_, err := db.PersonByFeedToken(t.Context(), "")
+		_, err := db.PersonByFeedHash(t.Context(), "")
 		wantCode(t, err, vestiging.ENOTFOUND)
+		wantCode(t, db.SetFeedHash(t.Context(), 999, vestiging.HashToken("x")), vestiging.ENOTFOUND)
 		wantCode(t, db.UpdatePerson(t.Context(), &vestiging.Person{ID: 999, Email: "x@example.nl", PasswordHash: "x"}), vestiging.ENOTFOUND)
 		wantCode(t, db.DeletePerson(t.Context(), 999), vestiging.ENOTFOUND)
 	})
