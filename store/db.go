@@ -56,6 +56,7 @@ type DB struct {
 	tombstonesPruned  atomic.Int64 // when DeleteRemoteObject last forgot old tombstones
 	idempotencyPruned atomic.Int64 // when SaveIdempotentResponse last forgot old keys
 	deliveriesPruned  atomic.Int64 // when RecordWebhookAttempt last forgot old deliveries
+	ratesPruned       atomic.Int64 // when a rate counter last forgot old windows
 }
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.

@@ -15,3 +15,8 @@ func TestConformance(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) *store.DB { return storetest.Postgres(t) })
 	})
 }
+
+func TestRateCounts(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { storetest.RateCounts(t, storetest.SQLiteClock) })
+	t.Run("postgres", func(t *testing.T) { storetest.RateCounts(t, storetest.PostgresClock) })
+}

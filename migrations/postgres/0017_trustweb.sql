@@ -3,3 +3,16 @@
 -- existing feed addresses keep working.
 ALTER TABLE people RENAME COLUMN feed_token TO feed_token_hash;
 
+-- Rate limits counted where every process sees them: requests per key
+-- (a limit's name and whom it counts) and window. A window is read for
+-- two of its lengths, as the current and then the previous one; after
+-- expires_at it is deleted.
+CREATE TABLE rate_counts (
+	key          TEXT NOT NULL,
+	window_start TIMESTAMPTZ NOT NULL,
+	expires_at   TIMESTAMPTZ NOT NULL,
+	requests     BIGINT NOT NULL,
+	PRIMARY KEY (key, window_start)
+);
+
+CREATE INDEX rate_counts_expires ON rate_counts (expires_at);
