@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-chi/httprate"
-
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
@@ -741,30 +739,43 @@ func TestInboxBlockedActor(t *testing.T) {
 	})
 }
 
+// TestInboxPostLimit: replies and reports are limited per remote actor,
+// with one budget across the processes sharing a database (here two
+// Federators, each with its own inbox).
 func TestInboxPostLimit(t *testing.T) {
-	db := storetest.SQLite(t)
-	env := newInEnv(t, db, nil)
-	env.f.in.posts = httprate.NewRateLimiter(2, time.Hour)
-	p := newInPeer(t, "mastodon", 0)
-	other := newInPeer(t, "ander", 1)
-	reply := func(from *inPeer, n int) []byte {
-		return from.activity("Create", fmt.Sprintf("/statuses/%d/activity", n), from.note(fmt.Sprintf("/statuses/%d", n), env.base.String()+"/events/1", "<p>Hoi</p>"))
-	}
-	for i, want := range []int{http.StatusAccepted, http.StatusAccepted, http.StatusTooManyRequests} {
-		if got := p.post(t, env.inbox, reply(p, i)); got != want {
-			t.Errorf("reply %d: status %d, want %d", i+1, got, want)
-		}
-	}
-	flag, _ := json.Marshal(map[string]any{"id": p.id("/flags/1"), "type": "Flag", "actor": p.actor, "object": ActorID(env.base)})
-	if got, want := p.post(t, env.inbox, flag), http.StatusTooManyRequests; got != want {
-		t.Errorf("flag: status %d, want %d", got, want)
-	}
-	// Follows and events are not limited, nor is anyone else.
-	if got, want := p.post(t, env.inbox, p.activity("Follow", "/follows/1", ActorID(env.base))), http.StatusAccepted; got != want {
-		t.Errorf("follow: status %d, want %d", got, want)
-	}
-	if got, want := other.post(t, env.inbox, reply(other, 1)), http.StatusAccepted; got != want {
-		t.Errorf("another actor: status %d, want %d", got, want)
+	for _, backend := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{"sqlite", storetest.SQLite}, {"postgres", storetest.Postgres}} {
+		t.Run(backend.name, func(t *testing.T) {
+			db := backend.open(t)
+			env, second := newInEnv(t, db, nil), newInEnv(t, db, nil)
+			for _, e := range []*inEnv{env, second} {
+				e.f.in.posts = postLimiter(2, time.Hour, db, e.f.log)
+			}
+			p := newInPeer(t, "mastodon", 0)
+			other := newInPeer(t, "ander", 1)
+			reply := func(from *inPeer, n int) []byte {
+				return from.activity("Create", fmt.Sprintf("/statuses/%d/activity", n), from.note(fmt.Sprintf("/statuses/%d", n), env.base.String()+"/events/1", "<p>Hoi</p>"))
+			}
+			for i, want := range []int{http.StatusAccepted, http.StatusAccepted, http.StatusTooManyRequests} {
+				inbox := []string{env.inbox, second.inbox}[i%2]
+				if got := p.post(t, inbox, reply(p, i)); got != want {
+					t.Errorf("reply %d to %s: status %d, want %d", i+1, inbox, got, want)
+				}
+			}
+			flag, _ := json.Marshal(map[string]any{"id": p.id("/flags/1"), "type": "Flag", "actor": p.actor, "object": ActorID(env.base)})
+			if got, want := p.post(t, second.inbox, flag), http.StatusTooManyRequests; got != want {
+				t.Errorf("flag: status %d, want %d", got, want)
+			}
+			// Follows and events are not limited, nor is anyone else.
+			if got, want := p.post(t, env.inbox, p.activity("Follow", "/follows/1", ActorID(env.base))), http.StatusAccepted; got != want {
+				t.Errorf("follow: status %d, want %d", got, want)
+			}
+			if got, want := other.post(t, env.inbox, reply(other, 1)), http.StatusAccepted; got != want {
+				t.Errorf("another actor: status %d, want %d", got, want)
+			}
+		})
 	}
 }
 
