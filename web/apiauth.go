@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/httprate"
-
 	"github.com/vestiging/vestiging"
 )
 
@@ -96,13 +94,9 @@ func (s *Server) scope(scope string) func(http.Handler) http.Handler {
 // tokenLimit limits each token to apiTokenRequests a minute; requests
 // without a token are the public's, read-only and cached.
 func (s *Server) tokenLimit() func(http.Handler) http.Handler {
-	limit := httprate.Limit(apiTokenRequests, time.Minute,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
-			return fmt.Sprint("token:", tokenFrom(r.Context()).ID), nil
-		}),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.apiError(w, r, vestiging.Errorf(vestiging.ETOOMANY, "Too many requests with this API token. Please wait a minute and try again."))
-		}))
+	limit := s.limit("api-token", apiTokenRequests, time.Minute, func(r *http.Request) (string, error) {
+		return fmt.Sprint("token:", tokenFrom(r.Context()).ID), nil
+	}, "Too many requests with this API token. Please wait a minute and try again.", s.apiError)
 	return func(next http.Handler) http.Handler {
 		limited := limit(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
 
 	"github.com/vestiging/vestiging"
 )
@@ -25,9 +24,9 @@ const (
 // communityRoutes adds the residents' offers, responses, replies and the
 // moderation pages.
 func (s *Server) communityRoutes(r chi.Router) {
-	offerLimit := s.perResident(offersPerHour, time.Hour)
-	respondLimit := s.perResident(responsesPerHour, time.Hour)
-	replyLimit := s.perResident(repliesPerHour, time.Hour)
+	offerLimit := s.perResident("offers", offersPerHour)
+	respondLimit := s.perResident("responses", responsesPerHour)
+	replyLimit := s.perResident("replies", repliesPerHour)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAccount)
@@ -80,16 +79,10 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "profile", s.newPage(r, data))
 }
 
-// perResident limits a route per signed-in person (it runs after
-// requireAccount), wherever they connect from.
-func (s *Server) perResident(n int, window time.Duration) func(http.Handler) http.Handler {
-	return httprate.Limit(n, window,
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
-			return strconv.FormatInt(personFrom(r.Context()).ID, 10), nil
-		}),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.errorPage(w, r, http.StatusTooManyRequests, "You have posted a lot in a short time. Please wait a while and try again.")
-		}))
+// perResident limits a route to n an hour per signed-in person (it runs
+// after requireAccount), wherever they connect from.
+func (s *Server) perResident(name string, n int) func(http.Handler) http.Handler {
+	return s.limit(name, n, time.Hour, visitor, "You have posted a lot in a short time. Please wait a while and try again.", s.fail)
 }
 
 // mayPost reports whether the signed-in person may act towards others

@@ -131,9 +131,9 @@ func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
 }
 
 type accountFeedData struct {
-	Has     bool         // the person has an address; the store keeps only its hash
-	URL     string       // the address, only right after it was made
-	Webcal  template.URL // webcal://…: calendar apps subscribe on a click
+	Has    bool         // the person has an address; the store keeps only its hash
+	URL    string       // the address, only right after it was made
+	Webcal template.URL // webcal://…: calendar apps subscribe on a click
 }
 
 // accountFeed shows the resident whether they have a personal feed. Its

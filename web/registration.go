@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/vestiging/vestiging"
@@ -26,11 +25,11 @@ import (
 
 // registrationRoutes adds sign-up, cancel and the staff attendee pages.
 func (s *Server) registrationRoutes(r chi.Router) {
+	// A guest sign-up sends a mail: as limited as the account sign-up.
+	guestLimit := s.limit("guest-signup", 10, time.Minute, visitor, tooManyAttempts, s.fail)
 	for _, kind := range []string{"/events", "/courses"} {
 		r.Post(kind+"/{id}/register", s.register)
-		// A guest sign-up sends a mail: as limited as the account sign-up.
-		r.With(httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))).
-			Post(kind+"/{id}/register/guest", s.registerGuest)
+		r.With(guestLimit).Post(kind+"/{id}/register/guest", s.registerGuest)
 	}
 	// Links from mails: GET shows a button, POST acts, because mail
 	// scanners follow every link they see.

@@ -202,13 +202,12 @@ func New(cfg Config) *Server {
 	}
 
 	r.Get("/login", s.loginForm)
-	r.With(httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))).
-		Post("/login", s.login)
+	r.With(s.limit("login", 10, time.Minute, visitor, tooManyAttempts, s.fail)).Post("/login", s.login)
 	r.Post("/logout", s.logout)
 
 	// Sign-up and the password mail cost a hash and a mail each: as
 	// limited as sign-in, so nobody floods an inbox from here.
-	mailLimit := httprate.LimitBy(10, time.Minute, clientIP, httprate.WithLimitHandler(s.tooManyRequests))
+	mailLimit := s.limit("mail", 10, time.Minute, visitor, tooManyAttempts, s.fail)
 	r.Get("/signup", s.signupForm)
 	r.With(mailLimit).Post("/signup", s.signup)
 	r.Get("/confirm", s.confirmPage)
@@ -220,11 +219,12 @@ func New(cfg Config) *Server {
 	account := r.With(s.requireAccount)
 	account.Get("/account", s.accountPage)
 	account.Post("/account", s.updateAccount)
-	account.Post("/account/password", s.changePassword)
+	checkLimit := s.limit("password-check", passwordChecks, passwordCheckWindow, visitor, tooManyChecks, s.fail)
+	account.With(checkLimit).Post("/account/password", s.changePassword)
 	account.With(mailLimit).Post("/account/confirm", s.resendConfirmation)
 	account.Get("/account/export", s.exportAccount)
 	account.Get("/account/delete", s.deleteAccountForm)
-	account.Post("/account/delete", s.deleteAccount)
+	account.With(checkLimit).Post("/account/delete", s.deleteAccount)
 
 	r.Route("/staff", func(r chi.Router) {
 		r.Use(s.requireStaff)
@@ -363,18 +363,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
-// clientIP keys the login rate limit by the visitor's address: the peer's,
-// or the one a trusted proxy forwarded (see forwarded).
+// clientIP is the visitor's address, which keys the rate limits of those
+// not signed in: the peer's, or the one a trusted proxy forwarded (see
+// forwarded).
 func clientIP(r *http.Request) (string, error) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	return httprate.CanonicalizeIP(host), nil
-}
-
-func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request) {
-	s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts. Please wait a minute and try again.")
 }
 
 // limitBody caps every request body, forms with a file at the upload
