@@ -110,6 +110,19 @@ func TestTwoProcesses(t *testing.T) {
 		t.Fatalf("signed in on the first process, the second answers %d (to %q)", status, loc)
 	}
 
+	// Rate limits: one budget for both. The password mail allows 10 a
+	// minute from one address; the 11th is refused by either process.
+	for i := range 12 {
+		res, err := http.PostForm(procs[i%2].url+"/password/forgot", url.Values{"email": {"x@aalten.test"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if refused := res.StatusCode == http.StatusTooManyRequests; refused != (i >= 10) {
+			t.Errorf("password mail %d through process %d: status %d", i+1, i%2+1, res.StatusCode)
+		}
+	}
+
 	// Jobs: an event published through the second process (the form
 	// came from the first) reaches every follower once.
 	start := time.Now().Add(96 * time.Hour).Truncate(time.Hour).In(amsterdam(t))
