@@ -62,11 +62,12 @@ type CopySink interface {
 }
 
 // notCopied are the tables a copy leaves alone: the target's migrations
-// make its own schema_migrations, River's queue is copied as jobs, and the
+// make its own schema_migrations, River's queue is copied as jobs, the
 // target's triggers fill its own search index (events_fts and, on SQLite,
-// the tables behind it).
+// the tables behind it), and rate counts (visitors' addresses, minutes
+// old) have no use elsewhere and no place in a backup.
 func notCopied(table string) bool {
-	return table == "schema_migrations" || strings.HasPrefix(table, "river_") || strings.HasPrefix(table, "events_fts")
+	return table == "schema_migrations" || table == "rate_counts" || strings.HasPrefix(table, "river_") || strings.HasPrefix(table, "events_fts")
 }
 
 // copyTables returns the tables to copy, each after the tables it

@@ -213,6 +213,11 @@ func TestBackupRestore(t *testing.T) {
 				src = storetest.SQLite(t)
 			}
 			seedCopy(t, src)
+			rates := src.RateCounter("login")
+			rates.Config(10, time.Minute)
+			if err := rates.Increment("ip:192.0.2.1", time.Now().Truncate(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
 			dst := emptyDB(t, tt.to)
 			if err := restoreInto(dst, backupOf(t, src), store.ImportOptions{BaseURL: copyBase}); err != nil {
 				t.Fatal(err)
@@ -234,6 +239,11 @@ func TestBackupRestore(t *testing.T) {
 				if len(want.tables[table]) < 2 {
 					t.Errorf("the seed left %s empty", table)
 				}
+			}
+			// Rate counts hold visitors' addresses and stay out of backups.
+			var counts int
+			if err := dst.SQL().QueryRowContext(ctx, `SELECT count(*) FROM rate_counts`).Scan(&counts); err != nil || counts != 0 {
+				t.Errorf("rate counts restored: %d, %v", counts, err)
 			}
 			// The search index is not copied but built by the target.
 			found, n, err := dst.FindEvents(ctx, vestiging.EventFilter{Query: "Voorleesontbijt Lichtenvoorde"})
