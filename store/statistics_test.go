@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,5 +263,81 @@ func same(t *testing.T, what string, got, want any) {
 		g, _ := json.Marshal(got)
 		w, _ := json.Marshal(want)
 		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
+	}
+}
+
+// BenchmarkStatistics reads a year's statistics of 2,000 activities with
+// 100,000 registrations between them, and 10,000 followers.
+//
+//	go test -run '^$' -bench BenchmarkStatistics ./store/
+func BenchmarkStatistics(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db *store.DB) {
+		start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+		storetest.SeedEvents(b, db, 2_000, start) // one every two hours: Jan to mid-June
+		seedRegistrations(b, db, 100_000)
+		storetest.SeedFollowers(b, db, 10_000, 1_000, func(i int) string { return fmt.Sprintf("https://host%d.example/inbox", i) })
+		f := vestiging.StatisticsFilter{From: start.AddDate(0, 0, -1), To: start.AddDate(1, 0, 0), Location: time.UTC}
+		for b.Loop() {
+			st, err := db.Statistics(b.Context(), f)
+			if err != nil || st.Total.Activities != 2_000 || st.Total.SignUps == 0 {
+				b.Fatalf("statistics: %+v, %v", st, err)
+			}
+		}
+	})
+}
+
+// seedRegistrations spreads n registrations over the events, in every
+// state and origin, some checked in and some given a place from the
+// waitlist, inserted in one transaction.
+func seedRegistrations(tb testing.TB, db *store.DB, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z") // read as a time by both (see seedPeople)
+	var events []int64
+	rows, err := db.SQL().QueryContext(ctx, `SELECT id FROM events ORDER BY id`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			tb.Fatal(err)
+		}
+		events = append(events, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		tb.Fatal(err)
+	}
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	states := []string{vestiging.RegistrationConfirmed, vestiging.RegistrationConfirmed, vestiging.RegistrationConfirmed,
+		vestiging.RegistrationWaitlisted, vestiging.RegistrationCancelled, vestiging.RegistrationRejected}
+	origins := []string{vestiging.OriginResident, vestiging.OriginResident, vestiging.OriginGuest, vestiging.OriginRemote}
+	for from := 0; from < n; from += 500 {
+		var values []string
+		var args []any
+		for i := from; i < min(from+500, n); i++ {
+			var checked, promoted any
+			state := states[i%len(states)]
+			if state == vestiging.RegistrationConfirmed && i%3 == 0 {
+				checked = now
+			}
+			if i%7 == 0 {
+				promoted = now
+			}
+			p := len(args)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7))
+			args = append(args, events[i%len(events)], state, origins[i%len(origins)], checked, promoted, now, now)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (event_id, state, origin, checked_in_at, promoted_at,
+			created_at, updated_at) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
 	}
 }
