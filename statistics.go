@@ -86,7 +86,7 @@ func (f StatisticsFilter) Months() ([]time.Time, error) {
 	var out []time.Time
 	for ; m.Before(f.To); m = m.AddDate(0, 1, 0) {
 		if len(out) == MaxStatisticsMonths {
-			return nil, Errorf(EINVALID, "Choose a period of at most %d months.", MaxStatisticsMonths)
+			return nil, Errorf(EINVALID, "Choose a period of at most three years.")
 		}
 		out = append(out, m)
 	}
