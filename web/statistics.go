@@ -152,11 +152,11 @@ func (s *Server) statisticsPage(w http.ResponseWriter, r *http.Request) {
 	attended := chartSeries{Name: t("Attended"), Class: "bar-dark", Value: func(r statsRow) int { return r.Attended }}
 	for i := range sections {
 		sections[i].Chart = newBarChart(sections[i].ID+"-chart",
-			fmt.Sprintf(t("Chart of sign-ups and attendance %s; the figures are in the table beside it."), lower(sections[i].Title)),
+			fmt.Sprintf(t("Chart of sign-ups and attendance %s; the figures are in the table below it."), lower(sections[i].Title)),
 			sections[i].Rows, signUps, attended)
 	}
 	network := statsSection{ID: "network", Title: t("Reach in the network"), Rows: sections[0].Rows}
-	network.Chart = newBarChart("network-chart", t("Chart of followers and their servers per month; the figures are in the table beside it."),
+	network.Chart = newBarChart("network-chart", t("Chart of followers and their servers per month; the figures are in the table below it."),
 		network.Rows,
 		chartSeries{Name: t("Followers"), Class: "bar-light", Value: func(r statsRow) int { return r.Network.Followers }},
 		chartSeries{Name: t("Servers"), Class: "bar-dark", Value: func(r statsRow) int { return r.Network.Servers }})

@@ -45,8 +45,8 @@ func TestStatisticsPage(t *testing.T) {
 			`<div><dt>Activiteiten</dt><dd>1</dd></div>`, `<div><dt>Aanmeldingen</dt><dd>2</dd></div>`,
 			`<div><dt>Aanwezig</dt><dd>1</dd></div>`,
 			`<svg viewBox="0 0 720`, `role="img" aria-labelledby="months-chart-title"`,
-			"Grafiek van aanmeldingen en aanwezigheid per maand; de cijfers staan in de tabel ernaast.",
-			`<caption id="months-caption">Per maand</caption>`,
+			"Grafiek van aanmeldingen en aanwezigheid per maand; de cijfers staan in de tabel eronder.",
+			`<caption id="months-caption" class="visually-hidden">Per maand</caption>`,
 			`<tr><th scope="row">maart 2026</th><td>1</td><td>2</td><td>1</td><td>0</td><td>0</td><td>2</td><td>0</td><td>0</td></tr>`,
 			`<th scope="row">Leesplezier</th>`, `<th scope="row">Bibliotheek Taalcafé</th>`,
 			`href="/staff/statistics.xlsx?from=2026-01-01&amp;to=2026-12-31"`)
