@@ -64,6 +64,27 @@ type Registration struct {
 	Event  *Event // the event, on reads that list a person's registrations
 }
 
+// Where people who sign up come from, as the statistics count them.
+const (
+	OriginResident = "resident" // a resident of this instance (PersonID)
+	OriginGuest    = "guest"    // a guest without an account (GuestEmail)
+	OriginRemote   = "remote"   // a resident of another library (ActorID, a federated Join)
+)
+
+// Origin says where the person who signed up comes from; the store keeps
+// it apart, as anonymisation clears PersonID, ActorID and GuestEmail.
+func (r *Registration) Origin() string {
+	switch {
+	case r.PersonID != 0:
+		return OriginResident
+	case r.ActorID != 0:
+		return OriginRemote
+	case r.GuestEmail != "":
+		return OriginGuest
+	}
+	return ""
+}
+
 // Holds reports whether the registration counts against the capacity.
 func (r *Registration) Holds() bool { return r.State == RegistrationConfirmed }
 

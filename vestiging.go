@@ -38,6 +38,7 @@ type Services interface {
 	APIService
 	WebhookService
 	RateService
+	StatisticsService
 	// InsertJob queues background work, such as a MailJob.
 	InsertJob(ctx context.Context, args JobArgs) error
 	Ping(ctx context.Context) error

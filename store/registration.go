@@ -199,9 +199,10 @@ func (db *DB) insertRegistration(ctx context.Context, tx *sql.Tx, r *vestiging.R
 	}
 	t := db.dialect.timeArg
 	err := tx.QueryRowContext(ctx, `INSERT INTO registrations (event_id, person_id, actor_id, guest_name, guest_email, state,
-		join_iri, cancel_token_hash, waitlisted_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		join_iri, cancel_token_hash, waitlisted_at, created_at, updated_at, origin)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		RETURNING id`, r.EventID, nullID(r.PersonID), nullID(r.ActorID), r.GuestName, r.GuestEmail, r.State,
-		nullString(r.JoinIRI), nullString(r.CancelTokenHash), db.nullTimePtr(r.WaitlistedAt), t(now), t(now)).Scan(&r.ID)
+		nullString(r.JoinIRI), nullString(r.CancelTokenHash), db.nullTimePtr(r.WaitlistedAt), t(now), t(now), r.Origin()).Scan(&r.ID)
 	if err != nil {
 		err = refine(db.mapError(err), vestiging.ECONFLICT, "You are already signed up for this activity.", nil)
 		return refine(err, vestiging.EINVALID, "The person or actor signing up does not exist.", nil)
@@ -310,8 +311,15 @@ func (db *DB) setState(ctx context.Context, tx *sql.Tx, r *vestiging.Registratio
 	if state == vestiging.RegistrationWaitlisted && r.State != state {
 		r.WaitlistedAt = &now // the back of the line
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE registrations SET state = $2, waitlisted_at = $3, updated_at = $4 WHERE id = $1`,
-		r.ID, state, db.nullTimePtr(r.WaitlistedAt), db.dialect.timeArg(now))
+	// A place given from the waitlist, by promotion or by staff, is
+	// counted in the statistics even after the registration is cancelled.
+	var promoted any
+	if r.State == vestiging.RegistrationWaitlisted && state == vestiging.RegistrationConfirmed {
+		promoted = db.dialect.timeArg(now)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE registrations SET state = $2, waitlisted_at = $3, updated_at = $4,
+		promoted_at = COALESCE($5, promoted_at) WHERE id = $1`,
+		r.ID, state, db.nullTimePtr(r.WaitlistedAt), db.dialect.timeArg(now), promoted)
 	if err != nil {
 		return db.mapError(err)
 	}

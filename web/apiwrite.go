@@ -38,6 +38,8 @@ func (s *Server) apiWriteRoutes(r chi.Router) {
 	offers.Get("/offers", s.apiOffers)
 	offers.Post("/offers/{id}/approve", s.idempotent(s.apiModerateOffer(vestiging.OfferApproved)))
 	offers.Post("/offers/{id}/reject", s.idempotent(s.apiModerateOffer(vestiging.OfferRejected)))
+
+	r.With(s.scope(vestiging.ScopeStatsRead)).Get("/statistics", s.apiStatistics)
 }
 
 // apiFields names the domain's field errors as the JSON names them.

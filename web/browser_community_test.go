@@ -159,7 +159,8 @@ func TestAxeCommunity(t *testing.T) {
 		{"anna@example.nl", []string{"/offers", "/offers/new", fmt.Sprintf("/offers/%d", o.ID), "/account/offers",
 			fmt.Sprintf("/account/offers/%d/edit", pending.ID), "/account/messages", fmt.Sprintf("/account/messages/%d", m.ID),
 			fmt.Sprintf("/events/%d", ev.ID), "/users/" + anna.Handle}},
-		{"staff@example.org", []string{"/staff/moderation", "/staff/audit", "/staff/partners", "/staff/people", fmt.Sprintf("/events/%d", ev.ID)}},
+		{"staff@example.org", []string{"/staff/moderation", "/staff/audit", "/staff/partners", "/staff/people", "/staff/statistics",
+			"/staff/statistics?from=2026-01-01&to=2026-06-30&lang=en", "/staff/statistics?to=gisteren", fmt.Sprintf("/events/%d", ev.ID)}},
 		{"partner@example.org", []string{"/partner/events/new"}},
 	} {
 		tab := newTab()

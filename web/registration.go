@@ -599,16 +599,24 @@ func (s *Server) attendeesCSV(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeAttendeesCSV writes e's attendee list, for the staff page and the
-// API alike, as CSV that Excel opens as columns in a Dutch setting: a BOM
-// so it reads UTF-8, and ";" between cells, as Excel expects where the
-// comma is the decimal sign. Cells that a spreadsheet would run as a
-// formula are prefixed with ' (CSV injection: a guest may call themselves
-// "=HYPERLINK(…)").
+// API alike (writeCSV).
 func (s *Server) writeAttendeesCSV(w http.ResponseWriter, r *http.Request, e *vestiging.Event) error {
 	rows, err := s.attendeeTable(r, e)
 	if err != nil {
 		return err
 	}
+	if err := s.writeCSV(w, fmt.Sprintf("attendees-%d.csv", e.ID), rows); err != nil {
+		return fmt.Errorf("attendees csv of event %d: %w", e.ID, err)
+	}
+	return nil
+}
+
+// writeCSV sends rows as a CSV file named name that Excel opens as
+// columns in a Dutch setting: a BOM so it reads UTF-8, and ";" between
+// cells, as Excel expects where the comma is the decimal sign. Cells that a
+// spreadsheet would run as a formula are prefixed with ' (CSV injection: a
+// guest may call themselves "=HYPERLINK(…)").
+func (s *Server) writeCSV(w http.ResponseWriter, name string, rows [][]string) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
@@ -619,15 +627,15 @@ func (s *Server) writeAttendeesCSV(w http.ResponseWriter, r *http.Request, e *ve
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("attendees csv of event %d: %w", e.ID, err)
+		return err
 	}
-	s.download(w, "text/csv; charset=utf-8", fmt.Sprintf("attendees-%d.csv", e.ID), buf.Bytes())
+	s.download(w, "text/csv; charset=utf-8", name, buf.Bytes())
 	return nil
 }
 
 // attendeesXLSX exports the list as an Excel workbook (excelize): real
 // columns whatever the spreadsheet's language, the headings bold and the
-// top row frozen. Cells are written as text, so none runs as a formula.
+// top row frozen.
 func (s *Server) attendeesXLSX(w http.ResponseWriter, r *http.Request) {
 	e, err := s.staffOpenEvent(r)
 	var rows [][]string
@@ -638,7 +646,7 @@ func (s *Server) attendeesXLSX(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := workbook(s.locales.T(langFrom(r.Context()), "Attendees"), rows)
+	data, err := workbook(s.locales.T(langFrom(r.Context()), "Attendees"), textCells(rows))
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("attendees xlsx of event %d: %w", e.ID, err))
 		return
@@ -646,8 +654,21 @@ func (s *Server) attendeesXLSX(w http.ResponseWriter, r *http.Request) {
 	s.download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fmt.Sprintf("attendees-%d.xlsx", e.ID), data)
 }
 
-// workbook writes rows, headings first, as one sheet named sheet.
-func workbook(sheet string, rows [][]string) ([]byte, error) {
+// textCells is rows for workbook, every cell text.
+func textCells(rows [][]string) [][]any {
+	out := make([][]any, len(rows))
+	for i, row := range rows {
+		out[i] = make([]any, len(row))
+		for j, v := range row {
+			out[i][j] = v
+		}
+	}
+	return out
+}
+
+// workbook writes rows, headings first, as one sheet named sheet: strings
+// as text (never run as a formula), numbers as numbers.
+func workbook(sheet string, rows [][]any) ([]byte, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	if err := x.SetSheetName("Sheet1", sheet); err != nil {

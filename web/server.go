@@ -257,6 +257,9 @@ func New(cfg Config) *Server {
 		r.Post("/themes", s.createTheme)
 		s.placeRoutes(r)
 		r.Get("/feeds", s.staffFeeds)
+		r.Get("/statistics", s.statisticsPage)
+		r.Get("/statistics.csv", s.statisticsCSV)
+		r.Get("/statistics.xlsx", s.statisticsXLSX)
 		if s.network != nil && s.fed != nil {
 			r.Get("/network", s.networkPage)
 			r.Post("/network/follow", s.follow)
