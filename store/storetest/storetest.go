@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
 	t.Run("ProgrammeAudit", func(t *testing.T) { testProgrammeAudit(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
+	t.Run("Questions", func(t *testing.T) { testQuestions(t, open) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
 	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
