@@ -144,6 +144,11 @@ func readAPIEvent(in *apiEventJSON, e *vestiging.Event, v vestiging.Validation) 
 		}
 		e.Sessions = append(e.Sessions, session)
 	}
+	e.Questions = nil
+	for _, q := range in.Questions {
+		e.Questions = append(e.Questions, &vestiging.Question{ID: q.ID, Kind: q.Kind, Label: q.Label, Options: q.Options,
+			Required: q.Required})
+	}
 	// Through the API an event is a draft, published or cancelled: a
 	// partner's proposal waits in the moderation queue, not here.
 	switch e.Status {
@@ -272,6 +277,9 @@ func (s *Server) apiUpdateEvent(w http.ResponseWriter, r *http.Request) {
 	if _, ok := sent["sessions"]; ok {
 		in.Sessions = nil // replaced whole, not merged item by item
 	}
+	if _, ok := sent["questions"]; ok {
+		in.Questions = nil
+	}
 	// The single forms of the lists, sent alone, replace them.
 	if _, ok := sent["themes"]; !ok {
 		if _, single := sent["theme"]; single {
@@ -331,11 +339,23 @@ type apiRegistrationJSON struct {
 	CheckedInAt      *string `json:"checked_in_at"`
 	CreatedAt        string  `json:"created_at"`
 	UpdatedAt        string  `json:"updated_at"`
+	// Answers to the event's questions, in their order; the open ones
+	// are left out.
+	Answers []apiAnswer `json:"answers"`
+}
+
+type apiAnswer struct {
+	QuestionID int64  `json:"question_id"`
+	Question   string `json:"question"`
+	Answer     string `json:"answer"`
 }
 
 func registrationJSON(reg *vestiging.Registration, position int) apiRegistrationJSON {
 	out := apiRegistrationJSON{ID: reg.ID, State: reg.State, Name: reg.Name, Email: reg.Email, Guest: reg.GuestEmail != "",
-		CreatedAt: apiTime(reg.CreatedAt, time.UTC), UpdatedAt: apiTime(reg.UpdatedAt, time.UTC)}
+		CreatedAt: apiTime(reg.CreatedAt, time.UTC), UpdatedAt: apiTime(reg.UpdatedAt, time.UTC), Answers: []apiAnswer{}}
+	for _, a := range reg.Answers {
+		out.Answers = append(out.Answers, apiAnswer{QuestionID: a.QuestionID, Question: a.Question, Answer: a.Value})
+	}
 	if reg.Actor != nil {
 		out.Handle = reg.Actor.Handle()
 	}

@@ -388,11 +388,14 @@ func TestAPIUpdateEvent(t *testing.T) {
 
 func TestAPIRegistrations(t *testing.T) {
 	e := newEnv(t)
-	ev := e.openEvent("Taalcafé", 1)
+	ev := e.openEvent("Taalcafé", 1, func(ev *vestiging.Event) {
+		ev.Questions = []*vestiging.Question{{Kind: vestiging.QuestionChoice, Label: "Welk niveau?", Options: []string{"A1", "A2"}}}
+	})
 	anna, _ := e.registrant("anna@example.nl")
 	bert, _ := e.registrant("bert@example.nl")
+	answers := map[*vestiging.Person][]vestiging.Answer{anna: {{QuestionID: ev.Questions[0].ID, Value: "A2"}}}
 	for _, p := range []*vestiging.Person{anna, bert} {
-		if err := e.db.Register(t.Context(), &vestiging.Registration{EventID: ev.ID, PersonID: p.ID}); err != nil {
+		if err := e.db.Register(t.Context(), &vestiging.Registration{EventID: ev.ID, PersonID: p.ID, Answers: answers[p]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -408,6 +411,11 @@ func TestAPIRegistrations(t *testing.T) {
 	if first.Email != "anna@example.nl" || first.State != vestiging.RegistrationConfirmed || second.WaitlistPosition == nil || *second.WaitlistPosition != 1 {
 		t.Errorf("registrations %+v", list.Registrations)
 	}
+	storetest.Same(t, "answers", [][]apiAnswer{first.Answers, second.Answers},
+		[][]apiAnswer{{{QuestionID: ev.Questions[0].ID, Question: "Welk niveau?", Answer: "A2"}}, {}})
+	event := apiJSON[apiEventJSON](t, e.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/events/%d", ev.ID), "", ""))
+	storetest.Same(t, "questions", event.Questions, []apiQuestion{{ID: ev.Questions[0].ID, Kind: vestiging.QuestionChoice, Label: "Welk niveau?",
+		Options: []string{"A1", "A2"}}})
 	wantStatus(t, e.apiDo(http.MethodGet, path, writer, ""), http.StatusForbidden)
 
 	csv := e.apiDo(http.MethodGet, path+".csv", reader, "", "Accept-Language", "en")

@@ -67,6 +67,12 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
+// Same is same for the other packages' tests.
+func Same(t *testing.T, what string, got, want any) {
+	t.Helper()
+	same(t, what, got, want)
+}
+
 // same fails the test unless got and want encode to the same JSON, which
 // compares nested branches and sessions by value and times as instants
 // (both must be in UTC, as the store returns them).
