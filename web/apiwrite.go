@@ -59,6 +59,11 @@ func apiInvalid(err error) error {
 		if n, ok := apiFields[k]; ok {
 			k = n
 		}
+		// A question's row (q0_label) is its place in the list.
+		if row, name, ok := strings.Cut(strings.TrimPrefix(k, "q"), "_"); ok && strings.HasPrefix(k, "q") && row != "" &&
+			strings.Trim(row, "0123456789") == "" {
+			k = fmt.Sprintf("questions[%s].%s", row, name)
+		}
 		out[k] = v
 	}
 	return &vestiging.Error{Code: vestiging.EINVALID, Message: vestiging.ErrorMessage(err), Fields: out, Err: err}

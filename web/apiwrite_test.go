@@ -364,6 +364,25 @@ func TestAPIUpdateEvent(t *testing.T) {
 			t.Errorf("a refused patch changed the title to %q", stored.Title)
 		}
 	})
+	t.Run("Questions", func(t *testing.T) {
+		res := e.apiDo(http.MethodPatch, path, token, `{"questions": [{"kind": "text", "label": "Leeftijd?", "required": true},
+			{"kind": "choice", "label": "Niveau?", "options": ["A1"]}]}`, "Accept-Language", "en")
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		if fields := apiJSON[apiErrorJSON](t, res).Error.Fields; fields["questions[1].options"] != "Give from 2 to 10 options, one per line." {
+			t.Errorf("fields %v", fields)
+		}
+		res = e.apiDo(http.MethodPatch, path, token, `{"questions": [{"kind": "text", "label": "Leeftijd?", "required": true}]}`)
+		wantStatus(t, res, http.StatusOK)
+		got := apiJSON[apiEventJSON](t, res).Questions
+		if len(got) != 1 || got[0].ID == 0 || !got[0].Required {
+			t.Fatalf("questions %+v", got)
+		}
+		// A patch of something else keeps them, with their ids.
+		res = e.apiDo(http.MethodPatch, path, token, `{"title": "Taalcafé Noord"}`)
+		if again := apiJSON[apiEventJSON](t, res).Questions; len(again) != 1 || again[0].ID != got[0].ID {
+			t.Errorf("questions after another patch %+v, want %+v", again, got)
+		}
+	})
 	t.Run("PublishAndCancel", func(t *testing.T) {
 		res := e.apiDo(http.MethodPost, path+"/publish", token, "", "Idempotency-Key", "publish-1")
 		wantStatus(t, res, http.StatusOK)
