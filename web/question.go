@@ -136,3 +136,15 @@ func answerText(t func(string) string, q *vestiging.Question, answers []vestigin
 	}
 	return ""
 }
+
+// answerLines are reg's answers to e's questions, one "question: answer"
+// a line, for a mail.
+func answerLines(t func(string) string, e *vestiging.Event, reg *vestiging.Registration) string {
+	var lines []string
+	for _, q := range e.Questions {
+		if a := answerText(t, q, reg.Answers); a != "" {
+			lines = append(lines, q.Label+": "+a)
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -154,6 +154,19 @@ func TestSignUpQuestions(t *testing.T) {
 			res = e.get(staff, fmt.Sprintf("/staff/events/%d/attendees.csv", ev.ID))
 			wantContains(t, res, "Aanwezig;Hoe oud is je kind?;Welke groep?\r\n", ";4;Peuters\r\n", ";'=5;\r\n")
 		})
+		t.Run("Mail", func(t *testing.T) {
+			// The first mail repeats the answers; later ones do not.
+			s := e.srv.Config.Handler.(*Server)
+			reg := e.registrations(ev.ID)[0]
+			m, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: vestiging.NoticeConfirmed})
+			if err != nil || !strings.Contains(m.Text, "Je antwoorden:\nHoe oud is je kind?: 4\nWelke groep?: Peuters\n") {
+				t.Errorf("confirmation mail (%v):\n%s", err, m.Text)
+			}
+			m, err = s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: vestiging.NoticeReminder})
+			if err != nil || strings.Contains(m.Text, "antwoorden") {
+				t.Errorf("reminder (%v):\n%s", err, m.Text)
+			}
+		})
 		t.Run("Export", func(t *testing.T) {
 			var got accountExport
 			if err := json.Unmarshal([]byte(e.get(ac, "/account/export").Body), &got); err != nil {
