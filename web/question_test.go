@@ -167,6 +167,9 @@ func TestSignUpQuestions(t *testing.T) {
 				t.Errorf("reminder (%v):\n%s", err, m.Text)
 			}
 		})
+		t.Run("Mine", func(t *testing.T) {
+			wantContains(t, e.get(ac, "/account/registrations"), "<dt>Welke groep?</dt><dd>Peuters</dd>")
+		})
 		t.Run("Export", func(t *testing.T) {
 			var got accountExport
 			if err := json.Unmarshal([]byte(e.get(ac, "/account/export").Body), &got); err != nil {
