@@ -198,8 +198,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	token, _ := vestiging.NewToken()
 	reg := &vestiging.Registration{EventID: e.ID, PersonID: me.ID, CancelToken: token, Answers: readAnswers(f, e)}
 	f.AddDomain(answerErrors(e, reg.Answers))
-	err = nil
-	if f.Valid() {
+	if f.Valid() { // err is nil here: publicEvent's was handled
 		err = s.svc.Register(ctx, reg)
 		if fields := vestiging.FieldErrors(err); vestiging.ErrorCode(err) == vestiging.EINVALID && fields != nil {
 			f.AddDomain(fields)
