@@ -86,8 +86,11 @@ type Event struct {
 	CancelReason string
 	UID          string // iCalendar UID for imported events; unique when set
 	Sessions     []*Session
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Questions are asked on sign-up, in order (at most MaxQuestions);
+	// local events only.
+	Questions []*Question
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// PublishedAt is when a local event was first made public (published
 	// or cancelled), kept through later changes; zero until then. It is
 	// the ActivityPub "published", so a draft published later is not
@@ -232,7 +235,9 @@ func (e *Event) Validate() error {
 	if e.Remote() {
 		checkURL(v, "iri", &e.IRI)
 		checkURL(v, "url", &e.URL)
+		e.Questions = nil // another library asks its own
 	}
+	validateQuestions(v, e.Questions)
 	if !e.Remote() {
 		validatePlace(v, e.BranchID, e.PlaceID, e.Place)
 	}
@@ -476,7 +481,9 @@ type EventService interface {
 	// the total, counted up to Offset+MaxCount+1 (see CountCapped).
 	FindEvents(ctx context.Context, f EventFilter) ([]*Event, int, error)
 	CreateEvent(ctx context.Context, e *Event) error
-	// UpdateEvent replaces the event's fields and, for courses, its sessions.
+	// UpdateEvent replaces the event's fields, its questions (a question
+	// kept by its ID keeps its answers; one left out loses them) and, for
+	// courses, its sessions.
 	UpdateEvent(ctx context.Context, e *Event) error
 	// CreateSeries stores the series and every occurrence of first, in one transaction.
 	CreateSeries(ctx context.Context, s *Series, first *Event) ([]*Event, error)

@@ -53,6 +53,9 @@ type Registration struct {
 	// sets for local people and guests: the store keeps only its hash and
 	// hands the token to the first RegistrationMailJob. Never stored.
 	CancelToken string
+	// Answers to the event's questions, in their order; Register checks
+	// and stores them, reads fill them (with each question's label).
+	Answers []Answer
 
 	// Filled on read.
 	Name  string // the person's, actor's or guest's name
@@ -153,7 +156,9 @@ type RegistrationService interface {
 	// registration of the same person, actor or guest address is ECONFLICT.
 	// A guest starts pending (no place until confirmed); anyone else gets a
 	// place if one is free, else the waitlist, else (NoWaitlist) rejected,
-	// which is stored too so the actor's Reject is sent. r.ID and r.State
+	// which is stored too so the actor's Reject is sent. r.Answers are
+	// checked against the event's questions (CheckAnswers: a required one
+	// left open is EINVALID) and stored with it. r.ID and r.State
 	// are filled. Capacity is never exceeded, also under concurrent calls
 	// from several processes.
 	Register(ctx context.Context, r *Registration) error
@@ -186,7 +191,7 @@ type RegistrationService interface {
 	// by event start, each with Event filled.
 	Registrations(ctx context.Context, f RegistrationFilter) ([]*Registration, int, error)
 	// AnonymizeRegistrations removes who signed up (person, actor, guest
-	// name and address, tokens) from registrations of events that ended
+	// name and address, tokens, answers) from registrations of events that ended
 	// before before, keeping states and counts; it returns how many.
 	AnonymizeRegistrations(ctx context.Context, before time.Time) (int, error)
 }

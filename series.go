@@ -80,6 +80,7 @@ func (s *Series) Occurrences(first *Event) []*Event {
 		e.ID = 0
 		e.UID = ""
 		e.Sessions = nil
+		e.Questions = cloneQuestions(first.Questions)
 		e.StartsAt = t.UTC()
 		e.EndsAt = t.Add(duration).UTC()
 		out = append(out, &e)

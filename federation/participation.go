@@ -71,7 +71,9 @@ func answerType(state string) string {
 
 // onJoin registers a remote actor for one of our events; the store queues
 // the answer. An unknown event, or one the store refuses (past, without
-// sign-up here, closed), gets Reject at once and nothing is stored. A
+// sign-up here, closed), gets Reject at once and nothing is stored; so
+// does an event with a required question, whose Reject says why and links
+// the page where the questions are asked. A
 // second Join by the same actor is answered with the state the first one
 // has, and changes nothing.
 func (f *Federator) onJoin(ctx context.Context, a *Activity, actor *vestiging.Actor, body []byte) error {
@@ -92,6 +94,11 @@ func (f *Federator) onJoin(ctx context.Context, a *Activity, actor *vestiging.Ac
 	if a.ID == "" {
 		return refuse(vestiging.Errorf(vestiging.EINVALID, "A Join without an id cannot be answered later."))
 	}
+	if e.RequiresAnswers() {
+		// A Join carries no answers: the questions are asked on the page.
+		f.log.Info("inbox: Join rejected", "actor", a.Actor, "object", a.Object().ID, "reason", "questions to answer")
+		return f.answerAs(ctx, 0, ActorID(f.cfg.BaseURL), "Reject", a.ID, actor, body, questionsReason(EventID(f.cfg.BaseURL, e), e.Title))
+	}
 	err = f.cfg.Services.Register(ctx, &vestiging.Registration{EventID: e.ID, ActorID: actor.ID, JoinIRI: a.ID})
 	switch vestiging.ErrorCode(err) {
 	case "":
@@ -107,6 +114,19 @@ func (f *Federator) onJoin(ctx context.Context, a *Activity, actor *vestiging.Ac
 		return refuse(err)
 	}
 	return fmt.Errorf("join of event %d: %w", e.ID, err)
+}
+
+// questionsReason says, in a Reject, why a Join is refused when the
+// activity asks questions that must be answered, and where to sign up: its
+// page. Mastodon and GoToSocial show summary as the visible line.
+func questionsReason(link, title string) map[string]any {
+	line := fmt.Sprintf("Voor %s stellen we bij het aanmelden een paar vragen. Meld je aan op de pagina van de activiteit: %s", title, link)
+	return map[string]any{
+		"summary": line,
+		"content": fmt.Sprintf(`<p>Voor %s stellen we bij het aanmelden een paar vragen. Meld je aan op <a href="%s">de pagina van de activiteit</a>.</p>`,
+			html.EscapeString(title), html.EscapeString(link)),
+		"url": link,
+	}
 }
 
 // answerAgain answers a Join of an actor already signed up for e with the

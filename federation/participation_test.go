@@ -249,6 +249,36 @@ func testJoinRefused(t *testing.T, db *store.DB) {
 			}
 		})
 	}
+	t.Run("ErrQuestions", func(t *testing.T) {
+		// A required question cannot be answered by a Join: Reject, with the
+		// reason and the page where it is asked; an optional one is no bar.
+		asks := openEvent(t, env, 0, 72*time.Hour, func(e *vestiging.Event) {
+			e.Questions = []*vestiging.Question{{Kind: vestiging.QuestionText, Label: "Hoe oud is je kind?", Required: true}}
+		})
+		optional := openEvent(t, env, 0, 72*time.Hour, func(e *vestiging.Event) {
+			e.Questions = []*vestiging.Question{{Kind: vestiging.QuestionText, Label: "Hoe oud is je kind?"}}
+		})
+		jobs := env.jobs(t, "")
+		env.deliver(t, p, p.activity("Join", "/joins/questions", EventID(env.base, asks)))
+		sent := env.sent(t)[p.inbox]
+		answerOf(t, env, sent, "Reject", p, p.id("/joins/questions"))
+		page := EventID(env.base, asks)
+		for _, k := range []string{"summary", "content"} {
+			if got, _ := sent[0][k].(string); !strings.Contains(got, page) || !strings.Contains(got, "vragen") {
+				t.Errorf("Reject's %s %q, want the reason and %s", k, got, page)
+			}
+		}
+		if got := env.registrations(t, asks.ID); len(got) != 0 {
+			t.Errorf("registrations %v, want none", got)
+		}
+		if n := env.jobs(t, ""); n != jobs {
+			t.Errorf("%d jobs queued, want the %d before", n, jobs)
+		}
+		env.deliver(t, p, p.activity("Join", "/joins/optional", EventID(env.base, optional)))
+		if got := env.registrations(t, optional.ID); got[p.actor] != vestiging.RegistrationConfirmed {
+			t.Errorf("registrations %v, want %s with a place", got, p.actor)
+		}
+	})
 	t.Run("LeaveWithoutJoin", func(t *testing.T) {
 		open := openEvent(t, env, 0, 72*time.Hour, nil)
 		jobs := env.jobs(t, "")

@@ -172,26 +172,31 @@ func (f *Federator) onFollow(ctx context.Context, a *Activity, actor *vestiging.
 // received, to its actor's inbox. Its id derives from what it answers, so
 // a retried job saves and sends it once.
 func (f *Federator) answer(ctx context.Context, typ, objectID string, to *vestiging.Actor, body []byte) error {
-	return f.answerAs(ctx, 0, ActorID(f.cfg.BaseURL), typ, objectID, to, body)
+	return f.answerAs(ctx, 0, ActorID(f.cfg.BaseURL), typ, objectID, to, body, nil)
 }
 
 // answerAs is answer in the name of actorID: the library (personID 0) or
-// a resident.
-func (f *Federator) answerAs(ctx context.Context, personID int64, actorID, typ, objectID string, to *vestiging.Actor, body []byte) error {
+// a resident; extra adds properties to the answer (a Reject's reason).
+func (f *Federator) answerAs(ctx context.Context, personID int64, actorID, typ, objectID string, to *vestiging.Actor, body []byte,
+	extra map[string]any) error {
 	var object map[string]any
 	if err := json.Unmarshal(body, &object); err != nil {
 		return &permanentError{err}
 	}
 	delete(object, "@context")
 	iri := f.answerIRI(typ, objectID)
-	b, err := json.Marshal(map[string]any{
+	answer := map[string]any{
 		"@context": ActivityStreamsContext,
 		"id":       iri,
 		"type":     typ,
 		"actor":    actorID,
 		"object":   object,
 		"to":       []string{to.IRI},
-	})
+	}
+	for k, v := range extra {
+		answer[k] = v
+	}
+	b, err := json.Marshal(answer)
 	if err != nil {
 		return err
 	}

@@ -261,7 +261,7 @@ func (f *Federator) onPersonFollow(ctx context.Context, a *Activity, actor *vest
 	if err := f.cfg.Federation.AddPersonFollower(ctx, p.ID, actor.ID, a.ID); err != nil {
 		return err
 	}
-	return f.answerAs(ctx, p.ID, PersonActorID(f.cfg.BaseURL, p.Handle), "Accept", a.ID, actor, body)
+	return f.answerAs(ctx, p.ID, PersonActorID(f.cfg.BaseURL, p.Handle), "Accept", a.ID, actor, body, nil)
 }
 
 // onPersonUnfollow ends a follow of a resident.

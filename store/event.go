@@ -322,6 +322,9 @@ func (db *DB) fillEvents(ctx context.Context, q querier, events []*vestiging.Eve
 	if err := db.loadSessions(ctx, q, events); err != nil {
 		return err
 	}
+	if err := db.loadQuestions(ctx, q, events); err != nil {
+		return err
+	}
 	branches, err := db.branches(ctx, q)
 	if err != nil {
 		return err
@@ -632,6 +635,9 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	if err := db.writeLabels(ctx, tx, e, false); err != nil {
 		return err
 	}
+	if err := db.writeQuestions(ctx, tx, e); err != nil {
+		return err
+	}
 	return db.insertSessions(ctx, tx, e)
 }
 
@@ -678,6 +684,9 @@ func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 		return err
 	}
 	if err := db.writeLabels(ctx, tx, e, true); err != nil {
+		return err
+	}
+	if err := db.writeQuestions(ctx, tx, e); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_sessions WHERE event_id = $1`, e.ID); err != nil {
@@ -813,7 +822,11 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 	if err := db.loadSessions(ctx, tx, []*vestiging.Event{old}); err != nil {
 		return false, false, err
 	}
-	e.ID, e.CreatedAt = old.ID, old.CreatedAt
+	// A calendar has no questions: those staff added here stay.
+	if err := db.loadQuestions(ctx, tx, []*vestiging.Event{old}); err != nil {
+		return false, false, err
+	}
+	e.ID, e.CreatedAt, e.Questions = old.ID, old.CreatedAt, old.Questions
 	// A place the calendar names is stored (or found) first, so an
 	// unchanged event compares equal.
 	if err := db.storePlaces(ctx, tx, e); err != nil {

@@ -234,6 +234,10 @@ func (db *DB) DeletePerson(ctx context.Context, id int64) error {
 		if author.Handle != "" {
 			jobs = append(jobs, vestiging.PersonDeletedJob{PersonID: id, Handle: author.Handle, At: now, Left: elsewhere, Posted: len(jobs) > 0})
 		}
+		// Their answers go with them; the registrations stay for the counts.
+		if _, err := tx.ExecContext(ctx, eraseAnswersSQL+`r.person_id = $1)`, id); err != nil {
+			return db.mapError(err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = $1`, id); err != nil {
 			return db.mapError(err)
 		}

@@ -144,6 +144,9 @@ func (db *DB) Register(ctx context.Context, r *vestiging.Registration) error {
 		if err := db.insertRegistration(ctx, tx, r, now); err != nil {
 			return err
 		}
+		if err := db.insertAnswers(ctx, tx, r); err != nil {
+			return err
+		}
 		// The first mail carries the link's token.
 		jobs := []vestiging.JobArgs{noticeJob(r, notice, r.CancelToken)}
 		if e.remote {
@@ -659,7 +662,10 @@ func (db *DB) registrations(ctx context.Context, q querier, where, order string,
 		return nil, db.mapError(err)
 	}
 	rows.Close()
-	return out, db.loadRegistrationActors(ctx, q, out)
+	if err := db.loadRegistrationActors(ctx, q, out); err != nil {
+		return nil, err
+	}
+	return out, db.loadAnswers(ctx, q, out)
 }
 
 // loadRegistrationActors sets Actor where ActorID is set, in one query.
@@ -778,12 +784,16 @@ func (db *DB) loadRegistrationEvents(ctx context.Context, regs []*vestiging.Regi
 	return nil
 }
 
-// AnonymizeRegistrations removes who signed up from registrations of
-// events that ended before before; states and counts stay.
+// AnonymizeRegistrations removes who signed up, and their answers, from
+// registrations of events that ended before before; states and counts stay.
 func (db *DB) AnonymizeRegistrations(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		t := db.dialect.timeArg
+		if _, err := tx.ExecContext(ctx, eraseAnswersSQL+`r.anonymized_at IS NULL
+			AND r.event_id IN (SELECT id FROM events WHERE ends_at < $1))`, t(before)); err != nil {
+			return db.mapError(err)
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE registrations SET person_id = NULL, actor_id = NULL, guest_name = '',
 			guest_email = '', join_iri = NULL, cancel_token_hash = NULL, anonymized_at = $2, updated_at = $2
 			WHERE anonymized_at IS NULL AND event_id IN (SELECT id FROM events WHERE ends_at < $1)`, t(before), t(db.now()))

@@ -133,6 +133,7 @@ type apiEventJSON struct {
 	Image        *apiImage       `json:"image"`
 	Registration apiRegistration `json:"registration"`
 	Sessions     []apiSession    `json:"sessions"`
+	Questions    []apiQuestion   `json:"questions"`
 	Library      apiLibraryRef   `json:"library"`
 	URL          string          `json:"url"`
 	OriginalURL  string          `json:"original_url"`
@@ -177,6 +178,16 @@ type apiRegistration struct {
 	Mode     string `json:"mode"`
 	URL      string `json:"url"`
 	Capacity int    `json:"capacity"`
+}
+
+// apiQuestion is a question asked on sign-up; its id keeps its answers
+// when an event is written back with it.
+type apiQuestion struct {
+	ID       int64    `json:"id"`
+	Kind     string   `json:"kind"`
+	Label    string   `json:"label"`
+	Options  []string `json:"options"`
+	Required bool     `json:"required"`
 }
 
 type apiSession struct {
@@ -269,6 +280,7 @@ func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
 		Online: e.Online(), OnlineURL: e.OnlineURL, Place: placeJSON(e.Venue(), e.BranchID, e.PlaceID),
 		Registration: apiRegistration{Mode: e.RegistrationMode, URL: e.RegistrationURL, Capacity: e.Capacity},
 		Sessions:     []apiSession{},
+		Questions:    []apiQuestion{},
 		Library:      c.self,
 		URL:          s.baseURL.JoinPath(eventPath(e)).String(),
 		OriginalURL:  ical.PageURL(s.baseURL, e),
@@ -289,6 +301,10 @@ func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
 	for _, ss := range e.Sessions {
 		out.Sessions = append(out.Sessions, apiSession{StartsAt: apiTime(ss.StartsAt, loc), EndsAt: apiTime(ss.EndsAt, loc),
 			Place: placeJSON(ss.Venue(), ss.BranchID, ss.PlaceID), OnlineURL: ss.OnlineURL})
+	}
+	for _, q := range e.Questions {
+		out.Questions = append(out.Questions, apiQuestion{ID: q.ID, Kind: q.Kind, Label: q.Label,
+			Options: append([]string{}, q.Options...), Required: q.Required})
 	}
 	if e.Remote() {
 		out.Library = apiLibraryRef{ID: e.OriginID}

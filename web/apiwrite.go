@@ -61,6 +61,11 @@ func apiInvalid(err error) error {
 		if n, ok := apiFields[k]; ok {
 			k = n
 		}
+		// A question's row (q0_label) is its place in the list.
+		if row, name, ok := strings.Cut(strings.TrimPrefix(k, "q"), "_"); ok && strings.HasPrefix(k, "q") && row != "" &&
+			strings.Trim(row, "0123456789") == "" {
+			k = fmt.Sprintf("questions[%s].%s", row, name)
+		}
 		out[k] = v
 	}
 	return &vestiging.Error{Code: vestiging.EINVALID, Message: vestiging.ErrorMessage(err), Fields: out, Err: err}
@@ -145,6 +150,11 @@ func readAPIEvent(in *apiEventJSON, e *vestiging.Event, v vestiging.Validation) 
 			session.BranchID, session.PlaceID = ss.Place.BranchID, ss.Place.PlaceID
 		}
 		e.Sessions = append(e.Sessions, session)
+	}
+	e.Questions = nil
+	for _, q := range in.Questions {
+		e.Questions = append(e.Questions, &vestiging.Question{ID: q.ID, Kind: q.Kind, Label: q.Label, Options: q.Options,
+			Required: q.Required})
 	}
 	// Through the API an event is a draft, published or cancelled: a
 	// partner's proposal waits in the moderation queue, not here.
@@ -274,6 +284,9 @@ func (s *Server) apiUpdateEvent(w http.ResponseWriter, r *http.Request) {
 	if _, ok := sent["sessions"]; ok {
 		in.Sessions = nil // replaced whole, not merged item by item
 	}
+	if _, ok := sent["questions"]; ok {
+		in.Questions = nil
+	}
 	// The single forms of the lists, sent alone, replace them.
 	if _, ok := sent["themes"]; !ok {
 		if _, single := sent["theme"]; single {
@@ -333,11 +346,23 @@ type apiRegistrationJSON struct {
 	CheckedInAt      *string `json:"checked_in_at"`
 	CreatedAt        string  `json:"created_at"`
 	UpdatedAt        string  `json:"updated_at"`
+	// Answers to the event's questions, in their order; the open ones
+	// are left out.
+	Answers []apiAnswer `json:"answers"`
+}
+
+type apiAnswer struct {
+	QuestionID int64  `json:"question_id"`
+	Question   string `json:"question"`
+	Answer     string `json:"answer"`
 }
 
 func registrationJSON(reg *vestiging.Registration, position int) apiRegistrationJSON {
 	out := apiRegistrationJSON{ID: reg.ID, State: reg.State, Name: reg.Name, Email: reg.Email, Guest: reg.GuestEmail != "",
-		CreatedAt: apiTime(reg.CreatedAt, time.UTC), UpdatedAt: apiTime(reg.UpdatedAt, time.UTC)}
+		CreatedAt: apiTime(reg.CreatedAt, time.UTC), UpdatedAt: apiTime(reg.UpdatedAt, time.UTC), Answers: []apiAnswer{}}
+	for _, a := range reg.Answers {
+		out.Answers = append(out.Answers, apiAnswer{QuestionID: a.QuestionID, Question: a.Question, Answer: a.Value})
+	}
 	if reg.Actor != nil {
 		out.Handle = reg.Actor.Handle()
 	}

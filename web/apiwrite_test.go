@@ -364,6 +364,25 @@ func TestAPIUpdateEvent(t *testing.T) {
 			t.Errorf("a refused patch changed the title to %q", stored.Title)
 		}
 	})
+	t.Run("Questions", func(t *testing.T) {
+		res := e.apiDo(http.MethodPatch, path, token, `{"questions": [{"kind": "text", "label": "Leeftijd?", "required": true},
+			{"kind": "choice", "label": "Niveau?", "options": ["A1"]}]}`, "Accept-Language", "en")
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		if fields := apiJSON[apiErrorJSON](t, res).Error.Fields; fields["questions[1].options"] != "Give from 2 to 10 options, one per line." {
+			t.Errorf("fields %v", fields)
+		}
+		res = e.apiDo(http.MethodPatch, path, token, `{"questions": [{"kind": "text", "label": "Leeftijd?", "required": true}]}`)
+		wantStatus(t, res, http.StatusOK)
+		got := apiJSON[apiEventJSON](t, res).Questions
+		if len(got) != 1 || got[0].ID == 0 || !got[0].Required {
+			t.Fatalf("questions %+v", got)
+		}
+		// A patch of something else keeps them, with their ids.
+		res = e.apiDo(http.MethodPatch, path, token, `{"title": "Taalcafé Noord"}`)
+		if again := apiJSON[apiEventJSON](t, res).Questions; len(again) != 1 || again[0].ID != got[0].ID {
+			t.Errorf("questions after another patch %+v, want %+v", again, got)
+		}
+	})
 	t.Run("PublishAndCancel", func(t *testing.T) {
 		res := e.apiDo(http.MethodPost, path+"/publish", token, "", "Idempotency-Key", "publish-1")
 		wantStatus(t, res, http.StatusOK)
@@ -388,11 +407,14 @@ func TestAPIUpdateEvent(t *testing.T) {
 
 func TestAPIRegistrations(t *testing.T) {
 	e := newEnv(t)
-	ev := e.openEvent("Taalcafé", 1)
+	ev := e.openEvent("Taalcafé", 1, func(ev *vestiging.Event) {
+		ev.Questions = []*vestiging.Question{{Kind: vestiging.QuestionChoice, Label: "Welk niveau?", Options: []string{"A1", "A2"}}}
+	})
 	anna, _ := e.registrant("anna@example.nl")
 	bert, _ := e.registrant("bert@example.nl")
+	answers := map[*vestiging.Person][]vestiging.Answer{anna: {{QuestionID: ev.Questions[0].ID, Value: "A2"}}}
 	for _, p := range []*vestiging.Person{anna, bert} {
-		if err := e.db.Register(t.Context(), &vestiging.Registration{EventID: ev.ID, PersonID: p.ID}); err != nil {
+		if err := e.db.Register(t.Context(), &vestiging.Registration{EventID: ev.ID, PersonID: p.ID, Answers: answers[p]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -408,6 +430,11 @@ func TestAPIRegistrations(t *testing.T) {
 	if first.Email != "anna@example.nl" || first.State != vestiging.RegistrationConfirmed || second.WaitlistPosition == nil || *second.WaitlistPosition != 1 {
 		t.Errorf("registrations %+v", list.Registrations)
 	}
+	storetest.Same(t, "answers", [][]apiAnswer{first.Answers, second.Answers},
+		[][]apiAnswer{{{QuestionID: ev.Questions[0].ID, Question: "Welk niveau?", Answer: "A2"}}, {}})
+	event := apiJSON[apiEventJSON](t, e.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/events/%d", ev.ID), "", ""))
+	storetest.Same(t, "questions", event.Questions, []apiQuestion{{ID: ev.Questions[0].ID, Kind: vestiging.QuestionChoice, Label: "Welk niveau?",
+		Options: []string{"A1", "A2"}}})
 	wantStatus(t, e.apiDo(http.MethodGet, path, writer, ""), http.StatusForbidden)
 
 	csv := e.apiDo(http.MethodGet, path+".csv", reader, "", "Accept-Language", "en")

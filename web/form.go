@@ -126,6 +126,7 @@ var fieldLabels = []struct{ name, label string }{
 	{"capacity", "Capacity"},
 	{"registration_mode", "Registration"},
 	{"registration_url", "Registration address"},
+	{"questions", "Questions on sign-up"},
 	{"repeat", "Repeat"},
 	{"repeat_until", "Last date"},
 	{"repeat_skip", "Skip these dates"},

@@ -112,6 +112,7 @@ func templateFuncs(l *Locales, lang string) template.FuncMap {
 		"audiences":      func() []string { return vestiging.Audiences },
 		"description":    description,
 		"field":          newField,
+		"answerField":    vestiging.QuestionField,
 		"add":            func(a, b int) int { return a + b },
 		// stamp is a moment in the site's time zone: "za 5 december 2026, 14:03".
 		"stamp": func(tm time.Time) string {

@@ -60,26 +60,26 @@ type signupView struct {
 	Left     int                     // places left, when the event has a capacity
 	Ended    bool
 	Guests   bool  // someone without an account may sign up here
-	Guest    *form // the guest form, with its errors
+	Form     *form // the sign-up form (a resident's or a guest's), with its errors
 	Staff    bool  // the visitor may see the attendee list
 }
 
 // Full reports whether every place is taken.
 func (v *signupView) Full() bool { return v.Event.Capacity > 0 && v.Left == 0 }
 
-// guestFormKey holds, in a request's context, the guest form sent back
+// signupFormKey holds, in a request's context, the sign-up form sent back
 // with its errors: the event page's renderer, shared with the replies,
 // then needs no parameter for it.
-type guestFormKey struct{}
+type signupFormKey struct{}
 
 // signupFor builds the sign-up part for the visitor of r.
 func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, error) {
 	ctx := r.Context()
-	guest, _ := ctx.Value(guestFormKey{}).(*form)
-	if guest == nil {
-		guest = newForm(nil)
+	f, _ := ctx.Value(signupFormKey{}).(*form)
+	if f == nil {
+		f = newForm(nil)
 	}
-	v := &signupView{Event: e, Guest: guest, Ended: !e.EndsAt.After(s.now())}
+	v := &signupView{Event: e, Form: f, Ended: !e.EndsAt.After(s.now())}
 	if e.Capacity > 0 {
 		v.Left = max(0, e.Capacity-e.Participants)
 	}
@@ -190,9 +190,24 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "Confirm your email address before you sign up for activities.")
 		return
 	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := newForm(r.PostForm)
 	token, _ := vestiging.NewToken()
-	reg := &vestiging.Registration{EventID: e.ID, PersonID: me.ID, CancelToken: token}
-	if err := s.svc.Register(ctx, reg); err != nil {
+	reg := &vestiging.Registration{EventID: e.ID, PersonID: me.ID, CancelToken: token, Answers: readAnswers(f, e)}
+	f.AddDomain(answerErrors(e, reg.Answers))
+	if f.Valid() { // err is nil here: publicEvent's was handled
+		err = s.svc.Register(ctx, reg)
+		if fields := vestiging.FieldErrors(err); vestiging.ErrorCode(err) == vestiging.EINVALID && fields != nil {
+			f.AddDomain(fields)
+		}
+	}
+	if !f.Valid() {
+		s.renderEvent(w, r.WithContext(context.WithValue(ctx, signupFormKey{}, f)), http.StatusUnprocessableEntity, e, nil)
+		return
+	}
+	if err != nil {
 		if vestiging.ErrorCode(err) == vestiging.ECONFLICT {
 			s.noticePage(w, r, http.StatusConflict, notice{Title: "You are already signed up",
 				Message: "You are already signed up for this activity.", LinkURL: eventPath(e), LinkText: "Back to the activity"})
@@ -228,11 +243,13 @@ func (s *Server) registerGuest(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm(r.PostForm)
 	token, _ := vestiging.NewToken()
-	reg := &vestiging.Registration{EventID: e.ID, GuestName: f.Get("name"), GuestEmail: f.Get("email"), CancelToken: token}
+	reg := &vestiging.Registration{EventID: e.ID, GuestName: f.Get("name"), GuestEmail: f.Get("email"), CancelToken: token,
+		Answers: readAnswers(f, e)}
 	if strings.TrimSpace(reg.GuestName) == "" {
 		f.Add("name", "This field is required.")
 	}
 	f.AddDomain(vestiging.FieldErrors(reg.Validate()))
+	f.AddDomain(answerErrors(e, reg.Answers))
 	if f.Valid() {
 		err = s.svc.Register(ctx, reg)
 		switch code := vestiging.ErrorCode(err); {
@@ -248,7 +265,7 @@ func (s *Server) registerGuest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	r = r.WithContext(context.WithValue(ctx, guestFormKey{}, f))
+	r = r.WithContext(context.WithValue(ctx, signupFormKey{}, f))
 	s.renderEvent(w, r, http.StatusUnprocessableEntity, e, nil)
 }
 
@@ -557,6 +574,10 @@ func (s *Server) attendeeTable(r *http.Request, e *vestiging.Event) ([][]string,
 	t := func(k string) string { return s.locales.T(lang, k) }
 	rows := [][]string{{t("Name"), t("Email address"), t("Network name"), t("Status"), t("Waitlist number"),
 		t("Registered on"), t("Checked in")}}
+	// A column per question, headed by the question as staff wrote it.
+	for _, q := range e.Questions {
+		rows[0] = append(rows[0], q.Label)
+	}
 	loc := e.Location()
 	stamp := func(tm *time.Time) string {
 		if tm == nil {
@@ -576,8 +597,12 @@ func (s *Server) attendeeTable(r *http.Request, e *vestiging.Event) ([][]string,
 			case reg.Handle != "":
 				handle = reg.Handle + "@" + s.baseURL.Host
 			}
-			rows = append(rows, []string{reg.Name, reg.Email, handle, t(stateNames[reg.State]), number,
-				stamp(&reg.CreatedAt), stamp(reg.CheckedInAt)})
+			row := []string{reg.Name, reg.Email, handle, t(stateNames[reg.State]), number,
+				stamp(&reg.CreatedAt), stamp(reg.CheckedInAt)}
+			for _, q := range e.Questions {
+				row = append(row, answerText(t, q, reg.Answers))
+			}
+			rows = append(rows, row)
 		}
 	}
 	add(d.Confirmed, false)
@@ -874,14 +899,21 @@ func (s *Server) openOrClose(w http.ResponseWriter, r *http.Request) {
 // exportRegistration is one of a resident's registrations in their data
 // export (account.go).
 type exportRegistration struct {
-	ID          int64      `json:"id"`
-	Event       string     `json:"event"`
-	EventURL    string     `json:"event_url"`
-	StartsAt    time.Time  `json:"starts_at"`
-	State       string     `json:"state"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	CheckedInAt *time.Time `json:"checked_in_at"`
+	ID          int64          `json:"id"`
+	Event       string         `json:"event"`
+	EventURL    string         `json:"event_url"`
+	StartsAt    time.Time      `json:"starts_at"`
+	State       string         `json:"state"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	CheckedInAt *time.Time     `json:"checked_in_at"`
+	Answers     []exportAnswer `json:"answers"`
+}
+
+// exportAnswer is an answer to a question on sign-up, as the person gave it.
+type exportAnswer struct {
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
 }
 
 // exportRegistrations lists every registration of the person for the export.
@@ -892,7 +924,11 @@ func (s *Server) exportRegistrations(ctx context.Context, personID int64) ([]exp
 	}
 	out := []exportRegistration{}
 	for _, reg := range regs {
-		x := exportRegistration{ID: reg.ID, State: reg.State, CreatedAt: reg.CreatedAt, UpdatedAt: reg.UpdatedAt, CheckedInAt: reg.CheckedInAt}
+		x := exportRegistration{ID: reg.ID, State: reg.State, CreatedAt: reg.CreatedAt, UpdatedAt: reg.UpdatedAt, CheckedInAt: reg.CheckedInAt,
+			Answers: []exportAnswer{}}
+		for _, a := range reg.Answers {
+			x.Answers = append(x.Answers, exportAnswer{Question: a.Question, Answer: a.Value})
+		}
 		if e := reg.Event; e != nil {
 			x.Event, x.EventURL, x.StartsAt = e.Title, s.link(eventPath(e), nil), e.StartsAt
 		}

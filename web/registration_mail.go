@@ -92,6 +92,12 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 		facts = append(facts, para("One registration covers all sessions of this course (%d). The calendar file holds every session.", len(e.Sessions)))
 	}
 	facts = append(facts, para("More about the activity: %s", page))
+	// The first mail of a sign-up repeats what was answered.
+	var answers []mailPara
+	if lines := answerLines(t, e, reg); lines != "" && (job.Notice == vestiging.NoticeConfirmed ||
+		job.Notice == vestiging.NoticeWaitlisted || job.Notice == vestiging.NoticeGuest) {
+		answers = []mailPara{para("Your answers:\n%s", lines)}
+	}
 
 	var cancel mailPara
 	switch {
@@ -112,7 +118,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	case vestiging.NoticeConfirmed:
 		subject = "You are registered: %s"
 		paras = append([]mailPara{para("You have a place at %s.", e.Title)}, facts...)
-		paras = append(paras, calendar, cancel)
+		paras = append(append(paras, answers...), calendar, cancel)
 		withICS = true
 	case vestiging.NoticePromoted:
 		subject = "A place for you: %s"
@@ -122,7 +128,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	case vestiging.NoticeWaitlisted:
 		subject = "On the waitlist: %s"
 		paras = append([]mailPara{para("%s is full, so you are on the waitlist. If a place frees up, you get it automatically and we mail you.", e.Title)}, facts...)
-		paras = append(paras, cancel)
+		paras = append(append(paras, answers...), cancel)
 	case vestiging.NoticeRejected:
 		subject = "No place: %s"
 		paras = append([]mailPara{para("Unfortunately there is no place for you at %s: it is full, or sign-up has closed.", e.Title)}, facts...)
@@ -139,7 +145,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 			para("%s", s.link("/registrations/confirm", url.Values{"token": {job.Token}})),
 			para("Until you confirm, no place is held for you. Did you not sign up? Then ignore this mail."),
 		}, facts...)
-		paras = append(paras, cancel)
+		paras = append(append(paras, answers...), cancel)
 	case vestiging.NoticeReminder:
 		subject = "Tomorrow: %s"
 		paras = append([]mailPara{para("A reminder: %s is tomorrow.", e.Title)}, facts...)

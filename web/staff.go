@@ -177,7 +177,10 @@ type eventFormData struct {
 	Zones     []string
 	Languages []struct{ Code, Name string }
 	Rows      []int
-	Action    string
+	// QuestionRows number the sign-up question rows shown.
+	QuestionRows  []int
+	QuestionKinds []string
+	Action        string
 }
 
 // eventForm renders the event or course form with status.
@@ -207,6 +210,7 @@ func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f
 	for i := range min(max(rows, minSessionRows), maxSessionRows) {
 		data.Rows = append(data.Rows, i)
 	}
+	data.QuestionRows, data.QuestionKinds = questionRows(f), questionKinds
 	switch {
 	case e == nil && course:
 		data.Action = "/staff/courses/new"
@@ -332,6 +336,7 @@ func eventValues(e *vestiging.Event) *form {
 		set(p+"online_url", ss.OnlineURL)
 	}
 	set("rows", strconv.Itoa(len(e.Sessions)))
+	questionValues(f, e.Questions)
 	return f
 }
 
@@ -356,6 +361,7 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.RegistrationURL = get("registration_url")
 	e.Price = readPrice(f)
 	e.Capacity = readPlaces(f)
+	e.Questions = readQuestions(f)
 	if get("action") == "publish" {
 		e.Status = vestiging.StatusPublished
 	} else {
@@ -586,6 +592,11 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 	}
 	if image != "" {
 		f.Set("image_url", image)
+	}
+	if f.editsQuestions() {
+		editQuestions(f)
+		s.eventForm(w, r, http.StatusOK, f, existing, course)
+		return
 	}
 	if course && f.editsSessions() {
 		status := http.StatusOK

@@ -560,6 +560,9 @@ func (f *demoFill) registrations() error {
 	workshop := f.event(demoEvent{weekday: 4, hour: 14, minutes: 120, title: "Workshop 3D-printen",
 		text:  "Ontwerp en print je eigen sleutelhanger. Met maar twee printers is er plek voor twee deelnemers.",
 		first: true, audiences: []string{vestiging.AudienceYouth}, themes: []string{digitaal}, capacity: 2, registration: vestiging.RegistrationOpen}, f.open(1, 4))
+	// A question on sign-up, answered below: staff see the answers on the attendee list.
+	workshop.Questions = []*vestiging.Question{{Kind: vestiging.QuestionChoice, Label: "Heb je al eens met een 3D-printer gewerkt?",
+		Options: []string{"Nee, nog nooit", "Een paar keer", "Ja, vaak"}}}
 	if err := f.svc.CreateEvent(f.ctx, workshop); err != nil {
 		return fmt.Errorf("event %q: %w", workshop.Title, err)
 	}
@@ -574,6 +577,9 @@ func (f *demoFill) registrations() error {
 	} {
 		token, _ := vestiging.NewToken()
 		reg := &vestiging.Registration{EventID: f.eventIDs[r.event], PersonID: f.residents[r.person], CancelToken: token}
+		if reg.EventID == workshop.ID {
+			reg.Answers = []vestiging.Answer{{QuestionID: workshop.Questions[0].ID, Value: "Nee, nog nooit"}}
+		}
 		if err := f.svc.Register(f.ctx, reg); err != nil {
 			return fmt.Errorf("registration of %s for %q: %w", r.person, r.event, err)
 		}

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
 	t.Run("ProgrammeAudit", func(t *testing.T) { testProgrammeAudit(t, open) })
 	t.Run("Registrations", func(t *testing.T) { testRegistrations(t, open) })
+	t.Run("Questions", func(t *testing.T) { testQuestions(t, open) })
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
 	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
@@ -64,6 +65,12 @@ func wantCode(t *testing.T, err error, code string) {
 	if got := vestiging.ErrorCode(err); got != code {
 		t.Fatalf("error %v: code %q, want %q", err, got, code)
 	}
+}
+
+// Same is same for the other packages' tests.
+func Same(t *testing.T, what string, got, want any) {
+	t.Helper()
+	same(t, what, got, want)
 }
 
 // same fails the test unless got and want encode to the same JSON, which
