@@ -37,6 +37,7 @@ type Services interface {
 	SessionService
 	APIService
 	WebhookService
+	PageService
 	// InsertJob queues background work, such as a MailJob.
 	InsertJob(ctx context.Context, args JobArgs) error
 	Ping(ctx context.Context) error

@@ -60,6 +60,9 @@ type page struct {
 	Meta      *pageMeta
 	// Flash says what the action before this page did (see flash.go).
 	Flash string
+	// Pages are the library's own pages, for the header and footer menus
+	// (filled by render).
+	Pages []*vestiging.Page
 }
 
 // ThemeName returns the theme's name in the page's language, or the slug
@@ -106,6 +109,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			p.Library = lib
 		} else if vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			s.log.Error("library for layout", "err", err)
+		}
+	}
+	if p.Pages == nil {
+		// Without its pages a page still shows, only without their links.
+		if pages, err := s.svc.Pages(r.Context()); err == nil {
+			p.Pages = pages
+		} else {
+			s.log.Error("pages for the menus", "err", err)
 		}
 	}
 	p.Look = s.lookOf(p.Library)

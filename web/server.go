@@ -275,6 +275,7 @@ func New(cfg Config) *Server {
 		}
 	})
 	s.registrationRoutes(r)
+	s.pageRoutes(r)
 	s.communityRoutes(r)
 	s.adminRoutes(r)
 	s.integrationRoutes(r)
