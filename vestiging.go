@@ -39,6 +39,7 @@ type Services interface {
 	WebhookService
 	RateService
 	StatisticsService
+	PageService
 	// InsertJob queues background work, such as a MailJob.
 	InsertJob(ctx context.Context, args JobArgs) error
 	Ping(ctx context.Context) error

@@ -92,6 +92,8 @@ func (db *DB) auditTitle(ctx context.Context, tx *sql.Tx, target string) (string
 			q = `SELECT title FROM offers WHERE id = $1`
 		case "reply":
 			q = `SELECT content FROM replies WHERE id = $1`
+		case "page":
+			q = `SELECT title FROM pages WHERE id = $1`
 		}
 	} else if strings.HasPrefix(target, "http") {
 		q = `SELECT title FROM events WHERE iri = $1 UNION ALL SELECT title FROM offers WHERE iri = $1

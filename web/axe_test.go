@@ -67,8 +67,8 @@ func axeRun(ctx context.Context, src string) ([]axeViolation, error) {
 }
 
 // TestAxe: axe-core finds no serious or critical WCAG 2.1 A/AA violation on
-// the public pages a resident uses, in Dutch and in English. Every violation
-// found is printed, the minor ones too.
+// the public pages a resident uses, in Dutch, in English and in Arabic
+// (right to left). Every violation found is printed, the minor ones too.
 func TestAxe(t *testing.T) {
 	src := axeSource(t)
 	newTab := newBrowser(t)
@@ -109,6 +109,7 @@ func TestAxe(t *testing.T) {
 		{"SignUp", "/signup"},
 		{"ConfirmEmail", "/confirm?token=from-the-mail"},
 		{"SignIn", "/login"},
+		{"Privacy", "/pages/privacy"},
 	}
 	tab := func() context.Context {
 		ctx := newTab()
@@ -169,7 +170,7 @@ func TestAxe(t *testing.T) {
 		}
 	}
 
-	for _, lang := range []string{"nl", "en"} {
+	for _, lang := range []string{"nl", "en", "ar"} {
 		// A tab of its own for every few pages: each tab has a minute.
 		var ctx context.Context
 		for i, p := range pages {
@@ -197,6 +198,20 @@ func TestAxe(t *testing.T) {
 				chromedp.WaitVisible(chromedp.ID("error-summary")))
 		})
 	}
+
+	// Arabic pages are laid out right to left.
+	t.Run("ar/Dir", func(t *testing.T) {
+		ctx := tab()
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/agenda?lang=ar")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+			`[document.documentElement.lang, document.documentElement.dir, getComputedStyle(document.body).direction,
+			  document.querySelector('.langs a[hreflang="ar"]').textContent].join(" ")`))
+		if want := "ar rtl rtl العربية"; err != nil || got != want {
+			t.Errorf("Arabic agenda: got %q, %v; want %q", got, err, want)
+		}
+	})
 
 	// On a phone: the folded filters, the cards side by side, the month.
 	phone := tab()

@@ -145,7 +145,7 @@ func (s *Server) dayHeading(lang string, day, now time.Time) string {
 	case day.Equal(today.AddDate(0, 0, -1)):
 		return s.locales.T(lang, "Yesterday")
 	}
-	return vestiging.FormatDay(lang, day, day.Year() != today.Year())
+	return s.locales.Dates(lang).Day(day, day.Year() != today.Year())
 }
 
 // seats is what a card says about places: full, a waitlist, or a few left.
@@ -235,7 +235,7 @@ func (c cardView) Clock() string {
 	loc := c.Location()
 	start, end := c.StartsAt.In(loc), c.EndsAt.In(loc)
 	if start.Format(time.DateOnly) != end.Format(time.DateOnly) {
-		return vestiging.FormatSpan(c.p.Lang, start, end, loc)
+		return c.s.locales.Dates(c.p.Lang).Span(start, end, loc)
 	}
 	return start.Format("15:04") + "–" + end.Format("15:04")
 }
@@ -271,7 +271,7 @@ func (c cardView) Placeholder() drawing { return placeholder(mainTheme(c.Event))
 // DateBadge is the day and short month the event starts on: "19", "dec".
 func (c cardView) DateBadge() struct{ Day, Month string } {
 	t := c.StartsAt.In(c.Location())
-	return struct{ Day, Month string }{strconv.Itoa(t.Day()), vestiging.MonthAbbr(c.p.Lang, t.Month())}
+	return struct{ Day, Month string }{strconv.Itoa(t.Day()), c.s.locales.Dates(c.p.Lang).MonthAbbrs[t.Month()-1]}
 }
 
 // siteFuncs are the template functions that need the server.
@@ -330,9 +330,9 @@ func (s *Server) agendaMonth(q url.Values, f *form, filter *vestiging.EventFilte
 // monthOf lays out events (of month, in start order) as a calendar.
 func (s *Server) monthOf(lang, path string, q url.Values, month time.Time, events []*vestiging.Event) *monthView {
 	loc := month.Location()
-	mv := &monthView{Title: vestiging.MonthName(lang, month.Month()) + " " + strconv.Itoa(month.Year())}
+	mv := &monthView{Title: s.locales.Dates(lang).Months[month.Month()-1] + " " + strconv.Itoa(month.Year())}
 	for _, d := range vestiging.Weekdays {
-		mv.Weekdays = append(mv.Weekdays, weekdayView{Abbr: vestiging.WeekdayAbbr(lang, d), Name: vestiging.WeekdayName(lang, d)})
+		mv.Weekdays = append(mv.Weekdays, weekdayView{Abbr: s.locales.Dates(lang).WeekdayAbbrs[d], Name: s.locales.Dates(lang).Weekdays[d]})
 	}
 	byDay := map[int][]*vestiging.Event{}
 	for _, e := range events {
@@ -370,7 +370,7 @@ func (s *Server) monthOf(lang, path string, q url.Values, month time.Time, event
 				all := byDay[day.Day()]
 				md.Events = all[:min(len(all), maxPerDay)]
 				md.More = len(all) - len(md.Events)
-				md.Label = vestiging.FormatDay(lang, day, false) + ": " + s.locales.N(lang, "%d activities", len(all))
+				md.Label = s.locales.Dates(lang).Day(day, false) + ": " + s.locales.N(lang, "%d activities", len(all))
 			}
 			week = append(week, md)
 			day = day.AddDate(0, 0, 1)

@@ -463,7 +463,7 @@ func TestReplies(t *testing.T) {
 	t.Run("ErrInvalid", func(t *testing.T) {
 		res := e.post(c, page+"/replies", url.Values{"content": {" "}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
-		wantContains(t, res, `id="content-error"`, "<h1>Taalcafé</h1>")
+		wantContains(t, res, `id="content-error"`, `<h1 dir="auto">Taalcafé</h1>`)
 		wantStatus(t, e.post(c, fmt.Sprintf("/events/%d/replies", draft.ID), url.Values{"content": {"Hoi"}}), http.StatusNotFound)
 		wantStatus(t, e.post(c, "/events/99999/replies", url.Values{"content": {"Hoi"}}), http.StatusNotFound)
 		if _, n, _ := e.db.Replies(ctx, vestiging.ReplyFilter{}); n != 0 {

@@ -65,7 +65,7 @@ func TestContentNegotiation(t *testing.T) {
 			t.Errorf("content type: got %q, want text/html", got)
 		}
 		wantVary(t, res, "Accept")
-		wantContains(t, res, "<h1>Voorleesuur</h1>")
+		wantContains(t, res, `<h1 dir="auto">Voorleesuur</h1>`)
 	})
 	for name, accept := range map[string]string{"ActivityJSON": activityAccept, "LDJSON": ldAccept} {
 		t.Run(name, func(t *testing.T) {

@@ -321,7 +321,7 @@ func (s *Server) agendaAtom(w http.ResponseWriter, r *http.Request) {
 // price" (what readers show in lists), the content that line and the
 // sanitised text; the themes are its categories.
 func (s *Server) atomEntry(p *page, e *vestiging.Event) atomEntry {
-	when := vestiging.FormatSpan(p.Lang, e.StartsAt, e.EndsAt, e.Location())
+	when := s.locales.Dates(p.Lang).Span(e.StartsAt, e.EndsAt, e.Location())
 	line := when
 	if where := s.eventPlace(p.Lang, e); where != "" {
 		line += " · " + where

@@ -93,6 +93,7 @@ var audienceNames = map[string]string{
 
 func templateFuncs(l *Locales, lang string) template.FuncMap {
 	t := func(s string) string { return l.T(lang, s) }
+	dates := l.Dates(lang)
 	return template.FuncMap{
 		"t":  t,
 		"tf": func(format string, args ...any) string { return fmt.Sprintf(t(format), args...) },
@@ -100,13 +101,13 @@ func templateFuncs(l *Locales, lang string) template.FuncMap {
 		"tn":  func(format string, n int, args ...any) string { return l.N(lang, format, n, args...) },
 		"dir": func() string { return Dir(lang) },
 		"when": func(e *vestiging.Event) string {
-			return vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
+			return dates.Span(e.StartsAt, e.EndsAt, e.Location())
 		},
 		"span": func(start, end time.Time, loc *time.Location) string {
-			return vestiging.FormatSpan(lang, start, end, loc)
+			return dates.Span(start, end, loc)
 		},
-		"date":           func(tm time.Time) string { return vestiging.FormatDate(lang, tm) },
-		"weekday":        func(d time.Weekday) string { return vestiging.WeekdayName(lang, d) },
+		"date":           func(tm time.Time) string { return dates.Date(tm) },
+		"weekday":        func(d time.Weekday) string { return dates.Weekdays[d] },
 		"audience":       func(a string) string { return t(audienceNames[a]) },
 		"proposalStatus": func(status string) string { return t(proposalStatus[status]) },
 		"audiences":      func() []string { return vestiging.Audiences },
@@ -117,7 +118,7 @@ func templateFuncs(l *Locales, lang string) template.FuncMap {
 		// stamp is a moment in the site's time zone: "za 5 december 2026, 14:03".
 		"stamp": func(tm time.Time) string {
 			tm = tm.In(defaultLocation())
-			return vestiging.FormatDate(lang, tm) + ", " + tm.Format("15:04")
+			return dates.Date(tm) + ", " + tm.Format("15:04")
 		},
 		// dict passes several values to a partial: dict "Key" value ….
 		"dict": func(kv ...any) map[string]any {
@@ -142,6 +143,7 @@ type Locales struct {
 	bundle     *i18n.Bundle
 	langs      []string
 	localizers map[string]*i18n.Localizer
+	dates      map[string]*vestiging.DateNames
 	// cache holds the messages without a plural count already looked up, per
 	// language: the pages ask for the same few hundred on every request.
 	cache sync.Map // lang + "\x00" + id → string
@@ -185,6 +187,23 @@ func NewLocales(extra ...fs.FS) (*Locales, error) {
 	l.langs = append(l.langs, others...)
 	for _, lang := range l.langs {
 		l.localizers[lang] = i18n.NewLocalizer(b, lang)
+	}
+	// Dutch and English dates are the domain's (mails and posts write
+	// them too); another language's are its translations of the English
+	// names ("Sunday", "Sun", "January", "Jan").
+	l.dates = map[string]*vestiging.DateNames{}
+	for _, lang := range l.langs {
+		if lang == "nl" || lang == "en" {
+			l.dates[lang] = vestiging.Dates(lang)
+			continue
+		}
+		n := vestiging.EnglishDates()
+		for _, names := range [][]string{n.Weekdays[:], n.WeekdayAbbrs[:], n.Months[:], n.MonthAbbrs[:]} {
+			for i, name := range names {
+				names[i] = l.T(lang, name)
+			}
+		}
+		l.dates[lang] = &n
 	}
 	return l, nil
 }
@@ -234,6 +253,14 @@ func (l *Locales) localize(lang, id string, count any) string {
 		return id
 	}
 	return s
+}
+
+// Dates returns the names dates are written with in lang.
+func (l *Locales) Dates(lang string) *vestiging.DateNames {
+	if n := l.dates[lang]; n != nil {
+		return n
+	}
+	return vestiging.Dates(lang)
 }
 
 // Name is the language's name in itself: "Nederlands", "English", "العربية".

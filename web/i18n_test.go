@@ -5,12 +5,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/vestiging/vestiging"
 )
 
 // localeMessages reads the built-in locale files of lang, by message ID.
@@ -216,4 +220,42 @@ func TestDir(t *testing.T) {
 			t.Errorf("Dir(%s): got %s, want %s", lang, got, want)
 		}
 	}
+}
+
+// TestArabic: the built-in right-to-left language, with its own plural
+// forms and dates from its locale files.
+func TestArabic(t *testing.T) {
+	l := builtin()
+	t.Run("Plural", func(t *testing.T) {
+		for n, want := range map[int]string{
+			1: "1 نشاط قادم", 2: "2 نشاطان قادمان", 3: "3 أنشطة قادمة", 11: "11 نشاطًا قادمًا", 100: "100 نشاط قادم",
+		} {
+			if got := l.N("ar", "%d upcoming activities", n); got != want {
+				t.Errorf("N(ar, %d): got %q, want %q", n, got, want)
+			}
+		}
+	})
+	t.Run("Dates", func(t *testing.T) {
+		day := time.Date(2026, time.December, 5, 14, 0, 0, 0, time.UTC)
+		if got, want := l.Dates("ar").Date(day), "السبت 5 ديسمبر 2026"; got != want {
+			t.Errorf("date: got %q, want %q", got, want)
+		}
+		if got, want := l.Dates("nl").Date(day), "za 5 december 2026"; got != want {
+			t.Errorf("Dutch date: got %q, want %q", got, want)
+		}
+	})
+	t.Run("Page", func(t *testing.T) {
+		e := newEnv(t)
+		b := e.branch("Bibliotheek Centrum")
+		ev := e.event("Taalcafé", vestiging.StatusPublished, b, testNow.Add(72*time.Hour))
+		c := e.client()
+		res := e.get(c, "/agenda?lang=ar")
+		wantContains(t, res, `<html lang="ar" dir="rtl">`, "<h1>البرنامج</h1>",
+			`<a href="/agenda?lang=ar" lang="ar" hreflang="ar" dir="rtl" aria-current="true">العربية</a>`, "الخميس 5 مارس")
+		if got := res.Header.Get("Content-Language"); got != "ar" {
+			t.Errorf("Content-Language %q, want ar", got)
+		}
+		res = e.get(c, "/events/"+strconv.FormatInt(ev.ID, 10))
+		wantContains(t, res, `<html lang="ar" dir="rtl">`, `<h1 dir="auto">Taalcafé</h1>`, "الخميس 5 مارس 2026")
+	})
 }

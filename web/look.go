@@ -25,6 +25,7 @@ import (
 type look struct {
 	Palette  vestiging.Palette
 	StyleURL string // the stylesheet with the colours, versioned
+	ThemeURL string // the theme's stylesheet, linked after it; "" without
 	Icons    string // the folder of the icons, versioned: "/icons/3fa9…"
 }
 
@@ -43,7 +44,11 @@ func (s *Server) lookOf(lib *vestiging.Library) look {
 		lib = &vestiging.Library{}
 	}
 	p := lib.Palette()
-	return look{Palette: p, StyleURL: "/style.css?v=" + styleVersion(p), Icons: "/icons/" + s.iconVersion(lib)}
+	lk := look{Palette: p, StyleURL: "/style.css?v=" + styleVersion(p), Icons: "/icons/" + s.iconVersion(lib)}
+	if s.theme != nil {
+		lk.ThemeURL = s.theme.styleURL
+	}
+	return lk
 }
 
 // staticStyleHash names this build's style.css, hashed once.

@@ -427,7 +427,7 @@ type auditData struct {
 // Link is the page of what an entry concerns, when it has one here.
 func (auditData) Link(e *vestiging.AuditEntry) string {
 	kind, id, _ := strings.Cut(e.Target, " ")
-	if _, err := strconv.ParseInt(id, 10, 64); err != nil || e.Action == "event.delete" {
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil || e.Action == "event.delete" || e.Action == "page.delete" {
 		return ""
 	}
 	switch kind {
@@ -435,6 +435,8 @@ func (auditData) Link(e *vestiging.AuditEntry) string {
 		return "/events/" + id // a course's page redirects from there
 	case "offer":
 		return "/offers/" + id
+	case "page": // its address may have changed since
+		return "/staff/pages/" + id + "/edit"
 	}
 	return ""
 }
@@ -485,6 +487,9 @@ var auditActions = map[string]string{
 	"event.place":       "Place changed",
 	"event.capacity":    "Places changed",
 	"registration.move": "Registration moved",
+	"page.create":       "Page written",
+	"page.update":       "Page changed",
+	"page.delete":       "Page deleted",
 }
 
 // setModerationSettings fills the library form's moderation settings.

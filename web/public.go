@@ -259,7 +259,7 @@ func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestig
 		for _, g := range groupByDay(data.Events, now) {
 			d := dayView{ID: "day-" + g.Date.Format(time.DateOnly), Heading: s.dayHeading(p.Lang, g.Date, now), Events: g.Events}
 			if days := g.Date.Sub(midnight(now.In(g.Date.Location()))).Hours() / 24; days > -1.5 && days < 1.5 {
-				d.Date = vestiging.FormatDay(p.Lang, g.Date, false)
+				d.Date = s.locales.Dates(p.Lang).Day(g.Date, false)
 			}
 			data.Days = append(data.Days, d)
 		}

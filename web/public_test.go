@@ -53,7 +53,7 @@ func TestPublicPages(t *testing.T) {
 	t.Run("Event", func(t *testing.T) {
 		res := e.get(c, fmt.Sprintf("/events/%d", published.ID))
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res, "<h1>Voorleesuur</h1>", "za 5 december 2026, 14:00–16:00", "Centrale Bibliotheek", "Stationsplein 1, 1234 AB Dorp",
+		wantContains(t, res, `<h1 dir="auto">Voorleesuur</h1>`, "za 5 december 2026, 14:00–16:00", "Centrale Bibliotheek", "Stationsplein 1, 1234 AB Dorp",
 			"<p>Over Voorleesuur</p>", "Leesplezier")
 		wantNotContains(t, res, "Geannuleerd", "Aanmelden")
 	})

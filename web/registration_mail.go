@@ -79,7 +79,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	}
 	t := func(k string) string { return s.locales.T(lang, k) }
 	page := s.link(eventPath(e), nil)
-	when := vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
+	when := s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location())
 	where := s.eventPlace(lang, e)
 	if e.OnlineURL != "" {
 		where = fmt.Sprintf("%s: %s", t("Online"), e.OnlineURL)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"strings"
 
@@ -17,28 +16,23 @@ type pageSet struct {
 	byLang map[string]*template.Template
 }
 
-// mustParseTemplates parses every page with the layout and the shared
-// partials (partials.html and each part's partials_*.html), once per language.
+// mustParseTemplates parses the templates (the theme's in place of the
+// built-in ones) once, then binds each page's texts per language.
 func (s *Server) mustParseTemplates() map[string]*pageSet {
 	l := s.locales
-	pages, err := fs.Glob(assets, "templates/*.html")
+	parsed, err := parseTemplates(s.theme.files(), templateFuncs(l, defaultLang), s.siteFuncs())
 	if err != nil {
-		panic(err)
+		panic(err) // the built-in ones are tested, a theme's checked by OpenTheme
 	}
 	sets := map[string]*pageSet{}
-	for _, p := range pages {
-		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
-		if name == "layout" || strings.HasPrefix(name, "partials") {
-			continue
-		}
+	for name, t := range parsed {
 		set := &pageSet{byLang: map[string]*template.Template{}}
 		for _, lang := range l.Languages() {
-			t, err := template.New(name).Funcs(templateFuncs(l, lang)).Funcs(s.siteFuncs()).
-				ParseFS(assets, "templates/layout.html", "templates/partials*.html", p)
+			c, err := t.Clone()
 			if err != nil {
 				panic(err)
 			}
-			set.byLang[lang] = t
+			set.byLang[lang] = c.Funcs(templateFuncs(l, lang))
 		}
 		sets[name] = set
 	}
@@ -66,6 +60,9 @@ type page struct {
 	Meta      *pageMeta
 	// Flash says what the action before this page did (see flash.go).
 	Flash string
+	// Pages are the library's own pages, for the header and footer menus
+	// (filled by render).
+	Pages []*vestiging.Page
 }
 
 // ThemeName returns the theme's name in the page's language, or the slug
@@ -112,6 +109,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			p.Library = lib
 		} else if vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
 			s.log.Error("library for layout", "err", err)
+		}
+	}
+	if p.Pages == nil {
+		// Without its pages a page still shows, only without their links.
+		if pages, err := s.svc.Pages(r.Context()); err == nil {
+			p.Pages = pages
+		} else {
+			s.log.Error("pages for the menus", "err", err)
 		}
 	}
 	p.Look = s.lookOf(p.Library)

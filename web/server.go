@@ -52,8 +52,12 @@ type Config struct {
 	Metrics      *metrics.Metrics                // counts requests; nil counts nothing
 	ServeMetrics bool                            // serve Metrics at /metrics, to local scrapers only
 
-	// Locales are the translations; nil is the built-in ones (web/locales).
+	// Locales are the translations; nil is the built-in ones (web/locales)
+	// and the theme's.
 	Locales *Locales
+	// Theme replaces templates and adds styles, images and languages; nil
+	// is the built-in look (see OpenTheme).
+	Theme *Theme
 
 	// MapTiles is the address of the map's tiles, {z}/{x}/{y} in it;
 	// empty is OpenStreetMap's. MapAttribution credits them ("" with the
@@ -102,6 +106,7 @@ type Server struct {
 	proxies   []netip.Prefix
 	templates map[string]*pageSet
 	locales   *Locales
+	theme     *Theme
 	handler   http.Handler
 
 	ready        func(ctx context.Context) error
@@ -148,7 +153,10 @@ func New(cfg Config) *Server {
 		s.tilesAttribution = osmAttribution
 	}
 	s.secure = s.baseURL.Scheme == "https"
-	s.locales = cfg.Locales
+	s.theme, s.locales = cfg.Theme, cfg.Locales
+	if s.locales == nil && s.theme != nil {
+		s.locales = s.theme.locales
+	}
 	if s.locales == nil {
 		s.locales = builtin()
 	}
@@ -167,6 +175,7 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	s.themeRoutes(r)
 
 	r.Get("/", s.home)
 	s.lookRoutes(r)
@@ -269,6 +278,7 @@ func New(cfg Config) *Server {
 		}
 	})
 	s.registrationRoutes(r)
+	s.pageRoutes(r)
 	s.communityRoutes(r)
 	s.adminRoutes(r)
 	s.integrationRoutes(r)

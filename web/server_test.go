@@ -37,14 +37,19 @@ func newEnv(t *testing.T) *env {
 	return newEnvWith(t, db, clock, db)
 }
 
-func newEnvWith(t *testing.T, db *store.DB, clock *storetest.Clock, svc vestiging.Services) *env {
+// newEnvWith starts the server on svc; opts change its configuration.
+func newEnvWith(t *testing.T, db *store.DB, clock *storetest.Clock, svc vestiging.Services, opts ...func(*Config)) *env {
 	t.Helper()
-	h := New(Config{
+	cfg := Config{
 		Services: svc,
 		BaseURL:  &url.URL{Scheme: "http", Host: "localhost"},
 		Clock:    clock.Now,
 		Logger:   slog.New(slog.NewTextHandler(t.Output(), nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h := New(cfg)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, clock: clock, srv: srv}

@@ -83,7 +83,7 @@ func (s *Server) eventMeta(r *http.Request, lib *vestiging.Library, e *vestiging
 	lang := langFrom(r.Context())
 	m := s.defaultMeta(r, lib, s.lookOf(lib))
 	m.URL = s.baseURL.JoinPath(eventPath(e)).String()
-	facts := vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
+	facts := s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location())
 	if place := s.eventPlace(lang, e); place != "" {
 		facts += " · " + place
 	}
@@ -312,7 +312,7 @@ func (s *Server) travelOf(lang string, e *vestiging.Event) travelView {
 	outlook := url.Values{"path": {"/calendar/action/compose"}, "rru": {"addevent"}, "subject": {e.Title},
 		"startdt": {e.StartsAt.UTC().Format(time.RFC3339)}, "enddt": {e.EndsAt.UTC().Format(time.RFC3339)},
 		"body": {details}, "location": {where}}
-	line := e.Title + " – " + vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, e.Location())
+	line := e.Title + " – " + s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location())
 	return travelView{
 		ICS:      eventPath(e) + ".ics",
 		Google:   "https://calendar.google.com/calendar/render?" + google.Encode(),
@@ -393,7 +393,7 @@ func (s *Server) shareEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := langFrom(r.Context())
-	text := e.Title + " – " + vestiging.FormatSpan(lang, e.StartsAt, e.EndsAt, e.Location()) + "\n" + s.baseURL.JoinPath(eventPath(e)).String()
+	text := e.Title + " – " + s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location()) + "\n" + s.baseURL.JoinPath(eventPath(e)).String()
 	http.Redirect(w, r, "https://"+host+"/share?"+url.Values{"text": {text}}.Encode(), http.StatusSeeOther)
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/vestiging/vestiging/web"
 )
 
 // configFlag names the configuration file; every command has it.
@@ -354,6 +356,11 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	}
 	if err := checkMapTiles(*o.mapTiles, *o.mapAttribution); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if *o.themeDir != "" {
+		if _, err := web.OpenTheme(*o.themeDir); err != nil {
+			problems = append(problems, "--theme-dir: "+err.Error())
+		}
 	}
 	if _, err := newLogger(io.Discard, *o.logFormat, *o.logLevel); err != nil {
 		problems = append(problems, err.Error())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -77,6 +78,21 @@ func runEnv(t *testing.T, env []string, args ...string) result {
 func runCmd(t *testing.T, args ...string) result {
 	t.Helper()
 	return runEnv(t, nil, args...)
+}
+
+// httpGet fetches u and returns the status and body.
+func httpGet(t *testing.T, u string) (int, string) {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
 }
 
 // wantOK fails unless the command succeeded.

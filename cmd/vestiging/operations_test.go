@@ -87,19 +87,7 @@ func TestServeMetricsListener(t *testing.T) {
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MetricsListener: mln,
 	})
-	get := func(u string) (int, string) {
-		t.Helper()
-		res, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.StatusCode, string(b)
-	}
+	get := func(u string) (int, string) { return httpGet(t, u) }
 	if status, body := get(inst.URL + "/readyz"); status != http.StatusOK {
 		t.Errorf("readyz: %d %s", status, body)
 	}

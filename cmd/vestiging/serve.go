@@ -105,6 +105,9 @@ type serveConfig struct {
 	// MapTiles and MapAttribution: the map's tiles and their credit; ""
 	// is OpenStreetMap's.
 	MapTiles, MapAttribution string
+	// Theme is the --theme-dir's templates, files and languages; nil is
+	// the built-in look.
+	Theme *web.Theme
 	// Mail sends the mails' jobs; nil writes them to the log.
 	Mail mail.Sender
 }
@@ -213,6 +216,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		MediaURL:       cfg.MediaURL,
 		MapTiles:       cfg.MapTiles,
 		MapAttribution: cfg.MapAttribution,
+		Theme:          cfg.Theme,
 	})
 	workers := river.NewWorkers()
 	fed.AddWorkers(workers)
@@ -295,6 +299,7 @@ type serveOptions struct {
 	mediaURL        *string
 	mapTiles        *string
 	mapAttribution  *string
+	themeDir        *string
 	mail            mailFlags
 }
 
@@ -315,6 +320,7 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.mediaURL = fs.String("media-url", "", "a separate host for uploaded images, e.g. https://media.example.org (served there at /media/, and no longer by --base-url's host); empty: --base-url")
 	o.mapTiles = fs.String("map-tiles", web.DefaultMapTiles, "the map's tiles, an https:// address with {z}, {x} and {y}")
 	o.mapAttribution = fs.String("map-attribution", "", "who the map's tiles are from, shown on the map; required with other tiles than OpenStreetMap's")
+	o.themeDir = fs.String("theme-dir", "", "a directory whose templates/, static/ and locales/ change the site's look and add languages (see the README)")
 	o.net.register(fs)
 	o.mail.register(fs)
 	return fs, o
@@ -334,6 +340,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	mediaURL, _ := parseMediaURL(*o.mediaURL) // checked above
+	var theme *web.Theme
+	if *o.themeDir != "" {
+		theme, _ = web.OpenTheme(*o.themeDir) // checked above
+	}
 	logger, err := newLogger(os.Stderr, *o.logFormat, *o.logLevel)
 	if err != nil {
 		return err
@@ -374,7 +384,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
 		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL, Mail: mailer,
-		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution,
+		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution, Theme: theme,
 	}, ln)
 	if err != nil {
 		return err

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("APITokens", func(t *testing.T) { testAPITokens(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
+	t.Run("Pages", func(t *testing.T) { testPages(t, open) })
 }
 
 // wantCode fails the test unless err carries the domain error code.
