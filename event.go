@@ -53,6 +53,13 @@ type Event struct {
 	PlaceID   *int64
 	Place     *Place
 	OnlineURL string
+	// OnlineLinkPublic: staff chose to show the online link of an activity
+	// without sign-up here to everyone. Otherwise the link is for staff and
+	// for people with a place only (LinkPrivate).
+	OnlineLinkPublic bool
+	// LinkWithheld marks a copy made by Public whose online link was taken
+	// out: it still meets online, and says so without the link.
+	LinkWithheld bool
 	// Audiences are who the activity is for (see Audiences), in their
 	// order there; AudienceAll, the default, stands alone.
 	Audiences []string
@@ -131,7 +138,12 @@ type Session struct {
 	PlaceID   *int64
 	Place     *Place // filled on read
 	OnlineURL string
+	// LinkWithheld: as Event.LinkWithheld, for this session.
+	LinkWithheld bool
 }
+
+// MeetsOnline reports whether the session meets online, link withheld or not.
+func (s *Session) MeetsOnline() bool { return s.OnlineURL != "" || s.LinkWithheld }
 
 // Venue is where the session meets: its branch or other place as a
 // Place, nil when it meets online only.
@@ -139,7 +151,56 @@ func (s *Session) Venue() *Place { return venue(s.Branch, s.Place) }
 
 // Online reports whether the event takes place online only.
 func (e *Event) Online() bool {
-	return e.BranchID == nil && e.PlaceID == nil && e.Place == nil && e.OnlineURL != ""
+	return e.BranchID == nil && e.PlaceID == nil && e.Place == nil && e.MeetsOnline()
+}
+
+// MeetsOnline reports whether the event (also) meets online, link withheld or not.
+func (e *Event) MeetsOnline() bool { return e.OnlineURL != "" || e.LinkWithheld }
+
+// OnlineLink is where a link to the online meeting points: the link, or
+// with it withheld page, which says how to take part; "" when the event
+// does not meet online.
+func (e *Event) OnlineLink(page string) string { return onlineLink(e.OnlineURL, e.LinkWithheld, page) }
+
+// OnlineLink is as Event.OnlineLink, for this session.
+func (s *Session) OnlineLink(page string) string {
+	return onlineLink(s.OnlineURL, s.LinkWithheld, page)
+}
+
+func onlineLink(link string, withheld bool, page string) string {
+	if withheld {
+		return page
+	}
+	return link
+}
+
+// LinkPrivate reports whether the online link is only for staff and for
+// people with a place: always for an activity that takes sign-ups here,
+// and for one without unless staff made its link public. A remote
+// event's link is whatever its library published.
+func (e *Event) LinkPrivate() bool {
+	return !e.Remote() && (e.RegistrationMode == RegistrationOpen || !e.OnlineLinkPublic)
+}
+
+// Public is the event as anyone may see it: with a private link, a copy
+// whose online links (its own and its sessions') are withheld; else e.
+// Pages, the API, feeds and federation show this to the public.
+func (e *Event) Public() *Event {
+	if !e.LinkPrivate() {
+		return e
+	}
+	c := *e
+	c.OnlineURL, c.LinkWithheld = "", e.MeetsOnline()
+	c.Sessions = make([]*Session, len(e.Sessions))
+	for i, s := range e.Sessions {
+		cs := *s
+		cs.OnlineURL, cs.LinkWithheld = "", s.MeetsOnline()
+		c.Sessions[i] = &cs
+	}
+	if e.Sessions == nil {
+		c.Sessions = nil
+	}
+	return &c
 }
 
 // Venue is where the event takes place: its branch or other place as a

@@ -304,3 +304,36 @@ func TestEventFilterNormalize(t *testing.T) {
 		})
 	}
 }
+
+func TestEventPublic(t *testing.T) {
+	const link = "https://meet.example/geheim"
+	tests := []struct {
+		name     string
+		event    Event
+		withheld bool
+	}{
+		{"SignUpHere", Event{OnlineURL: link, RegistrationMode: RegistrationOpen, OnlineLinkPublic: true}, true},
+		{"NoSignUpPrivate", Event{OnlineURL: link, RegistrationMode: RegistrationNone}, true},
+		{"NoSignUpPublic", Event{OnlineURL: link, RegistrationMode: RegistrationNone, OnlineLinkPublic: true}, false},
+		{"Remote", Event{OnlineURL: link, RegistrationMode: RegistrationOpen, IRI: "https://elders.example/events/1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.event
+			e.Sessions = []*Session{{OnlineURL: link}}
+			got := e.Public()
+			if withheld := got.OnlineURL == "" && got.LinkWithheld; withheld != tt.withheld {
+				t.Fatalf("withheld %v, want %v: %+v", withheld, tt.withheld, got)
+			}
+			if !got.Online() || !got.Sessions[0].MeetsOnline() {
+				t.Errorf("the public copy no longer meets online: %+v", got)
+			}
+			if tt.withheld && (got.Sessions[0].OnlineURL != "" || got.OnlineLink("page") != "page") {
+				t.Errorf("session link %q, OnlineLink %q", got.Sessions[0].OnlineURL, got.OnlineLink("page"))
+			}
+			if e.OnlineURL != link || e.Sessions[0].OnlineURL != link {
+				t.Errorf("Public changed the event itself")
+			}
+		})
+	}
+}

@@ -131,7 +131,11 @@ func ThemeURL(base *url.URL, slug string) string { return base.JoinPath("themes"
 // closed, get joinMode external pointing at the event's own page, which
 // says so: "free" would invite Joins we do not take, "restricted" would
 // promise an approval that never comes.
+//
+// A private online link (Event.LinkPrivate) is withheld: the Event says
+// online, with the page to sign up on as the VirtualLocation's url.
 func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
+	e = e.Public()
 	id := EventID(base, e)
 	actor := ActorID(base)
 	loc := e.Location()
@@ -179,7 +183,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	if e.Capacity > 0 {
 		o["remainingAttendeeCapacity"] = max(0, e.Capacity-e.Participants)
 	}
-	if l := locationJSON(e.Venue(), e.OnlineURL); l != nil {
+	if l := locationJSON(e.Venue(), e.OnlineLink(id)); l != nil {
 		o["location"] = l
 	}
 	if !slices.Equal(e.Audiences, []string{vestiging.AudienceAll}) && len(e.Audiences) > 0 {
@@ -221,7 +225,7 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 				"startTime": s.StartsAt.In(loc).Format(time.RFC3339),
 				"endTime":   s.EndsAt.In(loc).Format(time.RFC3339),
 			}
-			if l := locationJSON(s.Venue(), s.OnlineURL); l != nil {
+			if l := locationJSON(s.Venue(), s.OnlineLink(id)); l != nil {
 				sub["location"] = l
 			}
 			subs = append(subs, sub)
@@ -397,7 +401,7 @@ func eventSummary(e *vestiging.Event) string {
 			cancelled += " (" + e.CancelReason + ")"
 		}
 	}
-	return summaryLine(cancelled, e.Title, eventWhen(e, e.Language), placeLine(e.Venue(), e.OnlineURL))
+	return summaryLine(cancelled, e.Title, eventWhen(e, e.Language), placeLine(e.Venue(), e.MeetsOnline()))
 }
 
 // eventContent is a when/where paragraph, the sessions of a course, the
@@ -424,8 +428,13 @@ func eventContent(e *vestiging.Event, page string) string {
 		}
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(where))
 	}
-	if e.OnlineURL != "" {
+	switch {
+	case e.OnlineURL != "":
 		fmt.Fprintf(&b, `<br>Online: <a href="%s">%s</a>`, html.EscapeString(e.OnlineURL), html.EscapeString(e.OnlineURL))
+	case e.LinkWithheld && e.RegistrationMode == vestiging.RegistrationOpen:
+		fmt.Fprintf(&b, `<br>Online: <a href="%s">%s</a>`, html.EscapeString(page), html.EscapeString(w.linkWithheld))
+	case e.LinkWithheld:
+		fmt.Fprintf(&b, "<br>Online: %s", html.EscapeString(w.linkNotPublic))
 	}
 	if e.Price != nil {
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(vestiging.FormatPrice(e.Language, e.Price)))
@@ -435,7 +444,7 @@ func eventContent(e *vestiging.Event, page string) string {
 		b.WriteString("<ol>")
 		for _, s := range e.Sessions {
 			line := vestiging.FormatSpan(e.Language, s.StartsAt, s.EndsAt, e.Location())
-			if p := placeLine(s.Venue(), s.OnlineURL); p != "" {
+			if p := placeLine(s.Venue(), s.MeetsOnline()); p != "" {
 				line += " · " + p
 			}
 			fmt.Fprintf(&b, "<li>%s</li>", html.EscapeString(line))

@@ -147,7 +147,7 @@ func TestEventJSON(t *testing.T) {
 				name: "online, no registration",
 				change: func(e *vestiging.Event) {
 					e.BranchID, e.Branch, e.OnlineURL = nil, nil, "https://meet.example/digicafe"
-					e.RegistrationMode, e.Capacity = vestiging.RegistrationNone, 0
+					e.RegistrationMode, e.Capacity, e.OnlineLinkPublic = vestiging.RegistrationNone, 0, true
 				},
 				summary: "Digicafé · za 5 december 2026, 14:00–16:00 · online",
 				check: func(t *testing.T, m map[string]any) {
@@ -160,6 +160,53 @@ func TestEventJSON(t *testing.T) {
 					}
 					if _, ok := m["remainingAttendeeCapacity"]; ok {
 						t.Error("remainingAttendeeCapacity without a capacity")
+					}
+				},
+			},
+			{
+				// The link is for the people with a place: the Event says
+				// online and points to the page to sign up on.
+				name: "online with sign-up, link withheld",
+				change: func(e *vestiging.Event) {
+					e.BranchID, e.Branch, e.OnlineURL = nil, nil, "https://meet.example/geheim"
+					e.OnlineLinkPublic = true // no effect with sign-up here
+				},
+				summary: "Digicafé · za 5 december 2026, 14:00–16:00 · online",
+				check: func(t *testing.T, m map[string]any) {
+					want := map[string]any{"type": "VirtualLocation", "name": "Online", "url": "https://bieb-tiel.example/events/42"}
+					if !reflect.DeepEqual(m["location"], want) || m["isOnline"] != true {
+						t.Errorf("location = %v, isOnline %v", m["location"], m["isOnline"])
+					}
+					if b, _ := json.Marshal(m); strings.Contains(string(b), "geheim") {
+						t.Errorf("the Event carries the private link: %s", b)
+					}
+					if content, _ := m["content"].(string); !strings.Contains(content, "je krijgt de link als je je aanmeldt en een plek hebt") {
+						t.Errorf("content does not say how to get the link: %s", content)
+					}
+				},
+			},
+			{
+				name: "online course with sign-up, session links withheld",
+				change: func(e *vestiging.Event) {
+					// Validate gives a course its first session's place.
+					e.Kind, e.BranchID, e.Branch, e.OnlineURL = vestiging.KindCourse, nil, nil, "https://meet.example/geheim-1"
+					e.Sessions = []*vestiging.Session{
+						{ID: 1, StartsAt: e.StartsAt, EndsAt: e.EndsAt, OnlineURL: "https://meet.example/geheim-1"},
+						{ID: 2, StartsAt: e.StartsAt.AddDate(0, 0, 7), EndsAt: e.EndsAt.AddDate(0, 0, 7), OnlineURL: "https://meet.example/geheim-2"},
+					}
+				},
+				summary: "Digicafé · 2 bijeenkomsten van za 5 december 2026, 14:00–16:00 tot en met za 12 december 2026 · online",
+				check: func(t *testing.T, m map[string]any) {
+					if b, _ := json.Marshal(m); strings.Contains(string(b), "geheim") {
+						t.Errorf("the Event carries a private link: %s", b)
+					}
+					subs, _ := m["subEvent"].([]any)
+					if len(subs) != 2 {
+						t.Fatalf("subEvent %v", m["subEvent"])
+					}
+					want := map[string]any{"type": "VirtualLocation", "name": "Online", "url": "https://bieb-tiel.example/courses/42"}
+					if loc := subs[0].(map[string]any)["location"]; !reflect.DeepEqual(loc, want) {
+						t.Errorf("session location %v", loc)
 					}
 				},
 			},
@@ -369,8 +416,9 @@ func TestEventRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(r.Place, want) {
 				t.Errorf("place = %+v, want %+v", r.Place, want)
 			}
-		} else if r.OnlineURL != e.OnlineURL {
-			t.Errorf("online url %q, want %q", r.OnlineURL, e.OnlineURL)
+		} else if want := e.Public().OnlineLink(EventID(testBase, e)); r.OnlineURL != want {
+			// A private link arrives as the page to sign up on.
+			t.Errorf("online url %q, want %q", r.OnlineURL, want)
 		}
 		if len(r.Sessions) != len(e.Sessions) {
 			t.Fatalf("%d sessions, want %d", len(r.Sessions), len(e.Sessions))

@@ -391,7 +391,14 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 	if err != nil {
 		return err
 	}
-	return f.send(ctx, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: r.JoinIRI, JSON: body}, []string{to.Inbox})
+	if err := f.send(ctx, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: r.JoinIRI, JSON: body}, []string{to.Inbox}); err != nil {
+		return err
+	}
+	// The Event withholds a private online link: the place brings it.
+	if typ == "Accept" && e.OnlineURL != "" && e.LinkPrivate() {
+		return f.sendNotice(ctx, notice, to, e, false, key+" link")
+	}
+	return nil
 }
 
 // noticeLines are the Dutch opening lines of the library's direct Notes;
@@ -401,7 +408,13 @@ var noticeLines = map[string]string{
 	vestiging.NoticeChanged:   "De tijd of plaats van %s, waarvoor je je hebt aangemeld, is gewijzigd. Zo is het nu:",
 	vestiging.NoticeEventOff:  "%s gaat helaas niet door. Je hoeft niets te doen.",
 	vestiging.NoticeEventBack: "%s gaat toch door, en je aanmelding staat nog. Zo is het:",
+	// Sent with the Accept of an online activity, whose link the Event withholds.
+	vestiging.NoticeConfirmed: "Je hebt een plaats bij %s.",
+	vestiging.NoticePromoted:  "Er is een plaats vrijgekomen bij %s, en die is nu van jou.",
 }
+
+// onlineLine introduces the online link, in a Note to someone with a place.
+const onlineLine = "Zo doe je online mee:"
 
 // waitlistLine tells someone on the waitlist, in a reminder or a change,
 // that they have no place yet.
@@ -423,12 +436,16 @@ func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging
 		fmt.Fprintf(&b, "<p>Reden: %s</p>", html.EscapeString(e.CancelReason))
 	}
 	fmt.Fprintf(&b, "<p>%s", html.EscapeString(eventWhen(e, "nl")))
-	if p := placeLine(e.Venue(), e.OnlineURL); p != "" {
+	if p := placeLine(e.Venue(), e.MeetsOnline()); p != "" {
 		fmt.Fprintf(&b, "<br>%s", html.EscapeString(p))
 	}
 	b.WriteString("</p>")
-	if waitlisted && notice != vestiging.NoticeEventOff {
+	switch {
+	case waitlisted && notice != vestiging.NoticeEventOff:
 		b.WriteString("<p>" + waitlistLine + "</p>")
+	case notice != vestiging.NoticeEventOff && e.OnlineURL != "":
+		// The link goes to those with a place only (Event.LinkPrivate).
+		fmt.Fprintf(&b, `<p>%s <a href="%s">%s</a></p>`, onlineLine, html.EscapeString(e.OnlineURL), html.EscapeString(e.OnlineURL))
 	}
 	fmt.Fprintf(&b, `<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(link))
 	return f.sendNote(ctx, 0, ActorID(base), to, f.answerIRI("Note", key), b.String(), "", link)

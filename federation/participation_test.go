@@ -127,9 +127,16 @@ func (env *inEnv) registrations(t testing.TB, eventID int64) map[string]string {
 }
 
 // answerOf checks that activities holds exactly one activity, an answer
-// of type typ from the library to p about the Join joinID of eventIRI.
-func answerOf(t *testing.T, env *inEnv, activities []map[string]any, typ string, p *inPeer, joinID string) {
+// of type typ from the library to p about the Join joinID of eventIRI;
+// an Accept may come with the direct Note that carries an online
+// meeting's private link, which it returns ("" when none came).
+func answerOf(t *testing.T, env *inEnv, activities []map[string]any, typ string, p *inPeer, joinID string) (note string) {
 	t.Helper()
+	if typ == "Accept" && len(activities) == 2 && activities[1]["type"] == "Create" {
+		obj, _ := activities[1]["object"].(map[string]any)
+		note, _ = obj["content"].(string)
+		activities = activities[:1]
+	}
 	if len(activities) != 1 {
 		t.Fatalf("sent %d activities to %s, want one %s: %v", len(activities), p.name, typ, activities)
 	}
@@ -141,6 +148,7 @@ func answerOf(t *testing.T, env *inEnv, activities []map[string]any, typ string,
 	if to, _ := a["to"].([]any); len(to) != 1 || to[0] != p.actor {
 		t.Errorf("addressed to %v, want %s alone", a["to"], p.actor)
 	}
+	return note
 }
 
 // TestJoin is the organiser's side: remote actors join an event with one
@@ -161,7 +169,11 @@ func testJoin(t *testing.T, db *store.DB) {
 		if got, want := env.registrations(t, e.ID)[ada.actor], vestiging.RegistrationConfirmed; got != want {
 			t.Fatalf("ada: %q, want %q", got, want)
 		}
-		answerOf(t, env, env.participate(t)[ada.inbox], "Accept", ada, ada.id("/joins/1"))
+		// The Event withholds the online link; the place brings it.
+		note := answerOf(t, env, env.participate(t)[ada.inbox], "Accept", ada, ada.id("/joins/1"))
+		if !strings.Contains(note, `<a href="https://meet.example/digicafe">`) || !strings.Contains(note, "Je hebt een plaats bij") {
+			t.Errorf("the Note with the Accept lacks the link: %q", note)
+		}
 	})
 	t.Run("Waitlisted", func(t *testing.T) {
 		env.deliver(t, bea, bea.activity("Join", "/joins/2", iri))
@@ -188,7 +200,10 @@ func testJoin(t *testing.T, db *store.DB) {
 			t.Fatalf("after ada's Leave: %v", got)
 		}
 		sent := env.participate(t)
-		answerOf(t, env, sent[bea.inbox], "Accept", bea, bea.id("/joins/2"))
+		// Her place from the waitlist brings the link.
+		if note := answerOf(t, env, sent[bea.inbox], "Accept", bea, bea.id("/joins/2")); !strings.Contains(note, "https://meet.example/digicafe") {
+			t.Errorf("the Note with bea's place lacks the link: %q", note)
+		}
 	})
 	t.Run("UndoJoin", func(t *testing.T) {
 		join := map[string]any{"id": bea.id("/joins/2"), "type": "Join", "actor": bea.actor, "object": iri}
@@ -435,8 +450,8 @@ func TestRegistrants(t *testing.T) {
 			t.Fatalf("sent %v, want one Note to ada, with the place, and one to bea, on the waitlist", sent)
 		}
 		waiting, _ := sent[bea.inbox][0]["object"].(map[string]any)
-		if content, _ := waiting["content"].(string); !strings.Contains(content, waitlistLine) {
-			t.Errorf("bea's reminder does not say she waits: %s", content)
+		if content, _ := waiting["content"].(string); !strings.Contains(content, waitlistLine) || strings.Contains(content, "meet.example") {
+			t.Errorf("bea's reminder does not say she waits, or gives her the link without a place: %s", content)
 		}
 		create := sent[ada.inbox][0]
 		note, _ := create["object"].(map[string]any)
@@ -444,7 +459,8 @@ func TestRegistrants(t *testing.T) {
 		if create["type"] != "Create" || note["type"] != "Note" || note["attributedTo"] != ActorID(env.base) || note["context"] != iri {
 			t.Errorf("sent %v", create)
 		}
-		for _, want := range []string{"Herinnering", "morgen", "Digicafé", `href="` + iri + `"`, "online", ada.actor} {
+		for _, want := range []string{"Herinnering", "morgen", "Digicafé", `href="` + iri + `"`, "online", ada.actor,
+			`<a href="https://meet.example/digicafe">`} {
 			if !strings.Contains(content, want) {
 				t.Errorf("content lacks %q: %s", want, content)
 			}

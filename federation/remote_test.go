@@ -81,7 +81,10 @@ func TestRemoteEventEvent(t *testing.T) {
 		}
 	})
 	t.Run("Online", func(t *testing.T) {
-		e := parse(t, ours(t, func(e *vestiging.Event) { e.BranchID, e.Branch, e.OnlineURL = nil, nil, "https://meet.example/x" }))
+		e := parse(t, ours(t, func(e *vestiging.Event) {
+			e.BranchID, e.Branch, e.OnlineURL, e.OnlineLinkPublic = nil, nil, "https://meet.example/x", true
+			e.RegistrationMode = vestiging.RegistrationNone
+		}))
 		if e.Place != nil || e.OnlineURL != "https://meet.example/x" || !e.Online() {
 			t.Errorf("place %+v online %q", e.Place, e.OnlineURL)
 		}

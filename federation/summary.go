@@ -25,13 +25,17 @@ type words struct {
 	cancelled, organisedWith    string
 	memberPrice, members        string
 	sessions, session, from, to string // "%d bijeenkomsten", "bijeenkomst %d van %d", …
+	// linkWithheld follows "Online" when the link is only for people with a place.
+	linkWithheld, linkNotPublic string
 }
 
 var (
 	dutchWords = words{cancelled: "Geannuleerd", organisedWith: "Georganiseerd met %s", memberPrice: "Ledenprijs", members: "Leden",
-		sessions: "%d bijeenkomsten", session: "bijeenkomst %d van %d", from: "van", to: "tot en met"}
+		sessions: "%d bijeenkomsten", session: "bijeenkomst %d van %d", from: "van", to: "tot en met",
+		linkWithheld: "je krijgt de link als je je aanmeldt en een plek hebt", linkNotPublic: "de link krijg je van de bibliotheek"}
 	englishWords = words{cancelled: "Cancelled", organisedWith: "Organised with %s", memberPrice: "Member price", members: "Members",
-		sessions: "%d sessions", session: "session %d of %d", from: "from", to: "to"}
+		sessions: "%d sessions", session: "session %d of %d", from: "from", to: "to",
+		linkWithheld: "you get the link when you sign up and have a place", linkNotPublic: "the library gives you the link"}
 )
 
 func wordsFor(lang string) *words {
@@ -70,9 +74,9 @@ func pageLink(page string) string {
 
 // placeLine is "Bibliotheek Centrum, Stationsplein 1, Tiel", or
 // "online", a word Dutch and English share.
-func placeLine(b *vestiging.Place, onlineURL string) string {
+func placeLine(b *vestiging.Place, online bool) string {
 	if b == nil {
-		if onlineURL != "" {
+		if online {
 			return "online"
 		}
 		return ""

@@ -54,6 +54,9 @@ type EncodeOptions struct {
 	Cancel bool
 	// Organizer names the library for Cancel: its name and mail address.
 	OrganizerName, OrganizerEmail string
+	// WithLink keeps a private online link (vestiging.Event.LinkPrivate):
+	// the file goes to someone with a place. Feeds leave it out.
+	WithLink bool
 }
 
 // amsterdam is the one zone written with TZID; see EncodeOptions.
@@ -103,6 +106,9 @@ func Encode(w io.Writer, events []*vestiging.Event, opts EncodeOptions) error {
 	}
 	enc := &encoder{opts: opts, loc: loc, themes: names}
 	for _, e := range events {
+		if !opts.WithLink {
+			e = e.Public()
+		}
 		cal.Children = append(cal.Children, enc.event(e)...)
 	}
 	fw := &folder{w: bufio.NewWriterSize(w, 32<<10)}
@@ -184,14 +190,15 @@ func PageURL(base *url.URL, e *vestiging.Event) string {
 // event returns the VEVENTs of an event: one, or one per course session.
 func (enc *encoder) event(e *vestiging.Event) []*goical.Component {
 	uid := UID(enc.opts.BaseURL, e)
+	// A withheld link's LOCATION is the word; URL, the page, says how to join.
 	if e.Kind != vestiging.KindCourse || len(e.Sessions) == 0 {
-		return []*goical.Component{enc.vevent(e, uid, e.StartsAt, e.EndsAt, e.Venue(), e.OnlineURL)}
+		return []*goical.Component{enc.vevent(e, uid, e.StartsAt, e.EndsAt, e.Venue(), e.OnlineLink("Online"))}
 	}
 	out := make([]*goical.Component, 0, len(e.Sessions))
 	for i, s := range e.Sessions {
-		place, online := s.Venue(), s.OnlineURL
+		place, online := s.Venue(), s.OnlineLink("Online")
 		if place == nil && online == "" {
-			place, online = e.Venue(), e.OnlineURL
+			place, online = e.Venue(), e.OnlineLink("Online")
 		}
 		c := enc.vevent(e, fmt.Sprintf("%s#session-%d", uid, i+1), s.StartsAt, s.EndsAt, place, online)
 		c.Props.SetText(goical.PropSummary, fmt.Sprintf("%s (%d/%d)", lines.Replace(e.Title), i+1, len(e.Sessions)))

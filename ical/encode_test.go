@@ -35,7 +35,7 @@ func encodeEvents() []*vestiging.Event {
 			StartsAt: at(12, 5, 19), EndsAt: at(12, 5, 21), TimeZone: "Europe/Amsterdam", BranchID: &tiel.ID, Branch: tiel,
 			Themes: []string{"leven-lang-leren"}, Status: vestiging.StatusPublished, UpdatedAt: updated},
 		{ID: 3, Kind: vestiging.KindEvent, Title: "Online spreekuur", StartsAt: at(10, 6, 10), EndsAt: at(10, 6, 11),
-			TimeZone: "Europe/Amsterdam", OnlineURL: "https://meet.example.nl/spreekuur?a=1,2", Themes: []string{"digitale-vaardigheden"},
+			TimeZone: "Europe/Amsterdam", OnlineURL: "https://meet.example.nl/spreekuur?a=1,2", OnlineLinkPublic: true, Themes: []string{"digitale-vaardigheden"},
 			Status: vestiging.StatusCancelled, UpdatedAt: updated},
 		{ID: 4, Kind: vestiging.KindCourse, Title: "Computercursus", StartsAt: at(11, 2, 9), EndsAt: at(11, 9, 11),
 			TimeZone: "Europe/Amsterdam", BranchID: &tiel.ID, Branch: tiel, Status: vestiging.StatusPublished, UpdatedAt: updated,
@@ -54,7 +54,7 @@ func encodeEvents() []*vestiging.Event {
 			Themes: []string{"leesplezier", "leven-lang-leren"}, Price: &vestiging.Price{Cents: 250, MemberCents: ptr(int64(0)), Note: "incl. boekje"},
 			Status: vestiging.StatusPublished, UpdatedAt: updated},
 		{ID: 6, Kind: vestiging.KindEvent, Title: "Livestream uit Lissabon", StartsAt: time.Date(2026, 10, 9, 18, 0, 0, 0, time.UTC),
-			EndsAt: time.Date(2026, 10, 9, 19, 0, 0, 0, time.UTC), TimeZone: "Europe/Lisbon", OnlineURL: "https://meet.example.nl/lissabon",
+			EndsAt: time.Date(2026, 10, 9, 19, 0, 0, 0, time.UTC), TimeZone: "Europe/Lisbon", OnlineURL: "https://meet.example.nl/lissabon", OnlineLinkPublic: true,
 			Status: vestiging.StatusPublished, UpdatedAt: updated},
 	}
 }
@@ -198,5 +198,37 @@ func BenchmarkEncode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		encode(b, events)
+	}
+}
+
+// TestEncodeWithheldLink: a private online link (an activity with sign-up
+// here) is left out of a calendar unless WithLink, for someone with a
+// place; the LOCATION then says Online and the URL is the page.
+func TestEncodeWithheldLink(t *testing.T) {
+	start := time.Date(2026, 10, 6, 10, 0, 0, 0, time.UTC)
+	e := &vestiging.Event{ID: 9, Kind: vestiging.KindEvent, Title: "Digicafé", StartsAt: start, EndsAt: start.Add(time.Hour),
+		TimeZone: "Europe/Amsterdam", OnlineURL: "https://meet.example.nl/geheim", RegistrationMode: vestiging.RegistrationOpen,
+		Status: vestiging.StatusPublished}
+	for _, tt := range []struct {
+		name     string
+		withLink bool
+		want     string
+	}{
+		{"Withheld", false, "LOCATION:Online\r\n"},
+		{"WithLink", true, "LOCATION:https://meet.example.nl/geheim\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Encode(&buf, []*vestiging.Event{e}, EncodeOptions{BaseURL: testBase, Now: start, WithLink: tt.withLink}); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.String()
+			if !strings.Contains(got, tt.want) || !strings.Contains(got, "URL:https://bibliotheek.example/events/9\r\n") {
+				t.Errorf("calendar lacks %q and the page:\n%s", tt.want, got)
+			}
+			if !tt.withLink && strings.Contains(got, "geheim") {
+				t.Errorf("calendar carries the private link:\n%s", got)
+			}
+		})
 	}
 }

@@ -538,7 +538,8 @@ func (d *decoder) place(c *component, e *vestiging.Event) error {
 		return nil
 	}
 	if u, err := url.Parse(where); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		e.OnlineURL = where
+		// A link from a calendar feed was public there, and stays so.
+		e.OnlineURL, e.OnlineLinkPublic = where, true
 		return nil
 	}
 	link := ""
@@ -546,7 +547,7 @@ func (d *decoder) place(c *component, e *vestiging.Event) error {
 		link = strings.TrimSpace(p.Value)
 	}
 	if link != "" && (where == "" || strings.EqualFold(where, "online")) {
-		e.OnlineURL = link
+		e.OnlineURL, e.OnlineLinkPublic = link, true
 		return nil
 	}
 	if where != "" {

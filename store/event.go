@@ -23,7 +23,7 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.published_at,
 	COALESCE((SELECT string_agg(t.theme, ',' ORDER BY t.position) FROM event_themes t WHERE t.event_id = e.id), ''),
 	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), ''),
-	e.description_source, e.cancel_reason`
+	e.description_source, e.cancel_reason, e.online_link_public`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
@@ -32,7 +32,7 @@ var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "de
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
 	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at",
-	"description_source", "cancel_reason"}
+	"description_source", "cancel_reason", "online_link_public"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at, published_at) VALUES (" +
@@ -72,7 +72,7 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
 		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID),
-		db.dialect.nullTimeArg(e.RemoteUpdatedAt), e.DescriptionSource, e.CancelReason)
+		db.dialect.nullTimeArg(e.RemoteUpdatedAt), e.DescriptionSource, e.CancelReason, e.OnlineLinkPublic)
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
@@ -86,7 +86,7 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
 		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
-		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason)
+		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason, &e.OnlineLinkPublic)
 	if err != nil {
 		return nil, err
 	}

@@ -123,22 +123,24 @@ type apiEventJSON struct {
 	Audiences       []string   `json:"audiences"`
 	// Theme and Audience are the first of Themes and Audiences, as
 	// before an activity could have several (deprecated).
-	Theme        *apiTheme       `json:"theme"`
-	Audience     string          `json:"audience"`
-	Price        *apiPrice       `json:"price"`
-	Language     string          `json:"language"`
-	Online       bool            `json:"online"`
-	OnlineURL    string          `json:"online_url"`
-	Place        *apiPlace       `json:"place"`
-	Image        *apiImage       `json:"image"`
-	Registration apiRegistration `json:"registration"`
-	Sessions     []apiSession    `json:"sessions"`
-	Questions    []apiQuestion   `json:"questions"`
-	Library      apiLibraryRef   `json:"library"`
-	URL          string          `json:"url"`
-	OriginalURL  string          `json:"original_url"`
-	CreatedAt    string          `json:"created_at"`
-	UpdatedAt    string          `json:"updated_at"`
+	Theme     *apiTheme `json:"theme"`
+	Audience  string    `json:"audience"`
+	Price     *apiPrice `json:"price"`
+	Language  string    `json:"language"`
+	Online    bool      `json:"online"`
+	OnlineURL string    `json:"online_url"`
+	// OnlineLinkPublic is vestiging.Event.OnlineLinkPublic.
+	OnlineLinkPublic bool            `json:"online_link_public"`
+	Place            *apiPlace       `json:"place"`
+	Image            *apiImage       `json:"image"`
+	Registration     apiRegistration `json:"registration"`
+	Sessions         []apiSession    `json:"sessions"`
+	Questions        []apiQuestion   `json:"questions"`
+	Library          apiLibraryRef   `json:"library"`
+	URL              string          `json:"url"`
+	OriginalURL      string          `json:"original_url"`
+	CreatedAt        string          `json:"created_at"`
+	UpdatedAt        string          `json:"updated_at"`
 }
 
 type apiTheme struct {
@@ -247,6 +249,9 @@ func (c *apiContext) theme(slug string) apiTheme {
 type apiContext struct {
 	themes map[string]*vestiging.Theme
 	self   apiLibraryRef
+	// staff: the answer goes to a token that writes events, which sees a
+	// private online link as staff do; other reads are public.
+	staff bool
 }
 
 func (s *Server) newAPIContext(ctx context.Context) (*apiContext, error) {
@@ -271,13 +276,16 @@ func (s *Server) selfRef(ctx context.Context) apiLibraryRef {
 }
 
 func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
+	if !c.staff {
+		e = e.Public()
+	}
 	loc := e.Location()
 	out := apiEventJSON{
 		ID: e.ID, UID: ical.UID(s.baseURL, e), Kind: e.Kind, Title: e.Title,
 		DescriptionHTML: vestiging.SanitizeHTML(e.Description), DescriptionText: vestiging.PlainText(e.Description),
 		StartsAt: apiTime(e.StartsAt, loc), EndsAt: apiTime(e.EndsAt, loc), TimeZone: loc.String(),
 		Status: e.Status, Themes: []apiTheme{}, Audiences: e.Audiences, Price: priceJSON(e.Price), Language: e.Language,
-		Online: e.Online(), OnlineURL: e.OnlineURL, Place: placeJSON(e.Venue(), e.BranchID, e.PlaceID),
+		Online: e.Online(), OnlineURL: e.OnlineURL, OnlineLinkPublic: e.OnlineLinkPublic, Place: placeJSON(e.Venue(), e.BranchID, e.PlaceID),
 		Registration: apiRegistration{Mode: e.RegistrationMode, URL: e.RegistrationURL, Capacity: e.Capacity},
 		Sessions:     []apiSession{},
 		Questions:    []apiQuestion{},

@@ -312,7 +312,7 @@ func TestAPIEvent(t *testing.T) {
 	t.Run("Course", func(t *testing.T) {
 		start := testNow.Add(72 * time.Hour)
 		course := &vestiging.Event{Kind: vestiging.KindCourse, Title: "Cursus", Status: vestiging.StatusPublished,
-			Sessions: []*vestiging.Session{
+			OnlineLinkPublic: true, Sessions: []*vestiging.Session{
 				{StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &b.ID},
 				{StartsAt: start.AddDate(0, 0, 7), EndsAt: start.AddDate(0, 0, 7).Add(time.Hour), OnlineURL: "https://meet.example.nl/les2"},
 			}}

@@ -111,7 +111,7 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 // library, …) are ignored, so a client may send back what it read.
 func readAPIEvent(in *apiEventJSON, e *vestiging.Event, v vestiging.Validation) {
 	e.Kind, e.Title, e.Description, e.Status = in.Kind, in.Title, in.DescriptionHTML, in.Status
-	e.TimeZone, e.Language, e.OnlineURL = in.TimeZone, in.Language, in.OnlineURL
+	e.TimeZone, e.Language, e.OnlineURL, e.OnlineLinkPublic = in.TimeZone, in.Language, in.OnlineURL, in.OnlineLinkPublic
 	// themes and audiences are the lists; theme and audience, their first
 	// items, are still read when the lists are not sent (PATCH clears a
 	// list sent alone as its single form).
@@ -239,6 +239,7 @@ func (s *Server) apiEventAnswer(w http.ResponseWriter, r *http.Request, status i
 		s.apiError(w, r, err)
 		return
 	}
+	c.staff = true
 	if status == http.StatusCreated {
 		w.Header().Set("Location", s.baseURL.JoinPath("/api/v1/events", strconv.FormatInt(id, 10)).String())
 	}
@@ -280,6 +281,7 @@ func (s *Server) apiUpdateEvent(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	c.staff = true // what is not sent stays, the private link included
 	in := c.event(s, e)
 	if _, ok := sent["sessions"]; ok {
 		in.Sessions = nil // replaced whole, not merged item by item

@@ -363,7 +363,7 @@ func (s *Server) eventPlace(lang string, e *vestiging.Event) string {
 			return v.Name + ", " + a
 		}
 		return v.Name
-	case e.OnlineURL != "":
+	case e.MeetsOnline():
 		return s.locales.T(lang, "Online")
 	}
 	return ""

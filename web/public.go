@@ -487,6 +487,11 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
+	// A private online link is for staff and for whoever has a place.
+	if mine := data.Signup.Mine; !personFrom(r.Context()).IsStaff() && (mine == nil || !mine.Holds()) {
+		e = e.Public()
+		data.Event, data.Signup.Event = e, e
+	}
 	if !e.Remote() && e.Status == vestiging.StatusPublished {
 		if data.Replies, err = s.replies(r, vestiging.ReplyToEvent, e.ID, eventPath(e), reply); err != nil {
 			s.fail(w, r, err)

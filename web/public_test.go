@@ -29,7 +29,7 @@ func TestPublicPages(t *testing.T) {
 		ev.RegistrationMode = vestiging.RegistrationOpen
 	})
 	course := &vestiging.Event{Kind: vestiging.KindCourse, Title: "Computercursus", Status: vestiging.StatusPublished,
-		Sessions: []*vestiging.Session{
+		OnlineLinkPublic: true, Sessions: []*vestiging.Session{
 			{StartsAt: sat.Add(7 * 24 * time.Hour), EndsAt: sat.Add(7*24*time.Hour + time.Hour), BranchID: &b.ID},
 			{StartsAt: sat.Add(14 * 24 * time.Hour), EndsAt: sat.Add(14*24*time.Hour + time.Hour), OnlineURL: "https://meet.example.nl/les2"},
 		}}

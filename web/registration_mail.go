@@ -80,14 +80,25 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	t := func(k string) string { return s.locales.T(lang, k) }
 	page := s.link(eventPath(e), nil)
 	when := s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location())
+	// A private online link goes to those with a place only.
+	withLink := reg.Holds()
+	if !withLink {
+		e = e.Public()
+	}
 	where := s.eventPlace(lang, e)
-	if e.OnlineURL != "" {
-		where = fmt.Sprintf("%s: %s", t("Online"), e.OnlineURL)
+	if e.MeetsOnline() {
+		where = t("Online")
+		if e.OnlineURL != "" {
+			where = fmt.Sprintf("%s: %s", t("Online"), e.OnlineURL)
+		}
 		if v := e.Venue(); v != nil && v.Name != "" {
 			where = s.eventPlace(lang, e) + "; " + where
 		}
 	}
 	facts := []mailPara{para("%s\n%s: %s\n%s: %s", e.Title, t("When"), when, t("Where"), where)}
+	if e.LinkWithheld && reg.State == vestiging.RegistrationWaitlisted {
+		facts = append(facts, para("The link to join online comes with your place."))
+	}
 	if e.Kind == vestiging.KindCourse {
 		facts = append(facts, para("One registration covers all sessions of this course (%d). The calendar file holds every session.", len(e.Sessions)))
 	}
@@ -183,7 +194,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	m := s.accountMail(ctx, lang, reg.Email, reg.Name, subject, paras...)
 	m.Subject = fmt.Sprintf(t(subject), e.Title)
 	if withICS || cancelICS {
-		data, err := s.eventCalendar(ctx, e, cancelICS)
+		data, err := s.eventCalendar(ctx, e, cancelICS, withLink)
 		if err != nil {
 			return vestiging.Mail{}, err
 		}
@@ -200,12 +211,13 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 // eventCalendar is one event as an iCalendar file, the same as in the
 // feeds, so a later change or feed updates the same entry (same UID);
 // with cancel it is the METHOD:CANCEL that takes it out of a calendar.
-func (s *Server) eventCalendar(ctx context.Context, e *vestiging.Event, cancel bool) ([]byte, error) {
+// withLink keeps a private online link, for someone with a place.
+func (s *Server) eventCalendar(ctx context.Context, e *vestiging.Event, cancel, withLink bool) ([]byte, error) {
 	themes, err := s.svc.Themes(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("themes for the calendar file: %w", err)
 	}
-	opts := ical.EncodeOptions{Name: e.Title, BaseURL: s.baseURL, Themes: themes, Now: s.now(), Cancel: cancel}
+	opts := ical.EncodeOptions{Name: e.Title, BaseURL: s.baseURL, Themes: themes, Now: s.now(), Cancel: cancel, WithLink: withLink}
 	if cancel {
 		lib, err := s.svc.Library(ctx)
 		if err != nil {

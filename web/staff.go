@@ -322,6 +322,9 @@ func eventValues(e *vestiging.Event) *form {
 	}
 	set("registration_mode", e.RegistrationMode)
 	set("registration_url", e.RegistrationURL)
+	if e.OnlineLinkPublic {
+		set("online_link_public", "1")
+	}
 	for i, ss := range e.Sessions {
 		p := fmt.Sprintf("s%d_", i)
 		set(p+"date", ss.StartsAt.In(loc).Format(time.DateOnly))
@@ -359,6 +362,7 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.ImageAlt = get("image_alt")
 	e.RegistrationMode = get("registration_mode")
 	e.RegistrationURL = get("registration_url")
+	e.OnlineLinkPublic = get("online_link_public") != ""
 	e.Price = readPrice(f)
 	e.Capacity = readPlaces(f)
 	e.Questions = readQuestions(f)

@@ -238,6 +238,7 @@ func TestStaffCourse(t *testing.T) {
 		f.Set("s2_start", "14:00")
 		f.Set("s2_end", "16:00")
 		f.Set("s2_online_url", "https://meet.example.nl/digisterker")
+		f.Set("online_link_public", "1") // no sign-up: staff show the link
 	})
 
 	t.Run("ErrInvalid", func(t *testing.T) {

@@ -81,6 +81,7 @@ func (s *Server) absolute(path string) string {
 // its description, its image, and its schema.org Event.
 func (s *Server) eventMeta(r *http.Request, lib *vestiging.Library, e *vestiging.Event, themes []*vestiging.Theme) *pageMeta {
 	lang := langFrom(r.Context())
+	e = e.Public() // what search engines and link previews read is public
 	m := s.defaultMeta(r, lib, s.lookOf(lib))
 	m.URL = s.baseURL.JoinPath(eventPath(e)).String()
 	facts := s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location())
@@ -210,7 +211,7 @@ func (s *Server) eventJSONLD(lib *vestiging.Library, e *vestiging.Event, themes 
 		ev.EventStatus = schemaOrg + "EventRescheduled"
 		ev.PreviousStartDate = schemaTime(e.PreviousStartsAt, loc)
 	}
-	location, mode := schemaVenue(e.Venue(), e.OnlineURL)
+	location, mode := schemaVenue(e.Venue(), e.OnlineLink(m.URL))
 	ev.AttendanceMode = mode
 	if len(location) == 1 {
 		ev.Location = location[0]
@@ -237,7 +238,7 @@ func (s *Server) eventJSONLD(lib *vestiging.Library, e *vestiging.Event, themes 
 	ev.Offers = s.schemaOffers(e.Language, e, m.URL)
 	if e.Kind == vestiging.KindCourse {
 		for _, ss := range e.Sessions {
-			sl, smode := schemaVenue(ss.Venue(), ss.OnlineURL)
+			sl, smode := schemaVenue(ss.Venue(), ss.OnlineLink(m.URL))
 			sub := schemaEvent{Type: "Event", Name: e.Title, URL: m.URL, StartDate: schemaTime(ss.StartsAt, loc),
 				EndDate: schemaTime(ss.EndsAt, loc), EventStatus: ev.EventStatus, AttendanceMode: smode, Location: sl}
 			if len(sl) == 1 {
@@ -300,6 +301,7 @@ type travelView struct {
 
 // travelOf makes the links of an event's page in lang.
 func (s *Server) travelOf(lang string, e *vestiging.Event) travelView {
+	e = e.Public() // the links are shared, and carry no private online link
 	page := s.baseURL.JoinPath(eventPath(e)).String()
 	where := s.eventPlace(lang, e)
 	if e.OnlineURL != "" {
@@ -332,7 +334,7 @@ func (s *Server) eventICS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := s.eventCalendar(r.Context(), e, false)
+	data, err := s.eventCalendar(r.Context(), e, false, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vestiging/vestiging"
+)
+
+// secretLink is the online meeting's link the tests keep private.
+const secretLink = "https://meet.example/geheim-7f3a"
+
+// onlineEvent is an online activity with sign-up here and capacity places.
+func (e *env) onlineEvent(title string, capacity int, change ...func(*vestiging.Event)) *vestiging.Event {
+	e.t.Helper()
+	return e.openEvent(title, capacity, append([]func(*vestiging.Event){func(ev *vestiging.Event) {
+		ev.BranchID, ev.OnlineURL = nil, secretLink
+	}}, change...)...)
+}
+
+// TestPrivateOnlineLink: the link of an online activity with sign-up is
+// absent from everything public (page, JSON-LD, API, feeds, calendar
+// file) and present for the person with a place, on the event page and on
+// their registrations page; someone on the waitlist reads that it comes
+// with the place, and gets it with the place. Staff see it.
+func TestPrivateOnlineLink(t *testing.T) {
+	forBackends(t, func(t *testing.T, e *env) {
+		ev := e.onlineEvent("Digicafé", 1)
+		path := fmt.Sprintf("/events/%d", ev.ID)
+		course := e.openEvent("Cursus online", 0, func(c *vestiging.Event) {
+			c.Kind, c.BranchID = vestiging.KindCourse, nil
+			c.Sessions = []*vestiging.Session{
+				{StartsAt: c.StartsAt, EndsAt: c.EndsAt, OnlineURL: secretLink},
+				{StartsAt: c.StartsAt.AddDate(0, 0, 7), EndsAt: c.EndsAt.AddDate(0, 0, 7), OnlineURL: secretLink},
+			}
+		})
+		coursePath := fmt.Sprintf("/courses/%d", course.ID)
+
+		t.Run("Public", func(t *testing.T) {
+			anon := e.client()
+			res := e.get(anon, path)
+			wantStatus(t, res, http.StatusOK)
+			wantContains(t, res, "Online – <a href=\"#registration\">je krijgt de link als je een plaats hebt</a>",
+				`"@type":"VirtualLocation","url":"http://localhost`+path+`"`)
+			wantNotContains(t, res, "geheim")
+			res = e.get(anon, coursePath)
+			wantStatus(t, res, http.StatusOK)
+			wantContains(t, res, "Online")
+			wantNotContains(t, res, "geheim")
+			for _, p := range []string{"/agenda", "/agenda.ics", "/agenda.atom", "/embed/agenda", path + ".ics", coursePath + ".ics",
+				"/api/v1/events", fmt.Sprintf("/api/v1/events/%d", ev.ID), fmt.Sprintf("/api/v1/events/%d", course.ID)} {
+				res := e.get(anon, p)
+				wantStatus(t, res, http.StatusOK)
+				if strings.Contains(res.Body, "geheim") {
+					t.Errorf("%s carries the private link:\n%s", p, res.Body)
+				}
+			}
+			res = e.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/events/%d", ev.ID), "", "")
+			wantContains(t, res, `"online":true`, `"online_url":""`)
+			wantContains(t, e.get(anon, path+".ics"), "LOCATION:Online")
+		})
+
+		anna, ac := e.registrant("anna@example.nl")
+		_, bc := e.registrant("bert@example.nl")
+		wantStatus(t, e.post(ac, path+"/register", nil), http.StatusSeeOther)
+		wantStatus(t, e.post(bc, path+"/register", nil), http.StatusSeeOther)
+		if got, want := e.states(ev.ID), "anna:confirmed bert:waitlisted"; got != want {
+			t.Fatalf("states %q, want %q", got, want)
+		}
+
+		t.Run("WithPlace", func(t *testing.T) {
+			res := e.get(ac, path)
+			wantContains(t, res, `Online meedoen: <a href="`+secretLink+`"`)
+			wantNotContains(t, res, `"url":"`+secretLink) // the JSON-LD stays public
+			wantContains(t, e.get(ac, "/account/registrations"), `<a href="`+secretLink+`"`)
+		})
+		t.Run("Waitlisted", func(t *testing.T) {
+			res := e.get(bc, path)
+			wantContains(t, res, "De link om online mee te doen krijg je met je plaats.")
+			wantNotContains(t, res, "geheim")
+			wantNotContains(t, e.get(bc, "/account/registrations"), "geheim")
+		})
+		t.Run("Staff", func(t *testing.T) {
+			staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+			wantContains(t, e.get(staff, path), `<a href="`+secretLink+`"`)
+			wantContains(t, e.get(staff, coursePath), `<a href="`+secretLink+`"`)
+			wantContains(t, e.get(staff, fmt.Sprintf("/staff/events/%d/edit", ev.ID)), `value="`+secretLink+`"`)
+		})
+		t.Run("APIWrite", func(t *testing.T) {
+			// A token that writes events sees the link, and a PATCH that
+			// does not send it keeps it.
+			token := e.apiToken(vestiging.ScopeEventsWrite)
+			res := e.apiDo(http.MethodPatch, fmt.Sprintf("/api/v1/events/%d", ev.ID), token, `{"title":"Digicafé online"}`)
+			wantStatus(t, res, http.StatusOK)
+			wantContains(t, res, `"online_url":"`+secretLink+`"`)
+			if got, err := e.db.Event(t.Context(), ev.ID); err != nil || got.OnlineURL != secretLink {
+				t.Errorf("after PATCH: %v, link %q", err, got.OnlineURL)
+			}
+		})
+		t.Run("PlaceFromWaitlist", func(t *testing.T) {
+			regs := e.registrations(ev.ID)
+			if _, err := e.db.CancelRegistration(t.Context(), regs[0].ID); err != nil || regs[0].PersonID != anna.ID {
+				t.Fatalf("cancel anna's place: %v", err)
+			}
+			wantContains(t, e.get(bc, path), `Online meedoen: <a href="`+secretLink+`"`)
+			wantNotContains(t, e.get(ac, path), "geheim")
+		})
+	})
+}
+
+// TestPublicOnlineLink: staff choose whether the link of an online
+// activity without sign-up is public; the form keeps the choice.
+func TestPublicOnlineLink(t *testing.T) {
+	forBackends(t, func(t *testing.T, e *env) {
+		staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+		form := func(title string, public bool) url.Values {
+			v := url.Values{"title": {title}, "start_date": {"2026-03-10"}, "start_time": {"19:00"}, "end_time": {"20:00"},
+				"time_zone": {"Europe/Amsterdam"}, "language": {"nl"}, "audiences": {"all"}, "online_url": {secretLink},
+				"registration_mode": {"none"}, "places": {"unlimited"}, "action": {"publish"}}
+			if public {
+				v.Set("online_link_public", "1")
+			}
+			return v
+		}
+		for _, tt := range []struct {
+			name   string
+			public bool
+		}{{"Public", true}, {"Private", false}} {
+			t.Run(tt.name, func(t *testing.T) {
+				wantStatus(t, e.post(staff, "/staff/events/new", form("Lezing "+tt.name, tt.public)), http.StatusSeeOther)
+				var ev *vestiging.Event
+				for _, x := range e.events(vestiging.StatusPublished) {
+					if x.Title == "Lezing "+tt.name {
+						ev = x
+					}
+				}
+				if ev == nil || ev.OnlineLinkPublic != tt.public || ev.OnlineURL != secretLink {
+					t.Fatalf("stored %+v, want link public %v", ev, tt.public)
+				}
+				res := e.get(e.client(), fmt.Sprintf("/events/%d", ev.ID))
+				if got := strings.Contains(res.Body, secretLink); got != tt.public {
+					t.Errorf("link on the public page: %v, want %v", got, tt.public)
+				}
+				if !tt.public {
+					wantContains(t, res, "vraag de bibliotheek om de link")
+				}
+				edit := e.get(staff, fmt.Sprintf("/staff/events/%d/edit", ev.ID))
+				if got := strings.Contains(edit.Body, `name="online_link_public" value="1" aria-describedby="online_link_public-hint" checked`); got != tt.public {
+					t.Errorf("checkbox checked %v, want %v", got, tt.public)
+				}
+			})
+		}
+	})
+}
+
+// TestPrivateOnlineLinkMail: the mails of a place (confirmation, a place
+// from the waitlist) carry the link, in the text and the calendar file;
+// the waitlist's mail does not, and says it comes with the place.
+func TestPrivateOnlineLinkMail(t *testing.T) {
+	e, smtp := newRegistrationMailEnv(t)
+	ev := e.onlineEvent("Digicafé", 1)
+	path := fmt.Sprintf("/events/%d", ev.ID)
+	anna, ac := e.registrant("anna@example.nl")
+	_, bc := e.registrant("bert@example.nl")
+
+	wantStatus(t, e.post(ac, path+"/register", nil), http.StatusSeeOther)
+	m := smtp.WaitFor(t, "anna@example.nl", mailWait)
+	if !strings.Contains(m.Text, "Waar: Online: "+secretLink) {
+		t.Errorf("confirmation lacks the link:\n%s", m.Text)
+	}
+	if cal := calendarOf(t, m); cal.OnlineURL != secretLink {
+		t.Errorf("calendar file's link %q, want %q", cal.OnlineURL, secretLink)
+	}
+
+	wantStatus(t, e.post(bc, path+"/register", nil), http.StatusSeeOther)
+	m = smtp.WaitFor(t, "bert@example.nl", mailWait)
+	if strings.Contains(m.Text, "geheim") || !strings.Contains(m.Text, "De link om online mee te doen krijg je met je plaats.") {
+		t.Errorf("waitlist mail:\n%s", m.Text)
+	}
+
+	regs := e.registrations(ev.ID)
+	if _, err := e.db.CancelRegistration(t.Context(), regs[0].ID); err != nil || regs[0].PersonID != anna.ID {
+		t.Fatalf("cancel anna's place: %v", err)
+	}
+	waitMails(t, smtp, "bert@example.nl", 2)
+	promoted := smtp.MessagesTo("bert@example.nl")[1]
+	if !strings.Contains(promoted.Text, secretLink) {
+		t.Errorf("the mail with bert's place lacks the link:\n%s", promoted.Text)
+	}
+	if cal := calendarOf(t, promoted); cal.OnlineURL != secretLink {
+		t.Errorf("calendar file's link %q, want %q", cal.OnlineURL, secretLink)
+	}
+	waitMails(t, smtp, "anna@example.nl", 2)
+	if m := smtp.MessagesTo("anna@example.nl")[1]; strings.Contains(m.Text, "geheim") {
+		t.Errorf("the cancellation repeats the link:\n%s", m.Text)
+	}
+}
+
+// TestPrivateOnlineLinkAS2: the Event served to other servers says online
+// and points to the page, not to the meeting.
+func TestPrivateOnlineLinkAS2(t *testing.T) {
+	e := newFedEnv(t)
+	ev := e.onlineEvent("Digicafé", 5)
+	res := e.get(e.client(), fmt.Sprintf("/events/%d", ev.ID), "Accept", activityAccept)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res, `"VirtualLocation"`, `"isOnline":true`)
+	wantNotContains(t, res, "geheim")
+	res = e.get(e.client(), "/actor/outbox?page=true", "Accept", activityAccept)
+	wantNotContains(t, res, "geheim")
+}
