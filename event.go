@@ -157,6 +157,12 @@ func (e *Event) Online() bool {
 // MeetsOnline reports whether the event (also) meets online, link withheld or not.
 func (e *Event) MeetsOnline() bool { return e.OnlineURL != "" || e.LinkWithheld }
 
+// HasOnlineMeeting reports whether the event, or any session of a course,
+// meets online: then people with a place join through the join link.
+func (e *Event) HasOnlineMeeting() bool {
+	return e.MeetsOnline() || slices.ContainsFunc(e.Sessions, (*Session).MeetsOnline)
+}
+
 // OnlineLink is where a link to the online meeting points: the link, or
 // with it withheld page, which says how to take part; "" when the event
 // does not meet online.
@@ -182,6 +188,39 @@ func (e *Event) LinkPrivate() bool {
 	return !e.Remote() && (e.RegistrationMode == RegistrationOpen || !e.OnlineLinkPublic)
 }
 
+// JoinEarly is how long before its start an online meeting lets people in.
+const JoinEarly = 15 * time.Minute
+
+// Meeting is one time an activity meets: the event itself, or a course's
+// session. People join online from Opens (JoinEarly before the start)
+// until End. Link is "" when it meets only at Venue.
+type Meeting struct {
+	Opens, Start, End time.Time
+	Link              string
+	Venue             *Place
+}
+
+// NextMeeting is the meeting that has not ended at now (the first such
+// session of a course), and false when all have ended.
+func (e *Event) NextMeeting(now time.Time) (Meeting, bool) {
+	if e.Kind != KindCourse || len(e.Sessions) == 0 {
+		m := Meeting{Opens: e.StartsAt.Add(-JoinEarly), Start: e.StartsAt, End: e.EndsAt, Link: e.OnlineURL, Venue: e.Venue()}
+		return m, now.Before(e.EndsAt)
+	}
+	for _, s := range e.Sessions {
+		if !now.Before(s.EndsAt) {
+			continue
+		}
+		m := Meeting{Opens: s.StartsAt.Add(-JoinEarly), Start: s.StartsAt, End: s.EndsAt, Link: s.OnlineURL, Venue: s.Venue()}
+		if m.Link == "" && m.Venue == nil {
+			// A session without a place of its own meets where the course does.
+			m.Link, m.Venue = e.OnlineURL, e.Venue()
+		}
+		return m, true
+	}
+	return Meeting{}, false
+}
+
 // Public is the event as anyone may see it: with a private link, a copy
 // whose online links (its own and its sessions') are withheld; else e.
 // Pages, the API, feeds and federation show this to the public.
@@ -189,16 +228,27 @@ func (e *Event) Public() *Event {
 	if !e.LinkPrivate() {
 		return e
 	}
+	return e.relinked("", true)
+}
+
+// Relinked is a copy of e whose online links (its own and its sessions')
+// all are link: for someone with a place, the way in that counts their
+// attendance rather than the meeting itself.
+func (e *Event) Relinked(link string) *Event { return e.relinked(link, false) }
+
+func (e *Event) relinked(link string, withheld bool) *Event {
 	c := *e
-	c.OnlineURL, c.LinkWithheld = "", e.MeetsOnline()
-	c.Sessions = make([]*Session, len(e.Sessions))
-	for i, s := range e.Sessions {
-		cs := *s
-		cs.OnlineURL, cs.LinkWithheld = "", s.MeetsOnline()
-		c.Sessions[i] = &cs
+	relink := func(url *string, was *bool) {
+		if *url != "" || *was {
+			*url, *was = link, withheld
+		}
 	}
-	if e.Sessions == nil {
-		c.Sessions = nil
+	relink(&c.OnlineURL, &c.LinkWithheld)
+	c.Sessions = nil
+	for _, s := range e.Sessions {
+		cs := *s
+		relink(&cs.OnlineURL, &cs.LinkWithheld)
+		c.Sessions = append(c.Sessions, &cs)
 	}
 	return &c
 }

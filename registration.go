@@ -181,6 +181,15 @@ type RegistrationService interface {
 	Registration(ctx context.Context, id int64) (*Registration, error)
 	// RegistrationByToken finds a registration by its link token's hash.
 	RegistrationByToken(ctx context.Context, tokenHash string) (*Registration, error)
+	// JoinToken returns the token of the registration's join link
+	// (/events/{id}/join?token=…), made on first use and kept, so every mail
+	// of a place carries the same link. Unlike the cancel link's, it is kept
+	// as it is, since later mails repeat it (as a feed token is): it lets its
+	// holder into the online meeting, and does nothing else. Anonymising
+	// removes it. ENOTFOUND for an unknown or anonymised registration.
+	JoinToken(ctx context.Context, id int64) (string, error)
+	// RegistrationByJoinToken finds a registration by its join token.
+	RegistrationByJoinToken(ctx context.Context, token string) (*Registration, error)
 	// RegistrationByJoin finds a registration by its Join's id.
 	RegistrationByJoin(ctx context.Context, joinIRI string) (*Registration, error)
 	// ActiveRegistration finds the active registration of a person (or,

@@ -371,7 +371,7 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 		if notice == vestiging.NoticeReminder {
 			at = e.StartsAt
 		}
-		return f.sendNotice(ctx, notice, to, e, r.State == vestiging.RegistrationWaitlisted,
+		return f.sendNotice(ctx, notice, to, e, r,
 			fmt.Sprintf("%d %s %s", r.ID, notice, at.UTC().Format(time.RFC3339Nano)))
 	}
 	key := r.JoinIRI + " " + notice + " " + strconv.FormatInt(jobID, 10)
@@ -394,9 +394,9 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 	if err := f.send(ctx, &vestiging.Activity{IRI: iri, Type: typ, ObjectIRI: r.JoinIRI, JSON: body}, []string{to.Inbox}); err != nil {
 		return err
 	}
-	// The Event withholds a private online link: the place brings it.
-	if typ == "Accept" && e.OnlineURL != "" && e.LinkPrivate() {
-		return f.sendNotice(ctx, notice, to, e, false, key+" link")
+	// The Event withholds a private online link: the place brings the way in.
+	if typ == "Accept" && e.HasOnlineMeeting() && e.LinkPrivate() {
+		return f.sendNotice(ctx, notice, to, e, r, key+" link")
 	}
 	return nil
 }
@@ -413,8 +413,12 @@ var noticeLines = map[string]string{
 	vestiging.NoticePromoted:  "Er is een plaats vrijgekomen bij %s, en die is nu van jou.",
 }
 
-// onlineLine introduces the online link, in a Note to someone with a place.
-const onlineLine = "Zo doe je online mee:"
+// onlineLine introduces the join link, in a Note to someone with a place;
+// opensLine says when it opens (vestiging.JoinEarly).
+const (
+	onlineLine = "Zo doe je online mee:"
+	opensLine  = "De bijeenkomst gaat 15 minuten voor het begin open."
+)
 
 // waitlistLine tells someone on the waitlist, in a reminder or a change,
 // that they have no place yet.
@@ -426,9 +430,20 @@ const waitlistLine = "Je staat nog op de wachtlijst; je hoort het als er een pla
 // someone waitlisted, that they still wait), links the event, and carries
 // the event's id as its context so the resident's server can file it with
 // their registration.
-func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging.Actor, e *vestiging.Event, waitlisted bool, key string) error {
+func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging.Actor, e *vestiging.Event, r *vestiging.Registration, key string) error {
 	base := f.cfg.BaseURL
 	link := EventID(base, e)
+	waitlisted := r.State == vestiging.RegistrationWaitlisted
+	// Someone with a place joins online through the join link with their
+	// token (web's /join), which counts them, as a resident's mail does.
+	join := ""
+	if r.Holds() && notice != vestiging.NoticeEventOff && e.HasOnlineMeeting() {
+		token, err := f.cfg.Services.JoinToken(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		join = link + "/join?" + url.Values{"token": {token}}.Encode()
+	}
 	title := fmt.Sprintf(`<a href="%s">%s</a>`, html.EscapeString(link), html.EscapeString(e.Title))
 	var b strings.Builder
 	fmt.Fprintf(&b, "<p>%s %s</p>", mentionHTML(to), fmt.Sprintf(noticeLines[notice], title))
@@ -443,9 +458,8 @@ func (f *Federator) sendNotice(ctx context.Context, notice string, to *vestiging
 	switch {
 	case waitlisted && notice != vestiging.NoticeEventOff:
 		b.WriteString("<p>" + waitlistLine + "</p>")
-	case notice != vestiging.NoticeEventOff && e.OnlineURL != "":
-		// The link goes to those with a place only (Event.LinkPrivate).
-		fmt.Fprintf(&b, `<p>%s <a href="%s">%s</a></p>`, onlineLine, html.EscapeString(e.OnlineURL), html.EscapeString(e.OnlineURL))
+	case join != "":
+		fmt.Fprintf(&b, `<p>%s <a href="%s">%s</a><br>%s</p>`, onlineLine, html.EscapeString(join), html.EscapeString(join), opensLine)
 	}
 	fmt.Fprintf(&b, `<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(link))
 	return f.sendNote(ctx, 0, ActorID(base), to, f.answerIRI("Note", key), b.String(), "", link)

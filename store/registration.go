@@ -597,6 +597,26 @@ func (db *DB) RegistrationByToken(ctx context.Context, tokenHash string) (*vesti
 	return db.registrationWhere(ctx, "by link", "r.cancel_token_hash = $1", tokenHash)
 }
 
+// JoinToken returns the registration's join token, making it on first use.
+func (db *DB) JoinToken(ctx context.Context, id int64) (string, error) {
+	fresh, _ := vestiging.NewToken()
+	var token string
+	err := db.db.QueryRowContext(ctx, `UPDATE registrations SET join_token = COALESCE(join_token, $2)
+		WHERE id = $1 AND anonymized_at IS NULL RETURNING join_token`, id, fresh).Scan(&token)
+	if err != nil {
+		return "", fmt.Errorf("join token of registration %d: %w", id, notFound(db.mapError(err), "Registration not found."))
+	}
+	return token, nil
+}
+
+// RegistrationByJoinToken finds a registration by its join token.
+func (db *DB) RegistrationByJoinToken(ctx context.Context, token string) (*vestiging.Registration, error) {
+	if token == "" {
+		return nil, vestiging.Errorf(vestiging.ENOTFOUND, "This link is not valid.")
+	}
+	return db.registrationWhere(ctx, "by join link", "r.join_token = $1", token)
+}
+
 // RegistrationByJoin finds a registration by its Join's id.
 func (db *DB) RegistrationByJoin(ctx context.Context, joinIRI string) (*vestiging.Registration, error) {
 	if joinIRI == "" {
@@ -795,7 +815,7 @@ func (db *DB) AnonymizeRegistrations(ctx context.Context, before time.Time) (int
 			return db.mapError(err)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE registrations SET person_id = NULL, actor_id = NULL, guest_name = '',
-			guest_email = '', join_iri = NULL, cancel_token_hash = NULL, anonymized_at = $2, updated_at = $2
+			guest_email = '', join_iri = NULL, cancel_token_hash = NULL, join_token = NULL, anonymized_at = $2, updated_at = $2
 			WHERE anonymized_at IS NULL AND event_id IN (SELECT id FROM events WHERE ends_at < $1)`, t(before), t(db.now()))
 		if err != nil {
 			return db.mapError(err)

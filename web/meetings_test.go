@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vestiging/vestiging"
 )
@@ -23,9 +24,10 @@ func (e *env) onlineEvent(title string, capacity int, change ...func(*vestiging.
 
 // TestPrivateOnlineLink: the link of an online activity with sign-up is
 // absent from everything public (page, JSON-LD, API, feeds, calendar
-// file) and present for the person with a place, on the event page and on
-// their registrations page; someone on the waitlist reads that it comes
-// with the place, and gets it with the place. Staff see it.
+// file); the person with a place gets the way in (the join link) on the
+// event page and on their registrations page; someone on the waitlist
+// reads that it comes with the place, and gets it with the place. Staff
+// see the link itself.
 func TestPrivateOnlineLink(t *testing.T) {
 	forBackends(t, func(t *testing.T, e *env) {
 		ev := e.onlineEvent("Digicafé", 1)
@@ -72,10 +74,11 @@ func TestPrivateOnlineLink(t *testing.T) {
 		}
 
 		t.Run("WithPlace", func(t *testing.T) {
+			// The way in that counts, rather than the meeting itself.
 			res := e.get(ac, path)
-			wantContains(t, res, `Online meedoen: <a href="`+secretLink+`"`)
-			wantNotContains(t, res, `"url":"`+secretLink) // the JSON-LD stays public
-			wantContains(t, e.get(ac, "/account/registrations"), `<a href="`+secretLink+`"`)
+			wantContains(t, res, `<a class="button" href="`+path+`/join">Online meedoen</a>`, `Online – <a href="`+path+`/join">online meedoen</a>`)
+			wantNotContains(t, res, "geheim")
+			wantContains(t, e.get(ac, "/account/registrations"), `<a href="`+path+`/join">Online meedoen`)
 		})
 		t.Run("Waitlisted", func(t *testing.T) {
 			res := e.get(bc, path)
@@ -105,7 +108,7 @@ func TestPrivateOnlineLink(t *testing.T) {
 			if _, err := e.db.CancelRegistration(t.Context(), regs[0].ID); err != nil || regs[0].PersonID != anna.ID {
 				t.Fatalf("cancel anna's place: %v", err)
 			}
-			wantContains(t, e.get(bc, path), `Online meedoen: <a href="`+secretLink+`"`)
+			wantContains(t, e.get(bc, path), `<a class="button" href="`+path+`/join">Online meedoen</a>`)
 			wantNotContains(t, e.get(ac, path), "geheim")
 		})
 	})
@@ -157,8 +160,9 @@ func TestPublicOnlineLink(t *testing.T) {
 }
 
 // TestPrivateOnlineLinkMail: the mails of a place (confirmation, a place
-// from the waitlist) carry the link, in the text and the calendar file;
-// the waitlist's mail does not, and says it comes with the place.
+// from the waitlist) carry the way in, the join link with the person's
+// token, in the text and the calendar file; the waitlist's mail does not,
+// and says it comes with the place.
 func TestPrivateOnlineLinkMail(t *testing.T) {
 	e, smtp := newRegistrationMailEnv(t)
 	ev := e.onlineEvent("Digicafé", 1)
@@ -168,12 +172,21 @@ func TestPrivateOnlineLinkMail(t *testing.T) {
 
 	wantStatus(t, e.post(ac, path+"/register", nil), http.StatusSeeOther)
 	m := smtp.WaitFor(t, "anna@example.nl", mailWait)
-	if !strings.Contains(m.Text, "Waar: Online: "+secretLink) {
-		t.Errorf("confirmation lacks the link:\n%s", m.Text)
+	join := m.Link(t, "http://localhost"+path+"/join?token=")
+	if !strings.Contains(m.Text, "Waar: Online: "+join) || strings.Contains(m.Text, "geheim") {
+		t.Errorf("confirmation lacks the join link, or carries the meeting's:\n%s", m.Text)
 	}
-	if cal := calendarOf(t, m); cal.OnlineURL != secretLink {
-		t.Errorf("calendar file's link %q, want %q", cal.OnlineURL, secretLink)
+	if cal := calendarOf(t, m); cal.OnlineURL != join {
+		t.Errorf("calendar file's link %q, want %q", cal.OnlineURL, join)
 	}
+	// The link from the mail leads into the meeting when it opens, without signing in.
+	e.clock.Set(ev.StartsAt.Add(-vestiging.JoinEarly))
+	res := e.get(e.client(), pathOf(t, join))
+	wantStatus(t, res, http.StatusSeeOther)
+	if res.Location != secretLink {
+		t.Errorf("the mail's join link leads to %q, want %q", res.Location, secretLink)
+	}
+	e.clock.Set(testNow)
 
 	wantStatus(t, e.post(bc, path+"/register", nil), http.StatusSeeOther)
 	m = smtp.WaitFor(t, "bert@example.nl", mailWait)
@@ -187,11 +200,9 @@ func TestPrivateOnlineLinkMail(t *testing.T) {
 	}
 	waitMails(t, smtp, "bert@example.nl", 2)
 	promoted := smtp.MessagesTo("bert@example.nl")[1]
-	if !strings.Contains(promoted.Text, secretLink) {
-		t.Errorf("the mail with bert's place lacks the link:\n%s", promoted.Text)
-	}
-	if cal := calendarOf(t, promoted); cal.OnlineURL != secretLink {
-		t.Errorf("calendar file's link %q, want %q", cal.OnlineURL, secretLink)
+	join = promoted.Link(t, "http://localhost"+path+"/join?token=")
+	if cal := calendarOf(t, promoted); cal.OnlineURL != join {
+		t.Errorf("calendar file's link %q, want the join link %q", cal.OnlineURL, join)
 	}
 	waitMails(t, smtp, "anna@example.nl", 2)
 	if m := smtp.MessagesTo("anna@example.nl")[1]; strings.Contains(m.Text, "geheim") {
@@ -210,4 +221,111 @@ func TestPrivateOnlineLinkAS2(t *testing.T) {
 	wantNotContains(t, res, "geheim")
 	res = e.get(e.client(), "/actor/outbox?page=true", "Accept", activityAccept)
 	wantNotContains(t, res, "geheim")
+}
+
+// TestJoinMeeting: /events/{id}/join lets in only someone with a place (by
+// sign-in or by the join token from a mail) from 15 minutes before the
+// start until the end, records their attendance as check-in does, and
+// sends them on to the meeting with a 303; everyone else gets a page that
+// says why not.
+func TestJoinMeeting(t *testing.T) {
+	forBackends(t, func(t *testing.T, e *env) {
+		ev := e.onlineEvent("Digicafé", 1)
+		path := fmt.Sprintf("/events/%d", ev.ID)
+		join := path + "/join"
+		anna, ac := e.registrant("anna@example.nl")
+		_, bc := e.registrant("bert@example.nl")
+		_, cc := e.registrant("cor@example.nl")
+		wantStatus(t, e.post(ac, path+"/register", nil), http.StatusSeeOther)
+		wantStatus(t, e.post(bc, path+"/register", nil), http.StatusSeeOther)
+		staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+		annaReg := e.registrations(ev.ID)[0]
+		if annaReg.PersonID != anna.ID {
+			t.Fatalf("first registration %+v, want anna's", annaReg)
+		}
+		token, err := e.db.JoinToken(t.Context(), annaReg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := e.onlineEvent("Elders", 0)
+
+		tests := []struct {
+			name   string
+			at     time.Time
+			client *http.Client
+			path   string
+			status int
+			want   string
+		}{
+			{"TooEarly", ev.StartsAt.Add(-16 * time.Minute), ac, join, http.StatusForbidden, "Je kunt meedoen vanaf 15 minuten voor het begin"},
+			{"Waitlisted", ev.StartsAt, bc, join, http.StatusForbidden, "De link om online mee te doen krijg je met je plaats."},
+			{"NoPlace", ev.StartsAt, cc, join, http.StatusForbidden, "Helaas is er geen plaats voor je"},
+			{"SignedOut", ev.StartsAt, e.client(), join, http.StatusUnauthorized, `href="/login?next=%2Fevents%2F`},
+			{"UnknownToken", ev.StartsAt, e.client(), join + "?token=verzonnen", http.StatusNotFound, "Onbekende link"},
+			{"TokenOfAnotherEvent", other.StartsAt, e.client(), fmt.Sprintf("/events/%d/join?token=%s", other.ID, token), http.StatusNotFound, "Onbekende link"},
+			{"Ended", ev.EndsAt, ac, join, http.StatusGone, "is afgelopen"},
+			{"OK", ev.StartsAt.Add(-vestiging.JoinEarly), ac, join, http.StatusSeeOther, ""},
+			{"OKByToken", ev.EndsAt.Add(-time.Minute), e.client(), join + "?token=" + token, http.StatusSeeOther, ""},
+			{"Staff", ev.StartsAt, staff, join, http.StatusSeeOther, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e.clock.Set(tt.at)
+				defer e.clock.Set(testNow)
+				res := e.get(tt.client, tt.path)
+				wantStatus(t, res, tt.status)
+				if tt.status == http.StatusSeeOther {
+					if res.Location != secretLink {
+						t.Errorf("to %q, want the meeting %q", res.Location, secretLink)
+					}
+					if got := res.Header.Get("Referrer-Policy"); got != "no-referrer" {
+						t.Errorf("Referrer-Policy %q: the token would reach the meeting's host", got)
+					}
+					return
+				}
+				wantContains(t, res, tt.want)
+				wantNotContains(t, res, "geheim")
+			})
+		}
+
+		t.Run("Attendance", func(t *testing.T) {
+			// Anna joined at the opening: recorded then, once, as check-in.
+			got, err := e.db.Registration(t.Context(), annaReg.ID)
+			if err != nil || got.CheckedInAt == nil || !got.CheckedInAt.Equal(ev.StartsAt.Add(-vestiging.JoinEarly)) {
+				t.Fatalf("attendance %v, %v; want at the opening", got.CheckedInAt, err)
+			}
+			for _, r := range e.registrations(ev.ID) {
+				if r.PersonID != anna.ID && r.CheckedInAt != nil {
+					t.Errorf("%s counted without joining", r.Name)
+				}
+			}
+		})
+
+		t.Run("CourseSessions", func(t *testing.T) {
+			b := e.branch("Bibliotheek Centrum")
+			start := testNow.Add(48 * time.Hour)
+			course := e.openEvent("Cursus", 0, func(c *vestiging.Event) {
+				c.Kind, c.BranchID = vestiging.KindCourse, nil
+				c.Sessions = []*vestiging.Session{
+					{StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &b.ID},
+					{StartsAt: start.AddDate(0, 0, 7), EndsAt: start.AddDate(0, 0, 7).Add(time.Hour), OnlineURL: secretLink + "-2"},
+				}
+			})
+			wantStatus(t, e.post(ac, fmt.Sprintf("/courses/%d/register", course.ID), nil), http.StatusSeeOther)
+			cjoin := fmt.Sprintf("/courses/%d/join", course.ID)
+			e.clock.Set(start)
+			defer e.clock.Set(testNow)
+			res := e.get(ac, cjoin)
+			wantStatus(t, res, http.StatusNotFound)
+			wantContains(t, res, "op locatie, niet online")
+			e.clock.Set(start.Add(2 * time.Hour)) // between the sessions
+			wantStatus(t, e.get(ac, cjoin), http.StatusForbidden)
+			e.clock.Set(start.AddDate(0, 0, 7))
+			res = e.get(ac, cjoin)
+			wantStatus(t, res, http.StatusSeeOther)
+			if res.Location != secretLink+"-2" {
+				t.Errorf("to %q, want the second session's meeting", res.Location)
+			}
+		})
+	})
 }

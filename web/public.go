@@ -487,8 +487,9 @@ func (s *Server) renderEvent(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
-	// A private online link is for staff and for whoever has a place.
-	if mine := data.Signup.Mine; !personFrom(r.Context()).IsStaff() && (mine == nil || !mine.Holds()) {
+	// A private online link is for staff; whoever has a place goes in
+	// through the join link (Signup.JoinURL), which counts them.
+	if !personFrom(r.Context()).IsStaff() {
 		e = e.Public()
 		data.Event, data.Signup.Event = e, e
 	}

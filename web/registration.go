@@ -29,6 +29,7 @@ func (s *Server) registrationRoutes(r chi.Router) {
 	guestLimit := s.limit("guest-signup", 10, time.Minute, visitor, tooManyAttempts, s.fail)
 	for _, kind := range []string{"/events", "/courses"} {
 		r.Post(kind+"/{id}/register", s.register)
+		r.Get(kind+"/{id}/join", s.joinMeeting)
 		r.With(guestLimit).Post(kind+"/{id}/register/guest", s.registerGuest)
 	}
 	// Links from mails: GET shows a button, POST acts, because mail
@@ -62,6 +63,9 @@ type signupView struct {
 	Guests   bool  // someone without an account may sign up here
 	Form     *form // the sign-up form (a resident's or a guest's), with its errors
 	Staff    bool  // the visitor may see the attendee list
+	// JoinURL is the way into the online meeting of one of ours, for the
+	// visitor with a place.
+	JoinURL string
 }
 
 // Full reports whether every place is taken.
@@ -106,6 +110,9 @@ func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, er
 		return v, nil
 	default:
 		return nil, err
+	}
+	if mine.Holds() && !e.Remote() && e.HasOnlineMeeting() {
+		v.JoinURL = joinPath(e, "")
 	}
 	// Another library's waitlist is its own: we know only our residents' places in it.
 	if mine.State == vestiging.RegistrationWaitlisted && !e.Remote() {

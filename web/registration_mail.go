@@ -80,10 +80,19 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	t := func(k string) string { return s.locales.T(lang, k) }
 	page := s.link(eventPath(e), nil)
 	when := s.locales.Dates(lang).Span(e.StartsAt, e.EndsAt, e.Location())
-	// A private online link goes to those with a place only.
-	withLink := reg.Holds()
-	if !withLink {
+	// A private online link goes to those with a place only, as the join
+	// link with their token: it counts them, and a link changed later
+	// still leads to the meeting.
+	withLink, joining := reg.Holds(), false
+	switch {
+	case !withLink:
 		e = e.Public()
+	case !e.Remote() && e.HasOnlineMeeting():
+		token, err := s.svc.JoinToken(ctx, reg.ID)
+		if err != nil {
+			return vestiging.Mail{}, err
+		}
+		e, joining = e.Relinked(s.link(eventPath(e)+"/join", url.Values{"token": {token}})), true
 	}
 	where := s.eventPlace(lang, e)
 	if e.MeetsOnline() {
@@ -96,8 +105,11 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 		}
 	}
 	facts := []mailPara{para("%s\n%s: %s\n%s: %s", e.Title, t("When"), when, t("Where"), where)}
-	if e.LinkWithheld && reg.State == vestiging.RegistrationWaitlisted {
+	switch {
+	case e.LinkWithheld && reg.State == vestiging.RegistrationWaitlisted:
 		facts = append(facts, para("The link to join online comes with your place."))
+	case joining:
+		facts = append(facts, para("The meeting opens 15 minutes before the start."))
 	}
 	if e.Kind == vestiging.KindCourse {
 		facts = append(facts, para("One registration covers all sessions of this course (%d). The calendar file holds every session.", len(e.Sessions)))

@@ -640,7 +640,8 @@ func TestRegistrationMailNotices(t *testing.T) {
 		says                   []string
 	}{
 		{vestiging.NoticeConfirmed, "secret", "Je bent aangemeld: Computercursus", reg, "anna@example.nl", true,
-			[]string{"/registrations/cancel?token=secret", "Eén aanmelding geldt voor alle bijeenkomsten van deze cursus (2)", "Online: https://meet.example.nl/les1"}},
+			[]string{"/registrations/cancel?token=secret", "Eén aanmelding geldt voor alle bijeenkomsten van deze cursus (2)",
+				fmt.Sprintf("Online: http://localhost/courses/%d/join?token=", course.ID)}},
 		{vestiging.NoticePromoted, "", "Een plaats voor jou: Computercursus", reg, "anna@example.nl", true, []string{"http://localhost/account/registrations"}},
 		{vestiging.NoticeReminder, "", "Morgen: Computercursus", reg, "anna@example.nl", true, []string{"Ter herinnering: Computercursus is morgen."}},
 		{vestiging.NoticeChanged, "", "Gewijzigd: Computercursus", reg, "anna@example.nl", true, []string{"De tijd of plaats van Computercursus is veranderd."}},

@@ -100,6 +100,11 @@ func TestRegistrationAcrossInstances(t *testing.T) {
 			}
 			return nil
 		})
+		// The meeting's link is for those with a place: A's copy has the
+		// page to sign up on.
+		if !remote.Online() || remote.OnlineURL != iri {
+			t.Errorf("A's copy: online %v at %q, want B's page", remote.Online(), remote.OnlineURL)
+		}
 	})
 
 	anna := a.person("anna")
@@ -139,6 +144,23 @@ func TestRegistrationAcrossInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitState(t, vestiging.RegistrationConfirmed)
+		// The place brings the way in: a direct Note with B's join link.
+		join := federation.EventID(b.cfg.BaseURL, e) + "/join?token="
+		eventually(t, e2eWait, func() error {
+			list, _, err := a.DB.Messages(ctx, anna.ID, 0, 10)
+			if err != nil {
+				return err
+			}
+			for _, m := range list {
+				if strings.Contains(m.Content, join) {
+					if m.EventID != remote.ID || strings.Contains(m.Content, "meet.example") {
+						return fmt.Errorf("the Note with the join link %+v, want it filed with event %d", m, remote.ID)
+					}
+					return nil
+				}
+			}
+			return fmt.Errorf("anna has %d messages, none with the join link", len(list))
+		})
 	})
 
 	step("Counts", func(t *testing.T) {

@@ -3,3 +3,9 @@
 -- that exist already keep showing their link, as they did.
 ALTER TABLE events ADD COLUMN online_link_public INTEGER NOT NULL DEFAULT 0;
 UPDATE events SET online_link_public = 1 WHERE registration_mode <> 'open';
+
+-- The token of a registration's link into the online meeting, which every
+-- mail of a place repeats (so it is kept as it is, like a feed token); made
+-- on first use.
+ALTER TABLE registrations ADD COLUMN join_token TEXT;
+CREATE UNIQUE INDEX registrations_join_token ON registrations (join_token);
