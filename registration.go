@@ -223,6 +223,10 @@ const (
 	// the Leave when it is cancelled here.
 	NoticeJoin  = "join"
 	NoticeLeave = "leave"
+	// NoticeLinkChanged: staff replaced the online meeting's link (a leaked
+	// one, say); those with a place hear that their join link leads to the
+	// new one.
+	NoticeLinkChanged = "link_changed"
 )
 
 // noticeStates lists, per notice about a registration, the states in which
@@ -244,6 +248,8 @@ var noticeStates = map[string][]string{
 	NoticeChanged:    {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
 	NoticeEventOff:   {RegistrationConfirmed, RegistrationWaitlisted, RegistrationPending},
 	NoticeEventBack:  {RegistrationConfirmed, RegistrationWaitlisted},
+	// Only a place brings the link.
+	NoticeLinkChanged: {RegistrationConfirmed},
 }
 
 // NoticeStates returns the states in which notice holds (see noticeStates),

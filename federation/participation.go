@@ -364,7 +364,7 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 		}
 	}
 	switch notice {
-	case vestiging.NoticeReminder, vestiging.NoticeChanged, vestiging.NoticeEventOff, vestiging.NoticeEventBack:
+	case vestiging.NoticeReminder, vestiging.NoticeChanged, vestiging.NoticeLinkChanged, vestiging.NoticeEventOff, vestiging.NoticeEventBack:
 		// Named by the event's state rather than the job, so a fan-out
 		// that ran twice (its RegistrantsJob retried) sends each Note once.
 		at := e.UpdatedAt
@@ -404,10 +404,11 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 // noticeLines are the Dutch opening lines of the library's direct Notes;
 // %s is the activity's linked title.
 var noticeLines = map[string]string{
-	vestiging.NoticeReminder:  "Herinnering: morgen is %s, waarvoor je je hebt aangemeld.",
-	vestiging.NoticeChanged:   "De tijd of plaats van %s, waarvoor je je hebt aangemeld, is gewijzigd. Zo is het nu:",
-	vestiging.NoticeEventOff:  "%s gaat helaas niet door. Je hoeft niets te doen.",
-	vestiging.NoticeEventBack: "%s gaat toch door, en je aanmelding staat nog. Zo is het:",
+	vestiging.NoticeReminder:    "Herinnering: morgen is %s, waarvoor je je hebt aangemeld.",
+	vestiging.NoticeChanged:     "De tijd of plaats van %s, waarvoor je je hebt aangemeld, is gewijzigd. Zo is het nu:",
+	vestiging.NoticeEventOff:    "%s gaat helaas niet door. Je hoeft niets te doen.",
+	vestiging.NoticeEventBack:   "%s gaat toch door, en je aanmelding staat nog. Zo is het:",
+	vestiging.NoticeLinkChanged: "De bibliotheek heeft de link om online mee te doen aan %s vervangen; de oude werkt niet meer. Je eigen link hieronder brengt je naar de nieuwe.",
 	// Sent with the Accept of an online activity, whose link the Event withholds.
 	vestiging.NoticeConfirmed: "Je hebt een plaats bij %s.",
 	vestiging.NoticePromoted:  "Er is een plaats vrijgekomen bij %s, en die is nu van jou.",
@@ -626,6 +627,10 @@ func (f *Federator) tellRegistrants(ctx context.Context, j vestiging.Registrants
 		}
 	case vestiging.NoticeChanged:
 		if !e.StartsAt.Equal(j.StartsAt) {
+			return nil
+		}
+	case vestiging.NoticeLinkChanged:
+		if e.Status != vestiging.StatusPublished || !e.EndsAt.After(f.now()) {
 			return nil
 		}
 	case vestiging.NoticeEventOff, vestiging.NoticeEventBack:

@@ -521,6 +521,19 @@ func TestRegistrants(t *testing.T) {
 			t.Errorf("sent %v for a start the event no longer has", sent)
 		}
 	})
+	t.Run("LinkChanged", func(t *testing.T) {
+		// Only those with a place hear of a replaced link: ada, with her join link.
+		sent := reminders(t, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeLinkChanged, StartsAt: e.StartsAt})
+		if len(sent) != 1 || len(sent[ada.inbox]) != 1 {
+			t.Fatalf("sent %v, want one Note, to ada", sent)
+		}
+		note, _ := sent[ada.inbox][0]["object"].(map[string]any)
+		content, _ := note["content"].(string)
+		if !strings.Contains(content, "vervangen; de oude werkt niet meer") || !strings.Contains(content, iri+"/join?token=") ||
+			strings.Contains(content, "meet.example") {
+			t.Errorf("content %q", content)
+		}
+	})
 	t.Run("EventOff", func(t *testing.T) {
 		e.Status = vestiging.StatusCancelled
 		if err := env.db.UpdateEvent(t.Context(), e); err != nil {

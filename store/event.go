@@ -557,8 +557,12 @@ func (db *DB) auditProgramme(ctx context.Context, tx *sql.Tx, old, e *vestiging.
 		if a, b := span(old), span(e); moved(old, e) {
 			entries = append(entries, entry{"event.time", a + " → " + b})
 		}
-		if elsewhere(old, e) {
+		if movedPlace(old, e) {
 			entries = append(entries, entry{"event.place", ""})
+		}
+		if newLink(old, e) && !movedPlace(old, e) {
+			// Who replaced a (leaked) link, and when; never the link.
+			entries = append(entries, entry{"event.link", ""})
 		}
 		if old.Capacity != e.Capacity || old.NoWaitlist != e.NoWaitlist {
 			entries = append(entries, entry{"event.capacity", capacityText(old) + " → " + capacityText(e)})

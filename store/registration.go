@@ -870,16 +870,15 @@ func (db *DB) queueRegistrants(ctx context.Context, tx *sql.Tx, old, e *vestigin
 			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeEventOff, StartsAt: e.StartsAt})
 		case wasCancelled && published:
 			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeEventBack, StartsAt: e.StartsAt})
-		case wasPublished && published && movedOrElsewhere(old, e):
+		case wasPublished && published && (moved(old, e) || movedPlace(old, e)):
 			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeChanged, StartsAt: e.StartsAt})
+		case wasPublished && published && newLink(old, e):
+			// Only the link: those with a place hear of it, not the waitlist.
+			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeLinkChanged, StartsAt: e.StartsAt})
 		}
 	}
 	return db.insertJobs(ctx, tx, jobs...)
 }
-
-// movedOrElsewhere reports whether b takes place at another time or
-// place than a, a course's sessions included.
-func movedOrElsewhere(a, b *vestiging.Event) bool { return moved(a, b) || elsewhere(a, b) }
 
 // moved reports whether b takes place at another time than a.
 func moved(a, b *vestiging.Event) bool {
@@ -894,13 +893,28 @@ func moved(a, b *vestiging.Event) bool {
 	return false
 }
 
-// elsewhere reports whether b takes place at another place than a.
-func elsewhere(a, b *vestiging.Event) bool {
-	if !sameID(a.BranchID, b.BranchID) || a.OnlineURL != b.OnlineURL || len(a.Sessions) != len(b.Sessions) {
+// movedPlace reports whether b takes place in another branch than a,
+// a course's sessions included.
+func movedPlace(a, b *vestiging.Event) bool {
+	if !sameID(a.BranchID, b.BranchID) || len(a.Sessions) != len(b.Sessions) {
 		return true
 	}
 	for i, s := range a.Sessions {
-		if t := b.Sessions[i]; !sameID(s.BranchID, t.BranchID) || s.OnlineURL != t.OnlineURL {
+		if !sameID(s.BranchID, b.Sessions[i].BranchID) {
+			return true
+		}
+	}
+	return false
+}
+
+// newLink reports whether b's online link, or one of the sessions both
+// have, is another than a's.
+func newLink(a, b *vestiging.Event) bool {
+	if a.OnlineURL != b.OnlineURL {
+		return true
+	}
+	for i := range min(len(a.Sessions), len(b.Sessions)) {
+		if a.Sessions[i].OnlineURL != b.Sessions[i].OnlineURL {
 			return true
 		}
 	}

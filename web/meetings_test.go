@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/mail/mailtest"
+	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // secretLink is the online meeting's link the tests keep private.
@@ -328,4 +330,64 @@ func TestJoinMeeting(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestReplaceOnlineLink: staff replace a leaked link through the edit
+// form; everyone with a place (not the waitlist) is told by mail, their
+// join link leads to the new meeting, the old link is shown nowhere, and
+// the audit log says who replaced it.
+func TestReplaceOnlineLink(t *testing.T) {
+	e := newFedEnv(t)
+	smtp := e.runAllJobsWithMail()
+	ev := e.onlineEvent("Digicafé", 1)
+	path := fmt.Sprintf("/events/%d", ev.ID)
+	_, ac := e.registrant("anna@example.nl")
+	_, bc := e.registrant("bert@example.nl")
+	wantStatus(t, e.post(ac, path+"/register", nil), http.StatusSeeOther)
+	wantStatus(t, e.post(bc, path+"/register", nil), http.StatusSeeOther)
+	join := smtp.WaitFor(t, "anna@example.nl", mailWait).Link(t, path+"/join?token=")
+	smtp.WaitFor(t, "bert@example.nl", mailWait)
+
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	const newLink = "https://meet.example/nieuw-91c2"
+	form := eventValues(ev).Values
+	form.Set("online_url", newLink)
+	form.Set("action", "publish")
+	wantStatus(t, e.post(staff, fmt.Sprintf("/staff/events/%d/edit", ev.ID), form), http.StatusSeeOther)
+
+	// Other mails (the reminder, run at once since River's clock is not the
+	// test's) may come first.
+	var m mailtest.Message
+	eventually(t, "anna's mail about the new link", func() bool {
+		for _, got := range smtp.MessagesTo("anna@example.nl") {
+			if got.Subject == "Nieuwe online link: Digicafé" {
+				m = got
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(m.Text, "de oude werkt niet meer") ||
+		m.Link(t, path+"/join?token=") != join || strings.Contains(m.Text, "geheim") || strings.Contains(m.Text, "nieuw-91c2") {
+		t.Errorf("anna's mail %q:\n%s", m.Subject, m.Text)
+	}
+	for _, j := range storetest.Jobs[vestiging.RegistrationMailJob](t, e.db, vestiging.RegistrationMailJob{}.Kind()) {
+		if j.Notice == vestiging.NoticeLinkChanged && j.RegistrationID != e.registrations(ev.ID)[0].ID {
+			t.Errorf("registration %d, on the waitlist, is told of the new link", j.RegistrationID)
+		}
+	}
+
+	e.clock.Set(ev.StartsAt)
+	res := e.get(e.client(), pathOf(t, join))
+	wantStatus(t, res, http.StatusSeeOther)
+	if res.Location != newLink {
+		t.Errorf("the join link leads to %q, want the new meeting", res.Location)
+	}
+	for _, c := range []*http.Client{staff, ac, bc, e.client()} {
+		wantNotContains(t, e.get(c, path), secretLink)
+	}
+	wantContains(t, e.get(staff, path), newLink)
+	if entry, _ := e.lastAudit(); entry.Action != "event.link" || strings.Contains(entry.Reason, "meet.example") {
+		t.Errorf("last audit entry %+v, want event.link without the link", entry)
+	}
 }

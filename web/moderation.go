@@ -485,6 +485,7 @@ var auditActions = map[string]string{
 	"event.delete":      "Activity deleted",
 	"event.time":        "Time changed",
 	"event.place":       "Place changed",
+	"event.link":        "Online link replaced",
 	"event.capacity":    "Places changed",
 	"registration.move": "Registration moved",
 	"page.create":       "Page written",

@@ -182,6 +182,10 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 		paras = append([]mailPara{para("The time or place of %s has changed. This is how it is now:", e.Title)}, facts...)
 		paras = append(paras, para("The attached calendar file updates the activity in your calendar."), cancel)
 		withICS = true
+	case vestiging.NoticeLinkChanged:
+		subject = "New online link: %s"
+		paras = append([]mailPara{para("The library has replaced the link to join %s online; the old one no longer works. Your own link below leads to the new one.", e.Title)}, facts...)
+		paras = append(paras, cancel)
 	case vestiging.NoticeEventOff:
 		subject = "Cancelled: %s"
 		paras = []mailPara{para("Unfortunately %s will not take place. You need not do anything.", e.Title)}

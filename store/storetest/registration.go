@@ -524,6 +524,35 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("mails on leave: %+v", mails)
 		}
 	})
+	t.Run("JoinToken", func(t *testing.T) {
+		db := open(t)
+		ctx := t.Context()
+		s := newSignUps(t, db)
+		e := s.event(t, 0)
+		ps := s.people(t, 2)
+		r, other := s.register(t, e, ps[0]), s.register(t, e, ps[1])
+		token, err := db.JoinToken(ctx, r.ID)
+		if err != nil || token == "" {
+			t.Fatalf("join token %q, %v", token, err)
+		}
+		if again, err := db.JoinToken(ctx, r.ID); err != nil || again != token {
+			t.Errorf("second call %q, %v; want the same token %q", again, err, token)
+		}
+		if theirs, err := db.JoinToken(ctx, other.ID); err != nil || theirs == token {
+			t.Errorf("another registration's token %q, %v", theirs, err)
+		}
+		if got, err := db.RegistrationByJoinToken(ctx, token); err != nil || got.ID != r.ID {
+			t.Errorf("by token: %+v, %v; want registration %d", got, err, r.ID)
+		}
+		for _, bad := range []string{"", "verzonnen"} {
+			if _, err := db.RegistrationByJoinToken(ctx, bad); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+				t.Errorf("token %q: %v, want ENOTFOUND", bad, err)
+			}
+		}
+		if _, err := db.JoinToken(ctx, 999999); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("unknown registration: %v, want ENOTFOUND", err)
+		}
+	})
 	t.Run("Anonymize", func(t *testing.T) {
 		db := open(t)
 		ctx := t.Context()
@@ -543,9 +572,19 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err := db.UpdateEvent(ctx, old); err != nil {
 			t.Fatal(err)
 		}
+		joinToken, err := db.JoinToken(ctx, gone[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		n, err := db.AnonymizeRegistrations(ctx, time.Now().Add(-30*24*time.Hour))
 		if err != nil || n != 2 {
 			t.Fatalf("anonymised %d, %v; want 2", n, err)
+		}
+		if _, err := db.RegistrationByJoinToken(ctx, joinToken); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("join token after anonymising: %v, want ENOTFOUND", err)
+		}
+		if _, err := db.JoinToken(ctx, gone[0].ID); vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			t.Errorf("new join token for an anonymised registration: %v, want ENOTFOUND", err)
 		}
 		for _, r := range gone {
 			got, err := db.Registration(ctx, r.ID)
@@ -764,6 +803,13 @@ func testEventNotices(t *testing.T, open func(t *testing.T) *store.DB) {
 		t.Fatal(err)
 	}
 	same(t, "online now", next(t), []vestiging.RegistrantsJob{{EventID: draft.ID, Notice: vestiging.NoticeChanged, StartsAt: draft.StartsAt}})
+
+	// A replaced link is news only for those with a place (see NoticeStates).
+	draft.OnlineURL = "https://meet.example.nl/taalcafe-nieuw"
+	if err := db.UpdateEvent(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	same(t, "new link", next(t), []vestiging.RegistrantsJob{{EventID: draft.ID, Notice: vestiging.NoticeLinkChanged, StartsAt: draft.StartsAt}})
 
 	draft.Status = vestiging.StatusCancelled
 	if err := db.UpdateEvent(ctx, draft); err != nil {
