@@ -66,13 +66,24 @@ func (s *Server) joinMeeting(w http.ResponseWriter, r *http.Request) {
 		s.noticePage(w, r, http.StatusNotFound, back)
 		return
 	}
+	name := ""
+	if reg != nil {
+		name = reg.Name
+	} else if me := personFrom(ctx); me != nil {
+		name = me.DisplayName
+	}
+	link, err := s.rooms.JoinLink(ctx, m.Link, e.Title, name)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("room of event %d: %w", e.ID, err))
+		return
+	}
 	if reg != nil && reg.CheckedInAt == nil {
 		if err := s.svc.CheckIn(ctx, reg.ID, true); err != nil {
 			s.fail(w, r, fmt.Errorf("attendance of registration %d: %w", reg.ID, err))
 			return
 		}
 	}
-	http.Redirect(w, r, m.Link, http.StatusSeeOther)
+	http.Redirect(w, r, link, http.StatusSeeOther)
 }
 
 // joiner finds the visitor's place at e: by the link's join token, else

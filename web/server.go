@@ -65,6 +65,10 @@ type Config struct {
 	MapTiles       string
 	MapAttribution string
 
+	// Rooms makes online rooms on the library's own meeting server;
+	// nil: staff paste a link.
+	Rooms *Rooms
+
 	// Uploads, optional: nil Media takes none.
 	Media    *media.Store
 	MediaURL *url.URL // where /media/ is seen; nil is the base URL's. Another host serves only uploads.
@@ -119,6 +123,7 @@ type Server struct {
 	icons     iconCache
 
 	tiles, tilesAttribution string // the map's tiles and whose they are
+	rooms                   *Rooms
 }
 
 // New builds the server and its routes. It panics when the embedded
@@ -145,6 +150,7 @@ func New(cfg Config) *Server {
 	} else if !strings.EqualFold(s.mediaURL.Host, s.baseURL.Host) {
 		s.mediaHost = s.mediaURL.Host
 	}
+	s.rooms = cfg.Rooms
 	s.tiles, s.tilesAttribution = cfg.MapTiles, cfg.MapAttribution
 	if s.tiles == "" {
 		s.tiles = DefaultMapTiles

@@ -181,12 +181,14 @@ type eventFormData struct {
 	QuestionRows  []int
 	QuestionKinds []string
 	Action        string
+	Rooms         []string // kinds of room this library can make (room.go)
 }
 
 // eventForm renders the event or course form with status.
 func (s *Server) eventForm(w http.ResponseWriter, r *http.Request, status int, f *form, e *vestiging.Event, course bool) {
 	ctx := r.Context()
-	data := eventFormData{Event: e, Course: course, Zones: timeZones, Languages: eventLanguages, Uploads: s.media != nil}
+	data := eventFormData{Event: e, Course: course, Zones: timeZones, Languages: eventLanguages, Uploads: s.media != nil,
+		Rooms: s.rooms.Kinds()}
 	if z := f.Get("time_zone"); z != "" && !slices.Contains(timeZones, z) {
 		data.Zones = append([]string{z}, timeZones...)
 	}
@@ -611,6 +613,16 @@ func (s *Server) saveEvent(w http.ResponseWriter, r *http.Request, existing *ves
 		return
 	}
 	readEvent(f, e, course)
+	if room := f.Get("room"); room != "" && !course && !f.Preview() {
+		// Made before the checks, which need a place or a link; a room
+		// left unused costs nothing (BigBlueButton ends it soon).
+		link, err := s.rooms.Make(ctx, room, e.Title)
+		if err != nil {
+			s.log.Warn("make room", "kind", room, "err", err)
+			f.Add("room", "The meeting server did not make the room. Try again, or paste a link.")
+		}
+		e.OnlineURL = link
+	}
 	if f.Preview() {
 		s.eventForm(w, r, http.StatusOK, f, existing, course)
 		return

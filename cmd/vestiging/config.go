@@ -362,6 +362,9 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 			problems = append(problems, "--theme-dir: "+err.Error())
 		}
 	}
+	if _, err := parseRooms(*o.jitsiURL, *o.bbbURL, *o.bbbSecret); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if _, err := newLogger(io.Discard, *o.logFormat, *o.logLevel); err != nil {
 		problems = append(problems, err.Error())
 	}

@@ -42,6 +42,29 @@ func parseMediaURL(s string) (*url.URL, error) {
 	return u.JoinPath("/media/"), nil
 }
 
+// parseRooms checks --jitsi-url, --bbb-url and --bbb-secret: http(s)
+// addresses, BigBlueButton's with its secret. Neither: staff paste links.
+func parseRooms(jitsi, bbb, secret string) (*web.Rooms, error) {
+	rooms := &web.Rooms{BBBSecret: secret}
+	for _, f := range []struct {
+		name, value string
+		to          **url.URL
+	}{{"--jitsi-url", jitsi, &rooms.Jitsi}, {"--bbb-url", bbb, &rooms.BBB}} {
+		if f.value == "" {
+			continue
+		}
+		u, err := url.Parse(f.value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("%s %q must be an https:// address", f.name, f.value)
+		}
+		*f.to = u
+	}
+	if (bbb == "") != (secret == "") {
+		return nil, fmt.Errorf("--bbb-url and --bbb-secret go together")
+	}
+	return rooms, nil
+}
+
 // newMetrics registers the instance's series over db's pool and job queue.
 func newMetrics(db *store.DB) *metrics.Metrics {
 	return metrics.New(metrics.Sources{

@@ -72,6 +72,35 @@ func TestParseMediaURL(t *testing.T) {
 	}
 }
 
+func TestParseRooms(t *testing.T) {
+	tests := []struct {
+		name, jitsi, bbb, secret string
+		kinds                    string
+		wantErr                  bool
+	}{
+		{name: "None"},
+		{name: "Jitsi", jitsi: "https://meet.example.org", kinds: "jitsi"},
+		{name: "Both", jitsi: "https://meet.example.org", bbb: "https://bbb.example.org/bigbluebutton/", secret: "geheim", kinds: "jitsi bbb"},
+		{name: "ErrBBBWithoutSecret", bbb: "https://bbb.example.org/bigbluebutton/", wantErr: true},
+		{name: "ErrSecretWithoutBBB", secret: "geheim", wantErr: true},
+		{name: "ErrNotAnAddress", jitsi: "meet.example.org", wantErr: true},
+		{name: "ErrQuery", bbb: "https://bbb.example.org/?x=1", secret: "geheim", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rooms, err := parseRooms(tt.jitsi, tt.bbb, tt.secret)
+			if tt.wantErr != (err != nil) {
+				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if err == nil {
+				if got := strings.Join(rooms.Kinds(), " "); got != tt.kinds {
+					t.Errorf("kinds %q, want %q", got, tt.kinds)
+				}
+			}
+		})
+	}
+}
+
 // TestServeMetricsListener: with a metrics listener the series are served
 // there and not on the site; /readyz answers on the site.
 func TestServeMetricsListener(t *testing.T) {

@@ -110,6 +110,8 @@ type serveConfig struct {
 	Theme *web.Theme
 	// Mail sends the mails' jobs; nil writes them to the log.
 	Mail mail.Sender
+	// Rooms makes online rooms on the library's meeting server; nil: none.
+	Rooms *web.Rooms
 }
 
 // instance is a running server: web, federation and job workers on one database.
@@ -217,6 +219,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		MapTiles:       cfg.MapTiles,
 		MapAttribution: cfg.MapAttribution,
 		Theme:          cfg.Theme,
+		Rooms:          cfg.Rooms,
 	})
 	workers := river.NewWorkers()
 	fed.AddWorkers(workers)
@@ -300,6 +303,9 @@ type serveOptions struct {
 	mapTiles        *string
 	mapAttribution  *string
 	themeDir        *string
+	jitsiURL        *string
+	bbbURL          *string
+	bbbSecret       *string
 	mail            mailFlags
 }
 
@@ -321,6 +327,9 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.mapTiles = fs.String("map-tiles", web.DefaultMapTiles, "the map's tiles, an https:// address with {z}, {x} and {y}")
 	o.mapAttribution = fs.String("map-attribution", "", "who the map's tiles are from, shown on the map; required with other tiles than OpenStreetMap's")
 	o.themeDir = fs.String("theme-dir", "", "a directory whose templates/, static/ and locales/ change the site's look and add languages (see the README)")
+	o.jitsiURL = fs.String("jitsi-url", "", "the library's Jitsi Meet server, e.g. https://meet.example.org: staff can make a room there for an online activity")
+	o.bbbURL = fs.String("bbb-url", "", "the library's BigBlueButton server, e.g. https://bbb.example.org/bigbluebutton/: staff can make a meeting there (with --bbb-secret)")
+	o.bbbSecret = fs.String("bbb-secret", "", "BigBlueButton's shared API secret (bbb-conf --secret); bbb_secret_file or VESTIGING_BBB_SECRET_FILE reads it from a file")
 	o.net.register(fs)
 	o.mail.register(fs)
 	return fs, o
@@ -348,7 +357,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mailer, _ := o.mail.sender(base, logger) // checked above
+	mailer, _ := o.mail.sender(base, logger)                     // checked above
+	rooms, _ := parseRooms(*o.jitsiURL, *o.bbbURL, *o.bbbSecret) // checked above
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -384,7 +394,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
 		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL, Mail: mailer,
-		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution, Theme: theme,
+		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution, Theme: theme, Rooms: rooms,
 	}, ln)
 	if err != nil {
 		return err
