@@ -364,7 +364,8 @@ func (f *demoFill) event(d demoEvent, w int) *vestiging.Event {
 		p := *demoPlaces[d.place] // the store finds the stored place by its name and address
 		e.Place = &p
 	case d.online:
-		e.OnlineURL = f.lib.website + "/webinar"
+		// Open webinars: anyone may watch, so the link is public.
+		e.OnlineURL, e.OnlineLinkPublic = f.lib.website+"/webinar", true
 	case d.first:
 		e.BranchID = f.first
 	default:
