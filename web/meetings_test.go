@@ -210,6 +210,33 @@ func TestPrivateOnlineLinkMail(t *testing.T) {
 	if m := smtp.MessagesTo("anna@example.nl")[1]; strings.Contains(m.Text, "geheim") {
 		t.Errorf("the cancellation repeats the link:\n%s", m.Text)
 	}
+
+	t.Run("Guest", func(t *testing.T) {
+		// A guest, without an account, goes in with the link from the mail
+		// of their place, and is counted.
+		e.allowGuests()
+		open := e.onlineEvent("Open avond", 0)
+		opath := fmt.Sprintf("/events/%d", open.ID)
+		wantStatus(t, e.post(e.client(), opath+"/register/guest", url.Values{"name": {"Gerrit"}, "email": {"gerrit@example.nl"}}), http.StatusOK)
+		confirm := smtp.WaitFor(t, "gerrit@example.nl", mailWait)
+		if strings.Contains(confirm.Text, "/join") {
+			t.Errorf("the mail before the place carries the way in:\n%s", confirm.Text)
+		}
+		token := strings.TrimPrefix(pathOf(t, confirm.Link(t, "/registrations/confirm?token=")), "/registrations/confirm?token=")
+		wantStatus(t, e.post(e.client(), "/registrations/confirm", url.Values{"token": {token}}), http.StatusOK)
+		waitMails(t, smtp, "gerrit@example.nl", 2)
+		join := smtp.MessagesTo("gerrit@example.nl")[1].Link(t, "http://localhost"+opath+"/join?token=")
+		e.clock.Set(open.StartsAt)
+		defer e.clock.Set(testNow)
+		res := e.get(e.client(), pathOf(t, join))
+		wantStatus(t, res, http.StatusSeeOther)
+		if res.Location != secretLink {
+			t.Errorf("the guest's link leads to %q", res.Location)
+		}
+		if regs := e.registrations(open.ID); len(regs) != 1 || regs[0].CheckedInAt == nil {
+			t.Errorf("the guest's attendance is not recorded: %+v", regs)
+		}
+	})
 }
 
 // TestPrivateOnlineLinkAS2: the Event served to other servers says online
