@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -31,20 +30,10 @@ var scaleTopics = []string{"Voorlezen voor peuters", "Taalcafé", "Digitaal spre
 // its median as p50-ms beside the mean ns/op.
 func BenchmarkScale(b *testing.B) {
 	clock := storetest.NewClock(testNow)
-	backends := []struct {
-		name string
-		open func(testing.TB, vestiging.Clock) *store.DB
-	}{{"sqlite", storetest.SQLiteClock}}
-	if os.Getenv(storetest.EnvPostgres) != "" {
-		backends = append(backends, struct {
-			name string
-			open func(testing.TB, vestiging.Clock) *store.DB
-		}{"postgres", storetest.PostgresClock})
-	}
-	for _, be := range backends {
-		b.Run(be.name, func(b *testing.B) {
-			db := be.open(b, clock.Now)
-			seedScale(b, db, testNow, be.name == "postgres")
+	for _, be := range storetest.Openers() {
+		b.Run(be.Name, func(b *testing.B) {
+			db := be.Open(b, clock.Now)
+			seedScale(b, db, testNow, be.Name == "postgres")
 			srv := New(Config{Services: db, BaseURL: &url.URL{Scheme: "http", Host: "localhost"}, Clock: clock.Now,
 				Logger: slog.New(slog.DiscardHandler)})
 			for _, c := range []struct{ name, path, want string }{

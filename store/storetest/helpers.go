@@ -261,6 +261,23 @@ func Backends(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// Opener opens a migrated database with a clock, by the name of its backend.
+type Opener struct {
+	Name string
+	Open func(testing.TB, vestiging.Clock) *store.DB
+}
+
+// Openers are SQLiteClock, and PostgresClock when VESTIGING_TEST_POSTGRES
+// is set: for tests and benchmarks that need the clock or their own
+// set-up per backend, which Backends does not give.
+func Openers() []Opener {
+	out := []Opener{{"sqlite", SQLiteClock}}
+	if os.Getenv(EnvPostgres) != "" {
+		out = append(out, Opener{"postgres", PostgresClock})
+	}
+	return out
+}
+
 // SeedEvents inserts n published events starting at start, one every two
 // hours, spread over three branches (created when the database has none),
 // the default themes, the audiences, and one in five online. It imports
@@ -395,7 +412,8 @@ func Jobs[T any](tb testing.TB, db *store.DB, kind string) []T {
 }
 
 // SeedRemoteEvents stores n published remote events from origins libraries
-// (actors created on first use, https://bibliotheek-N.example), starting at
+// (actors created on first use, https://bibliotheek-N.example, which the
+// library follows, so the public agenda shows them), starting at
 // start, one every two hours, each at a place of its own. It stores them one
 // by one, as the inbox does: a thousand take a few seconds.
 func SeedRemoteEvents(tb testing.TB, db *store.DB, n, origins int, start time.Time) {
@@ -408,6 +426,10 @@ func SeedRemoteEvents(tb testing.TB, db *store.DB, n, origins int, start time.Ti
 			Name: fmt.Sprintf("Bibliotheek %d", i+1), Inbox: "https://" + host + "/actor/inbox",
 			SharedInbox: "https://" + host + "/inbox", KeyID: "https://" + host + "/actor#main-key"}
 		if err := db.UpsertActor(ctx, a); err != nil {
+			tb.Fatalf("seed remote events: %v", err)
+		}
+		fl := &vestiging.Following{Actor: a, ActivityIRI: "https://" + host + "/follows/seeded", State: vestiging.FollowAccepted}
+		if err := db.SetFollowing(ctx, fl); err != nil {
 			tb.Fatalf("seed remote events: %v", err)
 		}
 		actors[i] = a
