@@ -337,7 +337,7 @@ func TestResidentFollowsNotPublic(t *testing.T) {
 				return stored != nil
 			})
 			page := fmt.Sprintf("/events/%d", stored.ID)
-			mine := []string{"/my/agenda", "/feeds/" + anna.FeedToken + ".ics", page}
+			mine := []string{"/my/agenda", makeFeed(t, a, c), page}
 			public := []string{"/", "/agenda", "/agenda?library=remote", "/agenda?q=lezing", "/agenda?view=month", "/agenda.ics",
 				"/agenda.atom", "/api/v1/events", "/api/v1/events?q=lezing", "/embed/agenda"}
 			for _, path := range mine {
