@@ -1,6 +1,7 @@
 # Vestiging. `make run` starts the demo library on http://localhost:8080;
-# `make test` runs every test (PostgreSQL too when VESTIGING_TEST_POSTGRES is set)
-# and a short run of each fuzz target; `make bench` runs the benchmarks.
+# `make test` runs every test (PostgreSQL too when VESTIGING_TEST_POSTGRES is set),
+# every benchmark once (-benchtime 1x, for the checks inside them) and a short
+# run of each fuzz target; `make bench` runs the benchmarks in earnest.
 
 GO  ?= go
 BIN := bin/vestiging
@@ -30,6 +31,8 @@ build:
 
 test:
 	$(GO) test -count=1 -timeout 30m ./...
+	@echo "every benchmark once, so the checks inside them run"
+	$(GO) test -count=1 -timeout 30m -run '^$$' -bench . -benchtime 1x ./...
 	@set -e; for f in $(FUZZ); do \
 		echo "fuzz $${f#*:} in $${f%%:*} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${f#*:}$$" -fuzztime $(FUZZTIME) "$${f%%:*}"; \

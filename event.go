@@ -122,6 +122,10 @@ type Event struct {
 	// out): staff removed the remote event here, or its library or domain is
 	// blocked or silenced. Only staff still see its page.
 	Hidden bool
+	// ResidentsOnly (filled by Event): a remote event whose origin only
+	// residents follow, not the library. It is theirs, not the public's:
+	// staff and the residents who follow its origin see its page.
+	ResidentsOnly bool
 }
 
 // Remote reports whether the event came from another server.
@@ -501,6 +505,10 @@ type EventFilter struct {
 	// library's too with IncludeLocal: "my agenda". Both zero: no limit.
 	OriginIDs    []int64
 	IncludeLocal bool
+	// Public limits remote events to those of actors the library follows
+	// (accepted): what the library shows as its own agenda. What only
+	// residents follow is theirs, for their own agenda (OriginIDs).
+	Public bool
 	// Place matches a city (whole name, any case) or a postal code prefix
 	// ("4001", "4001 AB") of the branch or the remote event's place.
 	Place string

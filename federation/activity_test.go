@@ -3,7 +3,10 @@ package federation
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/vestiging/vestiging"
@@ -229,15 +232,53 @@ func TestParseActor(t *testing.T) {
 	})
 }
 
-// FuzzParseActivity feeds inbox bodies to the parsers: they must never panic.
+// FuzzParseActivity feeds inbox bodies to the parsers. None may panic, and
+// what ParseActivity returns holds: each embedded object carries the id and
+// type it is listed with (its Raw is that object's own JSON, not a
+// neighbour's), a bare IRI has no Raw, there are at most MaxObjects, and
+// parsing again gives the same.
 func FuzzParseActivity(f *testing.F) {
 	for _, name := range fixtureFiles(f) {
 		f.Add(fixtureBody(f, name))
 	}
 	f.Add([]byte(`{"type":["Create","Note"],"object":[null,1,"x",{"type":"Event","startTime":"x"}]}`))
+	f.Add([]byte(`{"type":"Delete","actor":"https://a.example/u","object":[null,{"id":"https://a.example/1","type":"Note"},"https://a.example/2",{"id":"https://b.example/3","type":"Tombstone"}]}`))
+	f.Add([]byte(`{"type":"Announce","object":[{"type":"Event"},{"id":"https://a.example/e","type":"Event"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := ParseActivity(body)
 		if err == nil {
+			if len(a.Objects) > MaxObjects {
+				t.Errorf("%d objects, more than %d", len(a.Objects), MaxObjects)
+			}
+			for i, o := range a.Objects {
+				if o.Raw == nil {
+					if o.Type != "" {
+						t.Errorf("object %d: type %q without its JSON", i, o.Type)
+					}
+					continue
+				}
+				var doc struct {
+					ID   any `json:"id"`
+					Type any `json:"type"`
+				}
+				if err := json.Unmarshal(o.Raw, &doc); err != nil {
+					t.Fatalf("object %d: its JSON %s: %v", i, o.Raw, err)
+				}
+				id, _ := doc.ID.(string)
+				if u, err := url.Parse(id); err == nil {
+					id = u.String() // as go-fed writes it: "a b" as "a%20b"
+				}
+				if o.ID != "" && id != o.ID {
+					t.Errorf("object %d is listed as %q, its JSON has id %v: %s", i, o.ID, doc.ID, o.Raw)
+				}
+				if types := fmt.Sprint(doc.Type); o.Type == "" || !strings.Contains(types, o.Type) {
+					t.Errorf("object %d is listed as a %q, its JSON has type %v", i, o.Type, doc.Type)
+				}
+			}
+			again, err := ParseActivity(body)
+			if err != nil || !reflect.DeepEqual(again.Objects, a.Objects) || again.ID != a.ID || again.Actor != a.Actor {
+				t.Errorf("parsed again: %+v, %v; first %+v", again, err, a)
+			}
 			for _, o := range a.Objects {
 				if o.Raw != nil {
 					_, _ = ParseRemoteEvent(o.Raw)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,13 +53,19 @@ type inEnv struct {
 	db    *store.DB
 	f     *Federator
 	base  *url.URL
-	inbox string // the shared inbox
+	inbox string               // the shared inbox
+	stmts map[string]*sql.Stmt // the checks' queries, prepared once
 }
 
 // newInEnv starts the inbox of a Federator over db. clock nil: the real clock.
 func newInEnv(t testing.TB, db *store.DB, clock vestiging.Clock) *inEnv {
 	t.Helper()
-	env := &inEnv{db: db}
+	env := &inEnv{db: db, stmts: map[string]*sql.Stmt{}}
+	t.Cleanup(func() {
+		for _, s := range env.stmts {
+			s.Close()
+		}
+	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { env.f.Inbox(w, r) }))
 	t.Cleanup(srv.Close)
 	env.base = mustURL(srv.URL)
@@ -86,6 +93,25 @@ func (env *inEnv) jobs(t testing.TB, kind string) int {
 	return n
 }
 
+// query runs a check's query, prepared on first use: the fuzz target
+// runs the same few for every input.
+func (env *inEnv) query(t testing.TB, q string) *sql.Rows {
+	t.Helper()
+	s, ok := env.stmts[q]
+	if !ok {
+		var err error
+		if s, err = env.db.SQL().PrepareContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		env.stmts[q] = s
+	}
+	rows, err := s.QueryContext(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
 // jobArgs is the SQL for a job's args as JSON text: riversqlite keeps them
 // as JSONB.
 func (env *inEnv) jobArgs() string {
@@ -93,6 +119,14 @@ func (env *inEnv) jobArgs() string {
 		return "json(args)"
 	}
 	return "args"
+}
+
+// jobField is the SQL for a field of a job's args, as text.
+func (env *inEnv) jobField(name string) string {
+	if env.db.Dialect() == "sqlite" {
+		return "json_extract(args, '$." + name + "')"
+	}
+	return "args->>'" + name + "'"
 }
 
 // work runs the queued jobs of kind (inbox and backfill when none is

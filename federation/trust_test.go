@@ -6,7 +6,6 @@ package federation
 // that nothing anyone else owns changed, in the store or the job queue.
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -42,18 +41,23 @@ var ownedQueries = []struct{ name, sql string }{
 	{"tombstones", `SELECT t.actor_iri, t.iri FROM tombstones t ORDER BY t.iri, t.actor_iri`},
 }
 
-// ownedBy returns what the store holds that is not signer's, and the jobs
-// queued but for signer (an answer to it, its backfill): what no activity
-// of signer's may change. The inbox jobs themselves are left out.
-func (env *inEnv) ownedBy(t testing.TB, signer string) string {
+// holding is one row the store holds, or one queued job, as a line, and
+// whether an activity of signer's may change it: the signer owns the row,
+// or the job answers it (a delivery to its server, its backfill, a notice
+// of its registration).
+type holding struct {
+	line string
+	job  bool
+	mine func(signer string) bool
+}
+
+// holdings reads what the store holds and the jobs queued, the inbox jobs
+// left out.
+func (env *inEnv) holdings(t testing.TB) []holding {
 	t.Helper()
-	ctx := context.Background()
-	var b strings.Builder
+	var out []holding
 	for _, q := range ownedQueries {
-		rows, err := env.db.SQL().QueryContext(ctx, q.sql)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
+		rows := env.query(t, q.sql)
 		cols, err := rows.Columns()
 		if err != nil {
 			t.Fatal(err)
@@ -67,9 +71,7 @@ func (env *inEnv) ownedBy(t testing.TB, signer string) string {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			if slices.Contains(strings.Fields(fmt.Sprint(vals[0])), signer) {
-				continue
-			}
+			var b strings.Builder
 			fmt.Fprintf(&b, "%s:", q.name)
 			for _, v := range vals {
 				s := fmt.Sprint(v)
@@ -83,40 +85,69 @@ func (env *inEnv) ownedBy(t testing.TB, signer string) string {
 				fmt.Fprintf(&b, " %s", s)
 			}
 			b.WriteByte('\n')
+			owners := strings.Fields(fmt.Sprint(vals[0]))
+			out = append(out, holding{line: b.String(), mine: func(signer string) bool { return slices.Contains(owners, signer) }})
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
 		rows.Close()
 	}
-	rows, err := env.db.SQL().QueryContext(ctx, `SELECT kind, `+env.jobArgs()+` FROM river_job WHERE kind <> 'inbox' ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := env.query(t, `SELECT j.kind, `+env.jobArgs()+`, COALESCE(a.iri, '') FROM river_job j
+		LEFT JOIN registrations r ON j.kind = 'participation' AND r.id = CAST(`+env.jobField("registration_id")+` AS INTEGER)
+		LEFT JOIN actors a ON a.id = r.actor_id
+		WHERE j.kind <> 'inbox' ORDER BY j.id`)
 	defer rows.Close()
 	for rows.Next() {
-		var kind string
+		var kind, registrant string
 		var args []byte
-		if err := rows.Scan(&kind, &args); err != nil {
+		if err := rows.Scan(&kind, &args, &registrant); err != nil {
 			t.Fatal(err)
 		}
 		var j struct{ Inbox, Actor string }
 		if err := json.Unmarshal(args, &j); err != nil {
 			t.Fatal(err)
 		}
-		if kind == "deliver" && SameHost(signer, j.Inbox) || kind == "backfill" && j.Actor == signer {
-			continue
+		out = append(out, holding{line: fmt.Sprintf("job: %s %s\n", kind, args), job: true, mine: func(signer string) bool {
+			return kind == "deliver" && SameHost(signer, j.Inbox) || kind == "backfill" && j.Actor == signer ||
+				kind == "participation" && registrant == signer ||
+				kind == "event_counts" // counts again what is stored: no one's to change
+		}})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// notMine is what of hs no activity of signer's may change.
+func notMine(hs []holding, signer string) string {
+	var b strings.Builder
+	for _, h := range hs {
+		if !h.mine(signer) {
+			b.WriteString(h.line)
 		}
-		fmt.Fprintf(&b, "job: %s %s\n", kind, args)
 	}
 	return b.String()
 }
 
-// unchanged fails unless what is not signer's is as before, listing the
-// rows that went (-) and came (+).
+// ownedBy returns what the store holds that is not signer's, and the jobs
+// queued but for signer: what no activity of signer's may change.
+func (env *inEnv) ownedBy(t testing.TB, signer string) string {
+	t.Helper()
+	return notMine(env.holdings(t), signer)
+}
+
+// unchanged fails unless what is not signer's is as before.
 func (env *inEnv) unchanged(t testing.TB, signer, before string) {
 	t.Helper()
-	after := env.ownedBy(t, signer)
+	sameHoldings(t, before, env.ownedBy(t, signer))
+}
+
+// sameHoldings fails unless after is before, listing the rows that went
+// (-) and came (+).
+func sameHoldings(t testing.TB, before, after string) {
+	t.Helper()
 	if after == before {
 		return
 	}

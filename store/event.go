@@ -137,8 +137,9 @@ func (db *DB) Event(ctx context.Context, id int64) (*vestiging.Event, error) {
 		return nil, fmt.Errorf("event %d: %w", id, db.mapError(err))
 	}
 	if e.OriginID != nil {
-		err := db.db.QueryRowContext(ctx, `SELECT e.hidden OR e.origin_id IN (`+hiddenActorsSQL+`) FROM events e WHERE e.id = $1`,
-			id).Scan(&e.Hidden)
+		err := db.db.QueryRowContext(ctx, `SELECT e.hidden OR e.origin_id IN (`+hiddenActorsSQL+`),
+			NOT EXISTS (SELECT 1 FROM following g WHERE g.actor_id = e.origin_id AND g.state = $2) FROM events e WHERE e.id = $1`,
+			id, vestiging.FollowAccepted).Scan(&e.Hidden, &e.ResidentsOnly)
 		if err != nil {
 			return nil, fmt.Errorf("event %d: %w", id, db.mapError(err))
 		}
@@ -204,6 +205,9 @@ func (db *DB) FindEvents(ctx context.Context, f vestiging.EventFilter) ([]*vesti
 	// moderated actors are a small set found once per query.
 	w.add("NOT e.hidden")
 	w.add("(e.origin_id IS NULL OR e.origin_id NOT IN (" + hiddenActorsSQL + "))")
+	if f.Public {
+		w.add("(e.origin_id IS NULL OR e.origin_id IN (SELECT g.actor_id FROM following g WHERE g.state = ?))", vestiging.FollowAccepted)
+	}
 	if len(f.OriginIDs) > 0 || f.IncludeLocal {
 		var or []string
 		if f.IncludeLocal {

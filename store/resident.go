@@ -222,10 +222,12 @@ func (db *DB) FollowedLocally(ctx context.Context, actorID int64) (bool, error) 
 const maxDirectory = 1000
 
 // KnownLibraries lists remote organisations the library follows or is
-// followed by, with their upcoming events stored here (ending after now).
+// followed by, with their upcoming events stored here (ending after now)
+// that the public agenda shows: none of those only residents follow.
 func (db *DB) KnownLibraries(ctx context.Context, now time.Time) ([]*vestiging.KnownLibrary, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT `+actorColumns+`,
-		(SELECT COUNT(*) FROM events e WHERE e.origin_id = a.id AND e.ends_at > $1 AND e.status IN ($2, $3)),
+		(SELECT COUNT(*) FROM events e WHERE e.origin_id = a.id AND e.ends_at > $1 AND e.status IN ($2, $3)
+			AND EXISTS (SELECT 1 FROM following g WHERE g.actor_id = a.id AND g.state = $4)),
 		EXISTS (SELECT 1 FROM following g WHERE g.actor_id = a.id AND g.state = $4),
 		EXISTS (SELECT 1 FROM followers fo WHERE fo.actor_id = a.id)
 		FROM actors a

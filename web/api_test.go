@@ -196,10 +196,7 @@ func TestAPIEvent(t *testing.T) {
 	local := e.event("Hier", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
 	draft := e.event("Concept", vestiging.StatusDraft, b, testNow.Add(24*time.Hour))
 	remote, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
-	if err := e.db.SetFollowing(t.Context(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
-		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
+	e.libraryFollows(actor)
 	t.Run("PlacePriceThemes", func(t *testing.T) {
 		e := newFedEnv(t) // its events stay out of the other subtests' counts
 		b := e.branch("Centrale Bibliotheek")
@@ -358,8 +355,8 @@ func TestAPIEvent(t *testing.T) {
 	t.Run("AsTheEventPage", func(t *testing.T) {
 		// Whatever takes an event off the public site takes it out of the
 		// API with the page's status; staff signed in see the page still,
-		// the API stays the same for everyone. (Last: a block ends the
-		// follow the other cases count on.)
+		// the API stays the same for everyone. (A block ends the library's
+		// follow the other cases count on: each case follows again.)
 		ctx := t.Context()
 		staff := e.signIn("staff@example.nl", vestiging.RoleStaff)
 		by := &vestiging.AuditEntry{Reason: "test"}
@@ -381,15 +378,21 @@ func TestAPIEvent(t *testing.T) {
 			{"DomainBlocked", remote, func() error {
 				return e.db.ApplyDomainRule(ctx, &vestiging.DomainRule{Host: "bieb.example", Mode: vestiging.DomainBlock}, by)
 			}, func() error { return e.db.LiftDomainRule(ctx, "bieb.example", by) }, http.StatusNotFound, http.StatusOK},
+			// The library does not follow its origin (a resident may).
+			{"ResidentsOnly", remote, func() error { return e.db.RemoveFollowing(ctx, actor.ID) }, nil, http.StatusNotFound, http.StatusOK},
 			{"Shown", remote, nil, nil, http.StatusOK, http.StatusOK},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				e.libraryFollows(actor) // a block ends the follow
 				if tt.apply != nil {
 					if err := tt.apply(); err != nil {
 						t.Fatal(err)
 					}
 					t.Cleanup(func() {
+						if tt.undo == nil {
+							return
+						}
 						if err := tt.undo(); err != nil {
 							t.Fatal(err)
 						}

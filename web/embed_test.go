@@ -20,6 +20,7 @@ func TestEmbedAgenda(t *testing.T) {
 	})
 	e.event("Concept", vestiging.StatusDraft, b, testNow.Add(27*time.Hour))
 	remote, actor := e.remoteEvent("Lezing elders", testNow.Add(48*time.Hour))
+	e.libraryFollows(actor)
 	c := e.client()
 
 	t.Run("OK", func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -23,7 +24,12 @@ import (
 func newFedEnv(t *testing.T) *env {
 	t.Helper()
 	clock := storetest.NewClock(testNow)
-	db := storetest.SQLiteClock(t, clock.Now)
+	return newFedEnvWith(t, storetest.SQLiteClock(t, clock.Now), clock)
+}
+
+// newFedEnvWith is newFedEnv over db, whose clock is clock.
+func newFedEnvWith(t *testing.T, db *store.DB, clock *storetest.Clock) *env {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base := &url.URL{Scheme: "http", Host: srv.Listener.Addr().String()}
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
@@ -349,10 +355,7 @@ func TestRemoteEvents(t *testing.T) {
 	b := e.branch("Centrale Bibliotheek")
 	e.event("Hier", vestiging.StatusPublished, b, testNow.Add(24*time.Hour))
 	ev, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
-	if err := e.db.SetFollowing(context.Background(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
-		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
+	e.libraryFollows(actor)
 	c := e.client()
 
 	t.Run("Agenda", func(t *testing.T) {
@@ -405,10 +408,7 @@ func TestRemoteEvents(t *testing.T) {
 func TestPublicNetwork(t *testing.T) {
 	e := newFedEnv(t)
 	_, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
-	if err := e.db.SetFollowing(context.Background(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
-		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
+	e.libraryFollows(actor)
 	account := "@agenda@" + strings.TrimPrefix(e.srv.URL, "http://")
 	c := e.client()
 

@@ -123,7 +123,7 @@ func (s *Server) personalICS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("personal feed libraries: %w", err))
 		return
 	}
-	filter.IncludeLocal = true
+	filter.IncludeLocal, filter.Public = true, false
 	for _, a := range libs {
 		filter.OriginIDs = append(filter.OriginIDs, a.ID)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store"
+	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // residentFollows records that the resident with email follows actor.
@@ -31,13 +32,20 @@ func (e *env) residentFollows(email string, actor *vestiging.Actor, state string
 	}
 }
 
+// libraryFollows records that the library follows actor and was accepted:
+// the actor's events are then on the public agenda.
+func (e *env) libraryFollows(actor *vestiging.Actor) {
+	e.t.Helper()
+	if err := e.db.SetFollowing(context.Background(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
+		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func TestDirectory(t *testing.T) {
 	e := newFedEnv(t)
 	_, actor := e.remoteEvent("Daar", testNow.Add(48*time.Hour))
-	if err := e.db.SetFollowing(context.Background(), &vestiging.Following{Actor: actor, ActivityIRI: e.srv.URL + "/activities/1",
-		State: vestiging.FollowAccepted}); err != nil {
-		t.Fatal(err)
-	}
+	e.libraryFollows(actor)
 	t.Run("OK", func(t *testing.T) {
 		res := e.get(e.client(), "/libraries?lang=en")
 		wantStatus(t, res, http.StatusOK)
@@ -97,9 +105,13 @@ func TestMyAgenda(t *testing.T) {
 		e.residentFollows("anna@example.nl", actor, vestiging.FollowAccepted)
 		res = e.get(c, "/my/agenda")
 		wantContains(t, res, ">Hier</a>", ">Daar</a>", fmt.Sprintf(`<option value="%d"`, actor.ID))
-		// The network agenda has everything, for everyone.
-		wantContains(t, e.get(e.client(), "/agenda"), ">Hier</a>", ">Daar</a>")
+		// The public agenda has what the library follows, not what only
+		// residents do.
+		res = e.get(e.client(), "/agenda")
+		wantContains(t, res, ">Hier</a>")
+		wantNotContains(t, res, ">Daar</a>")
 	})
+	e.libraryFollows(actor)
 	t.Run("OKFilters", func(t *testing.T) {
 		for _, tc := range []struct {
 			query     string
@@ -226,6 +238,22 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// follower signs in a resident who may follow libraries: with a handle
+// and a confirmed address.
+func (e *env) follower(email, handle string) (*http.Client, *vestiging.Person) {
+	e.t.Helper()
+	c := e.signIn(email, vestiging.RoleResident)
+	p, err := e.db.PersonByEmail(context.Background(), email)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p.Handle, p.ConfirmedAt = handle, &testNow
+	if err := e.db.UpdatePerson(context.Background(), p); err != nil {
+		e.t.Fatal(err)
+	}
+	return c, p
+}
+
 // TestResidentFollowsAcrossInstances: a resident of A follows B's library
 // from the page, as their own actor; B's event shows in their agenda on A,
 // not in another resident's; unfollowing from the page reaches B.
@@ -235,16 +263,8 @@ func TestResidentFollowsAcrossInstances(t *testing.T) {
 	b.runJobs()
 	ctx := context.Background()
 	b.event("Schrijfcafé in B", vestiging.StatusPublished, b.branch("Bibliotheek B"), testNow.Add(48*time.Hour))
-	c := a.signIn("anna@example.nl", vestiging.RoleResident)
+	c, p := a.follower("anna@example.nl", "anna")
 	other := a.signIn("bram@example.nl", vestiging.RoleResident)
-	p, err := a.db.PersonByEmail(ctx, "anna@example.nl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Handle, p.ConfirmedAt = "anna", &testNow
-	if err := a.db.UpdatePerson(ctx, p); err != nil {
-		t.Fatal(err)
-	}
 
 	bHost := strings.TrimPrefix(b.srv.URL, "http://")
 	res := a.post(c, "/account/following", url.Values{"target": {"@agenda@" + bHost}})
@@ -258,7 +278,8 @@ func TestResidentFollowsAcrossInstances(t *testing.T) {
 	}
 	wantContains(t, a.get(c, "/account/following?lang=en"), "Following", "@agenda@"+bHost)
 	wantNotContains(t, a.get(other, "/my/agenda"), ">Schrijfcafé in B</a>")
-	wantContains(t, a.get(a.client(), "/agenda"), ">Schrijfcafé in B</a>")
+	// Only a resident follows B: not on A's public agenda.
+	wantNotContains(t, a.get(a.client(), "/agenda"), ">Schrijfcafé in B</a>")
 
 	// Another's follow or none: nothing to undo.
 	res = a.post(other, "/account/following/unfollow", url.Values{"actor": {"1"}})
@@ -274,4 +295,79 @@ func TestResidentFollowsAcrossInstances(t *testing.T) {
 		return err == nil && n == 0
 	})
 	wantNotContains(t, a.get(c, "/my/agenda"), ">Schrijfcafé in B</a>")
+}
+
+// TestResidentFollowsNotPublic: issue 11, finding 7. A resident of A
+// follows B, an Organization. B's Create, signed by B and delivered to A's
+// inbox, is stored for the resident: on their agenda, feed and the event's
+// page, not on A's public agenda, home page, feeds, JSON API, embed or the
+// event's page for others, until A's library follows B too.
+func TestResidentFollowsNotPublic(t *testing.T) {
+	for _, backend := range storetest.Openers() {
+		t.Run(backend.Name, func(t *testing.T) {
+			clock := storetest.NewClock(testNow)
+			a, b := newFedEnvWith(t, backend.Open(t, clock.Now), clock), newFedEnv(t)
+			a.runJobs()
+			b.runJobs()
+			ctx := t.Context()
+			c, anna := a.follower("anna@example.nl", "anna")
+			other := a.signIn("bram@example.nl", vestiging.RoleResident)
+			bHost := strings.TrimPrefix(b.srv.URL, "http://")
+			wantStatus(t, a.post(c, "/account/following", url.Values{"target": {"@agenda@" + bHost}}), http.StatusSeeOther)
+			eventually(t, "B accepts anna's follow", func() bool {
+				fs, err := a.db.PersonFollowings(ctx, anna.ID)
+				return err == nil && len(fs) == 1 && fs[0].State == vestiging.FollowAccepted
+			})
+
+			eventually(t, "A's backfill of B done", func() bool {
+				var n int
+				err := a.db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'backfill'
+					AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&n)
+				return err == nil && n == 0
+			})
+			// Published after the follow and its backfill: it reaches A only
+			// as B's signed Create, delivered to A's inbox.
+			b.event("Lezing in B", vestiging.StatusPublished, b.branch("Bibliotheek B"), testNow.Add(72*time.Hour))
+			var stored *vestiging.Event
+			eventually(t, "B's Create stored on A", func() bool {
+				events, _, err := a.db.FindEvents(ctx, vestiging.EventFilter{Source: vestiging.SourceRemote})
+				if err == nil && len(events) == 1 {
+					stored = events[0]
+				}
+				return stored != nil
+			})
+			page := fmt.Sprintf("/events/%d", stored.ID)
+			mine := []string{"/my/agenda", makeFeed(t, a, c), page}
+			public := []string{"/", "/agenda", "/agenda?library=remote", "/agenda?q=lezing", "/agenda?view=month", "/agenda.ics",
+				"/agenda.atom", "/api/v1/events", "/api/v1/events?q=lezing", "/embed/agenda"}
+			for _, path := range mine {
+				wantContains(t, a.get(c, path), "Lezing in B")
+			}
+			for _, path := range public {
+				res := a.get(a.client(), path)
+				wantStatus(t, res, http.StatusOK)
+				wantNotContains(t, res, "Lezing in B")
+			}
+			for _, path := range []string{page, "/api/v1/events/" + fmt.Sprint(stored.ID)} {
+				wantStatus(t, a.get(a.client(), path), http.StatusNotFound)
+				wantStatus(t, a.get(other, path), http.StatusNotFound)
+			}
+			wantNotContains(t, a.get(other, "/my/agenda"), "Lezing in B")
+
+			// A's library follows B as well: now it is the library's to show.
+			if _, err := a.fed.Follow(ctx, "@agenda@"+bHost); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "B accepts the library's follow", func() bool {
+				fs, _, err := a.db.Followings(ctx, 0, 10)
+				return err == nil && len(fs) == 1 && fs[0].State == vestiging.FollowAccepted
+			})
+			for _, path := range append(public, page, "/api/v1/events/"+fmt.Sprint(stored.ID)) {
+				if strings.HasPrefix(path, "/agenda?view=month") {
+					continue // the month shows the current one, not the event's
+				}
+				wantContains(t, a.get(a.client(), path), "Lezing in B")
+			}
+		})
+	}
 }

@@ -38,6 +38,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	data := homeData{}
 	find := func(into *[]*vestiging.Event, f vestiging.EventFilter) {
 		if err == nil {
+			f.Public = true
 			*into, _, err = s.svc.FindEvents(ctx, f)
 		}
 	}
@@ -157,8 +158,8 @@ var agendaViews = []struct{ value, label string }{{"", "List"}, {"month", "Month
 
 func (s *Server) agenda(w http.ResponseWriter, r *http.Request) { s.renderAgenda(w, r, nil) }
 
-// renderAgenda shows the network agenda (me nil): every event this
-// instance knows, or a resident's own: the library's events and those of
+// renderAgenda shows the network agenda (me nil): the library's events
+// and those of the actors it follows, or a resident's own: the library's events and those of
 // the libraries the resident follows. Both take the same filters, and show
 // them as a list by day, a month or a map.
 func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestiging.Person) {
@@ -191,7 +192,7 @@ func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestig
 			s.fail(w, r, fmt.Errorf("my agenda libraries: %w", err))
 			return
 		}
-		filter.IncludeLocal = true
+		filter.IncludeLocal, filter.Public = true, false
 		for _, a := range data.Libraries {
 			filter.OriginIDs = append(filter.OriginIDs, a.ID)
 		}
@@ -272,7 +273,8 @@ func (s *Server) renderAgenda(w http.ResponseWriter, r *http.Request, me *vestig
 // agenda page, its feeds, the JSON API and the embeddable agenda. Bad
 // values are added to f, by field, with a message.
 func (s *Server) agendaFilter(q url.Values, f *form) vestiging.EventFilter {
-	filter := vestiging.EventFilter{From: s.now(), Theme: q.Get("theme")}
+	// Public: what only residents follow stays on their own agenda.
+	filter := vestiging.EventFilter{From: s.now(), Theme: q.Get("theme"), Public: true}
 	archive := q.Get("archive") != ""
 	if archive {
 		// The archive reaches back as far as "from", or to the beginning.
@@ -430,26 +432,37 @@ func (s *Server) pathEvent(r *http.Request) (*vestiging.Event, error) {
 }
 
 // publicEvent loads an event as the public may see it: drafts only for
-// staff, who preview them.
+// staff, who preview them; an event only residents follow the origin of
+// for those residents too.
 func (s *Server) publicEvent(r *http.Request) (*vestiging.Event, error) {
 	e, err := s.pathEvent(r)
 	if err != nil {
 		return nil, err
 	}
-	if !personFrom(r.Context()).IsStaff() {
-		if err := shownToPublic(e); err != nil {
-			return nil, err
+	me := personFrom(r.Context())
+	if me.IsStaff() {
+		return e, nil
+	}
+	if e.ResidentsOnly && me != nil && s.fed != nil {
+		fl, err := s.fed.PersonFollowing(r.Context(), me.ID, *e.OriginID)
+		if err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND {
+			return nil, fmt.Errorf("event %d: %w", e.ID, err)
 		}
+		e.ResidentsOnly = err != nil || fl.State != vestiging.FollowAccepted
+	}
+	if err := shownToPublic(e); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
 
 // shownToPublic is ENOTFOUND for an event the public may not see: a draft,
-// a partner's proposal waiting for approval, or a remote event staff took
-// off this site or whose library or domain is blocked. The event page and
-// the JSON API both ask it, so they answer alike.
+// a partner's proposal waiting for approval, a remote event staff took
+// off this site or whose library or domain is blocked, or one whose
+// origin only residents follow. The event page and the JSON API both ask
+// it, so they answer alike.
 func shownToPublic(e *vestiging.Event) error {
-	if !vestiging.IsPublic(e.Status) || e.Hidden {
+	if !vestiging.IsPublic(e.Status) || e.Hidden || e.ResidentsOnly {
 		return vestiging.Errorf(vestiging.ENOTFOUND, "Not found.")
 	}
 	return nil

@@ -265,7 +265,8 @@ func TestRegisterRefused(t *testing.T) {
 
 func TestRegisterRemoteEvent(t *testing.T) {
 	e := newEnv(t)
-	ev, _ := e.remoteEvent("Schrijfcafé elders", testNow.Add(48*time.Hour))
+	ev, actor := e.remoteEvent("Schrijfcafé elders", testNow.Add(48*time.Hour))
+	e.libraryFollows(actor)
 	ev.RegistrationMode = vestiging.RegistrationOpen
 	if err := e.db.UpsertRemoteEvent(t.Context(), ev); err != nil {
 		t.Fatal(err)

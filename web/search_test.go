@@ -116,10 +116,7 @@ func TestRemoteContentSafe(t *testing.T) {
 	if err := e.db.UpsertActor(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.SetFollowing(ctx, &vestiging.Following{Actor: a, ActivityIRI: e.srv.URL + "/activities/1",
-		State: vestiging.FollowAccepted, CreatedAt: testNow, UpdatedAt: testNow}); err != nil {
-		t.Fatal(err)
-	}
+	e.libraryFollows(a)
 	remote, err := federation.ParseRemoteEvent([]byte(hostileEvent))
 	if err != nil {
 		t.Fatal(err)

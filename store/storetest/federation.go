@@ -405,7 +405,9 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		same(t, "remote event", got, rb)
+		want := *rb
+		want.ResidentsOnly = true // the library follows no one here
+		same(t, "remote event", got, &want)
 		if got.Place == nil || got.Place.ID != 0 || got.Origin == nil || got.Origin.Name != "B" {
 			t.Errorf("place %+v, origin %+v", got.Place, got.Origin)
 		}
@@ -539,6 +541,49 @@ func testRemoteEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 		_, _, err := db.FindEvents(ctx, vestiging.EventFilter{Source: "elsewhere"})
 		wantCode(t, err, vestiging.EINVALID)
+	})
+	t.Run("Public", func(t *testing.T) {
+		// Only the events of origins the library follows, accepted; what
+		// only residents follow is not the library's to show.
+		public := func(want string) {
+			t.Helper()
+			got, _, err := db.FindEvents(ctx, vestiging.EventFilter{Public: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if titles(got) != want {
+				t.Errorf("got %q, want %q", titles(got), want)
+			}
+			for _, e := range got {
+				if got, err := db.Event(ctx, e.ID); err != nil || got.ResidentsOnly {
+					t.Errorf("%q: residents only or %v, yet public", e.Title, err)
+				}
+			}
+		}
+		p := person(t, db, "inwoner@example.nl", "Inwoner")
+		for _, a := range []*vestiging.Actor{b, c} {
+			if err := db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: p.ID, Actor: a,
+				ActivityIRI: a.IRI + "/follows/resident", State: vestiging.FollowAccepted}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		public("[Local]")
+		if e, err := db.Event(ctx, rc.ID); err != nil || !e.ResidentsOnly {
+			t.Errorf("an event only a resident follows the origin of is not residents only (%v)", err)
+		}
+		fl := &vestiging.Following{Actor: c, ActivityIRI: c.IRI + "/follows/library", State: vestiging.FollowPending}
+		if err := db.SetFollowing(ctx, fl); err != nil {
+			t.Fatal(err)
+		}
+		public("[Local]")
+		fl.State = vestiging.FollowAccepted
+		if err := db.SetFollowing(ctx, fl); err != nil {
+			t.Fatal(err)
+		}
+		public("[Local Remote 1]")
+		if err := db.RemoveFollowing(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
 	})
 	t.Run("NoPublishJobs", func(t *testing.T) {
 		if got := len(Jobs[vestiging.PublishJob](t, db, vestiging.PublishJob{}.Kind())); got != publishJobs {

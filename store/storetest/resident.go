@@ -112,6 +112,26 @@ func testPersonFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 		if len(got) != 1 || got[0].Actor.ID != b.ID || got[0].Upcoming != 1 || !got[0].Followed || got[0].Follower {
 			t.Fatalf("got %d libraries, first %+v; want B with 1 upcoming, followed", len(got), got[0])
 		}
+		// D follows the library and a resident follows D: D's events are
+		// the resident's, not counted as the public agenda's.
+		d := upsertActor(t, db, actor("d.example", "D"))
+		if err := db.AddFollower(ctx, d.ID, "https://d.example/follow"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPersonFollowing(ctx, &vestiging.PersonFollowing{PersonID: ben, Actor: d,
+			ActivityIRI: "https://a.example/activities/p4", State: vestiging.FollowAccepted}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UpsertRemoteEvent(ctx, remoteEvent(d, 1, start)); err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.KnownLibraries(ctx, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[1].Actor.ID != d.ID || got[1].Upcoming != 0 || got[1].Followed || !got[1].Follower {
+			t.Fatalf("got %d libraries, last %+v; want D with none upcoming, a follower", len(got), got[len(got)-1])
+		}
 	})
 	t.Run("Remove", func(t *testing.T) {
 		if err := db.RemovePersonFollowing(ctx, anna, c.ID); err != nil {
