@@ -92,6 +92,12 @@ type KnownLibrary struct {
 	Follower bool // it follows the library
 }
 
+// NetworkResult is what following every library in the network did.
+type NetworkResult struct {
+	Found    int // libraries in the network the library did not follow yet
+	Followed int // of those, the ones asked to be followed now
+}
+
 // Activity is an activity this library published: its outbox.
 type Activity struct {
 	ID        int64

@@ -24,6 +24,7 @@ func outboxID(base *url.URL) string              { return base.JoinPath("actor",
 func followingID(base *url.URL) string           { return base.JoinPath("actor", "following").String() }
 func featuredID(base *url.URL) string            { return base.JoinPath("actor", "featured").String() }
 func upcomingID(base *url.URL) string            { return base.JoinPath("actor", "upcoming").String() }
+func librariesID(base *url.URL) string           { return base.JoinPath("actor", "libraries").String() }
 func activityIRI(base *url.URL, h string) string { return base.JoinPath("activities", h).String() }
 
 // ActorDocument is the library's Organization actor: what Mastodon,
@@ -59,6 +60,7 @@ func (f *Federator) ActorDocument(ctx context.Context) (map[string]any, error) {
 		"following":                 followingID(base),
 		"featured":                  featuredID(base),
 		"upcomingEvents":            upcomingID(base),
+		"libraries":                 librariesID(base),
 		"endpoints":                 map[string]any{"sharedInbox": sharedInbox(base)},
 		"publicKey":                 map[string]any{"id": KeyID(base), "owner": id, "publicKeyPem": pemKey},
 		"manuallyApprovesFollowers": false,

@@ -125,8 +125,14 @@ func (f *Federator) serveFollowers(w http.ResponseWriter, r *http.Request) {
 // serveFollowing lists the accepted follows: the libraries this one
 // shows in its agenda are public knowledge.
 func (f *Federator) serveFollowing(w http.ResponseWriter, r *http.Request) {
-	f.serveCollection(w, r, followingID(f.cfg.BaseURL), func(ctx context.Context, offset, limit int) ([]any, int, error) {
-		ids, err := f.acceptedFollowing(ctx)
+	f.serveIDs(w, r, followingID(f.cfg.BaseURL), func(*vestiging.Actor) bool { return true })
+}
+
+// serveIDs serves the actor ids of the accepted follows that keep wants
+// as a collection.
+func (f *Federator) serveIDs(w http.ResponseWriter, r *http.Request, id string, keep func(*vestiging.Actor) bool) {
+	f.serveCollection(w, r, id, func(ctx context.Context, offset, limit int) ([]any, int, error) {
+		ids, err := f.acceptedFollowing(ctx, keep)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -138,23 +144,31 @@ func (f *Federator) serveFollowing(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// acceptedFollowing returns the actor ids of the accepted follows. The
-// store lists every state, so they are filtered here; a library follows
-// tens or hundreds of others, not millions.
-func (f *Federator) acceptedFollowing(ctx context.Context) ([]string, error) {
+// acceptedFollowing returns the actor ids of the accepted follows that
+// keep wants.
+func (f *Federator) acceptedFollowing(ctx context.Context, keep func(*vestiging.Actor) bool) ([]string, error) {
 	var ids []string
+	err := f.eachFollowing(ctx, func(fl *vestiging.Following) {
+		if fl.State == vestiging.FollowAccepted && fl.Actor != nil && keep(fl.Actor) {
+			ids = append(ids, fl.Actor.IRI)
+		}
+	})
+	return ids, err
+}
+
+// eachFollowing calls fn with every follow of the library, in any state.
+// A library follows tens or hundreds of others, not millions.
+func (f *Federator) eachFollowing(ctx context.Context, fn func(*vestiging.Following)) error {
 	for offset := 0; ; offset += vestiging.MaxPageSize {
 		page, total, err := f.cfg.Federation.Followings(ctx, offset, vestiging.MaxPageSize)
 		if err != nil {
-			return nil, fmt.Errorf("following: %w", err)
+			return fmt.Errorf("following: %w", err)
 		}
 		for _, fl := range page {
-			if fl.State == vestiging.FollowAccepted && fl.Actor != nil {
-				ids = append(ids, fl.Actor.IRI)
-			}
+			fn(fl)
 		}
 		if len(page) == 0 || offset+len(page) >= total || offset+len(page) >= vestiging.MaxOffset {
-			return ids, nil
+			return nil
 		}
 	}
 }

@@ -167,6 +167,30 @@ func TestFollowCollections(t *testing.T) {
 			t.Errorf("following %s, want %s", got, want)
 		}
 	})
+	t.Run("Libraries", func(t *testing.T) {
+		// An accepted follow of a Mastodon account is no library.
+		person := &vestiging.Actor{IRI: "https://social.example/users/fan", Type: "Person", Host: "social.example", Inbox: "https://social.example/inbox"}
+		if err := db.UpsertActor(ctx, person); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetFollowing(ctx, &vestiging.Following{Actor: person, ActivityIRI: in.srv.URL + "/activities/fp", State: vestiging.FollowAccepted}); err != nil {
+			t.Fatal(err)
+		}
+		id := in.srv.URL + "/actor/libraries"
+		if got := in.getAS2(t, "/actor")["libraries"]; got != id {
+			t.Errorf("actor's libraries %v, want %s", got, id)
+		}
+		m := in.getAS2(t, "/actor/libraries")
+		if m["id"] != id || m["type"] != "OrderedCollection" || m["totalItems"] != float64(2) || m["first"] != id+"?page=1" {
+			t.Errorf("libraries %v", m)
+		}
+		m = in.getAS2(t, "/actor/libraries?page=1")
+		items, _ := m["orderedItems"].([]any)
+		sort.Slice(items, func(i, j int) bool { return fmt.Sprint(items[i]) < fmt.Sprint(items[j]) })
+		if got, want := fmt.Sprint(items), "[https://peer10.example/actor https://peer12.example/actor]"; got != want || m["partOf"] != id {
+			t.Errorf("libraries %s (partOf %v), want %s", got, m["partOf"], want)
+		}
+	})
 	t.Run("Featured", func(t *testing.T) {
 		m := in.getAS2(t, "/actor/featured")
 		if items, ok := m["orderedItems"].([]any); !ok || len(items) != 0 || m["totalItems"] != float64(0) {

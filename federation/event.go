@@ -79,6 +79,9 @@ var Context = []any{
 		"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
 		"upcomingEvents":            map[string]any{"@id": FEP8a8eNamespace + "upcomingEvents", "@type": "@id"},
+		// The libraries this one follows: how a library joining the network
+		// learns the rest from one it knows (network.go).
+		"libraries": map[string]any{"@id": "vs:libraries", "@type": "@id"},
 	},
 }
 

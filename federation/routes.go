@@ -58,6 +58,7 @@ func (f *Federator) router() http.Handler {
 		r.Get("/actor/outbox", f.serveOutbox)
 		r.Get("/actor/followers", f.serveFollowers)
 		r.Get("/actor/following", f.serveFollowing)
+		r.Get("/actor/libraries", f.serveLibraries)
 		r.Get("/actor/featured", f.serveFeatured)
 		r.Get("/actor/upcoming", f.serveUpcoming)
 		r.Get("/events/{id}", f.serveObject(vestiging.KindEvent))

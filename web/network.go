@@ -14,6 +14,10 @@ import (
 // see an answer next to the field within seconds even for a dead host.
 const followTimeout = 10 * time.Second
 
+// followNetworkTimeout bounds following a whole network: a few hundred
+// libraries, looked up a few at a time.
+const followNetworkTimeout = time.Minute
+
 // followersPageSize keeps the followers list short: it is for checking, not reading.
 const followersPageSize = 50
 
@@ -26,6 +30,8 @@ type networkData struct {
 	Hosts          []*vestiging.Host
 	Rules          []*vestiging.DomainRule
 	Now            time.Time
+	Accepted       bool                     // some follow was accepted: the network can be joined
+	Joined         *vestiging.NetworkResult // what "follow every library" just did
 }
 
 // networkPage is the staff overview of federation: whom the library
@@ -35,6 +41,10 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderNetwork(w http.ResponseWriter, r *http.Request, status int, f *form) {
+	s.renderNetworkJoined(w, r, status, f, nil)
+}
+
+func (s *Server) renderNetworkJoined(w http.ResponseWriter, r *http.Request, status int, f *form, joined *vestiging.NetworkResult) {
 	ctx := r.Context()
 	q := r.URL.Query()
 	page, offset, err := pageNumber(q, followersPageSize)
@@ -42,7 +52,7 @@ func (s *Server) renderNetwork(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
-	data := networkData{Now: s.now()}
+	data := networkData{Now: s.now(), Joined: joined}
 	if data.Followings, data.FollowingTotal, err = s.fed.Followings(ctx, 0, vestiging.MaxPageSize); err != nil {
 		s.fail(w, r, fmt.Errorf("network following: %w", err))
 		return
@@ -50,6 +60,9 @@ func (s *Server) renderNetwork(w http.ResponseWriter, r *http.Request, status in
 	if data.Followers, data.FollowerTotal, err = s.fed.Followers(ctx, offset, followersPageSize); err != nil {
 		s.fail(w, r, fmt.Errorf("network followers: %w", err))
 		return
+	}
+	for _, fl := range data.Followings {
+		data.Accepted = data.Accepted || fl.State == vestiging.FollowAccepted
 	}
 	data.Paging = newPaging("/staff/network", q, page, followersPageSize, data.FollowerTotal)
 	if data.Hosts, err = s.fed.Hosts(ctx); err != nil {
@@ -100,6 +113,23 @@ func followMessage(err error) string {
 		}
 	}
 	return "That library could not be reached. Check the handle or address and try again later."
+}
+
+// followNetwork follows every library the followed libraries follow and
+// shows how many there were: the answer is the page itself, so staff see
+// the new follows waiting for their Accept.
+func (s *Server) followNetwork(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), followNetworkTimeout)
+	defer cancel()
+	res, err := s.network.FollowNetwork(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("follow network: %w", err))
+		return
+	}
+	s.renderNetworkJoined(w, r, http.StatusOK, newForm(nil), res)
 }
 
 func (s *Server) unfollow(w http.ResponseWriter, r *http.Request) {

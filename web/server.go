@@ -89,6 +89,9 @@ type ActivityPub interface {
 type Network interface {
 	Follow(ctx context.Context, target string) (*vestiging.Following, error)
 	Unfollow(ctx context.Context, actorID int64) error
+	// FollowNetwork follows the libraries that the followed libraries
+	// follow; each still has to accept.
+	FollowNetwork(ctx context.Context) (*vestiging.NetworkResult, error)
 	FollowAs(ctx context.Context, p *vestiging.Person, target string) (*vestiging.PersonFollowing, error)
 	UnfollowAs(ctx context.Context, p *vestiging.Person, actorID int64) error
 	// InteractionURL is where a reader with account (a handle, or their
@@ -279,6 +282,7 @@ func New(cfg Config) *Server {
 			r.Get("/network", s.networkPage)
 			r.Post("/network/follow", s.follow)
 			r.Post("/network/unfollow", s.unfollow)
+			r.Post("/network/follow-all", s.followNetwork)
 			r.With(s.requireAdmin).Post("/network/rules", s.addDomainRule)
 			r.With(s.requireAdmin).Post("/network/rules/remove", s.removeDomainRule)
 		}
