@@ -21,7 +21,16 @@ type Actor struct {
 	KeyID        string
 	PublicKeyPEM string
 	IconURL      string
+	Places       []ActorPlace // where a library's branches are, from its location
 	FetchedAt    time.Time
+}
+
+// ActorPlace is a place an actor names as its location: a library's branch.
+type ActorPlace struct {
+	Name      string  `json:"name"`
+	Address   string  `json:"address,omitempty"`
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
 }
 
 // DeliveryInbox is where activities for this actor go: the shared inbox

@@ -258,10 +258,15 @@ type Actor struct {
 	SharedInbox       string // endpoints.sharedInbox, or Misskey's top-level sharedInbox; "" when none
 	Outbox            string
 	Followers         string
-	Summary           string // as sent: HTML to sanitise before use
-	Icon              string // the avatar's address (a library's logo), http(s) only
+	Summary           string                 // as sent: HTML to sanitise before use
+	Icon              string                 // the avatar's address (a library's logo), http(s) only
+	Places            []vestiging.ActorPlace // the places of its location that have coordinates
 	PublicKey         PublicKey
 }
+
+// maxActorPlaces bounds the places kept of an actor: a library has a few
+// dozen branches at most.
+const maxActorPlaces = 100
 
 // PublicKey is an actor's publicKey entry.
 type PublicKey struct {
@@ -312,6 +317,17 @@ func ParseActor(body []byte) (*Actor, error) {
 		a.SharedInbox, _ = m["sharedInbox"].(string)
 	}
 	a.Icon = iconAddress(m["icon"])
+	for _, l := range asList(m["location"]) {
+		l, ok := l.(map[string]any)
+		if !ok || len(a.Places) == maxActorPlaces {
+			continue
+		}
+		var r RemoteEvent
+		r.readLocation(l)
+		if p := r.Place; p.Latitude != nil && p.Longitude != nil {
+			a.Places = append(a.Places, vestiging.ActorPlace{Name: p.Name, Address: p.Address, Latitude: *p.Latitude, Longitude: *p.Longitude})
+		}
+	}
 	if p := t.GetW3IDSecurityV1PublicKey(); p != nil {
 		for it := p.Begin(); it != nil; it = it.Next() {
 			k := it.Get()

@@ -67,6 +67,16 @@ func (f *Federator) ActorDocument(ctx context.Context) (map[string]any, error) {
 		"discoverable":              true,
 		"attachment":                actorAttachments(lib, branches),
 	}
+	// Where the branches are, for the map of the network's libraries.
+	var location []any
+	for _, b := range branches {
+		if p := b.Place(); p.HasCoordinates() {
+			location = append(location, locationJSON(p, ""))
+		}
+	}
+	if location != nil {
+		doc["location"] = location
+	}
 	if !lib.UpdatedAt.IsZero() {
 		// The library row has no creation time; its last change is the
 		// nearest honest date.

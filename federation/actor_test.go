@@ -3,14 +3,23 @@ package federation
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
 func TestActorDocument(t *testing.T) {
-	in := startInstance(t, storetest.SQLite(t), nil)
+	db := storetest.SQLite(t)
+	in := startInstance(t, db, nil)
+	// A second branch, on the map; the first has no coordinates.
+	lat, lon := 51.8089, 5.2496
+	if err := db.CreateBranch(t.Context(), &vestiging.Branch{Name: "Zaltbommel", Street: "Oliestraat 10", PostalCode: "5301 AV", City: "Zaltbommel",
+		Latitude: &lat, Longitude: &lon}); err != nil {
+		t.Fatal(err)
+	}
 	resp, body := in.get(t, "/actor", AcceptActivity, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -27,8 +36,9 @@ func TestActorDocument(t *testing.T) {
 			URL: in.srv.URL + "/library", Inbox: id + "/inbox", SharedInbox: in.srv.URL + "/inbox",
 			Outbox: id + "/outbox", Followers: id + "/followers", Icon: "https://cdn.example/logo.png", Summary: "<p>Lezen, leren en ontmoeten.</p>",
 			PublicKey: PublicKey{ID: id + "#main-key", Owner: id, PEM: a.PublicKey.PEM},
+			Places:    []vestiging.ActorPlace{{Name: "Zaltbommel", Address: "Oliestraat 10, 5301 AV Zaltbommel, NL", Latitude: lat, Longitude: lon}},
 		}
-		if *a != want {
+		if !reflect.DeepEqual(*a, want) {
 			t.Errorf("actor\n got %+v\nwant %+v", *a, want)
 		}
 		k, err := ParsePublicKeyPEM(a.PublicKey.PEM)

@@ -13,6 +13,7 @@
 //	base/actor/outbox        its outbox
 //	base/actor/followers     its followers collection (a count only)
 //	base/actor/following     the libraries it follows (accepted follows)
+//	base/actor/libraries     of those, the organisations: how a joining library finds the network
 //	base/actor/featured      its featured collection (empty)
 //	base/actor/upcoming      its upcomingEvents collection (FEP-8a8e)
 //	base/activities/{hash}   a published activity, as sent

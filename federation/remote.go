@@ -145,6 +145,7 @@ func storedActor(a *Actor, fetchedAt time.Time) (*vestiging.Actor, error) {
 		KeyID:        a.PublicKey.ID,
 		PublicKeyPEM: a.PublicKey.PEM,
 		IconURL:      a.Icon,
+		Places:       a.Places,
 		FetchedAt:    fetchedAt,
 	}, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -45,11 +46,35 @@ func (db *DB) InstanceKey(ctx context.Context, generate func() (string, error)) 
 }
 
 const actorColumns = `a.id, a.iri, a.type, a.username, a.host, a.name, a.summary, a.url, a.inbox, a.shared_inbox,
-	a.key_id, a.public_key_pem, a.icon_url, a.fetched_at`
+	a.key_id, a.public_key_pem, a.icon_url, a.places, a.fetched_at`
 
 func actorDest(a *vestiging.Actor) []any {
 	return []any{&a.ID, &a.IRI, &a.Type, &a.Username, &a.Host, &a.Name, &a.Summary, &a.URL, &a.Inbox, &a.SharedInbox,
-		&a.KeyID, &a.PublicKeyPEM, &a.IconURL, scanNullTime(&a.FetchedAt)}
+		&a.KeyID, &a.PublicKeyPEM, &a.IconURL, placesScanner{&a.Places}, scanNullTime(&a.FetchedAt)}
+}
+
+// placesScanner reads an actor's places from their JSON.
+type placesScanner struct{ places *[]vestiging.ActorPlace }
+
+func (p placesScanner) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("actor places: %T", src)
+	}
+	var places []vestiging.ActorPlace
+	if err := json.Unmarshal(b, &places); err != nil {
+		return fmt.Errorf("actor places: %w", err)
+	}
+	*p.places = nil // none is nil, as an actor without places is built
+	if len(places) > 0 {
+		*p.places = places
+	}
+	return nil
 }
 
 func (db *DB) actorWhere(ctx context.Context, what, cond string, arg any) (*vestiging.Actor, error) {
@@ -97,16 +122,24 @@ func (db *DB) UpsertActor(ctx context.Context, a *vestiging.Actor) error {
 		a.FetchedAt = db.now()
 	}
 	a.FetchedAt = a.FetchedAt.UTC().Truncate(time.Microsecond)
+	places := []vestiging.ActorPlace{}
+	if a.Places != nil {
+		places = a.Places
+	}
+	placesJSON, err := json.Marshal(places)
+	if err != nil {
+		return fmt.Errorf("upsert actor %s: %w", a.IRI, err)
+	}
 	defer db.lockWrites()()
 	err = db.db.QueryRowContext(ctx, `INSERT INTO actors (iri, type, username, host, name, summary, url, inbox, shared_inbox,
-		key_id, public_key_pem, icon_url, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		key_id, public_key_pem, icon_url, fetched_at, places) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (iri) DO UPDATE SET type = excluded.type, username = excluded.username, host = excluded.host,
 		name = excluded.name, summary = excluded.summary, url = excluded.url, inbox = excluded.inbox,
 		shared_inbox = excluded.shared_inbox, key_id = excluded.key_id, public_key_pem = excluded.public_key_pem,
-		icon_url = excluded.icon_url, fetched_at = excluded.fetched_at
+		icon_url = excluded.icon_url, fetched_at = excluded.fetched_at, places = excluded.places
 		RETURNING id`,
 		a.IRI, a.Type, a.Username, a.Host, a.Name, a.Summary, a.URL, a.Inbox, a.SharedInbox,
-		a.KeyID, a.PublicKeyPEM, a.IconURL, db.dialect.timeArg(a.FetchedAt)).Scan(&a.ID)
+		a.KeyID, a.PublicKeyPEM, a.IconURL, db.dialect.timeArg(a.FetchedAt), string(placesJSON)).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("upsert actor %s: %w", a.IRI, refine(db.mapError(err), vestiging.ECONFLICT,
 			fmt.Sprintf("The key %s belongs to another actor.", a.KeyID), nil))

@@ -50,6 +50,7 @@ func (s *Server) residentLibraries(ctx context.Context, me *vestiging.Person) ([
 type directoryData struct {
 	Libraries []*vestiging.KnownLibrary
 	Following map[int64]bool // actor ids the signed-in resident follows (any state)
+	Map       *mapView       // where this library's branches and the others' are
 }
 
 // directory is the page about the libraries one can follow: those the
@@ -63,7 +64,12 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("directory: %w", err))
 		return
 	}
-	data := directoryData{Libraries: libs, Following: map[int64]bool{}}
+	branches, err := s.svc.Branches(ctx)
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("directory: %w", err))
+		return
+	}
+	data := directoryData{Libraries: libs, Following: map[int64]bool{}, Map: s.networkMap(branches, libs)}
 	if me := personFrom(ctx); me != nil {
 		fs, err := s.fed.PersonFollowings(ctx, me.ID)
 		if err != nil {
@@ -75,6 +81,34 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "libraries", s.newPage(r, data))
+}
+
+// networkMap puts this library's branches and the places other libraries
+// give in their actors' location on one map; each links to its activities.
+func (s *Server) networkMap(branches []*vestiging.Branch, libs []*vestiging.KnownLibrary) *mapView {
+	mv := &mapView{mapTiles: s.tilesOf()}
+	for _, b := range branches {
+		if p := b.Place(); p.HasCoordinates() {
+			mp := newMapPlace(p)
+			mp.Link = "/agenda?branch=" + strconv.FormatInt(b.ID, 10)
+			mv.Places = append(mv.Places, mp)
+		}
+	}
+	for _, l := range libs {
+		for _, p := range l.Actor.Places {
+			name := l.Actor.DisplayName()
+			if p.Name != "" && p.Name != name {
+				name += ", " + p.Name
+			}
+			mp := mapPlace{Name: name, Address: p.Address, Lat: p.Latitude, Lon: p.Longitude, HasGeo: true,
+				OSM: osmLink(&p.Latitude, &p.Longitude, p.Address)}
+			if l.Followed || l.Upcoming > 0 {
+				mp.Link = "/agenda?library=" + strconv.FormatInt(l.Actor.ID, 10)
+			}
+			mv.Places = append(mv.Places, mp)
+		}
+	}
+	return mv
 }
 
 type followingData struct {

@@ -141,6 +141,25 @@ func TestJoinNetwork(t *testing.T) {
 		}
 	})
 
+	t.Run("Map", func(t *testing.T) {
+		// The page of libraries puts A's branches and those the others
+		// give in their actors' location on one map, with a list for
+		// browsers without JavaScript.
+		res := a.do(browser(t), http.MethodGet, "/libraries", nil)
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, "Waar de bibliotheken zijn") || !strings.Contains(res.Body, "/static/map.js") {
+			t.Fatalf("libraries: status %d, no map: %.3000s", res.Status, res.Body)
+		}
+		for _, want := range []string{
+			`data-lat="51.8866" data-lon="5.4296" data-name="Bibliotheek Tiel"`,
+			`data-lat="51.9557" data-lon="5.2272" data-name="Bibliotheek D, Bibliotheek Culemborg"`,
+			`data-name="Bibliotheek B, Bibliotheek Tiel"`,
+		} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("the map lacks %s", want)
+			}
+		}
+	})
+
 	t.Run("Again", func(t *testing.T) {
 		// Now C's collection names B too: B is followed already.
 		res := a.do(a.staff, http.MethodPost, "/staff/network/follow-all", nil)

@@ -99,6 +99,7 @@ func testActors(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("OKUpdate", func(t *testing.T) {
 		b := actor("b.example", "Bibliotheek B, vernieuwd")
 		b.SharedInbox, b.KeyID = "", b.IRI+"/main-key"
+		b.Places = []vestiging.ActorPlace{{Name: "Centrale", Address: "Stationsplein 1, Zaltbommel", Latitude: 51.81, Longitude: 5.25}}
 		upsertActor(t, db, b)
 		if b.ID != a.ID {
 			t.Fatalf("upsert of the same IRI got ID %d, want %d", b.ID, a.ID)
