@@ -224,6 +224,40 @@ func TestParseActor(t *testing.T) {
 		}
 	})
 
+	t.Run("Location", func(t *testing.T) {
+		// Only places with coordinates in range are kept, from a list or
+		// a single Place, at most maxActorPlaces of them.
+		many := strings.Repeat(`{"type":"Place","name":"Filiaal","latitude":52,"longitude":5},`, maxActorPlaces+1)
+		for _, tt := range []struct {
+			name, location string
+			want           int
+		}{
+			{"List", `[{"type":"Place","name":"Tiel","address":"Markt 12, Tiel","latitude":51.8866,"longitude":5.4296},{"type":"Place","name":"Zonder"}]`, 1},
+			{"One", `{"type":"Place","name":"Tiel","latitude":51.8866,"longitude":5.4296}`, 1},
+			{"OutOfRange", `[{"type":"Place","name":"Nergens","latitude":91,"longitude":5}]`, 0},
+			{"Text", `[{"type":"Place","name":"Tekst","latitude":"51.9","longitude":"5.4"}]`, 0},
+			{"Online", `[{"type":"VirtualLocation","url":"https://meet.example/x"}]`, 0},
+			{"Many", "[" + strings.TrimSuffix(many, ",") + "]", maxActorPlaces},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				body := `{"@context":"https://www.w3.org/ns/activitystreams","id":"https://bieb.example/actor","type":"Organization",` +
+					`"inbox":"https://bieb.example/actor/inbox","location":` + tt.location + `}`
+				a, err := ParseActor([]byte(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(a.Places) != tt.want {
+					t.Fatalf("places %+v, want %d", a.Places, tt.want)
+				}
+				if tt.name == "List" {
+					if got, want := a.Places[0], (vestiging.ActorPlace{Name: "Tiel", Address: "Markt 12, Tiel", Latitude: 51.8866, Longitude: 5.4296}); got != want {
+						t.Errorf("place %+v, want %+v", got, want)
+					}
+				}
+			})
+		}
+	})
+
 	t.Run("ErrNotActor", func(t *testing.T) {
 		_, err := ParseActor(readFixture(t, "misskey/note.json"))
 		if got := vestiging.ErrorCode(err); got != vestiging.EINVALID {
