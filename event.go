@@ -66,11 +66,15 @@ type Event struct {
 	// Themes are Theme.Slugs, the main one first.
 	Themes []string
 	// Price is what taking part costs; nil when the event does not say.
-	Price            *Price
-	Language         string // BCP 47, "nl" by default
-	ImageURL         string
-	ImageAlt         string
-	Capacity         int // 0 means no limit
+	Price    *Price
+	Language string // BCP 47, "nl" by default
+	ImageURL string
+	ImageAlt string
+	Capacity int // 0 means no limit; a hybrid event's places in the branch
+	// OnlineCapacity makes an event held at a venue and online at once
+	// hybrid: it has this many online places besides Capacity's, each kind
+	// with its own waitlist. 0: not hybrid, Capacity is the only pool.
+	OnlineCapacity   int
 	RegistrationMode string
 	RegistrationURL  string // for RegistrationExternal
 	// NoWaitlist: when full, sign-ups are refused instead of waitlisted.
@@ -83,6 +87,11 @@ type Event struct {
 	// registrations. For remote events they are what the origin published.
 	Participants int
 	Waitlisted   int
+	// OnlineParticipants and OnlineWaitlisted count a hybrid event's
+	// online places and waitlist; Participants and Waitlisted are then
+	// the branch's.
+	OnlineParticipants int
+	OnlineWaitlisted   int
 	// PartnerID is the partner organisation (a Person with RolePartner)
 	// that organises the event with the library; PartnerName is filled on read.
 	PartnerID   *int64
@@ -182,6 +191,35 @@ func onlineLink(link string, withheld bool, page string) string {
 		return page
 	}
 	return link
+}
+
+// Hybrid reports whether the event has places at a venue and online
+// places apart (OnlineCapacity).
+func (e *Event) Hybrid() bool {
+	return e.OnlineCapacity > 0 && e.Kind != KindCourse && !e.Online() && e.MeetsOnline()
+}
+
+// Signed counts everyone with a place or on a waitlist, of both kinds.
+func (e *Event) Signed() int {
+	return e.Participants + e.Waitlisted + e.OnlineParticipants + e.OnlineWaitlisted
+}
+
+// Pool is the capacity, the places taken and the waitlist of one kind
+// of place: attendance's at a hybrid event, else the only one.
+func (e *Event) Pool(attendance string) (capacity, participants, waitlisted int) {
+	if attendance == AttendanceOnline && e.Hybrid() {
+		return e.OnlineCapacity, e.OnlineParticipants, e.OnlineWaitlisted
+	}
+	return e.Capacity, e.Participants, e.Waitlisted
+}
+
+// Left is how many places of a kind are free; -1 when there is no limit.
+func (e *Event) Left(attendance string) int {
+	capacity, taken, _ := e.Pool(attendance)
+	if capacity == 0 {
+		return -1
+	}
+	return max(0, capacity-taken)
 }
 
 // LinkPrivate reports whether the online link is only for staff and for
@@ -340,6 +378,12 @@ func (e *Event) Validate() error {
 	}
 	if e.Capacity < 0 {
 		v.Add("capacity", "Capacity cannot be negative.")
+	}
+	if e.OnlineCapacity < 0 {
+		v.Add("online_capacity", "Capacity cannot be negative.")
+	} else if e.OnlineCapacity > 0 && !e.Remote() && (e.Kind == KindCourse || e.Online() || !e.MeetsOnline() ||
+		e.BranchID == nil && e.PlaceID == nil && e.Place == nil) {
+		v.Add("online_capacity", "Online places need both a place and an online link.")
 	}
 	checkText(v, "uid", e.UID, false, 500)
 	e.CancelReason = strings.TrimSpace(e.CancelReason)

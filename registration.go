@@ -21,6 +21,21 @@ const (
 	RegistrationRejected   = "rejected"   // refused: full without waitlist, closed, blocked
 )
 
+// Kinds of place at a hybrid event (Event.Hybrid).
+const (
+	AttendanceInPerson = "in_person"
+	AttendanceOnline   = "online"
+)
+
+// Online reports whether the registration's place is online: at a hybrid
+// event its kind says, at another the event meets only online.
+func (r *Registration) Online(e *Event) bool {
+	if e.Hybrid() {
+		return r.Attendance == AttendanceOnline
+	}
+	return e.HasOnlineMeeting()
+}
+
 // Registration is one sign-up for an event or a course (a course sign-up
 // covers all its sessions). Exactly one of PersonID, ActorID or GuestEmail
 // says who signed up:
@@ -36,6 +51,9 @@ type Registration struct {
 	GuestName  string
 	GuestEmail string
 	State      string
+	// Attendance is the kind of place at a hybrid event (AttendanceInPerson
+	// or AttendanceOnline); "" at any other, which has one kind.
+	Attendance string
 	// JoinIRI is the Join's id: the remote actor's for ActorID, ours for a
 	// resident's registration at another library. Answers (Accept,
 	// TentativeAccept, Reject) carry it as their object.

@@ -23,7 +23,8 @@ const eventColumns = `e.id, e.library_id, e.kind, e.series_id, e.title, e.descri
 	e.published_at,
 	COALESCE((SELECT string_agg(t.theme, ',' ORDER BY t.position) FROM event_themes t WHERE t.event_id = e.id), ''),
 	COALESCE((SELECT string_agg(a.audience, ',' ORDER BY a.position) FROM event_audiences a WHERE a.event_id = e.id), ''),
-	e.description_source, e.cancel_reason, e.online_link_public`
+	e.description_source, e.cancel_reason, e.online_link_public, e.online_capacity, e.online_participant_count,
+	e.online_waitlist_count`
 
 // eventWriteColumns are written by both insert and update, in eventArgs order.
 var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "description", "starts_at", "ends_at",
@@ -32,7 +33,8 @@ var eventWriteColumns = []string{"library_id", "kind", "series_id", "title", "de
 	"capacity", "registration_mode", "registration_url", "status", "uid", "updated_at",
 	"iri", "url", "origin_id", "place_name", "place_street", "place_postal_code", "place_city", "place_latitude", "place_longitude",
 	"no_waitlist", "registration_closed", "participant_count", "waitlist_count", "partner_id", "remote_updated_at",
-	"description_source", "cancel_reason", "online_link_public"}
+	"description_source", "cancel_reason", "online_link_public", "online_capacity", "online_participant_count",
+	"online_waitlist_count"}
 
 var (
 	insertEventSQL = "INSERT INTO events (" + strings.Join(eventWriteColumns, ", ") + ", created_at, published_at) VALUES (" +
@@ -41,7 +43,7 @@ var (
 		set := make([]string, len(eventWriteColumns))
 		for i, c := range eventWriteColumns {
 			set[i] = fmt.Sprintf("%s = $%d", c, i+2)
-			if c == "participant_count" || c == "waitlist_count" {
+			if strings.HasSuffix(c, "participant_count") || strings.HasSuffix(c, "waitlist_count") {
 				// The store counts a local event's registrations itself;
 				// a remote event's counts are what its origin published.
 				set[i] = fmt.Sprintf("%[1]s = CASE WHEN iri IS NULL THEN %[1]s ELSE $%[2]d END", c, i+2)
@@ -50,7 +52,7 @@ var (
 		// published_at is set once, when a local event first becomes public.
 		set = append(set, fmt.Sprintf("published_at = COALESCE(published_at, $%d)", len(eventWriteColumns)+2))
 		return "UPDATE events SET " + strings.Join(set, ", ") +
-			" WHERE id = $1 RETURNING created_at, published_at, participant_count, waitlist_count"
+			" WHERE id = $1 RETURNING created_at, published_at, participant_count, waitlist_count, online_participant_count, online_waitlist_count"
 	}()
 )
 
@@ -72,7 +74,8 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 	}
 	return append(args, nullString(e.IRI), e.URL, nullInt(e.OriginID), place.Name, place.Street, place.PostalCode, place.City,
 		nullFloat(place.Latitude), nullFloat(place.Longitude), e.NoWaitlist, e.RegistrationClosed, e.Participants, e.Waitlisted, nullInt(e.PartnerID),
-		db.dialect.nullTimeArg(e.RemoteUpdatedAt), e.DescriptionSource, e.CancelReason, e.OnlineLinkPublic)
+		db.dialect.nullTimeArg(e.RemoteUpdatedAt), e.DescriptionSource, e.CancelReason, e.OnlineLinkPublic,
+		e.OnlineCapacity, e.OnlineParticipants, e.OnlineWaitlisted)
 }
 
 func scanEvent(row scanner) (*vestiging.Event, error) {
@@ -86,7 +89,8 @@ func scanEvent(row scanner) (*vestiging.Event, error) {
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
 		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
-		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason, &e.OnlineLinkPublic)
+		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason, &e.OnlineLinkPublic,
+		&e.OnlineCapacity, &e.OnlineParticipants, &e.OnlineWaitlisted)
 	if err != nil {
 		return nil, err
 	}
@@ -568,7 +572,7 @@ func (db *DB) auditProgramme(ctx context.Context, tx *sql.Tx, old, e *vestiging.
 			// Who replaced a (leaked) link, and when; never the link.
 			entries = append(entries, entry{"event.link", ""})
 		}
-		if old.Capacity != e.Capacity || old.NoWaitlist != e.NoWaitlist {
+		if old.Capacity != e.Capacity || old.OnlineCapacity != e.OnlineCapacity || old.NoWaitlist != e.NoWaitlist {
 			entries = append(entries, entry{"event.capacity", capacityText(old) + " → " + capacityText(e)})
 		}
 	}
@@ -586,6 +590,9 @@ func capacityText(e *vestiging.Event) string {
 	s := "∞"
 	if e.Capacity > 0 {
 		s = strconv.Itoa(e.Capacity)
+	}
+	if e.OnlineCapacity > 0 {
+		s += " + " + strconv.Itoa(e.OnlineCapacity) + " online"
 	}
 	if e.NoWaitlist {
 		s += " (no waitlist)"
@@ -627,7 +634,8 @@ func (db *DB) insertEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	now := db.now()
 	e.CreatedAt, e.UpdatedAt = now, now
 	if !e.Remote() {
-		e.Participants, e.Waitlisted = 0, 0 // counted by the store from here on
+		// counted by the store from here on
+		e.Participants, e.Waitlisted, e.OnlineParticipants, e.OnlineWaitlisted = 0, 0, 0, 0
 	}
 	e.PublishedAt = firstPublished(e, now)
 	if err := db.storePlaces(ctx, tx, e); err != nil {
@@ -684,7 +692,7 @@ func (db *DB) updateEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) e
 	}
 	args := append(append([]any{e.ID}, db.eventArgs(e)...), db.dialect.nullTimeArg(firstPublished(e, e.UpdatedAt)))
 	err := tx.QueryRowContext(ctx, updateEventSQL, args...).Scan(scanTime(&e.CreatedAt), scanNullTime(&e.PublishedAt),
-		&e.Participants, &e.Waitlisted)
+		&e.Participants, &e.Waitlisted, &e.OnlineParticipants, &e.OnlineWaitlisted)
 	if err != nil {
 		return notFound(eventWriteError(db.mapError(err)), "Event not found.")
 	}
@@ -842,6 +850,7 @@ func (db *DB) importEvent(ctx context.Context, tx *sql.Tx, e *vestiging.Event) (
 	}
 	if sameEvent(old, e) {
 		e.UpdatedAt, e.PublishedAt, e.Participants, e.Waitlisted = old.UpdatedAt, old.PublishedAt, old.Participants, old.Waitlisted
+		e.OnlineCapacity, e.OnlineParticipants, e.OnlineWaitlisted = old.OnlineCapacity, old.OnlineParticipants, old.OnlineWaitlisted
 		for i, s := range e.Sessions {
 			s.ID = old.Sessions[i].ID
 		}
@@ -857,7 +866,7 @@ func sameEvent(a, b *vestiging.Event) bool {
 		a.TimeZone != b.TimeZone || !sameID(a.BranchID, b.BranchID) || !sameID(a.PlaceID, b.PlaceID) || a.OnlineURL != b.OnlineURL ||
 		!slices.Equal(a.Audiences, b.Audiences) || !slices.Equal(a.Themes, b.Themes) || !samePrice(a.Price, b.Price) ||
 		a.Language != b.Language || a.ImageURL != b.ImageURL ||
-		a.ImageAlt != b.ImageAlt || a.Capacity != b.Capacity || a.RegistrationMode != b.RegistrationMode ||
+		a.ImageAlt != b.ImageAlt || a.Capacity != b.Capacity || a.OnlineCapacity != b.OnlineCapacity || a.RegistrationMode != b.RegistrationMode ||
 		a.RegistrationURL != b.RegistrationURL || a.Status != b.Status || a.UID != b.UID ||
 		a.NoWaitlist != b.NoWaitlist || a.RegistrationClosed != b.RegistrationClosed || !sameID(a.PartnerID, b.PartnerID) ||
 		len(a.Sessions) != len(b.Sessions) {

@@ -18,7 +18,7 @@ import (
 // a registration locks its event's row first (lockEvent), so changes to
 // one event never interleave and never deadlock.
 
-const registrationColumns = `r.id, r.event_id, r.person_id, r.actor_id, r.guest_name, r.guest_email, r.state,
+const registrationColumns = `r.id, r.event_id, r.person_id, r.actor_id, r.guest_name, r.guest_email, r.state, r.attendance,
 	COALESCE(r.join_iri, ''), COALESCE(r.cancel_token_hash, ''), r.checked_in_at, r.waitlisted_at, r.created_at,
 	r.updated_at, r.anonymized_at,
 	CASE WHEN r.person_id IS NOT NULL THEN COALESCE(NULLIF(p.display_name, ''), p.handle, p.email)
@@ -31,7 +31,7 @@ func scanRegistration(row scanner) (*vestiging.Registration, error) {
 	r := &vestiging.Registration{}
 	var person, actor sql.NullInt64
 	var checkedIn, waitlisted, anonymized time.Time
-	err := row.Scan(&r.ID, &r.EventID, &person, &actor, &r.GuestName, &r.GuestEmail, &r.State, &r.JoinIRI,
+	err := row.Scan(&r.ID, &r.EventID, &person, &actor, &r.GuestName, &r.GuestEmail, &r.State, &r.Attendance, &r.JoinIRI,
 		&r.CancelTokenHash, scanNullTime(&checkedIn), scanNullTime(&waitlisted), scanTime(&r.CreatedAt),
 		scanTime(&r.UpdatedAt), scanNullTime(&anonymized), &r.Name, &r.Email, &r.Handle)
 	if err != nil {
@@ -66,6 +66,45 @@ type signUpEvent struct {
 	endsAt                       time.Time
 	closed, noWaitlist           bool
 	capacity, participants, wait int
+	// A hybrid event's online places (onlineCapacity > 0).
+	onlineCapacity, onlineParticipants, onlineWait int
+}
+
+// pool is the counter columns and counts of a kind of place: the online
+// pool's for an online place, else the event's only (or branch) pool.
+type pool struct {
+	capacity, participants, waitlist string // columns
+	free, wait                       int    // free < 0: no limit
+	online                           bool
+}
+
+func (e *signUpEvent) pool(attendance string) pool {
+	if attendance == vestiging.AttendanceOnline {
+		return pool{"online_capacity", "online_participant_count", "online_waitlist_count",
+			max(0, e.onlineCapacity-e.onlineParticipants), e.onlineWait, true}
+	}
+	free := max(0, e.capacity-e.participants) // staff may place over capacity
+	if e.capacity == 0 {
+		free = -1
+	}
+	return pool{"capacity", "participant_count", "waitlist_count", free, e.wait, false}
+}
+
+// attendance checks (and for a remote actor's Join, which cannot say,
+// chooses: in the branch) the kind of place r asks of e.
+func (e *signUpEvent) attendance(r *vestiging.Registration) error {
+	if e.remote || e.onlineCapacity == 0 {
+		r.Attendance = ""
+		return nil
+	}
+	if r.Attendance == "" && r.ActorID != 0 {
+		r.Attendance = vestiging.AttendanceInPerson
+	}
+	if r.Attendance != vestiging.AttendanceInPerson && r.Attendance != vestiging.AttendanceOnline {
+		return &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
+			Fields: map[string]string{"attendance": "Choose whether you take part in the library or online."}}
+	}
+	return nil
 }
 
 // open reports whether the event takes sign-ups at now, and why not.
@@ -89,13 +128,14 @@ func (e *signUpEvent) open(now time.Time) error {
 // on PostgreSQL (SQLite's transactions here are serial already).
 func (db *DB) readSignUpEvent(ctx context.Context, tx *sql.Tx, id int64, lock bool) (*signUpEvent, error) {
 	q := `SELECT id, iri IS NOT NULL, status, registration_mode, ends_at, registration_closed, no_waitlist,
-		capacity, participant_count, waitlist_count FROM events WHERE id = $1`
+		capacity, participant_count, waitlist_count, online_capacity, online_participant_count, online_waitlist_count
+		FROM events WHERE id = $1`
 	if lock {
 		q += db.dialect.forUpdate()
 	}
 	e := &signUpEvent{}
 	err := tx.QueryRowContext(ctx, q, id).Scan(&e.id, &e.remote, &e.status, &e.mode, scanTime(&e.endsAt),
-		&e.closed, &e.noWaitlist, &e.capacity, &e.participants, &e.wait)
+		&e.closed, &e.noWaitlist, &e.capacity, &e.participants, &e.wait, &e.onlineCapacity, &e.onlineParticipants, &e.onlineWait)
 	if err != nil {
 		return nil, notFound(db.mapError(err), "Activity not found.")
 	}
@@ -119,6 +159,9 @@ func (db *DB) Register(ctx context.Context, r *vestiging.Registration) error {
 		if err := e.open(now); err != nil {
 			return err
 		}
+		if err := e.attendance(r); err != nil {
+			return err
+		}
 		var notice string // what they hear first
 		switch {
 		case e.remote:
@@ -136,7 +179,7 @@ func (db *DB) Register(ctx context.Context, r *vestiging.Registration) error {
 			}
 			r.State, notice = vestiging.RegistrationPending, vestiging.NoticeGuest
 		default:
-			if r.State, err = db.takePlace(ctx, tx, e, now); err != nil {
+			if r.State, err = db.takePlace(ctx, tx, e, r.Attendance); err != nil {
 				return err
 			}
 			notice = noticeOf(r.State)
@@ -167,13 +210,15 @@ func (db *DB) Register(ctx context.Context, r *vestiging.Registration) error {
 	return nil
 }
 
-// takePlace gives a place on e if one is free, else a waitlist entry, else
-// (NoWaitlist) nothing, and counts it on the event. The conditional UPDATE
-// is what keeps the capacity: it takes the row's lock and reads the count
-// it changes, so concurrent sign-ups cannot both see the last place free.
-func (db *DB) takePlace(ctx context.Context, tx *sql.Tx, e *signUpEvent, now time.Time) (string, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE events SET participant_count = participant_count + 1
-		WHERE id = $1 AND (capacity = 0 OR participant_count < capacity)`, e.id)
+// takePlace gives a place of the attendance's kind on e if one is free,
+// else a waitlist entry, else (NoWaitlist) nothing, and counts it on the
+// event. The conditional UPDATE is what keeps the capacity: it takes the
+// row's lock and reads the count it changes, so concurrent sign-ups cannot
+// both see the last place free. (An online pool always has a limit.)
+func (db *DB) takePlace(ctx context.Context, tx *sql.Tx, e *signUpEvent, attendance string) (string, error) {
+	p := e.pool(attendance)
+	res, err := tx.ExecContext(ctx, `UPDATE events SET `+p.participants+` = `+p.participants+` + 1
+		WHERE id = $1 AND (`+p.capacity+` = 0 OR `+p.participants+` < `+p.capacity+`)`, e.id)
 	if err != nil {
 		return "", db.mapError(err)
 	}
@@ -185,7 +230,7 @@ func (db *DB) takePlace(ctx context.Context, tx *sql.Tx, e *signUpEvent, now tim
 	if e.noWaitlist {
 		return vestiging.RegistrationRejected, nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = $1`, e.id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE events SET `+p.waitlist+` = `+p.waitlist+` + 1 WHERE id = $1`, e.id); err != nil {
 		return "", db.mapError(err)
 	}
 	return vestiging.RegistrationWaitlisted, nil
@@ -202,10 +247,11 @@ func (db *DB) insertRegistration(ctx context.Context, tx *sql.Tx, r *vestiging.R
 	}
 	t := db.dialect.timeArg
 	err := tx.QueryRowContext(ctx, `INSERT INTO registrations (event_id, person_id, actor_id, guest_name, guest_email, state,
-		join_iri, cancel_token_hash, waitlisted_at, created_at, updated_at, origin)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		join_iri, cancel_token_hash, waitlisted_at, created_at, updated_at, origin, attendance)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		RETURNING id`, r.EventID, nullID(r.PersonID), nullID(r.ActorID), r.GuestName, r.GuestEmail, r.State,
-		nullString(r.JoinIRI), nullString(r.CancelTokenHash), db.nullTimePtr(r.WaitlistedAt), t(now), t(now), r.Origin()).Scan(&r.ID)
+		nullString(r.JoinIRI), nullString(r.CancelTokenHash), db.nullTimePtr(r.WaitlistedAt), t(now), t(now), r.Origin(),
+		r.Attendance).Scan(&r.ID)
 	if err != nil {
 		err = refine(db.mapError(err), vestiging.ECONFLICT, "You are already signed up for this activity.", nil)
 		return refine(err, vestiging.EINVALID, "The person or actor signing up does not exist.", nil)
@@ -263,7 +309,7 @@ func (db *DB) ConfirmGuest(ctx context.Context, tokenHash string) (*vestiging.Re
 		if err := e.open(now); err != nil {
 			return err
 		}
-		state, err := db.takePlace(ctx, tx, e, now)
+		state, err := db.takePlace(ctx, tx, e, r.Attendance)
 		if err != nil {
 			return err
 		}
@@ -351,7 +397,8 @@ func (db *DB) writeState(ctx context.Context, tx *sql.Tx, r *vestiging.Registrat
 	if p0 == p1 && w0 == w1 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE events SET participant_count = participant_count + $2, waitlist_count = waitlist_count + $3
+	p := (&signUpEvent{}).pool(r.Attendance)
+	_, err := tx.ExecContext(ctx, `UPDATE events SET `+p.participants+` = `+p.participants+` + $2, `+p.waitlist+` = `+p.waitlist+` + $3
 		WHERE id = $1 AND iri IS NULL`, r.EventID, p1-p0, w1-w0)
 	return db.mapError(err)
 }
@@ -515,23 +562,45 @@ func (db *DB) cancelAllOf(ctx context.Context, tx *sql.Tx, who string, id int64)
 }
 
 // promote moves the first waitlisted registrations of a local event into
-// its free places, in waitlist order, and returns their notices. The
-// caller holds the event's row. An event that is over or not published
-// promotes nobody.
+// its free places, in waitlist order, and returns their notices. Each kind
+// of place of a hybrid event promotes from its own waitlist. The caller
+// holds the event's row. An event that is over or not published promotes
+// nobody.
 func (db *DB) promote(ctx context.Context, tx *sql.Tx, eventID int64, now time.Time) ([]vestiging.JobArgs, error) {
 	e, err := db.readSignUpEvent(ctx, tx, eventID, true)
 	if err != nil {
 		return nil, err
 	}
-	free := e.capacity - e.participants
-	if e.capacity == 0 {
-		free = e.wait
-	}
-	if e.remote || e.wait == 0 || free <= 0 || e.status != vestiging.StatusPublished || !e.endsAt.After(now) {
+	if e.remote || e.status != vestiging.StatusPublished || !e.endsAt.After(now) {
 		return nil, nil
 	}
+	var jobs []vestiging.JobArgs
+	for _, kind := range []string{"", vestiging.AttendanceOnline} {
+		promoted, err := db.promotePool(ctx, tx, e, e.pool(kind), now)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, promoted...)
+	}
+	return jobs, nil
+}
+
+// promotePool promotes into p's free places from p's waitlist.
+func (db *DB) promotePool(ctx context.Context, tx *sql.Tx, e *signUpEvent, p pool, now time.Time) ([]vestiging.JobArgs, error) {
+	free := p.free
+	if free < 0 {
+		free = p.wait
+	}
+	if p.wait == 0 || free <= 0 {
+		return nil, nil
+	}
+	kind := `r.attendance <> $3`
+	if p.online {
+		kind = `r.attendance = $3`
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+registrationFrom+`
-		WHERE r.event_id = $1 AND r.state = $2 ORDER BY r.waitlisted_at, r.id LIMIT $3`, eventID, vestiging.RegistrationWaitlisted, free)
+		WHERE r.event_id = $1 AND r.state = $2 AND `+kind+` ORDER BY r.waitlisted_at, r.id LIMIT $4`,
+		e.id, vestiging.RegistrationWaitlisted, vestiging.AttendanceOnline, free)
 	if err != nil {
 		return nil, db.mapError(err)
 	}
@@ -832,7 +901,7 @@ func (db *DB) AnonymizeRegistrations(ctx context.Context, before time.Time) (int
 // promoteAfterEdit gives the places an edit of e freed (a raised
 // capacity) to its waitlist, and updates e's counts to match.
 func (db *DB) promoteAfterEdit(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
-	if e.Waitlisted == 0 {
+	if e.Waitlisted+e.OnlineWaitlisted == 0 {
 		return nil
 	}
 	now := db.now()
@@ -840,8 +909,11 @@ func (db *DB) promoteAfterEdit(ctx context.Context, tx *sql.Tx, e *vestiging.Eve
 	if err != nil || len(jobs) == 0 {
 		return err
 	}
-	e.Participants += len(jobs)
-	e.Waitlisted -= len(jobs)
+	err = tx.QueryRowContext(ctx, `SELECT participant_count, waitlist_count, online_participant_count, online_waitlist_count
+		FROM events WHERE id = $1`, e.ID).Scan(&e.Participants, &e.Waitlisted, &e.OnlineParticipants, &e.OnlineWaitlisted)
+	if err != nil {
+		return db.mapError(err)
+	}
 	return db.insertJobs(ctx, tx, append(jobs, countsJob(e.ID, now))...)
 }
 
@@ -864,7 +936,7 @@ func (db *DB) queueRegistrants(ctx context.Context, tx *sql.Tx, old, e *vestigin
 		jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeReminder, StartsAt: e.StartsAt,
 			RunAt: e.StartsAt.Add(-vestiging.ReminderLead)})
 	}
-	if e.Participants+e.Waitlisted > 0 && e.EndsAt.After(now) {
+	if e.Signed() > 0 && e.EndsAt.After(now) {
 		switch {
 		case wasPublished && e.Status == vestiging.StatusCancelled:
 			jobs = append(jobs, vestiging.RegistrantsJob{EventID: e.ID, Notice: vestiging.NoticeEventOff, StartsAt: e.StartsAt})

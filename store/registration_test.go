@@ -64,6 +64,15 @@ func TestConcurrentSignUpsTwoProcesses(t *testing.T) {
 	}
 	e, people := popularEvent(t, dbs[0], time.Now(), 10, 100)
 	storetest.ConcurrentSignUps(t, dbs, e, people)
+
+	// A hybrid event: each kind of place keeps its own capacity.
+	hybrid := &vestiging.Event{Title: "Hybride lezing", StartsAt: e.StartsAt, EndsAt: e.EndsAt, BranchID: e.BranchID,
+		OnlineURL: "https://meet.example/lezing", Status: vestiging.StatusPublished,
+		RegistrationMode: vestiging.RegistrationOpen, Capacity: 10, OnlineCapacity: 15}
+	if err := dbs[0].CreateEvent(t.Context(), hybrid); err != nil {
+		t.Fatal(err)
+	}
+	storetest.ConcurrentHybridSignUps(t, dbs, hybrid, people)
 }
 
 // TestAnonymizeWorker runs the store's own workers: the sweep runs at

@@ -701,6 +701,7 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Errorf("deleted actor's registration %+v, %v", gone, err)
 		}
 	})
+	t.Run("Hybrid", func(t *testing.T) { testHybrid(t, open) })
 	t.Run("Notices", func(t *testing.T) { testEventNotices(t, open) })
 	t.Run("Concurrent", func(t *testing.T) {
 		db := open(t)
@@ -709,18 +710,23 @@ func testRegistrations(t *testing.T, open func(t *testing.T) *store.DB) {
 		people := s.people(t, 100)
 		ConcurrentSignUps(t, []*store.DB{db}, e, people)
 	})
+	t.Run("ConcurrentHybrid", func(t *testing.T) {
+		db := open(t)
+		s := newSignUps(t, db)
+		e := s.event(t, 5, hybrid(4))
+		ConcurrentHybridSignUps(t, []*store.DB{db}, e, s.people(t, 40))
+	})
 }
 
-// ConcurrentSignUps signs every person up for e at once, spread over dbs
-// (handles on one database, as separate processes would be), and checks
-// that exactly Capacity got a place and the rest wait, in rows and counts.
-func ConcurrentSignUps(t *testing.T, dbs []*store.DB, e *vestiging.Event, people []*vestiging.Person) {
+// signUpAtOnce signs every person up for e at once, spread over dbs, the
+// kinds of place taken in turn.
+func signUpAtOnce(t *testing.T, dbs []*store.DB, e *vestiging.Event, people []*vestiging.Person, kinds ...string) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(people))
 	for i, p := range people {
 		wg.Go(func() {
-			r := &vestiging.Registration{EventID: e.ID, PersonID: p.ID}
+			r := &vestiging.Registration{EventID: e.ID, PersonID: p.ID, Attendance: kinds[i%len(kinds)]}
 			if err := dbs[i%len(dbs)].Register(t.Context(), r); err != nil {
 				errs <- err
 			}
@@ -731,6 +737,126 @@ func ConcurrentSignUps(t *testing.T, dbs []*store.DB, e *vestiging.Event, people
 	for err := range errs {
 		t.Errorf("concurrent sign-up: %v", err)
 	}
+}
+
+// hybrid makes an event hybrid, with online places besides its branch's.
+func hybrid(online int) func(e *vestiging.Event) {
+	return func(e *vestiging.Event) {
+		e.OnlineURL, e.OnlineCapacity = "https://meet.example/taalcafe", online
+	}
+}
+
+// ConcurrentHybridSignUps signs every person up for hybrid e at once,
+// alternately in the branch and online, spread over dbs, and checks that
+// each kind filled exactly its own capacity and the rest wait for it.
+func ConcurrentHybridSignUps(t *testing.T, dbs []*store.DB, e *vestiging.Event, people []*vestiging.Person) {
+	t.Helper()
+	signUpAtOnce(t, dbs, e, people, vestiging.AttendanceInPerson, vestiging.AttendanceOnline)
+	half := len(people) / 2
+	regs, _, err := dbs[0].Registrations(t.Context(), vestiging.RegistrationFilter{EventID: e.ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range regs {
+		got[r.Attendance+" "+r.State]++
+	}
+	same(t, "registrations by kind and state", got, map[string]int{
+		"in_person confirmed": e.Capacity, "in_person waitlisted": half - e.Capacity,
+		"online confirmed": e.OnlineCapacity, "online waitlisted": half - e.OnlineCapacity,
+	})
+	stored, err := dbs[0].Event(t.Context(), e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(t, "counts", []int{stored.Participants, stored.Waitlisted, stored.OnlineParticipants, stored.OnlineWaitlisted},
+		[]int{e.Capacity, half - e.Capacity, e.OnlineCapacity, half - e.OnlineCapacity})
+}
+
+// testHybrid checks the two kinds of place of a hybrid event: each has its
+// own capacity, waitlist and promotion; a Join takes a place in the branch.
+func testHybrid(t *testing.T, open func(t *testing.T) *store.DB) {
+	db := open(t)
+	ctx := t.Context()
+	s := newSignUps(t, db)
+	e := s.event(t, 1, hybrid(1))
+	p := s.people(t, 5)
+	signUp := func(t *testing.T, p *vestiging.Person, kind string) *vestiging.Registration {
+		t.Helper()
+		r := &vestiging.Registration{EventID: e.ID, PersonID: p.ID, Attendance: kind}
+		if err := db.Register(ctx, r); err != nil {
+			t.Fatalf("register %s: %v", kind, err)
+		}
+		return r
+	}
+	counts := func(t *testing.T, want ...int) {
+		t.Helper()
+		got, err := db.Event(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "counts", []int{got.Participants, got.Waitlisted, got.OnlineParticipants, got.OnlineWaitlisted}, want)
+	}
+	t.Run("ErrInvalid", func(t *testing.T) {
+		for _, kind := range []string{"", "somewhere"} {
+			err := db.Register(ctx, &vestiging.Registration{EventID: e.ID, PersonID: p[4].ID, Attendance: kind})
+			if vestiging.ErrorCode(err) != vestiging.EINVALID || vestiging.FieldErrors(err)["attendance"] == "" {
+				t.Errorf("attendance %q: %v, want EINVALID on attendance", kind, err)
+			}
+		}
+		counts(t, 0, 0, 0, 0)
+		online := &vestiging.Event{Title: "Alleen online", StartsAt: s.start, EndsAt: s.start.Add(time.Hour),
+			OnlineURL: "https://meet.example/x", OnlineCapacity: 3, Status: vestiging.StatusPublished,
+			RegistrationMode: vestiging.RegistrationOpen}
+		if err := db.CreateEvent(ctx, online); vestiging.FieldErrors(err)["online_capacity"] == "" {
+			t.Errorf("online places without a branch: %v, want EINVALID on online_capacity", err)
+		}
+	})
+	t.Run("OK", func(t *testing.T) {
+		inPerson, online := signUp(t, p[0], vestiging.AttendanceInPerson), signUp(t, p[1], vestiging.AttendanceOnline)
+		waitOnline, waitInPerson := signUp(t, p[2], vestiging.AttendanceOnline), signUp(t, p[3], vestiging.AttendanceInPerson)
+		got := []string{inPerson.State, online.State, waitOnline.State, waitInPerson.State}
+		same(t, "states", got, []string{vestiging.RegistrationConfirmed, vestiging.RegistrationConfirmed,
+			vestiging.RegistrationWaitlisted, vestiging.RegistrationWaitlisted})
+		counts(t, 1, 1, 1, 1)
+		stored, err := db.Registration(ctx, online.ID)
+		if err != nil || stored.Attendance != vestiging.AttendanceOnline {
+			t.Errorf("stored %+v, %v; want attendance online", stored, err)
+		}
+		// An online place frees: the online waitlist gets it, though the
+		// branch's waited as long.
+		if _, err := db.CancelRegistration(ctx, online.ID); err != nil {
+			t.Fatal(err)
+		}
+		s.states(t, []*vestiging.Registration{waitOnline, waitInPerson}, vestiging.RegistrationConfirmed, vestiging.RegistrationWaitlisted)
+		counts(t, 1, 1, 1, 0)
+		// More places in the branch promote from its waitlist.
+		e.Capacity = 2
+		if err := db.UpdateEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		s.states(t, []*vestiging.Registration{waitInPerson}, vestiging.RegistrationConfirmed)
+		counts(t, 2, 0, 1, 0)
+	})
+	t.Run("RemoteActor", func(t *testing.T) {
+		a := upsertActor(t, db, actor("b.example", "B"))
+		r := &vestiging.Registration{EventID: e.ID, ActorID: a.ID, JoinIRI: "https://b.example/joins/h"}
+		if err := db.Register(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Attendance != vestiging.AttendanceInPerson || r.State != vestiging.RegistrationWaitlisted {
+			t.Errorf("Join got %s %s, want a waitlist entry in the branch", r.Attendance, r.State)
+		}
+		counts(t, 2, 1, 1, 0)
+	})
+}
+
+// ConcurrentSignUps signs every person up for e at once, spread over dbs
+// (handles on one database, as separate processes would be), and checks
+// that exactly Capacity got a place and the rest wait, in rows and counts.
+func ConcurrentSignUps(t *testing.T, dbs []*store.DB, e *vestiging.Event, people []*vestiging.Person) {
+	t.Helper()
+	signUpAtOnce(t, dbs, e, people, "")
 	db := dbs[0]
 	for state, want := range map[string]int{vestiging.RegistrationConfirmed: e.Capacity, vestiging.RegistrationWaitlisted: len(people) - e.Capacity} {
 		_, n, err := db.Registrations(t.Context(), vestiging.RegistrationFilter{EventID: e.ID, State: state})
