@@ -199,6 +199,22 @@ func (e *Event) Hybrid() bool {
 	return e.OnlineCapacity > 0 && e.Kind != KindCourse && !e.Online() && e.MeetsOnline()
 }
 
+// As is the event as someone with a kind of place at it takes part: at a
+// hybrid event, an in-person place is at the venue only and an online one
+// online only; any other event is as it is.
+func (e *Event) As(attendance string) *Event {
+	if !e.Hybrid() {
+		return e
+	}
+	c := *e
+	if attendance == AttendanceOnline {
+		c.BranchID, c.Branch, c.PlaceID, c.Place = nil, nil, nil, nil
+	} else {
+		c.OnlineURL, c.LinkWithheld = "", false
+	}
+	return &c
+}
+
 // Signed counts everyone with a place or on a waitlist, of both kinds.
 func (e *Event) Signed() int {
 	return e.Participants + e.Waitlisted + e.OnlineParticipants + e.OnlineWaitlisted

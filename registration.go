@@ -27,14 +27,10 @@ const (
 	AttendanceOnline   = "online"
 )
 
-// Online reports whether the registration's place is online: at a hybrid
-// event its kind says, at another the event meets only online.
-func (r *Registration) Online(e *Event) bool {
-	if e.Hybrid() {
-		return r.Attendance == AttendanceOnline
-	}
-	return e.HasOnlineMeeting()
-}
+// Online reports whether the registration's place lets its holder in
+// online: at a hybrid event its kind says, at another whether the event
+// meets online at all.
+func (r *Registration) Online(e *Event) bool { return e.As(r.Attendance).HasOnlineMeeting() }
 
 // Registration is one sign-up for an event or a course (a course sign-up
 // covers all its sessions). Exactly one of PersonID, ActorID or GuestEmail

@@ -122,6 +122,8 @@ func (s *Server) joiner(w http.ResponseWriter, r *http.Request, e *vestiging.Eve
 		return nil, false
 	}
 	switch {
+	case reg != nil && reg.Holds() && !reg.Online(e):
+		back.Title, back.Message = "Your place is in the library", "Your place at %s is in the library, not online."
 	case reg != nil && reg.Holds():
 		return reg, true
 	case reg == nil && me.IsStaff():

@@ -64,12 +64,40 @@ type signupView struct {
 	Form     *form // the sign-up form (a resident's or a guest's), with its errors
 	Staff    bool  // the visitor may see the attendee list
 	// JoinURL is the way into the online meeting of one of ours, for the
-	// visitor with a place.
+	// visitor with a place (an online one, at a hybrid event).
 	JoinURL string
+	// Hybrid: the sign-up asks for a place in the library or online, each
+	// with its own places left (LeftOnline for the online ones).
+	Hybrid     bool
+	LeftOnline int
 }
 
-// Full reports whether every place is taken.
-func (v *signupView) Full() bool { return v.Event.Capacity > 0 && v.Left == 0 }
+// Full reports whether every place is taken (of both kinds, at a hybrid event).
+func (v *signupView) Full() bool {
+	return v.Event.Capacity > 0 && v.Left == 0 && (!v.Hybrid || v.LeftOnline == 0)
+}
+
+// Attendance says which kind of place Mine has at a hybrid event; "" at another.
+func (v *signupView) Attendance() string {
+	if !v.Hybrid || v.Mine == nil {
+		return ""
+	}
+	return attendanceText(v.Mine)
+}
+
+// attendanceText says which kind of place reg has, or asks for, at a
+// hybrid event.
+func attendanceText(reg *vestiging.Registration) string {
+	switch {
+	case reg.Attendance == vestiging.AttendanceOnline && reg.Holds():
+		return "You have a place online."
+	case reg.Attendance == vestiging.AttendanceOnline:
+		return "You signed up for a place online."
+	case reg.Holds():
+		return "You have a place in the library."
+	}
+	return "You signed up for a place in the library."
+}
 
 // signupFormKey holds, in a request's context, the sign-up form sent back
 // with its errors: the event page's renderer, shared with the replies,
@@ -86,6 +114,9 @@ func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, er
 	v := &signupView{Event: e, Form: f, Ended: !e.EndsAt.After(s.now())}
 	if e.Capacity > 0 {
 		v.Left = max(0, e.Capacity-e.Participants)
+	}
+	if v.Hybrid = e.Hybrid() && !e.Remote(); v.Hybrid {
+		v.LeftOnline = e.Left(vestiging.AttendanceOnline)
 	}
 	me := personFrom(ctx)
 	v.Staff = me.IsStaff() && !e.Remote() && e.RegistrationMode == vestiging.RegistrationOpen
@@ -111,7 +142,7 @@ func (s *Server) signupFor(r *http.Request, e *vestiging.Event) (*signupView, er
 	default:
 		return nil, err
 	}
-	if mine.Holds() && !e.Remote() && e.HasOnlineMeeting() {
+	if mine.Holds() && !e.Remote() && mine.Online(e) {
 		v.JoinURL = joinPath(e, "")
 	}
 	// Another library's waitlist is its own: we know only our residents' places in it.
@@ -202,7 +233,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newForm(r.PostForm)
 	token, _ := vestiging.NewToken()
-	reg := &vestiging.Registration{EventID: e.ID, PersonID: me.ID, CancelToken: token, Answers: readAnswers(f, e)}
+	reg := &vestiging.Registration{EventID: e.ID, PersonID: me.ID, CancelToken: token, Answers: readAnswers(f, e),
+		Attendance: f.Get("attendance")}
 	f.AddDomain(answerErrors(e, reg.Answers))
 	if f.Valid() { // err is nil here: publicEvent's was handled
 		err = s.svc.Register(ctx, reg)
@@ -251,7 +283,7 @@ func (s *Server) registerGuest(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r.PostForm)
 	token, _ := vestiging.NewToken()
 	reg := &vestiging.Registration{EventID: e.ID, GuestName: f.Get("name"), GuestEmail: f.Get("email"), CancelToken: token,
-		Answers: readAnswers(f, e)}
+		Answers: readAnswers(f, e), Attendance: f.Get("attendance")}
 	if strings.TrimSpace(reg.GuestName) == "" {
 		f.Add("name", "This field is required.")
 	}

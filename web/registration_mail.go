@@ -73,6 +73,16 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 	if job.Notice == vestiging.NoticeEventOff && e.Status != vestiging.StatusCancelled {
 		return vestiging.Mail{}, errNoMail // on again before this was sent: that mail says so
 	}
+	if job.Notice == vestiging.NoticeLinkChanged && !reg.Online(e) {
+		return vestiging.Mail{}, errNoMail // a place in the library has no link
+	}
+	// At a hybrid activity the mail (and its calendar file) is about the
+	// place they have: the library's, or the online meeting.
+	var kind []mailPara
+	if e.Hybrid() {
+		kind = []mailPara{para(attendanceText(reg))}
+	}
+	e = e.As(reg.Attendance)
 	lang := "nl"
 	if e.Language == "en" {
 		lang = "en"
@@ -104,7 +114,7 @@ func (s *Server) registrationMail(ctx context.Context, job vestiging.Registratio
 			where = s.eventPlace(lang, e) + "; " + where
 		}
 	}
-	facts := []mailPara{para("%s\n%s: %s\n%s: %s", e.Title, t("When"), when, t("Where"), where)}
+	facts := append([]mailPara{para("%s\n%s: %s\n%s: %s", e.Title, t("When"), when, t("Where"), where)}, kind...)
 	switch {
 	case e.LinkWithheld && reg.State == vestiging.RegistrationWaitlisted:
 		facts = append(facts, para("The link to join online comes with your place."))

@@ -318,6 +318,9 @@ func eventValues(e *vestiging.Event) *form {
 	set("image_url", e.ImageURL)
 	set("image_alt", e.ImageAlt)
 	set("places", "unlimited")
+	if e.OnlineCapacity > 0 {
+		set("online_capacity", strconv.Itoa(e.OnlineCapacity))
+	}
 	if e.Capacity > 0 {
 		set("places", "limited")
 		set("capacity", strconv.Itoa(e.Capacity))
@@ -367,6 +370,7 @@ func readEvent(f *form, e *vestiging.Event, course bool) {
 	e.OnlineLinkPublic = get("online_link_public") != ""
 	e.Price = readPrice(f)
 	e.Capacity = readPlaces(f)
+	e.OnlineCapacity = readOnlinePlaces(f)
 	e.Questions = readQuestions(f)
 	if get("action") == "publish" {
 		e.Status = vestiging.StatusPublished
@@ -416,6 +420,20 @@ func readPlaces(f *form) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1_000_000 {
 		f.Add("capacity", "Give a number of places of 1 or more, or choose no limit.")
+		return 0
+	}
+	return n
+}
+
+// readOnlinePlaces reads a hybrid activity's online places; empty is none.
+func readOnlinePlaces(f *form) int {
+	v := strings.TrimSpace(f.Get("online_capacity"))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		f.Add("online_capacity", "Give a number of online places of 1 or more, or leave it empty.")
 		return 0
 	}
 	return n

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vestiging/vestiging"
+)
+
+// hybridEvent is an activity in a branch and online at once, with
+// inPerson places in the branch and online places online.
+func (e *env) hybridEvent(title string, inPerson, online int) *vestiging.Event {
+	e.t.Helper()
+	return e.openEvent(title, inPerson, func(ev *vestiging.Event) {
+		ev.OnlineURL, ev.OnlineCapacity = secretLink, online
+	})
+}
+
+// TestHybridSignUp: the sign-up form of a hybrid activity asks which place
+// (422 without an answer, nothing stored); each kind fills and waits on
+// its own; the page says which place someone has, and only an online
+// place has the way into the meeting.
+func TestHybridSignUp(t *testing.T) {
+	forBackends(t, func(t *testing.T, e *env) {
+		ev := e.hybridEvent("Taalcafé", 1, 1)
+		path := fmt.Sprintf("/events/%d", ev.ID)
+		_, ac := e.registrant("anna@example.nl")
+		_, bc := e.registrant("bert@example.nl")
+		_, cc := e.registrant("carla@example.nl")
+
+		t.Run("Form", func(t *testing.T) {
+			res := e.get(ac, path)
+			wantStatus(t, res, http.StatusOK)
+			wantContains(t, res, "Hoe doe je mee?", `<input type="radio" id="attendance-in_person" name="attendance" value="in_person">`,
+				`<input type="radio" id="attendance-online" name="attendance" value="online">`,
+				"In de bibliotheek: nog 1 van 1 plaatsen vrij; online: nog 1 van 1 plaatsen vrij")
+		})
+		t.Run("ErrInvalid", func(t *testing.T) {
+			for _, kind := range []string{"", "ergens"} {
+				res := e.post(ac, path+"/register", url.Values{"attendance": {kind}})
+				wantStatus(t, res, http.StatusUnprocessableEntity)
+				wantContains(t, res, "Kies of je in de bibliotheek of online meedoet.", `aria-describedby="attendance-error"`)
+			}
+			e.allowGuests()
+			res := e.post(e.client(), path+"/register/guest", url.Values{"name": {"Gerrit"}, "email": {"gerrit@example.nl"}})
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			wantContains(t, res, "Kies of je in de bibliotheek of online meedoet.")
+			if got := e.states(ev.ID); got != "" {
+				t.Errorf("states %q after refused sign-ups, want none", got)
+			}
+		})
+		t.Run("OK", func(t *testing.T) {
+			wantStatus(t, e.post(ac, path+"/register", url.Values{"attendance": {"online"}}), http.StatusSeeOther)
+			wantStatus(t, e.post(bc, path+"/register", url.Values{"attendance": {"in_person"}}), http.StatusSeeOther)
+			wantStatus(t, e.post(cc, path+"/register", url.Values{"attendance": {"online"}}), http.StatusSeeOther)
+			if got, want := e.states(ev.ID), "anna:confirmed bert:confirmed carla:waitlisted"; got != want {
+				t.Errorf("states %q, want %q", got, want)
+			}
+			res := e.get(ac, path)
+			wantContains(t, res, "Je hebt een plaats online.", `href="`+path+`/join"`)
+			res = e.get(bc, path)
+			wantContains(t, res, "Je hebt een plaats in de bibliotheek.")
+			wantNotContains(t, res, path+"/join", "geheim")
+			wantContains(t, e.get(cc, path), "Je hebt je aangemeld voor een plaats online.", "Je staat op de wachtlijst, als nummer 1.")
+		})
+		t.Run("Join", func(t *testing.T) {
+			e.clock.Set(ev.StartsAt)
+			defer e.clock.Set(testNow)
+			res := e.get(bc, path+"/join")
+			wantStatus(t, res, http.StatusForbidden)
+			wantContains(t, res, "is in de bibliotheek, niet online.")
+			res = e.get(ac, path+"/join")
+			wantStatus(t, res, http.StatusSeeOther)
+			if res.Location != secretLink {
+				t.Errorf("online place joins at %q, want %q", res.Location, secretLink)
+			}
+		})
+	})
+}
+
+// TestHybridMail: the mail says which place someone has; an online place
+// brings the join link, one in the library neither it nor the meeting's.
+func TestHybridMail(t *testing.T) {
+	e, smtp := newRegistrationMailEnv(t)
+	ev := e.hybridEvent("Digicafé", 5, 5)
+	path := fmt.Sprintf("/events/%d", ev.ID)
+	_, ac := e.registrant("anna@example.nl")
+	_, bc := e.registrant("bert@example.nl")
+	wantStatus(t, e.post(ac, path+"/register", url.Values{"attendance": {"online"}}), http.StatusSeeOther)
+	wantStatus(t, e.post(bc, path+"/register", url.Values{"attendance": {"in_person"}}), http.StatusSeeOther)
+
+	m := smtp.WaitFor(t, "anna@example.nl", mailWait)
+	join := m.Link(t, "http://localhost"+path+"/join?token=")
+	if !strings.Contains(m.Text, "Je hebt een plaats online.") || !strings.Contains(m.Text, "Waar: Online: "+join) ||
+		strings.Contains(m.Text, "Bibliotheek Digicafé") || strings.Contains(m.Text, "geheim") {
+		t.Errorf("online place's mail:\n%s", m.Text)
+	}
+	if cal := calendarOf(t, m); cal.OnlineURL != join {
+		t.Errorf("calendar file's link %q, want %q", cal.OnlineURL, join)
+	}
+	m = smtp.WaitFor(t, "bert@example.nl", mailWait)
+	if !strings.Contains(m.Text, "Je hebt een plaats in de bibliotheek.") || !strings.Contains(m.Text, "Waar: Bibliotheek Digicafé") ||
+		strings.Contains(m.Text, "/join") || strings.Contains(m.Text, "geheim") || strings.Contains(m.Text, "Online") {
+		t.Errorf("place in the library's mail:\n%s", m.Text)
+	}
+	if cal := calendarOf(t, m); cal.OnlineURL != "" {
+		t.Errorf("calendar file of a place in the library has the link %q", cal.OnlineURL)
+	}
+}
+
+// TestHybridStaffForm: staff give an activity online places besides the
+// branch's; online places without an online link are refused.
+func TestHybridStaffForm(t *testing.T) {
+	e := newEnv(t)
+	b := e.branch("Centrale Bibliotheek")
+	staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+	wantContains(t, e.get(staff, "/staff/events/new"), `id="online_capacity" name="online_capacity"`)
+
+	res := e.post(staff, "/staff/events/new", eventForm(b, func(f url.Values) { f.Set("online_capacity", "8") }))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res, "Online plaatsen kunnen alleen bij een activiteit met een plaats én een online link.")
+	res = e.post(staff, "/staff/events/new", eventForm(b, func(f url.Values) { f.Set("online_capacity", "nul") }))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res, "Geef een aantal online plaatsen van 1 of meer, of laat het leeg.")
+	if got := len(e.events()); got != 0 {
+		t.Fatalf("%d events stored from refused forms", got)
+	}
+
+	res = e.post(staff, "/staff/events/new", eventForm(b, func(f url.Values) {
+		f.Set("online_capacity", "8")
+		f.Set("online_url", "https://meet.example/voorlezen")
+	}))
+	wantStatus(t, res, http.StatusSeeOther)
+	events := e.events()
+	if len(events) != 1 || events[0].OnlineCapacity != 8 || events[0].Capacity != 12 || !events[0].Hybrid() {
+		t.Fatalf("stored %+v, want a hybrid event with 12 places in the branch and 8 online", events)
+	}
+	res = e.get(staff, fmt.Sprintf("/staff/events/%d/edit", events[0].ID))
+	wantContains(t, res, `name="online_capacity" type="number" value="8"`)
+}
