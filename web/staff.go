@@ -414,26 +414,25 @@ func readPlaces(f *form) int {
 	case v == "" && f.Get("places") == "limited":
 		f.Add("capacity", "Give the number of places, or choose no limit.")
 		return 0
-	case v == "":
-		return 0
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 1_000_000 {
-		f.Add("capacity", "Give a number of places of 1 or more, or choose no limit.")
-		return 0
-	}
-	return n
+	return readCount(f, "capacity", "Give a number of places of 1 or more, or choose no limit.")
 }
 
 // readOnlinePlaces reads a hybrid activity's online places; empty is none.
 func readOnlinePlaces(f *form) int {
-	v := strings.TrimSpace(f.Get("online_capacity"))
+	return readCount(f, "online_capacity", "Give a number of online places of 1 or more, or leave it empty.")
+}
+
+// readCount reads a number of places in field: empty is 0, anything but
+// 1 to a million is msg.
+func readCount(f *form, field, msg string) int {
+	v := strings.TrimSpace(f.Get(field))
 	if v == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1_000_000 {
-		f.Add("online_capacity", "Give a number of online places of 1 or more, or leave it empty.")
+		f.Add(field, msg)
 		return 0
 	}
 	return n
