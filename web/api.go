@@ -180,6 +180,30 @@ type apiRegistration struct {
 	Mode     string `json:"mode"`
 	URL      string `json:"url"`
 	Capacity int    `json:"capacity"`
+	// OnlineCapacity is a hybrid event's online places (Capacity is then
+	// the branch's); 0 for any other.
+	OnlineCapacity int `json:"online_capacity"`
+	// Remaining and OnlineRemaining are the places left of each kind
+	// (read only): null without a limit, and OnlineRemaining null unless
+	// the event is hybrid.
+	Remaining       *int `json:"remaining"`
+	OnlineRemaining *int `json:"online_remaining"`
+}
+
+// registrationOf is e's sign-up as the API shows it.
+func registrationOf(e *vestiging.Event) apiRegistration {
+	out := apiRegistration{Mode: e.RegistrationMode, URL: e.RegistrationURL, Capacity: e.Capacity, OnlineCapacity: e.OnlineCapacity}
+	left := func(kind string) *int {
+		if n := e.Left(kind); n >= 0 {
+			return &n
+		}
+		return nil
+	}
+	out.Remaining = left(vestiging.AttendanceInPerson)
+	if e.Hybrid() {
+		out.OnlineRemaining = left(vestiging.AttendanceOnline)
+	}
+	return out
 }
 
 // apiQuestion is a question asked on sign-up; its id keeps its answers
@@ -286,7 +310,7 @@ func (c *apiContext) event(s *Server, e *vestiging.Event) apiEventJSON {
 		StartsAt: apiTime(e.StartsAt, loc), EndsAt: apiTime(e.EndsAt, loc), TimeZone: loc.String(),
 		Status: e.Status, Themes: []apiTheme{}, Audiences: e.Audiences, Price: priceJSON(e.Price), Language: e.Language,
 		Online: e.Online(), OnlineURL: e.OnlineURL, OnlineLinkPublic: e.OnlineLinkPublic, Place: placeJSON(e.Venue(), e.BranchID, e.PlaceID),
-		Registration: apiRegistration{Mode: e.RegistrationMode, URL: e.RegistrationURL, Capacity: e.Capacity},
+		Registration: registrationOf(e),
 		Sessions:     []apiSession{},
 		Questions:    []apiQuestion{},
 		Library:      c.self,

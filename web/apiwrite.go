@@ -139,6 +139,7 @@ func readAPIEvent(in *apiEventJSON, e *vestiging.Event, v vestiging.Validation) 
 		e.ImageURL, e.ImageAlt = in.Image.URL, in.Image.Alt
 	}
 	e.RegistrationMode, e.RegistrationURL, e.Capacity = in.Registration.Mode, in.Registration.URL, in.Registration.Capacity
+	e.OnlineCapacity = in.Registration.OnlineCapacity
 	e.StartsAt = apiReadTime(v, "starts_at", in.StartsAt)
 	e.EndsAt = apiReadTime(v, "ends_at", in.EndsAt)
 	e.Sessions = nil
@@ -339,7 +340,9 @@ func (s *Server) apiSetStatus(status string) http.HandlerFunc {
 type apiRegistrationJSON struct {
 	ID    int64  `json:"id"`
 	State string `json:"state"`
-	Name  string `json:"name"`
+	// Attendance is the kind of place at a hybrid event; "" at any other.
+	Attendance string `json:"attendance"`
+	Name       string `json:"name"`
 	Email string `json:"email"`
 	// Handle is a remote person's fediverse handle; "" for people here.
 	Handle           string  `json:"handle"`
@@ -360,7 +363,7 @@ type apiAnswer struct {
 }
 
 func registrationJSON(reg *vestiging.Registration, position int) apiRegistrationJSON {
-	out := apiRegistrationJSON{ID: reg.ID, State: reg.State, Name: reg.Name, Email: reg.Email, Guest: reg.GuestEmail != "",
+	out := apiRegistrationJSON{ID: reg.ID, State: reg.State, Attendance: reg.Attendance, Name: reg.Name, Email: reg.Email, Guest: reg.GuestEmail != "",
 		CreatedAt: apiTime(reg.CreatedAt, time.UTC), UpdatedAt: apiTime(reg.UpdatedAt, time.UTC), Answers: []apiAnswer{}}
 	for _, a := range reg.Answers {
 		out.Answers = append(out.Answers, apiAnswer{QuestionID: a.QuestionID, Question: a.Question, Answer: a.Value})
@@ -401,11 +404,14 @@ func (s *Server) apiRegistrations(w http.ResponseWriter, r *http.Request) {
 	}
 	out := apiRegistrationList{Registrations: []apiRegistrationJSON{}, Capacity: e.Capacity, Participants: len(d.Confirmed),
 		Waitlisted: len(d.Waitlisted), CheckedIn: d.CheckedIn}
+	// Each kind of place at a hybrid event has its own waitlist.
+	waiting := map[string]int{}
 	for _, group := range [][]*vestiging.Registration{d.Confirmed, d.Waitlisted, d.Pending, d.Cancelled} {
-		for i, reg := range group {
+		for _, reg := range group {
 			position := 0
 			if reg.State == vestiging.RegistrationWaitlisted {
-				position = i + 1
+				waiting[reg.Attendance]++
+				position = waiting[reg.Attendance]
 			}
 			out.Registrations = append(out.Registrations, registrationJSON(reg, position))
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store/storetest"
 )
 
 // hybridEvent is an activity in a branch and online at once, with
@@ -140,4 +141,34 @@ func TestHybridStaffForm(t *testing.T) {
 	}
 	res = e.get(staff, fmt.Sprintf("/staff/events/%d/edit", events[0].ID))
 	wantContains(t, res, `name="online_capacity" type="number" value="8"`)
+}
+
+// TestHybridAPI: the API gives each kind's places and places left, and
+// each registration's kind with its number on its own waitlist.
+func TestHybridAPI(t *testing.T) {
+	e := newEnv(t)
+	ev := e.hybridEvent("Taalcafé", 1, 2)
+	kinds := []string{vestiging.AttendanceOnline, vestiging.AttendanceInPerson, vestiging.AttendanceInPerson}
+	for i, kind := range kinds {
+		p, _ := e.registrant(fmt.Sprintf("lid%d@example.nl", i))
+		if err := e.db.Register(t.Context(), &vestiging.Registration{EventID: ev.ID, PersonID: p.ID, Attendance: kind}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	event := apiJSON[apiEventJSON](t, e.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/events/%d", ev.ID), "", ""))
+	if r := event.Registration; r.Capacity != 1 || r.OnlineCapacity != 2 || r.Remaining == nil || *r.Remaining != 0 ||
+		r.OnlineRemaining == nil || *r.OnlineRemaining != 1 {
+		t.Errorf("registration %+v, want 0 of 1 left in the branch and 1 of 2 online", r)
+	}
+	list := apiJSON[apiRegistrationList](t, e.apiDo(http.MethodGet, fmt.Sprintf("/api/v1/events/%d/registrations", ev.ID),
+		e.apiToken(vestiging.ScopeRegistrationsRead), ""))
+	var got []string
+	for _, r := range list.Registrations {
+		position := 0
+		if r.WaitlistPosition != nil {
+			position = *r.WaitlistPosition
+		}
+		got = append(got, fmt.Sprintf("%s %s %d", r.Attendance, r.State, position))
+	}
+	storetest.Same(t, "registrations", got, []string{"online confirmed 0", "in_person confirmed 0", "in_person waitlisted 1"})
 }

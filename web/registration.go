@@ -183,9 +183,14 @@ func (s *Server) waitlistPosition(ctx context.Context, reg *vestiging.Registrati
 	if err != nil {
 		return 0, err
 	}
-	for i, w := range waiting {
-		if w.ID == reg.ID {
-			return i + 1, nil
+	// Each kind of place at a hybrid event has its own waitlist.
+	n := 0
+	for _, w := range waiting {
+		if w.Attendance != reg.Attendance {
+			continue
+		}
+		if n++; w.ID == reg.ID {
+			return n, nil
 		}
 	}
 	return 0, nil
