@@ -343,7 +343,7 @@ type apiRegistrationJSON struct {
 	// Attendance is the kind of place at a hybrid event; "" at any other.
 	Attendance string `json:"attendance"`
 	Name       string `json:"name"`
-	Email string `json:"email"`
+	Email      string `json:"email"`
 	// Handle is a remote person's fediverse handle; "" for people here.
 	Handle           string  `json:"handle"`
 	Guest            bool    `json:"guest"`
