@@ -215,6 +215,20 @@ func (e *Event) As(attendance string) *Event {
 	return &c
 }
 
+// AttendanceMode is how people take part, as schema.org's
+// eventAttendanceMode names it: at a venue (Offline), Online, or Mixed
+// for an activity at a venue and online (hybrid or not).
+func (e *Event) AttendanceMode() string {
+	venue := e.Venue() != nil || slices.ContainsFunc(e.Sessions, func(s *Session) bool { return s.Venue() != nil })
+	switch online := e.HasOnlineMeeting(); {
+	case venue && online:
+		return "MixedEventAttendanceMode"
+	case online:
+		return "OnlineEventAttendanceMode"
+	}
+	return "OfflineEventAttendanceMode"
+}
+
 // Signed counts everyone with a place or on a waitlist, of both kinds.
 func (e *Event) Signed() int {
 	return e.Participants + e.Waitlisted + e.OnlineParticipants + e.OnlineWaitlisted

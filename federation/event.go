@@ -42,6 +42,7 @@ var Context = []any{
 		"category":                  "sc:category",
 		"maximumAttendeeCapacity":   "sc:maximumAttendeeCapacity",
 		"remainingAttendeeCapacity": "sc:remainingAttendeeCapacity",
+		"eventAttendanceMode":       map[string]any{"@id": "sc:eventAttendanceMode", "@type": "@id"},
 		"eventStatus":               map[string]any{"@id": "sc:eventStatus", "@type": "@id"},
 		"subEvent":                  "sc:subEvent",
 		"organizers":                map[string]any{"@id": "sc:organizer", "@type": "@id"},
@@ -65,6 +66,10 @@ var Context = []any{
 		"propertyID":          "sc:propertyID",
 		// Who an activity is for, as Vestiging says it (vestiging.Audiences).
 		"audiences": "vs:audiences",
+		// A hybrid activity's online places, apart from the venue's
+		// (maximumAttendeeCapacity), which a Join takes.
+		"onlineAttendeeCapacity":          "vs:onlineAttendeeCapacity",
+		"remainingOnlineAttendeeCapacity": "vs:remainingOnlineAttendeeCapacity",
 		// An offer's terms (OfferObject): what it is, its theme and its area.
 		"vs":         VestigingNamespace,
 		"offerKind":  "vs:offerKind",
@@ -137,6 +142,14 @@ func ThemeURL(base *url.URL, slug string) string { return base.JoinPath("themes"
 //
 // A private online link (Event.LinkPrivate) is withheld: the Event says
 // online, with the page to sign up on as the VirtualLocation's url.
+//
+// eventAttendanceMode says offline, online or mixed. A hybrid activity
+// has places at its venue and online places apart; a Join cannot say
+// which it wants, so a remote participant gets a place at the venue (or
+// its waitlist), and maximumAttendeeCapacity, remainingAttendeeCapacity
+// and participantCount are the venue's: what a Join can get. The online
+// places are in Vestiging's own terms (onlineAttendeeCapacity,
+// remainingOnlineAttendeeCapacity); the online ones are taken on the page.
 func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 	e = e.Public()
 	id := EventID(base, e)
@@ -166,6 +179,11 @@ func EventObject(e *vestiging.Event, base *url.URL) map[string]any {
 		// Mobilizon reads 0 as "no limit".
 		"maximumAttendeeCapacity": e.Capacity,
 		"participantCount":        e.Participants,
+		"eventAttendanceMode":     "https://schema.org/" + e.AttendanceMode(),
+	}
+	if e.Hybrid() {
+		o["onlineAttendeeCapacity"] = e.OnlineCapacity
+		o["remainingOnlineAttendeeCapacity"] = e.Left(vestiging.AttendanceOnline)
 	}
 	if e.Language != "" {
 		o["inLanguage"] = e.Language

@@ -356,6 +356,12 @@ func (f *Federator) tellActor(ctx context.Context, notice string, r *vestiging.R
 		f.log.Debug("participation: notice no longer true", "registration", r.ID, "notice", notice, "state", r.State)
 		return nil
 	}
+	if notice == vestiging.NoticeLinkChanged && !r.Online(e) {
+		return nil // a place at the venue of a hybrid activity has no link
+	}
+	// At a hybrid activity a Join has a place at the venue (Register):
+	// the answers and Notes are about that, without the online meeting.
+	e = e.As(r.Attendance)
 	to := r.Actor
 	if to == nil {
 		var err error

@@ -629,3 +629,36 @@ func benchmarkJoin(b *testing.B, db *store.DB) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "joins/s")
 }
+
+// TestJoinHybrid: a Join cannot say which place it wants, so at a hybrid
+// activity it gets one at the venue: the Accept brings no link to the
+// online meeting. The Event says it is mixed, with the venue's places
+// (which a Join takes) and the online ones apart.
+func TestJoinHybrid(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		env := newInEnv(t, db, nil)
+		ada := newInPeer(t, "ada", 0)
+		b := &vestiging.Branch{Name: "Centrale"}
+		if err := db.CreateBranch(t.Context(), b); err != nil {
+			t.Fatal(err)
+		}
+		e := openEvent(t, env, 1, 72*time.Hour, func(e *vestiging.Event) { e.BranchID, e.OnlineCapacity = &b.ID, 3 })
+		iri := EventID(env.base, e)
+		env.deliver(t, ada, ada.activity("Join", "/joins/1", iri))
+		reg, err := db.RegistrationByJoin(t.Context(), ada.id("/joins/1"))
+		if err != nil || reg.State != vestiging.RegistrationConfirmed || reg.Attendance != vestiging.AttendanceInPerson {
+			t.Fatalf("ada's registration %+v, %v; want a place at the venue", reg, err)
+		}
+		if note := answerOf(t, env, env.participate(t)[ada.inbox], "Accept", ada, ada.id("/joins/1")); note != "" {
+			t.Errorf("a place at the venue came with a Note: %q", note)
+		}
+		stored, err := db.Event(t.Context(), e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := EventObject(stored, env.base)
+		got := []any{o["eventAttendanceMode"], o["maximumAttendeeCapacity"], o["remainingAttendeeCapacity"], o["participantCount"],
+			o["onlineAttendeeCapacity"], o["remainingOnlineAttendeeCapacity"]}
+		storetest.Same(t, "hybrid Event", got, []any{"https://schema.org/MixedEventAttendanceMode", 1, 0, 1, 3, 3})
+	})
+}
