@@ -172,3 +172,21 @@ func TestHybridAPI(t *testing.T) {
 	}
 	storetest.Same(t, "registrations", got, []string{"online confirmed 0", "in_person confirmed 0", "in_person waitlisted 1"})
 }
+
+// TestHybridJSONLD: the page's schema.org Event is mixed, at the branch
+// and online (the link withheld), with the places of both kinds.
+func TestHybridJSONLD(t *testing.T) {
+	e := newEnv(t)
+	ev := e.hybridEvent("Taalcafé", 4, 6)
+	p, _ := e.registrant("anna@example.nl")
+	if err := e.db.Register(t.Context(), &vestiging.Registration{EventID: ev.ID, PersonID: p.ID, Attendance: vestiging.AttendanceOnline}); err != nil {
+		t.Fatal(err)
+	}
+	res := e.get(e.client(), fmt.Sprintf("/events/%d", ev.ID))
+	wantStatus(t, res, http.StatusOK)
+	wantNotContains(t, res, "geheim")
+	ld := jsonLD(t, res.Body)
+	locations, _ := ld["location"].([]any)
+	storetest.Same(t, "JSON-LD", []any{ld["eventAttendanceMode"], len(locations), ld["maximumAttendeeCapacity"], ld["remainingAttendeeCapacity"]},
+		[]any{"https://schema.org/MixedEventAttendanceMode", 2, 10.0, 9.0})
+}

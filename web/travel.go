@@ -232,8 +232,12 @@ func (s *Server) eventJSONLD(lib *vestiging.Library, e *vestiging.Event, themes 
 		}
 	}
 	if e.Capacity > 0 {
-		left := max(0, e.Capacity-e.Participants)
-		ev.Capacity, ev.Remaining = e.Capacity, &left
+		// A hybrid event's places are those in the branch and online.
+		capacity, left := e.Capacity, e.Left(vestiging.AttendanceInPerson)
+		if e.Hybrid() {
+			capacity, left = capacity+e.OnlineCapacity, left+e.Left(vestiging.AttendanceOnline)
+		}
+		ev.Capacity, ev.Remaining = capacity, &left
 	}
 	ev.Offers = s.schemaOffers(e.Language, e, m.URL)
 	if e.Kind == vestiging.KindCourse {
