@@ -404,16 +404,9 @@ func (s *Server) apiRegistrations(w http.ResponseWriter, r *http.Request) {
 	}
 	out := apiRegistrationList{Registrations: []apiRegistrationJSON{}, Capacity: e.Capacity, Participants: len(d.Confirmed),
 		Waitlisted: len(d.Waitlisted), CheckedIn: d.CheckedIn}
-	// Each kind of place at a hybrid event has its own waitlist.
-	waiting := map[string]int{}
 	for _, group := range [][]*vestiging.Registration{d.Confirmed, d.Waitlisted, d.Pending, d.Cancelled} {
 		for _, reg := range group {
-			position := 0
-			if reg.State == vestiging.RegistrationWaitlisted {
-				waiting[reg.Attendance]++
-				position = waiting[reg.Attendance]
-			}
-			out.Registrations = append(out.Registrations, registrationJSON(reg, position))
+			out.Registrations = append(out.Registrations, registrationJSON(reg, d.Positions[reg.ID]))
 		}
 	}
 	apiOK(w, out)

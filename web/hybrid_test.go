@@ -67,6 +67,18 @@ func TestHybridSignUp(t *testing.T) {
 			wantNotContains(t, res, path+"/join", "geheim")
 			wantContains(t, e.get(cc, path), "Je hebt je aangemeld voor een plaats online.", "Je staat op de wachtlijst, als nummer 1.")
 		})
+		t.Run("Pages", func(t *testing.T) {
+			res := e.get(ac, "/account/registrations")
+			wantContains(t, res, "Je hebt een plaats online.", `href="`+path+`/join"`)
+			res = e.get(bc, "/account/registrations")
+			wantContains(t, res, "Je hebt een plaats in de bibliotheek.")
+			wantNotContains(t, res, path+"/join")
+			staff := e.signIn("medewerker@example.nl", vestiging.RoleStaff)
+			res = e.get(staff, fmt.Sprintf("/staff/events/%d/attendees", ev.ID))
+			wantStatus(t, res, http.StatusOK)
+			wantContains(t, res, "<dt>Waarvan online</dt><dd>1 van de 1 bezet; 1 op de wachtlijst</dd>",
+				"<td>1</td><td>Online</td><td>carla")
+		})
 		t.Run("Join", func(t *testing.T) {
 			e.clock.Set(ev.StartsAt)
 			defer e.clock.Set(testNow)

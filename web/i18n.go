@@ -115,6 +115,7 @@ func templateFuncs(l *Locales, lang string) template.FuncMap {
 		"field":          newField,
 		"answerField":    vestiging.QuestionField,
 		"add":            func(a, b int) int { return a + b },
+		"placeName":      placeName,
 		// stamp is a moment in the site's time zone: "za 5 december 2026, 14:03".
 		"stamp": func(tm time.Time) string {
 			tm = tm.In(defaultLocation())

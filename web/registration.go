@@ -462,6 +462,17 @@ type registrationRow struct {
 	StateName string
 }
 
+// JoinsOnline reports whether the place lets its holder in online.
+func (r registrationRow) JoinsOnline() bool { return r.Online(r.Event) }
+
+// AttendanceText says the kind of place at a hybrid event; "" at another.
+func (r registrationRow) AttendanceText() string {
+	if !r.Event.Hybrid() {
+		return ""
+	}
+	return attendanceText(r.Registration)
+}
+
 func (s *Server) myRegistrations(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	me := personFrom(ctx)
@@ -538,6 +549,18 @@ type attendeesData struct {
 	Pending    []*vestiging.Registration // guests who have not confirmed yet
 	Cancelled  []*vestiging.Registration // cancelled and refused
 	CheckedIn  int
+	// Positions numbers the waitlist by registration id: each kind of
+	// place at a hybrid event (Hybrid) has a waitlist of its own.
+	Positions map[int64]int
+	Hybrid    bool
+}
+
+// placeName names the kind of place of reg at a hybrid event.
+func placeName(reg *vestiging.Registration) string {
+	if reg.Attendance == vestiging.AttendanceOnline {
+		return "Online"
+	}
+	return "In the library"
 }
 
 // staffOpenEvent loads a local event with sign-up for the attendee pages.
@@ -558,7 +581,8 @@ func (s *Server) attendeeList(ctx context.Context, e *vestiging.Event) (*attende
 	if err != nil {
 		return nil, err
 	}
-	d := &attendeesData{Event: e}
+	d := &attendeesData{Event: e, Positions: map[int64]int{}, Hybrid: e.Hybrid()}
+	waiting := map[string]int{}
 	for _, reg := range regs {
 		switch reg.State {
 		case vestiging.RegistrationConfirmed:
@@ -568,6 +592,8 @@ func (s *Server) attendeeList(ctx context.Context, e *vestiging.Event) (*attende
 			}
 		case vestiging.RegistrationWaitlisted:
 			d.Waitlisted = append(d.Waitlisted, reg)
+			waiting[reg.Attendance]++
+			d.Positions[reg.ID] = waiting[reg.Attendance]
 		case vestiging.RegistrationPending:
 			d.Pending = append(d.Pending, reg)
 		default:
@@ -618,6 +644,9 @@ func (s *Server) attendeeTable(r *http.Request, e *vestiging.Event) ([][]string,
 	t := func(k string) string { return s.locales.T(lang, k) }
 	rows := [][]string{{t("Name"), t("Email address"), t("Network name"), t("Status"), t("Waitlist number"),
 		t("Registered on"), t("Checked in")}}
+	if d.Hybrid {
+		rows[0] = append(rows[0], t("Place"))
+	}
 	// A column per question, headed by the question as staff wrote it.
 	for _, q := range e.Questions {
 		rows[0] = append(rows[0], q.Label)
@@ -629,11 +658,11 @@ func (s *Server) attendeeTable(r *http.Request, e *vestiging.Event) ([][]string,
 		}
 		return tm.In(loc).Format("2006-01-02 15:04")
 	}
-	add := func(regs []*vestiging.Registration, numbered bool) {
-		for i, reg := range regs {
+	add := func(regs []*vestiging.Registration) {
+		for _, reg := range regs {
 			number, handle := "", ""
-			if numbered {
-				number = strconv.Itoa(i + 1)
+			if n, ok := d.Positions[reg.ID]; ok {
+				number = strconv.Itoa(n)
 			}
 			switch {
 			case reg.Actor != nil:
@@ -643,16 +672,18 @@ func (s *Server) attendeeTable(r *http.Request, e *vestiging.Event) ([][]string,
 			}
 			row := []string{reg.Name, reg.Email, handle, t(stateNames[reg.State]), number,
 				stamp(&reg.CreatedAt), stamp(reg.CheckedInAt)}
+			if d.Hybrid {
+				row = append(row, t(placeName(reg)))
+			}
 			for _, q := range e.Questions {
 				row = append(row, answerText(t, q, reg.Answers))
 			}
 			rows = append(rows, row)
 		}
 	}
-	add(d.Confirmed, false)
-	add(d.Waitlisted, true)
-	add(d.Pending, false)
-	add(d.Cancelled, false)
+	for _, group := range [][]*vestiging.Registration{d.Confirmed, d.Waitlisted, d.Pending, d.Cancelled} {
+		add(group)
+	}
 	return rows, nil
 }
 
