@@ -229,6 +229,19 @@ func (e *Event) AttendanceMode() string {
 	return "OfflineEventAttendanceMode"
 }
 
+// Places is the capacity and the places left of both kinds together;
+// capacity 0 when there is no limit.
+func (e *Event) Places() (capacity, left int) {
+	if e.Capacity == 0 {
+		return 0, 0
+	}
+	capacity, left = e.Capacity, e.Left(AttendanceInPerson)
+	if e.Hybrid() {
+		capacity, left = capacity+e.OnlineCapacity, left+e.Left(AttendanceOnline)
+	}
+	return capacity, left
+}
+
 // Signed counts everyone with a place or on a waitlist, of both kinds.
 func (e *Event) Signed() int {
 	return e.Participants + e.Waitlisted + e.OnlineParticipants + e.OnlineWaitlisted

@@ -337,3 +337,60 @@ func TestEventPublic(t *testing.T) {
 		})
 	}
 }
+
+func TestHybrid(t *testing.T) {
+	branch := int64(1)
+	hybrid := func() *Event {
+		return &Event{BranchID: &branch, Branch: &Branch{Name: "Centrale"}, OnlineURL: "https://meet.example/x",
+			Capacity: 10, OnlineCapacity: 4, Participants: 10, Waitlisted: 2, OnlineParticipants: 1}
+	}
+	tests := []struct {
+		name     string
+		e        *Event
+		hybrid   bool
+		mode     string
+		capacity int
+		left     int
+	}{
+		{"Hybrid", hybrid(), true, "MixedEventAttendanceMode", 14, 3},
+		{"NoOnlinePlaces", &Event{BranchID: &branch, Branch: &Branch{Name: "Centrale"}, OnlineURL: "https://meet.example/x", Capacity: 10, Participants: 4},
+			false, "MixedEventAttendanceMode", 10, 6},
+		{"OnlineOnly", &Event{OnlineURL: "https://meet.example/x", OnlineCapacity: 4}, false, "OnlineEventAttendanceMode", 0, 0},
+		{"Offline", &Event{BranchID: &branch, Branch: &Branch{Name: "Centrale"}}, false, "OfflineEventAttendanceMode", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			capacity, left := tt.e.Places()
+			if got := tt.e.Hybrid(); got != tt.hybrid {
+				t.Errorf("Hybrid() = %v, want %v", got, tt.hybrid)
+			}
+			if got := tt.e.AttendanceMode(); got != tt.mode {
+				t.Errorf("AttendanceMode() = %q, want %q", got, tt.mode)
+			}
+			if capacity != tt.capacity || left != tt.left {
+				t.Errorf("Places() = %d, %d; want %d, %d", capacity, left, tt.capacity, tt.left)
+			}
+		})
+	}
+	t.Run("As", func(t *testing.T) {
+		e := hybrid()
+		inPerson, online := e.As(AttendanceInPerson), e.As(AttendanceOnline)
+		if inPerson.MeetsOnline() || inPerson.Venue() == nil || online.Venue() != nil || !online.Online() || e.OnlineURL == "" {
+			t.Errorf("As: in person %+v, online %+v; the event itself %+v", inPerson, online, e)
+		}
+		reg := &Registration{Attendance: AttendanceInPerson}
+		if reg.Online(e) {
+			t.Error("a place in the library lets in online")
+		}
+		if reg.Attendance = AttendanceOnline; !reg.Online(e) {
+			t.Error("an online place does not let in online")
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		e := hybrid()
+		e.OnlineURL = ""
+		if err := e.Validate(); FieldErrors(err)["online_capacity"] == "" {
+			t.Errorf("online places without an online link: %v", err)
+		}
+	})
+}

@@ -159,10 +159,10 @@ type seats struct {
 const fewThreshold = 5
 
 func seatsOf(e *vestiging.Event) seats {
-	if e.Capacity <= 0 || e.Status == vestiging.StatusCancelled {
+	capacity, left := e.Places() // of both kinds at a hybrid event
+	if capacity == 0 || e.Status == vestiging.StatusCancelled {
 		return seats{}
 	}
-	left := max(0, e.Capacity-e.Participants)
 	if left == 0 {
 		return seats{Full: true, Waitlist: !e.NoWaitlist && !e.RegistrationClosed && e.RegistrationMode == vestiging.RegistrationOpen}
 	}

@@ -80,8 +80,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, e := range data.Events {
-		data.SignUps += e.Participants
-		data.Waitlists += e.Waitlisted
+		data.SignUps += e.Participants + e.OnlineParticipants
+		data.Waitlists += e.Waitlisted + e.OnlineWaitlisted
 	}
 	if data.Waiting, err = s.waiting(ctx); err != nil {
 		s.fail(w, r, err)
@@ -758,7 +758,7 @@ func (s *Server) cancelForm(w http.ResponseWriter, r *http.Request, status int, 
 		s.fail(w, r, vestiging.Errorf(vestiging.EINVALID, "This activity is cancelled already."))
 		return
 	}
-	p := s.newPage(r, cancelData{Event: e, Told: e.Participants + e.Waitlisted})
+	p := s.newPage(r, cancelData{Event: e, Told: e.Signed()})
 	p.Form = f
 	s.render(w, r, status, "staff_cancel", p)
 }

@@ -231,12 +231,8 @@ func (s *Server) eventJSONLD(lib *vestiging.Library, e *vestiging.Event, themes 
 			}
 		}
 	}
-	if e.Capacity > 0 {
-		// A hybrid event's places are those in the branch and online.
-		capacity, left := e.Capacity, e.Left(vestiging.AttendanceInPerson)
-		if e.Hybrid() {
-			capacity, left = capacity+e.OnlineCapacity, left+e.Left(vestiging.AttendanceOnline)
-		}
+	// A hybrid event's places are those in the branch and online.
+	if capacity, left := e.Places(); capacity > 0 {
 		ev.Capacity, ev.Remaining = capacity, &left
 	}
 	ev.Offers = s.schemaOffers(e.Language, e, m.URL)
