@@ -607,6 +607,12 @@ func (db *DB) updateLocalEvent(ctx context.Context, tx *sql.Tx, e, old *vestigin
 	if err := db.updateEvent(ctx, tx, e); err != nil {
 		return err
 	}
+	// Online places stay while someone has one or waits for one: they
+	// would be left without a kind of place to have.
+	if e.OnlineCapacity == 0 && e.OnlineParticipants+e.OnlineWaitlisted > 0 {
+		return &vestiging.Error{Code: vestiging.EINVALID, Message: "Please correct the marked fields.",
+			Fields: map[string]string{"online_capacity": "People have an online place or wait for one: keep the online places, or cancel their registrations first."}}
+	}
 	if vestiging.IsPublic(old.Status) && !old.StartsAt.Equal(e.StartsAt) {
 		// Moved in public: a rescheduled event, which pages say as such.
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET previous_starts_at = $1 WHERE id = $2`,

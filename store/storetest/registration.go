@@ -838,6 +838,14 @@ func testHybrid(t *testing.T, open func(t *testing.T) *store.DB) {
 		s.states(t, []*vestiging.Registration{waitInPerson}, vestiging.RegistrationConfirmed)
 		counts(t, 2, 0, 1, 0)
 	})
+	t.Run("ErrInvalidOnlinePlacesTaken", func(t *testing.T) {
+		changed := *e
+		changed.OnlineCapacity = 0
+		if err := db.UpdateEvent(ctx, &changed); vestiging.FieldErrors(err)["online_capacity"] == "" {
+			t.Errorf("online places removed while taken: %v, want EINVALID on online_capacity", err)
+		}
+		counts(t, 2, 0, 1, 0)
+	})
 	t.Run("RemoteActor", func(t *testing.T) {
 		a := upsertActor(t, db, actor("b.example", "B"))
 		r := &vestiging.Registration{EventID: e.ID, ActorID: a.ID, JoinIRI: "https://b.example/joins/h"}
