@@ -78,6 +78,7 @@ func TestHybridSignUp(t *testing.T) {
 			wantStatus(t, res, http.StatusOK)
 			wantContains(t, res, "<dt>Waarvan online</dt><dd>1 van de 1 bezet; 1 op de wachtlijst</dd>",
 				"<td>1</td><td>Online</td><td>carla")
+			wantContains(t, e.get(staff, "/staff/"), "<td>1 van 1; online 1 van 1 (&#43;1 wachtend)</td>")
 		})
 		t.Run("Join", func(t *testing.T) {
 			e.clock.Set(ev.StartsAt)
