@@ -857,6 +857,29 @@ func testHybrid(t *testing.T, open func(t *testing.T) *store.DB) {
 		}
 		counts(t, 2, 1, 1, 0)
 	})
+	t.Run("Guest", func(t *testing.T) {
+		l, err := db.Library(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.AllowGuests = true
+		if err := db.UpdateLibrary(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		// A guest's kind of place waits for their confirmation: then the
+		// online pool, full, puts them on its waitlist.
+		token, hash := vestiging.NewToken()
+		g := &vestiging.Registration{EventID: e.ID, GuestName: "Gert", GuestEmail: "gert@example.nl", CancelToken: token,
+			Attendance: vestiging.AttendanceOnline}
+		if err := db.Register(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		confirmed, err := db.ConfirmGuest(ctx, hash)
+		if err != nil || confirmed.State != vestiging.RegistrationWaitlisted || confirmed.Attendance != vestiging.AttendanceOnline {
+			t.Fatalf("confirmed guest %+v, %v; want on the online waitlist", confirmed, err)
+		}
+		counts(t, 2, 1, 1, 1)
+	})
 }
 
 // ConcurrentSignUps signs every person up for e at once, spread over dbs
