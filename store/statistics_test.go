@@ -79,14 +79,7 @@ func seedStatistics(t *testing.T, db *store.DB, clock *storetest.Clock) {
 	ctx := t.Context()
 	s := &statsSeed{db: db, clock: clock}
 	clock.Set(time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC))
-	l, err := db.Library(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.AllowGuests = true
-	if err := db.UpdateLibrary(ctx, l); err != nil {
-		t.Fatal(err)
-	}
+	storetest.AllowGuests(t, db)
 	centrale, noord := &vestiging.Branch{Name: "Centrale"}, &vestiging.Branch{Name: "Noord"}
 	for _, b := range []*vestiging.Branch{centrale, noord} {
 		if err := db.CreateBranch(ctx, b); err != nil {

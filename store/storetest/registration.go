@@ -739,6 +739,19 @@ func signUpAtOnce(t *testing.T, dbs []*store.DB, e *vestiging.Event, people []*v
 	}
 }
 
+// AllowGuests lets people without an account sign up.
+func AllowGuests(t testing.TB, db *store.DB) {
+	t.Helper()
+	l, err := db.Library(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.AllowGuests = true
+	if err := db.UpdateLibrary(t.Context(), l); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // hybrid makes an event hybrid, with online places besides its branch's.
 func hybrid(online int) func(e *vestiging.Event) {
 	return func(e *vestiging.Event) {
@@ -858,14 +871,7 @@ func testHybrid(t *testing.T, open func(t *testing.T) *store.DB) {
 		counts(t, 2, 1, 1, 0)
 	})
 	t.Run("Guest", func(t *testing.T) {
-		l, err := db.Library(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.AllowGuests = true
-		if err := db.UpdateLibrary(ctx, l); err != nil {
-			t.Fatal(err)
-		}
+		AllowGuests(t, db)
 		// A guest's kind of place waits for their confirmation: then the
 		// online pool, full, puts them on its waitlist.
 		token, hash := vestiging.NewToken()
