@@ -66,6 +66,9 @@ func TestHybridSignUp(t *testing.T) {
 			wantContains(t, res, "Je hebt een plaats in de bibliotheek.")
 			wantNotContains(t, res, path+"/join", "geheim")
 			wantContains(t, e.get(cc, path), "Je hebt je aangemeld voor een plaats online.", "Je staat op de wachtlijst, als nummer 1.")
+			// Both kinds are full: a guest can join either waitlist.
+			wantContains(t, e.get(e.client(), path), "In de bibliotheek: nog 0 van 1 plaatsen vrij; online: nog 0 van 1 plaatsen vrij",
+				"In de bibliotheek (vol: wachtlijst)</label>", "Online (vol: wachtlijst)</label>")
 		})
 		t.Run("Pages", func(t *testing.T) {
 			res := e.get(ac, "/account/registrations")
