@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -125,6 +126,17 @@ func TestHybridMail(t *testing.T) {
 	}
 	if cal := calendarOf(t, m); cal.OnlineURL != "" {
 		t.Errorf("calendar file of a place in the library has the link %q", cal.OnlineURL)
+	}
+	// A replaced link is news only for an online place.
+	s := e.srv.Config.Handler.(*Server)
+	for _, reg := range e.registrations(ev.ID) {
+		m, err := s.registrationMail(t.Context(), vestiging.RegistrationMailJob{RegistrationID: reg.ID, Notice: vestiging.NoticeLinkChanged})
+		switch {
+		case reg.Attendance == vestiging.AttendanceOnline && (err != nil || !strings.Contains(m.Text, "/join?token=")):
+			t.Errorf("online place's mail of the new link: %v\n%s", err, m.Text)
+		case reg.Attendance == vestiging.AttendanceInPerson && !errors.Is(err, errNoMail):
+			t.Errorf("a place in the library hears of the new link: %v\n%s", err, m.Text)
+		}
 	}
 }
 
