@@ -218,3 +218,28 @@ func TestHybridJSONLD(t *testing.T) {
 	storetest.Same(t, "JSON-LD", []any{ld["eventAttendanceMode"], len(locations), ld["maximumAttendeeCapacity"], ld["remainingAttendeeCapacity"]},
 		[]any{"https://schema.org/MixedEventAttendanceMode", 2, 10.0, 9.0})
 }
+
+// TestHybridAPIWrite: the API makes a hybrid event, and what it returns,
+// read-only places left included, POSTs back as the same.
+func TestHybridAPIWrite(t *testing.T) {
+	e := newEnv(t)
+	b := e.branch("Centrale")
+	token := e.apiToken(vestiging.ScopeEventsWrite, vestiging.ScopeEventsRead)
+	body := strings.Replace(eventBody(b.ID, "Taalcafé", vestiging.StatusPublished), `"capacity": 12}`,
+		`"capacity": 12, "online_capacity": 20}`, 1)
+	res := e.apiDo(http.MethodPost, "/api/v1/events", token, body)
+	wantStatus(t, res, http.StatusUnprocessableEntity) // online places need an online link
+	wantContains(t, res, "online_capacity")
+
+	body = strings.Replace(body, `"title":`, `"online_url": "https://meet.example/taalcafe", "title":`, 1)
+	res = e.apiDo(http.MethodPost, "/api/v1/events", token, body)
+	wantStatus(t, res, http.StatusCreated)
+	got := apiJSON[apiEventJSON](t, res)
+	if r := got.Registration; r.Capacity != 12 || r.OnlineCapacity != 20 || r.OnlineRemaining == nil || *r.OnlineRemaining != 20 {
+		t.Errorf("created registration %+v, want 12 places in the branch and 20 online", r)
+	}
+	again := apiJSON[apiEventJSON](t, e.apiDo(http.MethodPost, "/api/v1/events", token, res.Body))
+	if again.Registration.OnlineCapacity != 20 {
+		t.Errorf("round trip %+v", again.Registration)
+	}
+}
