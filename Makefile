@@ -21,7 +21,7 @@ export VESTIGING_TEST_POSTGRES
 # needs no npm.
 LEAFLET := $(shell sed -n 's/^leaflet@//p' .ci/npm-packages)
 
-.PHONY: run build test lint bench clean audit leaflet
+.PHONY: run build test lint bench clean audit leaflet network
 
 run: build
 	./$(BIN) serve --demo --listen 127.0.0.1:8080 --base-url http://localhost:8080 --data ./data
@@ -44,6 +44,15 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# network runs the network simulation (TestNetwork, issue 16) with N
+# instances in one process, two on PostgreSQL when VESTIGING_TEST_POSTGRES is
+# set, and prints its figures as the last line, starting with "network:".
+N ?= 150
+network:
+	@out=$$(mktemp); status=0; \
+	VESTIGING_NETWORK_N=$(N) $(GO) test -count=1 -run '^TestNetwork$$' -v -timeout 60m ./cmd/vestiging >$$out 2>&1 || status=$$?; \
+	cat $$out; sed -n 's/^.*\(network: N=\)/\1/p' $$out | tail -n 1; rm -f $$out; exit $$status
 
 # audit starts a demo instance and prints Lighthouse's scores (mobile) for the
 # home page, the agenda, an event, a course and the offers board.

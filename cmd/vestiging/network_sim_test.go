@@ -1,0 +1,437 @@
+package main
+
+// The network simulation (issue 16): N whole instances in this process, each
+// on its own loopback listener with its own database, all following each
+// other through the real follow flow. Each publishes, changes and cancels
+// events through its staff pages; every agenda must converge to the whole
+// network's programme. `make network N=150` runs it at scale.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store/storetest"
+)
+
+// envNetworkN sets the number of instances; CI runs the default.
+const envNetworkN = "VESTIGING_NETWORK_N"
+
+const (
+	networkDefaultN  = 5
+	networkPostgres  = 2 // instances on PostgreSQL when VESTIGING_TEST_POSTGRES is set
+	networkStaff     = "medewerker@bibliotheek.test"
+	networkPassword  = "leesplezier"
+	networkParallel  = 16 // follows and form posts at once
+	networkConverged = 10 * time.Minute
+)
+
+// parallel runs fn for 0…n-1, at most limit at once, and returns the
+// first error.
+func parallel(n, limit int, fn func(i int) error) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	sem := make(chan struct{}, limit)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(i); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// post sends a staff form from any goroutine and returns where success
+// redirects to.
+func (n *node) post(path string, form url.Values) (string, error) {
+	res, err := n.staff.PostForm(n.URL+path, form)
+	if err != nil {
+		return "", fmt.Errorf("%s: POST %s: %w", n.name, path, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		b, _ := io.ReadAll(res.Body)
+		body := string(b)
+		if i := strings.Index(body, `role="alert"`); i >= 0 { // the form's error, not the page around it
+			body = body[i:]
+		}
+		return "", fmt.Errorf("%s: POST %s: status %d: %.1500s", n.name, path, res.StatusCode, body)
+	}
+	return res.Header.Get("Location"), nil
+}
+
+// remoteEvents is what the node's agenda holds of other libraries:
+// title and status by event IRI.
+func (n *node) remoteEvents() (map[string][2]string, error) {
+	rows, err := n.DB.SQL().Query(`SELECT iri, title, status FROM events WHERE iri IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := map[string][2]string{}
+	for rows.Next() {
+		var iri, title, status string
+		if err := rows.Scan(&iri, &title, &status); err != nil {
+			return nil, err
+		}
+		got[iri] = [2]string{title, status}
+	}
+	return got, rows.Err()
+}
+
+// dbSize is the size of the node's database in bytes.
+func (n *node) dbSize() (int64, error) {
+	if n.DB.Dialect() == "postgres" {
+		var size int64
+		err := n.DB.SQL().QueryRow(`SELECT pg_database_size(current_database())`).Scan(&size)
+		return size, err
+	}
+	var size int64
+	err := filepath.WalkDir(n.cfg.Data, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		size += info.Size()
+		return err
+	})
+	return size, err
+}
+
+// deliveries counts the node's finished deliveries to other servers.
+func (n *node) deliveries() (int, error) {
+	var count int
+	err := n.DB.SQL().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = $1 AND state = 'completed'`,
+		federation.DeliverJob{}.Kind()).Scan(&count)
+	return count, err
+}
+
+// spread is a change the harness makes at one instance and waits for at
+// all others: an event's IRI and the title and status it must reach.
+type spread struct {
+	iri   string
+	want  [2]string
+	begun time.Time
+	seen  map[*node]bool
+	took  time.Duration
+}
+
+// watch records, for changes added to it while it runs, the time until
+// every other instance has each; run returns once all are everywhere.
+type watch struct {
+	nodes []*node
+	mu    sync.Mutex
+	all   []*spread
+	open  atomic.Bool // changes may still be added
+	stop  atomic.Bool // a change failed: give up
+}
+
+func (w *watch) add(s *spread) {
+	s.seen = map[*node]bool{}
+	w.mu.Lock()
+	w.all = append(w.all, s)
+	w.mu.Unlock()
+}
+
+// run polls every agenda in turn until each change is in all of them
+// but its own instance's.
+func (w *watch) run(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		w.mu.Lock()
+		pending := slices.DeleteFunc(slices.Clone(w.all), func(s *spread) bool { return s.took > 0 })
+		w.mu.Unlock()
+		if len(pending) == 0 && !w.open.Load() || w.stop.Load() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %s, %d changes are not in every agenda (the first: %s %v)", timeout, len(pending), pending[0].iri, pending[0].want)
+		}
+		for _, n := range w.nodes {
+			got, err := n.remoteEvents()
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			for _, s := range pending {
+				if !strings.HasPrefix(s.iri, n.URL+"/") && got[s.iri] == s.want {
+					s.seen[n] = true
+				}
+				if s.took == 0 && len(s.seen) == len(w.nodes)-1 {
+					s.took = now.Sub(s.begun)
+				}
+			}
+		}
+		if len(pending) == 0 {
+			time.Sleep(10 * time.Millisecond) // publishes still to come
+		}
+	}
+}
+
+// times is how long each change took to reach every agenda.
+func (w *watch) times() []time.Duration {
+	var ds []time.Duration
+	for _, s := range w.all {
+		ds = append(ds, s.took)
+	}
+	slices.Sort(ds)
+	return ds
+}
+
+// percentile is the p-th percentile (nearest rank) of sorted ds.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p/100*float64(len(ds)))) - 1
+	return ds[max(i, 0)]
+}
+
+// TestNetwork: N instances (VESTIGING_NETWORK_N, default 5; two of them on
+// PostgreSQL when VESTIGING_TEST_POSTGRES is set) follow each other, each
+// accepting; each publishes two events, changes the first and cancels the
+// second through its staff pages, and every agenda ends with the other
+// libraries' events as they are. It reports the time from a publish (and
+// a change) until all N−1 agendas have it, deliveries per second, Go heap
+// and database size per instance, and last a `network:` line.
+func TestNetwork(t *testing.T) {
+	n := networkDefaultN
+	if s := os.Getenv(envNetworkN); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 2 {
+			t.Fatalf("%s=%q: want a number of instances, at least 2", envNetworkN, s)
+		}
+	}
+	ctx := context.Background()
+	pg := os.Getenv(storetest.EnvPostgres)
+	if pg == "" {
+		t.Logf("%s is not set: every instance runs on SQLite", storetest.EnvPostgres)
+	}
+
+	// One password hash for every instance's staff member: hashing is
+	// made slow on purpose.
+	staff := &vestiging.Person{Email: networkStaff, Role: vestiging.RoleStaff}
+	if err := staff.SetPassword(ctx, networkPassword); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	nodes := make([]*node, n)
+	if err := parallel(n, runtime.GOMAXPROCS(0)*2, func(i int) error {
+		database := ""
+		if pg != "" && i < networkPostgres {
+			database = storetest.CreatePostgresDatabase(t, pg)
+		}
+		x := startNode(t, fmt.Sprintf("N%03d", i), database, false, nil)
+		x.rename(fmt.Sprintf("Bibliotheek %03d", i))
+		if err := x.DB.CreateBranch(ctx, &vestiging.Branch{Name: fmt.Sprintf("Vestiging %03d", i), City: "Tiel"}); err != nil {
+			return err
+		}
+		if err := x.DB.CreatePerson(ctx, &vestiging.Person{Email: staff.Email, Role: staff.Role, PasswordHash: staff.PasswordHash}); err != nil {
+			return err
+		}
+		x.staff = x.signIn(networkStaff, networkPassword)
+		nodes[i] = x
+		return nil
+	}); err != nil || t.Failed() {
+		t.Fatalf("starting the instances: %v", err)
+	}
+	t.Logf("%d instances started in %s", n, time.Since(began).Round(time.Millisecond))
+
+	// Follows: every ordered pair, through the federator as the staff form
+	// does, each accepted by the other side.
+	began = time.Now()
+	if err := parallel(n*n, networkParallel, func(k int) error {
+		from, to := nodes[k/n], nodes[k%n]
+		if from == to {
+			return nil
+		}
+		if _, err := from.Fed.Follow(ctx, to.actorID()); err != nil {
+			return fmt.Errorf("%s follows %s: %w", from.name, to.name, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range nodes {
+		eventually(t, networkConverged, func() error {
+			var accepted int
+			if err := x.DB.SQL().QueryRow(`SELECT COUNT(*) FROM following WHERE state = $1`, vestiging.FollowAccepted).Scan(&accepted); err != nil {
+				return err
+			}
+			if accepted != n-1 {
+				return fmt.Errorf("%s: %d of %d follows accepted", x.name, accepted, n-1)
+			}
+			return nil
+		})
+	}
+	t.Logf("%d follows accepted in %s", n*(n-1), time.Since(began).Round(time.Millisecond))
+
+	delivered := func() int {
+		t.Helper()
+		total := 0
+		for _, x := range nodes {
+			d, err := x.deliveries()
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += d
+		}
+		return total
+	}
+	deliveredBefore, phasesBegan := delivered(), time.Now()
+
+	// phase makes one change at each instance, or a few, all at once, and
+	// waits until each is in every other agenda.
+	// Instance i's events are on day i from a month from now, at ten
+	// and at noon.
+	month := time.Now().AddDate(0, 0, 30).In(amsterdam(t))
+	startOf := func(i, j int) time.Time {
+		return time.Date(month.Year(), month.Month(), month.Day()+i, 10+2*j, 0, 0, 0, month.Location())
+	}
+	iris := make([][2]string, n) // each instance's two events
+	phase := func(name string, perNode int, change func(x *node, i, j int) (*spread, error)) []time.Duration {
+		t.Helper()
+		w := &watch{nodes: nodes}
+		w.open.Store(true)
+		done := make(chan error, 1)
+		go func() { done <- w.run(networkConverged) }()
+		if err := parallel(n*perNode, networkParallel, func(k int) error {
+			begun := time.Now()
+			s, err := change(nodes[k/perNode], k/perNode, k%perNode)
+			if err != nil {
+				return err
+			}
+			s.begun = begun
+			w.add(s)
+			return nil
+		}); err != nil {
+			w.stop.Store(true)
+			<-done
+			t.Fatalf("%s: %v", name, err)
+		}
+		w.open.Store(false)
+		if err := <-done; err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ds := w.times()
+		t.Logf("%s: %d changes, each in all %d other agendas after p50 %.2fs, p99 %.2fs, max %.2fs", name, len(ds), n-1,
+			percentile(ds, 50).Seconds(), percentile(ds, 99).Seconds(), ds[len(ds)-1].Seconds())
+		return ds
+	}
+	title := func(i, j int) string { return fmt.Sprintf("Vertelmiddag %d van bibliotheek %03d", j+1, i) }
+
+	published := phase("publish", 2, func(x *node, i, j int) (*spread, error) {
+		loc, err := x.post("/staff/events/new", x.eventForm(title(i, j), startOf(i, j)))
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(loc, "/events/") {
+			return nil, fmt.Errorf("%s: new event: redirected to %q", x.name, loc)
+		}
+		iris[i][j] = x.URL + loc
+		return &spread{iri: x.URL + loc, want: [2]string{title(i, j), vestiging.StatusPublished}}, nil
+	})
+	phase("change", 1, func(x *node, i, _ int) (*spread, error) {
+		iri, newTitle := iris[i][0], title(i, 0)+" en de Maas"
+		if _, err := x.post("/staff/events/"+localID(t, iri)+"/edit", x.eventForm(newTitle, startOf(i, 0))); err != nil {
+			return nil, err
+		}
+		return &spread{iri: iri, want: [2]string{newTitle, vestiging.StatusPublished}}, nil
+	})
+	phase("cancel", 1, func(x *node, i, _ int) (*spread, error) {
+		iri := iris[i][1]
+		if _, err := x.post("/staff/events/"+localID(t, iri)+"/cancel", url.Values{"reason": {"De verteller is ziek."}}); err != nil {
+			return nil, err
+		}
+		return &spread{iri: iri, want: [2]string{title(i, 1), vestiging.StatusCancelled}}, nil
+	})
+	phasesTook := time.Since(phasesBegan)
+	// Deliveries still finishing (their receivers already have them) are
+	// counted once done.
+	for {
+		if d := delivered() - deliveredBefore; d >= 3*n*(n-1) || time.Since(phasesBegan) > phasesTook+e2eWait {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	deliveries := delivered() - deliveredBefore
+
+	// The whole programme: every agenda has every other library's two
+	// events, exactly as they are now, and nothing else.
+	for i, x := range nodes {
+		got, err := x.remoteEvents()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][2]string{}
+		for k := range nodes {
+			if k != i {
+				want[iris[k][0]] = [2]string{title(k, 0) + " en de Maas", vestiging.StatusPublished}
+				want[iris[k][1]] = [2]string{title(k, 1), vestiging.StatusCancelled}
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s's agenda holds %d events of other libraries, want %d", x.name, len(got), len(want))
+		}
+		for iri, w := range want {
+			if got[iri] != w {
+				t.Errorf("%s's agenda: %s is %v, want %v", x.name, iri, got[iri], w)
+			}
+		}
+	}
+	// And the agenda page shows them: the last library's changed event in
+	// the first's agenda.
+	last, err := nodes[0].DB.ActorByIRI(ctx, nodes[n-1].actorID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nodes[0].agendaCard(last.ID, startOf(n-1, 0), title(n-1, 0)+" en de Maas"); err != nil {
+		t.Error(err)
+	}
+
+	runtime.GC()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	var size int64
+	for _, x := range nodes {
+		s, err := x.dbSize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		size += s
+	}
+	perSecond := float64(deliveries) / phasesTook.Seconds()
+	t.Logf("%d deliveries in %s: %.0f/s; Go heap after GC %.1f MiB in all (the instances share one process), database %.0f KiB per instance on average",
+		deliveries, phasesTook.Round(time.Millisecond), perSecond, float64(mem.HeapAlloc)/(1<<20), float64(size)/1024/float64(n))
+	t.Logf("network: N=%d publish-to-all p50=%.2fs p99=%.2fs deliveries/s=%.0f mem/instance=%.1fMiB db/instance=%.0fKiB",
+		n, percentile(published, 50).Seconds(), percentile(published, 99).Seconds(), perSecond,
+		float64(mem.HeapAlloc)/(1<<20)/float64(n), float64(size)/1024/float64(n))
+}
