@@ -134,6 +134,20 @@ func (n *node) deliveries() (int, error) {
 	return count, err
 }
 
+// deliveriesIdle reports whether the node has finished every delivery it
+// queued.
+func (n *node) deliveriesIdle() error {
+	var pending int
+	if err := n.DB.SQL().QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = $1 AND finalized_at IS NULL`,
+		federation.DeliverJob{}.Kind()).Scan(&pending); err != nil {
+		return err
+	}
+	if pending > 0 {
+		return fmt.Errorf("%s has %d deliveries to finish", n.name, pending)
+	}
+	return nil
+}
+
 // spread is a change the harness makes at one instance and waits for at
 // all others: an event's IRI and the title and status it must reach.
 type spread struct {
@@ -294,6 +308,11 @@ func TestNetwork(t *testing.T) {
 	}
 	t.Logf("%d follows accepted in %s", n*(n-1), time.Since(began).Round(time.Millisecond))
 
+	// The Accepts' deliveries finish after the follows they accept: the
+	// count starts once they have.
+	for _, x := range nodes {
+		eventually(t, networkConverged, x.deliveriesIdle)
+	}
 	delivered := func() int {
 		t.Helper()
 		total := 0
@@ -376,13 +395,15 @@ func TestNetwork(t *testing.T) {
 	phasesTook := time.Since(phasesBegan)
 	// Deliveries still finishing (their receivers already have them) are
 	// counted once done.
-	for {
-		if d := delivered() - deliveredBefore; d >= 3*n*(n-1) || time.Since(phasesBegan) > phasesTook+e2eWait {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
+	for _, x := range nodes {
+		eventually(t, e2eWait, x.deliveriesIdle)
 	}
 	deliveries := delivered() - deliveredBefore
+	// Besides a Create, an Update and a cancelling Update of each event,
+	// the library's actor is sent again when its programme changes.
+	if least := 4 * n * (n - 1); deliveries < least {
+		t.Errorf("%d deliveries, want at least %d: each publish, change and cancel to each other library", deliveries, least)
+	}
 
 	// The whole programme: every agenda has every other library's two
 	// events, exactly as they are now, and nothing else.
