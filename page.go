@@ -58,7 +58,8 @@ func (p *Page) Validate() error {
 // PageService keeps the library's pages. Changes write their AuditEntry
 // in the same transaction.
 type PageService interface {
-	// Pages lists every page by menu position, then title.
+	// Pages lists every page by menu position, then title, without its
+	// text (ContentSource and Content are empty): for menus and lists.
 	Pages(ctx context.Context) ([]*Page, error)
 	Page(ctx context.Context, id int64) (*Page, error)
 	// PageBySlug returns the page at /pages/{slug}, or ENOTFOUND.

@@ -21,9 +21,11 @@ func scanPage(row scanner) (*vestiging.Page, error) {
 	return p, nil
 }
 
-// Pages lists every page by menu position, then title.
+// Pages lists every page by menu position, then title, without its text.
 func (db *DB) Pages(ctx context.Context) ([]*vestiging.Page, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+pageColumns+` FROM pages ORDER BY position, title, id`)
+	// Every page's menus read this: the texts stay in the database.
+	rows, err := db.db.QueryContext(ctx, `SELECT id, slug, title, '', '', menu, position, updated_at
+		FROM pages ORDER BY position, title, id`)
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", db.mapError(err))
 	}

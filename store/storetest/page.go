@@ -52,6 +52,9 @@ func testPages(t *testing.T, open func(t *testing.T) *store.DB) {
 		if err != nil || len(list) != 2 || list[0].ID != p.ID || list[1].Slug != vestiging.PrivacySlug {
 			t.Fatalf("pages %+v, %v: want by position", list, err)
 		}
+		if list[0].Title != p.Title || list[0].Content != "" || list[0].ContentSource != "" {
+			t.Errorf("listed page %+v: want its title without its text", list[0])
+		}
 		if err := db.DeletePage(ctx, p.ID, &vestiging.AuditEntry{PersonID: staff.ID}); err != nil {
 			t.Fatal(err)
 		}
