@@ -67,12 +67,14 @@ func waitForPath(t *testing.T, ctx context.Context, pattern string) {
 	re := regexp.MustCompile(pattern)
 	var last string
 	for ctx.Err() == nil {
-		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err == nil {
-			if u, err := url.Parse(loc); err == nil && re.MatchString(u.Path) {
+		// The new document must also have finished loading: nodes read from
+		// one still loading are replaced under chromedp ("No node with given id").
+		page, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[document.location.href, document.readyState]`))
+		if err == nil && len(page) == 2 {
+			if u, err := url.Parse(page[0]); err == nil && re.MatchString(u.Path) && page[1] == "complete" {
 				return
 			}
-			last = loc
+			last = page[0]
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
