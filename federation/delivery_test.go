@@ -2,12 +2,9 @@ package federation
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +13,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vestiging/vestiging"
-	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -226,89 +222,4 @@ func TestDeliverySchedule(t *testing.T) {
 			t.Errorf("attempt %d: next retry in %s, want %s ±20%%", attempt, d, base)
 		}
 	}
-}
-
-// BenchmarkFanOut publishes one event to 10,000 followers on 1,000
-// distinct shared inboxes (50 loopback receivers with 20 inboxes each,
-// every POST's signature verified): store change → publish job → 1,000
-// deliver jobs → all worked by River. It reports the wall time of one
-// fan-out and the process's peak heap and memory from the OS, on SQLite
-// and, when VESTIGING_TEST_POSTGRES is set, PostgreSQL.
-func BenchmarkFanOut(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchmarkFanOut(b, storetest.SQLite(b)) })
-	if os.Getenv(storetest.EnvPostgres) != "" {
-		b.Run("postgres", func(b *testing.B) { benchmarkFanOut(b, storetest.Postgres(b)) })
-	}
-}
-
-func benchmarkFanOut(b *testing.B, db *store.DB) {
-	const followers, inboxes, receivers = 10000, 1000, 50
-	in := startInstance(b, db, nil)
-	ctx := b.Context()
-	var delivered atomic.Int64
-	servers := make([]*httptest.Server, receivers)
-	for i := range servers {
-		servers[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, err := io.ReadAll(r.Body)
-			if err == nil {
-				_, err = Verify(r, body, time.Now(), in.publicKeyOf)
-			}
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusUnauthorized)
-				return
-			}
-			delivered.Add(1)
-			w.WriteHeader(http.StatusAccepted)
-		}))
-		b.Cleanup(servers[i].Close)
-	}
-	storetest.SeedFollowers(b, db, followers, inboxes, func(i int) string {
-		return fmt.Sprintf("%s/inbox/%d", servers[i%receivers].URL, i)
-	})
-	branches, err := db.Branches(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in.runJobs(b, 50)
-
-	var peakHeap, peakSys atomic.Uint64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			peakHeap.Store(max(peakHeap.Load(), m.HeapInuse))
-			peakSys.Store(max(peakSys.Load(), m.Sys))
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	start := time.Now().Add(7 * 24 * time.Hour)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		want := delivered.Load() + inboxes
-		e := &vestiging.Event{Title: fmt.Sprintf("Lezing %d", i), Status: vestiging.StatusPublished,
-			StartsAt: start, EndsAt: start.Add(time.Hour), BranchID: &branches[0].ID}
-		if err := db.CreateEvent(ctx, e); err != nil {
-			b.Fatal(err)
-		}
-		deadline := time.Now().Add(5 * time.Minute)
-		for delivered.Load() < want {
-			if time.Now().After(deadline) {
-				b.Fatalf("%d of %d delivered after 5 minutes", delivered.Load()-(want-inboxes), inboxes)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	b.StopTimer()
-	close(stop)
-	<-sampled
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/fanout")
-	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
-	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
 }

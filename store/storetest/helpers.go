@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -327,6 +328,25 @@ func SeedFollowers(tb testing.TB, db *store.DB, n, inboxes int, inboxURL func(i 
 	if inboxes <= 0 {
 		tb.Fatalf("seed followers: %d inboxes", inboxes)
 	}
+	actors := make([]*vestiging.Actor, n)
+	for j := range actors {
+		shared := inboxURL(j % inboxes)
+		u, err := url.Parse(shared)
+		if err != nil || u.Host == "" {
+			tb.Fatalf("seed followers: inbox %q: %v", shared, err)
+		}
+		iri := fmt.Sprintf("%s://%s/users/seeded-follower-%d", u.Scheme, u.Host, j)
+		actors[j] = &vestiging.Actor{IRI: iri, Type: "Person", Username: fmt.Sprintf("follower%d", j), Host: u.Host,
+			Inbox: iri + "/inbox", SharedInbox: shared}
+	}
+	SeedActorFollowers(tb, db, actors)
+}
+
+// SeedActorFollowers inserts the actors (their IRI, Type, Username, Host,
+// Inbox and SharedInbox, which may be empty) as followers in one
+// transaction, as SeedFollowers does, and sets their IDs.
+func SeedActorFollowers(tb testing.TB, db *store.DB, actors []*vestiging.Actor) {
+	tb.Helper()
 	ctx := context.Background()
 	// Both backends read this text as a time: a TIMESTAMPTZ literal on
 	// PostgreSQL, the store's own format on SQLite.
@@ -337,24 +357,24 @@ func SeedFollowers(tb testing.TB, db *store.DB, n, inboxes int, inboxURL func(i 
 	}
 	defer tx.Rollback()
 	const batch = 500
-	for from := 0; from < n; from += batch {
+	for from := 0; from < len(actors); from += batch {
+		chunk := actors[from:min(from+batch, len(actors))]
 		var values []string
 		var args []any
-		for j := from; j < min(from+batch, n); j++ {
-			shared := inboxURL(j % inboxes)
-			u, err := url.Parse(shared)
-			if err != nil || u.Host == "" {
-				tb.Fatalf("seed followers: inbox %q: %v", shared, err)
-			}
-			iri := fmt.Sprintf("%s://%s/users/seeded-follower-%d", u.Scheme, u.Host, j)
+		for _, a := range chunk {
 			p := len(args)
-			values = append(values, fmt.Sprintf("($%d, 'Person', $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6))
-			args = append(args, iri, fmt.Sprintf("follower%d", j), u.Host, iri+"/inbox", shared, now)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7))
+			typ := cmp.Or(a.Type, "Person")
+			args = append(args, a.IRI, typ, a.Username, a.Host, a.Inbox, a.SharedInbox, now)
 		}
 		rows, err := tx.QueryContext(ctx, `INSERT INTO actors (iri, type, username, host, inbox, shared_inbox, fetched_at) VALUES `+
 			strings.Join(values, ", ")+` RETURNING id, iri`, args...)
 		if err != nil {
 			tb.Fatalf("seed followers: actors: %v", err)
+		}
+		byIRI := make(map[string]*vestiging.Actor, len(chunk))
+		for _, a := range chunk {
+			byIRI[a.IRI] = a
 		}
 		values, args = values[:0], args[:0]
 		for rows.Next() {
@@ -362,6 +382,9 @@ func SeedFollowers(tb testing.TB, db *store.DB, n, inboxes int, inboxURL func(i 
 			var iri string
 			if err := rows.Scan(&id, &iri); err != nil {
 				tb.Fatalf("seed followers: actors: %v", err)
+			}
+			if a := byIRI[iri]; a != nil {
+				a.ID = id
 			}
 			p := len(args)
 			values = append(values, fmt.Sprintf("($%d, $%d, $%d)", p+1, p+2, p+3))
