@@ -62,6 +62,14 @@ type DB struct {
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.
 const connectTimeout = 5 * time.Second
 
+// Every new SQLite connection parses the whole schema on its first
+// statement, so connections stay open between uses: as many as the job
+// workers and requests use at once, until idle for sqliteIdleTime.
+const (
+	sqliteIdleConns = 128
+	sqliteIdleTime  = time.Minute
+)
+
 // Open opens databaseURL: "postgres://…" or "postgresql://…" for
 // PostgreSQL, anything else as a SQLite file path (optionally prefixed
 // "sqlite:", "sqlite://" or "file:"). It does not migrate; call Migrate.
@@ -147,6 +155,10 @@ func openSQLite(ctx context.Context, databaseURL string, clock vestiging.Clock, 
 		return nil, &vestiging.Error{Code: vestiging.EUNAVAILABLE,
 			Message: fmt.Sprintf("cannot open database %s", path), Err: oneLine(err)}
 	}
+	// database/sql keeps two by default and closes the rest after each
+	// use, so a fan-out opened (and parsed the schema) thousands of times.
+	sqldb.SetMaxIdleConns(sqliteIdleConns)
+	sqldb.SetConnMaxIdleTime(sqliteIdleTime)
 	db.db = sqldb
 	return db, nil
 }
