@@ -272,6 +272,10 @@ type FederationService interface {
 	// deliveries) in one transaction. An activity whose IRI is already stored
 	// changes nothing and queues nothing, so a retried job does not send twice.
 	SaveActivity(ctx context.Context, a *Activity, jobs []JobArgs) (saved bool, err error)
+	// SaveActivityToFollowers is SaveActivity whose jobs are deliver(inbox)
+	// for each distinct delivery inbox of the followers, read in the same
+	// transaction a page at a time, so memory does not grow with them.
+	SaveActivityToFollowers(ctx context.Context, a *Activity, deliver func(inbox string) JobArgs) (saved bool, err error)
 	Activities(ctx context.Context, offset, limit int) ([]*Activity, int, error)
 	ActivityByIRI(ctx context.Context, iri string) (*Activity, error)
 	// LastActivity returns the newest activity of type typ about objectIRI

@@ -166,6 +166,22 @@ func (f *Federator) sendAs(ctx context.Context, personID int64, a *vestiging.Act
 	return nil
 }
 
+// sendToFollowers is sendAs to every follower of the library: one job per
+// distinct (shared) inbox, queued as the store reads them, so a fan-out to
+// any number of followers holds a page of them at a time.
+func (f *Federator) sendToFollowers(ctx context.Context, personID int64, a *vestiging.Activity) error {
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = f.cfg.Clock()
+	}
+	_, err := f.cfg.Federation.SaveActivityToFollowers(ctx, a, func(inbox string) vestiging.JobArgs {
+		return DeliverJob{ActivityIRI: a.IRI, Inbox: inbox, PersonID: personID}
+	})
+	if err != nil {
+		return fmt.Errorf("send %s %s: %w", a.Type, a.IRI, err)
+	}
+	return nil
+}
+
 // now is the federator's clock, in UTC.
 func (f *Federator) now() time.Time { return f.cfg.Clock().UTC() }
 

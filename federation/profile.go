@@ -36,9 +36,6 @@ func (f *Federator) updateActor(ctx context.Context, j vestiging.ActorUpdateJob)
 		if doc, err = f.ActorDocument(ctx); err != nil {
 			return err
 		}
-		if inboxes, err = f.cfg.Federation.FollowerInboxes(ctx); err != nil {
-			return fmt.Errorf("update actor: %w", err)
-		}
 	} else {
 		p, err := f.cfg.Services.Person(ctx, j.PersonID)
 		if err == nil && p.Handle != "" {
@@ -74,9 +71,13 @@ func (f *Federator) updateActor(ctx context.Context, j vestiging.ActorUpdateJob)
 	if err != nil {
 		return fmt.Errorf("update actor %s: %w", actor, err)
 	}
-	return f.sendAs(ctx, j.PersonID, &vestiging.Activity{
+	a := &vestiging.Activity{
 		IRI: publishedActivityID(base, actor, "Update", at), Type: "Update", ObjectIRI: actor, JSON: body, Public: j.PersonID == 0,
-	}, inboxes)
+	}
+	if j.PersonID == 0 {
+		return f.sendToFollowers(ctx, 0, a)
+	}
+	return f.sendAs(ctx, j.PersonID, a, inboxes)
 }
 
 // personAudience is where a resident's actor is known: the inboxes of

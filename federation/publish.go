@@ -160,15 +160,11 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	if at.IsZero() {
 		at = f.now()
 	}
-	inboxes, err := f.cfg.Federation.FollowerInboxes(ctx)
-	if err != nil {
-		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
-	}
 	if j.Object == KindOffer && j.Action == "Create" {
 		if _, err := f.localObject(ctx, j.Object, j.ID); err != nil {
 			return f.skipGone(ctx, iri, j.Action, err)
 		}
-		return f.announce(ctx, iri, j.Action, at, inboxes)
+		return f.announce(ctx, iri, j.Action, at)
 	}
 	stamp := at.Format(time.RFC3339)
 	act := map[string]any{
@@ -210,17 +206,17 @@ func (f *Federator) publish(ctx context.Context, j vestiging.PublishJob) error {
 	if err != nil {
 		return fmt.Errorf("publish %s %s: %w", j.Action, iri, err)
 	}
-	err = f.sendAs(ctx, personID, &vestiging.Activity{
+	err = f.sendToFollowers(ctx, personID, &vestiging.Activity{
 		// The library's outbox lists its own activities, not its residents'.
 		IRI: act["id"].(string), Type: j.Action, ObjectIRI: iri, JSON: body, Public: personID == 0,
-	}, inboxes)
+	})
 	if err != nil || j.Object != KindReply || j.Action != "Create" {
 		return err
 	}
 	// GoToSocial takes a Create only from an actor one of its users
 	// follows, which a resident seldom is: the library's followers see the
 	// reply because the library shares it.
-	return f.announce(ctx, iri, "Announce", at, inboxes)
+	return f.announce(ctx, iri, "Announce", at)
 }
 
 // skipGone ends a publish job whose object is no longer public: the
@@ -236,7 +232,7 @@ func (f *Federator) skipGone(ctx context.Context, iri, action string, err error)
 // announce sends the library's Announce of a resident's offer or reply
 // to its followers, whose servers fetch the object from us. Its id comes
 // from the object, the change's action and time, as publishedActivityID.
-func (f *Federator) announce(ctx context.Context, iri, action string, at time.Time, inboxes []string) error {
+func (f *Federator) announce(ctx context.Context, iri, action string, at time.Time) error {
 	base := f.cfg.BaseURL
 	id := publishedActivityID(base, iri, action, at)
 	body, err := json.Marshal(map[string]any{
@@ -252,7 +248,7 @@ func (f *Federator) announce(ctx context.Context, iri, action string, at time.Ti
 	if err != nil {
 		return fmt.Errorf("announce %s: %w", iri, err)
 	}
-	return f.send(ctx, &vestiging.Activity{IRI: id, Type: "Announce", ObjectIRI: iri, JSON: body, Public: true}, inboxes)
+	return f.sendToFollowers(ctx, 0, &vestiging.Activity{IRI: id, Type: "Announce", ObjectIRI: iri, JSON: body, Public: true})
 }
 
 // serveObject serves the AS2 form of a local public event, course, offer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -243,26 +244,51 @@ func (db *DB) Followers(ctx context.Context, offset, limit int) ([]*vestiging.Fo
 // FollowerInboxes lists every follower's delivery inbox once, in order:
 // one shared inbox serves all followers on its server.
 func (db *DB) FollowerInboxes(ctx context.Context) ([]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox
-		FROM followers f JOIN actors a ON a.id = f.actor_id ORDER BY inbox`)
-	if err != nil {
-		return nil, fmt.Errorf("follower inboxes: %w", db.mapError(err))
-	}
-	defer rows.Close()
 	out := []string{}
-	for rows.Next() {
-		var inbox string
-		if err := rows.Scan(&inbox); err != nil {
-			return nil, fmt.Errorf("follower inboxes: %w", db.mapError(err))
+	err := db.followerInboxes(ctx, db.db, func(page []string) error {
+		out = append(out, page...)
+		return nil
+	})
+	return out, err
+}
+
+// inboxPage is how many follower inboxes followerInboxes reads at once.
+const inboxPage = 1000
+
+// followerInboxes reads the followers' distinct delivery inboxes (the
+// shared inbox where the actor has one), in order, a page at a time; fn
+// may use the page only until it returns.
+func (db *DB) followerInboxes(ctx context.Context, q querier, fn func(page []string) error) error {
+	page := make([]string, 0, inboxPage)
+	for after := ""; ; after = page[len(page)-1] {
+		page = page[:0]
+		rows, err := q.QueryContext(ctx, `SELECT DISTINCT inbox FROM (SELECT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox
+			ELSE a.inbox END AS inbox FROM followers f JOIN actors a ON a.id = f.actor_id) i
+			WHERE inbox > $1 ORDER BY inbox LIMIT $2`, after, inboxPage)
+		if err != nil {
+			return fmt.Errorf("follower inboxes: %w", db.mapError(err))
 		}
-		if inbox != "" {
-			out = append(out, inbox)
+		for rows.Next() {
+			var inbox string
+			if err := rows.Scan(&inbox); err != nil {
+				rows.Close()
+				return fmt.Errorf("follower inboxes: %w", db.mapError(err))
+			}
+			page = append(page, inbox)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("follower inboxes: %w", db.mapError(err))
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		if len(page) < inboxPage {
+			return nil
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("follower inboxes: %w", db.mapError(err))
-	}
-	return out, nil
 }
 
 // SetFollowing creates or updates the library's follow of f.Actor.
@@ -363,6 +389,27 @@ func scanActivity(row scanner) (*vestiging.Activity, error) {
 // SaveActivity stores an outgoing activity and queues jobs with it, in one
 // transaction. A stored IRI leaves everything as it was: saved is false.
 func (db *DB) SaveActivity(ctx context.Context, a *vestiging.Activity, jobs []vestiging.JobArgs) (saved bool, err error) {
+	return db.saveActivity(ctx, a, func(tx *sql.Tx) error { return db.insertJobs(ctx, tx, jobs...) })
+}
+
+// SaveActivityToFollowers is SaveActivity with a job deliver(inbox) for
+// each of the followers' distinct delivery inboxes, queued a page at a time.
+func (db *DB) SaveActivityToFollowers(ctx context.Context, a *vestiging.Activity, deliver func(inbox string) vestiging.JobArgs) (saved bool, err error) {
+	return db.saveActivity(ctx, a, func(tx *sql.Tx) error {
+		jobs := make([]vestiging.JobArgs, 0, inboxPage)
+		return db.followerInboxes(ctx, tx, func(page []string) error {
+			jobs = jobs[:0]
+			for _, inbox := range page {
+				jobs = append(jobs, deliver(inbox))
+			}
+			return db.insertJobs(ctx, tx, jobs...)
+		})
+	})
+}
+
+// saveActivity stores a and, when it is new, queues its jobs with queue,
+// in one transaction.
+func (db *DB) saveActivity(ctx context.Context, a *vestiging.Activity, queue func(tx *sql.Tx) error) (saved bool, err error) {
 	v := vestiging.Validation{}
 	if a.IRI == "" {
 		v.Add("iri", "An activity needs an id.")
@@ -391,7 +438,7 @@ func (db *DB) SaveActivity(ctx context.Context, a *vestiging.Activity, jobs []ve
 			return db.mapError(err)
 		}
 		saved = true
-		return db.insertJobs(ctx, tx, jobs...)
+		return queue(tx)
 	})
 	if err != nil {
 		return false, fmt.Errorf("save activity %s: %w", a.IRI, err)

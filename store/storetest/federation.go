@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -222,7 +224,82 @@ func testFollowers(t *testing.T, open func(t *testing.T) *store.DB) {
 			t.Fatalf("inboxes %q, %v; want 10", inboxes, err)
 		}
 	})
+	t.Run("SaveActivityToFollowers", func(t *testing.T) {
+		// More inboxes than one page; every fifth follower's server has no
+		// shared inbox, so it is delivered to their own.
+		db := open(t)
+		var actors []*vestiging.Actor
+		want := map[string]bool{}
+		for i := range 3000 {
+			host := fmt.Sprintf("s%d.example", i%2400)
+			a := &vestiging.Actor{IRI: fmt.Sprintf("https://%s/users/%d", host, i), Host: host, Username: fmt.Sprint(i)}
+			a.Inbox = a.IRI + "/inbox"
+			if i%5 != 0 {
+				a.SharedInbox = "https://" + host + "/inbox"
+			}
+			want[cmp.Or(a.SharedInbox, a.Inbox)] = true
+			actors = append(actors, a)
+		}
+		SeedActorFollowers(t, db, actors)
+		a := &vestiging.Activity{IRI: "https://a.example/activities/fan-out", Type: "Create", JSON: []byte(`{}`)}
+		deliver := func(inbox string) vestiging.JobArgs { return testJob{Inbox: inbox} }
+		saved, err := db.SaveActivityToFollowers(ctx, a, deliver)
+		if err != nil || !saved {
+			t.Fatalf("save: %v, %v", saved, err)
+		}
+		got := map[string]int{}
+		for _, j := range Jobs[testJob](t, db, "storetest") {
+			got[j.Inbox]++
+		}
+		if len(got) != len(want) {
+			t.Errorf("%d inboxes queued, want %d", len(got), len(want))
+		}
+		for inbox, n := range got {
+			if n != 1 || !want[inbox] {
+				t.Errorf("%s queued %d times; a follower's inbox: %v", inbox, n, want[inbox])
+			}
+		}
+		inboxes, err := db.FollowerInboxes(ctx)
+		if err != nil || len(inboxes) != len(want) {
+			t.Errorf("follower inboxes: %d, %v; want %d", len(inboxes), err, len(want))
+		}
+		if saved, err := db.SaveActivityToFollowers(ctx, a, deliver); err != nil || saved {
+			t.Errorf("save again: %v, %v; want not saved", saved, err)
+		}
+		if n := len(Jobs[testJob](t, db, "storetest")); n != len(want) {
+			t.Errorf("%d jobs after saving again, want %d", n, len(want))
+		}
+		t.Run("ErrNothingSaved", func(t *testing.T) {
+			// A job that fails on the last page undoes the activity and the
+			// pages queued before it.
+			last := slices.Max(inboxes)
+			b := &vestiging.Activity{IRI: "https://a.example/activities/fails", Type: "Create", JSON: []byte(`{}`)}
+			_, err := db.SaveActivityToFollowers(ctx, b, func(inbox string) vestiging.JobArgs {
+				if inbox == last {
+					return unencodableJob{}
+				}
+				return testJob{N: 1, Inbox: inbox}
+			})
+			if err == nil {
+				t.Fatal("saved with a job that cannot be queued")
+			}
+			_, err = db.ActivityByIRI(ctx, b.IRI)
+			wantCode(t, err, vestiging.ENOTFOUND)
+			for _, j := range Jobs[testJob](t, db, "storetest") {
+				if j.N == 1 {
+					t.Fatalf("a job of the failed save was queued: %+v", j)
+				}
+			}
+		})
+	})
 }
+
+// unencodableJob cannot be encoded as JSON, so queueing it fails.
+type unencodableJob struct {
+	C chan int `json:"c"`
+}
+
+func (unencodableJob) Kind() string { return "storetest" }
 
 func testFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 	db := open(t)
@@ -278,7 +355,8 @@ func testFollowing(t *testing.T, open func(t *testing.T) *store.DB) {
 
 // testJob is a job kind no worker handles, for counting what is queued.
 type testJob struct {
-	N int `json:"n"`
+	N     int    `json:"n"`
+	Inbox string `json:"inbox,omitempty"`
 }
 
 func (testJob) Kind() string { return "storetest" }
@@ -292,7 +370,7 @@ func testActivities(t *testing.T, open func(t *testing.T) *store.DB) {
 		a := &vestiging.Activity{IRI: fmt.Sprintf("https://a.example/activities/%d", i), Type: "Create",
 			ObjectIRI: fmt.Sprintf("https://a.example/events/%d", i), JSON: []byte(`{"type":"Create"}`), Public: true,
 			CreatedAt: at.Add(time.Duration(i) * time.Minute)}
-		saved, err := db.SaveActivity(ctx, a, []vestiging.JobArgs{testJob{i}, testJob{i}})
+		saved, err := db.SaveActivity(ctx, a, []vestiging.JobArgs{testJob{N: i}, testJob{N: i}})
 		if err != nil || !saved || a.ID == 0 {
 			t.Fatalf("save activity %d: saved %v, ID %d, %v", i, saved, a.ID, err)
 		}
@@ -338,7 +416,7 @@ func testActivities(t *testing.T, open func(t *testing.T) *store.DB) {
 	t.Run("OKTwiceQueuesOnce", func(t *testing.T) {
 		again := *public[0]
 		again.JSON = []byte(`{"changed":true}`)
-		saved, err := db.SaveActivity(ctx, &again, []vestiging.JobArgs{testJob{99}})
+		saved, err := db.SaveActivity(ctx, &again, []vestiging.JobArgs{testJob{N: 99}})
 		if err != nil || saved {
 			t.Fatalf("save again: saved %v, %v; want false", saved, err)
 		}
