@@ -102,6 +102,9 @@ func NewClient(o ClientOptions) *http.Client {
 		TLSHandshakeTimeout: ConnectTimeout,
 		MaxIdleConns:        100,
 		MaxConnsPerHost:     maxConnsPerHost,
+		// A busy peer's connections are kept for its next requests rather
+		// than closed beyond net/http's default of two.
+		MaxIdleConnsPerHost: maxConnsPerHost,
 		IdleConnTimeout:     90 * time.Second,
 	}
 	var rt http.RoundTripper = transport

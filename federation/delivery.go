@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -85,7 +86,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverJob]) er
 // actor's inbox are final; anything else is recorded as a failure and retried, after Retry-After
 // when the peer gives one. Waiting ends MaxDeliveryAge after queuedAt.
 func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Time) error {
-	act, err := f.cfg.Federation.ActivityByIRI(ctx, j.ActivityIRI)
+	act, err := f.sent.get(ctx, j.ActivityIRI, f.cfg.Federation.ActivityByIRI)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		return river.JobCancel(err)
 	}
@@ -154,6 +155,46 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 		return snooze(min(se.RetryAfter, MaxRetryAfter), sendErr)
 	}
 	return sendErr
+}
+
+// sentActivities keeps the last few outgoing activities read for delivery:
+// the thousands of jobs of one fan-out all send the same one, and a stored
+// activity never changes, so each process reads it once.
+type sentActivities struct {
+	mu    sync.Mutex
+	byIRI map[string]*vestiging.Activity
+	order []string // oldest first
+}
+
+// sentActivitiesKept bounds the cache: a few fan-outs under way at once.
+const sentActivitiesKept = 16
+
+// get returns the activity iri, from the cache or else from load.
+func (c *sentActivities) get(ctx context.Context, iri string, load func(context.Context, string) (*vestiging.Activity, error)) (*vestiging.Activity, error) {
+	c.mu.Lock()
+	a := c.byIRI[iri]
+	c.mu.Unlock()
+	if a != nil {
+		return a, nil
+	}
+	a, err := load(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byIRI == nil {
+		c.byIRI = map[string]*vestiging.Activity{}
+	}
+	if _, ok := c.byIRI[iri]; !ok {
+		if len(c.order) == sentActivitiesKept {
+			delete(c.byIRI, c.order[0])
+			c.order = append(c.order[:0], c.order[1:]...)
+		}
+		c.byIRI[iri] = a
+		c.order = append(c.order, iri)
+	}
+	return a, nil
 }
 
 // retryStatus reports the 4xx answers that are worth retrying.

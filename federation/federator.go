@@ -59,6 +59,7 @@ type Federator struct {
 	log     *slog.Logger
 	routes  routes     // the HTTP side, built on first use (routes.go)
 	in      inboxState // the inbox's key cache and host checks (inbox.go)
+	sent    sentActivities
 }
 
 // New loads the library actor's key (creating it once, in the database) and
