@@ -153,6 +153,12 @@ type JobArgs interface {
 	Kind() string
 }
 
+// DeliveryQueue is the job queue of outgoing deliveries, worked by workers
+// of its own (store.JobsConfig.DeliveryWorkers): a fan-out's thousands of
+// deliveries, which mostly wait on other servers, then never hold up the
+// inbox's jobs and the rest, nor wait behind them.
+const DeliveryQueue = "delivery"
+
 // PublishAction names the activity that a change of a local object sends
 // to followers: Create when it becomes public, Update while it stays public,
 // Delete when it stops being public, "" otherwise. Events are public when

@@ -30,10 +30,10 @@ const (
 	MaxDeliveryAge = 7 * 24 * time.Hour
 )
 
-// InsertOpts gives every delivery its attempts; River's default is 25
-// attempts on its own schedule.
+// InsertOpts gives every delivery its attempts (River's default is 25
+// attempts on its own schedule) and its queue.
 func (DeliverJob) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: DeliveryMaxAttempts, Queue: river.QueueDefault}
+	return river.InsertOpts{MaxAttempts: DeliveryMaxAttempts, Queue: vestiging.DeliveryQueue}
 }
 
 // deliveryBackoff is the wait after the attempt-th failed attempt (from

@@ -351,6 +351,9 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	if *o.workers < 1 {
 		problems = append(problems, "--workers must be at least 1")
 	}
+	if *o.deliveryWorkers < 1 {
+		problems = append(problems, "--delivery-workers must be at least 1")
+	}
 	if _, err := parseMediaURL(*o.mediaURL); err != nil {
 		problems = append(problems, err.Error())
 	}

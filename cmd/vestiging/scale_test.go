@@ -62,7 +62,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	db.Close()
 
-	args := []string{"--database", database, "--base-url", base.String(), "--allow-loopback", "--workers", "4"}
+	args := []string{"--database", database, "--base-url", base.String(), "--allow-loopback", "--workers", "4", "--delivery-workers", "4"}
 	procs := []*server{startServer(t, args...), startServer(t, args...)}
 	defer func() {
 		for _, p := range procs {

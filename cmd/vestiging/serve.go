@@ -37,8 +37,8 @@ const shutdownTimeout = 30 * time.Second
 // jobs to go back to the queue before the process exits regardless.
 const forceGrace = 15 * time.Second
 
-// defaultWorkers is how many jobs (mostly deliveries, which wait on the
-// network) run at once.
+// defaultWorkers is how many jobs other than deliveries (inbox processing,
+// fetches, mail) run at once; deliveries have store.DefaultDeliveryWorkers.
 const defaultWorkers = 20
 
 // fedFlags are the federation flags of serve and of the admin commands
@@ -84,6 +84,7 @@ type serveConfig struct {
 	AuthorizedFetch bool
 	Allowlist       bool
 	Workers         int           // River workers; 0 is defaultWorkers
+	DeliveryWorkers int           // deliveries sent at once; 0 is store.DefaultDeliveryWorkers
 	PollInterval    time.Duration // how often idle workers look for jobs; 0 is River's default
 	Demo            bool          // fill an empty database with the demo library first
 	DemoLibrary     *demoLibrary  // which one; nil is Bibliotheek Rivierenland
@@ -125,7 +126,7 @@ type instance struct {
 	msrv   *http.Server // /metrics on its own listener, if any
 }
 
-// defaults fills in the clock, the logger and the number of workers.
+// defaults fills in the clock, the logger and the numbers of workers.
 func (cfg *serveConfig) defaults() {
 	if cfg.Clock == nil {
 		cfg.Clock = vestiging.Now
@@ -135,6 +136,9 @@ func (cfg *serveConfig) defaults() {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = defaultWorkers
+	}
+	if cfg.DeliveryWorkers <= 0 {
+		cfg.DeliveryWorkers = store.DefaultDeliveryWorkers
 	}
 }
 
@@ -231,7 +235,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	mail.Register(workers, cfg.Mail, cfg.Logger)
 	webhook.Register(workers, webhook.Config{Services: db, AllowLoopback: cfg.AllowLoopback, UserAgent: federation.UserAgent(cfg.BaseURL),
 		Clock: cfg.Clock, Logger: cfg.Logger})
-	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
+	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, DeliveryWorkers: cfg.DeliveryWorkers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
 	inst := &instance{
@@ -262,7 +266,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		go func() { _ = inst.msrv.Serve(cfg.MetricsListener) }()
 	}
 	cfg.Logger.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "handle", cfg.Handle,
-		"database", db.Dialect(), "workers", cfg.Workers, "version", vestiging.Version)
+		"database", db.Dialect(), "workers", cfg.Workers, "delivery_workers", cfg.DeliveryWorkers, "version", vestiging.Version)
 	return inst, nil
 }
 
@@ -296,6 +300,7 @@ type serveOptions struct {
 	authorizedFetch *bool
 	allowlist       *bool
 	workers         *int
+	deliveryWorkers *int
 	logFormat       *string
 	logLevel        *string
 	metricsListen   *string
@@ -319,7 +324,8 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.withDemo = fs.Bool("demo", false, "fill an empty database with the demo library first")
 	o.authorizedFetch = fs.Bool("authorized-fetch", false, "require signed GETs of ActivityPub documents, as Mastodon's secure mode does")
 	o.allowlist = fs.Bool("allowlist", false, "federate only with domains that have an allow rule")
-	o.workers = fs.Int("workers", defaultWorkers, "background jobs (deliveries, fetches) run at once")
+	o.workers = fs.Int("workers", defaultWorkers, "background jobs other than deliveries (inbox, fetches, mail) run at once")
+	o.deliveryWorkers = fs.Int("delivery-workers", store.DefaultDeliveryWorkers, "deliveries to other servers sent at once")
 	o.logFormat = fs.String("log-format", "text", "log lines as text (key=value) or json")
 	o.logLevel = fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
 	o.metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
@@ -391,7 +397,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	inst, neighbours, err := startServing(ctx, serveConfig{
 		Data: o.d.data, Database: o.d.database, BaseURL: base, Handle: o.ff.handle,
 		AllowLoopback: o.ff.allowLoopback, AuthorizedFetch: *o.authorizedFetch, Allowlist: *o.allowlist,
-		Workers: *o.workers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
+		Workers: *o.workers, DeliveryWorkers: *o.deliveryWorkers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
 		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL, Mail: mailer,
 		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution, Theme: theme, Rooms: rooms,
