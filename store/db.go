@@ -48,7 +48,7 @@ type DB struct {
 	worker jobWorker   // works jobs between StartJobs and StopJobs
 	sweeps atomic.Bool // AddWorkers registered the periodic sweeps' workers
 
-	writeMu sync.Mutex // SQLite only: see lockWrites
+	writes  writeQueue // SQLite only: see lockWrites
 	groupMu sync.Mutex // guards group
 	group   *jobGroup  // InsertJob calls waiting to be committed together
 
@@ -58,6 +58,10 @@ type DB struct {
 	deliveriesPruned  atomic.Int64 // when RecordWebhookAttempt last forgot old deliveries
 	ratesPruned       atomic.Int64 // when a rate counter last forgot old windows
 }
+
+// postgresConns is the size of a process's PostgreSQL pool: two
+// processes stay within PostgreSQL's default of 100 connections.
+const postgresConns = 40
 
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.
 const connectTimeout = 5 * time.Second
@@ -106,7 +110,11 @@ func openPostgres(ctx context.Context, databaseURL string, clock vestiging.Clock
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
 	if !strings.Contains(databaseURL, "pool_max_conns") {
-		cfg.MaxConns = 20 // pgxpool's default (4 on small machines) starves a busy web server
+		// pgxpool's default (4 on small machines) starves a busy web server.
+		// River's workers and the requests in flight each hold a connection
+		// while they query, and River keeps a few of its own: 20 left the
+		// inbox waiting for one behind 20 workers.
+		cfg.MaxConns = postgresConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -286,8 +294,38 @@ func (db *DB) lockWrites() func() {
 	if db.dialect != sqliteDialect {
 		return func() {}
 	}
-	db.writeMu.Lock()
-	return db.writeMu.Unlock
+	q := &db.writes
+	q.line.Lock()
+	q.turn.Lock()
+	q.mu.Lock()
+	q.turn.Unlock()
+	return func() {
+		q.mu.Unlock()
+		q.line.Unlock()
+	}
+}
+
+// lockWritesFirst is lockWrites for a write that a request waits on: it
+// goes ahead of the writes in line (the job workers', mostly), after at
+// most the one being made and the one next in line.
+func (db *DB) lockWritesFirst() func() {
+	if db.dialect != sqliteDialect {
+		return func() {}
+	}
+	q := &db.writes
+	q.turn.Lock()
+	q.mu.Lock()
+	q.turn.Unlock()
+	return q.mu.Unlock
+}
+
+// writeQueue is SQLite's one writer at a time in this process. Writers
+// wait in line, and only the first in line contends with writes that go
+// first for the next turn.
+type writeQueue struct {
+	mu   sync.Mutex // held while writing
+	turn sync.Mutex // taken to wait for mu: by writes going first, and by the first in line
+	line sync.Mutex // the other writers, in line
 }
 
 // mapError turns a driver error into a *vestiging.Error; nil stays nil.

@@ -191,7 +191,7 @@ func (db *DB) InsertJob(ctx context.Context, args vestiging.JobArgs) error {
 	g.jobs = append(g.jobs, args)
 	db.groupMu.Unlock()
 	if leader {
-		unlock := db.lockWrites() // others join the group meanwhile
+		unlock := db.lockWritesFirst() // others join the group meanwhile
 		db.groupMu.Lock()
 		db.group = nil
 		db.groupMu.Unlock()
