@@ -1,6 +1,9 @@
 package vestiging
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // RateCounter counts requests per key in fixed windows where every server
 // process sharing the database sees them, so two processes keep one
@@ -19,4 +22,12 @@ type RateService interface {
 	// RateCounter returns a counter for the limit called name, whose keys
 	// are apart from those of other names. Each limit takes its own.
 	RateCounter(name string) RateCounter
+	// TakeRate counts one request of key under the limit called name, of
+	// limit requests per window counted as httprate counts them (this
+	// window's requests plus the previous window's, weighted by how much
+	// of it the sliding window still covers), in one statement, so two
+	// requests at once cannot both take the last one. ok is false when
+	// the request is over the limit; it is then not counted, but for the
+	// first of a window, which starts the window's count.
+	TakeRate(ctx context.Context, name, key string, limit int, window time.Duration) (ok bool, err error)
 }

@@ -751,7 +751,7 @@ func TestInboxPostLimit(t *testing.T) {
 			db := backend.open(t)
 			env, second := newInEnv(t, db, nil), newInEnv(t, db, nil)
 			for _, e := range []*inEnv{env, second} {
-				e.f.in.posts = postLimiter(2, time.Hour, db, e.f.log)
+				e.f.cfg.PostLimit, e.f.cfg.PostWindow = 2, time.Hour
 			}
 			p := newInPeer(t, "mastodon", 0)
 			other := newInPeer(t, "ander", 1)

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/go-chi/httprate"
 	"github.com/riverqueue/river"
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/metrics"
@@ -104,20 +103,7 @@ func New(ctx context.Context, cfg Config) (*Federator, error) {
 		signer:  signer,
 		fetcher: &Fetcher{Client: cfg.Client, Signer: signer},
 		log:     cfg.Logger,
-		in:      inboxState{posts: postLimiter(cfg.PostLimit, cfg.PostWindow, cfg.Services, cfg.Logger)},
 	}, nil
-}
-
-// postLimiter limits the replies and reports of each remote actor, counted
-// in the database so that every process behind the inbox keeps one budget:
-// it costs a read and a write per reply or report, which is queued anyway,
-// and nothing for other activities. When the count fails the post is
-// refused as over the limit (and the error logged): its server retries.
-func postLimiter(limit int, window time.Duration, rates vestiging.RateService, log *slog.Logger) *httprate.RateLimiter {
-	return httprate.NewRateLimiter(limit, window, httprate.WithLimitCounter(rates.RateCounter("inbox-posts")),
-		httprate.WithErrorHandler(func(_ http.ResponseWriter, _ *http.Request, err error) {
-			log.Error("inbox: count a post", "error", err)
-		}))
 }
 
 // UserAgent names this software and instance to remote servers.

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-chi/httprate"
 	"github.com/riverqueue/river"
 
 	"github.com/vestiging/vestiging"
@@ -36,8 +36,6 @@ const hostCheckInterval = time.Minute
 // inboxState is the inbox's in-memory state; its zero value is ready.
 type inboxState struct {
 	keys keyCache
-	// posts limits the replies and reports each remote actor sends.
-	posts *httprate.RateLimiter
 
 	mu      sync.Mutex
 	checked map[string]time.Time // host → when its health was last looked at
@@ -186,13 +184,32 @@ func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string)
 	if err := f.authorize(ctx, owner, a); err != nil {
 		return err
 	}
-	if isPost(a) && f.in.posts.OnLimit(w, r, owner.IRI) {
-		return refuse(http.StatusTooManyRequests, "too many replies and reports", fmt.Errorf("actor %s", owner.IRI))
+	if isPost(a) {
+		if err := f.takePost(ctx, w, owner.IRI); err != nil {
+			return err
+		}
 	}
 	if err := f.cfg.Federation.InsertJob(ctx, InboxJob{Actor: owner.IRI, Body: body}); err != nil {
 		return fmt.Errorf("queue %s %s: %w", a.Type, a.ID, err)
 	}
 	f.signedBy(ctx, owner.Host)
+	return nil
+}
+
+// takePost counts a reply or report of actor against its limit, in the
+// database so that every process behind the inbox keeps one budget: one
+// statement, for replies and reports only. Over the limit, or when the
+// count fails (logged), the post is refused with 429 and its server
+// retries after the window.
+func (f *Federator) takePost(ctx context.Context, w http.ResponseWriter, actor string) error {
+	ok, err := f.cfg.Services.TakeRate(ctx, "inbox-posts", actor, f.cfg.PostLimit, f.cfg.PostWindow)
+	if err != nil {
+		f.log.Error("inbox: count a post", "error", err)
+	}
+	if err != nil || !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(f.cfg.PostWindow.Seconds())))
+		return refuse(http.StatusTooManyRequests, "too many replies and reports", fmt.Errorf("actor %s", actor))
+	}
 	return nil
 }
 

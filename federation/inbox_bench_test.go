@@ -38,7 +38,7 @@ func benchmarkInbox(b *testing.B, db *store.DB, kind string) {
 	p := newInPeer(b, "tiel", 0)
 	body := p.activity("Create", "/creates/1", p.event("/events/1", "Voorleesuur", 3))
 	if kind == "reply" {
-		env.f.in.posts = postLimiter(1<<30, DefaultPostWindow, db, env.f.log)
+		env.f.cfg.PostLimit = 1 << 30
 		body = p.activity("Create", "/statuses/1/activity", p.note("/statuses/1", env.base.String()+"/events/1", "<p>Hoi</p>"))
 	}
 	signed, err := http.NewRequest(http.MethodPost, env.inbox, bytes.NewReader(body))

@@ -1,6 +1,10 @@
 package storetest
 
 import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,6 +100,73 @@ func RateCounts(t *testing.T, open func(t testing.TB, clock vestiging.Clock) *st
 				t.Errorf("%s: got %d, %v; want %d", want.key, cur, err, want.count)
 			}
 		}
+	})
+	t.Run("Take", func(t *testing.T) {
+		ctx := context.Background()
+		takes := func(t *testing.T, db *store.DB, key string, n int) []bool {
+			t.Helper()
+			var got []bool
+			for range n {
+				ok, err := db.TakeRate(ctx, "inbox-posts", key, 2, minute)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, ok)
+			}
+			return got
+		}
+		for _, tc := range []struct {
+			name  string
+			first int           // takes of key "a" in the previous window, at its start
+			after time.Duration // from the start of the current window
+			want  []bool        // takes of "a" then
+		}{
+			{name: "OK", after: 10 * time.Second, want: []bool{true, true, false, false}},
+			// Two in the previous window, half of which the sliding window
+			// covers: one left.
+			{name: "PreviousWindow", first: 2, after: 30 * time.Second, want: []bool{true, false}},
+			{name: "PreviousWindowPassed", first: 2, after: minute + time.Second, want: []bool{true, true, false}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				clock := NewClock(w.Add(-minute))
+				db := open(t, clock.Now)
+				takes(t, db, "a", tc.first)
+				clock.Set(w.Add(tc.after))
+				if got := takes(t, db, "a", len(tc.want)); !slices.Equal(got, tc.want) {
+					t.Errorf("got %v, want %v", got, tc.want)
+				}
+				if got := takes(t, db, "b", 1); !got[0] {
+					t.Error("another key was refused")
+				}
+			})
+		}
+		t.Run("AtOnce", func(t *testing.T) {
+			// Requests at once take no more than the limit between them.
+			db := open(t, NewClock(w).Now)
+			var taken atomic.Int64
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Go(func() {
+					ok, err := db.TakeRate(ctx, "inbox-posts", "a", 10, time.Hour)
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						taken.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if got, want := taken.Load(), int64(10); got != want {
+				t.Errorf("%d taken, want %d", got, want)
+			}
+		})
+		t.Run("ErrInvalid", func(t *testing.T) {
+			db := open(t, NewClock(w).Now)
+			if _, err := db.TakeRate(ctx, "inbox-posts", "a", 10, 0); err == nil {
+				t.Error("a limit without a window counted")
+			}
+		})
 	})
 	t.Run("ErrNotConfigured", func(t *testing.T) {
 		db := open(t, NewClock(Epoch).Now)
