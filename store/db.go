@@ -59,10 +59,6 @@ type DB struct {
 	ratesPruned       atomic.Int64 // when a rate counter last forgot old windows
 }
 
-// postgresConns is the size of a process's PostgreSQL pool: two
-// processes stay within PostgreSQL's default of 100 connections.
-const postgresConns = 40
-
 // connectTimeout bounds how long Open waits for an unreachable PostgreSQL.
 const connectTimeout = 5 * time.Second
 
@@ -110,11 +106,7 @@ func openPostgres(ctx context.Context, databaseURL string, clock vestiging.Clock
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
 	if !strings.Contains(databaseURL, "pool_max_conns") {
-		// pgxpool's default (4 on small machines) starves a busy web server.
-		// River's workers and the requests in flight each hold a connection
-		// while they query, and River keeps a few of its own: 20 left the
-		// inbox waiting for one behind 20 workers.
-		cfg.MaxConns = postgresConns
+		cfg.MaxConns = 20 // pgxpool's default (4 on small machines) starves a busy web server
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
