@@ -20,6 +20,8 @@ import (
 // reports activities/s and the p99 latency of a request. A reply (a
 // Create{Note}) is counted against its actor's limit as well; the limit
 // is raised out of the way here, so its cost is measured, not its refusals.
+// BenchmarkInboxLoad in cmd/vestiging measures a whole instance instead,
+// with a mix of activities and the workers applying them.
 func BenchmarkInbox(b *testing.B) {
 	for _, backend := range []struct {
 		name string

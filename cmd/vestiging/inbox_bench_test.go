@@ -25,7 +25,7 @@ import (
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
-// The load BenchmarkInbox puts on an instance: inboxSenders connections
+// The load BenchmarkInboxLoad puts on an instance: inboxSenders connections
 // post at once, from inboxLibraries followed libraries, each with
 // inboxResidents Mastodon-like residents on its server.
 const (
@@ -46,7 +46,7 @@ var inboxMix = []string{
 	"Update", "Like", "Join", "Create", "Like", "Update", "Create", "Join", "Like", "Follow",
 }
 
-// BenchmarkInbox is the inbox of a whole instance as serve runs it: the
+// BenchmarkInboxLoad is the inbox of a whole instance as serve runs it: the
 // web router, the store, and River's workers applying what arrives while
 // it arrives. Remote libraries and their residents, each with its own key,
 // served by its own HTTP server, send a batch of Creates and Updates of
@@ -58,10 +58,10 @@ var inboxMix = []string{
 // POST to the last job done) and checks that every activity was applied
 // without an error and every event stored.
 //
-//	go test -run '^$' -bench 'BenchmarkInbox$' -benchtime 3000x ./cmd/vestiging/
+//	go test -run '^$' -bench 'BenchmarkInboxLoad$' -benchtime 3000x ./cmd/vestiging/
 //
 // With VESTIGING_TEST_POSTGRES set it runs on PostgreSQL as well.
-func BenchmarkInbox(b *testing.B) {
+func BenchmarkInboxLoad(b *testing.B) {
 	databases := []struct{ name, url string }{{"sqlite", ""}}
 	if pg := os.Getenv(storetest.EnvPostgres); pg != "" {
 		databases = append(databases, struct{ name, url string }{"postgres", storetest.CreatePostgresDatabase(b, pg)})
