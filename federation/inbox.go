@@ -327,7 +327,7 @@ func (f *Federator) signedBy(ctx context.Context, host string) {
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		return
 	}
-	if err == nil && h.Failures == 0 && !h.Unavailable {
+	if err == nil && h.Failures == 0 && !h.Unavailable() {
 		return
 	}
 	if err == nil {

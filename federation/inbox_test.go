@@ -996,7 +996,7 @@ func TestInboxHostRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Failures != 0 || h.Unavailable {
+	if h.Failures != 0 || h.Unavailable() {
 		t.Errorf("host = %+v, want healthy", h)
 	}
 }
