@@ -59,8 +59,13 @@ type deliverWorker struct {
 	f *Federator
 }
 
+// NextRetry counts from the attempt's start on the queue's own clock (the
+// database's, or one a test moves), not this process's.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverJob]) time.Time {
-	return time.Now().Add(RetryDelay(job.Attempt))
+	if job.AttemptedAt == nil {
+		return time.Now().Add(RetryDelay(job.Attempt))
+	}
+	return job.AttemptedAt.Add(RetryDelay(job.Attempt))
 }
 
 // RetryDelay is how long a delivery that failed its attempt-th try waits
@@ -80,7 +85,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverJob]) er
 }
 
 // deliver sends one activity to one inbox and records how the host did.
-// An open circuit breaker snoozes the job without a request; 2xx is done;
+// The host's circuit breaker may hold or end the job first (admit); 2xx is done;
 // a 4xx other than 401, 408 and 429 is final (the host answered, so it
 // counts as healthy); a refused address, a blocked host and a blocked
 // actor's inbox are final; anything else is recorded as a failure and retried, after Retry-After
@@ -118,12 +123,8 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 		}
 		return river.JobSnooze(d)
 	}
-	h, err := f.cfg.Federation.HostByName(ctx, host)
-	switch {
-	case err == nil && h.BreakerOpen(now):
-		return snooze(h.RetryAfter.Sub(now), fmt.Errorf("host %s is failing: %s", host, h.LastError))
-	case err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND:
-		return fmt.Errorf("deliver %s: %w", j.ActivityIRI, err)
+	if err := f.admit(ctx, host, now, snooze); err != nil {
+		return err
 	}
 	signer, err := f.signerFor(ctx, j, act)
 	if err != nil {
