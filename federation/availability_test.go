@@ -49,7 +49,9 @@ func TestHostAvailability(t *testing.T) {
 	if _, err := db.SaveActivity(ctx, act, nil); err != nil {
 		t.Fatal(err)
 	}
-	deliver := func() error { return in.fed.deliver(ctx, DeliverJob{ActivityIRI: act.IRI, Inbox: remote.URL + "/inbox"}, clock.Now()) }
+	deliver := func() error {
+		return in.fed.deliver(ctx, DeliverJob{ActivityIRI: act.IRI, Inbox: remote.URL + "/inbox"}, clock.Now())
+	}
 	hostNow := func(t *testing.T) *vestiging.Host {
 		t.Helper()
 		h, err := db.HostByName(ctx, host)
