@@ -50,6 +50,17 @@ const (
 // stopCancelWait bounds how long StopJobs waits for cancelled jobs to return.
 const stopCancelWait = 10 * time.Second
 
+// clockTime is River's time on a vestiging.Clock (Options.JobsOnClock).
+// River then passes it to every query as "now", instead of the database's.
+type clockTime struct{ clock vestiging.Clock }
+
+func (c clockTime) Now() time.Time { return c.clock() }
+
+func (c clockTime) NowOrNil() *time.Time {
+	now := c.clock()
+	return &now
+}
+
 // jobWorker is the working River client, whatever its driver.
 type jobWorker interface {
 	Start(ctx context.Context) error
@@ -67,7 +78,7 @@ func (db *DB) jobDriver() riverdriver.Driver[*sql.Tx] {
 
 // initJobs creates the insert-only River client Open gives every DB.
 func (db *DB) initJobs() error {
-	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler), Test: river.TestConfig{Time: db.jobTime}})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -119,6 +130,7 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 		// not River's default hour.
 		RescueStuckJobsAfter: 10 * time.Minute,
 		PeriodicJobs:         db.periodicJobs(),
+		Test:                 river.TestConfig{Time: db.jobTime},
 	}
 	if cfg.Observe != nil {
 		rc.Middleware = []rivertype.Middleware{&jobTimer{observe: cfg.Observe}}
