@@ -308,6 +308,10 @@ type FederationService interface {
 
 	// InsertJob queues background work outside any other change.
 	InsertJob(ctx context.Context, args JobArgs) error
+	// WakeJobs makes the waiting jobs of kind whose arguments contain text
+	// due now, and returns how many: a host that answers again need not
+	// wait out the retries of what it missed.
+	WakeJobs(ctx context.Context, kind, text string) (int, error)
 
 	Hosts(ctx context.Context) ([]*Host, error)
 	HostByName(ctx context.Context, host string) (*Host, error)

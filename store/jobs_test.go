@@ -448,3 +448,39 @@ func TestJobsOnClock(t *testing.T) {
 		})
 	}
 }
+
+// TestWakeJobs: the waiting jobs whose arguments name a host become due
+// at once; others keep waiting.
+func TestWakeJobs(t *testing.T) {
+	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
+		db := open()
+		t.Cleanup(func() { db.Close() })
+		r := newRecorder(false)
+		startJobs(t, db, r)
+		later := time.Now().Add(time.Hour)
+		for i, inbox := range []string{"http://b.example/inbox", "http://c.example/inbox", "http://b.example/users/x/inbox"} {
+			if err := db.InsertJob(t.Context(), laterJob{recordJob{N: i + 1, Inbox: inbox}, later}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("OK", func(t *testing.T) {
+			n, err := db.WakeJobs(t.Context(), recordJob{}.Kind(), "://b.example/")
+			if err != nil || n != 2 {
+				t.Fatalf("woke %d, %v; want 2", n, err)
+			}
+			got := map[int]bool{wait(t, "a woken job", r.done): true, wait(t, "a woken job", r.done): true}
+			if !got[1] || !got[3] {
+				t.Errorf("jobs %v ran, want 1 and 3", got)
+			}
+			var state string
+			if err := db.SQL().QueryRow(`SELECT state FROM river_job WHERE CAST(args AS TEXT) LIKE '%c.example%'`).Scan(&state); err != nil || state != "scheduled" {
+				t.Errorf("c.example's job is %s (%v), want still scheduled", state, err)
+			}
+		})
+		t.Run("OKNone", func(t *testing.T) {
+			if n, err := db.WakeJobs(t.Context(), recordJob{}.Kind(), "://d_example/"); err != nil || n != 0 {
+				t.Errorf("woke %d, %v; want none", n, err)
+			}
+		})
+	})
+}
