@@ -91,8 +91,8 @@ func TestHostAvailability(t *testing.T) {
 		<-arrived
 		got, errs := sent(3) // while the trial is under way
 		var snooze *river.JobSnoozeError
-		if got != 0 || !is(errs[0], &snooze) || snooze.Duration != trialHold {
-			t.Errorf("during the trial: %d requests, error %v; want none, a snooze of %s", got, errs[0], trialHold)
+		if got != 0 || !is(errs[0], &snooze) || snooze.Duration != trialPoll {
+			t.Errorf("during the trial: %d requests, error %v; want none, a snooze of %s", got, errs[0], trialPoll)
 		}
 		hold.Store(nil)
 		close(release)

@@ -59,13 +59,10 @@ type deliverWorker struct {
 	f *Federator
 }
 
-// NextRetry counts from the attempt's start on the queue's own clock (the
-// database's, or one a test moves), not this process's.
+// NextRetry is on the federator's clock, which the job queue shares when a
+// test moves it (store.Options.JobsOnClock), so retries follow the clock.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverJob]) time.Time {
-	if job.AttemptedAt == nil {
-		return time.Now().Add(RetryDelay(job.Attempt))
-	}
-	return job.AttemptedAt.Add(RetryDelay(job.Attempt))
+	return w.f.now().Add(RetryDelay(job.Attempt))
 }
 
 // RetryDelay is how long a delivery that failed its attempt-th try waits
@@ -123,7 +120,8 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 		}
 		return river.JobSnooze(d)
 	}
-	if err := f.admit(ctx, host, now, snooze); err != nil {
+	was, err := f.admit(ctx, host, now, snooze)
+	if err != nil {
 		return err
 	}
 	signer, err := f.signerFor(ctx, j, act)
@@ -146,6 +144,9 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 	switch {
 	case sendErr == nil:
 		f.cfg.Metrics.Delivery(host, metrics.Delivered)
+		if was != nil && was.Failures > 0 {
+			f.cameBack(ctx, host)
+		}
 		return nil
 	case final:
 		f.cfg.Metrics.Delivery(host, metrics.Failed)

@@ -335,7 +335,9 @@ func (f *Federator) signedBy(ctx context.Context, host string) {
 	}
 	if err != nil {
 		f.log.Warn("inbox: host health", "host", host, "error", err)
+		return
 	}
+	f.cameBack(ctx, host)
 }
 
 func (f *Federator) addInboxWorkers(w *river.Workers) {
