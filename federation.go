@@ -127,8 +127,10 @@ type Host struct {
 	LastFailure  time.Time
 	LastSuccess  time.Time
 	RetryAfter   time.Time // the breaker is open until then: deliveries wait
-	Unavailable  bool      // failing for days; cleared by any success or signed request
-	LastError    string
+	// UnavailableSince is when the host had failed for UnavailableAfter;
+	// zero while it is available. Any success or signed request clears it.
+	UnavailableSince time.Time
+	LastError        string
 }
 
 // Domain rule modes: a blocked host is refused everywhere; in allowlist
@@ -306,6 +308,10 @@ type FederationService interface {
 
 	// InsertJob queues background work outside any other change.
 	InsertJob(ctx context.Context, args JobArgs) error
+	// WakeJobs makes the waiting jobs of kind whose arguments contain text
+	// due now, and returns how many: a host that answers again need not
+	// wait out the retries of what it missed.
+	WakeJobs(ctx context.Context, kind, text string) (int, error)
 
 	Hosts(ctx context.Context) ([]*Host, error)
 	HostByName(ctx context.Context, host string) (*Host, error)
@@ -313,6 +319,10 @@ type FederationService interface {
 	// Host.RecordFailure (deliveryErr set) or RecordSuccess, atomically, and
 	// returns the new state. A signed request from the host counts as a success.
 	RecordDelivery(ctx context.Context, host string, at time.Time, deliveryErr error) (*Host, error)
+	// ClaimHostTrial moves host's RetryAfter from was to until and reports
+	// whether this call did: of the deliveries that find a breaker's time
+	// up (Host.HalfOpen), one tries the host and the others wait.
+	ClaimHostTrial(ctx context.Context, host string, was, until time.Time) (bool, error)
 
 	DomainRules(ctx context.Context) ([]*DomainRule, error)
 	SetDomainRule(ctx context.Context, r *DomainRule) error

@@ -33,16 +33,30 @@ func TestHostBreaker(t *testing.T) {
 	if got, want := h.RetryAfter, at.Add(BreakerMaxOpen); !got.Equal(want) {
 		t.Errorf("capped RetryAfter = %v, want %v", got, want)
 	}
-	if h.Unavailable {
+	if h.Unavailable() {
 		t.Error("unavailable after a minute")
 	}
-	h.RecordFailure(t0.Add(time.Second+UnavailableAfter), errors.New("503"))
-	if !h.Unavailable || !h.FirstFailure.Equal(t0.Add(time.Second)) {
-		t.Errorf("after %v: unavailable %v, first failure %v", UnavailableAfter, h.Unavailable, h.FirstFailure)
+	if h.HalfOpen(at) || !h.HalfOpen(at.Add(BreakerMaxOpen)) {
+		t.Error("the breaker should let a trial through once its time is up, not before")
 	}
-	ok := t0.Add(UnavailableAfter + time.Hour)
+	gone := t0.Add(time.Second + UnavailableAfter)
+	h.RecordFailure(gone, errors.New("503"))
+	if !h.UnavailableSince.Equal(gone) || !h.FirstFailure.Equal(t0.Add(time.Second)) {
+		t.Errorf("after %v: unavailable since %v, first failure %v", UnavailableAfter, h.UnavailableSince, h.FirstFailure)
+	}
+	if got, want := h.RetryAfter, gone.Add(ProbeEvery); !got.Equal(want) {
+		t.Errorf("unavailable host's RetryAfter = %v, want %v: probed once a day", got, want)
+	}
+	h.RecordFailure(gone.Add(ProbeEvery), errors.New("503"))
+	if !h.UnavailableSince.Equal(gone) {
+		t.Errorf("unavailable since %v after a failed probe, want %v", h.UnavailableSince, gone)
+	}
+	ok := gone.Add(ProbeEvery + time.Hour)
 	h.RecordSuccess(ok)
-	if got, want := *h, (Host{Host: "b.example", LastFailure: t0.Add(time.Second + UnavailableAfter), LastSuccess: ok}); got != want {
+	if got, want := *h, (Host{Host: "b.example", LastFailure: gone.Add(ProbeEvery), LastSuccess: ok}); got != want {
 		t.Errorf("after success %+v, want %+v", got, want)
+	}
+	if h.Unavailable() || h.HalfOpen(ok) {
+		t.Error("a host that answered is available, its breaker closed")
 	}
 }

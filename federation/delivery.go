@@ -59,8 +59,10 @@ type deliverWorker struct {
 	f *Federator
 }
 
+// NextRetry is on the federator's clock, which the job queue shares when a
+// test moves it (store.Options.JobsOnClock), so retries follow the clock.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverJob]) time.Time {
-	return time.Now().Add(RetryDelay(job.Attempt))
+	return w.f.now().Add(RetryDelay(job.Attempt))
 }
 
 // RetryDelay is how long a delivery that failed its attempt-th try waits
@@ -80,7 +82,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverJob]) er
 }
 
 // deliver sends one activity to one inbox and records how the host did.
-// An open circuit breaker snoozes the job without a request; 2xx is done;
+// The host's circuit breaker may hold or end the job first (admit); 2xx is done;
 // a 4xx other than 401, 408 and 429 is final (the host answered, so it
 // counts as healthy); a refused address, a blocked host and a blocked
 // actor's inbox are final; anything else is recorded as a failure and retried, after Retry-After
@@ -118,12 +120,9 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 		}
 		return river.JobSnooze(d)
 	}
-	h, err := f.cfg.Federation.HostByName(ctx, host)
-	switch {
-	case err == nil && h.BreakerOpen(now):
-		return snooze(h.RetryAfter.Sub(now), fmt.Errorf("host %s is failing: %s", host, h.LastError))
-	case err != nil && vestiging.ErrorCode(err) != vestiging.ENOTFOUND:
-		return fmt.Errorf("deliver %s: %w", j.ActivityIRI, err)
+	was, err := f.admit(ctx, host, now, snooze)
+	if err != nil {
+		return err
 	}
 	signer, err := f.signerFor(ctx, j, act)
 	if err != nil {
@@ -145,6 +144,9 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 	switch {
 	case sendErr == nil:
 		f.cfg.Metrics.Delivery(host, metrics.Delivered)
+		if was != nil && was.Failures > 0 {
+			f.cameBack(ctx, host)
+		}
 		return nil
 	case final:
 		f.cfg.Metrics.Delivery(host, metrics.Failed)

@@ -214,7 +214,7 @@ func TestDeliverySchedule(t *testing.T) {
 	if got, want := (DeliverJob{}).InsertOpts().MaxAttempts, DeliveryMaxAttempts; got != want {
 		t.Errorf("MaxAttempts %d, want %d", got, want)
 	}
-	w := &deliverWorker{}
+	w := &deliverWorker{f: &Federator{cfg: Config{Clock: vestiging.Now}}}
 	for attempt := 1; attempt < DeliveryMaxAttempts; attempt++ {
 		before := time.Now()
 		next := w.NextRetry(&river.Job[DeliverJob]{JobRow: &rivertype.JobRow{Attempt: attempt}})

@@ -344,7 +344,7 @@ func (f *Federator) signedBy(ctx context.Context, host string) {
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		return
 	}
-	if err == nil && h.Failures == 0 && !h.Unavailable {
+	if err == nil && h.Failures == 0 && !h.Unavailable() {
 		return
 	}
 	if err == nil {
@@ -352,7 +352,9 @@ func (f *Federator) signedBy(ctx context.Context, host string) {
 	}
 	if err != nil {
 		f.log.Warn("inbox: host health", "host", host, "error", err)
+		return
 	}
+	f.cameBack(ctx, host)
 }
 
 func (f *Federator) addInboxWorkers(w *river.Workers) {

@@ -977,17 +977,20 @@ func TestInboxKeyFetches(t *testing.T) {
 	})
 }
 
-// TestInboxHostRecovers: a signed request from a host marked failing
-// clears its failures.
+// TestInboxHostRecovers: a signed request from a host marked failing, and
+// unavailable for days, clears its failures.
 func TestInboxHostRecovers(t *testing.T) {
 	db := storetest.SQLite(t)
 	env := newInEnv(t, db, nil)
 	p := newInPeer(t, "tiel", 0)
 	host := iriHost(p.actor)
-	for range 3 {
-		if _, err := db.RecordDelivery(t.Context(), host, time.Now(), errors.New("connection refused")); err != nil {
+	for _, ago := range []time.Duration{vestiging.UnavailableAfter + time.Hour, time.Hour, 0} {
+		if _, err := db.RecordDelivery(t.Context(), host, time.Now().Add(-ago), errors.New("connection refused")); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if h, err := db.HostByName(t.Context(), host); err != nil || !h.Unavailable() {
+		t.Fatalf("host = %+v, %v; want unavailable", h, err)
 	}
 	if got, want := p.post(t, env.inbox, p.activity("Like", "/likes/1", env.base.String()+"/events/1")), http.StatusAccepted; got != want {
 		t.Fatalf("status = %d, want %d", got, want)
@@ -996,7 +999,7 @@ func TestInboxHostRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Failures != 0 || h.Unavailable {
+	if h.Failures != 0 || h.Unavailable() {
 		t.Errorf("host = %+v, want healthy", h)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/vestiging/vestiging"
@@ -33,6 +34,11 @@ type Options struct {
 	// open, so a second server on the same file fails at start instead of
 	// fighting over it. Ignored for PostgreSQL, which is shared by design.
 	Lock bool
+	// JobsOnClock runs the job queue on Clock too: when jobs are due,
+	// retries, snoozes and periodic jobs. A test that moves the clock then
+	// makes retries due. The clock must run as a wall clock does (it may be
+	// ahead): River paces itself on it. Off, River keeps the database's time.
+	JobsOnClock bool
 }
 
 // DB is an open database. It implements vestiging.Services.
@@ -42,6 +48,8 @@ type DB struct {
 	dialect dialect
 	clock   vestiging.Clock
 	lock    *os.File // SQLite with Options.Lock only
+	// jobTime is River's time when Options.JobsOnClock; nil: River's own.
+	jobTime rivertype.TimeGenerator
 
 	jobs   *river.Client[*sql.Tx] // inserts jobs, in the store's transactions too
 	jobsMu sync.Mutex
@@ -89,6 +97,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if opts.JobsOnClock {
+		db.jobTime = clockTime{clock}
 	}
 	if err := db.initJobs(); err != nil {
 		db.Close()

@@ -667,12 +667,12 @@ func (db *DB) DeleteRemoteObject(ctx context.Context, iri string, by *vestiging.
 	return nil
 }
 
-const hostColumns = `host, failures, first_failure, last_failure, last_success, retry_after, unavailable, last_error`
+const hostColumns = `host, failures, first_failure, last_failure, last_success, retry_after, unavailable_since, last_error`
 
 func scanHost(row scanner) (*vestiging.Host, error) {
 	h := &vestiging.Host{}
 	err := row.Scan(&h.Host, &h.Failures, scanNullTime(&h.FirstFailure), scanNullTime(&h.LastFailure),
-		scanNullTime(&h.LastSuccess), scanNullTime(&h.RetryAfter), &h.Unavailable, &h.LastError)
+		scanNullTime(&h.LastSuccess), scanNullTime(&h.RetryAfter), scanNullTime(&h.UnavailableSince), &h.LastError)
 	if err != nil {
 		return nil, err
 	}
@@ -734,14 +734,30 @@ func (db *DB) RecordDelivery(ctx context.Context, host string, at time.Time, del
 		}
 		t := db.dialect.nullTimeArg
 		_, err = tx.ExecContext(ctx, `UPDATE hosts SET failures = $2, first_failure = $3, last_failure = $4,
-			last_success = $5, retry_after = $6, unavailable = $7, last_error = $8 WHERE host = $1`,
-			host, h.Failures, t(h.FirstFailure), t(h.LastFailure), t(h.LastSuccess), t(h.RetryAfter), h.Unavailable, h.LastError)
+			last_success = $5, retry_after = $6, unavailable_since = $7, last_error = $8 WHERE host = $1`,
+			host, h.Failures, t(h.FirstFailure), t(h.LastFailure), t(h.LastSuccess), t(h.RetryAfter), t(h.UnavailableSince), h.LastError)
 		return db.mapError(err)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record delivery to %s: %w", host, err)
 	}
 	return h, nil
+}
+
+// ClaimHostTrial moves retry_after from was to until only if no other
+// call has moved it since: the row's own compare-and-set, no transaction.
+func (db *DB) ClaimHostTrial(ctx context.Context, host string, was, until time.Time) (bool, error) {
+	defer db.lockWrites()()
+	res, err := db.db.ExecContext(ctx, `UPDATE hosts SET retry_after = $3 WHERE host = $1 AND retry_after = $2`,
+		strings.ToLower(host), db.dialect.timeArg(was), db.dialect.timeArg(until))
+	if err != nil {
+		return false, fmt.Errorf("claim trial of %s: %w", host, db.mapError(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim trial of %s: %w", host, db.mapError(err))
+	}
+	return n == 1, nil
 }
 
 // DomainRules lists the block and allow rules by host.

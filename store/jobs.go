@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -50,6 +52,17 @@ const (
 // stopCancelWait bounds how long StopJobs waits for cancelled jobs to return.
 const stopCancelWait = 10 * time.Second
 
+// clockTime is River's time on a vestiging.Clock (Options.JobsOnClock).
+// River then passes it to every query as "now", instead of the database's.
+type clockTime struct{ clock vestiging.Clock }
+
+func (c clockTime) Now() time.Time { return c.clock() }
+
+func (c clockTime) NowOrNil() *time.Time {
+	now := c.clock()
+	return &now
+}
+
 // jobWorker is the working River client, whatever its driver.
 type jobWorker interface {
 	Start(ctx context.Context) error
@@ -67,7 +80,7 @@ func (db *DB) jobDriver() riverdriver.Driver[*sql.Tx] {
 
 // initJobs creates the insert-only River client Open gives every DB.
 func (db *DB) initJobs() error {
-	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler), Test: river.TestConfig{Time: db.jobTime}})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -119,6 +132,7 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 		// not River's default hour.
 		RescueStuckJobsAfter: 10 * time.Minute,
 		PeriodicJobs:         db.periodicJobs(),
+		Test:                 river.TestConfig{Time: db.jobTime},
 	}
 	if cfg.Observe != nil {
 		rc.Middleware = []rivertype.Middleware{&jobTimer{observe: cfg.Observe}}
@@ -266,4 +280,40 @@ func (db *DB) queuePublish(ctx context.Context, tx *sql.Tx, object string, id in
 		return nil
 	}
 	return db.insertJobs(ctx, tx, vestiging.PublishJob{Object: object, ID: id, Action: action, At: db.now()})
+}
+
+// wakeBatch bounds the waiting jobs WakeJobs reads at once.
+const wakeBatch = 1000
+
+// WakeJobs makes the waiting jobs (scheduled, or retrying after a failure)
+// of kind whose arguments contain text due now, through River, and returns
+// how many it woke.
+func (db *DB) WakeJobs(ctx context.Context, kind, text string) (int, error) {
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text) + "%"
+	params := river.NewJobListParams().Kinds(kind).
+		States(rivertype.JobStateScheduled, rivertype.JobStateRetryable).
+		Where(`CAST(args AS TEXT) LIKE @text ESCAPE '\'`, river.NamedArgs{"text": like}).
+		First(wakeBatch)
+	woken := 0
+	for {
+		res, err := db.jobs.JobList(ctx, params)
+		if err != nil {
+			return woken, fmt.Errorf("wake %s jobs: %w", kind, db.mapError(err))
+		}
+		for _, j := range res.Jobs {
+			// A job that finished since the list is made due again too: the
+			// window is short, and jobs woken this way are idempotent.
+			unlock := db.lockWrites()
+			_, err := db.jobs.JobRetry(ctx, j.ID)
+			unlock()
+			if err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+				return woken, fmt.Errorf("wake %s job %d: %w", kind, j.ID, db.mapError(err))
+			}
+			woken++
+		}
+		if len(res.Jobs) < wakeBatch {
+			return woken, nil
+		}
+		params = params.After(res.LastCursor)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -396,5 +397,90 @@ func TestInsertJobGroups(t *testing.T) {
 		if len(jobs) != n-1 || len(seen) != n-1 {
 			t.Errorf("%d jobs queued (%d distinct), want %d", len(jobs), len(seen), n-1)
 		}
+	})
+}
+
+// laterJob is a recordJob scheduled for at.
+type laterJob struct {
+	recordJob
+	At time.Time `json:"at"`
+}
+
+func (j laterJob) ScheduledAt() time.Time { return j.At }
+
+// TestJobsOnClock: with Options.JobsOnClock, a job scheduled an hour ahead
+// on the store's clock waits until that clock, not the wall's, gets there.
+func TestJobsOnClock(t *testing.T) {
+	urls := map[string]func(t *testing.T) string{
+		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "vestiging.db") },
+	}
+	if server := os.Getenv(storetest.EnvPostgres); server != "" {
+		urls["postgres"] = func(t *testing.T) string { return storetest.CreatePostgresDatabase(t, server) }
+	}
+	for name, newURL := range urls {
+		t.Run(name, func(t *testing.T) {
+			// A clock that runs, as River's own does, and jumps when told.
+			var ahead atomic.Int64
+			now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+			db, err := store.Open(t.Context(), newURL(t), store.Options{Clock: now, JobsOnClock: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			r := newRecorder(false)
+			startJobs(t, db, r)
+			if err := db.InsertJob(t.Context(), laterJob{recordJob{N: 1}, now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.InsertJob(t.Context(), recordJob{N: 2}); err != nil {
+				t.Fatal(err)
+			}
+			if got := wait(t, "the job due now", r.done); got != 2 {
+				t.Fatalf("job %d ran first, want the one due now (2)", got)
+			}
+			ahead.Add(int64(time.Hour))
+			if got := wait(t, "the job due in an hour", r.done); got != 1 {
+				t.Errorf("job %d ran, want the one due an hour on (1)", got)
+			}
+		})
+	}
+}
+
+// TestWakeJobs: the waiting jobs whose arguments name a host become due
+// at once; others keep waiting.
+func TestWakeJobs(t *testing.T) {
+	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
+		db := open()
+		t.Cleanup(func() { db.Close() })
+		r := newRecorder(false)
+		startJobs(t, db, r)
+		later := time.Now().Add(time.Hour)
+		for i, inbox := range []string{"http://b.example/inbox", "http://c.example/inbox", "http://b.example/users/x/inbox"} {
+			if err := db.InsertJob(t.Context(), laterJob{recordJob{N: i + 1, Inbox: inbox}, later}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("OK", func(t *testing.T) {
+			n, err := db.WakeJobs(t.Context(), recordJob{}.Kind(), "://b.example/")
+			if err != nil || n != 2 {
+				t.Fatalf("woke %d, %v; want 2", n, err)
+			}
+			got := map[int]bool{wait(t, "a woken job", r.done): true, wait(t, "a woken job", r.done): true}
+			if !got[1] || !got[3] {
+				t.Errorf("jobs %v ran, want 1 and 3", got)
+			}
+			var state string
+			if err := db.SQL().QueryRow(`SELECT state FROM river_job WHERE CAST(args AS TEXT) LIKE '%c.example%'`).Scan(&state); err != nil || state != "scheduled" {
+				t.Errorf("c.example's job is %s (%v), want still scheduled", state, err)
+			}
+		})
+		t.Run("OKNone", func(t *testing.T) {
+			if n, err := db.WakeJobs(t.Context(), recordJob{}.Kind(), "://d_example/"); err != nil || n != 0 {
+				t.Errorf("woke %d, %v; want none", n, err)
+			}
+		})
 	})
 }

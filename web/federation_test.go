@@ -253,6 +253,14 @@ func TestNetworkPage(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("followings: got %d, %v; want 1", n, err)
 		}
+		// B's server fails for days: staff see it next to the library.
+		for _, at := range []time.Time{testNow.Add(-vestiging.UnavailableAfter), testNow} {
+			if _, err := a.db.RecordDelivery(context.Background(), bHost, at, fmt.Errorf("connection refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res = a.get(staff, "/staff/network")
+		wantContains(t, res, "Onbereikbaar sinds "+testNow.Format("2006-01-02"))
 		res = a.post(staff, "/staff/network/unfollow", url.Values{"actor": {fmt.Sprint(fs[0].Actor.ID)}})
 		wantStatus(t, res, http.StatusSeeOther)
 		if _, n, err := a.db.Followings(context.Background(), 0, 10); err != nil || n != 0 {

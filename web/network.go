@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vestiging/vestiging"
@@ -28,6 +30,7 @@ type networkData struct {
 	FollowerTotal  int
 	Paging         paging
 	Hosts          []*vestiging.Host
+	Unreachable    map[int64]*vestiging.Host // followed libraries whose server is unavailable, by actor ID
 	Rules          []*vestiging.DomainRule
 	Now            time.Time
 	Accepted       bool                     // some follow was accepted: the network can be joined
@@ -69,6 +72,7 @@ func (s *Server) renderNetworkJoined(w http.ResponseWriter, r *http.Request, sta
 		s.fail(w, r, fmt.Errorf("network hosts: %w", err))
 		return
 	}
+	data.Unreachable = unreachable(data.Followings, data.Hosts)
 	if data.Rules, err = s.fed.DomainRules(ctx); err != nil {
 		s.fail(w, r, fmt.Errorf("network domain rules: %w", err))
 		return
@@ -76,6 +80,24 @@ func (s *Server) renderNetworkJoined(w http.ResponseWriter, r *http.Request, sta
 	p := s.newPage(r, data)
 	p.Form = f
 	s.render(w, r, status, "staff_network", p)
+}
+
+// unreachable picks the followed libraries whose server is marked
+// unavailable: nothing is sent to them until it answers again.
+func unreachable(fs []*vestiging.Following, hosts []*vestiging.Host) map[int64]*vestiging.Host {
+	down := map[string]*vestiging.Host{}
+	for _, h := range hosts {
+		if h.Unavailable() {
+			down[h.Host] = h
+		}
+	}
+	out := map[int64]*vestiging.Host{}
+	for _, f := range fs {
+		if u, err := url.Parse(f.Actor.IRI); err == nil && down[strings.ToLower(u.Host)] != nil {
+			out[f.Actor.ID] = down[strings.ToLower(u.Host)]
+		}
+	}
+	return out
 }
 
 // follow asks another library to be followed, by handle or address. Its

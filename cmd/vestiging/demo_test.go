@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vestiging/vestiging"
+	"github.com/vestiging/vestiging/store"
 )
 
 // TestDemoCommunity checks the demo shows what registrations and moderation
@@ -120,7 +121,7 @@ func TestDemoDates(t *testing.T) {
 	for _, lib := range append([]*demoLibrary{&rivierenland}, demoNeighbours...) {
 		t.Run(lib.name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := openDB(ctx, t.TempDir(), "", nil, false)
+			db, err := openDB(ctx, t.TempDir(), "", store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1249,7 +1249,7 @@ func newFanoutBed(t *testing.T, ctx context.Context, receivers int) (*fanoutBed,
 	for i := range b.rvs {
 		b.rvs[i] = b.f.receiver(t, true)
 	}
-	db, err := openDB(ctx, b.data, "", vestiging.Now, true)
+	db, err := openDB(ctx, b.data, "", store.Options{Lock: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,12 +218,12 @@ const openTimeout = 30 * time.Second
 // open opens and migrates the database. lock keeps a second server off the
 // same SQLite file.
 func (d *dbFlags) open(ctx context.Context, lock bool) (*store.DB, error) {
-	return openDB(ctx, d.data, d.database, vestiging.Now, lock)
+	return openDB(ctx, d.data, d.database, store.Options{Lock: lock})
 }
 
 // openDB opens and migrates the database at databaseURL, or the SQLite
 // file in the data directory when it is empty.
-func openDB(ctx context.Context, data, databaseURL string, clock vestiging.Clock, lock bool) (*store.DB, error) {
+func openDB(ctx context.Context, data, databaseURL string, opts store.Options) (*store.DB, error) {
 	url := databaseURL
 	if url == "" {
 		if err := os.MkdirAll(data, 0o750); err != nil {
@@ -233,7 +233,7 @@ func openDB(ctx context.Context, data, databaseURL string, clock vestiging.Clock
 	}
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	db, err := store.Open(ctx, url, store.Options{Clock: clock, Lock: lock})
+	db, err := store.Open(ctx, url, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -229,21 +229,13 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return ds[max(i, 0)]
 }
 
-// TestNetwork: N instances (VESTIGING_NETWORK_N, default 5; two of them on
-// PostgreSQL when VESTIGING_TEST_POSTGRES is set) follow each other, each
-// accepting; each publishes two events, changes the first and cancels the
-// second through its staff pages, and every agenda ends with the other
-// libraries' events as they are. It reports the time from a publish (and
-// a change) until all N−1 agendas have it, deliveries per second, Go heap
-// and database size per instance, and last a `network:` line.
-func TestNetwork(t *testing.T) {
-	n := networkDefaultN
-	if s := os.Getenv(envNetworkN); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n < 2 {
-			t.Fatalf("%s=%q: want a number of instances, at least 2", envNetworkN, s)
-		}
-	}
+// startNetwork starts n instances (networkPostgres of them on PostgreSQL
+// when VESTIGING_TEST_POSTGRES is set), each with a staff member signed in;
+// every ordered pair follows through the federator, as the staff form
+// does, each accepted. It returns once the Accepts are delivered. change
+// adjusts each instance's configuration.
+func startNetwork(t *testing.T, n int, change func(*serveConfig)) []*node {
+	t.Helper()
 	ctx := context.Background()
 	pg := os.Getenv(storetest.EnvPostgres)
 	if pg == "" {
@@ -263,7 +255,7 @@ func TestNetwork(t *testing.T) {
 		if pg != "" && i < networkPostgres {
 			database = storetest.CreatePostgresDatabase(t, pg)
 		}
-		x := startNode(t, fmt.Sprintf("N%03d", i), database, false, nil)
+		x := startNode(t, fmt.Sprintf("N%03d", i), database, false, change)
 		x.rename(fmt.Sprintf("Bibliotheek %03d", i))
 		if err := x.DB.CreateBranch(ctx, &vestiging.Branch{Name: fmt.Sprintf("Vestiging %03d", i), City: "Tiel"}); err != nil {
 			return err
@@ -316,11 +308,31 @@ func TestNetwork(t *testing.T) {
 	}
 	t.Logf("%d follows accepted in %s; %d asked again after \"try again shortly\"", n*(n-1), time.Since(began).Round(time.Millisecond), retried.Load())
 
-	// The Accepts' deliveries finish after the follows they accept: the
-	// count starts once they have.
+	// The Accepts' deliveries finish after the follows they accept.
 	for _, x := range nodes {
 		eventually(t, networkConverged, x.deliveriesIdle)
 	}
+	return nodes
+}
+
+// TestNetwork: N instances (VESTIGING_NETWORK_N, default 5; two of them on
+// PostgreSQL when VESTIGING_TEST_POSTGRES is set) follow each other, each
+// accepting; each publishes two events, changes the first and cancels the
+// second through its staff pages, and every agenda ends with the other
+// libraries' events as they are. It reports the time from a publish (and
+// a change) until all N−1 agendas have it, deliveries per second, Go heap
+// and database size per instance, and last a `network:` line.
+func TestNetwork(t *testing.T) {
+	n := networkDefaultN
+	if s := os.Getenv(envNetworkN); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 2 {
+			t.Fatalf("%s=%q: want a number of instances, at least 2", envNetworkN, s)
+		}
+	}
+	ctx := context.Background()
+	nodes := startNetwork(t, n, nil)
+	// The Accepts are delivered: the count starts now.
 	delivered := func() int {
 		t.Helper()
 		total := 0

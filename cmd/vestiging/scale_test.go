@@ -14,6 +14,7 @@ import (
 
 	"github.com/vestiging/vestiging"
 	"github.com/vestiging/vestiging/federation"
+	"github.com/vestiging/vestiging/store"
 	"github.com/vestiging/vestiging/store/storetest"
 )
 
@@ -41,7 +42,7 @@ func TestTwoProcesses(t *testing.T) {
 	for i := range rvs {
 		rvs[i] = f.receiver(t, true)
 	}
-	db, err := openDB(ctx, "", database, vestiging.Now, false)
+	db, err := openDB(ctx, "", database, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

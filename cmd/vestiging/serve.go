@@ -113,6 +113,9 @@ type serveConfig struct {
 	Mail mail.Sender
 	// Rooms makes online rooms on the library's meeting server; nil: none.
 	Rooms *web.Rooms
+	// JobsOnClock runs the job queue on Clock too (store.Options): the
+	// network harness moves the clock to make retries due.
+	JobsOnClock bool
 }
 
 // instance is a running server: web, federation and job workers on one database.
@@ -147,7 +150,7 @@ func (cfg *serveConfig) defaults() {
 // runs; Close stops it.
 func startInstance(ctx context.Context, cfg serveConfig, ln net.Listener) (*instance, error) {
 	cfg.defaults()
-	db, err := openDB(ctx, cfg.Data, cfg.Database, cfg.Clock, true)
+	db, err := openDB(ctx, cfg.Data, cfg.Database, store.Options{Clock: cfg.Clock, Lock: true, JobsOnClock: cfg.JobsOnClock})
 	if err != nil {
 		return nil, err
 	}

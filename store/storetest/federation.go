@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -816,6 +817,64 @@ func testHosts(t *testing.T, open func(t *testing.T) *store.DB) {
 		h, err := db.HostByName(ctx, "d.example")
 		if err != nil || h.Failures != 10 {
 			t.Errorf("d.example %+v, %v; want 10 failures counted", h, err)
+		}
+	})
+	t.Run("OKUnavailable", func(t *testing.T) {
+		want := &vestiging.Host{Host: "e.example"}
+		for _, d := range []time.Duration{0, time.Minute, time.Hour, vestiging.UnavailableAfter / 2, vestiging.UnavailableAfter} {
+			want.RecordFailure(at.Add(d), errors.New("connection refused"))
+			if _, err := db.RecordDelivery(ctx, "e.example", at.Add(d), errors.New("connection refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := db.HostByName(ctx, "e.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "unavailable", got, want)
+		if !got.UnavailableSince.Equal(at.Add(vestiging.UnavailableAfter)) {
+			t.Errorf("unavailable since %v, want %v", got.UnavailableSince, at.Add(vestiging.UnavailableAfter))
+		}
+		if _, err := db.RecordDelivery(ctx, "e.example", at.Add(vestiging.UnavailableAfter+time.Hour), nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.HostByName(ctx, "e.example"); err != nil || got.Unavailable() {
+			t.Errorf("after a success %+v, %v; want available", got, err)
+		}
+	})
+	t.Run("OKClaimTrial", func(t *testing.T) {
+		var h *vestiging.Host
+		for i := range vestiging.BreakerThreshold {
+			var err error
+			if h, err = db.RecordDelivery(ctx, "f.example", at.Add(time.Duration(i)*time.Second), errors.New("timeout")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		until := h.RetryAfter.Add(time.Minute)
+		var claimed atomic.Int32
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Go(func() {
+				ok, err := db.ClaimHostTrial(context.Background(), "F.example", h.RetryAfter, until)
+				if err != nil {
+					t.Errorf("claim: %v", err)
+				}
+				if ok {
+					claimed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if got := claimed.Load(); got != 1 {
+			t.Errorf("%d of 5 claims of one trial succeeded, want 1", got)
+		}
+		if got, err := db.HostByName(ctx, "f.example"); err != nil || !got.RetryAfter.Equal(until) {
+			t.Errorf("after the claim %+v, %v; want RetryAfter %v", got, err, until)
+		}
+	})
+	t.Run("ErrClaimTrialUnknown", func(t *testing.T) {
+		if ok, err := db.ClaimHostTrial(ctx, "nowhere.example", at, at.Add(time.Minute)); ok || err != nil {
+			t.Errorf("claim of an unknown host: %v, %v; want false, nil", ok, err)
 		}
 	})
 }
