@@ -273,12 +273,13 @@ func TestNetwork(t *testing.T) {
 		if pg != "" && i < networkPostgres {
 			database = storetest.CreatePostgresDatabase(t, pg)
 		}
-		// Workers and polling as serve has them, not as the other tests
-		// do. Both ends of every connection are in this process, and 150
-		// instances keeping serve's 100 idle connections each would pass
-		// its 20,000 file descriptors.
+		// Polling as serve does, not as the other tests do. The instances
+		// share one process: 8 workers each, not serve's 20, as all their
+		// SQLite connections share its allocator's lock; and both ends of
+		// every connection are in it, so 150 instances keeping serve's 100
+		// idle connections each would pass its 20,000 file descriptors.
 		x := startNode(t, fmt.Sprintf("N%03d", i), database, false, func(c *serveConfig) {
-			c.Workers, c.PollInterval, c.IdleConns = 0, 0, networkIdleConns
+			c.PollInterval, c.IdleConns = 0, networkIdleConns
 		})
 		x.rename(fmt.Sprintf("Bibliotheek %03d", i))
 		if err := x.DB.CreateBranch(ctx, &vestiging.Branch{Name: fmt.Sprintf("Vestiging %03d", i), City: "Tiel"}); err != nil {
