@@ -54,7 +54,7 @@ bench:
 N ?= 150
 network:
 	@out=$$(mktemp); status=0; \
-	VESTIGING_NETWORK_N=$(N) $(GO) test -count=1 -run '^TestNetwork$$' -v -timeout 60m ./cmd/vestiging >$$out 2>&1 || status=$$?; \
+	VESTIGING_NETWORK_N=$(N) $(GO) test -count=1 -run '^TestNetwork$$' -v -timeout 3h ./cmd/vestiging >$$out 2>&1 || status=$$?; \
 	cat $$out; sed -n 's/^.*\(network: N=\)/\1/p' $$out | tail -n 1; rm -f $$out; exit $$status
 
 # audit starts a demo instance and prints Lighthouse's scores (mobile) for the

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,6 +53,9 @@ type ClientOptions struct {
 	// system on the library's own network. Loopback, link-local and the
 	// other special addresses stay refused for it too.
 	IntranetHost string
+	// MaxIdleConns bounds the idle connections kept for reuse, to all
+	// servers together; 0 is 100.
+	MaxIdleConns int
 }
 
 // NewClient returns the one HTTP client for all outbound federation traffic
@@ -100,7 +104,7 @@ func NewClient(o ClientOptions) *http.Client {
 		DialContext:         dial,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: ConnectTimeout,
-		MaxIdleConns:        100,
+		MaxIdleConns:        cmp.Or(o.MaxIdleConns, 100),
 		MaxConnsPerHost:     maxConnsPerHost,
 		// A busy peer's connections are kept for its next requests rather
 		// than closed beyond net/http's default of two.

@@ -20,7 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite"
 
 	"github.com/vestiging/vestiging"
 )
@@ -152,8 +152,10 @@ func openSQLite(ctx context.Context, databaseURL string, clock vestiging.Clock, 
 		}
 		db.lock = f
 	}
-	sqldb, err := sql.Open("sqlite", sqliteDSN(path))
+	var sqldb *sql.DB
+	connector, err := msqlite.NewConnector(sqliteDSN(path))
 	if err == nil {
+		sqldb = sql.OpenDB(stmtCacheConnector{connector})
 		// Opening the connection applies the pragmas, so a read-only or
 		// unusable file fails here rather than on the first request.
 		err = sqldb.PingContext(ctx)
@@ -167,7 +169,8 @@ func openSQLite(ctx context.Context, databaseURL string, clock vestiging.Clock, 
 			Message: fmt.Sprintf("cannot open database %s", path), Err: oneLine(err)}
 	}
 	// database/sql keeps two by default and closes the rest after each
-	// use, so a fan-out opened (and parsed the schema) thousands of times.
+	// use, so a fan-out opened (and parsed the schema) thousands of times;
+	// a connection's prepared statements go with it too.
 	sqldb.SetMaxIdleConns(sqliteIdleConns)
 	sqldb.SetConnMaxIdleTime(sqliteIdleTime)
 	db.db = sqldb

@@ -25,7 +25,10 @@ import (
 // and the jobs it causes commit together (DESIGN.md §3). Jobs are inserted
 // through a database/sql driver, because the store's transactions are
 // *sql.Tx on both backends; on PostgreSQL the workers use pgx directly for
-// LISTEN/NOTIFY, so new jobs start at once.
+// LISTEN/NOTIFY, so new jobs start at once. SQLite has no notifications:
+// River's driver writes them to a table (river_notification) in the
+// inserting transaction and each worker reads it every 50 ms, so new jobs
+// start within that there too.
 
 // JobsConfig tunes StartJobs.
 type JobsConfig struct {
@@ -39,15 +42,20 @@ type JobsConfig struct {
 	Observe func(kind string, took time.Duration, err error)
 }
 
-// Defaults of JobsConfig. SQLite has no notifications, so a new job waits
-// for the next poll; a short interval keeps deliveries prompt and is cheap.
+// Defaults of JobsConfig. New jobs are announced (see above), so the poll
+// only finds jobs that come due (retries, reminders): River's second will
+// do, where polling every 50 ms cost an idle instance 20 queries a second.
 // A delivery mostly waits on the other server, so many run at once: with
 // 50, a fan-out to 2,000 servers that answer in 200 ms takes 8 s.
 const (
 	DefaultJobWorkers      = 20
 	DefaultDeliveryWorkers = 50
-	DefaultPollInterval    = 50 * time.Millisecond
+	DefaultPollInterval    = river.FetchPollIntervalDefault
 )
+
+// fetchCooldown is how long River waits between fetches even when jobs are
+// waiting, which caps throughput at Workers per cooldown: keep it short.
+const fetchCooldown = 10 * time.Millisecond
 
 // stopCancelWait bounds how long StopJobs waits for cancelled jobs to return.
 const stopCancelWait = 10 * time.Second
@@ -78,9 +86,13 @@ func (db *DB) jobDriver() riverdriver.Driver[*sql.Tx] {
 	return riversqlite.New(db.db)
 }
 
-// initJobs creates the insert-only River client Open gives every DB.
+// initJobs creates the insert-only River client Open gives every DB. Its
+// FetchCooldown is also how long after announcing jobs River stays silent
+// about more; at its default (100 ms) a job queued just after another
+// would wait for the workers' next poll.
 func (db *DB) initJobs() error {
-	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler), Test: river.TestConfig{Time: db.jobTime}})
+	client, err := river.NewClient(db.jobDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler),
+		FetchCooldown: river.FetchCooldownMin, Test: river.TestConfig{Time: db.jobTime}})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
@@ -122,10 +134,8 @@ func (db *DB) StartJobs(ctx context.Context, workers *river.Workers, cfg JobsCon
 			vestiging.DeliveryQueue: {MaxWorkers: cfg.DeliveryWorkers}},
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
-		// River waits this long between fetches even when jobs are waiting,
-		// which caps throughput at Workers per cooldown: keep it short.
-		FetchCooldown: max(min(cfg.PollInterval/5, river.FetchCooldownDefault), river.FetchCooldownMin),
-		Logger:        cfg.Logger,
+		FetchCooldown:     min(fetchCooldown, cfg.PollInterval),
+		Logger:            cfg.Logger,
 		// A backfill may fetch several pages; deliveries time out after 30 s.
 		JobTimeout: 5 * time.Minute,
 		// After a crash, jobs left "running" go back to the queue after this,

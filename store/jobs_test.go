@@ -247,6 +247,7 @@ func TestJobsUnknownKind(t *testing.T) {
 		r := newRecorder(false)
 		startJobs(t, db, r)
 		for n := range 2 {
+			time.Sleep(time.Second)
 			if err := db.InsertJob(t.Context(), recordJob{N: n}); err != nil {
 				t.Fatal(err)
 			}
@@ -482,5 +483,28 @@ func TestWakeJobs(t *testing.T) {
 				t.Errorf("woke %d, %v; want none", n, err)
 			}
 		})
+	})
+}
+
+// TestJobsNotified: a job the store commits is worked without waiting for
+// a poll (an hour away here), on SQLite too, through the notifications
+// River's driver keeps in a table; DefaultPollInterval counts on it.
+func TestJobsNotified(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		r := newRecorder(false)
+		logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+		if err := db.StartJobs(t.Context(), r.workers(), store.JobsConfig{Workers: 2, PollInterval: time.Hour, Logger: logger}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.StopJobs(context.Background()) })
+		// The first may be found by the fetch River makes as it starts.
+		for n := range 2 {
+			if err := db.InsertJob(t.Context(), recordJob{N: n}); err != nil {
+				t.Fatal(err)
+			}
+			if got := wait(t, "job", r.done); got != n {
+				t.Errorf("worked job %d, want %d", got, n)
+			}
+		}
 	})
 }

@@ -6,37 +6,58 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/vestiging/vestiging"
 )
 
-// pageSet holds one parsed template per language, so {{t "…"}} needs no
-// language argument.
-type pageSet struct {
-	byLang map[string]*template.Template
+// templates are the layout and partials, parsed once, and each page in
+// each language, parsed from them the first time it is shown: an instance
+// keeps only the pages and languages its visitors ask for (all of them
+// parsed at once took some 60 MiB), and a copy per language binds its texts,
+// so {{t "…"}} needs no language argument.
+type templates struct {
+	files map[string]templateFile
+	funcs func(lang string) template.FuncMap
+	mu    sync.Mutex
+	base  *template.Template                       // never executed, so it can be cloned
+	pages map[string]map[string]*template.Template // by name, then language; nil: not a page
 }
 
-// mustParseTemplates parses the templates (the theme's in place of the
-// built-in ones) once, then binds each page's texts per language.
-func (s *Server) mustParseTemplates() map[string]*pageSet {
+// mustParseTemplates parses the layout and partials (the theme's in place
+// of the built-in ones); the pages follow as they are shown.
+func (s *Server) mustParseTemplates() *templates {
 	l := s.locales
-	parsed, err := parseTemplates(s.theme.files(), templateFuncs(l, defaultLang), s.siteFuncs())
+	files := s.theme.files()
+	base, pages, err := parseBase(files, templateFuncs(l, defaultLang), s.siteFuncs())
 	if err != nil {
 		panic(err) // the built-in ones are tested, a theme's checked by OpenTheme
 	}
-	sets := map[string]*pageSet{}
-	for name, t := range parsed {
-		set := &pageSet{byLang: map[string]*template.Template{}}
-		for _, lang := range l.Languages() {
-			c, err := t.Clone()
-			if err != nil {
-				panic(err)
-			}
-			set.byLang[lang] = c.Funcs(templateFuncs(l, lang))
-		}
-		sets[name] = set
+	ts := &templates{files: files, base: base, pages: map[string]map[string]*template.Template{},
+		funcs: func(lang string) template.FuncMap { return templateFuncs(l, lang) }}
+	for _, name := range pages {
+		ts.pages[name] = map[string]*template.Template{}
 	}
-	return sets
+	return ts
+}
+
+// page returns the page name in lang, or false for no such page.
+func (ts *templates) page(name, lang string) (*template.Template, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	byLang, ok := ts.pages[name]
+	if !ok {
+		return nil, false
+	}
+	if t := byLang[lang]; t != nil {
+		return t, true
+	}
+	t, err := parsePage(ts.base, ts.files, name)
+	if err != nil {
+		panic(err) // as mustParseTemplates
+	}
+	byLang[lang] = t.Funcs(ts.funcs(lang))
+	return byLang[lang], true
 }
 
 // langLink is the language switcher's link to the current page in one language.
@@ -123,14 +144,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.Meta == nil {
 		p.Meta = s.defaultMeta(r, p.Library, p.Look)
 	}
-	set, ok := s.templates[name]
+	t, ok := s.templates.page(name, p.Lang)
 	if !ok {
 		s.log.Error("unknown template", "name", name)
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
-	if err := set.byLang[p.Lang].ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("render template", "name", name, "err", err)
 		if name != "error" {
 			s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.")

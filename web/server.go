@@ -111,7 +111,7 @@ type Server struct {
 	log       *slog.Logger
 	secure    bool // the base URL is https: cookies always Secure, HSTS always sent
 	proxies   []netip.Prefix
-	templates map[string]*pageSet
+	templates *templates
 	locales   *Locales
 	theme     *Theme
 	handler   http.Handler

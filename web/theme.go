@@ -108,46 +108,66 @@ func (t *Theme) files() map[string]templateFile {
 }
 
 // parseTemplates parses every page with the layout and the shared
-// partials (partials.html and each part's partials_*.html), with funcs
-// for their names; the pages' own texts are bound per language later.
+// partials, as parseBase and parsePage do, to check them all.
 func parseTemplates(files map[string]templateFile, funcs ...template.FuncMap) (map[string]*template.Template, error) {
+	base, pages, err := parseBase(files, funcs...)
+	if err != nil {
+		return nil, err
+	}
+	sets := map[string]*template.Template{}
+	for _, name := range pages {
+		t, err := parsePage(base, files, name)
+		if err != nil {
+			return nil, err
+		}
+		sets[name] = t
+	}
+	return sets, nil
+}
+
+// parseBase parses the layout and the shared partials (partials.html and
+// each part's partials_*.html), with funcs for their names, and returns
+// them with the names of the pages; the pages' own texts are bound per
+// language later.
+func parseBase(files map[string]templateFile, funcs ...template.FuncMap) (*template.Template, []string, error) {
 	base := template.New("layout")
 	for _, f := range funcs {
 		base.Funcs(f)
 	}
-	parse := func(t *template.Template, name string) error {
-		if _, err := t.New(name).Parse(files[name].text); err != nil {
-			return fmt.Errorf("template %s: %w", files[name].path, err)
-		}
-		return nil
+	if err := parseFile(base, "layout.html", files["layout.html"]); err != nil {
+		return nil, nil, err
 	}
-	if err := parse(base, "layout.html"); err != nil {
-		return nil, err
-	}
-	names := slices.Sorted(maps.Keys(files))
 	var pages []string
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		switch {
 		case strings.HasPrefix(name, "partials"):
-			if err := parse(base, name); err != nil {
-				return nil, err
+			if err := parseFile(base, name, files[name]); err != nil {
+				return nil, nil, err
 			}
 		case name != "layout.html":
-			pages = append(pages, name)
+			pages = append(pages, strings.TrimSuffix(name, ".html"))
 		}
 	}
-	sets := map[string]*template.Template{}
-	for _, name := range pages {
-		t, err := base.Clone()
-		if err != nil {
-			return nil, err
-		}
-		if err := parse(t, name); err != nil {
-			return nil, err
-		}
-		sets[strings.TrimSuffix(name, ".html")] = t
+	return base, pages, nil
+}
+
+// parsePage parses one page into a copy of base, which stays as it was.
+func parsePage(base *template.Template, files map[string]templateFile, page string) (*template.Template, error) {
+	t, err := base.Clone()
+	if err != nil {
+		return nil, err
 	}
-	return sets, nil
+	if err := parseFile(t, page+".html", files[page+".html"]); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func parseFile(t *template.Template, name string, f templateFile) error {
+	if _, err := t.New(name).Parse(f.text); err != nil {
+		return fmt.Errorf("template %s: %w", f.path, err)
+	}
+	return nil
 }
 
 // themeRoutes serves the theme's static files at /theme/.

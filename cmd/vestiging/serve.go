@@ -48,6 +48,7 @@ type fedFlags struct {
 	handle        string
 	allowLoopback bool
 	loopbackPorts []uint16 // the demo's libraries: loopback on these ports only
+	idleConns     int      // see serveConfig.IdleConns
 }
 
 func (f *fedFlags) register(fs *flag.FlagSet) {
@@ -71,7 +72,7 @@ func (f *fedFlags) parse(cmd string) (*url.URL, error) {
 // client is the one outbound HTTP client for federation.
 func (f *fedFlags) client(base *url.URL) *http.Client {
 	return federation.NewClient(federation.ClientOptions{AllowLoopback: f.allowLoopback, LoopbackPorts: f.loopbackPorts,
-		UserAgent: federation.UserAgent(base)})
+		UserAgent: federation.UserAgent(base), MaxIdleConns: f.idleConns})
 }
 
 // serveConfig is everything one running instance needs; tests fill it to
@@ -86,6 +87,7 @@ type serveConfig struct {
 	Workers         int           // River workers; 0 is defaultWorkers
 	DeliveryWorkers int           // deliveries sent at once; 0 is store.DefaultDeliveryWorkers
 	PollInterval    time.Duration // how often idle workers look for jobs; 0 is River's default
+	IdleConns       int           // the federation client's idle connections at most; 0 is its default
 	Demo            bool          // fill an empty database with the demo library first
 	DemoLibrary     *demoLibrary  // which one; nil is Bibliotheek Rivierenland
 	// LoopbackPorts lets federation reach loopback addresses on these
@@ -190,7 +192,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 			return nil, err
 		}
 	}
-	fl := fedFlags{allowLoopback: cfg.AllowLoopback, loopbackPorts: cfg.LoopbackPorts}
+	fl := fedFlags{allowLoopback: cfg.AllowLoopback, loopbackPorts: cfg.LoopbackPorts, idleConns: cfg.IdleConns}
 	m := newMetrics(db)
 	fed, err := federation.New(ctx, federation.Config{
 		Services:        db,
