@@ -1164,13 +1164,14 @@ type serveProc struct {
 
 // serveProcess runs "vestiging serve" on the SQLite database in data,
 // listening on ln's address with its base URL there, and returns once it
-// answers. ln keeps the port from other listeners until the process takes it.
+// answers. Eight delivery workers, not serve's 50, so that receivers that
+// hold their answer keep a fan-out to 100 in the middle. ln keeps the port from other listeners until the process takes it.
 func serveProcess(t *testing.T, data string, ln net.Listener, logs io.Writer) *serveProc {
 	t.Helper()
 	addr := ln.Addr().String()
 	p := &serveProc{done: make(chan error, 1)}
 	p.cmd = command(context.Background(), nil, "serve", "--data", data, "--listen", addr,
-		"--base-url", "http://"+addr, "--allow-loopback", "--workers", "8")
+		"--base-url", "http://"+addr, "--allow-loopback", "--workers", "8", "--delivery-workers", "8")
 	p.cmd.Stdout, p.cmd.Stderr = logs, logs
 	ln.Close()
 	if err := p.cmd.Start(); err != nil {
