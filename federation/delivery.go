@@ -165,7 +165,6 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 type sentActivities struct {
 	mu    sync.Mutex
 	byIRI map[string]*vestiging.Activity
-	order []string // oldest first
 }
 
 // sentActivitiesKept bounds the cache: a few fan-outs under way at once.
@@ -185,17 +184,8 @@ func (c *sentActivities) get(ctx context.Context, iri string, load func(context.
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byIRI == nil {
-		c.byIRI = map[string]*vestiging.Activity{}
-	}
-	if _, ok := c.byIRI[iri]; !ok {
-		if len(c.order) == sentActivitiesKept {
-			delete(c.byIRI, c.order[0])
-			c.order = append(c.order[:0], c.order[1:]...)
-		}
-		c.byIRI[iri] = a
-		c.order = append(c.order, iri)
-	}
+	c.byIRI = bounded(c.byIRI, sentActivitiesKept)
+	c.byIRI[iri] = a
 	return a, nil
 }
 

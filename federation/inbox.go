@@ -48,7 +48,7 @@ func (s *inboxState) hostDue(host string, now time.Time) bool {
 	if at, ok := s.checked[host]; ok && now.Sub(at) < hostCheckInterval {
 		return false
 	}
-	s.checked = bounded(s.checked)
+	s.checked = bounded(s.checked, keyCacheSize)
 	s.checked[host] = now
 	return true
 }

@@ -59,7 +59,7 @@ func (c *keyCache) get(keyID string, now time.Time) (cachedKey, bool) {
 func (c *keyCache) put(keyID string, k cachedKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m = bounded(c.m)
+	c.m = bounded(c.m, keyCacheSize)
 	c.m[keyID] = k
 	delete(c.failed, keyID)
 }
@@ -77,7 +77,7 @@ func (c *keyCache) failure(keyID string, now time.Time) error {
 func (c *keyCache) fail(keyID string, err error, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.failed = bounded(c.failed)
+	c.failed = bounded(c.failed, keyCacheSize)
 	c.failed[keyID] = keyFailure{err: err, at: now}
 }
 
@@ -94,8 +94,8 @@ func (c *keyCache) forget(actorIRI string) {
 
 // bounded returns m, or a new map when m is nil or full: starting over is
 // cheaper to get right than LRU bookkeeping, and a miss costs one query.
-func bounded[V any](m map[string]V) map[string]V {
-	if m == nil || len(m) >= keyCacheSize {
+func bounded[V any](m map[string]V, size int) map[string]V {
+	if m == nil || len(m) >= size {
 		return make(map[string]V)
 	}
 	return m
