@@ -213,9 +213,7 @@ func TestBackupRestore(t *testing.T) {
 				src = storetest.SQLite(t)
 			}
 			seedCopy(t, src)
-			rates := src.RateCounter("login")
-			rates.Config(10, time.Minute)
-			if err := rates.Increment("ip:192.0.2.1", time.Now().Truncate(time.Minute)); err != nil {
+			if _, err := src.TakeRate(ctx, "login", "ip:192.0.2.1", 10, time.Minute); err != nil {
 				t.Fatal(err)
 			}
 			dst := emptyDB(t, tt.to)

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/httprate"
-
 	"github.com/vestiging/vestiging"
 )
 
@@ -19,19 +17,30 @@ const (
 )
 
 // limit allows n requests per window for each key. The counts are kept in
-// the database under name (vestiging.RateService), so every server process
-// sharing it keeps one budget. refuse (s.fail, s.apiError) answers a
-// request over the limit, with ETOOMANY and msg, and a count that failed.
-func (s *Server) limit(name string, n int, window time.Duration, key httprate.KeyFunc, msg string,
+// the database under name (vestiging.RateService.TakeRate, as the inbox's
+// limit), so every server process sharing it keeps one budget. refuse
+// (s.fail, s.apiError) answers a request over the limit, with ETOOMANY and
+// msg and a Retry-After of the window, and a count that failed.
+func (s *Server) limit(name string, n int, window time.Duration, key func(*http.Request) (string, error), msg string,
 	refuse func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
-	return httprate.LimitBy(n, window, key,
-		httprate.WithLimitCounter(s.svc.RateCounter(name)),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			refuse(w, r, vestiging.Errorf(vestiging.ETOOMANY, "%s", msg))
-		}),
-		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
-			refuse(w, r, fmt.Errorf("rate limit %s: %w", name, err))
-		}))
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			k, err := key(r)
+			ok := false
+			if err == nil {
+				ok, err = s.svc.TakeRate(r.Context(), name, k, n, window)
+			}
+			switch {
+			case err != nil:
+				refuse(w, r, fmt.Errorf("rate limit %s: %w", name, err))
+			case !ok:
+				w.Header().Set("Retry-After", strconv.Itoa(int(window.Seconds())))
+				refuse(w, r, vestiging.Errorf(vestiging.ETOOMANY, "%s", msg))
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
 }
 
 // The answers to a visitor over a limit.
