@@ -161,6 +161,15 @@ type JobArgs interface {
 // inbox's jobs and the rest, nor wait behind them.
 const DeliveryQueue = "delivery"
 
+// InboxQueue is the job queue of received activities that are applied
+// with what they carry, worked by workers of their own
+// (store.JobsConfig.InboxWorkers), about as many as there are cores:
+// applying is work for the processor and the database, and more at once
+// would only take the processor from the inbox's door and the pages. An
+// activity whose applying may wait on another server goes to the default
+// queue instead.
+const InboxQueue = "inbox"
+
 // PublishAction names the activity that a change of a local object sends
 // to followers: Create when it becomes public, Update while it stays public,
 // Delete when it stops being public, "" otherwise. Events are public when

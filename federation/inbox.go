@@ -22,12 +22,61 @@ import (
 // the inbox worker applies it as Actor, and only as Actor. Body is the
 // activity exactly as received.
 type InboxJob struct {
-	Actor string          `json:"actor"` // the verified signer's id, equal to the activity's actor
-	Body  json.RawMessage `json:"body"`
+	Actor string       `json:"actor"` // the verified signer's id, equal to the activity's actor
+	Body  activityBody `json:"body"`
+	// fetches is set by the inbox when applying the activity may fetch
+	// from the network (see mayFetch); it chooses the queue.
+	fetches bool
 }
 
 // Kind implements vestiging.JobArgs.
 func (InboxJob) Kind() string { return "inbox" }
+
+// InsertOpts puts the job in vestiging.InboxQueue, or with the other jobs
+// that wait on the network when applying it may fetch.
+func (j InboxJob) InsertOpts() river.InsertOpts {
+	if j.fetches {
+		return river.InsertOpts{}
+	}
+	return river.InsertOpts{Queue: vestiging.InboxQueue}
+}
+
+// mayFetch reports whether applying a may fetch from the network: an
+// Announce's object, a changed actor's profile, an object sent as its id
+// alone.
+func mayFetch(a *Activity) bool {
+	switch a.Type {
+	case "Announce":
+		return true
+	case "Create", "Update":
+		o := a.Object()
+		return o.Raw == nil || o.ID == a.Actor
+	}
+	return false
+}
+
+// activityBody is an activity as received, kept in the job's arguments as
+// one JSON string: PostgreSQL indexes River's arguments (GIN), and as an
+// object every key and value of the activity would be an index entry.
+type activityBody []byte
+
+// MarshalJSON implements json.Marshaler.
+func (b activityBody) MarshalJSON() ([]byte, error) { return json.Marshal(string(b)) }
+
+// UnmarshalJSON implements json.Unmarshaler. It also takes the activity as
+// an object, as jobs queued before it was a string carry it.
+func (b *activityBody) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*b = activityBody(s)
+		return nil
+	}
+	*b = append((*b)[:0], data...)
+	return nil
+}
 
 // hostCheckInterval is how often a host that signs requests has its health
 // looked at, so a busy peer does not cost a query per delivery.
@@ -189,7 +238,7 @@ func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string)
 			return err
 		}
 	}
-	if err := f.cfg.Federation.InsertJob(ctx, InboxJob{Actor: owner.IRI, Body: body}); err != nil {
+	if err := f.cfg.Federation.InsertJob(ctx, InboxJob{Actor: owner.IRI, Body: body, fetches: mayFetch(a)}); err != nil {
 		return fmt.Errorf("queue %s %s: %w", a.Type, a.ID, err)
 	}
 	f.signedBy(ctx, owner.Host)

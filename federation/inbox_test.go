@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -542,6 +543,84 @@ func TestInboxRiver(t *testing.T) {
 				t.Fatalf("after 10 s: %d followers, Accept: %v", total, err)
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// TestInboxQueues checks which queue the inbox puts an activity in: what
+// is applied with what it carries in vestiging.InboxQueue, what may wait
+// on another server in the default queue; and that the job carries the
+// activity exactly as received.
+func TestInboxQueues(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		env := newInEnv(t, db, nil)
+		p := newInPeer(t, "tiel", 0)
+		tests := []struct {
+			name string
+			body []byte
+			want string
+		}{
+			{"CreateEvent", p.activity("Create", "/creates/1", p.event("/events/1", "Voorleesuur", 3)), vestiging.InboxQueue},
+			{"UpdateEvent", p.activity("Update", "/updates/1", p.event("/events/1", "Voorleesuur", 3)), vestiging.InboxQueue},
+			{"Like", p.activity("Like", "/likes/1", env.base.String()+"/events/1"), vestiging.InboxQueue},
+			{"Follow", p.activity("Follow", "/follows/1", ActorID(env.base)), vestiging.InboxQueue},
+			{"Announce", p.activity("Announce", "/announces/1", p.id("/events/1")), river.QueueDefault},
+			{"CreateByID", p.activity("Create", "/creates/2", p.id("/events/2")), river.QueueDefault},
+			{"UpdateActor", p.activity("Update", "/updates/2", map[string]any{"type": "Person", "id": p.actor}), river.QueueDefault},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if got, want := p.post(t, env.inbox, tt.body), http.StatusAccepted; got != want {
+					t.Fatalf("status = %d, want %d", got, want)
+				}
+				var queue string
+				var args []byte
+				err := db.SQL().QueryRowContext(t.Context(), `SELECT queue, `+env.jobArgs()+` FROM river_job
+					WHERE kind = 'inbox' ORDER BY id DESC LIMIT 1`).Scan(&queue, &args)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := queue, tt.want; got != want {
+					t.Errorf("queue = %q, want %q", got, want)
+				}
+				var job InboxJob
+				if err := json.Unmarshal(args, &job); err != nil {
+					t.Fatal(err)
+				}
+				if got, want := string(job.Body), string(tt.body); got != want {
+					t.Errorf("body = %s, want %s", got, want)
+				}
+			})
+		}
+	})
+}
+
+// TestActivityBody reads both forms a job's activity has: the JSON string
+// it is written as, and the object that jobs queued before carry.
+func TestActivityBody(t *testing.T) {
+	body := `{"type":"Like","id":"https://tiel.example/likes/1"}`
+	tests := []struct{ name, args string }{
+		{"OKString", `{"actor":"a","body":` + strconv.Quote(body) + `}`},
+		{"OKObject", `{"actor":"a","body":` + body + `}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var job InboxJob
+			if err := json.Unmarshal([]byte(tt.args), &job); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := string(job.Body), body; got != want {
+				t.Errorf("body = %s, want %s", got, want)
+			}
+		})
+	}
+	t.Run("OKWritten", func(t *testing.T) {
+		got, err := json.Marshal(InboxJob{Actor: "a", Body: []byte(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"actor":"a","body":` + strconv.Quote(body) + `}`; string(got) != want {
+			t.Errorf("args = %s, want %s", got, want)
 		}
 	})
 }

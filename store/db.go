@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/riverqueue/river"
@@ -51,14 +52,22 @@ type DB struct {
 	// jobTime is River's time when Options.JobsOnClock; nil: River's own.
 	jobTime rivertype.TimeGenerator
 
-	jobs   *river.Client[*sql.Tx] // inserts jobs, in the store's transactions too
-	jobsMu sync.Mutex
-	worker jobWorker   // works jobs between StartJobs and StopJobs
-	sweeps atomic.Bool // AddWorkers registered the periodic sweeps' workers
+	jobs *river.Client[*sql.Tx] // inserts jobs, in the store's transactions too
+	// pgxJobs inserts InsertJob's groups on PostgreSQL (see commitJobs).
+	pgxJobs *river.Client[pgx.Tx]
+	jobsMu  sync.Mutex
+	worker  jobWorker   // works jobs between StartJobs and StopJobs
+	sweeps  atomic.Bool // AddWorkers registered the periodic sweeps' workers
 
 	writes  writeQueue // SQLite only: see lockWrites
 	groupMu sync.Mutex // guards group
 	group   *jobGroup  // InsertJob calls waiting to be committed together
+	// committing is held by the InsertJob group being committed: the next
+	// group gathers until it is done.
+	committing sync.Mutex
+
+	rules     readCache[[]*vestiging.DomainRule]     // DomainRules
+	moderated readCache[[]*vestiging.ModeratedActor] // ModeratedActors
 
 	seenPruned        atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
 	tombstonesPruned  atomic.Int64 // when DeleteRemoteObject last forgot old tombstones

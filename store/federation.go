@@ -760,8 +760,13 @@ func (db *DB) ClaimHostTrial(ctx context.Context, host string, was, until time.T
 	return n == 1, nil
 }
 
-// DomainRules lists the block and allow rules by host.
+// DomainRules lists the block and allow rules by host. The inbox asks on
+// every request: the list is kept for a while (see readCache).
 func (db *DB) DomainRules(ctx context.Context) ([]*vestiging.DomainRule, error) {
+	return db.rules.get(func() ([]*vestiging.DomainRule, error) { return db.readDomainRules(ctx) })
+}
+
+func (db *DB) readDomainRules(ctx context.Context) ([]*vestiging.DomainRule, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT host, mode, reason, created_at FROM domain_rules ORDER BY host`)
 	if err != nil {
 		return nil, fmt.Errorf("domain rules: %w", db.mapError(err))
@@ -786,6 +791,7 @@ func (db *DB) SetDomainRule(ctx context.Context, r *vestiging.DomainRule) error 
 	if err := r.Validate(); err != nil {
 		return err
 	}
+	defer db.rules.forget()
 	defer db.lockWrites()()
 	if err := db.putDomainRule(ctx, db.db, r); err != nil {
 		return fmt.Errorf("set domain rule %s: %w", r.Host, err)
@@ -803,6 +809,7 @@ func (db *DB) putDomainRule(ctx context.Context, q querier, r *vestiging.DomainR
 // RemoveDomainRule deletes the rule for host, or returns ENOTFOUND.
 func (db *DB) RemoveDomainRule(ctx context.Context, host string) error {
 	host = strings.ToLower(strings.TrimSpace(host))
+	defer db.rules.forget()
 	return db.deleteOne(ctx, "remove domain rule "+host, "No rule for this host.",
 		`DELETE FROM domain_rules WHERE host = $1`, host)
 }

@@ -323,6 +323,7 @@ func (db *DB) SetActorModeration(ctx context.Context, actorID int64, mode string
 	if mode != vestiging.ModerationNone {
 		moderatedAt = db.dialect.timeArg(db.now())
 	}
+	defer db.moderated.forget()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var iri string
 		err := tx.QueryRowContext(ctx, `UPDATE actors SET moderation = $2, moderated_at = $3 WHERE id = $1 RETURNING iri`,
@@ -343,8 +344,13 @@ func (db *DB) SetActorModeration(ctx context.Context, actorID int64, mode string
 	return nil
 }
 
-// ModeratedActors lists the blocked and silenced actors, latest first.
+// ModeratedActors lists the blocked and silenced actors, latest first. The
+// inbox asks on every request: the list is kept for a while (see readCache).
 func (db *DB) ModeratedActors(ctx context.Context) ([]*vestiging.ModeratedActor, error) {
+	return db.moderated.get(func() ([]*vestiging.ModeratedActor, error) { return db.readModeratedActors(ctx) })
+}
+
+func (db *DB) readModeratedActors(ctx context.Context) ([]*vestiging.ModeratedActor, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT a.moderation, a.moderated_at, `+actorColumns+`
 		FROM actors a WHERE a.moderation <> '' ORDER BY a.moderated_at DESC, a.id DESC`)
 	if err != nil {
@@ -376,6 +382,7 @@ func (db *DB) ApplyDomainRule(ctx context.Context, r *vestiging.DomainRule, by *
 	if err := r.Validate(); err != nil {
 		return err
 	}
+	defer db.rules.forget()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := db.putDomainRule(ctx, tx, r); err != nil {
 			return err
@@ -397,6 +404,7 @@ func (db *DB) ApplyDomainRule(ctx context.Context, r *vestiging.DomainRule, by *
 // returns ENOTFOUND.
 func (db *DB) LiftDomainRule(ctx context.Context, host string, by *vestiging.AuditEntry) error {
 	host = strings.ToLower(strings.TrimSpace(host))
+	defer db.rules.forget()
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM domain_rules WHERE host = $1`, host)
 		if err := affectedOne(res, db.mapError(err), "No rule for this host."); err != nil {

@@ -354,6 +354,9 @@ func (o *serveOptions) check(cmd string) (*url.URL, *netSettings, error) {
 	if *o.deliveryWorkers < 1 {
 		problems = append(problems, "--delivery-workers must be at least 1")
 	}
+	if *o.inboxWorkers < 1 {
+		problems = append(problems, "--inbox-workers must be at least 1")
+	}
 	if _, err := parseMediaURL(*o.mediaURL); err != nil {
 		problems = append(problems, err.Error())
 	}

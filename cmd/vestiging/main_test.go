@@ -164,6 +164,7 @@ func TestUsage(t *testing.T) {
 		{"LoopbackWithHTTPSEnv", []string{"VESTIGING_ALLOW_LOOPBACK=true", "VESTIGING_BASE_URL=https://bieb.example"}, []string{"serve"}, "cannot be used with the https --base-url"},
 		{"NoWorkers", nil, []string{"serve", "--workers", "0"}, "--workers must be at least 1"},
 		{"NoDeliveryWorkers", nil, []string{"serve", "--delivery-workers", "0"}, "--delivery-workers must be at least 1"},
+		{"NoInboxWorkers", nil, []string{"serve", "--inbox-workers", "0"}, "--inbox-workers must be at least 1"},
 		{"BadSMTPTLS", nil, []string{"serve", "--smtp-host", "127.0.0.1", "--smtp-tls", "ssl"}, `TLS mode "ssl": use none, starttls or tls`},
 		{"BadMailFrom", []string{"VESTIGING_SMTP_HOST=127.0.0.1", "VESTIGING_MAIL_FROM=bibliotheek"}, []string{"serve"}, `sender "bibliotheek" is not an email address`},
 		{"FollowNothing", nil, []string{"admin", "follow"}, "give exactly one HANDLE_OR_URL"},

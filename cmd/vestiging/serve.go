@@ -37,8 +37,9 @@ const shutdownTimeout = 30 * time.Second
 // jobs to go back to the queue before the process exits regardless.
 const forceGrace = 15 * time.Second
 
-// defaultWorkers is how many jobs other than deliveries (inbox processing,
-// fetches, mail) run at once; deliveries have store.DefaultDeliveryWorkers.
+// defaultWorkers is how many jobs other than deliveries and received
+// activities (fetches, mail, activities that fetch) run at once; those
+// have store.DefaultDeliveryWorkers and store.DefaultInboxWorkers.
 const defaultWorkers = 20
 
 // fedFlags are the federation flags of serve and of the admin commands
@@ -86,6 +87,7 @@ type serveConfig struct {
 	Allowlist       bool
 	Workers         int           // River workers; 0 is defaultWorkers
 	DeliveryWorkers int           // deliveries sent at once; 0 is store.DefaultDeliveryWorkers
+	InboxWorkers    int           // received activities applied at once; 0 is store.DefaultInboxWorkers
 	PollInterval    time.Duration // how often idle workers look for jobs; 0 is River's default
 	IdleConns       int           // the federation client's idle connections at most; 0 is its default
 	Demo            bool          // fill an empty database with the demo library first
@@ -144,6 +146,9 @@ func (cfg *serveConfig) defaults() {
 	}
 	if cfg.DeliveryWorkers <= 0 {
 		cfg.DeliveryWorkers = store.DefaultDeliveryWorkers
+	}
+	if cfg.InboxWorkers <= 0 {
+		cfg.InboxWorkers = store.DefaultInboxWorkers
 	}
 }
 
@@ -240,7 +245,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 	mail.Register(workers, cfg.Mail, cfg.Logger)
 	webhook.Register(workers, webhook.Config{Services: db, AllowLoopback: cfg.AllowLoopback, UserAgent: federation.UserAgent(cfg.BaseURL),
 		Clock: cfg.Clock, Logger: cfg.Logger})
-	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, DeliveryWorkers: cfg.DeliveryWorkers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
+	if err := db.StartJobs(ctx, workers, store.JobsConfig{Workers: cfg.Workers, DeliveryWorkers: cfg.DeliveryWorkers, InboxWorkers: cfg.InboxWorkers, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Observe: m.Job}); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
 	inst := &instance{
@@ -271,7 +276,7 @@ func startOn(ctx context.Context, cfg serveConfig, db *store.DB, ln net.Listener
 		go func() { _ = inst.msrv.Serve(cfg.MetricsListener) }()
 	}
 	cfg.Logger.Info("serving", "listen", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "handle", cfg.Handle,
-		"database", db.Dialect(), "workers", cfg.Workers, "delivery_workers", cfg.DeliveryWorkers, "version", vestiging.Version)
+		"database", db.Dialect(), "workers", cfg.Workers, "delivery_workers", cfg.DeliveryWorkers, "inbox_workers", cfg.InboxWorkers, "version", vestiging.Version)
 	return inst, nil
 }
 
@@ -306,6 +311,7 @@ type serveOptions struct {
 	allowlist       *bool
 	workers         *int
 	deliveryWorkers *int
+	inboxWorkers    *int
 	logFormat       *string
 	logLevel        *string
 	metricsListen   *string
@@ -329,8 +335,9 @@ func serveFlags(name string) (*flag.FlagSet, *serveOptions) {
 	o.withDemo = fs.Bool("demo", false, "fill an empty database with the demo library first")
 	o.authorizedFetch = fs.Bool("authorized-fetch", false, "require signed GETs of ActivityPub documents, as Mastodon's secure mode does")
 	o.allowlist = fs.Bool("allowlist", false, "federate only with domains that have an allow rule")
-	o.workers = fs.Int("workers", defaultWorkers, "background jobs other than deliveries (inbox, fetches, mail) run at once")
+	o.workers = fs.Int("workers", defaultWorkers, "background jobs other than deliveries and received activities (fetches, mail) run at once")
 	o.deliveryWorkers = fs.Int("delivery-workers", store.DefaultDeliveryWorkers, "deliveries to other servers sent at once")
+	o.inboxWorkers = fs.Int("inbox-workers", store.DefaultInboxWorkers, "received activities applied at once: one per core by default, at least 2")
 	o.logFormat = fs.String("log-format", "text", "log lines as text (key=value) or json")
 	o.logLevel = fs.String("log-level", "info", "least important log lines written: debug, info, warn or error")
 	o.metricsListen = fs.String("metrics-listen", "", "serve Prometheus metrics on this host:port only; empty: at /metrics on --listen, to local scrapers only")
@@ -402,7 +409,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) error {
 	inst, neighbours, err := startServing(ctx, serveConfig{
 		Data: o.d.data, Database: o.d.database, BaseURL: base, Handle: o.ff.handle,
 		AllowLoopback: o.ff.allowLoopback, AuthorizedFetch: *o.authorizedFetch, Allowlist: *o.allowlist,
-		Workers: *o.workers, DeliveryWorkers: *o.deliveryWorkers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
+		Workers: *o.workers, DeliveryWorkers: *o.deliveryWorkers, InboxWorkers: *o.inboxWorkers, Demo: *o.withDemo, Logger: logger, Stdout: stdout,
 		TrustedProxies: site.proxies, TLS: site.tls, MetricsListener: mln,
 		MediaDir: filepath.Join(o.d.data, "media"), MediaURL: mediaURL, Mail: mailer,
 		MapTiles: *o.mapTiles, MapAttribution: *o.mapAttribution, Theme: theme, Rooms: rooms,
