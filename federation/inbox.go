@@ -58,10 +58,7 @@ func mayFetch(a *Activity) bool {
 // activityBody is an activity as received, kept in the job's arguments as
 // one JSON string: PostgreSQL indexes River's arguments (GIN), and as an
 // object every key and value of the activity would be an index entry.
-type activityBody []byte
-
-// MarshalJSON implements json.Marshaler.
-func (b activityBody) MarshalJSON() ([]byte, error) { return json.Marshal(string(b)) }
+type activityBody string
 
 // UnmarshalJSON implements json.Unmarshaler. It also takes the activity as
 // an object, as jobs queued before it was a string carry it.
@@ -74,7 +71,7 @@ func (b *activityBody) UnmarshalJSON(data []byte) error {
 		*b = activityBody(s)
 		return nil
 	}
-	*b = append((*b)[:0], data...)
+	*b = activityBody(data)
 	return nil
 }
 
@@ -238,7 +235,7 @@ func (f *Federator) receive(w http.ResponseWriter, r *http.Request, typ *string)
 			return err
 		}
 	}
-	if err := f.cfg.Federation.InsertJob(ctx, InboxJob{Actor: owner.IRI, Body: body, fetches: mayFetch(a)}); err != nil {
+	if err := f.cfg.Federation.InsertJob(ctx, InboxJob{Actor: owner.IRI, Body: activityBody(body), fetches: mayFetch(a)}); err != nil {
 		return fmt.Errorf("queue %s %s: %w", a.Type, a.ID, err)
 	}
 	f.signedBy(ctx, owner.Host)

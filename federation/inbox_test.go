@@ -615,7 +615,7 @@ func TestActivityBody(t *testing.T) {
 		})
 	}
 	t.Run("OKWritten", func(t *testing.T) {
-		got, err := json.Marshal(InboxJob{Actor: "a", Body: []byte(body)})
+		got, err := json.Marshal(InboxJob{Actor: "a", Body: activityBody(body)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -611,7 +611,7 @@ func benchmarkJoin(b *testing.B, db *store.DB) {
 			b.Fatal(err)
 		}
 		body := fmt.Sprintf(`{"id":%q,"type":"Join","actor":%q,"object":%q}`, actor+"/join", actor, iri)
-		bodies[i] = InboxJob{Actor: actor, Body: []byte(body)}
+		bodies[i] = InboxJob{Actor: actor, Body: activityBody(body)}
 	}
 	b.ResetTimer()
 	for i := range bodies {

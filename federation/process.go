@@ -79,7 +79,8 @@ func fetchError(err error) error {
 // fetched to find it, so no redirect or changed document can make the
 // activity act as anyone else; every handler gets that actor.
 func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) error {
-	a, err := ParseActivity(job.Body)
+	body := []byte(job.Body)
+	a, err := ParseActivity(body)
 	if err != nil {
 		return &permanentError{fmt.Errorf("inbox job: %w", err)}
 	}
@@ -88,7 +89,7 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	}
 	id := a.ID
 	if id == "" {
-		sum := sha256.Sum256(job.Body)
+		sum := sha256.Sum256(body)
 		id = "urn:sha256:" + hex.EncodeToString(sum[:])
 	}
 	isNew, err := f.cfg.Federation.FirstSeen(ctx, id)
@@ -115,7 +116,7 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	}
 	switch a.Type {
 	case "Follow":
-		err = f.onFollow(ctx, a, actor, job.Body)
+		err = f.onFollow(ctx, a, actor, body)
 	case "Undo":
 		err = f.onUndo(ctx, a, actor)
 	case "Accept", "Reject", "TentativeAccept":
@@ -136,11 +137,11 @@ func (f *Federator) process(ctx context.Context, job InboxJob, attempt int) erro
 	case "Announce":
 		err = f.onAnnounce(ctx, a, actor)
 	case "Join":
-		err = f.onJoin(ctx, a, actor, job.Body)
+		err = f.onJoin(ctx, a, actor, body)
 	case "Leave":
 		err = f.onLeave(ctx, a, actor)
 	case "Flag":
-		err = f.onFlag(ctx, a, actor, job.Body)
+		err = f.onFlag(ctx, a, actor, body)
 	case "Like":
 		err = f.react(ctx, a, actor, vestiging.ReactionLike)
 	default:

@@ -195,7 +195,7 @@ func (fz *fuzzInbox) process(t testing.TB, p *inPeer, body []byte) {
 	if fz.env.f.authorize(t.Context(), owner, a) != nil {
 		return // the inbox refuses it
 	}
-	if err := fz.env.f.process(t.Context(), InboxJob{Actor: p.actor, Body: body}, 1); err != nil && !isPermanent(err) {
+	if err := fz.env.f.process(t.Context(), InboxJob{Actor: p.actor, Body: activityBody(body)}, 1); err != nil && !isPermanent(err) {
 		t.Errorf("process %s: %v", body, err)
 	}
 }
