@@ -42,11 +42,11 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# BenchmarkInboxLoad posts a batch of 3,000 activities to a whole instance,
-# where one second would make it a few hundred.
+# BenchmarkInboxLoad posts a batch of 10,000 activities to a whole instance,
+# where one second would make it a few hundred and the start would weigh in.
 bench:
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkInboxLoad$$' -benchmem ./...
-	$(GO) test -run '^$$' -bench '^BenchmarkInboxLoad$$' -benchtime 3000x ./cmd/vestiging/
+	$(GO) test -run '^$$' -bench '^BenchmarkInboxLoad$$' -benchtime 10000x ./cmd/vestiging/
 
 # network runs the network simulation (TestNetwork, issue 16) with N
 # instances in one process, two on PostgreSQL when VESTIGING_TEST_POSTGRES is
