@@ -5,6 +5,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	// Time zones are read from the system, else from this copy: a machine
+	// without zoneinfo, or a process out of file descriptors (as 150
+	// instances in one test process were), must not leave an event without
+	// its zone, which made Location return nil and Time.In panic.
+	_ "time/tzdata"
 )
 
 // Event kinds. A course is an event with sessions; one registration covers them all.

@@ -2,8 +2,10 @@ package vestiging
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -393,4 +395,36 @@ func TestHybrid(t *testing.T) {
 			t.Errorf("online places without an online link: %v", err)
 		}
 	})
+}
+
+// TestLocationWithoutFiles reads an event's zone while the process can
+// open no file, as happened to 150 instances in one test process: the
+// zone comes from the embedded copy, not nil.
+func TestLocationWithoutFiles(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	low := lim
+	low.Cur = 64
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	// Take every descriptor left under the lowered limit.
+	for {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			break
+		}
+		defer f.Close()
+	}
+	loc := (&Event{TimeZone: "Europe/Amsterdam"}).Location()
+	if loc == nil || loc.String() != "Europe/Amsterdam" {
+		t.Fatalf("Location() = %v, want Europe/Amsterdam", loc)
+	}
 }
