@@ -108,10 +108,10 @@ func jobState(t *testing.T, db *store.DB, kind string) (state string, attempts i
 	return state, attempts
 }
 
-// sharedDatabases runs fn on each backend with open, which opens and
-// migrates one new database again on every call, as separate processes
-// sharing it would.
-func sharedDatabases(t *testing.T, fn func(t *testing.T, open func() *store.DB)) {
+// sharedDatabases runs fn on each backend with open, which opens (with
+// opts) and migrates one new database again on every call, as separate
+// processes sharing it would.
+func sharedDatabases(t *testing.T, fn func(t *testing.T, open func(opts store.Options) *store.DB)) {
 	urls := map[string]func(t *testing.T) string{
 		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "vestiging.db") },
 	}
@@ -121,8 +121,8 @@ func sharedDatabases(t *testing.T, fn func(t *testing.T, open func() *store.DB))
 	for name, newURL := range urls {
 		t.Run(name, func(t *testing.T) {
 			url := newURL(t)
-			fn(t, func() *store.DB {
-				db, err := store.Open(t.Context(), url, store.Options{})
+			fn(t, func(opts store.Options) *store.DB {
+				db, err := store.Open(t.Context(), url, opts)
 				if err != nil {
 					t.Fatalf("open: %v", err)
 				}
@@ -136,8 +136,8 @@ func sharedDatabases(t *testing.T, fn func(t *testing.T, open func() *store.DB))
 }
 
 func TestInstanceKeyShared(t *testing.T) {
-	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
-		dbs := []*store.DB{open(), open()}
+	sharedDatabases(t, func(t *testing.T, open func(opts store.Options) *store.DB) {
+		dbs := []*store.DB{open(store.Options{}), open(store.Options{})}
 		keys := make([]string, len(dbs))
 		var wg sync.WaitGroup
 		for i, db := range dbs {
@@ -158,15 +158,15 @@ func TestInstanceKeyShared(t *testing.T) {
 }
 
 func TestJobsDurable(t *testing.T) {
-	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
-		first := open()
+	sharedDatabases(t, func(t *testing.T, open func(opts store.Options) *store.DB) {
+		first := open(store.Options{})
 		if err := first.InsertJob(t.Context(), recordJob{N: 7}); err != nil {
 			t.Fatalf("insert: %v", err)
 		}
 		if err := first.Close(); err != nil {
 			t.Fatalf("close: %v", err)
 		}
-		again := open()
+		again := open(store.Options{})
 		defer again.Close()
 		r := newRecorder(false)
 		startJobs(t, again, r)
@@ -412,49 +412,35 @@ func (j laterJob) ScheduledAt() time.Time { return j.At }
 // TestJobsOnClock: with Options.JobsOnClock, a job scheduled an hour ahead
 // on the store's clock waits until that clock, not the wall's, gets there.
 func TestJobsOnClock(t *testing.T) {
-	urls := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return filepath.Join(t.TempDir(), "vestiging.db") },
-	}
-	if server := os.Getenv(storetest.EnvPostgres); server != "" {
-		urls["postgres"] = func(t *testing.T) string { return storetest.CreatePostgresDatabase(t, server) }
-	}
-	for name, newURL := range urls {
-		t.Run(name, func(t *testing.T) {
-			// A clock that runs, as River's own does, and jumps when told.
-			var ahead atomic.Int64
-			now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
-			db, err := store.Open(t.Context(), newURL(t), store.Options{Clock: now, JobsOnClock: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			r := newRecorder(false)
-			startJobs(t, db, r)
-			if err := db.InsertJob(t.Context(), laterJob{recordJob{N: 1}, now().Add(time.Hour)}); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.InsertJob(t.Context(), recordJob{N: 2}); err != nil {
-				t.Fatal(err)
-			}
-			if got := wait(t, "the job due now", r.done); got != 2 {
-				t.Fatalf("job %d ran first, want the one due now (2)", got)
-			}
-			ahead.Add(int64(time.Hour))
-			if got := wait(t, "the job due in an hour", r.done); got != 1 {
-				t.Errorf("job %d ran, want the one due an hour on (1)", got)
-			}
-		})
-	}
+	sharedDatabases(t, func(t *testing.T, open func(opts store.Options) *store.DB) {
+		// A clock that runs, as River's own does, and jumps when told.
+		var ahead atomic.Int64
+		now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+		db := open(store.Options{Clock: now, JobsOnClock: true})
+		t.Cleanup(func() { db.Close() })
+		r := newRecorder(false)
+		startJobs(t, db, r)
+		if err := db.InsertJob(t.Context(), laterJob{recordJob{N: 1}, now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InsertJob(t.Context(), recordJob{N: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if got := wait(t, "the job due now", r.done); got != 2 {
+			t.Fatalf("job %d ran first, want the one due now (2)", got)
+		}
+		ahead.Add(int64(time.Hour))
+		if got := wait(t, "the job due in an hour", r.done); got != 1 {
+			t.Errorf("job %d ran, want the one due an hour on (1)", got)
+		}
+	})
 }
 
 // TestWakeJobs: the waiting jobs whose arguments name a host become due
 // at once; others keep waiting.
 func TestWakeJobs(t *testing.T) {
-	sharedDatabases(t, func(t *testing.T, open func() *store.DB) {
-		db := open()
+	sharedDatabases(t, func(t *testing.T, open func(opts store.Options) *store.DB) {
+		db := open(store.Options{})
 		t.Cleanup(func() { db.Close() })
 		r := newRecorder(false)
 		startJobs(t, db, r)
