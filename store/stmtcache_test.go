@@ -7,6 +7,58 @@ import (
 	"testing"
 )
 
+// BenchmarkStmtCacheLimit runs River's job fetch as its three queues do on
+// one connection, each with its own number of idle workers as the LIMIT.
+func BenchmarkStmtCacheLimit(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "cache.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	const fetch = `UPDATE river_job SET state = 'running', attempt = attempt + 1
+WHERE id IN (SELECT id FROM river_job WHERE queue = $1 AND state = 'available' AND scheduled_at <= $2
+	ORDER BY priority, scheduled_at, id LIMIT $3)
+RETURNING id, args, kind`
+	queues := []struct {
+		name string
+		idle int
+	}{{"default", 20}, {"inbox", 2}, {"delivery", 50}}
+	for i := 0; b.Loop(); i++ {
+		q := queues[i%len(queues)]
+		rows, err := conn.QueryContext(ctx, fetch, q.name, "2026-12-07 20:00:00", q.idle)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+	}
+}
+
+func TestUnplannedLimits(t *testing.T) {
+	for _, c := range []struct{ query, want string }{
+		{"SELECT v FROM n LIMIT $2", "SELECT v FROM n LIMIT ($2 + 0)"},
+		{"SELECT v FROM n ORDER BY v limit ?5 offset ?6", "SELECT v FROM n ORDER BY v limit (?5 + 0) offset (?6 + 0)"},
+		{"SELECT v FROM n\n\tLIMIT\n\t$1", "SELECT v FROM n\n\tLIMIT\n\t($1 + 0)"},
+		{"SELECT v FROM n LIMIT 10", "SELECT v FROM n LIMIT 10"},
+		{"SELECT v FROM n LIMIT ?7 - 1", "SELECT v FROM n LIMIT (?7 + 0) - 1"},
+		{"SELECT unlimited FROM n WHERE v = $1", "SELECT unlimited FROM n WHERE v = $1"},
+	} {
+		if got := unplannedLimits(c.query); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.query, got, c.want)
+		}
+	}
+}
+
 func TestStmtCache(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "cache.db"), Options{})
@@ -74,6 +126,16 @@ func TestStmtCache(t *testing.T) {
 		rows.Close()
 		if want := "[0:3 1:2 2:1]"; fmt.Sprint(got) != want {
 			t.Errorf("got %v, want %s", got, want)
+		}
+	})
+	// A LIMIT or OFFSET parameter is prepared as an expression, and each
+	// value still gets its own answer.
+	t.Run("Limit", func(t *testing.T) {
+		const q = `SELECT COUNT(*) FROM (SELECT v FROM n WHERE v >= $1 ORDER BY v LIMIT $2 OFFSET $3)`
+		for _, c := range []struct{ limit, offset, want int }{{1, 0, 1}, {2, 0, 2}, {1, 2, 1}, {5, 1, 2}, {-1, 0, 3}} {
+			if got := count(db.SQL(), q, 0, c.limit, c.offset); got != c.want {
+				t.Errorf("LIMIT %d OFFSET %d: got %d, want %d", c.limit, c.offset, got, c.want)
+			}
 		}
 	})
 	// More texts than a connection keeps: the oldest make way, and every
