@@ -340,16 +340,6 @@ func startNetwork(t *testing.T, n int, change func(*serveConfig)) []*node {
 	return nodes
 }
 
-// TestNetwork: N instances (VESTIGING_NETWORK_N, default 5; two of them on
-// PostgreSQL when VESTIGING_TEST_POSTGRES is set) follow each other, each
-// accepting. Up to 20 of them publish an event one after the other, each
-// once the last is in every agenda: the time from such a publish until all
-// N−1 agendas have it is the network's publish-to-all time. Then, in bulk,
-// each publishes two events at once, changes the first and cancels the
-// second through its staff pages, and every agenda ends with the other
-// libraries' events as they are. It reports both times, deliveries per
-// second in bulk, Go heap and database size per instance, and last a
-// `network:` line.
 // raiseFileLimit lets this process open as many files as the system lets
 // one process: N instances in it each hold connections to all the others,
 // and at N = 150 the 20,000 this machine gives a process ran out in the
@@ -371,6 +361,16 @@ func raiseFileLimit(t *testing.T) {
 	}
 }
 
+// TestNetwork: N instances (VESTIGING_NETWORK_N, default 5; two of them on
+// PostgreSQL when VESTIGING_TEST_POSTGRES is set) follow each other, each
+// accepting. Up to 20 of them publish an event one after the other, each
+// once the last is in every agenda: the time from such a publish until all
+// N−1 agendas have it is the network's publish-to-all time. Then, in bulk,
+// each publishes two events at once, changes the first and cancels the
+// second through its staff pages, and every agenda ends with the other
+// libraries' events as they are. It reports both times, deliveries per
+// second in bulk, Go heap and database size per instance, and last a
+// `network:` line.
 func TestNetwork(t *testing.T) {
 	n := networkDefaultN
 	if s := os.Getenv(envNetworkN); s != "" {
