@@ -289,6 +289,10 @@ func startNetwork(t *testing.T, n int, change func(*serveConfig)) []*node {
 			return err
 		}
 		x.staff = x.signIn(networkStaff, networkPassword)
+		// Everyone at once puts N instances' work on this machine's cores:
+		// a staff form may then wait longer than a browser test allows.
+		// The phases report how long the forms took.
+		x.staff.Timeout = converged
 		nodes[i] = x
 		return nil
 	}); err != nil || t.Failed() {
@@ -444,12 +448,17 @@ func TestNetwork(t *testing.T) {
 		w.open.Store(true)
 		done := make(chan error, 1)
 		go func() { done <- w.run(converged) }()
+		var mu sync.Mutex
+		var forms []time.Duration // how long each staff form took to answer
 		if err := parallel(n*perNode, networkParallel, func(k int) error {
 			begun := time.Now()
 			s, err := change(nodes[k/perNode], k/perNode, k%perNode)
 			if err != nil {
 				return err
 			}
+			mu.Lock()
+			forms = append(forms, time.Since(begun))
+			mu.Unlock()
 			s.begun = begun
 			w.add(s)
 			return nil
@@ -463,8 +472,9 @@ func TestNetwork(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		ds := w.times()
-		t.Logf("%s: %d changes, each in all %d other agendas after p50 %.2fs, p99 %.2fs, max %.2fs", name, len(ds), n-1,
-			percentile(ds, 50).Seconds(), percentile(ds, 99).Seconds(), ds[len(ds)-1].Seconds())
+		slices.Sort(forms)
+		t.Logf("%s: %d changes, each in all %d other agendas after p50 %.2fs, p99 %.2fs, max %.2fs; the staff form answered after p50 %.2fs, p99 %.2fs", name, len(ds), n-1,
+			percentile(ds, 50).Seconds(), percentile(ds, 99).Seconds(), ds[len(ds)-1].Seconds(), percentile(forms, 50).Seconds(), percentile(forms, 99).Seconds())
 		return ds
 	}
 	published := phase("bulk publish", 2, func(x *node, i, j int) (*spread, error) {
