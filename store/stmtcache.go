@@ -74,20 +74,19 @@ type cachedStmt struct {
 // stmt returns the statement for query, to give to done after use: the
 // cached one, or one of its own while the cached one is busy.
 func (c *stmtCacheConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
-	if e, ok := c.byText[query]; ok {
+	e, cached := c.byText[query]
+	if cached {
 		c.lru.MoveToFront(e)
 		if s := e.Value.(*cachedStmt); !s.busy {
 			return s, nil
 		}
-		st, err := c.PrepareContext(ctx, unplannedLimits(query))
-		if err != nil {
-			return nil, err
-		}
-		return &cachedStmt{stmt: st}, nil // not cached: closed once done
 	}
 	st, err := c.PrepareContext(ctx, unplannedLimits(query))
 	if err != nil {
 		return nil, err
+	}
+	if cached {
+		return &cachedStmt{stmt: st}, nil // not cached: closed once done
 	}
 	s := &cachedStmt{text: query, stmt: st}
 	c.byText[query] = c.lru.PushFront(s)

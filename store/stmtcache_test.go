@@ -11,11 +11,7 @@ import (
 // one connection, each with its own number of idle workers as the LIMIT.
 func BenchmarkStmtCacheLimit(b *testing.B) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(b.TempDir(), "cache.db"), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := openCacheDB(b)
 	if err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -59,13 +55,20 @@ func TestUnplannedLimits(t *testing.T) {
 	}
 }
 
+// openCacheDB opens an SQLite database of its own, closed after the test.
+func openCacheDB(tb testing.TB) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "cache.db"), Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestStmtCache(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "cache.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openCacheDB(t)
 	if _, err := db.SQL().Exec(`CREATE TABLE n (v INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
