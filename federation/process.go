@@ -431,7 +431,10 @@ func (f *Federator) onDelete(ctx context.Context, a *Activity, actor *vestiging.
 // is attributed to, on its own host) when that author is followed; an
 // offer as the announcing library's, which the library itself follows and
 // on whose server it was written. Our own objects are never fetched back
-// or stored as remote copies.
+// or stored as remote copies. An event of another actor on the
+// announcer's own server is left alone: that server answers the fetch, so
+// the announcer's word would become its neighbour's (ownership is per
+// actor), and the neighbour's own signed activities bring its events.
 func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestiging.Actor) error {
 	id := a.Object().ID
 	if id == "" {
@@ -471,6 +474,10 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 	r, err := remoteEvent(raw)
 	if err != nil || r == nil {
 		return err
+	}
+	if r.AttributedTo != actor.IRI && SameHost(r.AttributedTo, actor.IRI) {
+		f.log.Info("inbox: Announce of an event of another actor on the announcer's server ignored", "actor", actor.IRI, "object", id, "author", r.AttributedTo)
+		return nil
 	}
 	origin, err := f.following(ctx, r.AttributedTo, true)
 	if err != nil || origin == nil {

@@ -346,7 +346,8 @@ func TestTrustKeyShadowing(t *testing.T) {
 // TestTrustOwnership: finding 4. On one server a library and another
 // actor (as one Mobilizon hosts many groups): the other may neither
 // update nor delete the library's event, its resident's offer and reply,
-// nor the library itself; an Announce does not move the event's origin;
+// nor the library itself; an Announce does not move the event's origin,
+// nor bring in or change the library's events from the server they share;
 // and a followed account's boost of the library's own event stores no
 // remote copy.
 func TestTrustOwnership(t *testing.T) {
@@ -399,6 +400,22 @@ func TestTrustOwnership(t *testing.T) {
 			env.attempt(t, group, group.activity("Announce", "/groep/announces/1", lib.id("/events/1")), http.StatusAccepted)
 			env.unchanged(t, group.actor, before)
 			lib.put("/events/1", event)
+		})
+		t.Run("AnnounceOfANeighbour", func(t *testing.T) {
+			// The server the two share answers for the library: with a
+			// changed version of its event, and with a new one at an
+			// address the group deleted. The group's Announce is the group's
+			// word, not the library's, and changes neither.
+			changed := lib.event("/events/1", "Gewijzigd", 4)
+			changed["updated"] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+			lib.put("/events/1", changed)
+			env.attempt(t, group, group.activity("Announce", "/groep/announces/2", lib.id("/events/1")), http.StatusAccepted)
+			env.unchanged(t, group.actor, before)
+			lib.put("/events/1", event)
+			env.attempt(t, group, group.activity("Delete", "/groep/deletes/3", lib.id("/groep/events/1")), http.StatusAccepted)
+			lib.put("/groep/events/1", lib.event("/groep/events/1", "Nieuw", 4))
+			env.attempt(t, group, group.activity("Announce", "/groep/announces/3", lib.id("/groep/events/1")), http.StatusAccepted)
+			env.unchanged(t, group.actor, before)
 		})
 		t.Run("OwnObjects", func(t *testing.T) {
 			// A followed account boosts the library's own event and its
