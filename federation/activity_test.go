@@ -115,6 +115,37 @@ func TestParseActivity(t *testing.T) {
 		}
 	})
 
+	t.Run("OK/EmbeddedResolvedWhereUsed", func(t *testing.T) {
+		// The inbox reads only the embedded object's type and id; what it
+		// holds is resolved where it is used, and refused there.
+		body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"https://a.example/c/1","type":"Create",
+			"actor":"https://a.example/u","object":{"id":"https://a.example/e/1","type":"Event","name":"Quiz",
+			"startTime":5,"tag":[{"type":"Hashtag","name":"#quiz"}]}}`)
+		a, err := ParseActivity(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := a.Object()
+		if o.ID != "https://a.example/e/1" || o.Type != "Event" {
+			t.Errorf("object = {%s %s}, want the Event", o.ID, o.Type)
+		}
+		var got, want any
+		if err := json.Unmarshal(o.Raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		want = doc["object"]
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("raw = %s, want the object as sent", o.Raw)
+		}
+		if _, err := ParseRemoteEvent(o.Raw); vestiging.ErrorCode(err) != vestiging.EINVALID {
+			t.Errorf("the Event with a number for its start: %v, want invalid", err)
+		}
+	})
+
 	t.Run("OK/FlagManyObjects", func(t *testing.T) {
 		a, err := ParseActivity(readFixture(t, "mastodon/flag.json"))
 		if err != nil {

@@ -572,7 +572,7 @@ func ParseRemoteEvent(body []byte) (*RemoteEvent, error) {
 const maxSessions = 100
 
 func parseRemoteEvent(body []byte, withSessions bool) (*RemoteEvent, error) {
-	m, v, err := resolve(body)
+	m, v, err := resolve(body, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,7 @@ type RemoteOffer struct {
 // ParseRemoteOffer decodes a Page as OfferObject writes it. A Page
 // without offerKind (an article from a blog) is not an offer: EINVALID.
 func ParseRemoteOffer(body []byte) (*RemoteOffer, error) {
-	m, v, err := resolve(body)
+	m, v, err := resolve(body, nil)
 	if err != nil {
 		return nil, err
 	}
