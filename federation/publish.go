@@ -73,7 +73,7 @@ func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map
 		if err != nil {
 			return nil, err
 		}
-		if o.Remote() || o.Status != vestiging.OfferApproved {
+		if !shownOffer(o) {
 			return nil, notFound
 		}
 		author, _, err := f.author(ctx, o.AuthorID)
@@ -88,11 +88,17 @@ func (f *Federator) localObject(ctx context.Context, kind string, id int64) (map
 	if err != nil {
 		return nil, err
 	}
-	if e.Remote() || e.Kind != kind || !vestiging.IsPublic(e.Status) {
+	if !shownEvent(e) || e.Kind != kind {
 		return nil, notFound
 	}
 	return EventObject(e, f.cfg.BaseURL), nil
 }
+
+// shownEvent and shownOffer report whether a local object is one the
+// public sees: one we serve as AS2, and one that may be answered.
+func shownEvent(e *vestiging.Event) bool { return !e.Remote() && vestiging.IsPublic(e.Status) }
+
+func shownOffer(o *vestiging.Offer) bool { return !o.Remote() && o.Status == vestiging.OfferApproved }
 
 // publisher is the actor of the activities about a local object, and the
 // resident whose key signs them (0: the library's). Events are the

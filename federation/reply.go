@@ -253,22 +253,23 @@ func (f *Federator) onReply(ctx context.Context, a *Activity, actor *vestiging.A
 }
 
 // replyable reports whether a local event, course or offer may be
-// answered: one the public sees.
+// answered: one the public sees. One read: a Like comes for every event.
 func (f *Federator) replyable(ctx context.Context, typ string, id int64) (bool, error) {
-	kind := KindOffer
+	var shown bool
+	var err error
 	if typ == vestiging.ReplyToEvent {
-		e, err := f.cfg.Services.Event(ctx, id)
-		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
-			return false, nil
+		var e *vestiging.Event
+		if e, err = f.cfg.Services.Event(ctx, id); err == nil {
+			shown = shownEvent(e)
 		}
-		if err != nil {
-			return false, err
+	} else {
+		var o *vestiging.Offer
+		if o, err = f.cfg.Services.Offer(ctx, id); err == nil {
+			shown = shownOffer(o)
 		}
-		kind = e.Kind
 	}
-	_, err := f.localObject(ctx, kind, id)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
 		return false, nil
 	}
-	return err == nil, err
+	return shown, err
 }
