@@ -68,6 +68,7 @@ type DB struct {
 
 	rules     readCache[[]*vestiging.DomainRule]     // DomainRules
 	moderated readCache[[]*vestiging.ModeratedActor] // ModeratedActors
+	themes    readCache[[]*vestiging.Theme]          // Themes
 
 	seenPruned        atomic.Int64 // when FirstSeen last forgot old ids, in Unix ns
 	tombstonesPruned  atomic.Int64 // when DeleteRemoteObject last forgot old tombstones

@@ -197,8 +197,14 @@ func nullFloat(p *float64) any {
 	return *p
 }
 
-// Themes returns the themes, the statutory three first.
+// Themes returns the themes, the statutory three first. Every page and
+// every event stored from elsewhere asks: the list is kept for a while
+// (see readCache).
 func (db *DB) Themes(ctx context.Context) ([]*vestiging.Theme, error) {
+	return db.themes.get(func() ([]*vestiging.Theme, error) { return db.readThemes(ctx) })
+}
+
+func (db *DB) readThemes(ctx context.Context) ([]*vestiging.Theme, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT slug, name_nl, name_en FROM themes ORDER BY sort_order, slug`)
 	if err != nil {
 		return nil, fmt.Errorf("themes: %w", db.mapError(err))
@@ -223,6 +229,7 @@ func (db *DB) CreateTheme(ctx context.Context, t *vestiging.Theme) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
+	defer db.themes.forget()
 	_, err := db.db.ExecContext(ctx, `INSERT INTO themes (slug, name_nl, name_en, sort_order)
 		SELECT $1, $2, $3, COALESCE(MAX(sort_order), 0) + 1 FROM themes`, t.Slug, t.NameNL, t.NameEN)
 	if err != nil {
