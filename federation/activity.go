@@ -74,7 +74,7 @@ func (a *Activity) Object() ObjectRef {
 // An embedded object is resolved where it is used, from its Raw (an Event
 // by ParseRemoteEvent, an inner Follow by ParseActivity again): here
 // go-fed sees only its type and id. Resolving a whole Event with its tags
-// in the request as well was half of the inbox's time per activity.
+// in the request as well was a third of the inbox's time per activity.
 func ParseActivity(body []byte) (*Activity, error) {
 	m, v, err := resolve(body, objectsByTypeAndID)
 	if err != nil {
