@@ -144,7 +144,7 @@ func testPublishEvents(t *testing.T, open func(t *testing.T) *store.DB) {
 
 	t.Run("Series", func(t *testing.T) {
 		first := f.event("Weekly", 7)
-		s := &vestiging.Series{Frequency: vestiging.FrequencyWeekly, Until: first.StartsAt.AddDate(0, 0, 14).Format(time.DateOnly)}
+		s := &vestiging.Series{Frequency: vestiging.FrequencyWeekly, Until: first.StartsAt.In(first.Location()).AddDate(0, 0, 14).Format(time.DateOnly)}
 		occ, err := f.db.CreateSeries(ctx, s, first)
 		if err != nil || len(occ) != 3 {
 			t.Fatalf("series: %d occurrences, %v", len(occ), err)

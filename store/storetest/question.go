@@ -180,8 +180,9 @@ func testQuestions(t *testing.T, open func(t *testing.T) *store.DB) {
 		s := newSignUps(t, db)
 		first := &vestiging.Event{Title: "Taalcafé", StartsAt: s.start, EndsAt: s.start.Add(time.Hour), BranchID: &s.branch.ID,
 			Questions: questions()}
+		// Until is a date in the event's zone, where 23:00 UTC is the next day.
 		occ, err := db.CreateSeries(ctx, &vestiging.Series{Frequency: vestiging.FrequencyWeekly,
-			Until: s.start.AddDate(0, 0, 7).Format(time.DateOnly)}, first)
+			Until: s.start.In(first.Location()).AddDate(0, 0, 7).Format(time.DateOnly)}, first)
 		if err != nil || len(occ) != 2 {
 			t.Fatalf("series %d, %v", len(occ), err)
 		}
