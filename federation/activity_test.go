@@ -129,16 +129,15 @@ func TestParseActivity(t *testing.T) {
 		if o.ID != "https://a.example/e/1" || o.Type != "Event" {
 			t.Errorf("object = {%s %s}, want the Event", o.ID, o.Type)
 		}
-		var got, want any
+		var got any
+		var doc map[string]any
 		if err := json.Unmarshal(o.Raw, &got); err != nil {
 			t.Fatal(err)
 		}
-		var doc map[string]any
 		if err := json.Unmarshal(body, &doc); err != nil {
 			t.Fatal(err)
 		}
-		want = doc["object"]
-		if !reflect.DeepEqual(got, want) {
+		if want := doc["object"]; !reflect.DeepEqual(got, want) {
 			t.Errorf("raw = %s, want the object as sent", o.Raw)
 		}
 		if _, err := ParseRemoteEvent(o.Raw); vestiging.ErrorCode(err) != vestiging.EINVALID {

@@ -50,7 +50,7 @@ func (f *Federator) localEvent(ctx context.Context, iri string) (*vestiging.Even
 		if err != nil {
 			return nil, err
 		}
-		if e.Remote() || e.Kind != kind || !vestiging.IsPublic(e.Status) {
+		if !shownEvent(e) || e.Kind != kind {
 			break
 		}
 		return e, nil
