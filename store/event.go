@@ -125,6 +125,9 @@ func prepareEvent(e *vestiging.Event) {
 	for _, s := range e.Sessions {
 		s.StartsAt, s.EndsAt = s.StartsAt.Truncate(time.Microsecond), s.EndsAt.Truncate(time.Microsecond)
 	}
+	if e.Remote() {
+		e.Questions = nil // asked by the origin, not here (see writeQuestions)
+	}
 }
 
 // Event returns one event with its branch and sessions, or ENOTFOUND.

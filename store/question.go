@@ -65,8 +65,13 @@ func (db *DB) questions(ctx context.Context, q querier, where string, args ...an
 
 // writeQuestions stores e's questions. A question keeps its id (and its
 // answers) while e keeps it; one that is gone takes its answers with it.
-// An id that is not one of e's questions is a new question.
+// An id that is not one of e's questions is a new question. Only local
+// events ask questions (loadQuestions reads no others), so a remote one
+// costs no read here.
 func (db *DB) writeQuestions(ctx context.Context, tx *sql.Tx, e *vestiging.Event) error {
+	if e.Remote() {
+		return nil
+	}
 	old, err := db.questions(ctx, tx, `event_id = $1`, e.ID)
 	if err != nil {
 		return err
