@@ -78,20 +78,22 @@ func (db *DB) eventArgs(e *vestiging.Event) []any {
 		e.OnlineCapacity, e.OnlineParticipants, e.OnlineWaitlisted)
 }
 
-func scanEvent(row scanner) (*vestiging.Event, error) {
+// scanEvent reads a row of eventColumns, then into extra what the
+// query selects after them.
+func scanEvent(row scanner, extra ...any) (*vestiging.Event, error) {
 	e := &vestiging.Event{}
 	var series, branch, placeID, origin, partner, price, member sql.NullInt64
 	var lat, lon sql.NullFloat64
 	var note, themes, audiences string
 	place := &vestiging.Place{}
-	err := row.Scan(&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
+	dest := []any{&e.ID, &e.LibraryID, &e.Kind, &series, &e.Title, &e.Description, scanTime(&e.StartsAt), scanTime(&e.EndsAt),
 		&e.TimeZone, &branch, &placeID, &e.OnlineURL, &price, &member, &note, &e.Language, &e.ImageURL, &e.ImageAlt,
 		&e.Capacity, &e.RegistrationMode, &e.RegistrationURL, &e.Status, &e.UID, scanTime(&e.CreatedAt), scanTime(&e.UpdatedAt),
 		&e.IRI, &e.URL, &origin, &place.Name, &place.Street, &place.PostalCode, &place.City, &lat, &lon,
 		&e.NoWaitlist, &e.RegistrationClosed, &e.Participants, &e.Waitlisted, &partner, &e.PartnerName, scanNullTime(&e.RemoteUpdatedAt),
 		scanNullTime(&e.PublishedAt), &themes, &audiences, &e.DescriptionSource, &e.CancelReason, &e.OnlineLinkPublic,
-		&e.OnlineCapacity, &e.OnlineParticipants, &e.OnlineWaitlisted)
-	if err != nil {
+		&e.OnlineCapacity, &e.OnlineParticipants, &e.OnlineWaitlisted}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	e.SeriesID, e.BranchID, e.PlaceID = intPtr(series), intPtr(branch), intPtr(placeID)
@@ -132,24 +134,21 @@ func prepareEvent(e *vestiging.Event) {
 
 // Event returns one event with its branch and sessions, or ENOTFOUND.
 func (db *DB) Event(ctx context.Context, id int64) (*vestiging.Event, error) {
-	e, err := scanEvent(db.db.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1`, id))
+	// What only this read gives, in the same row: the start before a
+	// move, and whether a remote event is hidden or its origin followed
+	// by residents alone.
+	var previous time.Time
+	var hidden, residentsOnly bool
+	e, err := scanEvent(db.db.QueryRowContext(ctx, `SELECT `+eventColumns+`, e.previous_starts_at,
+		e.origin_id IS NOT NULL AND (e.hidden OR e.origin_id IN (`+hiddenActorsSQL+`)),
+		e.origin_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM following g WHERE g.actor_id = e.origin_id AND g.state = $2)
+		FROM events e WHERE e.id = $1`, id, vestiging.FollowAccepted), scanNullTime(&previous), &hidden, &residentsOnly)
 	if err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, notFound(db.mapError(err), "Event not found."))
 	}
+	e.PreviousStartsAt, e.Hidden, e.ResidentsOnly = previous, hidden, residentsOnly
 	if err := db.fillEvents(ctx, db.db, []*vestiging.Event{e}); err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
-	}
-	if err := db.db.QueryRowContext(ctx, `SELECT previous_starts_at FROM events WHERE id = $1`, id).
-		Scan(scanNullTime(&e.PreviousStartsAt)); err != nil {
-		return nil, fmt.Errorf("event %d: %w", id, db.mapError(err))
-	}
-	if e.OriginID != nil {
-		err := db.db.QueryRowContext(ctx, `SELECT e.hidden OR e.origin_id IN (`+hiddenActorsSQL+`),
-			NOT EXISTS (SELECT 1 FROM following g WHERE g.actor_id = e.origin_id AND g.state = $2) FROM events e WHERE e.id = $1`,
-			id, vestiging.FollowAccepted).Scan(&e.Hidden, &e.ResidentsOnly)
-		if err != nil {
-			return nil, fmt.Errorf("event %d: %w", id, db.mapError(err))
-		}
 	}
 	return e, nil
 }
