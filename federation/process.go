@@ -285,10 +285,8 @@ func (f *Federator) onFollowAnswer(ctx context.Context, a *Activity, actor *vest
 	return nil
 }
 
-// following returns the stored actor iri when it is followed and the
-// follow was accepted: by the library, or with residents also by a
-// resident; nil otherwise. What only residents follow is theirs: it is
-// stored for their own agenda, never shown or announced as the library's.
+// following returns the stored actor iri when followed (see followed);
+// nil otherwise.
 func (f *Federator) following(ctx context.Context, iri string, residents bool) (*vestiging.Actor, error) {
 	a, err := f.cfg.Federation.ActorByIRI(ctx, iri)
 	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
@@ -297,21 +295,25 @@ func (f *Federator) following(ctx context.Context, iri string, residents bool) (
 	if err != nil {
 		return nil, err
 	}
-	followed := false
-	if residents {
-		followed, err = f.cfg.Federation.FollowedLocally(ctx, a.ID)
-	} else {
-		var fl *vestiging.Following
-		fl, err = f.cfg.Federation.FollowingByActor(ctx, a.ID)
-		followed = err == nil && fl.State == vestiging.FollowAccepted
-		if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
-			err = nil
-		}
-	}
-	if err != nil || !followed {
+	if ok, err := f.followed(ctx, a, residents); err != nil || !ok {
 		return nil, err
 	}
 	return a, nil
+}
+
+// followed reports whether the stored actor a is followed and the follow
+// was accepted: by the library, or with residents also by a resident.
+// What only residents follow is theirs: it is stored for their own
+// agenda, never shown or announced as the library's.
+func (f *Federator) followed(ctx context.Context, a *vestiging.Actor, residents bool) (bool, error) {
+	if residents {
+		return f.cfg.Federation.FollowedLocally(ctx, a.ID)
+	}
+	fl, err := f.cfg.Federation.FollowingByActor(ctx, a.ID)
+	if vestiging.ErrorCode(err) == vestiging.ENOTFOUND {
+		return false, nil
+	}
+	return err == nil && fl.State == vestiging.FollowAccepted, err
 }
 
 // onCreate stores an Event created or updated by an actor the library or
@@ -332,15 +334,15 @@ func (f *Federator) onCreate(ctx context.Context, a *Activity, actor *vestiging.
 		f.log.Debug("inbox: "+a.Type+" of a "+o.Type+" ignored", "object", o.ID)
 		return nil
 	}
-	origin, err := f.following(ctx, actor.IRI, true)
-	if err != nil || origin == nil {
-		if origin == nil && err == nil {
+	if ok, err := f.followed(ctx, actor, true); err != nil || !ok {
+		if err == nil {
 			f.log.Debug("inbox: "+a.Type+" from an actor we do not follow", "actor", actor.IRI)
 		}
 		return err
 	}
 	raw := []byte(o.Raw)
 	if raw == nil {
+		var err error
 		if raw, err = f.fetcher.Fetch(ctx, o.ID); err != nil {
 			return fetchError(err)
 		}
@@ -349,7 +351,7 @@ func (f *Federator) onCreate(ctx context.Context, a *Activity, actor *vestiging.
 	if err != nil || r == nil {
 		return err
 	}
-	return f.storeEvent(ctx, r, origin)
+	return f.storeEvent(ctx, r, actor)
 }
 
 // remoteEvent parses an Event document; nil for any other type.
@@ -450,8 +452,7 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 		}
 		return err
 	}
-	announcer, err := f.following(ctx, actor.IRI, true)
-	if err != nil || announcer == nil {
+	if ok, err := f.followed(ctx, actor, true); err != nil || !ok {
 		if err == nil {
 			f.log.Debug("inbox: Announce from an actor nobody follows", "actor", actor.IRI, "object", id)
 		}
@@ -462,14 +463,13 @@ func (f *Federator) onAnnounce(ctx context.Context, a *Activity, actor *vestigin
 		return fetchError(err)
 	}
 	if documentType(raw) == "Page" {
-		library, err := f.following(ctx, actor.IRI, false)
-		if err != nil || library == nil {
+		if ok, err := f.followed(ctx, actor, false); err != nil || !ok {
 			if err == nil {
 				f.log.Debug("inbox: Announce of a page from an actor the library does not follow", "actor", actor.IRI, "object", id)
 			}
 			return err
 		}
-		return f.storeOffer(ctx, raw, "", library)
+		return f.storeOffer(ctx, raw, "", actor)
 	}
 	r, err := remoteEvent(raw)
 	if err != nil || r == nil {
