@@ -23,7 +23,9 @@ const (
 	UnavailableAfter = 72 * time.Hour
 	// ProbeEvery is how long an unavailable host's breaker stays open after
 	// each failure: the next delivery after it is the probe.
-	ProbeEvery   = 24 * time.Hour
+	ProbeEvery = 24 * time.Hour
+	// SuccessEvery is how often a healthy host's LastSuccess is written.
+	SuccessEvery = time.Minute
 	maxHostError = 500 // bytes of LastError kept
 )
 
@@ -67,6 +69,15 @@ func (h *Host) RecordFailure(at time.Time, err error) {
 		}
 		h.RetryAfter = at.Add(open)
 	}
+}
+
+// SuccessKnown reports whether a success at at would change nothing worth
+// a write: the host is healthy and a success under SuccessEvery before at
+// is recorded. A fan-out then writes a host's health once a minute, not
+// once per delivery.
+func (h *Host) SuccessKnown(at time.Time) bool {
+	return h.Failures == 0 && h.RetryAfter.IsZero() && !h.Unavailable() &&
+		!h.LastSuccess.After(at) && at.Sub(h.LastSuccess) < SuccessEvery
 }
 
 // Unavailable reports whether the host has failed for UnavailableAfter:

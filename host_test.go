@@ -60,3 +60,26 @@ func TestHostBreaker(t *testing.T) {
 		t.Error("a host that answered is available, its breaker closed")
 	}
 }
+
+func TestHostSuccessKnown(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		host Host
+		want bool
+	}{
+		{"OK", Host{LastSuccess: at.Add(-SuccessEvery + time.Second)}, true},
+		{"Old", Host{LastSuccess: at.Add(-SuccessEvery)}, false},
+		{"Never", Host{}, false},
+		{"Later", Host{LastSuccess: at.Add(time.Second)}, false},
+		{"Failing", Host{LastSuccess: at, Failures: 1}, false},
+		{"Unavailable", Host{LastSuccess: at, UnavailableSince: at}, false},
+		{"Trial", Host{LastSuccess: at, RetryAfter: at.Add(time.Minute)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.host.SuccessKnown(at); got != tt.want {
+				t.Errorf("SuccessKnown = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

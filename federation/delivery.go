@@ -137,9 +137,11 @@ func (f *Federator) deliver(ctx context.Context, j DeliverJob, queuedAt time.Tim
 	if final && se != nil {
 		recorded = nil // the host is up; it refused this one activity
 	}
-	if _, err := f.cfg.Federation.RecordDelivery(ctx, host, f.now(), recorded); err != nil {
-		// The delivery itself went as sendErr says; health is best effort.
-		f.log.WarnContext(ctx, "record delivery", "host", host, "err", err)
+	if at := f.now(); recorded != nil || was == nil || !was.SuccessKnown(at) {
+		if _, err := f.cfg.Federation.RecordDelivery(ctx, host, at, recorded); err != nil {
+			// The delivery itself went as sendErr says; health is best effort.
+			f.log.WarnContext(ctx, "record delivery", "host", host, "err", err)
+		}
 	}
 	switch {
 	case sendErr == nil:

@@ -58,7 +58,8 @@ func newReceiver(t testing.TB, sender *testInstance) *receiver {
 
 func TestDeliverJob(t *testing.T) {
 	db := storetest.SQLite(t)
-	in := startInstance(t, db, nil)
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second)) // as the store keeps it
+	in := startInstance(t, db, func(c *Config) { c.Clock = clock.Now })
 	ctx := t.Context()
 	rc := newReceiver(t, in)
 	act := &vestiging.Activity{IRI: in.srv.URL + "/activities/d1", Type: "Create", Public: true,
@@ -89,8 +90,27 @@ func TestDeliverJob(t *testing.T) {
 		if got := rc.verified.Load(); got != 1 {
 			t.Errorf("%d verified deliveries, want 1", got)
 		}
-		if h := hostState(t); h.LastSuccess.IsZero() || h.Failures != 0 {
+		if h := hostState(t); !h.LastSuccess.Equal(clock.Now()) || h.Failures != 0 {
 			t.Errorf("host after success: %+v", h)
+		}
+	})
+	// A fan-out to a healthy host writes its health once a minute, not
+	// once per delivery.
+	t.Run("OKHealthWrittenOncePerMinute", func(t *testing.T) {
+		first := clock.Now()
+		clock.Add(vestiging.SuccessEvery - time.Second)
+		if err := deliver(t, http.StatusAccepted); err != nil {
+			t.Fatalf("deliver: %v", err)
+		}
+		if got, want := hostState(t).LastSuccess, first; !got.Equal(want) {
+			t.Errorf("LastSuccess %v, want %v: written again within a minute", got, want)
+		}
+		clock.Add(time.Second)
+		if err := deliver(t, http.StatusAccepted); err != nil {
+			t.Fatalf("deliver: %v", err)
+		}
+		if got, want := hostState(t).LastSuccess, clock.Now(); !got.Equal(want) {
+			t.Errorf("LastSuccess %v, want %v: a minute on", got, want)
 		}
 	})
 	t.Run("ErrGone", func(t *testing.T) {
