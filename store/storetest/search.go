@@ -186,6 +186,25 @@ func testSearch(t *testing.T, open func(t *testing.T) *store.DB) {
 				t.Fatal(err)
 			}
 		}, "Betuwe", local},
+		{"remote event counts", func(t *testing.T) {
+			remote.Participants, remote.RemoteUpdatedAt = 7, time.Now()
+			if err := db.UpsertRemoteEvent(ctx, remote); err != nil {
+				t.Fatal(err)
+			}
+		}, "codeclub", []*vestiging.Event{remote}},
+		{"remote event title", func(t *testing.T) {
+			remote.Title, remote.RemoteUpdatedAt = "Robotclub", remote.RemoteUpdatedAt.Add(time.Minute)
+			if err := db.UpsertRemoteEvent(ctx, remote); err != nil {
+				t.Fatal(err)
+			}
+		}, "robotclub", []*vestiging.Event{remote}},
+		{"old remote title gone", func(*testing.T) {}, "codeclub", []*vestiging.Event{}},
+		{"remote place", func(t *testing.T) {
+			remote.Place.City, remote.RemoteUpdatedAt = "Leusden", remote.RemoteUpdatedAt.Add(time.Minute)
+			if err := db.UpsertRemoteEvent(ctx, remote); err != nil {
+				t.Fatal(err)
+			}
+		}, "amersfoort", []*vestiging.Event{}},
 		{"remote library renamed", func(t *testing.T) {
 			eemland.Name = "Bibliotheek Amersfoort-Leusden"
 			upsertActor(t, db, eemland)
