@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
@@ -381,28 +380,13 @@ func (db *DB) WakeJobs(ctx context.Context, kind, text string) (int, error) {
 // commits alone, after the jobs are durable; should it fail, the callers
 // hear an error for jobs that were queued, and a sender's retry of an
 // activity is dropped as seen.
-type statementTx struct{ conn *pgx.Conn }
+type statementTx struct{ *pgxConn } // pgx.Conn's Exec, Query, … run as they are
 
-func (t statementTx) Begin(ctx context.Context) (pgx.Tx, error) { return t.conn.Begin(ctx) }
-func (statementTx) Commit(context.Context) error                { return nil }
-func (statementTx) Rollback(context.Context) error              { return nil }
-func (t statementTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error) {
-	return t.conn.CopyFrom(ctx, table, columns, rows)
-}
-func (t statementTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	return t.conn.SendBatch(ctx, b)
-}
+// pgxConn names pgx.Conn for embedding: a field named Conn would clash
+// with pgx.Tx's method Conn.
+type pgxConn = pgx.Conn
+
+func (statementTx) Commit(context.Context) error   { return nil }
+func (statementTx) Rollback(context.Context) error { return nil }
 func (statementTx) LargeObjects() pgx.LargeObjects { return pgx.LargeObjects{} }
-func (t statementTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
-	return t.conn.Prepare(ctx, name, sql)
-}
-func (t statementTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return t.conn.Exec(ctx, sql, args...)
-}
-func (t statementTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return t.conn.Query(ctx, sql, args...)
-}
-func (t statementTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return t.conn.QueryRow(ctx, sql, args...)
-}
-func (t statementTx) Conn() *pgx.Conn { return t.conn }
+func (t statementTx) Conn() *pgx.Conn              { return t.pgxConn }
